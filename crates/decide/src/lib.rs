@@ -1,0 +1,2 @@
+//! Pure decision algorithms, with no IO: vote tallies, participatory-budget rules, opinion maps.
+//! Used by the votes component and by the `territoires decide` command.

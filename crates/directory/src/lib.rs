@@ -1,0 +1,11 @@
+//! The ecosystem directory: actors, offers, innovation structures and tiers-lieux, self-registration, moderation and open data.
+//!
+//! The component is registered with the platform; its pages, tables and indexed documents arrive
+//! with its own issue.
+
+use kernel::Component;
+
+/// The component's manifest.
+pub fn component() -> Component {
+    Component::empty("directory")
+}

@@ -1,0 +1,95 @@
+//! Accounts, sessions, roles and the decision of who may do what.
+
+pub mod model;
+pub mod store;
+pub mod web;
+
+pub use model::{DisplayName, Email, Grant, Password, Role, User};
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &Password) -> Result<String, crate::Error> {
+    let salt = SaltString::encode_b64(&crate::ids::random_bytes::<16>()).map_err(crate::Error::internal)?;
+    Argon2::default()
+        .hash_password(password.expose().as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(crate::Error::internal)
+}
+
+/// Whether `password` matches the stored hash. With no hash (unknown account), a dummy
+/// verification is done all the same, so that the answer takes as long either way.
+pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
+    const DUMMY: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$mS9Yq0p0Wf0Ok3pKp4I8n5kR1V9yIh8xWc2sH0m3v9E";
+    let (target, real) = match hash {
+        Some(h) => (h, true),
+        None => (DUMMY, false),
+    };
+    let ok = PasswordHash::new(target)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false);
+    ok && real
+}
+
+/// What someone may want to do, for the one decision point of the kernel.
+#[derive(Debug, Clone, Copy)]
+pub enum Action<'a> {
+    /// Instance administration: spaces list, users, outbox, audit log.
+    AdministerInstance,
+    /// Edit a space and manage its members.
+    ManageSpace(&'a str),
+    /// Moderate the content of a space.
+    ModerateSpace(&'a str),
+}
+
+/// Deny by default: whether `user` may do `action`.
+pub fn can(user: Option<&User>, action: Action<'_>) -> bool {
+    let Some(user) = user else { return false };
+    if user.is_admin() {
+        return true;
+    }
+    match action {
+        Action::AdministerInstance => false,
+        Action::ManageSpace(space) => user.has_space_role(Role::SpaceAdmin, space),
+        Action::ModerateSpace(space) => {
+            user.has_space_role(Role::SpaceAdmin, space) || user.has_space_role(Role::Moderator, space)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_own_hash_only() {
+        let p = Password::parse("Lannion-2026").unwrap();
+        let h = hash_password(&p).unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("Lannion-2026", Some(&h)));
+        assert!(!verify_password("lannion-2026", Some(&h)));
+        assert!(!verify_password("Lannion-2026", None));
+    }
+
+    fn user(grants: Vec<Grant>) -> User {
+        User { id: "u".into(), email: "e@x.fr".into(), display_name: "U".into(), lang: Default::default(), confirmed: true, grants }
+    }
+
+    #[test]
+    fn permissions_deny_by_default_and_follow_roles() {
+        let citizen = user(vec![]);
+        let mod_a = user(vec![Grant { role: Role::Moderator, space_id: Some("a".into()) }]);
+        let sadmin_a = user(vec![Grant { role: Role::SpaceAdmin, space_id: Some("a".into()) }]);
+        let admin = user(vec![Grant { role: Role::Admin, space_id: None }]);
+        assert!(!can(None, Action::ModerateSpace("a")));
+        assert!(!can(Some(&citizen), Action::ManageSpace("a")));
+        assert!(can(Some(&mod_a), Action::ModerateSpace("a")));
+        assert!(!can(Some(&mod_a), Action::ManageSpace("a")));
+        assert!(!can(Some(&mod_a), Action::ModerateSpace("b")));
+        assert!(can(Some(&sadmin_a), Action::ManageSpace("a")));
+        assert!(!can(Some(&sadmin_a), Action::AdministerInstance));
+        assert!(can(Some(&admin), Action::AdministerInstance));
+        assert!(can(Some(&admin), Action::ManageSpace("b")));
+    }
+}

@@ -1,0 +1,462 @@
+//! Accounts: SQL. One text per query for both engines.
+
+use super::model::{DisplayName, Email, Grant, Role, User};
+use crate::db::Db;
+use crate::error::{Error, FieldError, is_unique_violation};
+use crate::i18n::Lang;
+use crate::ids::{hash_secret, new_id, new_token, now_ms};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// How long a session lasts without being used again.
+pub const SESSION_DAYS: i64 = 30;
+const DAY_MS: i64 = 86_400_000;
+
+/// What a one-time link sent by mail is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Confirming the email address (valid 48 hours).
+    Confirm,
+    /// Choosing a new password (valid 2 hours).
+    Reset,
+}
+
+impl Purpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            Purpose::Confirm => "confirm",
+            Purpose::Reset => "reset",
+        }
+    }
+    fn ttl_ms(self) -> i64 {
+        match self {
+            Purpose::Confirm => 2 * DAY_MS,
+            Purpose::Reset => 2 * 3_600_000,
+        }
+    }
+}
+
+async fn insert_user(
+    conn: &mut sqlx::AnyConnection,
+    email: &Email,
+    password_hash: &str,
+    name: &DisplayName,
+    lang: Lang,
+    confirmed_at: Option<i64>,
+) -> Result<String, Error> {
+    let id = new_id();
+    let res = sqlx::query(
+        "INSERT INTO users (id, email, password_hash, display_name, lang, confirmed_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&id)
+    .bind(email.as_str().to_lowercase())
+    .bind(password_hash)
+    .bind(name.as_str())
+    .bind(lang.code())
+    .bind(confirmed_at)
+    .bind(now_ms())
+    .execute(conn)
+    .await;
+    match res {
+        Ok(_) => Ok(id),
+        Err(e) if is_unique_violation(&e, "users", "email") => {
+            Err(FieldError::new("email", "email.taken").into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Creates an unconfirmed account. A taken address is a field error.
+pub async fn create_user(
+    db: &Db,
+    email: &Email,
+    password_hash: &str,
+    name: &DisplayName,
+    lang: Lang,
+) -> Result<String, Error> {
+    let mut conn = db.pool().acquire().await?;
+    insert_user(&mut conn, email, password_hash, name, lang, None).await
+}
+
+/// Creates a confirmed account holding the instance administrator role, in one transaction.
+pub async fn create_admin_user(db: &Db, email: &Email, password_hash: &str, name: &DisplayName) -> Result<String, Error> {
+    let mut tx = db.pool().begin().await?;
+    let id = insert_user(&mut tx, email, password_hash, name, Lang::Fr, Some(now_ms())).await?;
+    sqlx::query("INSERT INTO roles (user_id, role, space_id, granted_at) VALUES ($1, 'admin', '', $2)")
+        .bind(&id)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::log(&mut tx, None, "role.grant", "user", &id, "admin").await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The id and password hash of the account with this address, if any.
+pub async fn credentials(db: &Db, email: &Email) -> Result<Option<(String, String)>, Error> {
+    let row = sqlx::query(
+        "SELECT id, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL",
+    )
+    .bind(email.as_str().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// Whether an account exists with this address.
+pub async fn email_exists(db: &Db, email: &Email) -> Result<bool, Error> {
+    Ok(credentials(db, email).await?.is_some())
+}
+
+fn user_from_row(r: &AnyRow) -> User {
+    User {
+        id: r.get("id"),
+        email: r.get("email"),
+        display_name: r.get("display_name"),
+        lang: Lang::parse(&r.get::<String, _>("lang")).unwrap_or_default(),
+        confirmed: r.get::<Option<i64>, _>("confirmed_at").is_some(),
+        grants: Vec::new(),
+    }
+}
+
+async fn with_grants(db: &Db, mut user: User) -> Result<User, Error> {
+    let rows = sqlx::query("SELECT role, space_id FROM roles WHERE user_id = $1")
+        .bind(&user.id)
+        .fetch_all(db.pool())
+        .await?;
+    user.grants = rows
+        .iter()
+        .filter_map(|r| {
+            let space: String = r.get(1);
+            Some(Grant {
+                role: Role::parse(&r.get::<String, _>(0))?,
+                space_id: (!space.is_empty()).then_some(space),
+            })
+        })
+        .collect();
+    Ok(user)
+}
+
+/// The user with this id, with their roles.
+pub async fn user_by_id(db: &Db, id: &str) -> Result<Option<User>, Error> {
+    let row = sqlx::query(
+        "SELECT id, email, display_name, lang, confirmed_at FROM users WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    match row {
+        Some(r) => Ok(Some(with_grants(db, user_from_row(&r)).await?)),
+        None => Ok(None),
+    }
+}
+
+/// The user with this address, with their roles.
+pub async fn user_by_email(db: &Db, email: &Email) -> Result<Option<User>, Error> {
+    match credentials(db, email).await? {
+        Some((id, _)) => user_by_id(db, &id).await,
+        None => Ok(None),
+    }
+}
+
+/// Opens a session; returns the token for the cookie (only its hash is stored).
+pub async fn create_session(db: &Db, user_id: &str) -> Result<String, Error> {
+    let token = new_token();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(hash_secret(&token))
+    .bind(user_id)
+    .bind(now)
+    .bind(now + SESSION_DAYS * DAY_MS)
+    .execute(db.pool())
+    .await?;
+    Ok(token)
+}
+
+/// The user of a live session.
+pub async fn user_by_session(db: &Db, token: &str) -> Result<Option<User>, Error> {
+    let row = sqlx::query(
+        "SELECT u.id, u.email, u.display_name, u.lang, u.confirmed_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL",
+    )
+    .bind(hash_secret(token))
+    .bind(now_ms())
+    .fetch_optional(db.pool())
+    .await?;
+    match row {
+        Some(r) => Ok(Some(with_grants(db, user_from_row(&r)).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Ends a session.
+pub async fn delete_session(db: &Db, token: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+        .bind(hash_secret(token))
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Makes a one-time link token for a user.
+pub async fn create_link_token(db: &Db, user_id: &str, purpose: Purpose) -> Result<String, Error> {
+    let token = new_token();
+    sqlx::query(
+        "INSERT INTO user_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(hash_secret(&token))
+    .bind(user_id)
+    .bind(purpose.as_str())
+    .bind(now_ms() + purpose.ttl_ms())
+    .execute(db.pool())
+    .await?;
+    Ok(token)
+}
+
+/// The user a link token belongs to, when it is live and unused; does not use it.
+pub async fn peek_link_token(db: &Db, token: &str, purpose: Purpose) -> Result<Option<String>, Error> {
+    let row = sqlx::query(
+        "SELECT user_id FROM user_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
+    )
+    .bind(hash_secret(token))
+    .bind(purpose.as_str())
+    .bind(now_ms())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| r.get(0)))
+}
+
+/// Confirms an email address with a link token, once. An expired or used token changes nothing.
+pub async fn confirm_email(db: &Db, token: &str) -> Result<String, Error> {
+    let mut tx = db.pool().begin().await?;
+    let user_id = use_link_token(&mut tx, token, Purpose::Confirm).await?;
+    sqlx::query("UPDATE users SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL")
+        .bind(now_ms())
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(user_id)
+}
+
+/// Sets a new password with a reset token, once, and closes every session of the account.
+pub async fn reset_password(db: &Db, token: &str, password_hash: &str) -> Result<String, Error> {
+    let mut tx = db.pool().begin().await?;
+    let user_id = use_link_token(&mut tx, token, Purpose::Reset).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(password_hash)
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    // Following the reset link proves the address too.
+    sqlx::query("UPDATE users SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL")
+        .bind(now_ms())
+        .bind(&user_id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(user_id)
+}
+
+async fn use_link_token(
+    conn: &mut sqlx::AnyConnection,
+    token: &str,
+    purpose: Purpose,
+) -> Result<String, Error> {
+    let now = now_ms();
+    let row = sqlx::query(
+        "UPDATE user_tokens SET used_at = $1 WHERE token_hash = $2 AND purpose = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+    )
+    .bind(now)
+    .bind(hash_secret(token))
+    .bind(purpose.as_str())
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| r.get(0)).ok_or(Error::Gone("link.invalid"))
+}
+
+/// Changes the display name and language.
+pub async fn update_profile(db: &Db, user_id: &str, name: &DisplayName, lang: Lang) -> Result<(), Error> {
+    sqlx::query("UPDATE users SET display_name = $1, lang = $2 WHERE id = $3")
+        .bind(name.as_str())
+        .bind(lang.code())
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Deletes an account: the person's data goes, their public content stays under an anonymous
+/// name. Logged in the audit log.
+pub async fn delete_account(db: &Db, user_id: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    for sql in [
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM user_tokens WHERE user_id = $1",
+        "DELETE FROM api_tokens WHERE user_id = $1",
+        "DELETE FROM roles WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
+    }
+    sqlx::query(
+        "UPDATE users SET email = NULL, password_hash = NULL, display_name = '', deleted_at = $1 WHERE id = $2",
+    )
+    .bind(now_ms())
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?;
+    crate::audit::log(&mut tx, Some(user_id), "account.delete", "user", user_id, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Grants a role (idempotent).
+pub async fn grant(db: &Db, user_id: &str, role: Role, space_id: Option<&str>, by: Option<&str>) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO roles (user_id, role, space_id, granted_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(role.as_str())
+    .bind(space_id.unwrap_or(""))
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(());
+    }
+    crate::audit::log(&mut tx, by, "role.grant", "user", user_id, &format!("{} {}", role.as_str(), space_id.unwrap_or(""))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes a role.
+pub async fn revoke(db: &Db, user_id: &str, role: Role, space_id: Option<&str>, by: Option<&str>) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM roles WHERE user_id = $1 AND role = $2 AND space_id = $3")
+        .bind(user_id)
+        .bind(role.as_str())
+        .bind(space_id.unwrap_or(""))
+        .execute(&mut *tx)
+        .await?;
+    crate::audit::log(&mut tx, by, "role.revoke", "user", user_id, &format!("{} {}", role.as_str(), space_id.unwrap_or(""))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How many instance administrators there are.
+pub async fn admin_count(db: &Db) -> Result<i64, Error> {
+    let row = sqlx::query("SELECT COUNT(*) FROM roles WHERE role = 'admin'")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.get(0))
+}
+
+/// A person holding a role in a space, for the space's admin page.
+#[derive(Debug, Clone)]
+pub struct Member {
+    /// User id.
+    pub user_id: String,
+    /// Shown name.
+    pub display_name: String,
+    /// Contact address (shown to administrators only).
+    pub email: String,
+    /// The role.
+    pub role: Role,
+}
+
+/// The people holding roles in a space.
+pub async fn space_members(db: &Db, space_id: &str) -> Result<Vec<Member>, Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.display_name, u.email, r.role FROM roles r JOIN users u ON u.id = r.user_id WHERE r.space_id = $1 ORDER BY r.role, u.display_name",
+    )
+    .bind(space_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Member {
+                user_id: r.get(0),
+                display_name: r.get(1),
+                email: r.get(2),
+                role: Role::parse(&r.get::<String, _>(3))?,
+            })
+        })
+        .collect())
+}
+
+/// Creates a personal API token; returns it (only its hash is stored).
+pub async fn create_api_token(db: &Db, user_id: &str, name: &str) -> Result<String, Error> {
+    let token = format!("tt_{}", new_token());
+    sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(hash_secret(&token))
+        .bind(user_id)
+        .bind(name)
+        .bind(now_ms())
+        .execute(db.pool())
+        .await?;
+    Ok(token)
+}
+
+/// The user of an API token.
+pub async fn user_by_api_token(db: &Db, token: &str) -> Result<Option<User>, Error> {
+    let row = sqlx::query("SELECT user_id FROM api_tokens WHERE token_hash = $1")
+        .bind(hash_secret(token))
+        .fetch_optional(db.pool())
+        .await?;
+    match row {
+        Some(r) => user_by_id(db, &r.get::<String, _>(0)).await,
+        None => Ok(None),
+    }
+}
+
+/// Everything the platform keeps about a person, for the data download.
+pub async fn export_data(db: &Db, user_id: &str) -> Result<serde_json::Value, Error> {
+    let row = sqlx::query("SELECT id, email, display_name, lang, confirmed_at, created_at FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(db.pool())
+        .await?;
+    let roles = sqlx::query("SELECT role, space_id, granted_at FROM roles WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(db.pool())
+        .await?;
+    let sessions = sqlx::query("SELECT created_at, expires_at FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(db.pool())
+        .await?;
+    let tokens = sqlx::query("SELECT name, created_at FROM api_tokens WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(db.pool())
+        .await?;
+    use crate::ids::iso_datetime;
+    Ok(serde_json::json!({
+        "account": {
+            "id": row.get::<String, _>(0),
+            "email": row.get::<String, _>(1),
+            "display_name": row.get::<String, _>(2),
+            "lang": row.get::<String, _>(3),
+            "confirmed_at": row.get::<Option<i64>, _>(4).map(iso_datetime),
+            "created_at": iso_datetime(row.get(5)),
+        },
+        "roles": roles.iter().map(|r| serde_json::json!({
+            "role": r.get::<String, _>(0),
+            "space_id": r.get::<String, _>(1),
+            "granted_at": iso_datetime(r.get(2)),
+        })).collect::<Vec<_>>(),
+        "sessions": sessions.iter().map(|r| serde_json::json!({
+            "created_at": iso_datetime(r.get(0)),
+            "expires_at": iso_datetime(r.get(1)),
+        })).collect::<Vec<_>>(),
+        "api_tokens": tokens.iter().map(|r| serde_json::json!({
+            "name": r.get::<String, _>(0),
+            "created_at": iso_datetime(r.get(1)),
+        })).collect::<Vec<_>>(),
+    }))
+}

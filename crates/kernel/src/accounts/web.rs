@@ -1,0 +1,479 @@
+//! Account pages: registration, confirmation, login, logout, password reset, profile, API
+//! tokens, data download and account deletion; and the first-run page.
+
+use super::store::{self, Purpose};
+use super::{DisplayName, Email, Password, hash_password, verify_password};
+use crate::app::AppState;
+use crate::error::{Error, FieldError, FieldErrors};
+use crate::i18n::{Lang, trf};
+use crate::web::ratelimit::{LOGIN, REGISTER, RESET};
+use crate::web::{ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render, safe_next, set_cookie};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+
+/// The account routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/register", get(register_form).post(register))
+        .route("/confirm/{token}", get(confirm))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/password/forgot", get(forgot_form).post(forgot))
+        .route("/password/reset/{token}", get(reset_form).post(reset))
+        .route("/account", get(account).post(update_account))
+        .route("/account/tokens", post(create_token))
+        .route("/account/data", get(download_data))
+        .route("/account/delete", get(delete_form).post(delete))
+        .route("/setup", get(setup_form).post(setup))
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message {
+    page: PageCtx,
+    title: &'static str,
+    text: &'static str,
+    link: &'static str,
+    link_label: &'static str,
+}
+
+/// A page with a title, a sentence and an optional link.
+pub fn message(page: PageCtx, status: StatusCode, key: &'static str, link: &'static str, link_label: &'static str) -> Result<Response, Error> {
+    let title = match key {
+        "register.check_mail" => "message.register.title",
+        "forgot.sent" => "message.forgot.title",
+        "confirm.done" => "message.confirm.title",
+        "link.invalid" => "message.link.title",
+        _ => "message.default.title",
+    };
+    let text = match key {
+        "register.check_mail" => "message.register.text",
+        "forgot.sent" => "message.forgot.text",
+        "confirm.done" => "message.confirm.text",
+        "link.invalid" => "message.link.text",
+        _ => "message.default.text",
+    };
+    let html = Message { page, title, text, link, link_label }.render()?;
+    Ok((status, axum::response::Html(html)).into_response())
+}
+
+async fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) {
+    let base = &state.config().base_url;
+    let subject = crate::i18n::tr(lang, &format!("mail.{key}.subject"));
+    let body = trf(lang, &format!("mail.{key}.body"), &[("link", &format!("{base}{link}"))]);
+    let _ = state.mailer().send(to, subject, &body).await;
+}
+
+#[derive(Template)]
+#[template(path = "accounts/register.html")]
+struct RegisterPage {
+    page: PageCtx,
+    errors: FieldErrors,
+    display_name: String,
+    email: String,
+}
+
+#[derive(Deserialize, Default)]
+struct RegisterForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn register_form(page: PageCtx) -> Result<Response, Error> {
+    render(&RegisterPage { page, errors: FieldErrors::new(), display_name: String::new(), email: String::new() })
+}
+
+fn form_error(html: String) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(html)).into_response()
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ctx: RequestCtx,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, Error> {
+    state.limiter().check(REGISTER, ip)?;
+    let lang = ctx.lang;
+    let mut errors = FieldErrors::new();
+    let name = errors.take(DisplayName::parse(&form.display_name));
+    let email = errors.take(Email::parse(&form.email));
+    let password = errors.take(Password::parse(&form.password));
+    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+        let page = RegisterPage { page: ctx.into(), errors, display_name: form.display_name, email: form.email };
+        return Ok(form_error(page.render()?));
+    };
+    let hash = hash_password(&password)?;
+    match store::create_user(state.db(), &email, &hash, &name, lang).await {
+        Ok(user_id) => {
+            let token = store::create_link_token(state.db(), &user_id, Purpose::Confirm).await?;
+            send(&state, lang, email.as_str(), "confirm", &format!("/confirm/{token}")).await;
+        }
+        // The same answer whether the address is known or not; the owner is told by mail.
+        Err(Error::Invalid(e)) if e.on("email") == Some("email.taken") => {
+            send(&state, lang, email.as_str(), "already", "/password/forgot").await;
+        }
+        Err(e) => return Err(e),
+    }
+    message(ctx_page(lang), StatusCode::OK, "register.check_mail", "", "")
+}
+
+fn ctx_page(lang: Lang) -> PageCtx {
+    PageCtx { tr: crate::i18n::Tr(lang), user: None, csrf: String::new(), flash: None, path: "/".into() }
+}
+
+async fn confirm(State(state): State<AppState>, page: PageCtx, Path(token): Path<String>) -> Result<Response, Error> {
+    match store::confirm_email(state.db(), &token).await {
+        Ok(_) => message(page, StatusCode::OK, "confirm.done", "/login", "nav.login"),
+        Err(Error::Gone(_)) => message(page, StatusCode::GONE, "link.invalid", "/", "error.home"),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    page: PageCtx,
+    errors: FieldErrors,
+    email: String,
+    next: String,
+}
+
+#[derive(Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_form(page: PageCtx, Query(q): Query<NextQuery>) -> Result<Response, Error> {
+    render(&LoginPage { page, errors: FieldErrors::new(), email: String::new(), next: safe_next(q.next.as_deref()) })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    next: Option<String>,
+}
+
+/// Opens a session and redirects, setting the session cookie.
+pub async fn sign_in(state: &AppState, user_id: &str, to: &str, flash: &str) -> Result<Response, Error> {
+    let token = store::create_session(state.db(), user_id).await?;
+    let mut res = redirect_with_flash(to, flash);
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, &token, store::SESSION_DAYS * 86_400, state.config().secure_cookies),
+    );
+    Ok(res)
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ctx: RequestCtx,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, Error> {
+    state.limiter().check(LOGIN, ip)?;
+    let next = safe_next(form.next.as_deref());
+    let creds = match Email::parse(&form.email) {
+        Ok(email) => store::credentials(state.db(), &email).await?,
+        Err(_) => None,
+    };
+    let hash = creds.as_ref().map(|(_, h)| h.clone());
+    let password = form.password.clone();
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
+        .await
+        .map_err(Error::internal)?;
+    match creds {
+        Some((user_id, _)) if ok => sign_in(&state, &user_id, &next, "flash.logged_in").await,
+        _ => {
+            let page = LoginPage {
+                page: ctx.into(),
+                errors: FieldError::new("email", "login.invalid").into(),
+                email: form.email,
+                next,
+            };
+            Ok(form_error(page.render()?))
+        }
+    }
+}
+
+async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response, Error> {
+    if let Some(token) = crate::web::cookie(&headers, SESSION_COOKIE) {
+        store::delete_session(state.db(), token).await?;
+    }
+    let mut res = redirect_with_flash("/", "flash.logged_out");
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies));
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "accounts/forgot.html")]
+struct ForgotPage {
+    page: PageCtx,
+    errors: FieldErrors,
+    email: String,
+}
+
+async fn forgot_form(page: PageCtx) -> Result<Response, Error> {
+    render(&ForgotPage { page, errors: FieldErrors::new(), email: String::new() })
+}
+
+#[derive(Deserialize)]
+struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+async fn forgot(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    ctx: RequestCtx,
+    Form(form): Form<EmailForm>,
+) -> Result<Response, Error> {
+    state.limiter().check(RESET, ip)?;
+    let email = match Email::parse(&form.email) {
+        Ok(e) => e,
+        Err(e) => {
+            let page = ForgotPage { page: ctx.into(), errors: e.into(), email: form.email };
+            return Ok(form_error(page.render()?));
+        }
+    };
+    if let Some(user) = store::user_by_email(state.db(), &email).await? {
+        let token = store::create_link_token(state.db(), &user.id, Purpose::Reset).await?;
+        send(&state, user.lang, &user.email, "reset", &format!("/password/reset/{token}")).await;
+    }
+    message(ctx.into(), StatusCode::OK, "forgot.sent", "", "")
+}
+
+#[derive(Template)]
+#[template(path = "accounts/reset.html")]
+struct ResetPage {
+    page: PageCtx,
+    errors: FieldErrors,
+    token: String,
+}
+
+async fn reset_form(State(state): State<AppState>, page: PageCtx, Path(token): Path<String>) -> Result<Response, Error> {
+    if store::peek_link_token(state.db(), &token, Purpose::Reset).await?.is_none() {
+        return message(page, StatusCode::GONE, "link.invalid", "/password/forgot", "login.forgot");
+    }
+    render(&ResetPage { page, errors: FieldErrors::new(), token })
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+}
+
+async fn reset(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, Error> {
+    let password = match Password::parse(&form.password) {
+        Ok(p) => p,
+        Err(e) => {
+            let page = ResetPage { page: ctx.into(), errors: e.into(), token };
+            return Ok(form_error(page.render()?));
+        }
+    };
+    let hash = hash_password(&password)?;
+    match store::reset_password(state.db(), &token, &hash).await {
+        Ok(_) => Ok(redirect_with_flash("/login", "flash.password_changed")),
+        Err(Error::Gone(_)) => message(ctx.into(), StatusCode::GONE, "link.invalid", "/password/forgot", "login.forgot"),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+struct AccountPage {
+    page: PageCtx,
+    user: super::User,
+    errors: FieldErrors,
+    display_name: String,
+    lang: &'static str,
+    new_token: Option<String>,
+}
+
+impl AccountPage {
+    fn new(page: PageCtx, user: super::User) -> Self {
+        AccountPage {
+            page,
+            display_name: user.display_name.clone(),
+            lang: user.lang.code(),
+            user,
+            errors: FieldErrors::new(),
+            new_token: None,
+        }
+    }
+}
+
+async fn account(page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
+    render(&AccountPage::new(page, user))
+}
+
+#[derive(Deserialize)]
+struct ProfileForm {
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    lang: String,
+}
+
+async fn update_account(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Form(form): Form<ProfileForm>,
+) -> Result<Response, Error> {
+    let lang = Lang::parse(&form.lang).unwrap_or(user.lang);
+    match DisplayName::parse(&form.display_name) {
+        Ok(name) => {
+            store::update_profile(state.db(), &user.id, &name, lang).await?;
+            let mut res = redirect_with_flash("/account", "flash.saved");
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(crate::web::LANG_COOKIE, lang.code(), 86_400 * 365, state.config().secure_cookies),
+            );
+            Ok(res)
+        }
+        Err(e) => {
+            let mut p = AccountPage::new(page, user);
+            p.errors = e.into();
+            p.display_name = form.display_name;
+            Ok(form_error(p.render()?))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    #[serde(default)]
+    token_name: String,
+}
+
+async fn create_token(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, Error> {
+    let name = form.token_name.trim();
+    let mut p = AccountPage::new(page, user);
+    if name.is_empty() || name.chars().count() > 80 {
+        p.errors = FieldError::new("token_name", "token_name.format").into();
+        return Ok(form_error(p.render()?));
+    }
+    p.new_token = Some(store::create_api_token(state.db(), &p.user.id, name).await?);
+    render(&p)
+}
+
+async fn download_data(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, Error> {
+    let data = store::export_data(state.db(), &user.id).await?;
+    let body = serde_json::to_string_pretty(&data).map_err(Error::internal)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"territoires-mes-donnees.json\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "accounts/delete.html")]
+struct DeletePage {
+    page: PageCtx,
+    errors: FieldErrors,
+}
+
+async fn delete_form(page: PageCtx, SignedIn(_): SignedIn) -> Result<Response, Error> {
+    render(&DeletePage { page, errors: FieldErrors::new() })
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, Error> {
+    let email = Email::parse(&user.email)?;
+    let hash = store::credentials(state.db(), &email).await?.map(|(_, h)| h);
+    let password = form.password;
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
+        .await
+        .map_err(Error::internal)?;
+    if !ok {
+        let p = DeletePage { page, errors: FieldError::new("password", "password.wrong").into() };
+        return Ok(form_error(p.render()?));
+    }
+    if user.is_admin() && store::admin_count(state.db()).await? <= 1 {
+        let p = DeletePage { page, errors: FieldError::new("password", "account.last_admin").into() };
+        return Ok(form_error(p.render()?));
+    }
+    store::delete_account(state.db(), &user.id).await?;
+    let mut res = redirect_with_flash("/", "flash.account_deleted");
+    res.headers_mut()
+        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies));
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "accounts/setup.html")]
+struct SetupPage {
+    page: PageCtx,
+    errors: FieldErrors,
+    display_name: String,
+    email: String,
+}
+
+async fn setup_form(State(state): State<AppState>, page: PageCtx) -> Result<Response, Error> {
+    if store::admin_count(state.db()).await? > 0 {
+        return Err(Error::NotFound);
+    }
+    render(&SetupPage { page, errors: FieldErrors::new(), display_name: String::new(), email: String::new() })
+}
+
+/// Creates a confirmed account holding the instance administrator role.
+pub async fn create_admin(state_db: &crate::db::Db, email: &Email, name: &DisplayName, password: &Password) -> Result<String, Error> {
+    let hash = hash_password(password)?;
+    store::create_admin_user(state_db, email, &hash, name).await
+}
+
+async fn setup(State(state): State<AppState>, ctx: RequestCtx, Form(form): Form<RegisterForm>) -> Result<Response, Error> {
+    if store::admin_count(state.db()).await? > 0 {
+        return Err(Error::NotFound);
+    }
+    let mut errors = FieldErrors::new();
+    let name = errors.take(DisplayName::parse(&form.display_name));
+    let email = errors.take(Email::parse(&form.email));
+    let password = errors.take(Password::parse(&form.password));
+    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
+        let page = SetupPage { page: ctx.into(), errors, display_name: form.display_name, email: form.email };
+        return Ok(form_error(page.render()?));
+    };
+    match create_admin(state.db(), &email, &name, &password).await {
+        Ok(id) => sign_in(&state, &id, "/admin", "flash.setup_done").await,
+        Err(Error::Invalid(errors)) => {
+            let page = SetupPage { page: ctx.into(), errors, display_name: form.display_name, email: form.email };
+            Ok(form_error(page.render()?))
+        }
+        Err(e) => Err(e),
+    }
+}

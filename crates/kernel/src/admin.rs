@@ -1,0 +1,149 @@
+//! Instance administration: dashboard, space creation, outbox.
+
+use crate::accounts::{Action, User, can};
+use crate::app::AppState;
+use crate::error::{Error, FieldErrors};
+use crate::ids::iso_datetime;
+use crate::mail::OutboxMail;
+use crate::spaces::model::SpaceFields;
+use crate::spaces::{Space, store as spaces};
+use crate::web::{PageCtx, SignedIn, redirect_with_flash, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sqlx::Row;
+
+/// The administration routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin", get(dashboard))
+        .route("/admin/spaces/new", get(new_space_form).post(create_space))
+        .route("/admin/outbox", get(outbox))
+        .route("/admin/outbox/{id}", get(outbox_mail))
+}
+
+fn require_admin(user: &User) -> Result<(), Error> {
+    if can(Some(user), Action::AdministerInstance) { Ok(()) } else { Err(Error::Forbidden) }
+}
+
+#[derive(Template)]
+#[template(path = "admin/index.html")]
+struct Dashboard {
+    page: PageCtx,
+    users: i64,
+    territories: i64,
+    spaces: Vec<Space>,
+    audit: Vec<(String, String, String, String)>,
+}
+
+async fn dashboard(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
+    require_admin(&user)?;
+    let db = state.db();
+    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL").fetch_one(db.pool()).await?.get(0);
+    let territories = crate::territories::store::count(db).await?;
+    let (spaces, _) = spaces::list(db, 0, 200).await?;
+    let audit = sqlx::query(
+        "SELECT a.at, COALESCE(u.display_name, ''), a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC LIMIT 50",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| (iso_datetime(r.get(0)), r.get(1), r.get(2), r.get(3)))
+    .collect();
+    render(&Dashboard { page, users, territories, spaces, audit })
+}
+
+#[derive(Template)]
+#[template(path = "admin/space_new.html")]
+struct NewSpacePage {
+    page: PageCtx,
+    fields: SpaceFields,
+    errors: FieldErrors,
+}
+
+async fn new_space_form(page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
+    require_admin(&user)?;
+    let fields = SpaceFields { accent_color: "#1d4f91".into(), ..Default::default() };
+    render(&NewSpacePage { page, fields, errors: FieldErrors::new() })
+}
+
+async fn create_space(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn, multipart: Multipart) -> Result<Response, Error> {
+    require_admin(&user)?;
+    let (fields, logo) = crate::spaces::web::read_space_form(multipart).await?;
+    let result = async {
+        let input = fields.parse()?;
+        let logo = match logo {
+            Some(bytes) => Some(state.uploads().put_image("logo", &bytes, 256).await?),
+            None => None,
+        };
+        spaces::create(state.db(), &input, logo.as_deref(), Some(&user.id)).await
+    }
+    .await;
+    match result {
+        Ok(space) => Ok(redirect_with_flash(&space.url(), "flash.space_created")),
+        Err(Error::Invalid(errors)) => {
+            let html = NewSpacePage { page, fields, errors }.render()?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/outbox.html")]
+struct OutboxPage {
+    page: PageCtx,
+    mails: Vec<OutboxMail>,
+}
+
+impl OutboxPage {
+    fn when(&self, at: &i64) -> String {
+        iso_datetime(*at)
+    }
+}
+
+async fn outbox(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
+    require_admin(&user)?;
+    let mut mails = state.mailer().outbox().await;
+    mails.truncate(200);
+    render(&OutboxPage { page, mails })
+}
+
+#[derive(Template)]
+#[template(path = "admin/mail.html")]
+struct MailPage {
+    page: PageCtx,
+    mail: OutboxMail,
+}
+
+impl MailPage {
+    fn when(&self, at: &i64) -> String {
+        iso_datetime(*at)
+    }
+    /// The body cut into text and links, so that the links of a mail can be followed.
+    fn segments(&self) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        for (i, line) in self.mail.body.split('\n').enumerate() {
+            if i > 0 {
+                out.push(("\n".to_string(), false));
+            }
+            for (j, word) in line.split(' ').enumerate() {
+                if j > 0 {
+                    out.push((" ".to_string(), false));
+                }
+                let link = word.starts_with("http://") || word.starts_with("https://");
+                out.push((word.to_string(), link));
+            }
+        }
+        out
+    }
+}
+
+async fn outbox_mail(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn, Path(id): Path<String>) -> Result<Response, Error> {
+    require_admin(&user)?;
+    let mail = state.mailer().outbox().await.into_iter().find(|m| m.id == id).ok_or(Error::NotFound)?;
+    render(&MailPage { page, mail })
+}

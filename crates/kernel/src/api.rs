@@ -1,0 +1,456 @@
+//! The JSON API shell (`/api/v1`), its OpenAPI document and docs page, and the operations
+//! endpoints (`/healthz`, `/readyz`, `/metrics`).
+
+use crate::accounts::{Action, can};
+use crate::app::AppState;
+use crate::error::Error;
+use crate::search::SearchQuery;
+use crate::spaces::model::SpaceFields;
+use crate::spaces::{Space, store as spaces};
+use crate::territories::{Territory, TerritoryKind, store as territories};
+use crate::web::{ApiJson, ApiUser, PageCtx, render};
+use askama::Template;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The API and operations routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi_json))
+        .route("/api/docs", get(docs))
+        .route("/api/v1/territories", get(list_territories))
+        .route("/api/v1/territories/{kind}/{code}", get(get_territory))
+        .route("/api/v1/spaces", get(list_spaces).post(create_space))
+        .route("/api/v1/spaces/{slug}", get(get_space))
+        .route("/api/v1/search", get(search))
+        .route("/api/v1/me", get(me))
+}
+
+/// The kernel's part of the OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Territoires API", description = "Citizen participation and innovation ecosystem of French territories. Errors are `{\"error\": {\"code\", \"message\"}}` with stable codes.", license(name = "AGPL-3.0-or-later")),
+    paths(list_territories, get_territory, list_spaces, create_space, get_space, search, me),
+    components(schemas(TerritoryOut, SpaceOut, SpaceFields, Page<TerritoryOut>, Page<SpaceOut>, SearchOut, SearchItem, MeOut, ErrorBody, ErrorInner)),
+    modifiers(&BearerAuth),
+)]
+pub struct KernelApi;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        if let Some(c) = openapi.components.as_mut() {
+            c.add_security_scheme(
+                "token",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The error format of every API error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    error: ErrorInner,
+}
+
+/// The content of an error.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorInner {
+    /// Stable code, such as `not_found` or `json.malformed`.
+    code: String,
+    /// A sentence in English; the UI translates the code.
+    message: String,
+}
+
+/// Query parameters of the API; a malformed query is a 400 `query.invalid`.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Error> {
+        axum::extract::Query::<T>::from_request_parts(parts, s)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|_| Error::BadRequest("query.invalid"))
+    }
+}
+
+/// A page of a list; `next_cursor` is given while there is more.
+#[derive(Serialize, ToSchema)]
+pub struct Page<T: ToSchema> {
+    /// The items.
+    items: Vec<T>,
+    /// Pass it as `cursor` to get the next page.
+    next_cursor: Option<String>,
+}
+
+/// Paging parameters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct Paging {
+    /// Items per page, 1 to 100 (default 20).
+    limit: Option<i64>,
+    /// From a previous page's `next_cursor`.
+    cursor: Option<String>,
+}
+
+impl Paging {
+    fn parse(&self) -> Result<(i64, i64), Error> {
+        let limit = self.limit.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            return Err(Error::BadRequest("limit.range"));
+        }
+        let offset = match &self.cursor {
+            None => 0,
+            Some(c) => c.parse::<u32>().map_err(|_| Error::BadRequest("cursor.invalid"))? as i64,
+        };
+        Ok((limit, offset))
+    }
+}
+
+fn next_cursor(offset: i64, limit: i64, total: i64) -> Option<String> {
+    (offset + limit < total).then(|| (offset + limit).to_string())
+}
+
+/// A territory.
+#[derive(Serialize, ToSchema)]
+pub struct TerritoryOut {
+    /// `region`, `departement`, `epci` or `commune`.
+    kind: String,
+    /// INSEE code (SIREN for an EPCI).
+    code: String,
+    /// Official name.
+    name: String,
+    /// Municipal population.
+    population: Option<i64>,
+    /// Postcodes of a commune.
+    postcodes: Vec<String>,
+    /// Code of its région.
+    region: Option<String>,
+    /// Code of its département.
+    departement: Option<String>,
+    /// SIREN of its EPCI.
+    epci: Option<String>,
+}
+
+impl From<Territory> for TerritoryOut {
+    fn from(t: Territory) -> Self {
+        TerritoryOut {
+            kind: t.kind.as_str().into(),
+            code: t.code,
+            name: t.name,
+            population: t.population,
+            postcodes: t.postcodes,
+            region: t.region,
+            departement: t.departement,
+            epci: t.epci,
+        }
+    }
+}
+
+/// Territory search parameters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TerritoryQuery {
+    /// Words of the name, a code or a postcode; accents and case do not matter.
+    q: String,
+}
+
+/// Search the territory referential.
+#[utoipa::path(get, path = "/api/v1/territories", params(TerritoryQuery, Paging),
+    responses((status = 200, body = Page<TerritoryOut>), (status = 400, body = ErrorBody)))]
+async fn list_territories(
+    State(state): State<AppState>,
+    ApiQuery(q): ApiQuery<TerritoryQuery>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<TerritoryOut>>, Error> {
+    let (limit, offset) = paging.parse()?;
+    let results = state.search().search(&SearchQuery {
+        text: q.q,
+        kinds: vec!["territory"],
+        offset: offset as usize,
+        limit: limit as usize,
+    });
+    let mut items = Vec::new();
+    for hit in &results.hits {
+        if let Some((kind, code)) = hit.doc.id.split_once('/')
+            && let Ok(kind) = TerritoryKind::parse(kind)
+            && let Some(t) = territories::get(state.db(), kind, code).await?
+        {
+            items.push(t.into());
+        }
+    }
+    Ok(Json(Page { items, next_cursor: next_cursor(offset, limit, results.total as i64) }))
+}
+
+/// One territory.
+#[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}",
+    params(("kind" = String, Path, description = "region, departement, epci or commune"), ("code" = String, Path)),
+    responses((status = 200, body = TerritoryOut), (status = 404, body = ErrorBody)))]
+async fn get_territory(State(state): State<AppState>, Path((kind, code)): Path<(String, String)>) -> Result<Json<TerritoryOut>, Error> {
+    let kind = TerritoryKind::parse(&kind).map_err(|_| Error::NotFound)?;
+    let t = territories::get(state.db(), kind, &code).await?.ok_or(Error::NotFound)?;
+    Ok(Json(t.into()))
+}
+
+/// A space.
+#[derive(Serialize, ToSchema)]
+pub struct SpaceOut {
+    /// Opaque id.
+    id: String,
+    /// Address: `/s/{slug}`.
+    slug: String,
+    /// Name.
+    name: String,
+    /// Description.
+    description: String,
+    /// Territory as `kind/code`.
+    territory: String,
+    /// Name of the territory.
+    territory_name: String,
+    /// Accent colour.
+    accent_color: String,
+    /// Logo URL.
+    logo_url: Option<String>,
+    /// Page URL.
+    url: String,
+}
+
+impl From<Space> for SpaceOut {
+    fn from(s: Space) -> Self {
+        SpaceOut {
+            url: s.url(),
+            territory: s.territory.as_string(),
+            logo_url: s.logo.map(|l| format!("/uploads/{l}")),
+            id: s.id,
+            slug: s.slug,
+            name: s.name,
+            description: s.description,
+            territory_name: s.territory_name,
+            accent_color: s.accent_color,
+        }
+    }
+}
+
+/// List spaces by name.
+#[utoipa::path(get, path = "/api/v1/spaces", params(Paging),
+    responses((status = 200, body = Page<SpaceOut>), (status = 400, body = ErrorBody)))]
+async fn list_spaces(State(state): State<AppState>, ApiQuery(paging): ApiQuery<Paging>) -> Result<Json<Page<SpaceOut>>, Error> {
+    let (limit, offset) = paging.parse()?;
+    let (items, total) = spaces::list(state.db(), offset, limit).await?;
+    Ok(Json(Page { items: items.into_iter().map(Into::into).collect(), next_cursor: next_cursor(offset, limit, total) }))
+}
+
+/// Create a space (instance administrators).
+#[utoipa::path(post, path = "/api/v1/spaces", request_body = SpaceFields, security(("token" = [])),
+    responses((status = 201, body = SpaceOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_space(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(fields): ApiJson<SpaceFields>) -> Result<Response, Error> {
+    let user = user.ok_or(Error::Unauthorized)?;
+    if !can(Some(&user), Action::AdministerInstance) {
+        return Err(Error::Forbidden);
+    }
+    let input = fields.parse()?;
+    let space = spaces::create(state.db(), &input, None, Some(&user.id)).await?;
+    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/spaces/{}", space.slug))], Json(SpaceOut::from(space))).into_response())
+}
+
+/// One space.
+#[utoipa::path(get, path = "/api/v1/spaces/{slug}", params(("slug" = String, Path)),
+    responses((status = 200, body = SpaceOut), (status = 404, body = ErrorBody)))]
+async fn get_space(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<SpaceOut>, Error> {
+    let s = spaces::get_by_slug(state.db(), &slug).await?.ok_or(Error::NotFound)?;
+    Ok(Json(s.into()))
+}
+
+/// Search parameters.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// The words.
+    q: String,
+    /// Only this kind: `territory` or `space`.
+    kind: Option<String>,
+}
+
+/// One search result.
+#[derive(Serialize, ToSchema)]
+pub struct SearchItem {
+    /// What it is.
+    kind: String,
+    /// Its id within the kind.
+    id: String,
+    /// Title.
+    title: String,
+    /// Secondary line.
+    subtitle: String,
+    /// Page URL.
+    url: String,
+}
+
+/// Search results.
+#[derive(Serialize, ToSchema)]
+pub struct SearchOut {
+    /// Matches in all.
+    total: i64,
+    /// This page.
+    items: Vec<SearchItem>,
+    /// Pass it as `cursor` to get the next page.
+    next_cursor: Option<String>,
+}
+
+/// Search everything public.
+#[utoipa::path(get, path = "/api/v1/search", params(SearchParams, Paging),
+    responses((status = 200, body = SearchOut), (status = 400, body = ErrorBody)))]
+async fn search(State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>, ApiQuery(paging): ApiQuery<Paging>) -> Result<Json<SearchOut>, Error> {
+    let (limit, offset) = paging.parse()?;
+    let kinds = match p.kind.as_deref() {
+        None | Some("") => vec![],
+        Some(k) => vec![*crate::pages::SEARCH_KINDS.iter().find(|x| **x == k).ok_or(Error::BadRequest("kind.unknown"))?],
+    };
+    let r = state.search().search(&SearchQuery { text: p.q, kinds, offset: offset as usize, limit: limit as usize });
+    Ok(Json(SearchOut {
+        total: r.total as i64,
+        next_cursor: next_cursor(offset, limit, r.total as i64),
+        items: r
+            .hits
+            .into_iter()
+            .map(|h| SearchItem { kind: h.doc.kind.into(), id: h.doc.id, title: h.doc.title, subtitle: h.doc.subtitle, url: h.doc.url })
+            .collect(),
+    }))
+}
+
+/// The owner of the API token.
+#[derive(Serialize, ToSchema)]
+pub struct MeOut {
+    /// User id.
+    id: String,
+    /// Shown name.
+    display_name: String,
+    /// Roles: `admin`, or `space_admin:{space_id}`…
+    roles: Vec<String>,
+}
+
+/// Who the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", security(("token" = [])),
+    responses((status = 200, body = MeOut), (status = 401, body = ErrorBody)))]
+async fn me(ApiUser(user): ApiUser) -> Result<Json<MeOut>, Error> {
+    let u = user.ok_or(Error::Unauthorized)?;
+    Ok(Json(MeOut {
+        roles: u
+            .grants
+            .iter()
+            .map(|g| match &g.space_id {
+                Some(s) => format!("{}:{s}", g.role.as_str()),
+                None => g.role.as_str().to_string(),
+            })
+            .collect(),
+        id: u.id,
+        display_name: u.display_name,
+    }))
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.applier().caught_up().await {
+        Ok(true) => (StatusCode::OK, Json(serde_json::json!({"status": "ready", "applied": state.applier().applied()}))).into_response(),
+        Ok(false) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"error": {"code": "not_ready", "message": "the read indexes are catching up"}})),
+        )
+            .into_response(),
+        Err(e) => Error::from(e).into_response(),
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> Response {
+    let rss = resident_memory_bytes().unwrap_or(0) as f64;
+    let body = state.metrics().render(&[
+        ("territoires_search_documents", "Documents in the search index.", state.search().len() as f64),
+        ("territoires_changes_applied", "Last change of the feed applied by this node.", state.applier().applied() as f64),
+        ("territoires_uptime_seconds", "Seconds since this node started.", state.started().elapsed().as_secs_f64()),
+        ("process_resident_memory_bytes", "Resident memory of the process.", rss),
+    ]);
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+}
+
+/// The resident memory of this process, from `/proc` (Linux).
+pub fn resident_memory_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+async fn openapi_json(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(state.openapi().clone())
+}
+
+struct Operation {
+    method: String,
+    path: String,
+    summary: String,
+    params: Vec<String>,
+    responses: String,
+}
+
+#[derive(Template)]
+#[template(path = "api_docs.html")]
+struct DocsPage {
+    page: PageCtx,
+    operations: Vec<Operation>,
+}
+
+async fn docs(State(state): State<AppState>, page: PageCtx) -> Result<Response, Error> {
+    let mut operations = Vec::new();
+    if let Some(paths) = state.openapi()["paths"].as_object() {
+        for (path, item) in paths {
+            let Some(methods) = item.as_object() else { continue };
+            for (method, op) in methods {
+                let params = op["parameters"]
+                    .as_array()
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| {
+                                format!(
+                                    "{} ({}){}",
+                                    p["name"].as_str().unwrap_or(""),
+                                    p["in"].as_str().unwrap_or(""),
+                                    p["description"].as_str().map(|d| format!(": {d}")).unwrap_or_default()
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let responses = op["responses"]
+                    .as_object()
+                    .map(|r| r.keys().cloned().collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default();
+                operations.push(Operation {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary: op["summary"].as_str().or(op["description"].as_str()).unwrap_or("").to_string(),
+                    params,
+                    responses,
+                });
+            }
+        }
+    }
+    render(&DocsPage { page, operations })
+}

@@ -1,0 +1,249 @@
+//! Configuration: flags, then `TERRITOIRES_*` environment variables, then an optional TOML file,
+//! then defaults. The binary reads flags and environment; this module merges and checks.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// The settings given by flags or environment (each `None` when not given).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    /// Address and port to listen on.
+    pub listen: Option<String>,
+    /// Data directory.
+    pub data_dir: Option<PathBuf>,
+    /// Database URL (`sqlite://…` or `postgres://…`).
+    pub database_url: Option<String>,
+    /// Public base URL, used in mails and feeds.
+    pub base_url: Option<String>,
+    /// SMTP URL (`smtp://host:port`, `smtps://user:pass@host`); no SMTP means the outbox.
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    pub mail_from: Option<String>,
+}
+
+/// The optional TOML file, same names as the environment variables without the prefix.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    listen: Option<String>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    base_url: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
+    tile_url: Option<String>,
+    tile_attribution: Option<String>,
+}
+
+/// The resolved configuration of a running instance.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the HTTP server listens.
+    pub listen: SocketAddr,
+    /// Where the SQLite database, uploads and the mail outbox live.
+    pub data_dir: PathBuf,
+    /// The database URL; SQLite in the data directory by default.
+    pub database_url: String,
+    /// Public base URL without trailing slash.
+    pub base_url: String,
+    /// SMTP URL, when mail is sent for real.
+    pub smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    pub mail_from: String,
+    /// Map tile URL template (Leaflet syntax).
+    pub tile_url: String,
+    /// Attribution shown on maps, as the tile provider requires.
+    pub tile_attribution: String,
+    /// Whether cookies carry the Secure flag (base URL in HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// A configuration problem, said in one sentence.
+#[derive(Debug)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl FileConfig {
+    /// Reads the TOML file at `path`.
+    pub fn read(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!(
+                "cannot read the configuration file {}: {e}",
+                path.display()
+            ))
+        })?;
+        toml::from_str(&text).map_err(|e| {
+            ConfigError(format!(
+                "the configuration file {} is not valid: {}",
+                path.display(),
+                e.message()
+            ))
+        })
+    }
+}
+
+impl Config {
+    /// Merges overrides over the file over the defaults, and checks every value.
+    pub fn resolve(o: Overrides, file: FileConfig) -> Result<Self, ConfigError> {
+        let listen_text = o
+            .listen
+            .or(file.listen)
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| {
+            ConfigError(format!(
+                "the listen address \"{listen_text}\" is not of the form ADDRESS:PORT, such as 127.0.0.1:8080"
+            ))
+        })?;
+        let data_dir = o
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("data"));
+        let database_url = match o.database_url.or(file.database_url) {
+            Some(url) => check_database_url(&url)?,
+            None => format!("sqlite://{}", data_dir.join("territoires.db").display()),
+        };
+        let base_url = o
+            .base_url
+            .or(file.base_url)
+            .unwrap_or_else(|| format!("http://{listen}"));
+        let base_url = check_base_url(&base_url)?;
+        let smtp_url = o.smtp_url.or(file.smtp_url).filter(|s| !s.is_empty());
+        if let Some(url) = &smtp_url
+            && !(url.starts_with("smtp://") || url.starts_with("smtps://"))
+        {
+            return Err(ConfigError(format!(
+                "the SMTP URL \"{url}\" must start with smtp:// or smtps://"
+            )));
+        }
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            secure_cookies: base_url.starts_with("https://"),
+            base_url,
+            smtp_url,
+            mail_from: o
+                .mail_from
+                .or(file.mail_from)
+                .unwrap_or_else(|| "Territoires <ne-pas-repondre@territoires.localhost>".into()),
+            tile_url: file
+                .tile_url
+                .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
+            tile_attribution: file.tile_attribution.unwrap_or_else(|| {
+                "© les contributeurs d'OpenStreetMap / OpenStreetMap contributors".into()
+            }),
+        })
+    }
+
+    /// Creates the data directory when missing and checks that it is writable.
+    pub fn prepare_data_dir(&self) -> Result<(), ConfigError> {
+        let dir = &self.data_dir;
+        std::fs::create_dir_all(dir).map_err(|e| {
+            ConfigError(format!(
+                "cannot create the data directory {}: {e}",
+                dir.display()
+            ))
+        })?;
+        let probe = dir.join(".write-test");
+        std::fs::write(&probe, b"ok").map_err(|e| {
+            ConfigError(format!(
+                "the data directory {} is not writable: {e}",
+                dir.display()
+            ))
+        })?;
+        let _ = std::fs::remove_file(probe);
+        Ok(())
+    }
+
+    /// Whether the database is SQLite.
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn check_database_url(url: &str) -> Result<String, ConfigError> {
+    let ok = url.starts_with("sqlite:")
+        || ((url.starts_with("postgres://") || url.starts_with("postgresql://"))
+            && url.len() > "postgres://".len());
+    if ok {
+        Ok(url.to_string())
+    } else {
+        Err(ConfigError(format!(
+            "the database URL \"{}\" is malformed: it must start with sqlite:// or postgres://",
+            redact(url)
+        )))
+    }
+}
+
+fn check_base_url(url: &str) -> Result<String, ConfigError> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(' ') => {
+            Ok(url.trim_end_matches('/').to_string())
+        }
+        _ => Err(ConfigError(format!(
+            "the base URL \"{url}\" is malformed: it must look like https://participation.example.fr"
+        ))),
+    }
+}
+
+/// A URL with its password hidden, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &creds[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_listen_on_loopback_8080_with_sqlite_in_data() {
+        let c = Config::resolve(Overrides::default(), FileConfig::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://data/territoires.db");
+        assert_eq!(c.base_url, "http://127.0.0.1:8080");
+        assert!(!c.secure_cookies);
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nbase_url = \"https://x.fr/\"").unwrap();
+        let o = Overrides {
+            listen: Some("127.0.0.1:9999".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(o, file).unwrap();
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.base_url, "https://x.fr");
+        assert!(c.secure_cookies);
+    }
+
+    #[test]
+    fn bad_values_are_one_clear_sentence() {
+        let bad = |o: Overrides| Config::resolve(o, FileConfig::default()).unwrap_err().0;
+        assert!(bad(Overrides { listen: Some("localhost".into()), ..Default::default() }).contains("ADDRESS:PORT"));
+        assert!(bad(Overrides { database_url: Some("mysql://u:secret@h/db".into()), ..Default::default() })
+            .contains("u:***@h/db"));
+        assert!(bad(Overrides { base_url: Some("ftp://x".into()), ..Default::default() }).contains("base URL"));
+        assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
+    }
+}

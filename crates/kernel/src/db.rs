@@ -1,0 +1,281 @@
+//! The database: one pool over SQLite or PostgreSQL, migrations per engine, and the change feed.
+
+use crate::ids::now_ms;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Executor, Row};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The database engine behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// One file in the data directory.
+    Sqlite,
+    /// A PostgreSQL server, for several app nodes.
+    Postgres,
+}
+
+/// A handle on the database, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    engine: Engine,
+    changed: Arc<Notify>,
+}
+
+/// A migration of one component: one text for both engines, statements separated by `;` at
+/// line ends. The few types the engines spell differently are written as tokens:
+/// `%SERIAL%` (an auto-incremented 64-bit primary key), `%BLOB%` (bytes), `%REAL%` (a float).
+#[derive(Debug, Clone, Copy)]
+pub struct Migration {
+    /// Unique and ordered within its component: `kernel/0001_accounts`.
+    pub id: &'static str,
+    /// The statements.
+    pub sql: &'static str,
+}
+
+impl Migration {
+    /// The statements in an engine's dialect.
+    pub fn text_for(&self, engine: Engine) -> String {
+        let (serial, blob, real) = match engine {
+            Engine::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB", "REAL"),
+            Engine::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", "DOUBLE PRECISION"),
+        };
+        self.sql
+            .replace("%SERIAL%", serial)
+            .replace("%BLOB%", blob)
+            .replace("%REAL%", real)
+    }
+}
+
+/// What a write did to an entity, as recorded in the change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// Created or modified: read it again.
+    Upsert,
+    /// Deleted: forget it.
+    Delete,
+}
+
+impl Op {
+    fn as_str(self) -> &'static str {
+        match self {
+            Op::Upsert => "upsert",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+/// One entry of the change feed.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Position in the feed.
+    pub seq: i64,
+    /// The kind of entity (`space`, `territory`, …).
+    pub kind: String,
+    /// The entity's id.
+    pub entity_id: String,
+    /// What happened to it.
+    pub op: Op,
+}
+
+impl Db {
+    /// Connects to the database at `url`, with the per-engine settings of the house.
+    pub async fn connect(url: &str) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else {
+            Engine::Postgres
+        };
+        let (url, max) = match engine {
+            Engine::Sqlite if url.contains('?') => (url.to_string(), 8),
+            Engine::Sqlite => (format!("{url}?mode=rwc"), 8),
+            Engine::Postgres => (url.to_string(), 16),
+        };
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if engine == Engine::Sqlite {
+                        conn.execute(
+                            "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; PRAGMA synchronous = FULL",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(opts)
+            .await?;
+        if engine == Engine::Sqlite {
+            pool.execute("PRAGMA journal_mode = WAL").await?;
+        }
+        Ok(Db {
+            pool,
+            engine,
+            changed: Arc::new(Notify::new()),
+        })
+    }
+
+    /// The connection pool.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction, in the given order.
+    /// Returns how many were applied. On PostgreSQL an advisory lock keeps several nodes starting
+    /// at once from migrating together.
+    pub async fn migrate(&self, migrations: &[Migration]) -> Result<usize, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        if self.engine == Engine::Postgres {
+            conn.execute("SELECT pg_advisory_lock(7234001)").await?;
+        }
+        let result = self.migrate_locked(&mut conn, migrations).await;
+        if self.engine == Engine::Postgres {
+            conn.execute("SELECT pg_advisory_unlock(7234001)").await?;
+        }
+        result
+    }
+
+    async fn migrate_locked(
+        &self,
+        conn: &mut AnyConnection,
+        migrations: &[Migration],
+    ) -> Result<usize, sqlx::Error> {
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .await?;
+        let done: Vec<String> = sqlx::query("SELECT id FROM schema_migrations")
+            .fetch_all(&mut *conn)
+            .await?
+            .iter()
+            .map(|r| r.get::<String, _>(0))
+            .collect();
+        let mut applied = 0;
+        for m in migrations {
+            if done.iter().any(|d| d == m.id) {
+                continue;
+            }
+            let sql = m.text_for(self.engine);
+            let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+            for statement in split_statements(&sql) {
+                tx.execute(sqlx::AssertSqlSafe(statement)).await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (id, applied_at) VALUES ($1, $2)")
+                .bind(m.id)
+                .bind(now_ms())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(migration = m.id, "migration applied");
+            applied += 1;
+        }
+        Ok(applied)
+    }
+
+    /// Wakes this node's change applier; call after committing a transaction that recorded
+    /// changes.
+    pub fn notify_changed(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Waits until a local write was committed, or `timeout` passed.
+    pub async fn wait_changed(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.changed.notified()).await;
+    }
+
+    /// The changes after `after`, oldest first, at most `limit`.
+    pub async fn changes_after(&self, after: i64, limit: i64) -> Result<Vec<Change>, sqlx::Error> {
+        let rows = sqlx::query(
+            "SELECT seq, kind, entity_id, op FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| Change {
+                seq: r.get(0),
+                kind: r.get(1),
+                entity_id: r.get(2),
+                op: if r.get::<String, _>(3) == "delete" {
+                    Op::Delete
+                } else {
+                    Op::Upsert
+                },
+            })
+            .collect())
+    }
+
+    /// The highest sequence number of the feed (0 when empty).
+    pub async fn last_change(&self) -> Result<i64, sqlx::Error> {
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM changes")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.get::<i64, _>(0))
+    }
+}
+
+/// Appends a change to the feed, inside the caller's transaction: the only way indexes learn of
+/// a write. The id `*` says that every entity of the kind changed (a bulk import).
+pub async fn record_change(
+    conn: &mut AnyConnection,
+    kind: &str,
+    entity_id: &str,
+    op: Op,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO changes (kind, entity_id, op, at) VALUES ($1, $2, $3, $4)")
+        .bind(kind)
+        .bind(entity_id)
+        .bind(op.as_str())
+        .bind(now_ms())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Splits a migration's text into statements at semicolons that end a line.
+fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in sql.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with("--") || trimmed.is_empty() {
+            continue;
+        }
+        current.push_str(line);
+        current.push('\n');
+        if trimmed.ends_with(';') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.trim().is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_statements;
+
+    #[test]
+    fn statements_split_at_line_ending_semicolons_only() {
+        let s = split_statements("-- c\nCREATE TABLE a (x TEXT DEFAULT ';');\n\nCREATE INDEX i ON a (x);\n");
+        assert_eq!(s.len(), 2);
+        assert!(s[0].contains("DEFAULT ';'"));
+    }
+}

@@ -1,0 +1,171 @@
+//! Demo content: realistic French spaces in real territories, and accounts to try them. Running
+//! it again changes nothing that exists. Components add their own demo content on top.
+
+use crate::accounts::{DisplayName, Email, Password, Role, hash_password, store as accounts};
+use crate::db::Db;
+use crate::error::Error;
+use crate::search::fold;
+use crate::spaces::model::SpaceFields;
+use crate::spaces::store as spaces;
+use sqlx::Row;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "Territoires-Demo-2026";
+/// The demo instance administrator.
+pub const DEMO_ADMIN: &str = "admin@demo.territoires.fr";
+
+struct StorySpace {
+    slug: &'static str,
+    name: &'static str,
+    territory: &'static str,
+    color: &'static str,
+    description: &'static str,
+}
+
+/// The three spaces the product's story starts from.
+const STORY: [StorySpace; 3] = [
+    StorySpace {
+        slug: "lannion",
+        name: "Lannion participe",
+        territory: "commune/22113",
+        color: "#00577a",
+        description: "Cartographie participative de Lannion : signalez un lieu à améliorer, proposez un aménagement, partagez le patrimoine de votre quartier.\n\nLes contributions sont étudiées par les services de la ville et chaque proposition reçoit une réponse publique.",
+    },
+    StorySpace {
+        slug: "montauban",
+        name: "Montauban, ma ville",
+        territory: "commune/82121",
+        color: "#8a2d12",
+        description: "Signalez en quelques secondes un nid-de-poule, un éclairage en panne ou un dépôt sauvage : votre signalement part directement au service concerné.\n\nSuivez son traitement jusqu'à sa résolution.",
+    },
+    StorySpace {
+        slug: "occitanie",
+        name: "Votation citoyenne Occitanie",
+        territory: "region/76",
+        color: "#6b1d5c",
+        description: "La Région Occitanie consulte ses habitantes et ses habitants sur les grandes orientations régionales.\n\nChaque personne inscrite vote une fois ; les résultats sont publiés et vérifiables.",
+    },
+];
+
+const THEMES: [&str; 6] = [
+    "mobilités douces et partage de l'espace public",
+    "transition énergétique des bâtiments communaux",
+    "végétalisation des cours d'école",
+    "budget participatif des quartiers",
+    "propreté et gestion des déchets",
+    "vie associative et culturelle",
+];
+
+/// What the generator did.
+#[derive(Debug, Default)]
+pub struct DemoSummary {
+    /// Spaces created by this run.
+    pub spaces_created: usize,
+    /// Accounts created by this run.
+    pub accounts_created: usize,
+}
+
+async fn ensure_account(db: &Db, email: &str, name: &str, summary: &mut DemoSummary) -> Result<String, Error> {
+    let email = Email::parse(email)?;
+    if let Some(u) = accounts::user_by_email(db, &email).await? {
+        return Ok(u.id);
+    }
+    let hash = hash_password(&Password::parse(DEMO_PASSWORD)?)?;
+    let name = DisplayName::parse(name)?;
+    let id = if email.as_str() == DEMO_ADMIN {
+        accounts::create_admin_user(db, &email, &hash, &name).await?
+    } else {
+        let id = accounts::create_user(db, &email, &hash, &name, Default::default()).await?;
+        sqlx::query("UPDATE users SET confirmed_at = $1 WHERE id = $2")
+            .bind(crate::ids::now_ms())
+            .bind(&id)
+            .execute(db.pool())
+            .await?;
+        id
+    };
+    summary.accounts_created += 1;
+    Ok(id)
+}
+
+fn slugify(name: &str) -> String {
+    let mut out = String::new();
+    for c in fold(name).chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(34).collect::<String>().trim_end_matches('-').to_string()
+}
+
+/// Creates the demo accounts, the three story spaces and `scale` more spaces in the most
+/// populous communes. `progress(done, total)` is called as it goes.
+pub async fn seed(db: &Db, scale: usize, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<DemoSummary, Error> {
+    let mut summary = DemoSummary::default();
+    let admin = ensure_account(db, DEMO_ADMIN, "Administration Territoires", &mut summary).await?;
+    ensure_account(db, "camille.martin@demo.territoires.fr", "Camille Martin", &mut summary).await?;
+    let lannion_admin = ensure_account(db, "yann.le-gall@demo.territoires.fr", "Yann Le Gall", &mut summary).await?;
+    let montauban_agent = ensure_account(db, "agent.voirie@demo.territoires.fr", "Service voirie de Montauban", &mut summary).await?;
+
+    let mut wanted: Vec<SpaceFields> = STORY
+        .iter()
+        .map(|s| SpaceFields {
+            slug: s.slug.into(),
+            name: s.name.into(),
+            description: s.description.into(),
+            territory: s.territory.into(),
+            accent_color: s.color.into(),
+        })
+        .collect();
+    if scale > 0 {
+        let rows = sqlx::query(
+            "SELECT code, name, population FROM territories WHERE kind = 'commune' AND code NOT IN ('22113', '82121') \
+             ORDER BY population DESC, code LIMIT $1",
+        )
+        .bind(scale as i64)
+        .fetch_all(db.pool())
+        .await?;
+        for (i, r) in rows.iter().enumerate() {
+            let code: String = r.get(0);
+            let name: String = r.get(1);
+            let theme = THEMES[i % THEMES.len()];
+            wanted.push(SpaceFields {
+                slug: format!("{}-{}", slugify(&name), code.to_lowercase()),
+                name: format!("{name} en commun"),
+                description: format!(
+                    "L'espace de participation de {name}. Cette année, la commune invite ses habitantes et ses habitants à contribuer sur : {theme}.\n\nProposez, commentez, soutenez : chaque contribution reçoit une réponse."
+                ),
+                territory: format!("commune/{code}"),
+                accent_color: ["#1d4f91", "#005f4b", "#7a3b00", "#4b2c83"][i % 4].into(),
+            });
+        }
+    }
+    let total = wanted.len() as u64;
+    for (i, fields) in wanted.iter().enumerate() {
+        if spaces::get_by_slug(db, &fields.slug).await?.is_none() {
+            let input = fields.parse().map_err(Error::Invalid)?;
+            spaces::create(db, &input, None, Some(&admin)).await?;
+            summary.spaces_created += 1;
+        }
+        progress(i as u64 + 1, total);
+    }
+    if let Some(lannion) = spaces::get_by_slug(db, "lannion").await? {
+        accounts::grant(db, &lannion_admin, Role::SpaceAdmin, Some(&lannion.id), Some(&admin)).await?;
+    }
+    if let Some(montauban) = spaces::get_by_slug(db, "montauban").await? {
+        accounts::grant(db, &montauban_agent, Role::Agent, Some(&montauban.id), Some(&admin)).await?;
+    }
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slugify;
+
+    #[test]
+    fn slugs_of_commune_names_are_ascii() {
+        assert_eq!(slugify("Saint-Étienne"), "saint-etienne");
+        assert_eq!(slugify("L'Haÿ-les-Roses"), "l-hay-les-roses");
+    }
+}

@@ -1,0 +1,160 @@
+//! The kernel of Territoires: what every component shares. Configuration, errors, ids and time,
+//! the database and its migrations, the change feed and the read indexes, accounts and
+//! permissions, translations, the page shell and assets, mail, uploads, territories and spaces.
+
+pub mod accounts;
+pub mod admin;
+pub mod api;
+pub mod app;
+pub mod audit;
+pub mod changes;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod ids;
+pub mod mail;
+pub mod migrations;
+pub mod pages;
+pub mod search;
+pub mod spaces;
+pub mod territories;
+pub mod uploads;
+pub mod web;
+
+pub use app::{AppState, Component};
+pub use error::{Error, FieldError, FieldErrors, Result};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use changes::{Applier, Indexer};
+use config::Config;
+use db::Db;
+use search::MemorySearch;
+use std::sync::Arc;
+
+/// Largest request body: enough for a form with three photos.
+pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+/// The kernel as a component: its migrations and indexed documents. Its routes are mounted by
+/// [`build`] around the components'.
+pub fn component() -> Component {
+    Component {
+        name: "kernel",
+        routes: Router::new(),
+        migrations: migrations::MIGRATIONS,
+        indexers: vec![
+            Indexer {
+                kind: "territory",
+                load_all: |db| Box::pin(territories::store::search_documents(db)),
+                load_one: |db, id| Box::pin(territories::store::search_document(db, id)),
+            },
+            Indexer {
+                kind: "space",
+                load_all: |db| Box::pin(spaces::store::search_documents(db)),
+                load_one: |db, id| Box::pin(spaces::store::search_document(db, id)),
+            },
+        ],
+        openapi: None,
+    }
+}
+
+/// A start-up failure, said in one sentence.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Connects to the database of a configuration and applies every migration.
+pub async fn open_database(config: &Config, components: &[Component]) -> Result<Db, StartError> {
+    if config.is_sqlite() {
+        config.prepare_data_dir().map_err(|e| StartError(e.0))?;
+    }
+    let db = Db::connect(&config.database_url).await.map_err(|e| {
+        StartError(format!(
+            "cannot open the database {}: {e}",
+            config::redact(&config.database_url)
+        ))
+    })?;
+    let all: Vec<_> = std::iter::once(migrations::MIGRATIONS)
+        .chain(components.iter().filter(|c| c.name != "kernel").map(|c| c.migrations))
+        .flatten()
+        .copied()
+        .collect();
+    db.migrate(&all)
+        .await
+        .map_err(|e| StartError(format!("the database could not be migrated: {e}")))?;
+    Ok(db)
+}
+
+/// Loads the embedded territory referential into an empty database.
+pub async fn ensure_territories(db: &Db) -> Result<(), StartError> {
+    let count = territories::store::count(db).await.map_err(|e| StartError(format!("{e:?}")))?;
+    if count > 0 {
+        return Ok(());
+    }
+    let all = territories::import::parse_extract(territories::import::EMBEDDED).map_err(|e| StartError(e.0))?;
+    territories::store::upsert_all(db, &all, &|_| {})
+        .await
+        .map_err(|e| StartError(format!("the territory referential could not be loaded: {e:?}")))?;
+    tracing::info!(territories = all.len(), "territory referential loaded");
+    Ok(())
+}
+
+/// Builds a ready application over an open database: read indexes built, change applier
+/// running, every route mounted behind the shared middleware.
+pub async fn build(config: Config, db: Db, components: Vec<Component>) -> Result<(Router, AppState), StartError> {
+    ensure_territories(&db).await?;
+    let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.data_dir).map_err(StartError)?;
+    let search: Arc<dyn search::SearchIndex> = Arc::new(MemorySearch::new());
+    let mut indexers = component().indexers;
+    let mut openapi = api::KernelApi::openapi_doc();
+    let mut routes = Router::new();
+    for c in components.into_iter().filter(|c| c.name != "kernel") {
+        indexers.extend(c.indexers);
+        if let Some(doc) = c.openapi {
+            openapi.merge(doc);
+        }
+        routes = routes.merge(c.routes);
+    }
+    let applier = Arc::new(Applier::new(db.clone(), search.clone(), indexers));
+    let docs = applier
+        .rebuild()
+        .await
+        .map_err(|e| StartError(format!("the read indexes could not be built: {e}")))?;
+    tracing::info!(documents = docs, "search index built");
+    tokio::spawn(applier.clone().run());
+    let openapi = serde_json::to_value(&openapi).map_err(|e| StartError(e.to_string()))?;
+    let state = AppState::new(config, db, mailer, search, applier, openapi);
+    let router = Router::new()
+        .merge(pages::routes())
+        .merge(accounts::web::routes())
+        .merge(spaces::web::routes())
+        .merge(admin::routes())
+        .merge(api::routes())
+        .merge(routes)
+        .route("/assets/{*path}", axum::routing::get(web::assets::serve))
+        .fallback(|| async { Error::NotFound })
+        .layer(from_fn_with_state(state.clone(), web::middleware::context))
+        .layer(from_fn(web::middleware::error_pages))
+        .layer(from_fn_with_state(state.clone(), web::middleware::security_headers))
+        .layer(from_fn_with_state(state.clone(), web::middleware::metrics))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state.clone());
+    Ok((router, state))
+}
+
+impl api::KernelApi {
+    /// The kernel's OpenAPI document.
+    pub fn openapi_doc() -> utoipa::openapi::OpenApi {
+        <Self as utoipa::OpenApi>::openapi()
+    }
+}

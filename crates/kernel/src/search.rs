@@ -1,0 +1,367 @@
+//! The search read index: full text over every published item, with French stemming and accent
+//! folding, derived from the database through the change feed.
+//!
+//! The index lives in memory in each node. Documents are tokenised into folded, stemmed terms;
+//! a query matches documents holding every query term, the last term also as a prefix (so that
+//! a search box answers while one types), ranked by field weight, rarity of the terms and the
+//! document's own boost.
+
+use rust_stemmers::{Algorithm, Stemmer};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{LazyLock, RwLock};
+use unicode_normalization::UnicodeNormalization;
+
+/// A document of the index. `(kind, id)` identifies it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchDoc {
+    /// What it is: `territory`, `space`, … (a facet).
+    pub kind: &'static str,
+    /// Its id within the kind.
+    pub id: String,
+    /// Title, weighted most.
+    pub title: String,
+    /// Other searchable text (codes, postcodes, description).
+    pub body: String,
+    /// Where it is shown.
+    pub url: String,
+    /// Translation key of what it is, shown in results ("Commune", "Espace"…).
+    pub tag: &'static str,
+    /// A secondary line for results (département, région…).
+    pub subtitle: String,
+    /// A ranking boost ≥ 0 added to the text score (population for territories…).
+    pub boost: f32,
+}
+
+/// A search request.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    /// The words typed.
+    pub text: String,
+    /// Only these kinds (all when empty).
+    pub kinds: Vec<&'static str>,
+    /// Results to skip.
+    pub offset: usize,
+    /// Results to return.
+    pub limit: usize,
+}
+
+/// One result.
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    /// The document.
+    pub doc: SearchDoc,
+    /// Its score.
+    pub score: f32,
+}
+
+/// The answer to a search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    /// Matching documents over all kinds asked, before paging.
+    pub total: usize,
+    /// Count of matches per kind (before the kind filter), for facets.
+    pub by_kind: Vec<(&'static str, usize)>,
+    /// The page of hits, best first.
+    pub hits: Vec<SearchHit>,
+}
+
+/// The interface every search index offers; the change applier is its only writer.
+pub trait SearchIndex: Send + Sync {
+    /// Adds or replaces a document.
+    fn upsert(&self, doc: SearchDoc);
+    /// Removes a document.
+    fn remove(&self, kind: &str, id: &str);
+    /// Removes every document of a kind (before a rebuild of that kind).
+    fn clear_kind(&self, kind: &str);
+    /// Answers a query.
+    fn search(&self, q: &SearchQuery) -> SearchResults;
+    /// Number of documents.
+    fn len(&self) -> usize;
+    /// Whether the index holds nothing.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+static FRENCH: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::French));
+
+/// Lower case without accents: "Châteaulin" → "chateaulin", "Œuvre" → "oeuvre".
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd() {
+        match c {
+            '\u{300}'..='\u{36f}' => {}
+            'œ' | 'Œ' => out.push_str("oe"),
+            'æ' | 'Æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
+/// The words of a text, folded (not stemmed). Apostrophes and hyphens split words, so that
+/// "L'Abergement" gives "l" and "abergement".
+pub fn words(text: &str) -> impl Iterator<Item = String> + '_ {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// The index term of a folded word: its French stem.
+pub fn term(word: &str) -> String {
+    if word.chars().all(|c| c.is_ascii_digit()) {
+        return word.to_string();
+    }
+    FRENCH.stem(word).into_owned()
+}
+
+const TITLE_WEIGHT: f32 = 4.0;
+const BODY_WEIGHT: f32 = 1.0;
+
+#[derive(Default)]
+struct Inner {
+    docs: Vec<Option<SearchDoc>>,
+    slots: HashMap<&'static str, HashMap<String, u32>>,
+    /// term → (slot, weight)
+    postings: BTreeMap<String, Vec<(u32, f32)>>,
+    live: usize,
+    dead: usize,
+}
+
+/// The in-memory search index.
+#[derive(Default)]
+pub struct MemorySearch {
+    inner: RwLock<Inner>,
+}
+
+impl MemorySearch {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Inner {
+    fn remove(&mut self, kind: &str, id: &str) {
+        if let Some(slot) = self.slots.get_mut(kind).and_then(|m| m.remove(id)) {
+            self.docs[slot as usize] = None;
+            self.live -= 1;
+            self.dead += 1;
+        }
+        if self.dead > 1024 && self.dead > self.live {
+            self.compact();
+        }
+    }
+
+    fn compact(&mut self) {
+        let docs: Vec<SearchDoc> = self.docs.drain(..).flatten().collect();
+        *self = Inner::default();
+        for d in docs {
+            self.add(d);
+        }
+    }
+
+    fn add(&mut self, doc: SearchDoc) {
+        let slot = self.docs.len() as u32;
+        let mut weights: HashMap<String, f32> = HashMap::new();
+        for w in words(&doc.title) {
+            *weights.entry(term(&w)).or_default() += TITLE_WEIGHT;
+        }
+        for w in words(&doc.body) {
+            *weights.entry(term(&w)).or_default() += BODY_WEIGHT;
+        }
+        for (t, w) in weights {
+            self.postings.entry(t).or_default().push((slot, w));
+        }
+        self.slots
+            .entry(doc.kind)
+            .or_default()
+            .insert(doc.id.clone(), slot);
+        self.docs.push(Some(doc));
+        self.live += 1;
+    }
+}
+
+impl SearchIndex for MemorySearch {
+    fn upsert(&self, doc: SearchDoc) {
+        let Ok(mut inner) = self.inner.write() else { return };
+        inner.remove(doc.kind, &doc.id.clone());
+        inner.add(doc);
+    }
+
+    fn remove(&self, kind: &str, id: &str) {
+        if let Ok(mut inner) = self.inner.write() {
+            inner.remove(kind, id);
+        }
+    }
+
+    fn clear_kind(&self, kind: &str) {
+        let Ok(mut inner) = self.inner.write() else { return };
+        let ids: Vec<String> = inner
+            .slots
+            .get(kind)
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default();
+        for id in ids {
+            inner.remove(kind, &id);
+        }
+    }
+
+    fn search(&self, q: &SearchQuery) -> SearchResults {
+        let Ok(inner) = self.inner.read() else {
+            return SearchResults::default();
+        };
+        let query_words: Vec<String> = words(&q.text).collect();
+        if query_words.is_empty() {
+            return SearchResults::default();
+        }
+        let n = inner.live.max(1) as f32;
+        let mut scores: Option<HashMap<u32, f32>> = None;
+        let last = query_words.len() - 1;
+        for (i, w) in query_words.iter().enumerate() {
+            let mut this: HashMap<u32, f32> = HashMap::new();
+            let mut add = |postings: &Vec<(u32, f32)>, factor: f32| {
+                let idf = (1.0 + n / (postings.len() as f32 + 1.0)).ln();
+                for &(slot, weight) in postings {
+                    let s = this.entry(slot).or_default();
+                    *s = s.max(weight * idf * factor);
+                }
+            };
+            let t = term(w);
+            if let Some(p) = inner.postings.get(&t) {
+                add(p, 1.0);
+            }
+            if i == last && w.chars().count() >= 2 {
+                // The word being typed: every term it begins, a little below an exact match.
+                for (key, p) in inner.postings.range(w.clone()..) {
+                    if !key.starts_with(w.as_str()) {
+                        break;
+                    }
+                    if *key != t {
+                        add(p, 0.8);
+                    }
+                }
+            }
+            scores = Some(match scores {
+                None => this,
+                Some(prev) => prev
+                    .into_iter()
+                    .filter_map(|(slot, s)| this.get(&slot).map(|s2| (slot, s + s2)))
+                    .collect(),
+            });
+        }
+        let scores = scores.unwrap_or_default();
+        let folded_query = query_words.join(" ");
+        let mut by_kind: HashMap<&'static str, usize> = HashMap::new();
+        let mut hits: Vec<(u32, f32)> = Vec::new();
+        for (slot, s) in scores {
+            let Some(doc) = inner.docs[slot as usize].as_ref() else { continue };
+            *by_kind.entry(doc.kind).or_default() += 1;
+            if !q.kinds.is_empty() && !q.kinds.contains(&doc.kind) {
+                continue;
+            }
+            let exact = if words(&doc.title).collect::<Vec<_>>().join(" ") == folded_query {
+                10.0
+            } else {
+                0.0
+            };
+            hits.push((slot, s + exact + doc.boost));
+        }
+        let total = hits.len();
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let limit = if q.limit == 0 { 20 } else { q.limit };
+        let hits = hits
+            .into_iter()
+            .skip(q.offset)
+            .take(limit)
+            .filter_map(|(slot, score)| {
+                inner.docs[slot as usize]
+                    .clone()
+                    .map(|doc| SearchHit { doc, score })
+            })
+            .collect();
+        let mut by_kind: Vec<_> = by_kind.into_iter().collect();
+        by_kind.sort();
+        SearchResults { total, by_kind, hits }
+    }
+
+    fn len(&self) -> usize {
+        self.inner.read().map(|i| i.live).unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(kind: &'static str, id: &str, title: &str, boost: f32) -> SearchDoc {
+        SearchDoc {
+            kind,
+            id: id.into(),
+            title: title.into(),
+            body: String::new(),
+            url: format!("/{id}"),
+            tag: "",
+            subtitle: String::new(),
+            boost,
+        }
+    }
+
+    #[test]
+    fn folding_drops_accents_and_ligatures() {
+        assert_eq!(fold("Châteaulin"), "chateaulin");
+        assert_eq!(fold("Œuvre ÉTÉ"), "oeuvre ete");
+    }
+
+    #[test]
+    fn accents_and_plurals_do_not_matter() {
+        let idx = MemorySearch::new();
+        idx.upsert(doc("space", "1", "Mobilité douce à vélo", 0.0));
+        idx.upsert(doc("space", "2", "Budget participatif", 0.0));
+        for q in ["velo", "vélo", "mobilités", "MOBILITE", "mobil"] {
+            let r = idx.search(&SearchQuery { text: q.into(), ..Default::default() });
+            assert_eq!(r.total, 1, "{q}");
+            assert_eq!(r.hits[0].doc.id, "1");
+        }
+    }
+
+    #[test]
+    fn every_word_must_match_and_kinds_filter() {
+        let idx = MemorySearch::new();
+        idx.upsert(doc("territory", "a", "Saint-Martin-de-Ré", 0.0));
+        idx.upsert(doc("territory", "b", "Saint-Malo", 0.0));
+        idx.upsert(doc("space", "c", "Saint-Malo participe", 0.0));
+        let r = idx.search(&SearchQuery { text: "saint malo".into(), ..Default::default() });
+        assert_eq!(r.total, 2);
+        assert_eq!(r.by_kind, vec![("space", 1), ("territory", 1)]);
+        let r = idx.search(&SearchQuery { text: "saint malo".into(), kinds: vec!["territory"], ..Default::default() });
+        assert_eq!(r.total, 1);
+        assert_eq!(r.hits[0].doc.id, "b");
+    }
+
+    #[test]
+    fn upsert_replaces_and_remove_forgets() {
+        let idx = MemorySearch::new();
+        idx.upsert(doc("space", "1", "Lannion", 0.0));
+        idx.upsert(doc("space", "1", "Perros-Guirec", 0.0));
+        assert_eq!(idx.len(), 1);
+        assert_eq!(idx.search(&SearchQuery { text: "lannion".into(), ..Default::default() }).total, 0);
+        assert_eq!(idx.search(&SearchQuery { text: "perros".into(), ..Default::default() }).total, 1);
+        idx.remove("space", "1");
+        assert!(idx.is_empty());
+        assert_eq!(idx.search(&SearchQuery { text: "perros".into(), ..Default::default() }).total, 0);
+    }
+
+    #[test]
+    fn exact_title_and_boost_rank_first() {
+        let idx = MemorySearch::new();
+        idx.upsert(doc("territory", "small", "Paris-l'Hôpital", 0.1));
+        idx.upsert(doc("territory", "big", "Paris", 3.0));
+        let r = idx.search(&SearchQuery { text: "paris".into(), ..Default::default() });
+        assert_eq!(r.hits[0].doc.id, "big");
+    }
+}

@@ -1,0 +1,169 @@
+//! Spaces: SQL.
+
+use super::model::{Space, SpaceInput};
+use crate::db::{Db, Op, record_change};
+use crate::error::{Error, FieldError, is_unique_violation};
+use crate::ids::{new_id, now_ms};
+use crate::search::SearchDoc;
+use crate::territories::{TerritoryKind, TerritoryRef};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+const SELECT: &str = "SELECT s.id, s.slug, s.name, s.description, s.territory_kind, s.territory_code, \
+     t.name, s.accent_color, s.logo, s.created_at FROM spaces s \
+     JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code";
+
+fn from_row(r: &AnyRow) -> Space {
+    Space {
+        id: r.get(0),
+        slug: r.get(1),
+        name: r.get(2),
+        description: r.get(3),
+        territory: TerritoryRef {
+            kind: TerritoryKind::parse(&r.get::<String, _>(4)).unwrap_or(TerritoryKind::Commune),
+            code: r.get(5),
+        },
+        territory_name: r.get(6),
+        accent_color: r.get(7),
+        logo: r.get(8),
+        created_at: r.get(9),
+    }
+}
+
+async fn check_territory(db: &Db, t: &TerritoryRef) -> Result<(), Error> {
+    if crate::territories::store::get(db, t.kind, &t.code).await?.is_none() {
+        return Err(FieldError::new("territory", "territory.unknown").into());
+    }
+    Ok(())
+}
+
+/// Creates a space. The territory must exist and the slug be free; the creation is logged.
+pub async fn create(db: &Db, input: &SpaceInput, logo: Option<&str>, by: Option<&str>) -> Result<Space, Error> {
+    check_territory(db, &input.territory).await?;
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let res = sqlx::query(
+        "INSERT INTO spaces (id, slug, name, description, territory_kind, territory_code, accent_color, logo, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
+    )
+    .bind(&id)
+    .bind(input.slug.as_str())
+    .bind(&input.name)
+    .bind(&input.description)
+    .bind(input.territory.kind.as_str())
+    .bind(&input.territory.code)
+    .bind(input.accent_color.as_str())
+    .bind(logo)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e, "spaces", "slug") => {
+            return Err(FieldError::new("slug", "slug.taken").into());
+        }
+        other => {
+            other?;
+        }
+    }
+    record_change(&mut tx, "space", &id, Op::Upsert).await?;
+    crate::audit::log(&mut tx, by, "space.create", "space", &id, input.slug.as_str()).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    get_by_id(db, &id).await?.ok_or(Error::NotFound)
+}
+
+/// Updates a space's name, description, territory, colour and (when given) logo. The slug
+/// stays: it is in every link to the space.
+pub async fn update(db: &Db, id: &str, input: &SpaceInput, logo: Option<&str>, by: &str) -> Result<(), Error> {
+    check_territory(db, &input.territory).await?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE spaces SET name = $1, description = $2, territory_kind = $3, territory_code = $4, \
+         accent_color = $5, logo = COALESCE($6, logo), updated_at = $7 WHERE id = $8",
+    )
+    .bind(&input.name)
+    .bind(&input.description)
+    .bind(input.territory.kind.as_str())
+    .bind(&input.territory.code)
+    .bind(input.accent_color.as_str())
+    .bind(logo)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    record_change(&mut tx, "space", id, Op::Upsert).await?;
+    crate::audit::log(&mut tx, Some(by), "space.update", "space", id, "").await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// The space at this address.
+pub async fn get_by_slug(db: &Db, slug: &str) -> Result<Option<Space>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.slug = $1")))
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// The space with this id.
+pub async fn get_by_id(db: &Db, id: &str) -> Result<Option<Space>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// A page of spaces by name, and the total.
+pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<Space>, i64), Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY s.name, s.id LIMIT $1 OFFSET $2")))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(db.pool())
+        .await?;
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM spaces").fetch_one(db.pool()).await?.get(0);
+    Ok((rows.iter().map(from_row).collect(), total))
+}
+
+/// The spaces of one territory.
+pub async fn of_territory(db: &Db, t: &TerritoryRef) -> Result<Vec<Space>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE s.territory_kind = $1 AND s.territory_code = $2 ORDER BY s.name"
+    )))
+    .bind(t.kind.as_str())
+    .bind(&t.code)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+fn document(s: Space) -> SearchDoc {
+    SearchDoc {
+        kind: "space",
+        id: s.id.clone(),
+        url: s.url(),
+        title: s.name.clone(),
+        body: format!("{} {} {}", s.slug, s.territory_name, s.description),
+        tag: "search.tag.space",
+        subtitle: s.territory_name,
+        boost: 4.0,
+    }
+}
+
+/// Every space as a search document.
+pub async fn search_documents(db: Db) -> Result<Vec<SearchDoc>, sqlx::Error> {
+    let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
+    Ok(rows.iter().map(|r| document(from_row(r))).collect())
+}
+
+/// The search document of one space.
+pub async fn search_document(db: Db, id: String) -> Result<Option<SearchDoc>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| document(from_row(&r))))
+}

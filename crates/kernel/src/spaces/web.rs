@@ -1,0 +1,218 @@
+//! Space pages: home, theme, and the space's own administration.
+
+use super::model::{Space, SpaceFields};
+use super::store;
+use crate::accounts::store::{self as accounts, Member};
+use crate::accounts::{Action, Email, Role, can};
+use crate::app::AppState;
+use crate::error::{Error, FieldError, FieldErrors};
+use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+/// The space routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{slug}", get(show))
+        .route("/s/{slug}/theme.css", get(theme))
+        .route("/s/{slug}/admin", get(admin).post(update))
+        .route("/s/{slug}/admin/members", post(add_member))
+        .route("/s/{slug}/admin/members/remove", post(remove_member))
+}
+
+/// The fields and logo of a space form sent as `multipart/form-data`.
+pub async fn read_space_form(mut multipart: Multipart) -> Result<(SpaceFields, Option<Vec<u8>>), Error> {
+    let mut fields = SpaceFields::default();
+    let mut logo = None;
+    while let Some(field) = multipart.next_field().await.map_err(|_| Error::BadRequest("form.malformed"))? {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "logo" {
+            let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
+            if !bytes.is_empty() {
+                logo = Some(bytes.to_vec());
+            }
+            continue;
+        }
+        let text = field.text().await.map_err(|_| Error::BadRequest("form.malformed"))?;
+        match name.as_str() {
+            "slug" => fields.slug = text,
+            "name" => fields.name = text,
+            "description" => fields.description = text,
+            "territory" => fields.territory = text,
+            "accent_color" => fields.accent_color = text,
+            _ => {}
+        }
+    }
+    Ok((fields, logo))
+}
+
+async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
+    store::get_by_slug(state.db(), slug).await?.ok_or(Error::NotFound)
+}
+
+#[derive(Template)]
+#[template(path = "spaces/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    space: Space,
+    territory_url: String,
+    can_manage: bool,
+}
+
+async fn show(State(state): State<AppState>, page: PageCtx, Path(slug): Path<String>) -> Result<Response, Error> {
+    let space = space_or_404(&state, &slug).await?;
+    let territory_url = format!("/territories/{}/{}", space.territory.kind.as_str(), space.territory.code);
+    let can_manage = can(page.user.as_ref(), Action::ManageSpace(&space.id));
+    render(&ShowPage { page, space, territory_url, can_manage })
+}
+
+async fn theme(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, Error> {
+    let space = space_or_404(&state, &slug).await?;
+    // The colour was parsed as #rrggbb when stored: nothing else can reach the stylesheet.
+    let css = format!(":root {{ --accent: {}; }}\n", space.accent_color);
+    Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], css).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "spaces/admin.html")]
+struct AdminPage {
+    page: PageCtx,
+    space: Space,
+    fields: SpaceFields,
+    errors: FieldErrors,
+    members: Vec<Member>,
+    member_errors: FieldErrors,
+}
+
+impl AdminPage {
+    fn role_key(&self, role: &Role) -> &'static str {
+        match role {
+            Role::Admin => "role.admin",
+            Role::SpaceAdmin => "role.space_admin",
+            Role::Moderator => "role.moderator",
+            Role::Agent => "role.agent",
+        }
+    }
+}
+
+fn fields_of(space: &Space) -> SpaceFields {
+    SpaceFields {
+        slug: space.slug.clone(),
+        name: space.name.clone(),
+        description: space.description.clone(),
+        territory: space.territory.as_string(),
+        accent_color: space.accent_color.clone(),
+    }
+}
+
+async fn managed_space(state: &AppState, slug: &str, user: &crate::accounts::User) -> Result<Space, Error> {
+    let space = space_or_404(state, slug).await?;
+    if !can(Some(user), Action::ManageSpace(&space.id)) {
+        return Err(Error::Forbidden);
+    }
+    Ok(space)
+}
+
+async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<AdminPage, Error> {
+    let members = accounts::space_members(state.db(), &space.id).await?;
+    Ok(AdminPage { page, fields: fields_of(&space), space, errors: FieldErrors::new(), members, member_errors: FieldErrors::new() })
+}
+
+async fn admin(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn, Path(slug): Path<String>) -> Result<Response, Error> {
+    let space = managed_space(&state, &slug, &user).await?;
+    render(&admin_page(&state, page, space).await?)
+}
+
+fn invalid(html: String) -> Response {
+    (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()
+}
+
+async fn update(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, Error> {
+    let space = managed_space(&state, &slug, &user).await?;
+    let (mut fields, logo) = read_space_form(multipart).await?;
+    fields.slug = space.slug.clone();
+    let result = async {
+        let input = fields.parse()?;
+        let logo = match logo {
+            Some(bytes) => Some(state.uploads().put_image("logo", &bytes, 256).await?),
+            None => None,
+        };
+        store::update(state.db(), &space.id, &input, logo.as_deref(), &user.id).await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(&format!("/s/{slug}"), "flash.saved")),
+        Err(Error::Invalid(errors)) => {
+            let mut p = admin_page(&state, page, space).await?;
+            p.fields = fields;
+            p.errors = errors;
+            Ok(invalid(p.render()?))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+struct MemberForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    user_id: String,
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, Error> {
+    let space = managed_space(&state, &slug, &user).await?;
+    let role = Role::parse(&form.role).filter(|r| Role::SPACE_ROLES.contains(r));
+    let found = match Email::parse(&form.email) {
+        Ok(email) => accounts::user_by_email(state.db(), &email).await?,
+        Err(_) => None,
+    };
+    match (found, role) {
+        (Some(member), Some(role)) => {
+            accounts::grant(state.db(), &member.id, role, Some(&space.id), Some(&user.id)).await?;
+            Ok(redirect_with_flash(&format!("/s/{slug}/admin"), "flash.member_added"))
+        }
+        (found, _) => {
+            let mut p = admin_page(&state, page, space).await?;
+            p.member_errors = if found.is_none() {
+                FieldError::new("email", "member.unknown").into()
+            } else {
+                FieldError::new("role", "member.role").into()
+            };
+            Ok(invalid(p.render()?))
+        }
+    }
+}
+
+async fn remove_member(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(form): Form<MemberForm>,
+) -> Result<Response, Error> {
+    let space = managed_space(&state, &slug, &user).await?;
+    let role = Role::parse(&form.role)
+        .filter(|r| Role::SPACE_ROLES.contains(r))
+        .ok_or(Error::BadRequest("member.role"))?;
+    accounts::revoke(state.db(), &form.user_id, role, Some(&space.id), Some(&user.id)).await?;
+    Ok(redirect_with_flash(&format!("/s/{slug}/admin"), "flash.member_removed"))
+}

@@ -1,0 +1,281 @@
+//! The web layer shared by every component: request context (language, user, CSRF token,
+//! flash), middleware (security headers, CSRF, error pages, metrics), extractors and helpers.
+
+pub mod assets;
+pub mod metrics;
+pub mod middleware;
+pub mod pager;
+pub mod ratelimit;
+
+use crate::accounts::User;
+use crate::app::AppState;
+use crate::error::Error;
+use crate::i18n::{Lang, Tr};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+use std::net::{IpAddr, SocketAddr};
+
+/// The cookie of the session token.
+pub const SESSION_COOKIE: &str = "sid";
+/// The cookie of the CSRF token.
+pub const CSRF_COOKIE: &str = "csrf";
+/// The cookie of the chosen language.
+pub const LANG_COOKIE: &str = "lang";
+/// The cookie of the one-time message shown after a redirect.
+pub const FLASH_COOKIE: &str = "flash";
+
+/// The value of a cookie in a request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// A `Set-Cookie` value of the house: path `/`, HttpOnly, SameSite=Lax, Secure behind HTTPS.
+pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// What the session middleware learnt about the request, for extractors and pages.
+#[derive(Clone)]
+pub struct RequestCtx {
+    /// The reader's language.
+    pub lang: Lang,
+    /// The signed-in user, from the session cookie.
+    pub user: Option<User>,
+    /// The CSRF token to put in forms.
+    pub csrf: String,
+    /// A one-time message key from the previous redirect.
+    pub flash: Option<String>,
+    /// Path and query, to come back after switching language.
+    pub path: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .ok_or_else(|| Error::internal("request context missing"))
+    }
+}
+
+/// The context every page template receives as `page`.
+pub struct PageCtx {
+    /// Translator in the reader's language.
+    pub tr: Tr,
+    /// The signed-in user.
+    pub user: Option<User>,
+    /// The CSRF token for forms.
+    pub csrf: String,
+    /// A one-time message, translated.
+    pub flash: Option<&'static str>,
+    /// Path and query of the page.
+    pub path: String,
+}
+
+impl PageCtx {
+    /// Whether the reader administers the instance.
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.is_admin())
+    }
+    /// The URL that shows this page in the other language.
+    pub fn switch_url(&self) -> String {
+        format!(
+            "/lang/{}?back={}",
+            self.tr.0.other().code(),
+            percent_encode(&self.path)
+        )
+    }
+    /// The other language's own name ("English" / "Français").
+    pub fn other_lang_name(&self) -> &'static str {
+        match self.tr.0 {
+            Lang::Fr => "English",
+            Lang::En => "Français",
+        }
+    }
+    /// The other language's tag.
+    pub fn other_lang(&self) -> &'static str {
+        self.tr.0.other().code()
+    }
+    /// The URL of an embedded asset.
+    pub fn asset(&self, path: &str) -> String {
+        assets::url(path)
+    }
+}
+
+impl From<RequestCtx> for PageCtx {
+    fn from(r: RequestCtx) -> Self {
+        PageCtx {
+            tr: Tr(r.lang),
+            flash: r.flash.as_deref().map(|k| crate::i18n::tr(r.lang, k)),
+            user: r.user,
+            csrf: r.csrf,
+            path: r.path,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Error> {
+        Ok(RequestCtx::from_request_parts(parts, s).await?.into())
+    }
+}
+
+/// The signed-in user of a page, or a redirect to the login page.
+pub struct SignedIn(pub User);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, s: &S) -> Result<Self, Response> {
+        let ctx = RequestCtx::from_request_parts(parts, s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        match ctx.user {
+            Some(u) => Ok(SignedIn(u)),
+            None => Err(Redirect::to(&format!("/login?next={}", percent_encode(&ctx.path))).into_response()),
+        }
+    }
+}
+
+/// The user of an API request, from `Authorization: Bearer <token>`; the API ignores cookies,
+/// so that no other site can act through a reader's browser.
+pub struct ApiUser(pub Option<User>);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+            return Ok(ApiUser(None));
+        };
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(Error::Unauthorized)?;
+        match crate::accounts::store::user_by_api_token(state.db(), token.trim()).await? {
+            Some(u) => Ok(ApiUser(Some(u))),
+            None => Err(Error::Unauthorized),
+        }
+    }
+}
+
+/// The client's address.
+pub struct ClientIp(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Error> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        Ok(ClientIp(ip))
+    }
+}
+
+/// A form body; a malformed one is a 400 with a stable code, an oversized one a 413.
+pub struct Form<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
+    type Rejection = Error;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Error> {
+        match axum::Form::<T>::from_request(req, s).await {
+            Ok(axum::Form(v)) => Ok(Form(v)),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(Error::PayloadTooLarge),
+            Err(_) => Err(Error::BadRequest("form.malformed")),
+        }
+    }
+}
+
+/// A JSON body for the API; malformed JSON is a 400 `json.malformed`, a body of the wrong shape
+/// a 400 `json.invalid`, another content type a 400 `json.content_type`.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = Error;
+    async fn from_request(req: Request, s: &S) -> Result<Self, Error> {
+        use axum::extract::rejection::JsonRejection;
+        match axum::Json::<T>::from_request(req, s).await {
+            Ok(axum::Json(v)) => Ok(ApiJson(v)),
+            Err(JsonRejection::JsonSyntaxError(_)) => Err(Error::BadRequest("json.malformed")),
+            Err(JsonRejection::JsonDataError(_)) => Err(Error::BadRequest("json.invalid")),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::BadRequest("json.content_type")),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(Error::PayloadTooLarge),
+            Err(_) => Err(Error::BadRequest("json.malformed")),
+        }
+    }
+}
+
+/// Renders a template as an HTML page.
+pub fn render(t: &impl askama::Template) -> Result<Response, Error> {
+    Ok(Html(t.render()?).into_response())
+}
+
+/// A redirect (303) that shows a one-time message on the next page.
+pub fn redirect_with_flash(to: &str, flash_key: &str) -> Response {
+    let mut res = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={flash_key}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax")) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+/// A local path to come back to, from an untrusted `next` or `back` parameter.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// Percent-encodes a query-string value.
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        assert_eq!(safe_next(Some("/s/lannion")), "/s/lannion");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn cookies_are_found_by_name() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, HeaderValue::from_static("a=1; sid=abc; lang=en"));
+        assert_eq!(cookie(&h, "sid"), Some("abc"));
+        assert_eq!(cookie(&h, "lang"), Some("en"));
+        assert_eq!(cookie(&h, "x"), None);
+    }
+}

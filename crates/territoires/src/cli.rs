@@ -1,0 +1,268 @@
+//! The command line: serve, migrate, demo, import, user.
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use kernel::config::{Config, FileConfig, Overrides};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Instant;
+
+/// Territoires: citizen participation, issue reporting and the innovation ecosystem of French
+/// territories, in one program.
+///
+/// Settings come from flags, then TERRITOIRES_* environment variables (DATABASE_URL for the
+/// database), then the TOML file given by --config, then defaults: SQLite in ./data, listening
+/// on 127.0.0.1:8080.
+#[derive(Parser)]
+#[command(name = "territoires", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Settings shared by every command.
+#[derive(Args)]
+struct Settings {
+    /// A TOML file with settings (same names as the environment variables, without the prefix,
+    /// in lower case: listen, data_dir, database_url, base_url, smtp_url, mail_from, tile_url).
+    #[arg(long, global = true, env = "TERRITOIRES_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Directory of the SQLite database, uploads and mail outbox [default: ./data].
+    #[arg(long, global = true, env = "TERRITOIRES_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://FILE or postgres://USER@HOST/DB [default: SQLite in the data directory].
+    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform over HTTP.
+    Serve(ServeArgs),
+    /// Create or update the database tables, then exit.
+    Migrate,
+    /// Add demo content (idempotent): accounts, the spaces of Lannion, Montauban and Occitanie,
+    /// and N more spaces in real communes.
+    Demo {
+        /// How many extra spaces to create.
+        #[arg(long, default_value_t = 30)]
+        scale: usize,
+    },
+    /// Import reference data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address and port to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "TERRITOIRES_LISTEN", value_name = "ADDR:PORT")]
+    listen: Option<String>,
+    /// Public URL of the platform, used in mails [default: http://LISTEN].
+    #[arg(long, env = "TERRITOIRES_BASE_URL", value_name = "URL")]
+    base_url: Option<String>,
+    /// SMTP server for outgoing mail, such as smtp://127.0.0.1:1025; without it, mail is kept
+    /// in DATA_DIR/outbox and shown at /admin/outbox.
+    #[arg(long, env = "TERRITOIRES_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// Sender address of outgoing mail.
+    #[arg(long, env = "TERRITOIRES_MAIL_FROM", value_name = "ADDRESS")]
+    mail_from: Option<String>,
+    /// Add demo content before serving (see `territoires demo`).
+    #[arg(long)]
+    demo: bool,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import the French territory referential from the data/ folder of the npm package
+    /// @etalab/decoupage-administratif (regions.json, departements.json, epci.json, communes.json).
+    Territories {
+        /// The folder holding the JSON files.
+        dir: PathBuf,
+        /// Also write the compact extract embedded in the binary to this file.
+        #[arg(long, value_name = "FILE")]
+        write_extract: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an instance administrator (confirmed). The password is read from
+    /// TERRITOIRES_ADMIN_PASSWORD, or from the first line of standard input.
+    CreateAdmin {
+        /// Email address.
+        #[arg(long)]
+        email: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Starts the logs: `TERRITOIRES_LOG` sets the filter (default `info`),
+/// `TERRITOIRES_LOG_FORMAT=json` gives one JSON object a line.
+pub fn init_logs() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TERRITOIRES_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("TERRITOIRES_LOG_FORMAT").as_deref() == Ok("json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn config(settings: &Settings, serve: Option<&ServeArgs>) -> Result<Config, String> {
+    let file = match &settings.config {
+        Some(path) => FileConfig::read(path).map_err(|e| e.0)?,
+        None => FileConfig::default(),
+    };
+    let overrides = Overrides {
+        listen: serve.and_then(|s| s.listen.clone()),
+        data_dir: settings.data_dir.clone(),
+        database_url: settings.database_url.clone(),
+        base_url: serve.and_then(|s| s.base_url.clone()),
+        smtp_url: serve.and_then(|s| s.smtp_url.clone()),
+        mail_from: serve.and_then(|s| s.mail_from.clone()),
+    };
+    Config::resolve(overrides, file).map_err(|e| e.0)
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template("{msg:12} [{bar:40}] {pos}/{len} ({eta})") {
+        pb.set_style(style.progress_chars("=> "));
+    }
+    pb.set_message(what.to_string());
+    pb
+}
+
+async fn open(config: &Config) -> Result<kernel::db::Db, String> {
+    kernel::open_database(config, &territoires::components())
+        .await
+        .map_err(|e| e.0)
+}
+
+async fn demo(db: &kernel::db::Db, scale: usize) -> Result<(), String> {
+    kernel::ensure_territories(db).await.map_err(|e| e.0)?;
+    let pb = bar(scale as u64 + 3, "demo");
+    let summary = kernel::demo::seed(db, scale, &|done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await
+    .map_err(|e| format!("the demo content could not be created: {e:?}"))?;
+    pb.finish_and_clear();
+    println!(
+        "Demo: {} space(s) and {} account(s) created. Log in as {} with the password {}",
+        summary.spaces_created,
+        summary.accounts_created,
+        kernel::demo::DEMO_ADMIN,
+        kernel::demo::DEMO_PASSWORD
+    );
+    Ok(())
+}
+
+/// Runs a command.
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match &cli.command {
+        Command::Serve(args) => serve(config(&cli.settings, Some(args))?, args.demo).await,
+        Command::Migrate => {
+            let config = config(&cli.settings, None)?;
+            open(&config).await?;
+            println!("The database is up to date.");
+            Ok(())
+        }
+        Command::Demo { scale } => {
+            let config = config(&cli.settings, None)?;
+            let db = open(&config).await?;
+            demo(&db, *scale).await
+        }
+        Command::Import(ImportCommand::Territories { dir, write_extract }) => {
+            let config = config(&cli.settings, None)?;
+            let all = kernel::territories::import::read_etalab_dir(dir).map_err(|e| e.0)?;
+            if let Some(path) = write_extract {
+                std::fs::write(path, kernel::territories::import::write_extract(&all))
+                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            }
+            let db = open(&config).await?;
+            let pb = bar(all.len() as u64, "territories");
+            kernel::territories::store::upsert_all(&db, &all, &|n| pb.set_position(n))
+                .await
+                .map_err(|e| format!("the import failed, nothing was changed: {e:?}"))?;
+            pb.finish_and_clear();
+            println!("{} territories imported.", all.len());
+            Ok(())
+        }
+        Command::User(UserCommand::CreateAdmin { email, name }) => {
+            let config = config(&cli.settings, None)?;
+            let password = match std::env::var("TERRITOIRES_ADMIN_PASSWORD") {
+                Ok(p) => p,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .map_err(|e| format!("cannot read the password: {e}"))?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let tr = |e: kernel::FieldError| kernel::i18n::tr(kernel::i18n::Lang::En, &format!("field.{}", e.code)).to_string();
+            let email = kernel::accounts::Email::parse(email).map_err(tr)?;
+            let name = kernel::accounts::DisplayName::parse(name).map_err(tr)?;
+            let password = kernel::accounts::Password::parse(&password).map_err(tr)?;
+            let db = open(&config).await?;
+            let hash = kernel::accounts::hash_password(&password).map_err(|e| format!("{e:?}"))?;
+            kernel::accounts::store::create_admin_user(&db, &email, &hash, &name)
+                .await
+                .map_err(|e| match e {
+                    kernel::Error::Invalid(f) if f.on("email").is_some() => "an account with this address exists already".to_string(),
+                    e => format!("{e:?}"),
+                })?;
+            println!("Administrator {} created.", email.as_str());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
+    let start = Instant::now();
+    let listen = config.listen;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let db = open(&config).await?;
+    if with_demo {
+        demo(&db, 30).await?;
+    }
+    let (router, _state) = kernel::build(config, db, territoires::components())
+        .await
+        .map_err(|e| e.0)?;
+    tracing::info!(address = %listen, ready_ms = start.elapsed().as_millis() as u64, "ready");
+    println!("Territoires: http://{listen}");
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("the server stopped: {e}"))
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,22 @@
+//! The platform assembled: every component registered with the kernel.
+
+use kernel::Component;
+
+/// Every component of the platform, the kernel first.
+pub fn components() -> Vec<Component> {
+    vec![
+        kernel::component(),
+        directory::component(),
+        participation::component(),
+        votes::component(),
+        reports::component(),
+        knowledge::component(),
+        lab::component(),
+    ]
+}
+
+/// Opens the database of a configuration and builds the application, ready to serve.
+pub async fn app(config: kernel::config::Config) -> Result<(axum::Router, kernel::AppState), kernel::StartError> {
+    let db = kernel::open_database(&config, &components()).await?;
+    kernel::build(config, db, components()).await
+}

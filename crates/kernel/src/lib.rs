@@ -20,6 +20,7 @@ pub mod pages;
 pub mod search;
 pub mod spaces;
 pub mod territories;
+pub mod testing;
 pub mod uploads;
 pub mod web;
 

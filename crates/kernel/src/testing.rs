@@ -1,0 +1,64 @@
+//! Support for the test suites: a fresh database for each test, on SQLite always and on
+//! PostgreSQL when `TERRITOIRES_TEST_DATABASE_URL` is set.
+
+use sqlx::{Connection, Executor};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+static CLEANED: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+
+/// The engines the suites run on: SQLite, and PostgreSQL when configured.
+pub fn engines() -> Vec<&'static str> {
+    let mut e = vec!["sqlite"];
+    if std::env::var("TERRITOIRES_TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        e.push("postgres");
+    }
+    e
+}
+
+/// A new empty data directory under the system's temporary directory.
+pub fn temp_dir() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "territoires-test-{}-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        crate::ids::new_id()
+    ));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}
+
+/// The URL of a new empty database of the engine (`sqlite` or `postgres`), with the data
+/// directory beside it.
+pub async fn fresh_database(engine: &str) -> (String, PathBuf) {
+    let dir = temp_dir();
+    if engine == "sqlite" {
+        return (format!("sqlite://{}", dir.join("territoires.db").display()), dir);
+    }
+    #[allow(clippy::expect_used)]
+    let admin_url = std::env::var("TERRITOIRES_TEST_DATABASE_URL").expect("TERRITOIRES_TEST_DATABASE_URL");
+    sqlx::any::install_default_drivers();
+    #[allow(clippy::expect_used)]
+    let mut conn = sqlx::AnyConnection::connect(&admin_url).await.expect("the test PostgreSQL server answers");
+    let pid = std::process::id();
+    CLEANED
+        .get_or_init(|| async {
+            // Databases left by earlier runs of the suites; never those of this process.
+            let rows: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'territoires_test_%'")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap_or_default();
+            for name in rows.into_iter().filter(|n| !n.starts_with(&format!("territoires_test_{pid}_"))) {
+                let _ = conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+            }
+        })
+        .await;
+    let name = format!("territoires_test_{pid}_{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+    #[allow(clippy::expect_used)]
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("the test database can be created");
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    (format!("{base}/{name}"), dir)
+}

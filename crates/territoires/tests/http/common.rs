@@ -1,0 +1,201 @@
+//! `spawn_app()`: the real application on port 0 with a fresh data directory and database, and
+//! a cookie-keeping client that fills in the CSRF token of forms.
+
+#![allow(dead_code)]
+
+use kernel::config::{Config, FileConfig, Overrides};
+use reqwest::cookie::CookieStore;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub jar: Arc<reqwest::cookie::Jar>,
+    pub data_dir: PathBuf,
+    pub state: kernel::AppState,
+    pub engine: &'static str,
+}
+
+pub async fn spawn_app(engine: &'static str) -> TestApp {
+    spawn_app_with(engine, |_| {}).await
+}
+
+pub async fn spawn_app_with(engine: &'static str, tweak: impl FnOnce(&mut Overrides)) -> TestApp {
+    let (url, data_dir) = kernel::testing::fresh_database(engine).await;
+    let mut overrides = Overrides {
+        listen: Some("127.0.0.1:0".into()),
+        data_dir: Some(data_dir.clone()),
+        database_url: Some(url),
+        ..Default::default()
+    };
+    tweak(&mut overrides);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    overrides.base_url = Some(format!("http://{addr}"));
+    let config = Config::resolve(overrides, FileConfig::default()).unwrap();
+    let (router, state) = territoires::app(config).await.unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    TestApp {
+        addr,
+        base: format!("http://{addr}"),
+        client: client(jar.clone()),
+        jar,
+        data_dir,
+        state,
+        engine,
+    }
+}
+
+pub fn client(jar: Arc<reqwest::cookie::Jar>) -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let r = self.get(path).await;
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// The value of a cookie the client holds.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url = self.base.parse().unwrap();
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string())
+    }
+
+    /// The CSRF token, fetching a page first when the client has none yet.
+    pub async fn csrf(&self) -> String {
+        if let Some(t) = self.cookie("csrf") {
+            return t;
+        }
+        self.get("/login").await;
+        self.cookie("csrf").expect("the csrf cookie is set on a first page")
+    }
+
+    /// Posts a form with the CSRF token added.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut form: Vec<(&str, &str)> = fields.to_vec();
+        form.push(("_csrf", &token));
+        self.client.post(self.url(path)).form(&form).send().await.unwrap()
+    }
+
+    /// The mails of the outbox, oldest first.
+    pub async fn mails(&self) -> Vec<kernel::mail::OutboxMail> {
+        let mut m = self.state.mailer().outbox().await;
+        m.reverse();
+        m
+    }
+
+    /// The first link to this server in the last mail sent to `to`.
+    pub async fn link_in_last_mail_to(&self, to: &str) -> String {
+        let mails = self.mails().await;
+        let mail = mails.iter().rev().find(|m| m.to == to).expect("a mail was sent");
+        mail.body
+            .split_whitespace()
+            .find(|w| w.starts_with(&self.base))
+            .expect("the mail holds a link")
+            .trim_start_matches(&self.base)
+            .to_string()
+    }
+
+    /// Registers, confirms through the mailed link and logs in; returns the user id.
+    pub async fn register_and_login(&self, email: &str, name: &str) -> String {
+        let r = self
+            .post_form("/register", &[("display_name", name), ("email", email), ("password", "Lannion-2026")])
+            .await;
+        assert_eq!(r.status(), 200);
+        let link = self.link_in_last_mail_to(email).await;
+        let (status, _) = self.get_text(&link).await;
+        assert_eq!(status, 200);
+        self.login(email, "Lannion-2026").await;
+        self.user_id(email).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) {
+        let r = self.post_form("/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(r.status(), 303, "login of {email}");
+    }
+
+    pub async fn user_id(&self, email: &str) -> String {
+        let db = self.state.db();
+        let email = kernel::accounts::Email::parse(email).unwrap();
+        kernel::accounts::store::user_by_email(db, &email).await.unwrap().unwrap().id
+    }
+
+    /// A second client on the same app, with its own cookies.
+    pub fn other_client(&self) -> TestApp {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        TestApp {
+            addr: self.addr,
+            base: self.base.clone(),
+            client: client(jar.clone()),
+            jar,
+            data_dir: self.data_dir.clone(),
+            state: self.state.clone(),
+            engine: self.engine,
+        }
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        use sqlx::Row;
+        sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(self.state.db().pool())
+            .await
+            .unwrap()
+            .get(0)
+    }
+
+    /// Makes an instance administrator and logs this client in as them.
+    pub async fn login_as_admin(&self) -> String {
+        let db = self.state.db();
+        let email = kernel::accounts::Email::parse("admin@test.fr").unwrap();
+        let hash = kernel::accounts::hash_password(&kernel::accounts::Password::parse("Admin-Test-2026").unwrap()).unwrap();
+        let id = kernel::accounts::store::create_admin_user(db, &email, &hash, &kernel::accounts::DisplayName::parse("Admin").unwrap())
+            .await
+            .unwrap();
+        self.login("admin@test.fr", "Admin-Test-2026").await;
+        id
+    }
+}
+
+/// Runs a test body on every engine of the suite.
+#[macro_export]
+macro_rules! on_every_engine {
+    ($name:ident, $body:expr) => {
+        #[tokio::test]
+        async fn $name() {
+            for engine in kernel::testing::engines() {
+                let app = crate::common::spawn_app(engine).await;
+                let f: fn(crate::common::TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = $body;
+                f(app).await;
+            }
+        }
+    };
+}

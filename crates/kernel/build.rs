@@ -8,12 +8,30 @@ use std::process::Command;
 /// (URL path under /assets/, file relative to assets/)
 const LIBRARIES: &[(&str, &str)] = &[
     ("leaflet/leaflet.js", "node_modules/leaflet/dist/leaflet.js"),
-    ("leaflet/leaflet.css", "node_modules/leaflet/dist/leaflet.css"),
-    ("leaflet/images/marker-icon.png", "node_modules/leaflet/dist/images/marker-icon.png"),
-    ("leaflet/images/marker-icon-2x.png", "node_modules/leaflet/dist/images/marker-icon-2x.png"),
-    ("leaflet/images/marker-shadow.png", "node_modules/leaflet/dist/images/marker-shadow.png"),
-    ("leaflet/images/layers.png", "node_modules/leaflet/dist/images/layers.png"),
-    ("leaflet/images/layers-2x.png", "node_modules/leaflet/dist/images/layers-2x.png"),
+    (
+        "leaflet/leaflet.css",
+        "node_modules/leaflet/dist/leaflet.css",
+    ),
+    (
+        "leaflet/images/marker-icon.png",
+        "node_modules/leaflet/dist/images/marker-icon.png",
+    ),
+    (
+        "leaflet/images/marker-icon-2x.png",
+        "node_modules/leaflet/dist/images/marker-icon-2x.png",
+    ),
+    (
+        "leaflet/images/marker-shadow.png",
+        "node_modules/leaflet/dist/images/marker-shadow.png",
+    ),
+    (
+        "leaflet/images/layers.png",
+        "node_modules/leaflet/dist/images/layers.png",
+    ),
+    (
+        "leaflet/images/layers-2x.png",
+        "node_modules/leaflet/dist/images/layers-2x.png",
+    ),
     ("leaflet/LICENSE", "node_modules/leaflet/LICENSE"),
 ];
 
@@ -35,14 +53,21 @@ fn main() {
         .collect();
     collect(&assets.join("static"), "", &mut files);
     files.sort();
-    let mut code = String::from("/// Embedded assets: (path under /assets/, bytes).\npub static FILES: &[(&str, &[u8])] = &[\n");
+    let mut code = String::from(
+        "/// Embedded assets: (path under /assets/, bytes).\npub static FILES: &[(&str, &[u8])] = &[\n",
+    );
     let mut hash: u64 = 0xcbf29ce484222325;
     for (url, path) in &files {
         let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         for b in bytes.iter().chain(url.as_bytes()) {
             hash = (hash ^ u64::from(*b)).wrapping_mul(0x100000001b3);
         }
-        writeln!(code, "    ({url:?}, include_bytes!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            code,
+            "    ({url:?}, include_bytes!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     code.push_str("];\n");
     writeln!(code, "/// A fingerprint of all assets, for cache busting.\npub const VERSION: &str = \"{:08x}\";", hash as u32).unwrap();
@@ -51,11 +76,17 @@ fn main() {
 }
 
 fn collect(dir: &Path, prefix: &str, out: &mut Vec<(String, PathBuf)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
-        let url = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        let url = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
         if path.is_dir() {
             collect(&path, &url, out);
         } else {

@@ -26,7 +26,11 @@ pub fn routes() -> Router<AppState> {
 }
 
 fn require_admin(user: &User) -> Result<(), Error> {
-    if can(Some(user), Action::AdministerInstance) { Ok(()) } else { Err(Error::Forbidden) }
+    if can(Some(user), Action::AdministerInstance) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
 }
 
 #[derive(Template)]
@@ -39,10 +43,17 @@ struct Dashboard {
     audit: Vec<(String, String, String, String)>,
 }
 
-async fn dashboard(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
+async fn dashboard(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
     require_admin(&user)?;
     let db = state.db();
-    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL").fetch_one(db.pool()).await?.get(0);
+    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL")
+        .fetch_one(db.pool())
+        .await?
+        .get(0);
     let territories = crate::territories::store::count(db).await?;
     let (spaces, _) = spaces::list(db, 0, 200).await?;
     let audit = sqlx::query(
@@ -53,7 +64,13 @@ async fn dashboard(State(state): State<AppState>, page: PageCtx, SignedIn(user):
     .iter()
     .map(|r| (iso_datetime(r.get(0)), r.get(1), r.get(2), r.get(3)))
     .collect();
-    render(&Dashboard { page, users, territories, spaces, audit })
+    render(&Dashboard {
+        page,
+        users,
+        territories,
+        spaces,
+        audit,
+    })
 }
 
 #[derive(Template)]
@@ -66,11 +83,23 @@ struct NewSpacePage {
 
 async fn new_space_form(page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
     require_admin(&user)?;
-    let fields = SpaceFields { accent_color: "#1d4f91".into(), ..Default::default() };
-    render(&NewSpacePage { page, fields, errors: FieldErrors::new() })
+    let fields = SpaceFields {
+        accent_color: "#1d4f91".into(),
+        ..Default::default()
+    };
+    render(&NewSpacePage {
+        page,
+        fields,
+        errors: FieldErrors::new(),
+    })
 }
 
-async fn create_space(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn, multipart: Multipart) -> Result<Response, Error> {
+async fn create_space(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    multipart: Multipart,
+) -> Result<Response, Error> {
     require_admin(&user)?;
     let (fields, logo) = crate::spaces::web::read_space_form(multipart).await?;
     let result = async {
@@ -85,7 +114,12 @@ async fn create_space(State(state): State<AppState>, page: PageCtx, SignedIn(use
     match result {
         Ok(space) => Ok(redirect_with_flash(&space.url(), "flash.space_created")),
         Err(Error::Invalid(errors)) => {
-            let html = NewSpacePage { page, fields, errors }.render()?;
+            let html = NewSpacePage {
+                page,
+                fields,
+                errors,
+            }
+            .render()?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
         }
         Err(e) => Err(e),
@@ -105,7 +139,11 @@ impl OutboxPage {
     }
 }
 
-async fn outbox(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
+async fn outbox(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
     require_admin(&user)?;
     let mut mails = state.mailer().outbox().await;
     mails.truncate(200);
@@ -142,8 +180,19 @@ impl MailPage {
     }
 }
 
-async fn outbox_mail(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn, Path(id): Path<String>) -> Result<Response, Error> {
+async fn outbox_mail(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
     require_admin(&user)?;
-    let mail = state.mailer().outbox().await.into_iter().find(|m| m.id == id).ok_or(Error::NotFound)?;
+    let mail = state
+        .mailer()
+        .outbox()
+        .await
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or(Error::NotFound)?;
     render(&MailPage { page, mail })
 }

@@ -115,7 +115,9 @@ impl Paging {
         }
         let offset = match &self.cursor {
             None => 0,
-            Some(c) => c.parse::<u32>().map_err(|_| Error::BadRequest("cursor.invalid"))? as i64,
+            Some(c) => c
+                .parse::<u32>()
+                .map_err(|_| Error::BadRequest("cursor.invalid"))? as i64,
         };
         Ok((limit, offset))
     }
@@ -193,16 +195,24 @@ async fn list_territories(
             items.push(t.into());
         }
     }
-    Ok(Json(Page { items, next_cursor: next_cursor(offset, limit, results.total as i64) }))
+    Ok(Json(Page {
+        items,
+        next_cursor: next_cursor(offset, limit, results.total as i64),
+    }))
 }
 
 /// One territory.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}",
     params(("kind" = String, Path, description = "region, departement, epci or commune"), ("code" = String, Path)),
     responses((status = 200, body = TerritoryOut), (status = 404, body = ErrorBody)))]
-async fn get_territory(State(state): State<AppState>, Path((kind, code)): Path<(String, String)>) -> Result<Json<TerritoryOut>, Error> {
+async fn get_territory(
+    State(state): State<AppState>,
+    Path((kind, code)): Path<(String, String)>,
+) -> Result<Json<TerritoryOut>, Error> {
     let kind = TerritoryKind::parse(&kind).map_err(|_| Error::NotFound)?;
-    let t = territories::get(state.db(), kind, &code).await?.ok_or(Error::NotFound)?;
+    let t = territories::get(state.db(), kind, &code)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Json(t.into()))
 }
 
@@ -248,31 +258,51 @@ impl From<Space> for SpaceOut {
 /// List spaces by name.
 #[utoipa::path(get, path = "/api/v1/spaces", params(Paging),
     responses((status = 200, body = Page<SpaceOut>), (status = 400, body = ErrorBody)))]
-async fn list_spaces(State(state): State<AppState>, ApiQuery(paging): ApiQuery<Paging>) -> Result<Json<Page<SpaceOut>>, Error> {
+async fn list_spaces(
+    State(state): State<AppState>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<Page<SpaceOut>>, Error> {
     let (limit, offset) = paging.parse()?;
     let (items, total) = spaces::list(state.db(), offset, limit).await?;
-    Ok(Json(Page { items: items.into_iter().map(Into::into).collect(), next_cursor: next_cursor(offset, limit, total) }))
+    Ok(Json(Page {
+        items: items.into_iter().map(Into::into).collect(),
+        next_cursor: next_cursor(offset, limit, total),
+    }))
 }
 
 /// Create a space (instance administrators).
 #[utoipa::path(post, path = "/api/v1/spaces", request_body = SpaceFields, security(("token" = [])),
     responses((status = 201, body = SpaceOut), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_space(State(state): State<AppState>, ApiUser(user): ApiUser, ApiJson(fields): ApiJson<SpaceFields>) -> Result<Response, Error> {
+async fn create_space(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(fields): ApiJson<SpaceFields>,
+) -> Result<Response, Error> {
     let user = user.ok_or(Error::Unauthorized)?;
     if !can(Some(&user), Action::AdministerInstance) {
         return Err(Error::Forbidden);
     }
     let input = fields.parse()?;
     let space = spaces::create(state.db(), &input, None, Some(&user.id)).await?;
-    Ok((StatusCode::CREATED, [(header::LOCATION, format!("/api/v1/spaces/{}", space.slug))], Json(SpaceOut::from(space))).into_response())
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, format!("/api/v1/spaces/{}", space.slug))],
+        Json(SpaceOut::from(space)),
+    )
+        .into_response())
 }
 
 /// One space.
 #[utoipa::path(get, path = "/api/v1/spaces/{slug}", params(("slug" = String, Path)),
     responses((status = 200, body = SpaceOut), (status = 404, body = ErrorBody)))]
-async fn get_space(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Json<SpaceOut>, Error> {
-    let s = spaces::get_by_slug(state.db(), &slug).await?.ok_or(Error::NotFound)?;
+async fn get_space(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<Json<SpaceOut>, Error> {
+    let s = spaces::get_by_slug(state.db(), &slug)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(Json(s.into()))
 }
 
@@ -315,20 +345,40 @@ pub struct SearchOut {
 /// Search everything public.
 #[utoipa::path(get, path = "/api/v1/search", params(SearchParams, Paging),
     responses((status = 200, body = SearchOut), (status = 400, body = ErrorBody)))]
-async fn search(State(state): State<AppState>, ApiQuery(p): ApiQuery<SearchParams>, ApiQuery(paging): ApiQuery<Paging>) -> Result<Json<SearchOut>, Error> {
+async fn search(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<SearchParams>,
+    ApiQuery(paging): ApiQuery<Paging>,
+) -> Result<Json<SearchOut>, Error> {
     let (limit, offset) = paging.parse()?;
     let kinds = match p.kind.as_deref() {
         None | Some("") => vec![],
-        Some(k) => vec![*crate::pages::SEARCH_KINDS.iter().find(|x| **x == k).ok_or(Error::BadRequest("kind.unknown"))?],
+        Some(k) => vec![
+            *crate::pages::SEARCH_KINDS
+                .iter()
+                .find(|x| **x == k)
+                .ok_or(Error::BadRequest("kind.unknown"))?,
+        ],
     };
-    let r = state.search().search(&SearchQuery { text: p.q, kinds, offset: offset as usize, limit: limit as usize });
+    let r = state.search().search(&SearchQuery {
+        text: p.q,
+        kinds,
+        offset: offset as usize,
+        limit: limit as usize,
+    });
     Ok(Json(SearchOut {
         total: r.total as i64,
         next_cursor: next_cursor(offset, limit, r.total as i64),
         items: r
             .hits
             .into_iter()
-            .map(|h| SearchItem { kind: h.doc.kind.into(), id: h.doc.id, title: h.doc.title, subtitle: h.doc.subtitle, url: h.doc.url })
+            .map(|h| SearchItem {
+                kind: h.doc.kind.into(),
+                id: h.doc.id,
+                title: h.doc.title,
+                subtitle: h.doc.subtitle,
+                url: h.doc.url,
+            })
             .collect(),
     }))
 }
@@ -382,12 +432,35 @@ async fn readyz(State(state): State<AppState>) -> Response {
 async fn metrics(State(state): State<AppState>) -> Response {
     let rss = resident_memory_bytes().unwrap_or(0) as f64;
     let body = state.metrics().render(&[
-        ("territoires_search_documents", "Documents in the search index.", state.search().len() as f64),
-        ("territoires_changes_applied", "Last change of the feed applied by this node.", state.applier().applied() as f64),
-        ("territoires_uptime_seconds", "Seconds since this node started.", state.started().elapsed().as_secs_f64()),
-        ("process_resident_memory_bytes", "Resident memory of the process.", rss),
+        (
+            "territoires_search_documents",
+            "Documents in the search index.",
+            state.search().len() as f64,
+        ),
+        (
+            "territoires_changes_applied",
+            "Last change of the feed applied by this node.",
+            state.applier().applied() as f64,
+        ),
+        (
+            "territoires_uptime_seconds",
+            "Seconds since this node started.",
+            state.started().elapsed().as_secs_f64(),
+        ),
+        (
+            "process_resident_memory_bytes",
+            "Resident memory of the process.",
+            rss,
+        ),
     ]);
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], body).into_response()
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// The resident memory of this process, from `/proc` (Linux).
@@ -421,7 +494,9 @@ async fn docs(State(state): State<AppState>, page: PageCtx) -> Result<Response, 
     let mut operations = Vec::new();
     if let Some(paths) = state.openapi()["paths"].as_object() {
         for (path, item) in paths {
-            let Some(methods) = item.as_object() else { continue };
+            let Some(methods) = item.as_object() else {
+                continue;
+            };
             for (method, op) in methods {
                 let params = op["parameters"]
                     .as_array()
@@ -432,7 +507,10 @@ async fn docs(State(state): State<AppState>, page: PageCtx) -> Result<Response, 
                                     "{} ({}){}",
                                     p["name"].as_str().unwrap_or(""),
                                     p["in"].as_str().unwrap_or(""),
-                                    p["description"].as_str().map(|d| format!(": {d}")).unwrap_or_default()
+                                    p["description"]
+                                        .as_str()
+                                        .map(|d| format!(": {d}"))
+                                        .unwrap_or_default()
                                 )
                             })
                             .collect()
@@ -445,7 +523,11 @@ async fn docs(State(state): State<AppState>, page: PageCtx) -> Result<Response, 
                 operations.push(Operation {
                     method: method.to_uppercase(),
                     path: path.clone(),
-                    summary: op["summary"].as_str().or(op["description"].as_str()).unwrap_or("").to_string(),
+                    summary: op["summary"]
+                        .as_str()
+                        .or(op["description"].as_str())
+                        .unwrap_or("")
+                        .to_string(),
                     params,
                     responses,
                 });

@@ -18,15 +18,18 @@ use std::time::{Duration, Instant};
 /// A boxed future, for the loaders of indexers.
 pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
+/// What a loader of documents returns.
+pub type Loaded<T> = BoxFuture<Result<T, sqlx::Error>>;
+
 /// How one kind of entity becomes search documents.
 #[derive(Clone, Copy)]
 pub struct Indexer {
     /// The kind, as written in the change feed and in the documents.
     pub kind: &'static str,
     /// Every document of the kind, for the start-up build.
-    pub load_all: fn(Db) -> BoxFuture<Result<Vec<SearchDoc>, sqlx::Error>>,
+    pub load_all: fn(Db) -> Loaded<Vec<SearchDoc>>,
     /// The document of one entity, or `None` when it is gone or no longer public.
-    pub load_one: fn(Db, String) -> BoxFuture<Result<Option<SearchDoc>, sqlx::Error>>,
+    pub load_one: fn(Db, String) -> Loaded<Option<SearchDoc>>,
 }
 
 /// How long a hole in the sequence is waited for.
@@ -86,7 +89,12 @@ impl Applier {
         let mut holes = self.holes.lock().await;
         let applied = self.applied();
         holes.retain(|_, seen| seen.elapsed() < HOLE_PATIENCE);
-        let floor = holes.keys().next().map(|h| h - 1).unwrap_or(applied).min(applied);
+        let floor = holes
+            .keys()
+            .next()
+            .map(|h| h - 1)
+            .unwrap_or(applied)
+            .min(applied);
         let mut count = 0;
         let mut last = applied;
         let mut cursor = floor;

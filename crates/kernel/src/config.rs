@@ -226,7 +226,8 @@ mod tests {
 
     #[test]
     fn flags_win_over_the_file() {
-        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nbase_url = \"https://x.fr/\"").unwrap();
+        let file: FileConfig =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nbase_url = \"https://x.fr/\"").unwrap();
         let o = Overrides {
             listen: Some("127.0.0.1:9999".into()),
             ..Default::default()
@@ -240,10 +241,27 @@ mod tests {
     #[test]
     fn bad_values_are_one_clear_sentence() {
         let bad = |o: Overrides| Config::resolve(o, FileConfig::default()).unwrap_err().0;
-        assert!(bad(Overrides { listen: Some("localhost".into()), ..Default::default() }).contains("ADDRESS:PORT"));
-        assert!(bad(Overrides { database_url: Some("mysql://u:secret@h/db".into()), ..Default::default() })
-            .contains("u:***@h/db"));
-        assert!(bad(Overrides { base_url: Some("ftp://x".into()), ..Default::default() }).contains("base URL"));
+        assert!(
+            bad(Overrides {
+                listen: Some("localhost".into()),
+                ..Default::default()
+            })
+            .contains("ADDRESS:PORT")
+        );
+        assert!(
+            bad(Overrides {
+                database_url: Some("mysql://u:secret@h/db".into()),
+                ..Default::default()
+            })
+            .contains("u:***@h/db")
+        );
+        assert!(
+            bad(Overrides {
+                base_url: Some("ftp://x".into()),
+                ..Default::default()
+            })
+            .contains("base URL")
+        );
         assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
     }
 }

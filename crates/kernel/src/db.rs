@@ -274,7 +274,9 @@ mod tests {
 
     #[test]
     fn statements_split_at_line_ending_semicolons_only() {
-        let s = split_statements("-- c\nCREATE TABLE a (x TEXT DEFAULT ';');\n\nCREATE INDEX i ON a (x);\n");
+        let s = split_statements(
+            "-- c\nCREATE TABLE a (x TEXT DEFAULT ';');\n\nCREATE INDEX i ON a (x);\n",
+        );
         assert_eq!(s.len(), 2);
         assert!(s[0].contains("DEFAULT ';'"));
     }

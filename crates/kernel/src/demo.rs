@@ -65,7 +65,12 @@ pub struct DemoSummary {
     pub accounts_created: usize,
 }
 
-async fn ensure_account(db: &Db, email: &str, name: &str, summary: &mut DemoSummary) -> Result<String, Error> {
+async fn ensure_account(
+    db: &Db,
+    email: &str,
+    name: &str,
+    summary: &mut DemoSummary,
+) -> Result<String, Error> {
     let email = Email::parse(email)?;
     if let Some(u) = accounts::user_by_email(db, &email).await? {
         return Ok(u.id);
@@ -96,17 +101,44 @@ fn slugify(name: &str) -> String {
             out.push('-');
         }
     }
-    out.trim_end_matches('-').chars().take(34).collect::<String>().trim_end_matches('-').to_string()
+    out.trim_end_matches('-')
+        .chars()
+        .take(34)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_string()
 }
 
 /// Creates the demo accounts, the three story spaces and `scale` more spaces in the most
 /// populous communes. `progress(done, total)` is called as it goes.
-pub async fn seed(db: &Db, scale: usize, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<DemoSummary, Error> {
+pub async fn seed(
+    db: &Db,
+    scale: usize,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<DemoSummary, Error> {
     let mut summary = DemoSummary::default();
     let admin = ensure_account(db, DEMO_ADMIN, "Administration Territoires", &mut summary).await?;
-    ensure_account(db, "camille.martin@demo.territoires.fr", "Camille Martin", &mut summary).await?;
-    let lannion_admin = ensure_account(db, "yann.le-gall@demo.territoires.fr", "Yann Le Gall", &mut summary).await?;
-    let montauban_agent = ensure_account(db, "agent.voirie@demo.territoires.fr", "Service voirie de Montauban", &mut summary).await?;
+    ensure_account(
+        db,
+        "camille.martin@demo.territoires.fr",
+        "Camille Martin",
+        &mut summary,
+    )
+    .await?;
+    let lannion_admin = ensure_account(
+        db,
+        "yann.le-gall@demo.territoires.fr",
+        "Yann Le Gall",
+        &mut summary,
+    )
+    .await?;
+    let montauban_agent = ensure_account(
+        db,
+        "agent.voirie@demo.territoires.fr",
+        "Service voirie de Montauban",
+        &mut summary,
+    )
+    .await?;
 
     let mut wanted: Vec<SpaceFields> = STORY
         .iter()
@@ -151,10 +183,24 @@ pub async fn seed(db: &Db, scale: usize, progress: &(dyn Fn(u64, u64) + Sync)) -
         progress(i as u64 + 1, total);
     }
     if let Some(lannion) = spaces::get_by_slug(db, "lannion").await? {
-        accounts::grant(db, &lannion_admin, Role::SpaceAdmin, Some(&lannion.id), Some(&admin)).await?;
+        accounts::grant(
+            db,
+            &lannion_admin,
+            Role::SpaceAdmin,
+            Some(&lannion.id),
+            Some(&admin),
+        )
+        .await?;
     }
     if let Some(montauban) = spaces::get_by_slug(db, "montauban").await? {
-        accounts::grant(db, &montauban_agent, Role::Agent, Some(&montauban.id), Some(&admin)).await?;
+        accounts::grant(
+            db,
+            &montauban_agent,
+            Role::Agent,
+            Some(&montauban.id),
+            Some(&admin),
+        )
+        .await?;
     }
     Ok(summary)
 }

@@ -86,7 +86,12 @@ pub async fn open_database(config: &Config, components: &[Component]) -> Result<
         ))
     })?;
     let all: Vec<_> = std::iter::once(migrations::MIGRATIONS)
-        .chain(components.iter().filter(|c| c.name != "kernel").map(|c| c.migrations))
+        .chain(
+            components
+                .iter()
+                .filter(|c| c.name != "kernel")
+                .map(|c| c.migrations),
+        )
         .flatten()
         .copied()
         .collect();
@@ -98,23 +103,39 @@ pub async fn open_database(config: &Config, components: &[Component]) -> Result<
 
 /// Loads the embedded territory referential into an empty database.
 pub async fn ensure_territories(db: &Db) -> Result<(), StartError> {
-    let count = territories::store::count(db).await.map_err(|e| StartError(format!("{e:?}")))?;
+    let count = territories::store::count(db)
+        .await
+        .map_err(|e| StartError(format!("{e:?}")))?;
     if count > 0 {
         return Ok(());
     }
-    let all = territories::import::parse_extract(territories::import::EMBEDDED).map_err(|e| StartError(e.0))?;
+    let all = territories::import::parse_extract(territories::import::EMBEDDED)
+        .map_err(|e| StartError(e.0))?;
     territories::store::upsert_all(db, &all, &|_| {})
         .await
-        .map_err(|e| StartError(format!("the territory referential could not be loaded: {e:?}")))?;
+        .map_err(|e| {
+            StartError(format!(
+                "the territory referential could not be loaded: {e:?}"
+            ))
+        })?;
     tracing::info!(territories = all.len(), "territory referential loaded");
     Ok(())
 }
 
 /// Builds a ready application over an open database: read indexes built, change applier
 /// running, every route mounted behind the shared middleware.
-pub async fn build(config: Config, db: Db, components: Vec<Component>) -> Result<(Router, AppState), StartError> {
+pub async fn build(
+    config: Config,
+    db: Db,
+    components: Vec<Component>,
+) -> Result<(Router, AppState), StartError> {
     ensure_territories(&db).await?;
-    let mailer = mail::Mailer::new(config.smtp_url.as_deref(), &config.mail_from, &config.data_dir).map_err(StartError)?;
+    let mailer = mail::Mailer::new(
+        config.smtp_url.as_deref(),
+        &config.mail_from,
+        &config.data_dir,
+    )
+    .map_err(StartError)?;
     let search: Arc<dyn search::SearchIndex> = Arc::new(MemorySearch::new());
     let mut indexers = component().indexers;
     let mut openapi = api::KernelApi::openapi_doc();
@@ -146,7 +167,10 @@ pub async fn build(config: Config, db: Db, components: Vec<Component>) -> Result
         .fallback(|| async { Error::NotFound })
         .layer(from_fn_with_state(state.clone(), web::middleware::context))
         .layer(from_fn(web::middleware::error_pages))
-        .layer(from_fn_with_state(state.clone(), web::middleware::security_headers))
+        .layer(from_fn_with_state(
+            state.clone(),
+            web::middleware::security_headers,
+        ))
         .layer(from_fn_with_state(state.clone(), web::middleware::metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());

@@ -29,7 +29,7 @@ pub enum Mailer {
     /// A real SMTP server.
     Smtp {
         /// The transport.
-        transport: AsyncSmtpTransport<Tokio1Executor>,
+        transport: Box<AsyncSmtpTransport<Tokio1Executor>>,
         /// Sender.
         from: Mailbox,
     },
@@ -39,13 +39,18 @@ pub enum Mailer {
 
 impl Mailer {
     /// The mailer for a configuration: SMTP when a URL is given, the outbox otherwise.
-    pub fn new(smtp_url: Option<&str>, from: &str, data_dir: &std::path::Path) -> Result<Self, String> {
+    pub fn new(
+        smtp_url: Option<&str>,
+        from: &str,
+        data_dir: &std::path::Path,
+    ) -> Result<Self, String> {
         match smtp_url {
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| format!("the SMTP URL is not valid: {e}"))?
                     .timeout(Some(std::time::Duration::from_secs(10)))
                     .build();
+                let transport = Box::new(transport);
                 let from = from
                     .parse()
                     .map_err(|e| format!("the sender address \"{from}\" is not valid: {e}"))?;

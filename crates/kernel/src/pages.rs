@@ -40,7 +40,11 @@ async fn home(State(state): State<AppState>, page: PageCtx) -> Result<Response, 
         return Ok(Redirect::to("/setup").into_response());
     }
     let (spaces, total) = spaces::list(state.db(), 0, 12).await?;
-    render(&HomePage { page, spaces, total })
+    render(&HomePage {
+        page,
+        spaces,
+        total,
+    })
 }
 
 #[derive(Deserialize)]
@@ -56,11 +60,19 @@ struct SpacesPage {
     pager: Pager,
 }
 
-async fn spaces_list(State(state): State<AppState>, page: PageCtx, Query(q): Query<PageQuery>) -> Result<Response, Error> {
+async fn spaces_list(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, Error> {
     let mut pager = Pager::new(q.page, 30, "/spaces?".into());
     let (spaces, total) = spaces::list(state.db(), pager.offset(), pager.per_page).await?;
     pager.total = total;
-    render(&SpacesPage { page, spaces, pager })
+    render(&SpacesPage {
+        page,
+        spaces,
+        pager,
+    })
 }
 
 #[derive(Deserialize)]
@@ -93,7 +105,11 @@ impl SearchPage {
 /// The kinds of documents the search knows, to accept a `kind` filter.
 pub const SEARCH_KINDS: &[&str] = &["territory", "space"];
 
-async fn search(State(state): State<AppState>, page: PageCtx, Query(p): Query<SearchParams>) -> Result<Response, Error> {
+async fn search(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(p): Query<SearchParams>,
+) -> Result<Response, Error> {
     let q = p.q.chars().take(200).collect::<String>();
     let kind = SEARCH_KINDS.iter().find(|k| **k == p.kind).copied();
     let q_enc = percent_encode(&q);
@@ -139,7 +155,9 @@ async fn territory(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, Error> {
     let kind = TerritoryKind::parse(&kind).map_err(|_| Error::NotFound)?;
-    let t = territories::get(state.db(), kind, &code).await?.ok_or(Error::NotFound)?;
+    let t = territories::get(state.db(), kind, &code)
+        .await?
+        .ok_or(Error::NotFound)?;
     let mut parents = Vec::new();
     for (k, c) in [
         (TerritoryKind::Region, &t.region),
@@ -153,15 +171,36 @@ async fn territory(
         }
     }
     let (child_kind, children_title) = match kind {
-        TerritoryKind::Region => (TerritoryKind::Departement, "territory.children.departements"),
-        TerritoryKind::Departement | TerritoryKind::Epci => (TerritoryKind::Commune, "territory.children.communes"),
+        TerritoryKind::Region => (
+            TerritoryKind::Departement,
+            "territory.children.departements",
+        ),
+        TerritoryKind::Departement | TerritoryKind::Epci => {
+            (TerritoryKind::Commune, "territory.children.communes")
+        }
         TerritoryKind::Commune => (TerritoryKind::Commune, ""),
     };
     let mut pager = Pager::new(q.page, 60, format!("{}?", t.url()));
-    let (children, total) = territories::children(state.db(), &t, child_kind, pager.offset(), pager.per_page).await?;
+    let (children, total) =
+        territories::children(state.db(), &t, child_kind, pager.offset(), pager.per_page).await?;
     pager.total = total;
-    let spaces = spaces::of_territory(state.db(), &crate::territories::TerritoryRef { kind, code: t.code.clone() }).await?;
-    render(&TerritoryPage { page, t, parents, spaces, children, children_title, pager })
+    let spaces = spaces::of_territory(
+        state.db(),
+        &crate::territories::TerritoryRef {
+            kind,
+            code: t.code.clone(),
+        },
+    )
+    .await?;
+    render(&TerritoryPage {
+        page,
+        t,
+        parents,
+        spaces,
+        children,
+        children_title,
+        pager,
+    })
 }
 
 #[derive(Deserialize)]
@@ -169,21 +208,36 @@ struct BackQuery {
     back: Option<String>,
 }
 
-async fn switch_lang(State(state): State<AppState>, Path(code): Path<String>, Query(q): Query<BackQuery>) -> Response {
+async fn switch_lang(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<BackQuery>,
+) -> Response {
     let lang = Lang::parse(&code).unwrap_or_default();
     let mut res = Redirect::to(&safe_next(q.back.as_deref())).into_response();
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(LANG_COOKIE, lang.code(), 86_400 * 365, state.config().secure_cookies),
+        set_cookie(
+            LANG_COOKIE,
+            lang.code(),
+            86_400 * 365,
+            state.config().secure_cookies,
+        ),
     );
     res
 }
 
-async fn upload(State(state): State<AppState>, Path(name): Path<String>) -> Result<Response, Error> {
+async fn upload(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+) -> Result<Response, Error> {
     let bytes = state.uploads().get(&name).await.ok_or(Error::NotFound)?;
     let mut res = bytes.into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
+    res.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
     Ok(res)
 }

@@ -188,7 +188,9 @@ impl Inner {
 
 impl SearchIndex for MemorySearch {
     fn upsert(&self, doc: SearchDoc) {
-        let Ok(mut inner) = self.inner.write() else { return };
+        let Ok(mut inner) = self.inner.write() else {
+            return;
+        };
         inner.remove(doc.kind, &doc.id.clone());
         inner.add(doc);
     }
@@ -200,7 +202,9 @@ impl SearchIndex for MemorySearch {
     }
 
     fn clear_kind(&self, kind: &str) {
-        let Ok(mut inner) = self.inner.write() else { return };
+        let Ok(mut inner) = self.inner.write() else {
+            return;
+        };
         let ids: Vec<String> = inner
             .slots
             .get(kind)
@@ -259,7 +263,9 @@ impl SearchIndex for MemorySearch {
         let mut by_kind: HashMap<&'static str, usize> = HashMap::new();
         let mut hits: Vec<(u32, f32)> = Vec::new();
         for (slot, s) in scores {
-            let Some(doc) = inner.docs[slot as usize].as_ref() else { continue };
+            let Some(doc) = inner.docs[slot as usize].as_ref() else {
+                continue;
+            };
             *by_kind.entry(doc.kind).or_default() += 1;
             if !q.kinds.is_empty() && !q.kinds.contains(&doc.kind) {
                 continue;
@@ -286,7 +292,11 @@ impl SearchIndex for MemorySearch {
             .collect();
         let mut by_kind: Vec<_> = by_kind.into_iter().collect();
         by_kind.sort();
-        SearchResults { total, by_kind, hits }
+        SearchResults {
+            total,
+            by_kind,
+            hits,
+        }
     }
 
     fn len(&self) -> usize {
@@ -323,7 +333,10 @@ mod tests {
         idx.upsert(doc("space", "1", "Mobilité douce à vélo", 0.0));
         idx.upsert(doc("space", "2", "Budget participatif", 0.0));
         for q in ["velo", "vélo", "mobilités", "MOBILITE", "mobil"] {
-            let r = idx.search(&SearchQuery { text: q.into(), ..Default::default() });
+            let r = idx.search(&SearchQuery {
+                text: q.into(),
+                ..Default::default()
+            });
             assert_eq!(r.total, 1, "{q}");
             assert_eq!(r.hits[0].doc.id, "1");
         }
@@ -335,10 +348,17 @@ mod tests {
         idx.upsert(doc("territory", "a", "Saint-Martin-de-Ré", 0.0));
         idx.upsert(doc("territory", "b", "Saint-Malo", 0.0));
         idx.upsert(doc("space", "c", "Saint-Malo participe", 0.0));
-        let r = idx.search(&SearchQuery { text: "saint malo".into(), ..Default::default() });
+        let r = idx.search(&SearchQuery {
+            text: "saint malo".into(),
+            ..Default::default()
+        });
         assert_eq!(r.total, 2);
         assert_eq!(r.by_kind, vec![("space", 1), ("territory", 1)]);
-        let r = idx.search(&SearchQuery { text: "saint malo".into(), kinds: vec!["territory"], ..Default::default() });
+        let r = idx.search(&SearchQuery {
+            text: "saint malo".into(),
+            kinds: vec!["territory"],
+            ..Default::default()
+        });
         assert_eq!(r.total, 1);
         assert_eq!(r.hits[0].doc.id, "b");
     }
@@ -349,11 +369,32 @@ mod tests {
         idx.upsert(doc("space", "1", "Lannion", 0.0));
         idx.upsert(doc("space", "1", "Perros-Guirec", 0.0));
         assert_eq!(idx.len(), 1);
-        assert_eq!(idx.search(&SearchQuery { text: "lannion".into(), ..Default::default() }).total, 0);
-        assert_eq!(idx.search(&SearchQuery { text: "perros".into(), ..Default::default() }).total, 1);
+        assert_eq!(
+            idx.search(&SearchQuery {
+                text: "lannion".into(),
+                ..Default::default()
+            })
+            .total,
+            0
+        );
+        assert_eq!(
+            idx.search(&SearchQuery {
+                text: "perros".into(),
+                ..Default::default()
+            })
+            .total,
+            1
+        );
         idx.remove("space", "1");
         assert!(idx.is_empty());
-        assert_eq!(idx.search(&SearchQuery { text: "perros".into(), ..Default::default() }).total, 0);
+        assert_eq!(
+            idx.search(&SearchQuery {
+                text: "perros".into(),
+                ..Default::default()
+            })
+            .total,
+            0
+        );
     }
 
     #[test]
@@ -361,7 +402,10 @@ mod tests {
         let idx = MemorySearch::new();
         idx.upsert(doc("territory", "small", "Paris-l'Hôpital", 0.1));
         idx.upsert(doc("territory", "big", "Paris", 3.0));
-        let r = idx.search(&SearchQuery { text: "paris".into(), ..Default::default() });
+        let r = idx.search(&SearchQuery {
+            text: "paris".into(),
+            ..Default::default()
+        });
         assert_eq!(r.hits[0].doc.id, "big");
     }
 }

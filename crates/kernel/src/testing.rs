@@ -34,31 +34,52 @@ pub fn temp_dir() -> PathBuf {
 pub async fn fresh_database(engine: &str) -> (String, PathBuf) {
     let dir = temp_dir();
     if engine == "sqlite" {
-        return (format!("sqlite://{}", dir.join("territoires.db").display()), dir);
+        return (
+            format!("sqlite://{}", dir.join("territoires.db").display()),
+            dir,
+        );
     }
     #[allow(clippy::expect_used)]
-    let admin_url = std::env::var("TERRITOIRES_TEST_DATABASE_URL").expect("TERRITOIRES_TEST_DATABASE_URL");
+    let admin_url =
+        std::env::var("TERRITOIRES_TEST_DATABASE_URL").expect("TERRITOIRES_TEST_DATABASE_URL");
     sqlx::any::install_default_drivers();
     #[allow(clippy::expect_used)]
-    let mut conn = sqlx::AnyConnection::connect(&admin_url).await.expect("the test PostgreSQL server answers");
+    let mut conn = sqlx::AnyConnection::connect(&admin_url)
+        .await
+        .expect("the test PostgreSQL server answers");
     let pid = std::process::id();
     CLEANED
         .get_or_init(|| async {
             // Databases left by earlier runs of the suites; never those of this process.
-            let rows: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'territoires_test_%'")
-                .fetch_all(&mut conn)
-                .await
-                .unwrap_or_default();
-            for name in rows.into_iter().filter(|n| !n.starts_with(&format!("territoires_test_{pid}_"))) {
-                let _ = conn.execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await;
+            let rows: Vec<String> = sqlx::query_scalar(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'territoires_test_%'",
+            )
+            .fetch_all(&mut conn)
+            .await
+            .unwrap_or_default();
+            for name in rows
+                .into_iter()
+                .filter(|n| !n.starts_with(&format!("territoires_test_{pid}_")))
+            {
+                let _ = conn
+                    .execute(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .await;
             }
         })
         .await;
-    let name = format!("territoires_test_{pid}_{}", COUNTER.fetch_add(1, Ordering::SeqCst));
+    let name = format!(
+        "territoires_test_{pid}_{}",
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    );
     #[allow(clippy::expect_used)]
     conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .await
         .expect("the test database can be created");
-    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin_url);
+    let base = admin_url
+        .rsplit_once('/')
+        .map(|(b, _)| b)
+        .unwrap_or(&admin_url);
     (format!("{base}/{name}"), dir)
 }

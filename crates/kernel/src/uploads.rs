@@ -21,12 +21,19 @@ pub struct Uploads {
 impl Uploads {
     /// The store under a data directory.
     pub fn new(data_dir: &std::path::Path) -> Self {
-        Uploads { dir: data_dir.join("uploads") }
+        Uploads {
+            dir: data_dir.join("uploads"),
+        }
     }
 
     /// Decodes an image, fits it in `max_side` pixels, re-encodes it as PNG and stores it.
     /// Returns its name. Not an image, or too large: a field error on `field`.
-    pub async fn put_image(&self, field: &'static str, bytes: &[u8], max_side: u32) -> Result<String, Error> {
+    pub async fn put_image(
+        &self,
+        field: &'static str,
+        bytes: &[u8],
+        max_side: u32,
+    ) -> Result<String, Error> {
         if bytes.len() > MAX_IMAGE_BYTES {
             return Err(FieldError::new(field, "image.too_large").into());
         }
@@ -36,12 +43,18 @@ impl Uploads {
             .map_err(Error::internal)?
             .map_err(|code| Error::from(FieldError::new(field, code)))?;
         let name = format!("{}.png", &sha256_hex(&png)[..32]);
-        tokio::fs::create_dir_all(&self.dir).await.map_err(Error::internal)?;
+        tokio::fs::create_dir_all(&self.dir)
+            .await
+            .map_err(Error::internal)?;
         let path = self.dir.join(&name);
         if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
             let tmp = self.dir.join(format!("{name}.tmp"));
-            tokio::fs::write(&tmp, &png).await.map_err(Error::internal)?;
-            tokio::fs::rename(&tmp, &path).await.map_err(Error::internal)?;
+            tokio::fs::write(&tmp, &png)
+                .await
+                .map_err(Error::internal)?;
+            tokio::fs::rename(&tmp, &path)
+                .await
+                .map_err(Error::internal)?;
         }
         Ok(name)
     }
@@ -92,7 +105,8 @@ mod tests {
     fn png(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_pixel(w, h, image::Rgb([200, 10, 10]));
         let mut out = Vec::new();
-        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
         out
     }
 
@@ -105,7 +119,10 @@ mod tests {
 
     #[test]
     fn what_is_not_an_image_is_refused() {
-        assert_eq!(reencode(b"%PDF-1.4 not an image", 256).unwrap_err(), "image.format");
+        assert_eq!(
+            reencode(b"%PDF-1.4 not an image", 256).unwrap_err(),
+            "image.format"
+        );
         let mut truncated = png(10, 10);
         truncated.truncate(30);
         assert_eq!(reencode(&truncated, 256).unwrap_err(), "image.format");

@@ -45,7 +45,11 @@ fn space(slug: &str, territory: &str) -> kernel::spaces::SpaceInput {
 async fn migrations_apply_once() {
     for engine in testing::engines() {
         let db = db(engine).await;
-        assert_eq!(db.migrate(kernel::migrations::MIGRATIONS).await.unwrap(), 0, "{engine}");
+        assert_eq!(
+            db.migrate(kernel::migrations::MIGRATIONS).await.unwrap(),
+            0,
+            "{engine}"
+        );
     }
 }
 
@@ -53,21 +57,40 @@ async fn migrations_apply_once() {
 async fn the_referential_is_loaded_with_its_parent_links() {
     for engine in testing::engines() {
         let db = db(engine).await;
-        let lannion = kernel::territories::store::get(&db, TerritoryKind::Commune, "22113").await.unwrap().unwrap();
+        let lannion = kernel::territories::store::get(&db, TerritoryKind::Commune, "22113")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(lannion.name, "Lannion");
         assert_eq!(lannion.departement.as_deref(), Some("22"));
         assert_eq!(lannion.region.as_deref(), Some("53"));
-        let dep = kernel::territories::store::get(&db, TerritoryKind::Departement, "22").await.unwrap().unwrap();
-        let (communes, total) = kernel::territories::store::children(&db, &dep, TerritoryKind::Commune, 0, 5).await.unwrap();
+        let dep = kernel::territories::store::get(&db, TerritoryKind::Departement, "22")
+            .await
+            .unwrap()
+            .unwrap();
+        let (communes, total) =
+            kernel::territories::store::children(&db, &dep, TerritoryKind::Commune, 0, 5)
+                .await
+                .unwrap();
         assert!(total > 300, "{engine}: {total}");
-        assert_eq!(communes[0].name, "Saint-Brieuc", "{engine}: the largest commune first");
+        assert_eq!(
+            communes[0].name, "Saint-Brieuc",
+            "{engine}: the largest commune first"
+        );
         // A second load changes nothing and records one change for the whole kind.
         let before = count(&db, "territories").await;
-        let all = kernel::territories::import::parse_extract(kernel::territories::import::EMBEDDED).unwrap();
-        kernel::territories::store::upsert_all(&db, &all, &|_| {}).await.unwrap();
+        let all = kernel::territories::import::parse_extract(kernel::territories::import::EMBEDDED)
+            .unwrap();
+        kernel::territories::store::upsert_all(&db, &all, &|_| {})
+            .await
+            .unwrap();
         assert_eq!(count(&db, "territories").await, before);
         let changes = db.changes_after(0, 100).await.unwrap();
-        assert_eq!(changes.iter().filter(|c| c.kind == "territory").count(), 2, "{engine}");
+        assert_eq!(
+            changes.iter().filter(|c| c.kind == "territory").count(),
+            2,
+            "{engine}"
+        );
     }
 }
 
@@ -78,7 +101,9 @@ async fn accounts_sessions_and_one_time_links() {
         let email = Email::parse("anne@lannion.bzh").unwrap();
         let hash = hash_password(&Password::parse("Lannion-2026").unwrap()).unwrap();
         let name = DisplayName::parse("Anne").unwrap();
-        let id = accounts::create_user(&db, &email, &hash, &name, Default::default()).await.unwrap();
+        let id = accounts::create_user(&db, &email, &hash, &name, Default::default())
+            .await
+            .unwrap();
         // The same address again, in another case: a field error, and still one account.
         let again = Email::parse("ANNE@lannion.bzh").unwrap();
         match accounts::create_user(&db, &again, &hash, &name, Default::default()).await {
@@ -88,18 +113,43 @@ async fn accounts_sessions_and_one_time_links() {
         assert_eq!(count(&db, "users").await, 1);
 
         let token = accounts::create_session(&db, &id).await.unwrap();
-        let user = accounts::user_by_session(&db, &token).await.unwrap().unwrap();
+        let user = accounts::user_by_session(&db, &token)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(user.id, id);
         assert!(!user.confirmed);
         accounts::delete_session(&db, &token).await.unwrap();
-        assert!(accounts::user_by_session(&db, &token).await.unwrap().is_none());
+        assert!(
+            accounts::user_by_session(&db, &token)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
-        let link = accounts::create_link_token(&db, &id, Purpose::Confirm).await.unwrap();
+        let link = accounts::create_link_token(&db, &id, Purpose::Confirm)
+            .await
+            .unwrap();
         // A confirmation token is no reset token.
-        assert!(matches!(accounts::reset_password(&db, &link, "x").await, Err(Error::Gone(_))));
+        assert!(matches!(
+            accounts::reset_password(&db, &link, "x").await,
+            Err(Error::Gone(_))
+        ));
         accounts::confirm_email(&db, &link).await.unwrap();
-        assert!(matches!(accounts::confirm_email(&db, &link).await, Err(Error::Gone(_))), "{engine}: used twice");
-        assert!(accounts::user_by_id(&db, &id).await.unwrap().unwrap().confirmed);
+        assert!(
+            matches!(
+                accounts::confirm_email(&db, &link).await,
+                Err(Error::Gone(_))
+            ),
+            "{engine}: used twice"
+        );
+        assert!(
+            accounts::user_by_id(&db, &id)
+                .await
+                .unwrap()
+                .unwrap()
+                .confirmed
+        );
     }
 }
 
@@ -109,21 +159,41 @@ async fn roles_and_account_deletion() {
         let db = db(engine).await;
         let email = Email::parse("admin@x.fr").unwrap();
         let hash = hash_password(&Password::parse("Lannion-2026").unwrap()).unwrap();
-        let admin = accounts::create_admin_user(&db, &email, &hash, &DisplayName::parse("A").unwrap()).await.unwrap();
+        let admin =
+            accounts::create_admin_user(&db, &email, &hash, &DisplayName::parse("A").unwrap())
+                .await
+                .unwrap();
         assert_eq!(accounts::admin_count(&db).await.unwrap(), 1);
-        let s = spaces::create(&db, &space("lannion", "commune/22113"), None, Some(&admin)).await.unwrap();
-        let user = accounts::create_user(&db, &Email::parse("m@x.fr").unwrap(), &hash, &DisplayName::parse("M").unwrap(), Default::default())
+        let s = spaces::create(&db, &space("lannion", "commune/22113"), None, Some(&admin))
             .await
             .unwrap();
-        accounts::grant(&db, &user, Role::Moderator, Some(&s.id), Some(&admin)).await.unwrap();
-        accounts::grant(&db, &user, Role::Moderator, Some(&s.id), Some(&admin)).await.unwrap();
+        let user = accounts::create_user(
+            &db,
+            &Email::parse("m@x.fr").unwrap(),
+            &hash,
+            &DisplayName::parse("M").unwrap(),
+            Default::default(),
+        )
+        .await
+        .unwrap();
+        accounts::grant(&db, &user, Role::Moderator, Some(&s.id), Some(&admin))
+            .await
+            .unwrap();
+        accounts::grant(&db, &user, Role::Moderator, Some(&s.id), Some(&admin))
+            .await
+            .unwrap();
         let members = accounts::space_members(&db, &s.id).await.unwrap();
         assert_eq!(members.len(), 1, "{engine}");
         let u = accounts::user_by_id(&db, &user).await.unwrap().unwrap();
         assert!(u.has_space_role(Role::Moderator, &s.id));
         let token = accounts::create_session(&db, &user).await.unwrap();
         accounts::delete_account(&db, &user).await.unwrap();
-        assert!(accounts::user_by_session(&db, &token).await.unwrap().is_none());
+        assert!(
+            accounts::user_by_session(&db, &token)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(accounts::user_by_id(&db, &user).await.unwrap().is_none());
         let row = sqlx::query("SELECT email, password_hash, display_name FROM users WHERE id = $1")
             .bind(&user)
@@ -133,7 +203,12 @@ async fn roles_and_account_deletion() {
         assert_eq!(row.get::<Option<String>, _>(0), None);
         assert_eq!(row.get::<Option<String>, _>(1), None);
         assert_eq!(row.get::<String, _>(2), "");
-        assert!(accounts::space_members(&db, &s.id).await.unwrap().is_empty());
+        assert!(
+            accounts::space_members(&db, &s.id)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // Granting, creating and deleting were logged.
         assert!(count(&db, "audit_log").await >= 4, "{engine}");
     }
@@ -143,13 +218,17 @@ async fn roles_and_account_deletion() {
 async fn spaces_refuse_taken_slugs_and_unknown_territories_leaving_nothing() {
     for engine in testing::engines() {
         let db = db(engine).await;
-        spaces::create(&db, &space("lannion", "commune/22113"), None, None).await.unwrap();
+        spaces::create(&db, &space("lannion", "commune/22113"), None, None)
+            .await
+            .unwrap();
         match spaces::create(&db, &space("lannion", "commune/29026"), None, None).await {
             Err(Error::Invalid(f)) => assert_eq!(f.on("slug"), Some("slug.taken"), "{engine}"),
             other => panic!("{engine}: {other:?}"),
         }
         match spaces::create(&db, &space("nulle-part", "commune/99999"), None, None).await {
-            Err(Error::Invalid(f)) => assert_eq!(f.on("territory"), Some("territory.unknown"), "{engine}"),
+            Err(Error::Invalid(f)) => {
+                assert_eq!(f.on("territory"), Some("territory.unknown"), "{engine}")
+            }
             other => panic!("{engine}: {other:?}"),
         }
         assert_eq!(count(&db, "spaces").await, 1, "{engine}");
@@ -167,9 +246,15 @@ async fn the_change_feed_keeps_the_search_index_in_step() {
         let applier = Applier::new(db.clone(), search.clone(), kernel::component().indexers);
         let n = applier.rebuild().await.unwrap();
         assert!(n > 35_000, "{engine}: {n}");
-        let q = |text: &str| SearchQuery { text: text.into(), kinds: vec!["space"], ..Default::default() };
+        let q = |text: &str| SearchQuery {
+            text: text.into(),
+            kinds: vec!["space"],
+            ..Default::default()
+        };
         assert_eq!(search.search(&q("velo")).total, 0);
-        let s = spaces::create(&db, &space("velo-lannion", "commune/22113"), None, None).await.unwrap();
+        let s = spaces::create(&db, &space("velo-lannion", "commune/22113"), None, None)
+            .await
+            .unwrap();
         assert!(!applier.caught_up().await.unwrap());
         assert_eq!(applier.apply_new().await.unwrap(), 1);
         assert!(applier.caught_up().await.unwrap());
@@ -184,7 +269,11 @@ async fn the_change_feed_keeps_the_search_index_in_step() {
         assert_eq!(search.search(&q("démarches")).total, 0, "{engine}");
         assert_eq!(search.search(&q("tregor")).total, 1, "{engine}");
         // Châteaulin is found as one types it, without the accent.
-        let t = search.search(&SearchQuery { text: "chateaulin".into(), kinds: vec!["territory"], ..Default::default() });
+        let t = search.search(&SearchQuery {
+            text: "chateaulin".into(),
+            kinds: vec!["territory"],
+            ..Default::default()
+        });
         assert_eq!(t.hits[0].doc.title, "Châteaulin", "{engine}");
     }
 }

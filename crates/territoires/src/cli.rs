@@ -33,7 +33,13 @@ struct Settings {
     #[arg(long, global = true, env = "TERRITOIRES_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB [default: SQLite in the data directory].
-    #[arg(long, global = true, env = "DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     database_url: Option<String>,
 }
 
@@ -68,7 +74,12 @@ struct ServeArgs {
     base_url: Option<String>,
     /// SMTP server for outgoing mail, such as smtp://127.0.0.1:1025; without it, mail is kept
     /// in DATA_DIR/outbox and shown at /admin/outbox.
-    #[arg(long, env = "TERRITOIRES_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "TERRITOIRES_SMTP_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     smtp_url: Option<String>,
     /// Sender address of outgoing mail.
     #[arg(long, env = "TERRITOIRES_MAIL_FROM", value_name = "ADDRESS")]
@@ -110,7 +121,9 @@ enum UserCommand {
 pub fn init_logs() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TERRITOIRES_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if std::env::var("TERRITOIRES_LOG_FORMAT").as_deref() == Ok("json") {
         builder.json().init();
     } else {
@@ -212,7 +225,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let tr = |e: kernel::FieldError| kernel::i18n::tr(kernel::i18n::Lang::En, &format!("field.{}", e.code)).to_string();
+            let tr = |e: kernel::FieldError| {
+                kernel::i18n::tr(kernel::i18n::Lang::En, &format!("field.{}", e.code)).to_string()
+            };
             let email = kernel::accounts::Email::parse(email).map_err(tr)?;
             let name = kernel::accounts::DisplayName::parse(name).map_err(tr)?;
             let password = kernel::accounts::Password::parse(&password).map_err(tr)?;
@@ -221,7 +236,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             kernel::accounts::store::create_admin_user(&db, &email, &hash, &name)
                 .await
                 .map_err(|e| match e {
-                    kernel::Error::Invalid(f) if f.on("email").is_some() => "an account with this address exists already".to_string(),
+                    kernel::Error::Invalid(f) if f.on("email").is_some() => {
+                        "an account with this address exists already".to_string()
+                    }
                     e => format!("{e:?}"),
                 })?;
             println!("Administrator {} created.", email.as_str());
@@ -245,10 +262,13 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
         .map_err(|e| e.0)?;
     tracing::info!(address = %listen, ready_ms = start.elapsed().as_millis() as u64, "ready");
     println!("Territoires: http://{listen}");
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown())
-        .await
-        .map_err(|e| format!("the server stopped: {e}"))
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown())
+    .await
+    .map_err(|e| format!("the server stopped: {e}"))
 }
 
 async fn shutdown() {
@@ -257,7 +277,8 @@ async fn shutdown() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             s.recv().await;
         }
     };

@@ -16,7 +16,9 @@ pub fn components() -> Vec<Component> {
 }
 
 /// Opens the database of a configuration and builds the application, ready to serve.
-pub async fn app(config: kernel::config::Config) -> Result<(axum::Router, kernel::AppState), kernel::StartError> {
+pub async fn app(
+    config: kernel::config::Config,
+) -> Result<(axum::Router, kernel::AppState), kernel::StartError> {
     let db = kernel::open_database(&config, &components()).await?;
     kernel::build(config, db, components()).await
 }

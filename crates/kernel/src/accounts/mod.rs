@@ -6,12 +6,13 @@ pub mod web;
 
 pub use model::{DisplayName, Email, Grant, Password, Role, User};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &Password) -> Result<String, crate::Error> {
-    let salt = SaltString::encode_b64(&crate::ids::random_bytes::<16>()).map_err(crate::Error::internal)?;
+    let salt = SaltString::encode_b64(&crate::ids::random_bytes::<16>())
+        .map_err(crate::Error::internal)?;
     Argon2::default()
         .hash_password(password.expose().as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -27,7 +28,11 @@ pub fn verify_password(password: &str, hash: Option<&str>) -> bool {
         None => (DUMMY, false),
     };
     let ok = PasswordHash::new(target)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false);
     ok && real
 }
@@ -53,7 +58,8 @@ pub fn can(user: Option<&User>, action: Action<'_>) -> bool {
         Action::AdministerInstance => false,
         Action::ManageSpace(space) => user.has_space_role(Role::SpaceAdmin, space),
         Action::ModerateSpace(space) => {
-            user.has_space_role(Role::SpaceAdmin, space) || user.has_space_role(Role::Moderator, space)
+            user.has_space_role(Role::SpaceAdmin, space)
+                || user.has_space_role(Role::Moderator, space)
         }
     }
 }
@@ -73,15 +79,31 @@ mod tests {
     }
 
     fn user(grants: Vec<Grant>) -> User {
-        User { id: "u".into(), email: "e@x.fr".into(), display_name: "U".into(), lang: Default::default(), confirmed: true, grants }
+        User {
+            id: "u".into(),
+            email: "e@x.fr".into(),
+            display_name: "U".into(),
+            lang: Default::default(),
+            confirmed: true,
+            grants,
+        }
     }
 
     #[test]
     fn permissions_deny_by_default_and_follow_roles() {
         let citizen = user(vec![]);
-        let mod_a = user(vec![Grant { role: Role::Moderator, space_id: Some("a".into()) }]);
-        let sadmin_a = user(vec![Grant { role: Role::SpaceAdmin, space_id: Some("a".into()) }]);
-        let admin = user(vec![Grant { role: Role::Admin, space_id: None }]);
+        let mod_a = user(vec![Grant {
+            role: Role::Moderator,
+            space_id: Some("a".into()),
+        }]);
+        let sadmin_a = user(vec![Grant {
+            role: Role::SpaceAdmin,
+            space_id: Some("a".into()),
+        }]);
+        let admin = user(vec![Grant {
+            role: Role::Admin,
+            space_id: None,
+        }]);
         assert!(!can(None, Action::ModerateSpace("a")));
         assert!(!can(Some(&citizen), Action::ManageSpace("a")));
         assert!(can(Some(&mod_a), Action::ModerateSpace("a")));

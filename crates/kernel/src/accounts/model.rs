@@ -198,21 +198,42 @@ mod tests {
 
     #[test]
     fn emails_are_trimmed_with_a_lowercase_domain() {
-        assert_eq!(Email::parse("  Anne@Lannion.FR ").unwrap().as_str(), "Anne@lannion.fr");
+        assert_eq!(
+            Email::parse("  Anne@Lannion.FR ").unwrap().as_str(),
+            "Anne@lannion.fr"
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "anne", "anne@", "@lannion.fr", "anne@lannion", "an ne@x.fr", "a@b..fr", "a@.fr"] {
+        for bad in [
+            "",
+            "anne",
+            "anne@",
+            "@lannion.fr",
+            "anne@lannion",
+            "an ne@x.fr",
+            "a@b..fr",
+            "a@.fr",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad} accepted");
         }
     }
 
     #[test]
     fn weak_passwords_are_refused() {
-        assert_eq!(Password::parse("court").err().unwrap().code, "password.too_short");
-        assert_eq!(Password::parse("azertyuiop").err().unwrap().code, "password.weak");
-        assert_eq!(Password::parse("abcdefghij").err().unwrap().code, "password.weak");
+        assert_eq!(
+            Password::parse("court").err().unwrap().code,
+            "password.too_short"
+        );
+        assert_eq!(
+            Password::parse("azertyuiop").err().unwrap().code,
+            "password.weak"
+        );
+        assert_eq!(
+            Password::parse("abcdefghij").err().unwrap().code,
+            "password.weak"
+        );
         assert!(Password::parse("Lannion-2026").is_ok());
         assert!(Password::parse("une phrase de passe assez longue").is_ok());
     }

@@ -79,14 +79,29 @@ pub async fn create_user(
 }
 
 /// Creates a confirmed account holding the instance administrator role, in one transaction.
-pub async fn create_admin_user(db: &Db, email: &Email, password_hash: &str, name: &DisplayName) -> Result<String, Error> {
+pub async fn create_admin_user(
+    db: &Db,
+    email: &Email,
+    password_hash: &str,
+    name: &DisplayName,
+) -> Result<String, Error> {
     let mut tx = db.pool().begin().await?;
-    let id = insert_user(&mut tx, email, password_hash, name, Lang::Fr, Some(now_ms())).await?;
-    sqlx::query("INSERT INTO roles (user_id, role, space_id, granted_at) VALUES ($1, 'admin', '', $2)")
-        .bind(&id)
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await?;
+    let id = insert_user(
+        &mut tx,
+        email,
+        password_hash,
+        name,
+        Lang::Fr,
+        Some(now_ms()),
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO roles (user_id, role, space_id, granted_at) VALUES ($1, 'admin', '', $2)",
+    )
+    .bind(&id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
     crate::audit::log(&mut tx, None, "role.grant", "user", &id, "admin").await?;
     tx.commit().await?;
     Ok(id)
@@ -94,12 +109,11 @@ pub async fn create_admin_user(db: &Db, email: &Email, password_hash: &str, name
 
 /// The id and password hash of the account with this address, if any.
 pub async fn credentials(db: &Db, email: &Email) -> Result<Option<(String, String)>, Error> {
-    let row = sqlx::query(
-        "SELECT id, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL",
-    )
-    .bind(email.as_str().to_lowercase())
-    .fetch_optional(db.pool())
-    .await?;
+    let row =
+        sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL")
+            .bind(email.as_str().to_lowercase())
+            .fetch_optional(db.pool())
+            .await?;
     Ok(row.map(|r| (r.get(0), r.get(1))))
 }
 
@@ -215,7 +229,11 @@ pub async fn create_link_token(db: &Db, user_id: &str, purpose: Purpose) -> Resu
 }
 
 /// The user a link token belongs to, when it is live and unused; does not use it.
-pub async fn peek_link_token(db: &Db, token: &str, purpose: Purpose) -> Result<Option<String>, Error> {
+pub async fn peek_link_token(
+    db: &Db,
+    token: &str,
+    purpose: Purpose,
+) -> Result<Option<String>, Error> {
     let row = sqlx::query(
         "SELECT user_id FROM user_tokens WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > $3",
     )
@@ -281,7 +299,12 @@ async fn use_link_token(
 }
 
 /// Changes the display name and language.
-pub async fn update_profile(db: &Db, user_id: &str, name: &DisplayName, lang: Lang) -> Result<(), Error> {
+pub async fn update_profile(
+    db: &Db,
+    user_id: &str,
+    name: &DisplayName,
+    lang: Lang,
+) -> Result<(), Error> {
     sqlx::query("UPDATE users SET display_name = $1, lang = $2 WHERE id = $3")
         .bind(name.as_str())
         .bind(lang.code())
@@ -310,13 +333,27 @@ pub async fn delete_account(db: &Db, user_id: &str) -> Result<(), Error> {
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    crate::audit::log(&mut tx, Some(user_id), "account.delete", "user", user_id, "").await?;
+    crate::audit::log(
+        &mut tx,
+        Some(user_id),
+        "account.delete",
+        "user",
+        user_id,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Grants a role (idempotent).
-pub async fn grant(db: &Db, user_id: &str, role: Role, space_id: Option<&str>, by: Option<&str>) -> Result<(), Error> {
+pub async fn grant(
+    db: &Db,
+    user_id: &str,
+    role: Role,
+    space_id: Option<&str>,
+    by: Option<&str>,
+) -> Result<(), Error> {
     let mut tx = db.pool().begin().await?;
     let inserted = sqlx::query(
         "INSERT INTO roles (user_id, role, space_id, granted_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
@@ -331,13 +368,27 @@ pub async fn grant(db: &Db, user_id: &str, role: Role, space_id: Option<&str>, b
     if inserted == 0 {
         return Ok(());
     }
-    crate::audit::log(&mut tx, by, "role.grant", "user", user_id, &format!("{} {}", role.as_str(), space_id.unwrap_or(""))).await?;
+    crate::audit::log(
+        &mut tx,
+        by,
+        "role.grant",
+        "user",
+        user_id,
+        &format!("{} {}", role.as_str(), space_id.unwrap_or("")),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Revokes a role.
-pub async fn revoke(db: &Db, user_id: &str, role: Role, space_id: Option<&str>, by: Option<&str>) -> Result<(), Error> {
+pub async fn revoke(
+    db: &Db,
+    user_id: &str,
+    role: Role,
+    space_id: Option<&str>,
+    by: Option<&str>,
+) -> Result<(), Error> {
     let mut tx = db.pool().begin().await?;
     sqlx::query("DELETE FROM roles WHERE user_id = $1 AND role = $2 AND space_id = $3")
         .bind(user_id)
@@ -345,7 +396,15 @@ pub async fn revoke(db: &Db, user_id: &str, role: Role, space_id: Option<&str>, 
         .bind(space_id.unwrap_or(""))
         .execute(&mut *tx)
         .await?;
-    crate::audit::log(&mut tx, by, "role.revoke", "user", user_id, &format!("{} {}", role.as_str(), space_id.unwrap_or(""))).await?;
+    crate::audit::log(
+        &mut tx,
+        by,
+        "role.revoke",
+        "user",
+        user_id,
+        &format!("{} {}", role.as_str(), space_id.unwrap_or("")),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -395,13 +454,15 @@ pub async fn space_members(db: &Db, space_id: &str) -> Result<Vec<Member>, Error
 /// Creates a personal API token; returns it (only its hash is stored).
 pub async fn create_api_token(db: &Db, user_id: &str, name: &str) -> Result<String, Error> {
     let token = format!("tt_{}", new_token());
-    sqlx::query("INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(hash_secret(&token))
-        .bind(user_id)
-        .bind(name)
-        .bind(now_ms())
-        .execute(db.pool())
-        .await?;
+    sqlx::query(
+        "INSERT INTO api_tokens (token_hash, user_id, name, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(hash_secret(&token))
+    .bind(user_id)
+    .bind(name)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
     Ok(token)
 }
 
@@ -419,10 +480,12 @@ pub async fn user_by_api_token(db: &Db, token: &str) -> Result<Option<User>, Err
 
 /// Everything the platform keeps about a person, for the data download.
 pub async fn export_data(db: &Db, user_id: &str) -> Result<serde_json::Value, Error> {
-    let row = sqlx::query("SELECT id, email, display_name, lang, confirmed_at, created_at FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(db.pool())
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, email, display_name, lang, confirmed_at, created_at FROM users WHERE id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
     let roles = sqlx::query("SELECT role, space_id, granted_at FROM roles WHERE user_id = $1")
         .bind(user_id)
         .fetch_all(db.pool())

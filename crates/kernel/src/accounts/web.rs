@@ -7,13 +7,16 @@ use crate::app::AppState;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::i18n::{Lang, trf};
 use crate::web::ratelimit::{LOGIN, REGISTER, RESET};
-use crate::web::{ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render, safe_next, set_cookie};
+use crate::web::{
+    ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render,
+    safe_next, set_cookie,
+};
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 
 /// The account routes.
@@ -43,7 +46,13 @@ struct Message {
 }
 
 /// A page with a title, a sentence and an optional link.
-pub fn message(page: PageCtx, status: StatusCode, key: &'static str, link: &'static str, link_label: &'static str) -> Result<Response, Error> {
+pub fn message(
+    page: PageCtx,
+    status: StatusCode,
+    key: &'static str,
+    link: &'static str,
+    link_label: &'static str,
+) -> Result<Response, Error> {
     let title = match key {
         "register.check_mail" => "message.register.title",
         "forgot.sent" => "message.forgot.title",
@@ -58,14 +67,25 @@ pub fn message(page: PageCtx, status: StatusCode, key: &'static str, link: &'sta
         "link.invalid" => "message.link.text",
         _ => "message.default.text",
     };
-    let html = Message { page, title, text, link, link_label }.render()?;
+    let html = Message {
+        page,
+        title,
+        text,
+        link,
+        link_label,
+    }
+    .render()?;
     Ok((status, axum::response::Html(html)).into_response())
 }
 
 async fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) {
     let base = &state.config().base_url;
     let subject = crate::i18n::tr(lang, &format!("mail.{key}.subject"));
-    let body = trf(lang, &format!("mail.{key}.body"), &[("link", &format!("{base}{link}"))]);
+    let body = trf(
+        lang,
+        &format!("mail.{key}.body"),
+        &[("link", &format!("{base}{link}"))],
+    );
     let _ = state.mailer().send(to, subject, &body).await;
 }
 
@@ -89,7 +109,12 @@ struct RegisterForm {
 }
 
 async fn register_form(page: PageCtx) -> Result<Response, Error> {
-    render(&RegisterPage { page, errors: FieldErrors::new(), display_name: String::new(), email: String::new() })
+    render(&RegisterPage {
+        page,
+        errors: FieldErrors::new(),
+        display_name: String::new(),
+        email: String::new(),
+    })
 }
 
 fn form_error(html: String) -> Response {
@@ -109,14 +134,26 @@ async fn register(
     let email = errors.take(Email::parse(&form.email));
     let password = errors.take(Password::parse(&form.password));
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-        let page = RegisterPage { page: ctx.into(), errors, display_name: form.display_name, email: form.email };
+        let page = RegisterPage {
+            page: ctx.into(),
+            errors,
+            display_name: form.display_name,
+            email: form.email,
+        };
         return Ok(form_error(page.render()?));
     };
     let hash = hash_password(&password)?;
     match store::create_user(state.db(), &email, &hash, &name, lang).await {
         Ok(user_id) => {
             let token = store::create_link_token(state.db(), &user_id, Purpose::Confirm).await?;
-            send(&state, lang, email.as_str(), "confirm", &format!("/confirm/{token}")).await;
+            send(
+                &state,
+                lang,
+                email.as_str(),
+                "confirm",
+                &format!("/confirm/{token}"),
+            )
+            .await;
         }
         // The same answer whether the address is known or not; the owner is told by mail.
         Err(Error::Invalid(e)) if e.on("email") == Some("email.taken") => {
@@ -124,14 +161,30 @@ async fn register(
         }
         Err(e) => return Err(e),
     }
-    message(ctx_page(lang), StatusCode::OK, "register.check_mail", "", "")
+    message(
+        ctx_page(lang),
+        StatusCode::OK,
+        "register.check_mail",
+        "",
+        "",
+    )
 }
 
 fn ctx_page(lang: Lang) -> PageCtx {
-    PageCtx { tr: crate::i18n::Tr(lang), user: None, csrf: String::new(), flash: None, path: "/".into() }
+    PageCtx {
+        tr: crate::i18n::Tr(lang),
+        user: None,
+        csrf: String::new(),
+        flash: None,
+        path: "/".into(),
+    }
 }
 
-async fn confirm(State(state): State<AppState>, page: PageCtx, Path(token): Path<String>) -> Result<Response, Error> {
+async fn confirm(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+) -> Result<Response, Error> {
     match store::confirm_email(state.db(), &token).await {
         Ok(_) => message(page, StatusCode::OK, "confirm.done", "/login", "nav.login"),
         Err(Error::Gone(_)) => message(page, StatusCode::GONE, "link.invalid", "/", "error.home"),
@@ -154,7 +207,12 @@ struct NextQuery {
 }
 
 async fn login_form(page: PageCtx, Query(q): Query<NextQuery>) -> Result<Response, Error> {
-    render(&LoginPage { page, errors: FieldErrors::new(), email: String::new(), next: safe_next(q.next.as_deref()) })
+    render(&LoginPage {
+        page,
+        errors: FieldErrors::new(),
+        email: String::new(),
+        next: safe_next(q.next.as_deref()),
+    })
 }
 
 #[derive(Deserialize)]
@@ -167,12 +225,22 @@ struct LoginForm {
 }
 
 /// Opens a session and redirects, setting the session cookie.
-pub async fn sign_in(state: &AppState, user_id: &str, to: &str, flash: &str) -> Result<Response, Error> {
+pub async fn sign_in(
+    state: &AppState,
+    user_id: &str,
+    to: &str,
+    flash: &str,
+) -> Result<Response, Error> {
     let token = store::create_session(state.db(), user_id).await?;
     let mut res = redirect_with_flash(to, flash);
     res.headers_mut().append(
         header::SET_COOKIE,
-        set_cookie(SESSION_COOKIE, &token, store::SESSION_DAYS * 86_400, state.config().secure_cookies),
+        set_cookie(
+            SESSION_COOKIE,
+            &token,
+            store::SESSION_DAYS * 86_400,
+            state.config().secure_cookies,
+        ),
     );
     Ok(res)
 }
@@ -208,13 +276,18 @@ async fn login(
     }
 }
 
-async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response, Error> {
+async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, Error> {
     if let Some(token) = crate::web::cookie(&headers, SESSION_COOKIE) {
         store::delete_session(state.db(), token).await?;
     }
     let mut res = redirect_with_flash("/", "flash.logged_out");
-    res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies),
+    );
     Ok(res)
 }
 
@@ -227,7 +300,11 @@ struct ForgotPage {
 }
 
 async fn forgot_form(page: PageCtx) -> Result<Response, Error> {
-    render(&ForgotPage { page, errors: FieldErrors::new(), email: String::new() })
+    render(&ForgotPage {
+        page,
+        errors: FieldErrors::new(),
+        email: String::new(),
+    })
 }
 
 #[derive(Deserialize)]
@@ -246,13 +323,24 @@ async fn forgot(
     let email = match Email::parse(&form.email) {
         Ok(e) => e,
         Err(e) => {
-            let page = ForgotPage { page: ctx.into(), errors: e.into(), email: form.email };
+            let page = ForgotPage {
+                page: ctx.into(),
+                errors: e.into(),
+                email: form.email,
+            };
             return Ok(form_error(page.render()?));
         }
     };
     if let Some(user) = store::user_by_email(state.db(), &email).await? {
         let token = store::create_link_token(state.db(), &user.id, Purpose::Reset).await?;
-        send(&state, user.lang, &user.email, "reset", &format!("/password/reset/{token}")).await;
+        send(
+            &state,
+            user.lang,
+            &user.email,
+            "reset",
+            &format!("/password/reset/{token}"),
+        )
+        .await;
     }
     message(ctx.into(), StatusCode::OK, "forgot.sent", "", "")
 }
@@ -265,11 +353,28 @@ struct ResetPage {
     token: String,
 }
 
-async fn reset_form(State(state): State<AppState>, page: PageCtx, Path(token): Path<String>) -> Result<Response, Error> {
-    if store::peek_link_token(state.db(), &token, Purpose::Reset).await?.is_none() {
-        return message(page, StatusCode::GONE, "link.invalid", "/password/forgot", "login.forgot");
+async fn reset_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+) -> Result<Response, Error> {
+    if store::peek_link_token(state.db(), &token, Purpose::Reset)
+        .await?
+        .is_none()
+    {
+        return message(
+            page,
+            StatusCode::GONE,
+            "link.invalid",
+            "/password/forgot",
+            "login.forgot",
+        );
     }
-    render(&ResetPage { page, errors: FieldErrors::new(), token })
+    render(&ResetPage {
+        page,
+        errors: FieldErrors::new(),
+        token,
+    })
 }
 
 #[derive(Deserialize)]
@@ -287,14 +392,24 @@ async fn reset(
     let password = match Password::parse(&form.password) {
         Ok(p) => p,
         Err(e) => {
-            let page = ResetPage { page: ctx.into(), errors: e.into(), token };
+            let page = ResetPage {
+                page: ctx.into(),
+                errors: e.into(),
+                token,
+            };
             return Ok(form_error(page.render()?));
         }
     };
     let hash = hash_password(&password)?;
     match store::reset_password(state.db(), &token, &hash).await {
         Ok(_) => Ok(redirect_with_flash("/login", "flash.password_changed")),
-        Err(Error::Gone(_)) => message(ctx.into(), StatusCode::GONE, "link.invalid", "/password/forgot", "login.forgot"),
+        Err(Error::Gone(_)) => message(
+            ctx.into(),
+            StatusCode::GONE,
+            "link.invalid",
+            "/password/forgot",
+            "login.forgot",
+        ),
         Err(e) => Err(e),
     }
 }
@@ -348,7 +463,12 @@ async fn update_account(
             let mut res = redirect_with_flash("/account", "flash.saved");
             res.headers_mut().append(
                 header::SET_COOKIE,
-                set_cookie(crate::web::LANG_COOKIE, lang.code(), 86_400 * 365, state.config().secure_cookies),
+                set_cookie(
+                    crate::web::LANG_COOKIE,
+                    lang.code(),
+                    86_400 * 365,
+                    state.config().secure_cookies,
+                ),
             );
             Ok(res)
         }
@@ -383,13 +503,19 @@ async fn create_token(
     render(&p)
 }
 
-async fn download_data(State(state): State<AppState>, SignedIn(user): SignedIn) -> Result<Response, Error> {
+async fn download_data(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
     let data = store::export_data(state.db(), &user.id).await?;
     let body = serde_json::to_string_pretty(&data).map_err(Error::internal)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"territoires-mes-donnees.json\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"territoires-mes-donnees.json\"",
+            ),
         ],
         body,
     )
@@ -404,7 +530,10 @@ struct DeletePage {
 }
 
 async fn delete_form(page: PageCtx, SignedIn(_): SignedIn) -> Result<Response, Error> {
-    render(&DeletePage { page, errors: FieldErrors::new() })
+    render(&DeletePage {
+        page,
+        errors: FieldErrors::new(),
+    })
 }
 
 async fn delete(
@@ -414,23 +543,33 @@ async fn delete(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, Error> {
     let email = Email::parse(&user.email)?;
-    let hash = store::credentials(state.db(), &email).await?.map(|(_, h)| h);
+    let hash = store::credentials(state.db(), &email)
+        .await?
+        .map(|(_, h)| h);
     let password = form.password;
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
         .await
         .map_err(Error::internal)?;
     if !ok {
-        let p = DeletePage { page, errors: FieldError::new("password", "password.wrong").into() };
+        let p = DeletePage {
+            page,
+            errors: FieldError::new("password", "password.wrong").into(),
+        };
         return Ok(form_error(p.render()?));
     }
     if user.is_admin() && store::admin_count(state.db()).await? <= 1 {
-        let p = DeletePage { page, errors: FieldError::new("password", "account.last_admin").into() };
+        let p = DeletePage {
+            page,
+            errors: FieldError::new("password", "account.last_admin").into(),
+        };
         return Ok(form_error(p.render()?));
     }
     store::delete_account(state.db(), &user.id).await?;
     let mut res = redirect_with_flash("/", "flash.account_deleted");
-    res.headers_mut()
-        .append(header::SET_COOKIE, set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies));
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies),
+    );
     Ok(res)
 }
 
@@ -447,16 +586,30 @@ async fn setup_form(State(state): State<AppState>, page: PageCtx) -> Result<Resp
     if store::admin_count(state.db()).await? > 0 {
         return Err(Error::NotFound);
     }
-    render(&SetupPage { page, errors: FieldErrors::new(), display_name: String::new(), email: String::new() })
+    render(&SetupPage {
+        page,
+        errors: FieldErrors::new(),
+        display_name: String::new(),
+        email: String::new(),
+    })
 }
 
 /// Creates a confirmed account holding the instance administrator role.
-pub async fn create_admin(state_db: &crate::db::Db, email: &Email, name: &DisplayName, password: &Password) -> Result<String, Error> {
+pub async fn create_admin(
+    state_db: &crate::db::Db,
+    email: &Email,
+    name: &DisplayName,
+    password: &Password,
+) -> Result<String, Error> {
     let hash = hash_password(password)?;
     store::create_admin_user(state_db, email, &hash, name).await
 }
 
-async fn setup(State(state): State<AppState>, ctx: RequestCtx, Form(form): Form<RegisterForm>) -> Result<Response, Error> {
+async fn setup(
+    State(state): State<AppState>,
+    ctx: RequestCtx,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, Error> {
     if store::admin_count(state.db()).await? > 0 {
         return Err(Error::NotFound);
     }
@@ -465,13 +618,23 @@ async fn setup(State(state): State<AppState>, ctx: RequestCtx, Form(form): Form<
     let email = errors.take(Email::parse(&form.email));
     let password = errors.take(Password::parse(&form.password));
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-        let page = SetupPage { page: ctx.into(), errors, display_name: form.display_name, email: form.email };
+        let page = SetupPage {
+            page: ctx.into(),
+            errors,
+            display_name: form.display_name,
+            email: form.email,
+        };
         return Ok(form_error(page.render()?));
     };
     match create_admin(state.db(), &email, &name, &password).await {
         Ok(id) => sign_in(&state, &id, "/admin", "flash.setup_done").await,
         Err(Error::Invalid(errors)) => {
-            let page = SetupPage { page: ctx.into(), errors, display_name: form.display_name, email: form.email };
+            let page = SetupPage {
+                page: ctx.into(),
+                errors,
+                display_name: form.display_name,
+                email: form.email,
+            };
             Ok(form_error(page.render()?))
         }
         Err(e) => Err(e),

@@ -14,7 +14,8 @@ impl Slug {
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim();
         let ok = (2..=40).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
             && !s.ends_with('-')
             && !s.contains("--");
@@ -38,7 +39,11 @@ pub struct AccentColor(String);
 
 fn channel(c: u8) -> f64 {
     let c = f64::from(c) / 255.0;
-    if c <= 0.04045 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+    if c <= 0.04045 {
+        c / 12.92
+    } else {
+        ((c + 0.055) / 1.055).powf(2.4)
+    }
 }
 
 impl AccentColor {
@@ -93,7 +98,11 @@ impl Space {
     }
     /// The paragraphs of the description.
     pub fn paragraphs(&self) -> Vec<&str> {
-        self.description.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect()
+        self.description
+            .split("\n\n")
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .collect()
     }
 }
 
@@ -146,15 +155,21 @@ impl SpaceFields {
             errors.push(FieldError::new("description", "space.description_length"));
         }
         let territory = errors.take(TerritoryRef::parse(&self.territory));
-        let accent_color = errors.take(AccentColor::parse(if self.accent_color.is_empty() { "#1d4f91" } else { &self.accent_color }));
+        let accent_color = errors.take(AccentColor::parse(if self.accent_color.is_empty() {
+            "#1d4f91"
+        } else {
+            &self.accent_color
+        }));
         match (slug, territory, accent_color) {
-            (Some(slug), Some(territory), Some(accent_color)) if errors.is_empty() => Ok(SpaceInput {
-                slug,
-                name,
-                description,
-                territory,
-                accent_color,
-            }),
+            (Some(slug), Some(territory), Some(accent_color)) if errors.is_empty() => {
+                Ok(SpaceInput {
+                    slug,
+                    name,
+                    description,
+                    territory,
+                    accent_color,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -168,7 +183,16 @@ mod tests {
     fn slugs_are_short_lowercase_words() {
         assert!(Slug::parse("lannion").is_ok());
         assert!(Slug::parse("saint-brieuc-2026").is_ok());
-        for bad in ["L", "Lannion", "-x", "x-", "a--b", "a b", "é", &"a".repeat(41)] {
+        for bad in [
+            "L",
+            "Lannion",
+            "-x",
+            "x-",
+            "a--b",
+            "a b",
+            "é",
+            &"a".repeat(41),
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Slug::parse("admin").unwrap_err().code, "slug.reserved");
@@ -177,13 +201,22 @@ mod tests {
     #[test]
     fn accent_colours_must_carry_white_text() {
         assert_eq!(AccentColor::parse("#1D4F91").unwrap().as_str(), "#1d4f91");
-        assert_eq!(AccentColor::parse("#ffff00").unwrap_err().code, "color.contrast");
+        assert_eq!(
+            AccentColor::parse("#ffff00").unwrap_err().code,
+            "color.contrast"
+        );
         assert_eq!(AccentColor::parse("blue").unwrap_err().code, "color.format");
     }
 
     #[test]
     fn a_space_form_reports_every_bad_field() {
-        let f = SpaceFields { slug: "A".into(), name: "x".into(), territory: "ville/1".into(), accent_color: "#fff".into(), ..Default::default() };
+        let f = SpaceFields {
+            slug: "A".into(),
+            name: "x".into(),
+            territory: "ville/1".into(),
+            accent_color: "#fff".into(),
+            ..Default::default()
+        };
         let e = f.parse().unwrap_err();
         for field in ["slug", "name", "territory", "accent_color"] {
             assert!(e.on(field).is_some(), "{field}");

@@ -31,14 +31,22 @@ fn from_row(r: &AnyRow) -> Space {
 }
 
 async fn check_territory(db: &Db, t: &TerritoryRef) -> Result<(), Error> {
-    if crate::territories::store::get(db, t.kind, &t.code).await?.is_none() {
+    if crate::territories::store::get(db, t.kind, &t.code)
+        .await?
+        .is_none()
+    {
         return Err(FieldError::new("territory", "territory.unknown").into());
     }
     Ok(())
 }
 
 /// Creates a space. The territory must exist and the slug be free; the creation is logged.
-pub async fn create(db: &Db, input: &SpaceInput, logo: Option<&str>, by: Option<&str>) -> Result<Space, Error> {
+pub async fn create(
+    db: &Db,
+    input: &SpaceInput,
+    logo: Option<&str>,
+    by: Option<&str>,
+) -> Result<Space, Error> {
     check_territory(db, &input.territory).await?;
     let id = new_id();
     let now = now_ms();
@@ -67,7 +75,15 @@ pub async fn create(db: &Db, input: &SpaceInput, logo: Option<&str>, by: Option<
         }
     }
     record_change(&mut tx, "space", &id, Op::Upsert).await?;
-    crate::audit::log(&mut tx, by, "space.create", "space", &id, input.slug.as_str()).await?;
+    crate::audit::log(
+        &mut tx,
+        by,
+        "space.create",
+        "space",
+        &id,
+        input.slug.as_str(),
+    )
+    .await?;
     tx.commit().await?;
     db.notify_changed();
     get_by_id(db, &id).await?.ok_or(Error::NotFound)
@@ -75,7 +91,13 @@ pub async fn create(db: &Db, input: &SpaceInput, logo: Option<&str>, by: Option<
 
 /// Updates a space's name, description, territory, colour and (when given) logo. The slug
 /// stays: it is in every link to the space.
-pub async fn update(db: &Db, id: &str, input: &SpaceInput, logo: Option<&str>, by: &str) -> Result<(), Error> {
+pub async fn update(
+    db: &Db,
+    id: &str,
+    input: &SpaceInput,
+    logo: Option<&str>,
+    by: &str,
+) -> Result<(), Error> {
     check_territory(db, &input.territory).await?;
     let mut tx = db.pool().begin().await?;
     sqlx::query(
@@ -119,12 +141,17 @@ pub async fn get_by_id(db: &Db, id: &str) -> Result<Option<Space>, Error> {
 
 /// A page of spaces by name, and the total.
 pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<Space>, i64), Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} ORDER BY s.name, s.id LIMIT $1 OFFSET $2")))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(db.pool())
-        .await?;
-    let total: i64 = sqlx::query("SELECT COUNT(*) FROM spaces").fetch_one(db.pool()).await?.get(0);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} ORDER BY s.name, s.id LIMIT $1 OFFSET $2"
+    )))
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM spaces")
+        .fetch_one(db.pool())
+        .await?
+        .get(0);
     Ok((rows.iter().map(from_row).collect(), total))
 }
 

@@ -26,10 +26,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The fields and logo of a space form sent as `multipart/form-data`.
-pub async fn read_space_form(mut multipart: Multipart) -> Result<(SpaceFields, Option<Vec<u8>>), Error> {
+pub async fn read_space_form(
+    mut multipart: Multipart,
+) -> Result<(SpaceFields, Option<Vec<u8>>), Error> {
     let mut fields = SpaceFields::default();
     let mut logo = None;
-    while let Some(field) = multipart.next_field().await.map_err(|_| Error::BadRequest("form.malformed"))? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| Error::BadRequest("form.malformed"))?
+    {
         let name = field.name().unwrap_or("").to_string();
         if name == "logo" {
             let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
@@ -38,7 +44,10 @@ pub async fn read_space_form(mut multipart: Multipart) -> Result<(SpaceFields, O
             }
             continue;
         }
-        let text = field.text().await.map_err(|_| Error::BadRequest("form.malformed"))?;
+        let text = field
+            .text()
+            .await
+            .map_err(|_| Error::BadRequest("form.malformed"))?;
         match name.as_str() {
             "slug" => fields.slug = text,
             "name" => fields.name = text,
@@ -52,7 +61,9 @@ pub async fn read_space_form(mut multipart: Multipart) -> Result<(SpaceFields, O
 }
 
 async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
-    store::get_by_slug(state.db(), slug).await?.ok_or(Error::NotFound)
+    store::get_by_slug(state.db(), slug)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 #[derive(Template)]
@@ -64,18 +75,38 @@ struct ShowPage {
     can_manage: bool,
 }
 
-async fn show(State(state): State<AppState>, page: PageCtx, Path(slug): Path<String>) -> Result<Response, Error> {
+async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
     let space = space_or_404(&state, &slug).await?;
-    let territory_url = format!("/territories/{}/{}", space.territory.kind.as_str(), space.territory.code);
+    let territory_url = format!(
+        "/territories/{}/{}",
+        space.territory.kind.as_str(),
+        space.territory.code
+    );
     let can_manage = can(page.user.as_ref(), Action::ManageSpace(&space.id));
-    render(&ShowPage { page, space, territory_url, can_manage })
+    render(&ShowPage {
+        page,
+        space,
+        territory_url,
+        can_manage,
+    })
 }
 
 async fn theme(State(state): State<AppState>, Path(slug): Path<String>) -> Result<Response, Error> {
     let space = space_or_404(&state, &slug).await?;
     // The colour was parsed as #rrggbb when stored: nothing else can reach the stylesheet.
     let css = format!(":root {{ --accent: {}; }}\n", space.accent_color);
-    Ok(([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "no-cache")], css).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        css,
+    )
+        .into_response())
 }
 
 #[derive(Template)]
@@ -110,7 +141,11 @@ fn fields_of(space: &Space) -> SpaceFields {
     }
 }
 
-async fn managed_space(state: &AppState, slug: &str, user: &crate::accounts::User) -> Result<Space, Error> {
+async fn managed_space(
+    state: &AppState,
+    slug: &str,
+    user: &crate::accounts::User,
+) -> Result<Space, Error> {
     let space = space_or_404(state, slug).await?;
     if !can(Some(user), Action::ManageSpace(&space.id)) {
         return Err(Error::Forbidden);
@@ -120,10 +155,22 @@ async fn managed_space(state: &AppState, slug: &str, user: &crate::accounts::Use
 
 async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<AdminPage, Error> {
     let members = accounts::space_members(state.db(), &space.id).await?;
-    Ok(AdminPage { page, fields: fields_of(&space), space, errors: FieldErrors::new(), members, member_errors: FieldErrors::new() })
+    Ok(AdminPage {
+        page,
+        fields: fields_of(&space),
+        space,
+        errors: FieldErrors::new(),
+        members,
+        member_errors: FieldErrors::new(),
+    })
 }
 
-async fn admin(State(state): State<AppState>, page: PageCtx, SignedIn(user): SignedIn, Path(slug): Path<String>) -> Result<Response, Error> {
+async fn admin(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
     let space = managed_space(&state, &slug, &user).await?;
     render(&admin_page(&state, page, space).await?)
 }
@@ -188,8 +235,18 @@ async fn add_member(
     };
     match (found, role) {
         (Some(member), Some(role)) => {
-            accounts::grant(state.db(), &member.id, role, Some(&space.id), Some(&user.id)).await?;
-            Ok(redirect_with_flash(&format!("/s/{slug}/admin"), "flash.member_added"))
+            accounts::grant(
+                state.db(),
+                &member.id,
+                role,
+                Some(&space.id),
+                Some(&user.id),
+            )
+            .await?;
+            Ok(redirect_with_flash(
+                &format!("/s/{slug}/admin"),
+                "flash.member_added",
+            ))
         }
         (found, _) => {
             let mut p = admin_page(&state, page, space).await?;
@@ -213,6 +270,16 @@ async fn remove_member(
     let role = Role::parse(&form.role)
         .filter(|r| Role::SPACE_ROLES.contains(r))
         .ok_or(Error::BadRequest("member.role"))?;
-    accounts::revoke(state.db(), &form.user_id, role, Some(&space.id), Some(&user.id)).await?;
-    Ok(redirect_with_flash(&format!("/s/{slug}/admin"), "flash.member_removed"))
+    accounts::revoke(
+        state.db(),
+        &form.user_id,
+        role,
+        Some(&space.id),
+        Some(&user.id),
+    )
+    .await?;
+    Ok(redirect_with_flash(
+        &format!("/s/{slug}/admin"),
+        "flash.member_removed",
+    ))
 }

@@ -62,8 +62,12 @@ fn read_json<T: for<'de> Deserialize<'de>>(dir: &Path, name: &str) -> Result<T, 
     let path = dir.join(name);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ImportError(format!("cannot read {}: {e}", path.display())))?;
-    serde_json::from_str(&text)
-        .map_err(|e| ImportError(format!("{} is not in the expected format: {e}", path.display())))
+    serde_json::from_str(&text).map_err(|e| {
+        ImportError(format!(
+            "{} is not in the expected format: {e}",
+            path.display()
+        ))
+    })
 }
 
 /// Reads `regions.json`, `departements.json`, `epci.json` and `communes.json` from `dir`
@@ -81,8 +85,10 @@ pub fn read_etalab_dir(dir: &Path) -> Result<Vec<Territory>, ImportError> {
             epci_of.insert(m.code.as_str(), e.code.as_str());
         }
     }
-    let dep_region: HashMap<&str, &str> =
-        departements.iter().map(|d| (d.code.as_str(), d.region.as_str())).collect();
+    let dep_region: HashMap<&str, &str> = departements
+        .iter()
+        .map(|d| (d.code.as_str(), d.region.as_str()))
+        .collect();
 
     let mut out = Vec::new();
     let mut sums: HashMap<(TerritoryKind, String), i64> = HashMap::new();
@@ -93,10 +99,14 @@ pub fn read_etalab_dir(dir: &Path) -> Result<Vec<Territory>, ImportError> {
                 *sums.entry((TerritoryKind::Region, r.clone())).or_default() += p;
             }
             if let Some(d) = &c.departement {
-                *sums.entry((TerritoryKind::Departement, d.clone())).or_default() += p;
+                *sums
+                    .entry((TerritoryKind::Departement, d.clone()))
+                    .or_default() += p;
             }
             if let Some(e) = epci_of.get(c.code.as_str()) {
-                *sums.entry((TerritoryKind::Epci, e.to_string())).or_default() += p;
+                *sums
+                    .entry((TerritoryKind::Epci, e.to_string()))
+                    .or_default() += p;
             }
         }
         out.push(Territory {
@@ -148,14 +158,20 @@ pub fn read_etalab_dir(dir: &Path) -> Result<Vec<Territory>, ImportError> {
                 *deps.entry(d).or_default() += 1;
             }
         }
-        let dep = deps.into_iter().max_by_key(|(d, n)| (*n, std::cmp::Reverse(*d))).map(|(d, _)| d.to_string());
+        let dep = deps
+            .into_iter()
+            .max_by_key(|(d, n)| (*n, std::cmp::Reverse(*d)))
+            .map(|(d, _)| d.to_string());
         out.push(Territory {
             kind: TerritoryKind::Epci,
             code: e.code.clone(),
             name: e.nom.clone(),
             population: sum(TerritoryKind::Epci, &e.code),
             postcodes: vec![],
-            region: dep.as_deref().and_then(|d| dep_region.get(d)).map(|s| s.to_string()),
+            region: dep
+                .as_deref()
+                .and_then(|d| dep_region.get(d))
+                .map(|s| s.to_string()),
             departement: dep,
             epci: None,
         });
@@ -178,20 +194,32 @@ pub fn parse_extract(text: &str) -> Result<Vec<Territory>, ImportError> {
         }
         let f: Vec<&str> = line.split('\t').collect();
         if f.len() != 8 {
-            return Err(ImportError(format!("line {}: expected 8 fields, found {}", i + 1, f.len())));
+            return Err(ImportError(format!(
+                "line {}: expected 8 fields, found {}",
+                i + 1,
+                f.len()
+            )));
         }
-        let kind = TerritoryKind::parse(f[0]).map_err(|_| ImportError(format!("line {}: unknown kind {}", i + 1, f[0])))?;
+        let kind = TerritoryKind::parse(f[0])
+            .map_err(|_| ImportError(format!("line {}: unknown kind {}", i + 1, f[0])))?;
         let population = if f[3].is_empty() {
             None
         } else {
-            Some(f[3].parse().map_err(|_| ImportError(format!("line {}: bad population", i + 1)))?)
+            Some(
+                f[3].parse()
+                    .map_err(|_| ImportError(format!("line {}: bad population", i + 1)))?,
+            )
         };
         out.push(Territory {
             kind,
             code: f[1].to_string(),
             name: f[2].to_string(),
             population,
-            postcodes: f[4].split(' ').filter(|s| !s.is_empty()).map(str::to_string).collect(),
+            postcodes: f[4]
+                .split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
             region: opt(f[5]),
             departement: opt(f[6]),
             epci: opt(f[7]),
@@ -229,14 +257,23 @@ mod tests {
     fn the_embedded_extract_knows_lannion_and_its_parents() {
         let all = parse_extract(EMBEDDED).unwrap();
         assert!(all.len() > 35_000, "{}", all.len());
-        let lannion = all.iter().find(|t| t.kind == TerritoryKind::Commune && t.code == "22113").unwrap();
+        let lannion = all
+            .iter()
+            .find(|t| t.kind == TerritoryKind::Commune && t.code == "22113")
+            .unwrap();
         assert_eq!(lannion.name, "Lannion");
         assert_eq!(lannion.departement.as_deref(), Some("22"));
         assert_eq!(lannion.region.as_deref(), Some("53"));
         assert!(lannion.postcodes.contains(&"22300".to_string()));
         let epci = lannion.epci.as_deref().unwrap();
-        assert!(all.iter().any(|t| t.kind == TerritoryKind::Epci && t.code == epci && t.name.contains("Lannion")));
-        assert!(all.iter().any(|t| t.kind == TerritoryKind::Region && t.code == "76" && t.name == "Occitanie"));
+        assert!(all.iter().any(|t| t.kind == TerritoryKind::Epci
+            && t.code == epci
+            && t.name.contains("Lannion")));
+        assert!(
+            all.iter().any(|t| t.kind == TerritoryKind::Region
+                && t.code == "76"
+                && t.name == "Occitanie")
+        );
     }
 
     #[test]

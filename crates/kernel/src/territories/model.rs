@@ -100,7 +100,8 @@ impl TerritoryRef {
         let (kind, code) = raw.trim().split_once('/').ok_or_else(err)?;
         let kind = TerritoryKind::parse(kind).map_err(|_| err())?;
         let code = code.trim().to_ascii_uppercase();
-        let ok = !code.is_empty() && code.len() <= 9 && code.bytes().all(|b| b.is_ascii_alphanumeric());
+        let ok =
+            !code.is_empty() && code.len() <= 9 && code.bytes().all(|b| b.is_ascii_alphanumeric());
         if !ok {
             return Err(err());
         }

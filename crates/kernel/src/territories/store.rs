@@ -8,7 +8,8 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::HashMap;
 
-const COLUMNS: &str = "kind, code, name, population, postcodes, region_code, departement_code, epci_code";
+const COLUMNS: &str =
+    "kind, code, name, population, postcodes, region_code, departement_code, epci_code";
 const BATCH: usize = 200;
 
 /// Inserts or updates the territories, in one transaction, reporting progress as it goes.
@@ -28,7 +29,14 @@ pub async fn upsert_all(
             }
             sql.push_str(&format!(
                 "(${},${},${},${},${},${},${},${})",
-                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6,
+                b + 7,
+                b + 8
             ));
         }
         sql.push_str(
@@ -98,7 +106,13 @@ pub async fn get(db: &Db, kind: TerritoryKind, code: &str) -> Result<Option<Terr
 
 /// The territories directly below one: the départements of a région, the EPCI and communes of a
 /// département, the communes of an EPCI; by population, largest first, paged.
-pub async fn children(db: &Db, parent: &Territory, kind: TerritoryKind, offset: i64, limit: i64) -> Result<(Vec<Territory>, i64), Error> {
+pub async fn children(
+    db: &Db,
+    parent: &Territory,
+    kind: TerritoryKind,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Territory>, i64), Error> {
     let column = match parent.kind {
         TerritoryKind::Region => "region_code",
         TerritoryKind::Departement => "departement_code",
@@ -127,9 +141,11 @@ pub async fn children(db: &Db, parent: &Territory, kind: TerritoryKind, offset: 
 
 /// Names of the régions and départements, to describe territories in lists.
 async fn parent_names(db: &Db) -> Result<HashMap<(String, String), String>, sqlx::Error> {
-    let rows = sqlx::query("SELECT kind, code, name FROM territories WHERE kind IN ('region', 'departement')")
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(
+        "SELECT kind, code, name FROM territories WHERE kind IN ('region', 'departement')",
+    )
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows
         .iter()
         .map(|r| ((r.get(0), r.get(1)), r.get(2)))
@@ -137,15 +153,20 @@ async fn parent_names(db: &Db) -> Result<HashMap<(String, String), String>, sqlx
 }
 
 fn document(t: Territory, names: &HashMap<(String, String), String>) -> SearchDoc {
-    let dep = t
-        .departement
-        .as_ref()
-        .and_then(|d| names.get(&("departement".to_string(), d.clone())).map(|n| format!("{n} ({d})")));
+    let dep = t.departement.as_ref().and_then(|d| {
+        names
+            .get(&("departement".to_string(), d.clone()))
+            .map(|n| format!("{n} ({d})"))
+    });
     let region = t
         .region
         .as_ref()
         .and_then(|r| names.get(&("region".to_string(), r.clone())).cloned());
-    let subtitle = [dep, region].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let subtitle = [dep, region]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
     let boost = match t.kind {
         TerritoryKind::Region => 3.5,
         TerritoryKind::Departement => 3.0,
@@ -166,16 +187,22 @@ fn document(t: Territory, names: &HashMap<(String, String), String>) -> SearchDo
 /// Every territory as a search document.
 pub async fn search_documents(db: Db) -> Result<Vec<SearchDoc>, sqlx::Error> {
     let names = parent_names(&db).await?;
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM territories")))
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM territories"
+    )))
+    .fetch_all(db.pool())
+    .await?;
     Ok(rows.iter().map(|r| document(from_row(r), &names)).collect())
 }
 
 /// The search document of one territory (`kind/code`).
 pub async fn search_document(db: Db, id: String) -> Result<Option<SearchDoc>, sqlx::Error> {
-    let Some((kind, code)) = id.split_once('/') else { return Ok(None) };
-    let Ok(kind) = TerritoryKind::parse(kind) else { return Ok(None) };
+    let Some((kind, code)) = id.split_once('/') else {
+        return Ok(None);
+    };
+    let Ok(kind) = TerritoryKind::parse(kind) else {
+        return Ok(None);
+    };
     let names = parent_names(&db).await?;
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM territories WHERE kind = $1 AND code = $2"

@@ -25,10 +25,19 @@ pub fn url(path: &str) -> String {
 
 /// `GET /assets/{*path}`.
 pub async fn serve(Path(path): Path<String>) -> Result<Response, Error> {
-    let (_, bytes) = FILES.iter().find(|(p, _)| *p == path).ok_or(Error::NotFound)?;
+    let (_, bytes) = FILES
+        .iter()
+        .find(|(p, _)| *p == path)
+        .ok_or(Error::NotFound)?;
     let mut res = bytes.into_response();
     let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&path)));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(content_type(&path)),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
     Ok(res)
 }

@@ -31,7 +31,9 @@ impl Metrics {
     /// The text exposition, with extra gauges appended.
     pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP territoires_http_requests_total HTTP requests answered, by status class.\n");
+        out.push_str(
+            "# HELP territoires_http_requests_total HTTP requests answered, by status class.\n",
+        );
         out.push_str("# TYPE territoires_http_requests_total counter\n");
         for (i, c) in self.by_class.iter().enumerate() {
             out.push_str(&format!(
@@ -40,7 +42,9 @@ impl Metrics {
                 c.load(Ordering::Relaxed)
             ));
         }
-        out.push_str("# HELP territoires_http_request_duration_seconds Time to answer a request.\n");
+        out.push_str(
+            "# HELP territoires_http_request_duration_seconds Time to answer a request.\n",
+        );
         out.push_str("# TYPE territoires_http_request_duration_seconds histogram\n");
         for (i, b) in BUCKETS_MS.iter().enumerate() {
             out.push_str(&format!(
@@ -57,9 +61,13 @@ impl Metrics {
             "territoires_http_request_duration_seconds_sum {}\n",
             self.sum_us.load(Ordering::Relaxed) as f64 / 1e6
         ));
-        out.push_str(&format!("territoires_http_request_duration_seconds_count {count}\n"));
+        out.push_str(&format!(
+            "territoires_http_request_duration_seconds_count {count}\n"
+        ));
         for (name, help, value) in gauges {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            ));
         }
         out
     }

@@ -1,6 +1,8 @@
 //! Middleware of every request: context, CSRF, security headers, error pages, metrics.
 
-use super::{CSRF_COOKIE, FLASH_COOKIE, LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, cookie, set_cookie};
+use super::{
+    CSRF_COOKIE, FLASH_COOKIE, LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, cookie, set_cookie,
+};
 use crate::app::AppState;
 use crate::error::{Error, ErrorCode};
 use crate::i18n::{Lang, Tr};
@@ -34,12 +36,20 @@ fn request_lang(req: &Request, user_lang: Option<Lang>) -> Lang {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// Builds the [`RequestCtx`], checks the CSRF token of unsafe requests, and sets the cookies
 /// that follow (new CSRF token, spent flash message).
-pub async fn context(State(state): State<AppState>, req: Request, next: Next) -> Result<Response, Error> {
+pub async fn context(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, Error> {
     let path = req.uri().path().to_string();
     let machine = is_machine_path(&path);
     let existing_csrf = cookie(req.headers(), CSRF_COOKIE)
@@ -52,7 +62,10 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
     };
     let lang = request_lang(&req, user.as_ref().map(|u| u.lang));
     let flash = cookie(req.headers(), FLASH_COOKIE)
-        .filter(|f| f.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_'))
+        .filter(|f| {
+            f.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        })
         .map(str::to_string);
     let had_flash = flash.is_some();
     let path_and_query = req
@@ -76,8 +89,10 @@ pub async fn context(State(state): State<AppState>, req: Request, next: Next) ->
     let mut res = next.run(req).await;
     let secure = state.config().secure_cookies;
     if existing_csrf.is_none() && !machine {
-        res.headers_mut()
-            .append(header::SET_COOKIE, set_cookie(CSRF_COOKIE, &csrf, 86_400 * 365, secure));
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(CSRF_COOKIE, &csrf, 86_400 * 365, secure),
+        );
     }
     let sets_flash = res
         .headers()
@@ -103,10 +118,17 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Err
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let from_query = req.uri().query().and_then(|q| {
-        url_pairs(q).into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v)
+        url_pairs(q)
+            .into_iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v)
     });
     if let Some(t) = from_header.or(from_query) {
-        return if constant_time_eq(&t, expected) { Ok(req) } else { Err(Error::Csrf) };
+        return if constant_time_eq(&t, expected) {
+            Ok(req)
+        } else {
+            Err(Error::Csrf)
+        };
     }
     let is_form = req
         .headers()
@@ -121,9 +143,14 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Err
         .await
         .map_err(|_| Error::PayloadTooLarge)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Error::BadRequest("form.malformed"))?;
-    let token = url_pairs(text).into_iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v);
+    let token = url_pairs(text)
+        .into_iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v);
     match token {
-        Some(t) if constant_time_eq(&t, expected) => Ok(Request::from_parts(parts, Body::from(bytes))),
+        Some(t) if constant_time_eq(&t, expected) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
         _ => Err(Error::Csrf),
     }
 }
@@ -172,8 +199,14 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     if let Ok(v) = HeaderValue::from_str(&csp) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     if !embed {
         h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     }
@@ -282,7 +315,13 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     }
     let code = known.unwrap_or_else(|| code_for_status(status));
     let page = ErrorPage {
-        page: PageCtx { tr: Tr(lang), user: None, csrf, flash: None, path: path.clone() },
+        page: PageCtx {
+            tr: Tr(lang),
+            user: None,
+            csrf,
+            flash: None,
+            path: path.clone(),
+        },
         status: status.as_u16(),
         code,
     };
@@ -323,7 +362,13 @@ mod tests {
 
     #[test]
     fn tile_origin_is_scheme_and_host() {
-        assert_eq!(tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png"), "https://tile.openstreetmap.org");
-        assert_eq!(tile_origin("https://{s}.tile.example.org/{z}/{x}/{y}.png"), "https://*.tile.example.org");
+        assert_eq!(
+            tile_origin("https://tile.openstreetmap.org/{z}/{x}/{y}.png"),
+            "https://tile.openstreetmap.org"
+        );
+        assert_eq!(
+            tile_origin("https://{s}.tile.example.org/{z}/{x}/{y}.png"),
+            "https://*.tile.example.org"
+        );
     }
 }

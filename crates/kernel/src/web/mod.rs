@@ -148,7 +148,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
             .map_err(IntoResponse::into_response)?;
         match ctx.user {
             Some(u) => Ok(SignedIn(u)),
-            None => Err(Redirect::to(&format!("/login?next={}", percent_encode(&ctx.path))).into_response()),
+            None => Err(
+                Redirect::to(&format!("/login?next={}", percent_encode(&ctx.path))).into_response(),
+            ),
         }
     }
 }
@@ -198,7 +200,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     async fn from_request(req: Request, s: &S) -> Result<Self, Error> {
         match axum::Form::<T>::from_request(req, s).await {
             Ok(axum::Form(v)) => Ok(Form(v)),
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(Error::PayloadTooLarge),
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Error::PayloadTooLarge)
+            }
             Err(_) => Err(Error::BadRequest("form.malformed")),
         }
     }
@@ -216,8 +220,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             Ok(axum::Json(v)) => Ok(ApiJson(v)),
             Err(JsonRejection::JsonSyntaxError(_)) => Err(Error::BadRequest("json.malformed")),
             Err(JsonRejection::JsonDataError(_)) => Err(Error::BadRequest("json.invalid")),
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(Error::BadRequest("json.content_type")),
-            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => Err(Error::PayloadTooLarge),
+            Err(JsonRejection::MissingJsonContentType(_)) => {
+                Err(Error::BadRequest("json.content_type"))
+            }
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(Error::PayloadTooLarge)
+            }
             Err(_) => Err(Error::BadRequest("json.malformed")),
         }
     }
@@ -231,7 +239,9 @@ pub fn render(t: &impl askama::Template) -> Result<Response, Error> {
 /// A redirect (303) that shows a one-time message on the next page.
 pub fn redirect_with_flash(to: &str, flash_key: &str) -> Response {
     let mut res = Redirect::to(to).into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!("{FLASH_COOKIE}={flash_key}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax")) {
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{FLASH_COOKIE}={flash_key}; Path=/; Max-Age=60; HttpOnly; SameSite=Lax"
+    )) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -273,7 +283,10 @@ mod tests {
     #[test]
     fn cookies_are_found_by_name() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; sid=abc; lang=en"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; sid=abc; lang=en"),
+        );
         assert_eq!(cookie(&h, "sid"), Some("abc"));
         assert_eq!(cookie(&h, "lang"), Some("en"));
         assert_eq!(cookie(&h, "x"), None);

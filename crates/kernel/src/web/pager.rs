@@ -16,7 +16,12 @@ pub struct Pager {
 impl Pager {
     /// A pager for `page` (clamped to 1 and up).
     pub fn new(page: Option<i64>, per_page: i64, base: String) -> Self {
-        Pager { page: page.unwrap_or(1).max(1), per_page, total: 0, base }
+        Pager {
+            page: page.unwrap_or(1).max(1),
+            per_page,
+            total: 0,
+            base,
+        }
     }
     /// The SQL offset.
     pub fn offset(&self) -> i64 {

@@ -18,16 +18,31 @@ pub struct Limit {
 }
 
 /// Logins: 10 attempts per 5 minutes.
-pub const LOGIN: Limit = Limit { action: "login", max: 10, window: Duration::from_secs(300) };
+pub const LOGIN: Limit = Limit {
+    action: "login",
+    max: 10,
+    window: Duration::from_secs(300),
+};
 /// Registrations: 10 per hour.
-pub const REGISTER: Limit = Limit { action: "register", max: 10, window: Duration::from_secs(3600) };
+pub const REGISTER: Limit = Limit {
+    action: "register",
+    max: 10,
+    window: Duration::from_secs(3600),
+};
 /// Password reset requests: 5 per hour.
-pub const RESET: Limit = Limit { action: "reset", max: 5, window: Duration::from_secs(3600) };
+pub const RESET: Limit = Limit {
+    action: "reset",
+    max: 5,
+    window: Duration::from_secs(3600),
+};
+
+/// The attempts of one (action, address): when its window started, how many so far.
+type Windows = HashMap<(&'static str, IpAddr), (Instant, u32)>;
 
 /// Fixed windows per (action, address), in memory.
 #[derive(Default)]
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(&'static str, IpAddr), (Instant, u32)>>,
+    windows: Mutex<Windows>,
 }
 
 impl RateLimiter {
@@ -38,14 +53,20 @@ impl RateLimiter {
         };
         let now = Instant::now();
         if windows.len() > 100_000 {
-            windows.retain(|(a, _), (start, _)| now.duration_since(*start) < limit.window || *a != limit.action);
+            windows.retain(|(a, _), (start, _)| {
+                now.duration_since(*start) < limit.window || *a != limit.action
+            });
         }
         let entry = windows.entry((limit.action, ip)).or_insert((now, 0));
         if now.duration_since(entry.0) >= limit.window {
             *entry = (now, 0);
         }
         if entry.1 >= limit.max {
-            let retry = limit.window.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
+            let retry = limit
+                .window
+                .saturating_sub(now.duration_since(entry.0))
+                .as_secs()
+                .max(1);
             return Err(Error::RateLimited(retry));
         }
         entry.1 += 1;
@@ -62,7 +83,11 @@ mod tests {
         let rl = RateLimiter::default();
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "127.0.0.2".parse().unwrap();
-        let limit = Limit { action: "t", max: 3, window: Duration::from_secs(60) };
+        let limit = Limit {
+            action: "t",
+            max: 3,
+            window: Duration::from_secs(60),
+        };
         for _ in 0..3 {
             rl.check(limit, ip).unwrap();
         }

@@ -9,89 +9,193 @@ async fn json(r: reqwest::Response) -> (u16, Value) {
     (status, r.json().await.unwrap())
 }
 
-on_every_engine!(api_errors_have_stable_codes, |app: TestApp| Box::pin(async move {
-    let (s, v) = json(app.get("/api/v1/nope").await).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (404, Some("not_found")));
-    let (s, v) = json(app.get("/api/v1/territories?q=lannion&limit=500").await).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("limit.range")));
-    let (s, v) = json(app.get("/api/v1/territories?q=lannion&cursor=abc").await).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("cursor.invalid")));
-    let (s, v) = json(app.get("/api/v1/territories").await).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("query.invalid")));
-    let r = app.client.post(app.url("/api/v1/spaces")).header("content-type", "application/json").body("{\"slug\": ").send().await.unwrap();
-    let (s, v) = json(r).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("json.malformed")));
-    let r = app.client.delete(app.url("/api/v1/spaces")).send().await.unwrap();
-    assert_eq!(r.status(), 405);
-    assert!(r.headers().contains_key("allow"));
-    let (_, v) = json(r).await;
-    assert_eq!(v["error"]["code"], "method_not_allowed");
-}));
+on_every_engine!(api_errors_have_stable_codes, |app: TestApp| Box::pin(
+    async move {
+        let (s, v) = json(app.get("/api/v1/nope").await).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (404, Some("not_found")));
+        let (s, v) = json(app.get("/api/v1/territories?q=lannion&limit=500").await).await;
+        assert_eq!((s, v["error"]["code"].as_str()), (400, Some("limit.range")));
+        let (s, v) = json(app.get("/api/v1/territories?q=lannion&cursor=abc").await).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("cursor.invalid"))
+        );
+        let (s, v) = json(app.get("/api/v1/territories").await).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("query.invalid"))
+        );
+        let r = app
+            .client
+            .post(app.url("/api/v1/spaces"))
+            .header("content-type", "application/json")
+            .body("{\"slug\": ")
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = json(r).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("json.malformed"))
+        );
+        let r = app
+            .client
+            .delete(app.url("/api/v1/spaces"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 405);
+        assert!(r.headers().contains_key("allow"));
+        let (_, v) = json(r).await;
+        assert_eq!(v["error"]["code"], "method_not_allowed");
+    }
+));
 
-on_every_engine!(spaces_are_created_through_the_api_with_an_admin_token, |app: TestApp| Box::pin(async move {
-    app.login_as_admin().await;
-    let r = app.post_form("/account/tokens", &[("token_name", "intégration")]).await;
-    assert_eq!(r.status(), 200);
-    let page = r.text().await.unwrap();
-    let token = page.split("<code class=\"token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
-    let api = reqwest::Client::new();
-    let body = serde_json::json!({"slug": "brest", "name": "Brest en commun", "territory": "commune/29019", "description": "", "accent_color": "#005f4b"});
-    // No token, then a wrong one.
-    let r = api.post(app.url("/api/v1/spaces")).json(&body).send().await.unwrap();
-    assert_eq!(r.status(), 401);
-    let r = api.post(app.url("/api/v1/spaces")).bearer_auth("tt_faux").json(&body).send().await.unwrap();
-    assert_eq!(r.status(), 401);
-    let r = api.post(app.url("/api/v1/spaces")).bearer_auth(&token).json(&body).send().await.unwrap();
-    assert_eq!(r.status(), 201, "{}", app.engine);
-    assert_eq!(r.headers()["location"], "/api/v1/spaces/brest");
-    let (_, v) = json(r).await;
-    assert_eq!(v["territory_name"], "Brest");
-    let r = api.post(app.url("/api/v1/spaces")).bearer_auth(&token).json(&body).send().await.unwrap();
-    let (s, v) = json(r).await;
-    assert_eq!(s, 422);
-    assert_eq!(v["error"]["fields"][0]["code"], "slug.taken");
-    let (s, v) = json(api.get(app.url("/api/v1/spaces/brest")).send().await.unwrap()).await;
-    assert_eq!((s, v["name"].as_str()), (200, Some("Brest en commun")));
-    let (s, v) = json(api.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap()).await;
-    assert_eq!(s, 200);
-    assert_eq!(v["roles"][0], "admin");
-    // A citizen's token may not create spaces.
-    let c = app.other_client();
-    c.register_and_login("c@exemple.fr", "C").await;
-    let page = c.post_form("/account/tokens", &[("token_name", "t")]).await.text().await.unwrap();
-    let citizen_token = page.split("<code class=\"token\">").nth(1).unwrap().split('<').next().unwrap().to_string();
-    let body = serde_json::json!({"slug": "autre", "name": "Autre", "territory": "commune/29019"});
-    let r = api.post(app.url("/api/v1/spaces")).bearer_auth(&citizen_token).json(&body).send().await.unwrap();
-    assert_eq!(r.status(), 403);
-    assert_eq!(app.count("spaces").await, 1);
-}));
+on_every_engine!(
+    spaces_are_created_through_the_api_with_an_admin_token,
+    |app: TestApp| Box::pin(async move {
+        app.login_as_admin().await;
+        let r = app
+            .post_form("/account/tokens", &[("token_name", "intégration")])
+            .await;
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        let token = page
+            .split("<code class=\"token\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let api = reqwest::Client::new();
+        let body = serde_json::json!({"slug": "brest", "name": "Brest en commun", "territory": "commune/29019", "description": "", "accent_color": "#005f4b"});
+        // No token, then a wrong one.
+        let r = api
+            .post(app.url("/api/v1/spaces"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        let r = api
+            .post(app.url("/api/v1/spaces"))
+            .bearer_auth("tt_faux")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 401);
+        let r = api
+            .post(app.url("/api/v1/spaces"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201, "{}", app.engine);
+        assert_eq!(r.headers()["location"], "/api/v1/spaces/brest");
+        let (_, v) = json(r).await;
+        assert_eq!(v["territory_name"], "Brest");
+        let r = api
+            .post(app.url("/api/v1/spaces"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = json(r).await;
+        assert_eq!(s, 422);
+        assert_eq!(v["error"]["fields"][0]["code"], "slug.taken");
+        let (s, v) = json(
+            api.get(app.url("/api/v1/spaces/brest"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!((s, v["name"].as_str()), (200, Some("Brest en commun")));
+        let (s, v) = json(
+            api.get(app.url("/api/v1/me"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert_eq!(v["roles"][0], "admin");
+        // A citizen's token may not create spaces.
+        let c = app.other_client();
+        c.register_and_login("c@exemple.fr", "C").await;
+        let page = c
+            .post_form("/account/tokens", &[("token_name", "t")])
+            .await
+            .text()
+            .await
+            .unwrap();
+        let citizen_token = page
+            .split("<code class=\"token\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let body =
+            serde_json::json!({"slug": "autre", "name": "Autre", "territory": "commune/29019"});
+        let r = api
+            .post(app.url("/api/v1/spaces"))
+            .bearer_auth(&citizen_token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        assert_eq!(app.count("spaces").await, 1);
+    })
+);
 
-on_every_engine!(lists_are_paged_with_cursors, |app: TestApp| Box::pin(async move {
-    let (s, v) = json(app.get("/api/v1/territories?q=saint&limit=5").await).await;
-    assert_eq!(s, 200);
-    assert_eq!(v["items"].as_array().unwrap().len(), 5);
-    let cursor = v["next_cursor"].as_str().unwrap().to_string();
-    let (_, v2) = json(app.get(&format!("/api/v1/territories?q=saint&limit=5&cursor={cursor}")).await).await;
-    assert_ne!(v["items"][0]["code"], v2["items"][0]["code"]);
-    let (_, v) = json(app.get("/api/v1/search?q=chateaulin").await).await;
-    assert_eq!(v["items"][0]["title"], "Châteaulin");
-    let (s, v) = json(app.get("/api/v1/search?q=x&kind=planete").await).await;
-    assert_eq!((s, v["error"]["code"].as_str()), (400, Some("kind.unknown")));
-}));
+on_every_engine!(lists_are_paged_with_cursors, |app: TestApp| Box::pin(
+    async move {
+        let (s, v) = json(app.get("/api/v1/territories?q=saint&limit=5").await).await;
+        assert_eq!(s, 200);
+        assert_eq!(v["items"].as_array().unwrap().len(), 5);
+        let cursor = v["next_cursor"].as_str().unwrap().to_string();
+        let (_, v2) = json(
+            app.get(&format!(
+                "/api/v1/territories?q=saint&limit=5&cursor={cursor}"
+            ))
+            .await,
+        )
+        .await;
+        assert_ne!(v["items"][0]["code"], v2["items"][0]["code"]);
+        let (_, v) = json(app.get("/api/v1/search?q=chateaulin").await).await;
+        assert_eq!(v["items"][0]["title"], "Châteaulin");
+        let (s, v) = json(app.get("/api/v1/search?q=x&kind=planete").await).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (400, Some("kind.unknown"))
+        );
+    }
+));
 
-on_every_engine!(openapi_health_readiness_and_metrics_answer, |app: TestApp| Box::pin(async move {
-    let (s, v) = json(app.get("/api/openapi.json").await).await;
-    assert_eq!(s, 200);
-    assert_eq!(v["openapi"], "3.1.0");
-    assert!(v["paths"]["/api/v1/spaces"]["post"].is_object());
-    let (s, page) = app.get_text("/api/docs").await;
-    assert_eq!(s, 200);
-    assert!(page.contains("POST /api/v1/spaces"));
-    assert_eq!(app.get_text("/healthz").await, (200, "ok".to_string()));
-    let (s, v) = json(app.get("/readyz").await).await;
-    assert_eq!((s, v["status"].as_str()), (200, Some("ready")));
-    let (s, text) = app.get_text("/metrics").await;
-    assert_eq!(s, 200);
-    assert!(text.contains("territoires_http_requests_total{class=\"2xx\"}"));
-    assert!(text.contains("territoires_search_documents"));
-}));
+on_every_engine!(
+    openapi_health_readiness_and_metrics_answer,
+    |app: TestApp| Box::pin(async move {
+        let (s, v) = json(app.get("/api/openapi.json").await).await;
+        assert_eq!(s, 200);
+        assert_eq!(v["openapi"], "3.1.0");
+        assert!(v["paths"]["/api/v1/spaces"]["post"].is_object());
+        let (s, page) = app.get_text("/api/docs").await;
+        assert_eq!(s, 200);
+        assert!(page.contains("POST /api/v1/spaces"));
+        assert_eq!(app.get_text("/healthz").await, (200, "ok".to_string()));
+        let (s, v) = json(app.get("/readyz").await).await;
+        assert_eq!((s, v["status"].as_str()), (200, Some("ready")));
+        let (s, text) = app.get_text("/metrics").await;
+        assert_eq!(s, 200);
+        assert!(text.contains("territoires_http_requests_total{class=\"2xx\"}"));
+        assert!(text.contains("territoires_search_documents"));
+    })
+);

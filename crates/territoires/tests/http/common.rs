@@ -38,9 +38,12 @@ pub async fn spawn_app_with(engine: &'static str, tweak: impl FnOnce(&mut Overri
     let config = Config::resolve(overrides, FileConfig::default()).unwrap();
     let (router, state) = territoires::app(config).await.unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
     let jar = Arc::new(reqwest::cookie::Jar::default());
     TestApp {
@@ -95,7 +98,8 @@ impl TestApp {
             return t;
         }
         self.get("/login").await;
-        self.cookie("csrf").expect("the csrf cookie is set on a first page")
+        self.cookie("csrf")
+            .expect("the csrf cookie is set on a first page")
     }
 
     /// Posts a form with the CSRF token added.
@@ -103,7 +107,12 @@ impl TestApp {
         let token = self.csrf().await;
         let mut form: Vec<(&str, &str)> = fields.to_vec();
         form.push(("_csrf", &token));
-        self.client.post(self.url(path)).form(&form).send().await.unwrap()
+        self.client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// The mails of the outbox, oldest first.
@@ -116,7 +125,11 @@ impl TestApp {
     /// The first link to this server in the last mail sent to `to`.
     pub async fn link_in_last_mail_to(&self, to: &str) -> String {
         let mails = self.mails().await;
-        let mail = mails.iter().rev().find(|m| m.to == to).expect("a mail was sent");
+        let mail = mails
+            .iter()
+            .rev()
+            .find(|m| m.to == to)
+            .expect("a mail was sent");
         mail.body
             .split_whitespace()
             .find(|w| w.starts_with(&self.base))
@@ -128,7 +141,14 @@ impl TestApp {
     /// Registers, confirms through the mailed link and logs in; returns the user id.
     pub async fn register_and_login(&self, email: &str, name: &str) -> String {
         let r = self
-            .post_form("/register", &[("display_name", name), ("email", email), ("password", "Lannion-2026")])
+            .post_form(
+                "/register",
+                &[
+                    ("display_name", name),
+                    ("email", email),
+                    ("password", "Lannion-2026"),
+                ],
+            )
             .await;
         assert_eq!(r.status(), 200);
         let link = self.link_in_last_mail_to(email).await;
@@ -139,14 +159,20 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) {
-        let r = self.post_form("/login", &[("email", email), ("password", password)]).await;
+        let r = self
+            .post_form("/login", &[("email", email), ("password", password)])
+            .await;
         assert_eq!(r.status(), 303, "login of {email}");
     }
 
     pub async fn user_id(&self, email: &str) -> String {
         let db = self.state.db();
         let email = kernel::accounts::Email::parse(email).unwrap();
-        kernel::accounts::store::user_by_email(db, &email).await.unwrap().unwrap().id
+        kernel::accounts::store::user_by_email(db, &email)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
     }
 
     /// A second client on the same app, with its own cookies.
@@ -176,10 +202,18 @@ impl TestApp {
     pub async fn login_as_admin(&self) -> String {
         let db = self.state.db();
         let email = kernel::accounts::Email::parse("admin@test.fr").unwrap();
-        let hash = kernel::accounts::hash_password(&kernel::accounts::Password::parse("Admin-Test-2026").unwrap()).unwrap();
-        let id = kernel::accounts::store::create_admin_user(db, &email, &hash, &kernel::accounts::DisplayName::parse("Admin").unwrap())
-            .await
-            .unwrap();
+        let hash = kernel::accounts::hash_password(
+            &kernel::accounts::Password::parse("Admin-Test-2026").unwrap(),
+        )
+        .unwrap();
+        let id = kernel::accounts::store::create_admin_user(
+            db,
+            &email,
+            &hash,
+            &kernel::accounts::DisplayName::parse("Admin").unwrap(),
+        )
+        .await
+        .unwrap();
         self.login("admin@test.fr", "Admin-Test-2026").await;
         id
     }
@@ -192,8 +226,10 @@ macro_rules! on_every_engine {
         #[tokio::test]
         async fn $name() {
             for engine in kernel::testing::engines() {
-                let app = crate::common::spawn_app(engine).await;
-                let f: fn(crate::common::TestApp) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = $body;
+                let app = $crate::common::spawn_app(engine).await;
+                let f: fn(
+                    $crate::common::TestApp,
+                ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = $body;
                 f(app).await;
             }
         }

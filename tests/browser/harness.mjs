@@ -1,0 +1,92 @@
+// Shared helpers of the browser suite: a real territoires server on a free loopback port with a
+// fresh data directory, headless Chromium, and an axe-core scan that fails on any WCAG 2.1 A/AA
+// violation.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import { AxeBuilder } from '@axe-core/playwright';
+
+export const SHOTS = new URL('./shots/', import.meta.url).pathname;
+mkdirSync(SHOTS, { recursive: true });
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+async function waitForHttp(url, ms = 60000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const r = await fetch(url);
+      if (r.ok) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`server at ${url} did not come up`);
+}
+
+/** Starts `territoires serve` on a fresh data directory; `args` are extra flags. */
+export async function startServer(args = []) {
+  const bin = process.env.TERRITOIRES_BIN;
+  assert.ok(bin, 'TERRITOIRES_BIN must name the territoires binary');
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'territoires-browser-'));
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, TERRITOIRES_LOG: 'warn' };
+  delete env.DATABASE_URL;
+  const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  await waitForHttp(`${base}/healthz`);
+  return {
+    base,
+    dataDir,
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** A fresh context (its own cookies), with every request off the loopback refused. */
+export async function newPage(browser, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, locale: 'fr-FR', ...options });
+  await context.route((u) => !['127.0.0.1', 'localhost'].includes(u.hostname), (r) => r.abort());
+  return context.newPage();
+}
+
+/** Scans the page with axe-core and fails on any WCAG 2.1 A or AA violation. */
+export async function expectAccessible(page, label) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  const lines = results.violations.map(
+    (v) => `${v.id} [${v.impact}] ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  assert.deepEqual(lines, [], `axe violations on ${label} (${page.url()})`);
+  return results.passes.length;
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+}

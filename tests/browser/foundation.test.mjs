@@ -113,7 +113,7 @@ test('first run, registration through the outbox, a new space, English', async (
   await admin.goto(server.base + '/admin/spaces/new');
   await admin.getByLabel('Nom de l\'espace').fill('Lannion participe');
   await admin.getByLabel('Adresse (identifiant)').fill('Lannion');
-  await admin.getByLabel('Territoire', { exact: true }).fill('commune/22113');
+  await admin.getByLabel('Territoire', { exact: true }).fill('Lannion');
   await admin.getByRole('button', { name: 'Créer l\'espace' }).click();
   await admin.getByRole('alert').getByText('L\'adresse doit compter').waitFor();
   await expectAccessible(admin, 'new space with errors');

@@ -101,7 +101,8 @@ async fn create_space(
     multipart: Multipart,
 ) -> Result<Response, Error> {
     require_admin(&user)?;
-    let (fields, logo) = crate::spaces::web::read_space_form(multipart).await?;
+    let (mut fields, logo) = crate::spaces::web::read_space_form(multipart).await?;
+    fields.territory = crate::spaces::web::resolve_territory(&state, &fields.territory);
     let result = async {
         let input = fields.parse()?;
         let logo = match logo {

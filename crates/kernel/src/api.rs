@@ -102,8 +102,10 @@ pub struct Page<T: ToSchema> {
 #[into_params(parameter_in = Query)]
 pub struct Paging {
     /// Items per page, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<i64>,
     /// From a previous page's `next_cursor`.
+    #[param(pattern = "^[0-9]{1,9}$")]
     cursor: Option<String>,
 }
 
@@ -203,7 +205,8 @@ async fn list_territories(
 
 /// One territory.
 #[utoipa::path(get, path = "/api/v1/territories/{kind}/{code}",
-    params(("kind" = String, Path, description = "region, departement, epci or commune"), ("code" = String, Path)),
+    params(("kind" = String, Path, description = "region, departement, epci or commune", example = "commune"),
+        ("code" = String, Path, description = "INSEE code, SIREN for an EPCI", example = "22113")),
     responses((status = 200, body = TerritoryOut), (status = 404, body = ErrorBody)))]
 async fn get_territory(
     State(state): State<AppState>,
@@ -294,7 +297,7 @@ async fn create_space(
 }
 
 /// One space.
-#[utoipa::path(get, path = "/api/v1/spaces/{slug}", params(("slug" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/spaces/{slug}", params(("slug" = String, Path, example = "lannion")),
     responses((status = 200, body = SpaceOut), (status = 404, body = ErrorBody)))]
 async fn get_space(
     State(state): State<AppState>,
@@ -313,6 +316,7 @@ pub struct SearchParams {
     /// The words.
     q: String,
     /// Only this kind: `territory` or `space`.
+    #[param(pattern = "^(territory|space)?$")]
     kind: Option<String>,
 }
 

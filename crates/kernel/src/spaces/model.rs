@@ -123,21 +123,32 @@ pub struct SpaceInput {
 
 /// The raw fields of a space form or API body.
 #[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SpaceFields {
     /// Address, such as `lannion`.
-    #[serde(default)]
+    #[schema(
+        min_length = 2,
+        max_length = 40,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "lannion"
+    )]
     pub slug: String,
     /// Name.
-    #[serde(default)]
+    #[schema(min_length = 2, max_length = 120, example = "Lannion participe")]
     pub name: String,
     /// Description; blank lines separate paragraphs.
     #[serde(default)]
+    #[schema(max_length = 4000)]
     pub description: String,
     /// Territory as `kind/code`: `commune/22113`, `epci/200065928`, `departement/22`, `region/53`.
-    #[serde(default)]
+    #[schema(
+        pattern = "^(region|departement|epci|commune)/[0-9A-Za-z]{1,9}$",
+        example = "commune/22113"
+    )]
     pub territory: String,
-    /// Accent colour `#rrggbb`, dark enough for white text.
+    /// Accent colour `#rrggbb`, dark enough for white text (default `#1d4f91`).
     #[serde(default)]
+    #[schema(pattern = "^(#[0-9a-fA-F]{6})?$", example = "#00577a")]
     pub accent_color: String,
 }
 

@@ -60,6 +60,40 @@ pub async fn read_space_form(
     Ok((fields, logo))
 }
 
+/// What a person may type in the territory field of a form: `kind/code`, an INSEE code of a
+/// commune (`22113`), or the exact name of a territory (`Lannion`, `Occitanie`), largest first
+/// when several share it. Returns the `kind/code` form, or the text unchanged for the parser to
+/// refuse.
+pub fn resolve_territory(state: &AppState, typed: &str) -> String {
+    let typed = typed.trim();
+    if typed.contains('/') || typed.is_empty() {
+        return typed.to_string();
+    }
+    if typed.len() == 5
+        && typed.bytes().all(|b| b.is_ascii_alphanumeric())
+        && typed.bytes().any(|b| b.is_ascii_digit())
+    {
+        return format!("commune/{}", typed.to_ascii_uppercase());
+    }
+    let folded = crate::search::words(typed).collect::<Vec<_>>().join(" ");
+    let hits = state.search().search(&crate::search::SearchQuery {
+        text: typed.to_string(),
+        kinds: vec!["territory"],
+        offset: 0,
+        limit: 10,
+    });
+    hits.hits
+        .into_iter()
+        .find(|h| {
+            crate::search::words(&h.doc.title)
+                .collect::<Vec<_>>()
+                .join(" ")
+                == folded
+        })
+        .map(|h| h.doc.id)
+        .unwrap_or_else(|| typed.to_string())
+}
+
 async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
     store::get_by_slug(state.db(), slug)
         .await?
@@ -189,6 +223,7 @@ async fn update(
     let space = managed_space(&state, &slug, &user).await?;
     let (mut fields, logo) = read_space_form(multipart).await?;
     fields.slug = space.slug.clone();
+    fields.territory = resolve_territory(&state, &fields.territory);
     let result = async {
         let input = fields.parse()?;
         let logo = match logo {

@@ -489,3 +489,37 @@ on_every_engine!(territory_pages_link_parents_and_children, |app: TestApp| {
         assert_eq!(app.get("/territories/ville/22113").await.status(), 404);
     })
 });
+
+on_every_engine!(
+    the_territory_of_a_space_may_be_typed_by_name_or_insee_code,
+    |app: TestApp| Box::pin(async move {
+        app.login_as_admin().await;
+        for (slug, typed, expected) in [
+            ("occitanie", "Occitanie", "region/76"),
+            ("lannion", "22113", "commune/22113"),
+            ("cotes", "Côtes-d'Armor", "departement/22"),
+        ] {
+            let r = create_space_form(
+                &app,
+                &[("name", "Un espace"), ("slug", slug), ("territory", typed)],
+                None,
+            )
+            .await;
+            assert_eq!(r.status(), 303, "{typed}");
+            let (_, v) = app.get_text(&format!("/api/v1/spaces/{slug}")).await;
+            let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+            assert_eq!(v["territory"], expected, "{typed}");
+        }
+        let r = create_space_form(
+            &app,
+            &[
+                ("name", "Un espace"),
+                ("slug", "nulle-part"),
+                ("territory", "Atlantide"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+    })
+);

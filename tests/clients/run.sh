@@ -5,17 +5,20 @@ set -euo pipefail
 BIN="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
 VENV="${TERRITOIRES_CLIENTS_VENV:-$HOME/.cache/territoires-clients-venv}"
-if [ ! -x "$VENV/bin/schemathesis" ]; then
+if ! cmp -s "$HERE/requirements.txt" "$VENV/requirements.txt"; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q -r "$HERE/requirements.txt"
+  cp "$HERE/requirements.txt" "$VENV/requirements.txt"
 fi
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 DATA="$(mktemp -d)"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
-cleanup() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DATA"; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$DATA"; }
 trap cleanup EXIT
 env -u DATABASE_URL TERRITOIRES_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$DATA" --demo >/dev/null &
-PID=$!
+PIDS+=($!)
 for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 
 # An API token of the demo administrator, made through the pages as a person would.
@@ -28,10 +31,43 @@ TOKEN=$(curl -fs -c "$JAR" -b "$JAR" --data-urlencode "token_name=schemathesis" 
   "$BASE/account/tokens" | sed -n 's/.*<code class="token">\([^<]*\)<.*/\1/p')
 [ -n "$TOKEN" ] || { echo "no API token"; exit 1; }
 
+echo "-- schemathesis on /api/openapi.json"
 cd "$DATA"
 timeout 900 "$VENV/bin/schemathesis" run "$BASE/api/openapi.json" \
   --url "$BASE" \
   --checks all --exclude-checks positive_data_acceptance \
   -H "Authorization: Bearer $TOKEN" \
-  --max-examples 40 --workers 2 --seed 1 --no-color \
+  --max-examples 40 --workers 1 --seed 1 --no-color \
   --phases examples,coverage,fuzzing --generation-database none
+
+echo "-- mail through a real SMTP server (aiosmtpd)"
+SMTP_PORT=$(free_port)
+MAILS="$DATA/mails.jsonl"
+"$VENV/bin/python" "$HERE/smtp_sink.py" "$SMTP_PORT" "$MAILS" >/dev/null &
+PIDS+=($!)
+PORT2=$(free_port)
+BASE2="http://127.0.0.1:$PORT2"
+mkdir -p "$DATA/smtp"
+env -u DATABASE_URL TERRITOIRES_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT2" --data-dir "$DATA/smtp" \
+  --smtp-url "smtp://127.0.0.1:$SMTP_PORT" --mail-from "Territoires <ne-pas-repondre@territoires.test>" >/dev/null &
+PIDS+=($!)
+for _ in $(seq 1 100); do curl -fs "$BASE2/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+JAR2="$DATA/cookies2"
+curl -fs -c "$JAR2" -b "$JAR2" "$BASE2/setup" >/dev/null
+CSRF2=$(awk '$6 == "csrf" {print $7}' "$JAR2")
+curl -fs -c "$JAR2" -b "$JAR2" -o /dev/null --data-urlencode "display_name=Anne" --data-urlencode "email=anne@exemple.fr" \
+  --data-urlencode "password=Lannion-2026" --data-urlencode "_csrf=$CSRF2" "$BASE2/register"
+for _ in $(seq 1 50); do [ -s "$MAILS" ] && break; sleep 0.2; done
+"$VENV/bin/python" - "$MAILS" "$BASE2" <<'PY'
+import json, sys, urllib.request
+mails = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+assert len(mails) == 1, mails
+m = mails[0]
+assert m["to"] == ["anne@exemple.fr"], m
+assert m["from"] == "ne-pas-repondre@territoires.test", m
+assert "Confirmez" in m["subject"], m
+link = next(w for w in m["body"].split() if w.startswith(sys.argv[2] + "/confirm/"))
+page = urllib.request.urlopen(link).read().decode()
+assert "Adresse confirmée" in page or "Address confirmed" in page, page[:500]
+print("confirmation mail received through SMTP and its link confirmed the address")
+PY

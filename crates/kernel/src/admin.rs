@@ -7,12 +7,11 @@ use crate::ids::iso_datetime;
 use crate::mail::OutboxMail;
 use crate::spaces::model::SpaceFields;
 use crate::spaces::{Space, store as spaces};
-use crate::web::{PageCtx, SignedIn, redirect_with_flash, render};
+use crate::web::{PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::get;
 use sqlx::Row;
 
@@ -114,15 +113,11 @@ async fn create_space(
     .await;
     match result {
         Ok(space) => Ok(redirect_with_flash(&space.url(), "flash.space_created")),
-        Err(Error::Invalid(errors)) => {
-            let html = NewSpacePage {
-                page,
-                fields,
-                errors,
-            }
-            .render()?;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response())
-        }
+        Err(Error::Invalid(errors)) => render_invalid(&NewSpacePage {
+            page,
+            fields,
+            errors,
+        }),
         Err(e) => Err(e),
     }
 }

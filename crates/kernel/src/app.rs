@@ -3,14 +3,15 @@
 use crate::changes::{Applier, Indexer};
 use crate::config::Config;
 use crate::db::{Db, Migration};
+use crate::geo::GeoIndex;
 use crate::mail::Mailer;
 use crate::search::SearchIndex;
 use crate::uploads::Uploads;
 use crate::web::metrics::Metrics;
 use crate::web::ratelimit::RateLimiter;
 use axum::Router;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 /// What a component brings to the platform: its routes, migrations, indexed documents and API
@@ -52,6 +53,7 @@ struct Inner {
     db: Db,
     mailer: Mailer,
     search: Arc<dyn SearchIndex>,
+    geo: Arc<dyn GeoIndex>,
     applier: Arc<Applier>,
     limiter: RateLimiter,
     metrics: Metrics,
@@ -59,6 +61,42 @@ struct Inner {
     started: Instant,
     uploads: Uploads,
     has_admin: AtomicBool,
+    home: Derived<(Vec<crate::spaces::Space>, i64)>,
+}
+
+/// A value derived from the database, kept until this node sees a change: a local commit or a
+/// change of the feed applied from another node.
+pub struct Derived<T> {
+    slot: RwLock<Option<((i64, u64), Arc<T>)>>,
+}
+
+impl<T> Default for Derived<T> {
+    fn default() -> Self {
+        Derived {
+            slot: RwLock::new(None),
+        }
+    }
+}
+
+impl<T> Derived<T> {
+    /// The value for the current position, loading it when the position moved.
+    pub async fn get<F, Fut>(&self, at: (i64, u64), load: F) -> Result<Arc<T>, crate::Error>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, crate::Error>>,
+    {
+        if let Ok(slot) = self.slot.read()
+            && let Some((key, value)) = slot.as_ref()
+            && *key == at
+        {
+            return Ok(value.clone());
+        }
+        let value = Arc::new(load().await?);
+        if let Ok(mut slot) = self.slot.write() {
+            *slot = Some((at, value.clone()));
+        }
+        Ok(value)
+    }
 }
 
 impl AppState {
@@ -68,6 +106,7 @@ impl AppState {
         db: Db,
         mailer: Mailer,
         search: Arc<dyn SearchIndex>,
+        geo: Arc<dyn GeoIndex>,
         applier: Arc<Applier>,
         openapi: serde_json::Value,
     ) -> Self {
@@ -78,6 +117,7 @@ impl AppState {
                 db,
                 mailer,
                 search,
+                geo,
                 applier,
                 limiter: RateLimiter::default(),
                 metrics: Metrics::default(),
@@ -85,6 +125,7 @@ impl AppState {
                 started: Instant::now(),
                 uploads: Uploads::new(&config_dir),
                 has_admin: AtomicBool::new(false),
+                home: Derived::default(),
             }),
         }
     }
@@ -103,6 +144,10 @@ impl AppState {
     /// The search index.
     pub fn search(&self) -> &dyn SearchIndex {
         self.inner.search.as_ref()
+    }
+    /// The geo index.
+    pub fn geo(&self) -> &dyn GeoIndex {
+        self.inner.geo.as_ref()
     }
     /// The change applier of this node.
     pub fn applier(&self) -> &Applier {
@@ -133,6 +178,17 @@ impl AppState {
         let yes = crate::accounts::store::admin_count(self.db()).await? > 0;
         self.inner.has_admin.store(yes, Ordering::Relaxed);
         Ok(yes)
+    }
+    /// The spaces shown on the home page (the first twelve by name) and how many there are.
+    pub async fn home_spaces(&self) -> Result<Arc<(Vec<crate::spaces::Space>, i64)>, crate::Error> {
+        let at = (self.applier().applied(), self.db().generation());
+        let db = self.db().clone();
+        self.inner
+            .home
+            .get(at, || async move {
+                crate::spaces::store::list(&db, 0, 12).await
+            })
+            .await
     }
     /// When the node started.
     pub fn started(&self) -> Instant {

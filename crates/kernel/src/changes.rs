@@ -7,6 +7,7 @@
 //! rolled-back transaction leaves a hole forever).
 
 use crate::db::{Db, Op};
+use crate::geo::{GeoIndex, GeoPoint};
 use crate::search::{SearchDoc, SearchIndex};
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -21,15 +22,35 @@ pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 /// What a loader of documents returns.
 pub type Loaded<T> = BoxFuture<Result<T, sqlx::Error>>;
 
-/// How one kind of entity becomes search documents.
+/// What the read indexes hold of one entity.
+#[derive(Debug, Clone, Default)]
+pub struct Entry {
+    /// Its search document, when it is searchable.
+    pub doc: Option<SearchDoc>,
+    /// Its position on the kind's map layer, when it is located.
+    pub point: Option<GeoPoint>,
+}
+
+impl From<SearchDoc> for Entry {
+    fn from(doc: SearchDoc) -> Self {
+        Entry {
+            doc: Some(doc),
+            point: None,
+        }
+    }
+}
+
+/// How one kind of entity becomes entries of the read indexes.
 #[derive(Clone, Copy)]
 pub struct Indexer {
     /// The kind, as written in the change feed and in the documents.
     pub kind: &'static str,
-    /// Every document of the kind, for the start-up build.
-    pub load_all: fn(Db) -> Loaded<Vec<SearchDoc>>,
-    /// The document of one entity, or `None` when it is gone or no longer public.
-    pub load_one: fn(Db, String) -> Loaded<Option<SearchDoc>>,
+    /// The geo layer of the kind, for located entities.
+    pub layer: Option<&'static str>,
+    /// Every entry of the kind, for the start-up build.
+    pub load_all: fn(Db) -> Loaded<Vec<Entry>>,
+    /// The entry of one entity, or `None` when it is gone or no longer public.
+    pub load_one: fn(Db, String) -> Loaded<Option<Entry>>,
 }
 
 /// How long a hole in the sequence is waited for.
@@ -41,6 +62,7 @@ const POLL: Duration = Duration::from_millis(500);
 pub struct Applier {
     db: Db,
     search: Arc<dyn SearchIndex>,
+    geo: Arc<dyn GeoIndex>,
     indexers: Vec<Indexer>,
     applied: AtomicI64,
     holes: tokio::sync::Mutex<BTreeMap<i64, Instant>>,
@@ -48,29 +70,47 @@ pub struct Applier {
 
 impl Applier {
     /// An applier over these indexers.
-    pub fn new(db: Db, search: Arc<dyn SearchIndex>, indexers: Vec<Indexer>) -> Self {
+    pub fn new(
+        db: Db,
+        search: Arc<dyn SearchIndex>,
+        geo: Arc<dyn GeoIndex>,
+        indexers: Vec<Indexer>,
+    ) -> Self {
         Self {
             db,
             search,
+            geo,
             indexers,
             applied: AtomicI64::new(0),
             holes: Default::default(),
         }
     }
 
-    /// Builds every index from the database. Returns the number of documents.
+    /// Builds every index from the database. Returns the number of entries.
     pub async fn rebuild(&self) -> Result<usize, sqlx::Error> {
         let head = self.db.last_change().await?;
         let mut n = 0;
         for ix in &self.indexers {
-            let docs = (ix.load_all)(self.db.clone()).await?;
-            self.search.clear_kind(ix.kind);
-            n += docs.len();
-            for d in docs {
-                self.search.upsert(d);
-            }
+            n += self.reload_kind(ix).await?;
         }
         self.applied.store(head, Ordering::SeqCst);
+        Ok(n)
+    }
+
+    async fn reload_kind(&self, ix: &Indexer) -> Result<usize, sqlx::Error> {
+        let entries = (ix.load_all)(self.db.clone()).await?;
+        let n = entries.len();
+        self.search.clear_kind(ix.kind);
+        let mut points = Vec::new();
+        for e in entries {
+            if let Some(d) = e.doc {
+                self.search.upsert(d);
+            }
+            points.extend(e.point);
+        }
+        if let Some(layer) = ix.layer {
+            self.geo.load(layer, points);
+        }
         Ok(n)
     }
 
@@ -130,19 +170,23 @@ impl Applier {
         };
         if id == "*" {
             // A bulk write (an import): the whole kind is read again.
-            let docs = (ix.load_all)(self.db.clone()).await?;
-            self.search.clear_kind(ix.kind);
-            for d in docs {
-                self.search.upsert(d);
-            }
+            self.reload_kind(ix).await?;
             return Ok(());
         }
-        match op {
-            Op::Delete => self.search.remove(kind, id),
-            Op::Upsert => match (ix.load_one)(self.db.clone(), id.to_string()).await? {
-                Some(doc) => self.search.upsert(doc),
-                None => self.search.remove(kind, id),
-            },
+        let entry = match op {
+            Op::Delete => None,
+            Op::Upsert => (ix.load_one)(self.db.clone(), id.to_string()).await?,
+        };
+        let Entry { doc, point } = entry.unwrap_or_default();
+        match doc {
+            Some(d) => self.search.upsert(d),
+            None => self.search.remove(kind, id),
+        }
+        if let Some(layer) = ix.layer {
+            match point {
+                Some(p) => self.geo.upsert(layer, p),
+                None => self.geo.remove(layer, id),
+            }
         }
         Ok(())
     }

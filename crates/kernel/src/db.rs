@@ -5,6 +5,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -23,6 +24,7 @@ pub struct Db {
     pool: AnyPool,
     engine: Engine,
     changed: Arc<Notify>,
+    generation: Arc<AtomicU64>,
 }
 
 /// A migration of one component: one text for both engines, statements separated by `;` at
@@ -120,6 +122,7 @@ impl Db {
             pool,
             engine,
             changed: Arc::new(Notify::new()),
+            generation: Arc::new(AtomicU64::new(0)),
         })
     }
 
@@ -188,7 +191,14 @@ impl Db {
     /// Wakes this node's change applier; call after committing a transaction that recorded
     /// changes.
     pub fn notify_changed(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         self.changed.notify_one();
+    }
+
+    /// How many local commits recorded changes so far: what a cache of this node keys on, with
+    /// the applier's position for the other nodes' writes.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
     }
 
     /// Waits until a local write was committed, or `timeout` passed.

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod geo;
 pub mod i18n;
 pub mod ids;
 pub mod mail;
@@ -49,13 +50,15 @@ pub fn component() -> Component {
         indexers: vec![
             Indexer {
                 kind: "territory",
-                load_all: |db| Box::pin(territories::store::search_documents(db)),
-                load_one: |db, id| Box::pin(territories::store::search_document(db, id)),
+                layer: None,
+                load_all: |db| Box::pin(territories::store::index_entries(db)),
+                load_one: |db, id| Box::pin(territories::store::index_entry(db, id)),
             },
             Indexer {
                 kind: "space",
-                load_all: |db| Box::pin(spaces::store::search_documents(db)),
-                load_one: |db, id| Box::pin(spaces::store::search_document(db, id)),
+                layer: None,
+                load_all: |db| Box::pin(spaces::store::index_entries(db)),
+                load_one: |db, id| Box::pin(spaces::store::index_entry(db, id)),
             },
         ],
         openapi: None,
@@ -137,6 +140,7 @@ pub async fn build(
     )
     .map_err(StartError)?;
     let search: Arc<dyn search::SearchIndex> = Arc::new(MemorySearch::new());
+    let geo: Arc<dyn geo::GeoIndex> = Arc::new(geo::MemoryGeo::new());
     let mut indexers = component().indexers;
     let mut openapi = api::KernelApi::openapi_doc();
     let mut routes = Router::new();
@@ -147,7 +151,12 @@ pub async fn build(
         }
         routes = routes.merge(c.routes);
     }
-    let applier = Arc::new(Applier::new(db.clone(), search.clone(), indexers));
+    let applier = Arc::new(Applier::new(
+        db.clone(),
+        search.clone(),
+        geo.clone(),
+        indexers,
+    ));
     let docs = applier
         .rebuild()
         .await
@@ -155,7 +164,7 @@ pub async fn build(
     tracing::info!(documents = docs, "search index built");
     tokio::spawn(applier.clone().run());
     let openapi = serde_json::to_value(&openapi).map_err(|e| StartError(e.to_string()))?;
-    let state = AppState::new(config, db, mailer, search, applier, openapi);
+    let state = AppState::new(config, db, mailer, search, geo, applier, openapi);
     let router = Router::new()
         .merge(pages::routes())
         .merge(accounts::web::routes())
@@ -174,7 +183,25 @@ pub async fn build(
         .layer(from_fn_with_state(state.clone(), web::middleware::metrics))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state.clone());
+    release_free_memory();
     Ok((router, state))
+}
+
+/// Gives the memory freed after building the indexes back to the system: the start-up reads the
+/// whole referential once, and the allocator would otherwise keep those pages for the life of
+/// the process.
+pub fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_trim(pad: usize) -> i32;
+        }
+        // SAFETY: malloc_trim only returns free pages of the C allocator to the system; it has
+        // no preconditions.
+        unsafe {
+            malloc_trim(0);
+        }
+    }
 }
 
 impl api::KernelApi {

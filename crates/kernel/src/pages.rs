@@ -29,9 +29,9 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(Template)]
 #[template(path = "home.html")]
-struct HomePage {
+struct HomePage<'a> {
     page: PageCtx,
-    spaces: Vec<Space>,
+    spaces: &'a [Space],
     total: i64,
 }
 
@@ -39,11 +39,11 @@ async fn home(State(state): State<AppState>, page: PageCtx) -> Result<Response, 
     if !state.has_admin().await? {
         return Ok(Redirect::to("/setup").into_response());
     }
-    let (spaces, total) = spaces::list(state.db(), 0, 12).await?;
+    let home = state.home_spaces().await?;
     render(&HomePage {
         page,
-        spaces,
-        total,
+        spaces: &home.0,
+        total: home.1,
     })
 }
 

@@ -243,7 +243,13 @@ async fn the_change_feed_keeps_the_search_index_in_step() {
     for engine in testing::engines() {
         let db = db(engine).await;
         let search: Arc<dyn SearchIndex> = Arc::new(MemorySearch::new());
-        let applier = Applier::new(db.clone(), search.clone(), kernel::component().indexers);
+        let geo = Arc::new(kernel::geo::MemoryGeo::new());
+        let applier = Applier::new(
+            db.clone(),
+            search.clone(),
+            geo,
+            kernel::component().indexers,
+        );
         let n = applier.rebuild().await.unwrap();
         assert!(n > 35_000, "{engine}: {n}");
         let q = |text: &str| SearchQuery {

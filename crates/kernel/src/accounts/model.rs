@@ -150,6 +150,11 @@ impl Role {
 
     /// The roles granted per space.
     pub const SPACE_ROLES: [Role; 3] = [Role::SpaceAdmin, Role::Moderator, Role::Agent];
+
+    /// Parses the name of a role granted per space.
+    pub fn parse_space_role(s: &str) -> Option<Role> {
+        Role::parse(s).filter(|r| Role::SPACE_ROLES.contains(r))
+    }
 }
 
 /// A role held by a user, for a space or for the instance.

@@ -9,7 +9,7 @@ use crate::i18n::{Lang, trf};
 use crate::web::ratelimit::{LOGIN, REGISTER, RESET};
 use crate::web::{
     ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render,
-    safe_next, set_cookie,
+    render_invalid, safe_next, set_cookie,
 };
 use askama::Template;
 use axum::Router;
@@ -117,10 +117,6 @@ async fn register_form(page: PageCtx) -> Result<Response, Error> {
     })
 }
 
-fn form_error(html: String) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, axum::response::Html(html)).into_response()
-}
-
 async fn register(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
@@ -140,7 +136,7 @@ async fn register(
             display_name: form.display_name,
             email: form.email,
         };
-        return Ok(form_error(page.render()?));
+        return render_invalid(&page);
     };
     let hash = hash_password(&password)?;
     match store::create_user(state.db(), &email, &hash, &name, lang).await {
@@ -271,7 +267,7 @@ async fn login(
                 email: form.email,
                 next,
             };
-            Ok(form_error(page.render()?))
+            render_invalid(&page)
         }
     }
 }
@@ -328,7 +324,7 @@ async fn forgot(
                 errors: e.into(),
                 email: form.email,
             };
-            return Ok(form_error(page.render()?));
+            return render_invalid(&page);
         }
     };
     if let Some(user) = store::user_by_email(state.db(), &email).await? {
@@ -397,7 +393,7 @@ async fn reset(
                 errors: e.into(),
                 token,
             };
-            return Ok(form_error(page.render()?));
+            return render_invalid(&page);
         }
     };
     let hash = hash_password(&password)?;
@@ -476,7 +472,7 @@ async fn update_account(
             let mut p = AccountPage::new(page, user);
             p.errors = e.into();
             p.display_name = form.display_name;
-            Ok(form_error(p.render()?))
+            render_invalid(&p)
         }
     }
 }
@@ -497,7 +493,7 @@ async fn create_token(
     let mut p = AccountPage::new(page, user);
     if name.is_empty() || name.chars().count() > 80 {
         p.errors = FieldError::new("token_name", "token_name.format").into();
-        return Ok(form_error(p.render()?));
+        return render_invalid(&p);
     }
     p.new_token = Some(store::create_api_token(state.db(), &p.user.id, name).await?);
     render(&p)
@@ -555,14 +551,14 @@ async fn delete(
             page,
             errors: FieldError::new("password", "password.wrong").into(),
         };
-        return Ok(form_error(p.render()?));
+        return render_invalid(&p);
     }
     if user.is_admin() && store::admin_count(state.db()).await? <= 1 {
         let p = DeletePage {
             page,
             errors: FieldError::new("password", "account.last_admin").into(),
         };
-        return Ok(form_error(p.render()?));
+        return render_invalid(&p);
     }
     store::delete_account(state.db(), &user.id).await?;
     let mut res = redirect_with_flash("/", "flash.account_deleted");
@@ -624,7 +620,7 @@ async fn setup(
             display_name: form.display_name,
             email: form.email,
         };
-        return Ok(form_error(page.render()?));
+        return render_invalid(&page);
     };
     match create_admin(state.db(), &email, &name, &password).await {
         Ok(id) => sign_in(&state, &id, "/admin", "flash.setup_done").await,
@@ -635,7 +631,7 @@ async fn setup(
                 display_name: form.display_name,
                 email: form.email,
             };
-            Ok(form_error(page.render()?))
+            render_invalid(&page)
         }
         Err(e) => Err(e),
     }

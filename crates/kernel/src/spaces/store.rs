@@ -1,6 +1,7 @@
 //! Spaces: SQL.
 
 use super::model::{Space, SpaceInput};
+use crate::changes::Entry;
 use crate::db::{Db, Op, record_change};
 use crate::error::{Error, FieldError, is_unique_violation};
 use crate::ids::{new_id, now_ms};
@@ -180,17 +181,17 @@ fn document(s: Space) -> SearchDoc {
     }
 }
 
-/// Every space as a search document.
-pub async fn search_documents(db: Db) -> Result<Vec<SearchDoc>, sqlx::Error> {
+/// Every space as an index entry.
+pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(|r| document(from_row(r))).collect())
+    Ok(rows.iter().map(|r| document(from_row(r)).into()).collect())
 }
 
-/// The search document of one space.
-pub async fn search_document(db: Db, id: String) -> Result<Option<SearchDoc>, sqlx::Error> {
+/// The index entry of one space.
+pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| document(from_row(&r))))
+    Ok(row.map(|r| document(from_row(&r)).into()))
 }

@@ -6,12 +6,12 @@ use crate::accounts::store::{self as accounts, Member};
 use crate::accounts::{Action, Email, Role, can};
 use crate::app::AppState;
 use crate::error::{Error, FieldError, FieldErrors};
-use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render};
+use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
@@ -209,10 +209,6 @@ async fn admin(
     render(&admin_page(&state, page, space).await?)
 }
 
-fn invalid(html: String) -> Response {
-    (StatusCode::UNPROCESSABLE_ENTITY, Html(html)).into_response()
-}
-
 async fn update(
     State(state): State<AppState>,
     page: PageCtx,
@@ -239,7 +235,7 @@ async fn update(
             let mut p = admin_page(&state, page, space).await?;
             p.fields = fields;
             p.errors = errors;
-            Ok(invalid(p.render()?))
+            render_invalid(&p)
         }
         Err(e) => Err(e),
     }
@@ -263,7 +259,7 @@ async fn add_member(
     Form(form): Form<MemberForm>,
 ) -> Result<Response, Error> {
     let space = managed_space(&state, &slug, &user).await?;
-    let role = Role::parse(&form.role).filter(|r| Role::SPACE_ROLES.contains(r));
+    let role = Role::parse_space_role(&form.role);
     let found = match Email::parse(&form.email) {
         Ok(email) => accounts::user_by_email(state.db(), &email).await?,
         Err(_) => None,
@@ -290,7 +286,7 @@ async fn add_member(
             } else {
                 FieldError::new("role", "member.role").into()
             };
-            Ok(invalid(p.render()?))
+            render_invalid(&p)
         }
     }
 }
@@ -302,9 +298,7 @@ async fn remove_member(
     Form(form): Form<MemberForm>,
 ) -> Result<Response, Error> {
     let space = managed_space(&state, &slug, &user).await?;
-    let role = Role::parse(&form.role)
-        .filter(|r| Role::SPACE_ROLES.contains(r))
-        .ok_or(Error::BadRequest("member.role"))?;
+    let role = Role::parse_space_role(&form.role).ok_or(Error::BadRequest("member.role"))?;
     accounts::revoke(
         state.db(),
         &form.user_id,

@@ -1,6 +1,7 @@
 //! Territories: SQL.
 
 use super::model::{Territory, TerritoryKind};
+use crate::changes::Entry;
 use crate::db::{Db, Op, record_change};
 use crate::error::Error;
 use crate::search::SearchDoc;
@@ -94,6 +95,10 @@ fn from_row(r: &AnyRow) -> Territory {
 
 /// One territory.
 pub async fn get(db: &Db, kind: TerritoryKind, code: &str) -> Result<Option<Territory>, Error> {
+    Ok(fetch(db, kind, code).await?)
+}
+
+async fn fetch(db: &Db, kind: TerritoryKind, code: &str) -> Result<Option<Territory>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM territories WHERE kind = $1 AND code = $2"
     )))
@@ -184,32 +189,31 @@ fn document(t: Territory, names: &HashMap<(String, String), String>) -> SearchDo
     }
 }
 
-/// Every territory as a search document.
-pub async fn search_documents(db: Db) -> Result<Vec<SearchDoc>, sqlx::Error> {
+/// Every territory as an index entry.
+pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     let names = parent_names(&db).await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM territories"
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(|r| document(from_row(r), &names)).collect())
+    Ok(rows
+        .iter()
+        .map(|r| document(from_row(r), &names).into())
+        .collect())
 }
 
-/// The search document of one territory (`kind/code`).
-pub async fn search_document(db: Db, id: String) -> Result<Option<SearchDoc>, sqlx::Error> {
+/// The index entry of one territory (`kind/code`).
+pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
     let Some((kind, code)) = id.split_once('/') else {
         return Ok(None);
     };
     let Ok(kind) = TerritoryKind::parse(kind) else {
         return Ok(None);
     };
+    let Some(t) = fetch(&db, kind, code).await? else {
+        return Ok(None);
+    };
     let names = parent_names(&db).await?;
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM territories WHERE kind = $1 AND code = $2"
-    )))
-    .bind(kind.as_str())
-    .bind(code)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.map(|r| document(from_row(&r), &names)))
+    Ok(Some(document(t, &names).into()))
 }

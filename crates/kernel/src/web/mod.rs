@@ -236,6 +236,15 @@ pub fn render(t: &impl askama::Template) -> Result<Response, Error> {
     Ok(Html(t.render()?).into_response())
 }
 
+/// Renders a form again with its field errors, as a 422 page.
+pub fn render_invalid(t: &impl askama::Template) -> Result<Response, Error> {
+    Ok((
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        Html(t.render()?),
+    )
+        .into_response())
+}
+
 /// A redirect (303) that shows a one-time message on the next page.
 pub fn redirect_with_flash(to: &str, flash_key: &str) -> Response {
     let mut res = Redirect::to(to).into_response();

@@ -1,0 +1,359 @@
+//! The geo read index: points per map layer, answered per viewport with server-side clustering,
+//! so that a map never receives more than what fits on screen.
+//!
+//! Points are kept in the order of their Morton code (the interleaved bits of their Web Mercator
+//! tile coordinates at zoom 24). Every square cell of the grid at any zoom is then one contiguous
+//! run of that order, found by two binary searches; prefix sums give the count and the centroid of
+//! a cell in constant time. A viewport at zoom `z` is cut into cells of a quarter tile (zoom
+//! `z + 2`): a cell holding one point answers that point, a cell holding more answers a cluster.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+const ZMAX: u32 = 24;
+/// The most cells one viewport is cut into (a large screen holds about 600).
+const MAX_CELLS: u64 = 4096;
+
+/// A located item of a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeoPoint {
+    /// The item's id within the layer.
+    pub id: String,
+    /// Latitude, WGS84.
+    pub lat: f64,
+    /// Longitude, WGS84.
+    pub lon: f64,
+}
+
+/// What a viewport shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GeoItem {
+    /// A single item.
+    Point(GeoPoint),
+    /// Several items close together at this zoom.
+    Cluster {
+        /// Centroid latitude.
+        lat: f64,
+        /// Centroid longitude.
+        lon: f64,
+        /// How many items.
+        count: usize,
+    },
+}
+
+/// A viewport: a bounding box (west, south, east, north) in degrees and a zoom level 0 to 20.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Viewport {
+    /// West longitude.
+    pub west: f64,
+    /// South latitude.
+    pub south: f64,
+    /// East longitude.
+    pub east: f64,
+    /// North latitude.
+    pub north: f64,
+    /// Map zoom level.
+    pub zoom: u8,
+}
+
+/// The interface of every geo index; the change applier is its only writer.
+pub trait GeoIndex: Send + Sync {
+    /// Replaces every point of a layer.
+    fn load(&self, layer: &str, points: Vec<GeoPoint>);
+    /// Adds or moves a point.
+    fn upsert(&self, layer: &str, point: GeoPoint);
+    /// Removes a point.
+    fn remove(&self, layer: &str, id: &str);
+    /// What the viewport shows of a layer.
+    fn query(&self, layer: &str, view: &Viewport) -> Vec<GeoItem>;
+    /// Number of points of a layer.
+    fn len(&self, layer: &str) -> usize;
+}
+
+/// Web Mercator tile coordinates at zoom 24, clamped to the square world.
+fn project(lat: f64, lon: f64) -> (u32, u32) {
+    let n = f64::from(1u32 << ZMAX);
+    let lat = lat.clamp(-85.051_128, 85.051_128).to_radians();
+    let x = ((lon.clamp(-180.0, 180.0) + 180.0) / 360.0 * n).floor();
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor();
+    (x.clamp(0.0, n - 1.0) as u32, y.clamp(0.0, n - 1.0) as u32)
+}
+
+fn spread(v: u32) -> u64 {
+    let mut x = u64::from(v);
+    x = (x | (x << 16)) & 0x0000_ffff_0000_ffff;
+    x = (x | (x << 8)) & 0x00ff_00ff_00ff_00ff;
+    x = (x | (x << 4)) & 0x0f0f_0f0f_0f0f_0f0f;
+    x = (x | (x << 2)) & 0x3333_3333_3333_3333;
+    x = (x | (x << 1)) & 0x5555_5555_5555_5555;
+    x
+}
+
+fn morton(x: u32, y: u32) -> u64 {
+    spread(x) | (spread(y) << 1)
+}
+
+#[derive(Default)]
+struct Layer {
+    /// Points by Morton code.
+    codes: Vec<u64>,
+    points: Vec<GeoPoint>,
+    /// Prefix sums of latitude and longitude, one longer than `points`.
+    sum_lat: Vec<f64>,
+    sum_lon: Vec<f64>,
+    by_id: HashMap<String, u64>,
+}
+
+impl Layer {
+    fn build(mut items: Vec<(u64, GeoPoint)>) -> Layer {
+        items.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        let mut layer = Layer::default();
+        layer.sum_lat.push(0.0);
+        layer.sum_lon.push(0.0);
+        for (code, p) in items {
+            layer
+                .sum_lat
+                .push(layer.sum_lat[layer.sum_lat.len() - 1] + p.lat);
+            layer
+                .sum_lon
+                .push(layer.sum_lon[layer.sum_lon.len() - 1] + p.lon);
+            layer.by_id.insert(p.id.clone(), code);
+            layer.codes.push(code);
+            layer.points.push(p);
+        }
+        layer
+    }
+
+    fn items(self) -> Vec<(u64, GeoPoint)> {
+        self.codes.into_iter().zip(self.points).collect()
+    }
+
+    fn range(&self, lo: u64, hi: u64) -> (usize, usize) {
+        (
+            self.codes.partition_point(|c| *c < lo),
+            self.codes.partition_point(|c| *c < hi),
+        )
+    }
+}
+
+/// The in-memory geo index.
+#[derive(Default)]
+pub struct MemoryGeo {
+    layers: RwLock<HashMap<String, Layer>>,
+}
+
+impl MemoryGeo {
+    /// An empty index.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn rewrite(&self, layer: &str, change: impl FnOnce(&mut Vec<(u64, GeoPoint)>)) {
+        let Ok(mut layers) = self.layers.write() else {
+            return;
+        };
+        let mut items = layers.remove(layer).map(Layer::items).unwrap_or_default();
+        change(&mut items);
+        layers.insert(layer.to_string(), Layer::build(items));
+    }
+}
+
+impl GeoIndex for MemoryGeo {
+    fn load(&self, layer: &str, points: Vec<GeoPoint>) {
+        let items = points.into_iter().map(|p| (morton_of(&p), p)).collect();
+        if let Ok(mut layers) = self.layers.write() {
+            layers.insert(layer.to_string(), Layer::build(items));
+        }
+    }
+
+    fn upsert(&self, layer: &str, point: GeoPoint) {
+        self.rewrite(layer, |items| {
+            items.retain(|(_, p)| p.id != point.id);
+            items.push((morton_of(&point), point));
+        });
+    }
+
+    fn remove(&self, layer: &str, id: &str) {
+        self.rewrite(layer, |items| items.retain(|(_, p)| p.id != id));
+    }
+
+    fn query(&self, layer: &str, view: &Viewport) -> Vec<GeoItem> {
+        let Ok(layers) = self.layers.read() else {
+            return Vec::new();
+        };
+        let Some(l) = layers.get(layer) else {
+            return Vec::new();
+        };
+        let (x0, y0) = project(view.north, view.west);
+        let (x1, y1) = project(view.south, view.east);
+        // A viewport far larger than a screen at its zoom is answered with coarser cells, so
+        // that no request walks more than MAX_CELLS cells.
+        let mut grid = u32::from(view.zoom).min(ZMAX - 2) + 2;
+        let cells = |g: u32| {
+            let s = ZMAX - g;
+            u64::from((x1 >> s) - (x0 >> s) + 1) * u64::from((y1 >> s) - (y0 >> s) + 1)
+        };
+        while grid > 0 && cells(grid) > MAX_CELLS {
+            grid -= 1;
+        }
+        let shift = ZMAX - grid;
+        let (cx0, cy0, cx1, cy1) = (x0 >> shift, y0 >> shift, x1 >> shift, y1 >> shift);
+        let mut out = Vec::new();
+        for cy in cy0..=cy1 {
+            for cx in cx0..=cx1 {
+                let lo = morton(cx << shift, cy << shift);
+                let hi = lo + (1u64 << (2 * shift));
+                let (a, b) = l.range(lo, hi);
+                match b - a {
+                    0 => {}
+                    1 => {
+                        let p = &l.points[a];
+                        if p.lat >= view.south
+                            && p.lat <= view.north
+                            && p.lon >= view.west
+                            && p.lon <= view.east
+                        {
+                            out.push(GeoItem::Point(p.clone()));
+                        }
+                    }
+                    n => out.push(GeoItem::Cluster {
+                        lat: (l.sum_lat[b] - l.sum_lat[a]) / n as f64,
+                        lon: (l.sum_lon[b] - l.sum_lon[a]) / n as f64,
+                        count: n,
+                    }),
+                }
+            }
+        }
+        out
+    }
+
+    fn len(&self, layer: &str) -> usize {
+        self.layers
+            .read()
+            .map(|l| l.get(layer).map(|l| l.points.len()).unwrap_or(0))
+            .unwrap_or(0)
+    }
+}
+
+fn morton_of(p: &GeoPoint) -> u64 {
+    let (x, y) = project(p.lat, p.lon);
+    morton(x, y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(id: &str, lat: f64, lon: f64) -> GeoPoint {
+        GeoPoint {
+            id: id.into(),
+            lat,
+            lon,
+        }
+    }
+
+    const FRANCE: Viewport = Viewport {
+        west: -5.5,
+        south: 41.0,
+        east: 10.0,
+        north: 51.5,
+        zoom: 5,
+    };
+
+    #[test]
+    fn far_points_stay_apart_and_close_points_cluster() {
+        let g = MemoryGeo::new();
+        g.load(
+            "actors",
+            vec![
+                p("lannion", 48.7326, -3.4566),
+                p("lannion2", 48.7330, -3.4570),
+                p("montauban", 44.0176, 1.3550),
+            ],
+        );
+        let items = g.query("actors", &FRANCE);
+        assert_eq!(items.len(), 2);
+        let cluster = items.iter().find_map(|i| match i {
+            GeoItem::Cluster { count, lat, .. } => Some((*count, *lat)),
+            _ => None,
+        });
+        assert_eq!(cluster.map(|c| c.0), Some(2));
+        assert!((cluster.unwrap().1 - 48.7328).abs() < 1e-6, "the centroid");
+        assert!(items.contains(&GeoItem::Point(p("montauban", 44.0176, 1.3550))));
+        // Zoomed in on Lannion, the two come apart.
+        let street = Viewport {
+            west: -3.47,
+            south: 48.72,
+            east: -3.44,
+            north: 48.74,
+            zoom: 18,
+        };
+        let items = g.query("actors", &street);
+        assert_eq!(
+            items
+                .iter()
+                .filter(|i| matches!(i, GeoItem::Point(_)))
+                .count(),
+            2
+        );
+    }
+
+    #[test]
+    fn every_point_is_counted_once_at_every_zoom() {
+        let g = MemoryGeo::new();
+        let mut pts = Vec::new();
+        let mut seed = 7u64;
+        for i in 0..5000 {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let lat = 42.0 + (seed >> 40) as f64 / (1u64 << 24) as f64 * 9.0;
+            let lon = -4.5 + (seed & 0xffffff) as f64 / (1u64 << 24) as f64 * 12.0;
+            pts.push(p(&i.to_string(), lat, lon));
+        }
+        g.load("reports", pts);
+        for zoom in 0..=18 {
+            // A world view at street zoom is no viewport a map asks for; it is answered all the same.
+            let world = Viewport {
+                west: -180.0,
+                south: -85.0,
+                east: 180.0,
+                north: 85.0,
+                zoom,
+            };
+            let total: usize = g
+                .query("reports", &world)
+                .iter()
+                .map(|i| match i {
+                    GeoItem::Point(_) => 1,
+                    GeoItem::Cluster { count, .. } => *count,
+                })
+                .sum();
+            assert_eq!(total, 5000, "zoom {zoom}");
+        }
+    }
+
+    #[test]
+    fn points_move_and_go() {
+        let g = MemoryGeo::new();
+        g.upsert("l", p("a", 48.0, -3.0));
+        g.upsert("l", p("a", 44.0, 1.0));
+        assert_eq!(g.len("l"), 1);
+        assert_eq!(
+            g.query("l", &FRANCE),
+            vec![GeoItem::Point(p("a", 44.0, 1.0))]
+        );
+        // Not in view: not answered.
+        let brittany = Viewport {
+            west: -5.0,
+            south: 47.0,
+            east: -1.0,
+            north: 49.0,
+            zoom: 8,
+        };
+        assert!(g.query("l", &brittany).is_empty());
+        g.remove("l", "a");
+        assert!(g.query("l", &FRANCE).is_empty());
+        assert_eq!(g.len("unknown"), 0);
+    }
+}

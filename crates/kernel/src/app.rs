@@ -67,8 +67,11 @@ struct Inner {
 /// A value derived from the database, kept until this node sees a change: a local commit or a
 /// change of the feed applied from another node.
 pub struct Derived<T> {
-    slot: RwLock<Option<((i64, u64), Arc<T>)>>,
+    slot: RwLock<Option<(Position, Arc<T>)>>,
 }
+
+/// Where a node stands: the last change of the feed it applied, and its count of local commits.
+pub type Position = (i64, u64);
 
 impl<T> Default for Derived<T> {
     fn default() -> Self {
@@ -80,7 +83,7 @@ impl<T> Default for Derived<T> {
 
 impl<T> Derived<T> {
     /// The value for the current position, loading it when the position moved.
-    pub async fn get<F, Fut>(&self, at: (i64, u64), load: F) -> Result<Arc<T>, crate::Error>
+    pub async fn get<F, Fut>(&self, at: Position, load: F) -> Result<Arc<T>, crate::Error>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, crate::Error>>,

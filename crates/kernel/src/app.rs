@@ -70,8 +70,8 @@ pub struct Derived<T> {
     slot: RwLock<Option<(Position, Arc<T>)>>,
 }
 
-/// Where a node stands: the last change of the feed it applied, and its count of local commits.
-pub type Position = (i64, u64);
+/// Where a node stands: how many times its indexes changed, and its count of local commits.
+pub type Position = (u64, u64);
 
 impl<T> Default for Derived<T> {
     fn default() -> Self {
@@ -184,7 +184,7 @@ impl AppState {
     }
     /// The spaces shown on the home page (the first twelve by name) and how many there are.
     pub async fn home_spaces(&self) -> Result<Arc<(Vec<crate::spaces::Space>, i64)>, crate::Error> {
-        let at = (self.applier().applied(), self.db().generation());
+        let at = (self.applier().version(), self.db().generation());
         let db = self.db().clone();
         self.inner
             .home

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// A boxed future, for the loaders of indexers.
@@ -65,6 +65,7 @@ pub struct Applier {
     geo: Arc<dyn GeoIndex>,
     indexers: Vec<Indexer>,
     applied: AtomicI64,
+    version: AtomicU64,
     holes: tokio::sync::Mutex<BTreeMap<i64, Instant>>,
 }
 
@@ -82,6 +83,7 @@ impl Applier {
             geo,
             indexers,
             applied: AtomicI64::new(0),
+            version: AtomicU64::new(0),
             holes: Default::default(),
         }
     }
@@ -89,6 +91,18 @@ impl Applier {
     /// Builds every index from the database. Returns the number of entries.
     pub async fn rebuild(&self) -> Result<usize, sqlx::Error> {
         let head = self.db.last_change().await?;
+        // Numbers below the head that are not visible yet belong to transactions still running:
+        // they are watched as holes, like those seen later.
+        let recent = self.db.changes_after((head - 1000).max(0), 1000).await?;
+        let mut holes = self.holes.lock().await;
+        let mut expected = (head - 1000).max(0) + 1;
+        for c in &recent {
+            for missing in expected..c.seq {
+                holes.insert(missing, Instant::now());
+            }
+            expected = c.seq + 1;
+        }
+        drop(holes);
         let mut n = 0;
         for ix in &self.indexers {
             n += self.reload_kind(ix).await?;
@@ -97,20 +111,25 @@ impl Applier {
         Ok(n)
     }
 
+    /// How many times the indexes changed: what a cache derived from them keys on.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
+    }
+
     async fn reload_kind(&self, ix: &Indexer) -> Result<usize, sqlx::Error> {
         let entries = (ix.load_all)(self.db.clone()).await?;
         let n = entries.len();
-        self.search.clear_kind(ix.kind);
+        let mut docs = Vec::with_capacity(n);
         let mut points = Vec::new();
         for e in entries {
-            if let Some(d) = e.doc {
-                self.search.upsert(d);
-            }
+            docs.extend(e.doc);
             points.extend(e.point);
         }
+        self.search.replace_kind(ix.kind, docs);
         if let Some(layer) = ix.layer {
             self.geo.load(layer, points);
         }
+        self.version.fetch_add(1, Ordering::SeqCst);
         Ok(n)
     }
 
@@ -145,15 +164,23 @@ impl Applier {
                 cursor = c.seq;
             }
             for c in &batch {
-                if c.seq > last {
+                let filling_hole = c.seq <= last;
+                if filling_hole && !holes.contains_key(&c.seq) {
+                    continue; // applied already
+                }
+                if !filling_hole {
                     for missing in last + 1..c.seq {
                         holes.entry(missing).or_insert_with(Instant::now);
                     }
-                    last = c.seq;
-                } else if holes.remove(&c.seq).is_none() {
-                    continue; // applied already
                 }
+                // A change whose apply fails stays to do: the next round takes it again.
                 self.apply(&c.kind, &c.entity_id, c.op).await?;
+                if filling_hole {
+                    holes.remove(&c.seq);
+                } else {
+                    last = c.seq;
+                    self.applied.store(last, Ordering::SeqCst);
+                }
                 count += 1;
             }
             self.applied.store(last, Ordering::SeqCst);
@@ -188,6 +215,7 @@ impl Applier {
                 None => self.geo.remove(layer, id),
             }
         }
+        self.version.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 

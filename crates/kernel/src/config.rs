@@ -20,6 +20,8 @@ pub struct Overrides {
     pub smtp_url: Option<String>,
     /// Sender address of outgoing mail.
     pub mail_from: Option<String>,
+    /// Whether a reverse proxy stands in front (client addresses from `X-Forwarded-For`).
+    pub behind_proxy: Option<bool>,
 }
 
 /// The optional TOML file, same names as the environment variables without the prefix.
@@ -34,6 +36,7 @@ pub struct FileConfig {
     mail_from: Option<String>,
     tile_url: Option<String>,
     tile_attribution: Option<String>,
+    behind_proxy: Option<bool>,
 }
 
 /// The resolved configuration of a running instance.
@@ -57,6 +60,9 @@ pub struct Config {
     pub tile_attribution: String,
     /// Whether cookies carry the Secure flag (base URL in HTTPS).
     pub secure_cookies: bool,
+    /// Whether a reverse proxy stands in front: the client's address is then the last one of
+    /// `X-Forwarded-For`, the one the proxy added.
+    pub behind_proxy: bool,
 }
 
 /// A configuration problem, said in one sentence.
@@ -137,6 +143,7 @@ impl Config {
             tile_url: file
                 .tile_url
                 .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
+            behind_proxy: o.behind_proxy.or(file.behind_proxy).unwrap_or(false),
             tile_attribution: file.tile_attribution.unwrap_or_else(|| {
                 "© les contributeurs d'OpenStreetMap / OpenStreetMap contributors".into()
             }),

@@ -153,7 +153,7 @@ pub async fn seed(
     if scale > 0 {
         let rows = sqlx::query(
             "SELECT code, name, population FROM territories WHERE kind = 'commune' AND code NOT IN ('22113', '82121') \
-             ORDER BY population DESC, code LIMIT $1",
+             ORDER BY population DESC NULLS LAST, code LIMIT $1",
         )
         .bind(scale as i64)
         .fetch_all(db.pool())

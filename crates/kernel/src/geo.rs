@@ -178,53 +178,37 @@ impl GeoIndex for MemoryGeo {
     }
 
     fn query(&self, layer: &str, view: &Viewport) -> Vec<GeoItem> {
+        let finite = [view.west, view.south, view.east, view.north]
+            .iter()
+            .all(|v| v.is_finite());
+        if !finite || view.south > view.north {
+            return Vec::new();
+        }
         let Ok(layers) = self.layers.read() else {
             return Vec::new();
         };
         let Some(l) = layers.get(layer) else {
             return Vec::new();
         };
-        let (x0, y0) = project(view.north, view.west);
-        let (x1, y1) = project(view.south, view.east);
-        // A viewport far larger than a screen at its zoom is answered with coarser cells, so
-        // that no request walks more than MAX_CELLS cells.
-        let mut grid = u32::from(view.zoom).min(ZMAX - 2) + 2;
-        let cells = |g: u32| {
-            let s = ZMAX - g;
-            u64::from((x1 >> s) - (x0 >> s) + 1) * u64::from((y1 >> s) - (y0 >> s) + 1)
-        };
-        while grid > 0 && cells(grid) > MAX_CELLS {
-            grid -= 1;
+        if view.west > view.east {
+            // A view across the antimeridian: its two sides.
+            let mut out = query_layer(
+                l,
+                &Viewport {
+                    east: 180.0,
+                    ..*view
+                },
+            );
+            out.extend(query_layer(
+                l,
+                &Viewport {
+                    west: -180.0,
+                    ..*view
+                },
+            ));
+            return out;
         }
-        let shift = ZMAX - grid;
-        let (cx0, cy0, cx1, cy1) = (x0 >> shift, y0 >> shift, x1 >> shift, y1 >> shift);
-        let mut out = Vec::new();
-        for cy in cy0..=cy1 {
-            for cx in cx0..=cx1 {
-                let lo = morton(cx << shift, cy << shift);
-                let hi = lo + (1u64 << (2 * shift));
-                let (a, b) = l.range(lo, hi);
-                match b - a {
-                    0 => {}
-                    1 => {
-                        let p = &l.points[a];
-                        if p.lat >= view.south
-                            && p.lat <= view.north
-                            && p.lon >= view.west
-                            && p.lon <= view.east
-                        {
-                            out.push(GeoItem::Point(p.clone()));
-                        }
-                    }
-                    n => out.push(GeoItem::Cluster {
-                        lat: (l.sum_lat[b] - l.sum_lat[a]) / n as f64,
-                        lon: (l.sum_lon[b] - l.sum_lon[a]) / n as f64,
-                        count: n,
-                    }),
-                }
-            }
-        }
-        out
+        query_layer(l, view)
     }
 
     fn len(&self, layer: &str) -> usize {
@@ -233,6 +217,50 @@ impl GeoIndex for MemoryGeo {
             .map(|l| l.get(layer).map(|l| l.points.len()).unwrap_or(0))
             .unwrap_or(0)
     }
+}
+
+fn query_layer(l: &Layer, view: &Viewport) -> Vec<GeoItem> {
+    let (x0, y0) = project(view.north, view.west);
+    let (x1, y1) = project(view.south, view.east);
+    // A viewport far larger than a screen at its zoom is answered with coarser cells, so
+    // that no request walks more than MAX_CELLS cells.
+    let mut grid = u32::from(view.zoom).min(ZMAX - 2) + 2;
+    let cells = |g: u32| {
+        let s = ZMAX - g;
+        u64::from((x1 >> s) - (x0 >> s) + 1) * u64::from((y1 >> s) - (y0 >> s) + 1)
+    };
+    while grid > 0 && cells(grid) > MAX_CELLS {
+        grid -= 1;
+    }
+    let shift = ZMAX - grid;
+    let (cx0, cy0, cx1, cy1) = (x0 >> shift, y0 >> shift, x1 >> shift, y1 >> shift);
+    let mut out = Vec::new();
+    for cy in cy0..=cy1 {
+        for cx in cx0..=cx1 {
+            let lo = morton(cx << shift, cy << shift);
+            let hi = lo + (1u64 << (2 * shift));
+            let (a, b) = l.range(lo, hi);
+            match b - a {
+                0 => {}
+                1 => {
+                    let p = &l.points[a];
+                    if p.lat >= view.south
+                        && p.lat <= view.north
+                        && p.lon >= view.west
+                        && p.lon <= view.east
+                    {
+                        out.push(GeoItem::Point(p.clone()));
+                    }
+                }
+                n => out.push(GeoItem::Cluster {
+                    lat: (l.sum_lat[b] - l.sum_lat[a]) / n as f64,
+                    lon: (l.sum_lon[b] - l.sum_lon[a]) / n as f64,
+                    count: n,
+                }),
+            }
+        }
+    }
+    out
 }
 
 fn morton_of(p: &GeoPoint) -> u64 {
@@ -352,6 +380,23 @@ mod tests {
             zoom: 8,
         };
         assert!(g.query("l", &brittany).is_empty());
+        // Views across the antimeridian, or upside down, do not panic.
+        let pacific = Viewport {
+            west: 170.0,
+            south: -20.0,
+            east: -170.0,
+            north: 0.0,
+            zoom: 4,
+        };
+        g.upsert("l", p("wallis", -13.28, -176.17));
+        assert_eq!(g.query("l", &pacific).len(), 1);
+        let upside_down = Viewport {
+            south: 10.0,
+            north: 0.0,
+            ..pacific
+        };
+        assert!(g.query("l", &upside_down).is_empty());
+        g.remove("l", "wallis");
         g.remove("l", "a");
         assert!(g.query("l", &FRANCE).is_empty());
         assert_eq!(g.len("unknown"), 0);

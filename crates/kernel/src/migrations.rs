@@ -3,9 +3,10 @@
 use crate::db::Migration;
 
 /// The kernel's migrations, in order.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "kernel/0001_foundation",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "kernel/0001_foundation",
+        sql: r#"
 CREATE TABLE changes (
     seq %SERIAL%,
     kind TEXT NOT NULL,
@@ -87,4 +88,17 @@ CREATE TABLE spaces (
     FOREIGN KEY (territory_kind, territory_code) REFERENCES territories (kind, code)
 );
 "#,
-}];
+    },
+    Migration {
+        id: "kernel/0002_instance_setup",
+        // One row at most: the first-run page claims it in the transaction that creates the
+        // first administrator, so that two visitors cannot both become one.
+        sql: r#"
+CREATE TABLE instance_setup (
+    id BIGINT PRIMARY KEY,
+    at BIGINT NOT NULL
+);
+INSERT INTO instance_setup (id, at) SELECT 1, 0 WHERE EXISTS (SELECT 1 FROM roles WHERE role = 'admin');
+"#,
+    },
+];

@@ -71,8 +71,8 @@ pub trait SearchIndex: Send + Sync {
     fn upsert(&self, doc: SearchDoc);
     /// Removes a document.
     fn remove(&self, kind: &str, id: &str);
-    /// Removes every document of a kind (before a rebuild of that kind).
-    fn clear_kind(&self, kind: &str);
+    /// Replaces every document of a kind at once: readers see the old set or the new one.
+    fn replace_kind(&self, kind: &str, docs: Vec<SearchDoc>);
     /// Answers a query.
     fn search(&self, q: &SearchQuery) -> SearchResults;
     /// Number of documents.
@@ -120,6 +120,7 @@ pub fn term(word: &str) -> String {
 }
 
 const TITLE_WEIGHT: f32 = 4.0;
+const MAX_QUERY_WORDS: usize = 8;
 const BODY_WEIGHT: f32 = 1.0;
 
 #[derive(Default)]
@@ -201,7 +202,7 @@ impl SearchIndex for MemorySearch {
         }
     }
 
-    fn clear_kind(&self, kind: &str) {
+    fn replace_kind(&self, kind: &str, docs: Vec<SearchDoc>) {
         let Ok(mut inner) = self.inner.write() else {
             return;
         };
@@ -213,13 +214,23 @@ impl SearchIndex for MemorySearch {
         for id in ids {
             inner.remove(kind, &id);
         }
+        for d in docs {
+            inner.remove(d.kind, &d.id.clone());
+            inner.add(d);
+        }
     }
 
     fn search(&self, q: &SearchQuery) -> SearchResults {
         let Ok(inner) = self.inner.read() else {
             return SearchResults::default();
         };
-        let query_words: Vec<String> = words(&q.text).collect();
+        // At most MAX_QUERY_WORDS distinct words: a query is what a person types.
+        let mut query_words: Vec<String> = Vec::new();
+        for w in words(&q.text.chars().take(200).collect::<String>()) {
+            if !query_words.contains(&w) && query_words.len() < MAX_QUERY_WORDS {
+                query_words.push(w);
+            }
+        }
         if query_words.is_empty() {
             return SearchResults::default();
         }

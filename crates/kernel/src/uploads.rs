@@ -48,7 +48,9 @@ impl Uploads {
             .map_err(Error::internal)?;
         let path = self.dir.join(&name);
         if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            let tmp = self.dir.join(format!("{name}.tmp"));
+            let tmp = self
+                .dir
+                .join(format!("{name}.{}.tmp", crate::ids::new_id()));
             tokio::fs::write(&tmp, &png)
                 .await
                 .map_err(Error::internal)?;

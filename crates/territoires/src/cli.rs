@@ -84,6 +84,9 @@ struct ServeArgs {
     /// Sender address of outgoing mail.
     #[arg(long, env = "TERRITOIRES_MAIL_FROM", value_name = "ADDRESS")]
     mail_from: Option<String>,
+    /// A reverse proxy stands in front: take the client's address from X-Forwarded-For.
+    #[arg(long, env = "TERRITOIRES_BEHIND_PROXY")]
+    behind_proxy: bool,
     /// Add demo content before serving (see `territoires demo`).
     #[arg(long)]
     demo: bool,
@@ -143,6 +146,7 @@ fn config(settings: &Settings, serve: Option<&ServeArgs>) -> Result<Config, Stri
         base_url: serve.and_then(|s| s.base_url.clone()),
         smtp_url: serve.and_then(|s| s.smtp_url.clone()),
         mail_from: serve.and_then(|s| s.mail_from.clone()),
+        behind_proxy: serve.and_then(|s| s.behind_proxy.then_some(true)),
     };
     Config::resolve(overrides, file).map_err(|e| e.0)
 }

@@ -9,6 +9,31 @@ pub use model::{DisplayName, Email, Grant, Password, Role, User};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+/// Password hashing is deliberately costly (about 19 MB and tens of milliseconds): it runs on the
+/// blocking pool, a few at a time, so that a flood of logins cannot stall the server.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
+/// Hashes a password off the async workers.
+pub async fn hash_password_async(password: &Password) -> Result<String, crate::Error> {
+    let _permit = HASHING.acquire().await.map_err(crate::Error::internal)?;
+    let password = Password(password.expose().to_string());
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(crate::Error::internal)?
+}
+
+/// Verifies a password off the async workers (see [`verify_password`]).
+pub async fn verify_password_async(
+    password: &str,
+    hash: Option<&str>,
+) -> Result<bool, crate::Error> {
+    let _permit = HASHING.acquire().await.map_err(crate::Error::internal)?;
+    let (password, hash) = (password.to_string(), hash.map(str::to_string));
+    tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
+        .await
+        .map_err(crate::Error::internal)
+}
+
 /// Hashes a password with argon2id and a random salt.
 pub fn hash_password(password: &Password) -> Result<String, crate::Error> {
     let salt = SaltString::encode_b64(&crate::ids::random_bytes::<16>())

@@ -40,7 +40,7 @@ impl Email {
 
 /// A password strong enough to be accepted: at least 10 characters, not only one kind of
 /// character under 16, and not one of the most common passwords.
-pub struct Password(String);
+pub struct Password(pub(super) String);
 
 const COMMON: &[&str] = &[
     "motdepasse",

@@ -78,6 +78,29 @@ pub async fn create_user(
     insert_user(&mut conn, email, password_hash, name, lang, None).await
 }
 
+/// Creates the first administrator of a fresh instance, once: of two attempts at the same time,
+/// the second finds the instance set up (`Error::NotFound`) and creates nothing.
+pub async fn create_first_admin(
+    db: &Db,
+    email: &Email,
+    password_hash: &str,
+    name: &DisplayName,
+) -> Result<String, Error> {
+    let mut tx = db.pool().begin().await?;
+    let claimed =
+        sqlx::query("INSERT INTO instance_setup (id, at) VALUES (1, $1) ON CONFLICT DO NOTHING")
+            .bind(now_ms())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if claimed == 0 {
+        return Err(Error::NotFound);
+    }
+    let id = insert_admin(&mut tx, email, password_hash, name).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Creates a confirmed account holding the instance administrator role, in one transaction.
 pub async fn create_admin_user(
     db: &Db,
@@ -86,35 +109,56 @@ pub async fn create_admin_user(
     name: &DisplayName,
 ) -> Result<String, Error> {
     let mut tx = db.pool().begin().await?;
-    let id = insert_user(
-        &mut tx,
-        email,
-        password_hash,
-        name,
-        Lang::Fr,
-        Some(now_ms()),
-    )
-    .await?;
+    let id = insert_admin(&mut tx, email, password_hash, name).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+async fn insert_admin(
+    conn: &mut sqlx::AnyConnection,
+    email: &Email,
+    password_hash: &str,
+    name: &DisplayName,
+) -> Result<String, Error> {
+    let id = insert_user(conn, email, password_hash, name, Lang::Fr, Some(now_ms())).await?;
     sqlx::query(
         "INSERT INTO roles (user_id, role, space_id, granted_at) VALUES ($1, 'admin', '', $2)",
     )
     .bind(&id)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    crate::audit::log(&mut tx, None, "role.grant", "user", &id, "admin").await?;
-    tx.commit().await?;
+    crate::audit::log(conn, None, "role.grant", "user", &id, "admin").await?;
     Ok(id)
 }
 
-/// The id and password hash of the account with this address, if any.
-pub async fn credentials(db: &Db, email: &Email) -> Result<Option<(String, String)>, Error> {
-    let row =
-        sqlx::query("SELECT id, password_hash FROM users WHERE email = $1 AND deleted_at IS NULL")
-            .bind(email.as_str().to_lowercase())
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(row.map(|r| (r.get(0), r.get(1))))
+/// What a login checks of an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// User id.
+    pub user_id: String,
+    /// Argon2id hash of the password.
+    pub password_hash: String,
+    /// Whether the address was confirmed.
+    pub confirmed: bool,
+    /// Preferred language.
+    pub lang: Lang,
+}
+
+/// The credentials of the account with this address, if any.
+pub async fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, Error> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, confirmed_at, lang FROM users WHERE email = $1 AND deleted_at IS NULL",
+    )
+    .bind(email.as_str().to_lowercase())
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| Credentials {
+        user_id: r.get(0),
+        password_hash: r.get(1),
+        confirmed: r.get::<Option<i64>, _>(2).is_some(),
+        lang: Lang::parse(&r.get::<String, _>(3)).unwrap_or_default(),
+    }))
 }
 
 /// Whether an account exists with this address.
@@ -168,7 +212,7 @@ pub async fn user_by_id(db: &Db, id: &str) -> Result<Option<User>, Error> {
 /// The user with this address, with their roles.
 pub async fn user_by_email(db: &Db, email: &Email) -> Result<Option<User>, Error> {
     match credentials(db, email).await? {
-        Some((id, _)) => user_by_id(db, &id).await,
+        Some(c) => user_by_id(db, &c.user_id).await,
         None => Ok(None),
     }
 }
@@ -267,10 +311,13 @@ pub async fn reset_password(db: &Db, token: &str, password_hash: &str) -> Result
         .bind(&user_id)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(&user_id)
-        .execute(&mut *tx)
-        .await?;
+    // Whoever held the old password loses every way in: sessions and API tokens.
+    for sql in [
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM api_tokens WHERE user_id = $1",
+    ] {
+        sqlx::query(sql).bind(&user_id).execute(&mut *tx).await?;
+    }
     // Following the reset link proves the address too.
     sqlx::query("UPDATE users SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL")
         .bind(now_ms())
@@ -346,7 +393,7 @@ pub async fn delete_account(db: &Db, user_id: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Grants a role (idempotent).
+/// Grants a role (idempotent); logged when it changed something.
 pub async fn grant(
     db: &Db,
     user_id: &str,
@@ -354,34 +401,17 @@ pub async fn grant(
     space_id: Option<&str>,
     by: Option<&str>,
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
-    let inserted = sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO roles (user_id, role, space_id, granted_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
     )
     .bind(user_id)
     .bind(role.as_str())
     .bind(space_id.unwrap_or(""))
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        return Ok(());
-    }
-    crate::audit::log(
-        &mut tx,
-        by,
-        "role.grant",
-        "user",
-        user_id,
-        &format!("{} {}", role.as_str(), space_id.unwrap_or("")),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(now_ms());
+    change_role(db, query, "role.grant", user_id, role, space_id, by).await
 }
 
-/// Revokes a role.
+/// Revokes a role; logged when it changed something.
 pub async fn revoke(
     db: &Db,
     user_id: &str,
@@ -389,23 +419,29 @@ pub async fn revoke(
     space_id: Option<&str>,
     by: Option<&str>,
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
-    sqlx::query("DELETE FROM roles WHERE user_id = $1 AND role = $2 AND space_id = $3")
+    let query = sqlx::query("DELETE FROM roles WHERE user_id = $1 AND role = $2 AND space_id = $3")
         .bind(user_id)
         .bind(role.as_str())
-        .bind(space_id.unwrap_or(""))
-        .execute(&mut *tx)
-        .await?;
-    crate::audit::log(
-        &mut tx,
-        by,
-        "role.revoke",
-        "user",
-        user_id,
-        &format!("{} {}", role.as_str(), space_id.unwrap_or("")),
-    )
-    .await?;
-    tx.commit().await?;
+        .bind(space_id.unwrap_or(""));
+    change_role(db, query, "role.revoke", user_id, role, space_id, by).await
+}
+
+async fn change_role(
+    db: &Db,
+    query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    action: &str,
+    user_id: &str,
+    role: Role,
+    space_id: Option<&str>,
+    by: Option<&str>,
+) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let changed = query.execute(&mut *tx).await?.rows_affected();
+    if changed > 0 {
+        let detail = format!("{} {}", role.as_str(), space_id.unwrap_or(""));
+        crate::audit::log(&mut tx, by, action, "user", user_id, &detail).await?;
+        tx.commit().await?;
+    }
     Ok(())
 }
 
@@ -464,6 +500,49 @@ pub async fn create_api_token(db: &Db, user_id: &str, name: &str) -> Result<Stri
     .execute(db.pool())
     .await?;
     Ok(token)
+}
+
+/// A personal API token, as listed to its owner (the token itself is never kept).
+#[derive(Debug, Clone)]
+pub struct ApiTokenInfo {
+    /// The first characters of the token's hash, to name it.
+    pub id: String,
+    /// The name its owner gave it.
+    pub name: String,
+    /// When it was made (ms).
+    pub created_at: i64,
+}
+
+/// The API tokens of a user, newest first.
+pub async fn api_tokens(db: &Db, user_id: &str) -> Result<Vec<ApiTokenInfo>, Error> {
+    let rows = sqlx::query(
+        "SELECT token_hash, name, created_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| ApiTokenInfo {
+            id: r.get::<String, _>(0)[..16].to_string(),
+            name: r.get(1),
+            created_at: r.get(2),
+        })
+        .collect())
+}
+
+/// Revokes one of the user's API tokens, named by the start of its hash.
+pub async fn revoke_api_token(db: &Db, user_id: &str, id: &str) -> Result<bool, Error> {
+    if id.len() != 16 || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(false);
+    }
+    let n = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND token_hash LIKE $2")
+        .bind(user_id)
+        .bind(format!("{id}%"))
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    Ok(n > 0)
 }
 
 /// The user of an API token.

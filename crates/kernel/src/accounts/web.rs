@@ -2,11 +2,11 @@
 //! tokens, data download and account deletion; and the first-run page.
 
 use super::store::{self, Purpose};
-use super::{DisplayName, Email, Password, hash_password, verify_password};
+use super::{DisplayName, Email, Password, hash_password_async, verify_password_async};
 use crate::app::AppState;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::i18n::{Lang, trf};
-use crate::web::ratelimit::{LOGIN, REGISTER, RESET};
+use crate::web::ratelimit::{LOGIN, REGISTER, RESET, RESET_SUBMIT};
 use crate::web::{
     ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render,
     render_invalid, safe_next, set_cookie,
@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/password/reset/{token}", get(reset_form).post(reset))
         .route("/account", get(account).post(update_account))
         .route("/account/tokens", post(create_token))
+        .route("/account/tokens/revoke", post(revoke_token))
         .route("/account/data", get(download_data))
         .route("/account/delete", get(delete_form).post(delete))
         .route("/setup", get(setup_form).post(setup))
@@ -78,7 +79,9 @@ pub fn message(
     Ok((status, axum::response::Html(html)).into_response())
 }
 
-async fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) {
+/// Sends an account mail in the background: the answer must not wait for the mail server, nor
+/// take longer when the address is known.
+fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) {
     let base = &state.config().base_url;
     let subject = crate::i18n::tr(lang, &format!("mail.{key}.subject"));
     let body = trf(
@@ -86,7 +89,10 @@ async fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) {
         &format!("mail.{key}.body"),
         &[("link", &format!("{base}{link}"))],
     );
-    let _ = state.mailer().send(to, subject, &body).await;
+    let (mailer, to) = (state.mailer().clone(), to.to_string());
+    tokio::spawn(async move {
+        let _ = mailer.send(&to, subject, &body).await;
+    });
 }
 
 #[derive(Template)]
@@ -138,7 +144,7 @@ async fn register(
         };
         return render_invalid(&page);
     };
-    let hash = hash_password(&password)?;
+    let hash = hash_password_async(&password).await?;
     match store::create_user(state.db(), &email, &hash, &name, lang).await {
         Ok(user_id) => {
             let token = store::create_link_token(state.db(), &user_id, Purpose::Confirm).await?;
@@ -148,12 +154,11 @@ async fn register(
                 email.as_str(),
                 "confirm",
                 &format!("/confirm/{token}"),
-            )
-            .await;
+            );
         }
         // The same answer whether the address is known or not; the owner is told by mail.
         Err(Error::Invalid(e)) if e.on("email") == Some("email.taken") => {
-            send(&state, lang, email.as_str(), "already", "/password/forgot").await;
+            send(&state, lang, email.as_str(), "already", "/password/forgot");
         }
         Err(e) => return Err(e),
     }
@@ -253,23 +258,34 @@ async fn login(
         Ok(email) => store::credentials(state.db(), &email).await?,
         Err(_) => None,
     };
-    let hash = creds.as_ref().map(|(_, h)| h.clone());
-    let password = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
-        .await
-        .map_err(Error::internal)?;
-    match creds {
-        Some((user_id, _)) if ok => sign_in(&state, &user_id, &next, "flash.logged_in").await,
-        _ => {
-            let page = LoginPage {
-                page: ctx.into(),
-                errors: FieldError::new("email", "login.invalid").into(),
-                email: form.email,
-                next,
-            };
-            render_invalid(&page)
+    let hash = creds.as_ref().map(|c| c.password_hash.as_str());
+    let ok = verify_password_async(&form.password, hash).await?;
+    let error = match creds {
+        Some(c) if ok && c.confirmed => {
+            return sign_in(&state, &c.user_id, &next, "flash.logged_in").await;
         }
-    }
+        // The right password on an unconfirmed address: a new link, and no session until it
+        // is followed (whoever registered an address that is not theirs gets nothing).
+        Some(c) if ok => {
+            let token = store::create_link_token(state.db(), &c.user_id, Purpose::Confirm).await?;
+            send(
+                &state,
+                c.lang,
+                form.email.trim(),
+                "confirm",
+                &format!("/confirm/{token}"),
+            );
+            "login.unconfirmed"
+        }
+        _ => "login.invalid",
+    };
+    let page = LoginPage {
+        page: ctx.into(),
+        errors: FieldError::new("email", error).into(),
+        email: form.email,
+        next,
+    };
+    render_invalid(&page)
 }
 
 async fn logout(
@@ -335,8 +351,7 @@ async fn forgot(
             &user.email,
             "reset",
             &format!("/password/reset/{token}"),
-        )
-        .await;
+        );
     }
     message(ctx.into(), StatusCode::OK, "forgot.sent", "", "")
 }
@@ -381,10 +396,24 @@ struct PasswordForm {
 
 async fn reset(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     ctx: RequestCtx,
     Path(token): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, Error> {
+    state.limiter().check(RESET_SUBMIT, ip)?;
+    if store::peek_link_token(state.db(), &token, Purpose::Reset)
+        .await?
+        .is_none()
+    {
+        return message(
+            ctx.into(),
+            StatusCode::GONE,
+            "link.invalid",
+            "/password/forgot",
+            "login.forgot",
+        );
+    }
     let password = match Password::parse(&form.password) {
         Ok(p) => p,
         Err(e) => {
@@ -396,7 +425,7 @@ async fn reset(
             return render_invalid(&page);
         }
     };
-    let hash = hash_password(&password)?;
+    let hash = hash_password_async(&password).await?;
     match store::reset_password(state.db(), &token, &hash).await {
         Ok(_) => Ok(redirect_with_flash("/login", "flash.password_changed")),
         Err(Error::Gone(_)) => message(
@@ -419,23 +448,33 @@ struct AccountPage {
     display_name: String,
     lang: &'static str,
     new_token: Option<String>,
+    tokens: Vec<store::ApiTokenInfo>,
 }
 
 impl AccountPage {
-    fn new(page: PageCtx, user: super::User) -> Self {
-        AccountPage {
+    async fn new(state: &AppState, page: PageCtx, user: super::User) -> Result<Self, Error> {
+        Ok(AccountPage {
             page,
             display_name: user.display_name.clone(),
             lang: user.lang.code(),
+            tokens: store::api_tokens(state.db(), &user.id).await?,
             user,
             errors: FieldErrors::new(),
             new_token: None,
-        }
+        })
+    }
+
+    fn date(&self, ms: &i64) -> String {
+        crate::ids::iso_date(*ms)
     }
 }
 
-async fn account(page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
-    render(&AccountPage::new(page, user))
+async fn account(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
+    render(&AccountPage::new(&state, page, user).await?)
 }
 
 #[derive(Deserialize)]
@@ -469,7 +508,7 @@ async fn update_account(
             Ok(res)
         }
         Err(e) => {
-            let mut p = AccountPage::new(page, user);
+            let mut p = AccountPage::new(&state, page, user).await?;
             p.errors = e.into();
             p.display_name = form.display_name;
             render_invalid(&p)
@@ -490,13 +529,31 @@ async fn create_token(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, Error> {
     let name = form.token_name.trim();
-    let mut p = AccountPage::new(page, user);
-    if name.is_empty() || name.chars().count() > 80 {
+    let mut p = AccountPage::new(&state, page, user).await?;
+    if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
         p.errors = FieldError::new("token_name", "token_name.format").into();
         return render_invalid(&p);
     }
     p.new_token = Some(store::create_api_token(state.db(), &p.user.id, name).await?);
+    p.tokens = store::api_tokens(state.db(), &p.user.id).await?;
     render(&p)
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    id: String,
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, Error> {
+    if !store::revoke_api_token(state.db(), &user.id, &form.id).await? {
+        return Err(Error::NotFound);
+    }
+    Ok(redirect_with_flash("/account", "flash.token_revoked"))
 }
 
 async fn download_data(
@@ -539,13 +596,12 @@ async fn delete(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, Error> {
     let email = Email::parse(&user.email)?;
-    let hash = store::credentials(state.db(), &email)
-        .await?
-        .map(|(_, h)| h);
-    let password = form.password;
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, hash.as_deref()))
-        .await
-        .map_err(Error::internal)?;
+    let creds = store::credentials(state.db(), &email).await?;
+    let ok = verify_password_async(
+        &form.password,
+        creds.as_ref().map(|c| c.password_hash.as_str()),
+    )
+    .await?;
     if !ok {
         let p = DeletePage {
             page,
@@ -597,8 +653,8 @@ pub async fn create_admin(
     name: &DisplayName,
     password: &Password,
 ) -> Result<String, Error> {
-    let hash = hash_password(password)?;
-    store::create_admin_user(state_db, email, &hash, name).await
+    let hash = hash_password_async(password).await?;
+    store::create_first_admin(state_db, email, &hash, name).await
 }
 
 async fn setup(

@@ -160,10 +160,17 @@ impl SpaceFields {
         let name = self.name.trim().to_string();
         if name.chars().count() < 2 || name.chars().count() > 120 {
             errors.push(FieldError::new("name", "space.name_length"));
+        } else if name.chars().any(char::is_control) {
+            errors.push(FieldError::new("name", "text.control"));
         }
         let description = self.description.trim().replace("\r\n", "\n");
         if description.chars().count() > 4000 {
             errors.push(FieldError::new("description", "space.description_length"));
+        } else if description
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            errors.push(FieldError::new("description", "text.control"));
         }
         let territory = errors.take(TerritoryRef::parse(&self.territory));
         let accent_color = errors.take(AccentColor::parse(if self.accent_color.is_empty() {
@@ -232,5 +239,15 @@ mod tests {
         for field in ["slug", "name", "territory", "accent_color"] {
             assert!(e.on(field).is_some(), "{field}");
         }
+        let f = SpaceFields {
+            slug: "ok".into(),
+            name: "Nul\0part".into(),
+            description: "a\u{7}b".into(),
+            territory: "commune/22113".into(),
+            ..Default::default()
+        };
+        let e = f.parse().unwrap_err();
+        assert_eq!(e.on("name"), Some("text.control"));
+        assert_eq!(e.on("description"), Some("text.control"));
     }
 }

@@ -124,6 +124,9 @@ pub async fn update(
 
 /// The space at this address.
 pub async fn get_by_slug(db: &Db, slug: &str) -> Result<Option<Space>, Error> {
+    if super::model::Slug::parse(slug).is_err() {
+        return Ok(None);
+    }
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.slug = $1")))
         .bind(slug)
         .fetch_optional(db.pool())

@@ -265,7 +265,8 @@ async fn add_member(
         Err(_) => None,
     };
     match (found, role) {
-        (Some(member), Some(role)) => {
+        // A role goes only to a confirmed address: nobody gets one for an address they typed.
+        (Some(member), Some(role)) if member.confirmed => {
             accounts::grant(
                 state.db(),
                 &member.id,
@@ -281,10 +282,10 @@ async fn add_member(
         }
         (found, _) => {
             let mut p = admin_page(&state, page, space).await?;
-            p.member_errors = if found.is_none() {
-                FieldError::new("email", "member.unknown").into()
-            } else {
-                FieldError::new("role", "member.role").into()
+            p.member_errors = match found {
+                None => FieldError::new("email", "member.unknown").into(),
+                Some(m) if !m.confirmed => FieldError::new("email", "member.unconfirmed").into(),
+                Some(_) => FieldError::new("role", "member.role").into(),
             };
             render_invalid(&p)
         }

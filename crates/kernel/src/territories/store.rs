@@ -99,6 +99,10 @@ pub async fn get(db: &Db, kind: TerritoryKind, code: &str) -> Result<Option<Terr
 }
 
 async fn fetch(db: &Db, kind: TerritoryKind, code: &str) -> Result<Option<Territory>, sqlx::Error> {
+    // Codes are short and alphanumeric: anything else names nothing, and never reaches SQL.
+    if code.is_empty() || code.len() > 9 || !code.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Ok(None);
+    }
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM territories WHERE kind = $1 AND code = $2"
     )))
@@ -125,7 +129,7 @@ pub async fn children(
         TerritoryKind::Commune => return Ok((vec![], 0)),
     };
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM territories WHERE kind = $1 AND {column} = $2 ORDER BY population DESC, name LIMIT $3 OFFSET $4"
+        "SELECT {COLUMNS} FROM territories WHERE kind = $1 AND {column} = $2 ORDER BY population DESC NULLS LAST, name, code LIMIT $3 OFFSET $4"
     )))
     .bind(kind.as_str())
     .bind(&parent.code)

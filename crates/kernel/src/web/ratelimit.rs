@@ -29,6 +29,12 @@ pub const REGISTER: Limit = Limit {
     max: 10,
     window: Duration::from_secs(3600),
 };
+/// New passwords sent with a reset link: 20 per hour.
+pub const RESET_SUBMIT: Limit = Limit {
+    action: "reset_submit",
+    max: 20,
+    window: Duration::from_secs(3600),
+};
 /// Password reset requests: 5 per hour.
 pub const RESET: Limit = Limit {
     action: "reset",

@@ -199,3 +199,116 @@ on_every_engine!(
         assert!(text.contains("territoires_search_documents"));
     })
 );
+
+on_every_engine!(
+    api_tokens_are_listed_revoked_and_die_with_a_password_reset,
+    |app: TestApp| Box::pin(async move {
+        app.login_as_admin().await;
+        let c = app.other_client();
+        c.register_and_login("t@exemple.fr", "T").await;
+        let token_of = |page: String| {
+            page.split("<code class=\"token\">")
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        let first = token_of(
+            c.post_form("/account/tokens", &[("token_name", "premier")])
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        let second = token_of(
+            c.post_form("/account/tokens", &[("token_name", "second")])
+                .await
+                .text()
+                .await
+                .unwrap(),
+        );
+        let api = reqwest::Client::new();
+        let me = |t: String| {
+            let api = api.clone();
+            let url = app.url("/api/v1/me");
+            async move {
+                api.get(url)
+                    .bearer_auth(t)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        assert_eq!(me(first.clone()).await, 200);
+        // Revoke the first from the account page.
+        let (_, page) = c.get_text("/account").await;
+        assert!(page.contains("premier") && page.contains("second"));
+        let id = page
+            .split("name=\"id\" value=\"")
+            .nth(2)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        let r = c.post_form("/account/tokens/revoke", &[("id", &id)]).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            me(first).await,
+            401,
+            "the listing is newest first: the second id is the first token"
+        );
+        assert_eq!(me(second.clone()).await, 200);
+        // Another user cannot revoke it, nor can a malformed id.
+        let r = app
+            .post_form("/account/tokens/revoke", &[("id", &id)])
+            .await;
+        assert_eq!(r.status(), 404);
+        let r = c
+            .post_form("/account/tokens/revoke", &[("id", "%00")])
+            .await;
+        assert_eq!(r.status(), 404);
+        // A password reset ends every way in, tokens included.
+        c.post_form("/password/forgot", &[("email", "t@exemple.fr")])
+            .await;
+        let link = c.link_in_last_mail_to("t@exemple.fr").await;
+        assert_eq!(
+            c.post_form(&link, &[("password", "Autre-mot-2026")])
+                .await
+                .status(),
+            303
+        );
+        assert_eq!(me(second).await, 401);
+    })
+);
+
+on_every_engine!(
+    odd_characters_in_paths_are_not_found_not_server_errors,
+    |app: TestApp| Box::pin(async move {
+        for path in [
+            "/s/a%00b",
+            "/s/a%00b/theme.css",
+            "/territories/commune/%00",
+            "/api/v1/spaces/%00",
+            "/api/v1/territories/commune/%00",
+            "/api/v1/territories/commune/22113%27",
+        ] {
+            assert_eq!(app.get(path).await.status(), 404, "{path}");
+        }
+        // No redirect leaves the site, even through characters browsers drop.
+        for back in [
+            "%2F%09%2Fevil.example",
+            "%2F%0A",
+            "https%3A%2F%2Fevil.example",
+            "%2F%2Fevil.example",
+        ] {
+            let r = app.get(&format!("/lang/en?back={back}")).await;
+            assert_eq!(r.status(), 303, "{back}");
+            assert_eq!(r.headers()["location"], "/", "{back}");
+        }
+    })
+);

@@ -17,6 +17,8 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     pub state: kernel::AppState,
     pub engine: &'static str,
+    /// How many mails to each address the test has taken, shared by the clients of one app.
+    pub seen_mails: Arc<std::sync::Mutex<std::collections::HashMap<String, usize>>>,
 }
 
 pub async fn spawn_app(engine: &'static str) -> TestApp {
@@ -54,6 +56,7 @@ pub async fn spawn_app_with(engine: &'static str, tweak: impl FnOnce(&mut Overri
         data_dir,
         state,
         engine,
+        seen_mails: Default::default(),
     }
 }
 
@@ -122,14 +125,35 @@ impl TestApp {
         m
     }
 
-    /// The first link to this server in the last mail sent to `to`.
+    /// The next mail sent to `to` (mail leaves in the background: this waits for it, up to
+    /// five seconds). Each call takes one more mail.
+    pub async fn next_mail_to(&self, to: &str) -> kernel::mail::OutboxMail {
+        let already = {
+            let seen = self.seen_mails.lock().unwrap();
+            seen.get(to).copied().unwrap_or(0)
+        };
+        for _ in 0..250 {
+            let mails: Vec<_> = self
+                .mails()
+                .await
+                .into_iter()
+                .filter(|m| m.to == to)
+                .collect();
+            if mails.len() > already {
+                self.seen_mails
+                    .lock()
+                    .unwrap()
+                    .insert(to.to_string(), already + 1);
+                return mails[already].clone();
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("no new mail to {to}");
+    }
+
+    /// The first link to this server in the next mail sent to `to`.
     pub async fn link_in_last_mail_to(&self, to: &str) -> String {
-        let mails = self.mails().await;
-        let mail = mails
-            .iter()
-            .rev()
-            .find(|m| m.to == to)
-            .expect("a mail was sent");
+        let mail = self.next_mail_to(to).await;
         mail.body
             .split_whitespace()
             .find(|w| w.starts_with(&self.base))
@@ -186,6 +210,7 @@ impl TestApp {
             data_dir: self.data_dir.clone(),
             state: self.state.clone(),
             engine: self.engine,
+            seen_mails: self.seen_mails.clone(),
         }
     }
 

@@ -456,6 +456,7 @@ on_every_engine!(
             ],
         )
         .await;
+        app.next_mail_to("zoe@exemple.fr").await;
         let (status, page) = app.get_text("/admin/outbox").await;
         assert_eq!(status, 200);
         assert!(page.contains("zoe@exemple.fr"));
@@ -523,3 +524,41 @@ on_every_engine!(
         assert_eq!(r.status(), 422);
     })
 );
+
+on_every_engine!(roles_go_only_to_confirmed_addresses, |app: TestApp| {
+    Box::pin(async move {
+        app.login_as_admin().await;
+        let r = create_space_form(
+            &app,
+            &[
+                ("name", "Lannion"),
+                ("slug", "lannion"),
+                ("territory", "commune/22113"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        // Someone registers an address that is not theirs and never confirms it.
+        let squatter = app.other_client();
+        squatter
+            .post_form(
+                "/register",
+                &[
+                    ("display_name", "Maire"),
+                    ("email", "maire@lannion.bzh"),
+                    ("password", "Lannion-2026"),
+                ],
+            )
+            .await;
+        let r = app
+            .post_form(
+                "/s/lannion/admin/members",
+                &[("email", "maire@lannion.bzh"), ("role", "space_admin")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("pas encore confirmée"));
+        assert_eq!(app.count("roles").await, 1, "only the administrator's");
+    })
+});

@@ -1,2 +1,4 @@
 //! Pure decision algorithms, with no IO: vote tallies, participatory-budget rules, opinion maps.
 //! Used by the votes component and by the `territoires decide` command.
+
+pub mod mj;

@@ -62,6 +62,21 @@ enum Command {
     /// Manage accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Decision algorithms on files, with the same code as the platform.
+    #[command(subcommand)]
+    Decide(DecideCommand),
+}
+
+#[derive(Subcommand)]
+enum DecideCommand {
+    /// Majority judgment: reads {"tallies": [[n_worst, …, n_best], …]} (one list of counts per
+    /// option; optionally "participants" with "mode": "StaticDefault" (and "default": grade),
+    /// "MedianDefault" or "Normalized") and prints each option's rank, in input order, one per
+    /// line: 1 is the best, tied options share a rank.
+    Mj {
+        /// The JSON file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -186,9 +201,55 @@ async fn demo(db: &kernel::db::Db, scale: usize) -> Result<(), String> {
     Ok(())
 }
 
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MjFile {
+    tallies: Vec<Vec<u64>>,
+    participants: Option<u64>,
+    mode: Option<String>,
+    default: Option<usize>,
+    #[serde(default, rename = "title")]
+    _title: Option<String>,
+    #[serde(default, rename = "ranks")]
+    _ranks: Option<serde_json::Value>,
+}
+
+fn decide_mj(file: &std::path::Path) -> Result<(), String> {
+    use decide::mj::{Fill, rank};
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let input: MjFile =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let participants = || {
+        input
+            .participants
+            .ok_or_else(|| format!("{}: this mode needs \"participants\"", file.display()))
+    };
+    let fill = match input.mode.as_deref() {
+        None | Some("None") => Fill::None,
+        Some("StaticDefault") => Fill::Static {
+            participants: participants()?,
+            grade: input.default.unwrap_or(0),
+        },
+        Some("MedianDefault") => Fill::Median {
+            participants: participants()?,
+        },
+        Some("Normalized") => Fill::Normalized,
+        Some(other) => return Err(format!("{}: unknown mode \"{other}\"", file.display())),
+    };
+    let ranks = rank(&input.tallies, fill).map_err(|e| format!("{}: {e}", file.display()))?;
+    let mut out = String::new();
+    for r in ranks {
+        out.push_str(&format!("{r}\n"));
+    }
+    print!("{out}");
+    Ok(())
+}
+
 /// Runs a command.
 pub async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
+        Command::Decide(DecideCommand::Mj { file }) => decide_mj(file),
         Command::Serve(args) => serve(config(&cli.settings, Some(args))?, args.demo).await,
         Command::Migrate => {
             let config = config(&cli.settings, None)?;

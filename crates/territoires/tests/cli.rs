@@ -198,3 +198,37 @@ fn the_npm_referential_imports_and_matches_the_embedded_extract() {
     assert!(!o.status.success());
     assert!(text(&o).contains("cannot read"), "{}", text(&o));
 }
+
+#[test]
+fn decide_mj_prints_the_reference_ranks_and_names_bad_files() {
+    let dir = kernel::testing::temp_dir();
+    let cases: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../decide/tests/data/mj-assertions.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    for (i, case) in cases.as_array().unwrap().iter().enumerate() {
+        let file = dir.join(format!("case{i}.json"));
+        std::fs::write(&file, case.to_string()).unwrap();
+        let o = territoires(&["decide", "mj", file.to_str().unwrap()], &dir);
+        assert!(o.status.success(), "{}", text(&o));
+        let got: Vec<u64> = String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| l.parse().unwrap())
+            .collect();
+        let expected: Vec<u64> = serde_json::from_value(case["ranks"].clone()).unwrap();
+        assert_eq!(got, expected, "{}", case["title"]);
+    }
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, r#"{"tallies": [[1, 2], [1, 2, 3]]}"#).unwrap();
+    let o = territoires(&["decide", "mj", bad.to_str().unwrap()], &dir);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("same number of grades"), "{}", text(&o));
+    std::fs::write(&bad, r#"{"talies": []}"#).unwrap();
+    let o = territoires(&["decide", "mj", bad.to_str().unwrap()], &dir);
+    assert!(!o.status.success());
+    assert!(text(&o).contains("bad.json"), "{}", text(&o));
+}

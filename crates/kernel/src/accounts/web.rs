@@ -292,7 +292,9 @@ async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, Error> {
-    if let Some(token) = crate::web::cookie(&headers, SESSION_COOKIE) {
+    if let Some(token) =
+        crate::web::secret_cookie(&headers, SESSION_COOKIE, state.config().secure_cookies)
+    {
         store::delete_session(state.db(), token).await?;
     }
     let mut res = redirect_with_flash("/", "flash.logged_out");

@@ -1,7 +1,8 @@
 //! Middleware of every request: context, CSRF, security headers, error pages, metrics.
 
 use super::{
-    CSRF_COOKIE, FLASH_COOKIE, LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, cookie, set_cookie,
+    CSRF_COOKIE, FLASH_COOKIE, LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, cookie,
+    secret_cookie, set_cookie,
 };
 use crate::app::AppState;
 use crate::error::{Error, ErrorCode};
@@ -52,11 +53,15 @@ pub async fn context(
 ) -> Result<Response, Error> {
     let path = req.uri().path().to_string();
     let machine = is_machine_path(&path);
-    let existing_csrf = cookie(req.headers(), CSRF_COOKIE)
+    let secure = state.config().secure_cookies;
+    let existing_csrf = secret_cookie(req.headers(), CSRF_COOKIE, secure)
         .filter(|c| c.len() >= 32)
         .map(str::to_string);
     let csrf = existing_csrf.clone().unwrap_or_else(crate::ids::new_token);
-    let user = match (machine, cookie(req.headers(), SESSION_COOKIE)) {
+    let user = match (
+        machine,
+        secret_cookie(req.headers(), SESSION_COOKIE, secure),
+    ) {
         (false, Some(token)) => crate::accounts::store::user_by_session(state.db(), token).await?,
         _ => None,
     };
@@ -87,7 +92,6 @@ pub async fn context(
         path: path_and_query,
     });
     let mut res = next.run(req).await;
-    let secure = state.config().secure_cookies;
     if existing_csrf.is_none() && !machine {
         res.headers_mut().append(
             header::SET_COOKIE,
@@ -282,7 +286,11 @@ fn code_for_status(status: StatusCode) -> &'static str {
 pub async fn error_pages(req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
     let lang = request_lang(&req, None);
-    let csrf = cookie(req.headers(), CSRF_COOKIE).unwrap_or("").to_string();
+    // Only for the page's own forms; an error page has none that matter.
+    let csrf = secret_cookie(req.headers(), CSRF_COOKIE, false)
+        .or_else(|| secret_cookie(req.headers(), CSRF_COOKIE, true))
+        .unwrap_or("")
+        .to_string();
     let res = next.run(req).await;
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {

@@ -39,8 +39,30 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// The name of the session or CSRF cookie: behind HTTPS it carries the `__Host-` prefix, which
+/// browsers only accept from this very host over HTTPS, so that no sibling subdomain can plant
+/// one.
+pub fn secret_cookie_name(base: &str, secure: bool) -> String {
+    if secure {
+        format!("__Host-{base}")
+    } else {
+        base.to_string()
+    }
+}
+
+/// The value of the session or CSRF cookie (see [`secret_cookie_name`]).
+pub fn secret_cookie<'a>(headers: &'a HeaderMap, base: &str, secure: bool) -> Option<&'a str> {
+    cookie(headers, &secret_cookie_name(base, secure))
+}
+
 /// A `Set-Cookie` value of the house: path `/`, HttpOnly, SameSite=Lax, Secure behind HTTPS.
+/// The session and CSRF cookies get their `__Host-` name behind HTTPS.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let name = if name == SESSION_COOKIE || name == CSRF_COOKIE {
+        secret_cookie_name(name, secure)
+    } else {
+        name.to_string()
+    };
     let secure = if secure { "; Secure" } else { "" };
     HeaderValue::from_str(&format!(
         "{name}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; SameSite=Lax{secure}"
@@ -335,6 +357,30 @@ mod tests {
         assert_ne!(limit_key(a), limit_key(c));
         let v4: IpAddr = "192.0.2.7".parse().unwrap();
         assert_eq!(limit_key(v4), v4);
+    }
+
+    #[test]
+    fn secret_cookies_take_the_host_prefix_behind_https() {
+        let v = set_cookie(SESSION_COOKIE, "t", 60, true);
+        assert!(v.to_str().unwrap().starts_with("__Host-sid=t; Path=/;"));
+        assert!(v.to_str().unwrap().ends_with("; Secure"));
+        assert!(
+            set_cookie(SESSION_COOKIE, "t", 60, false)
+                .to_str()
+                .unwrap()
+                .starts_with("sid=t;")
+        );
+        assert!(
+            set_cookie(LANG_COOKIE, "en", 60, true)
+                .to_str()
+                .unwrap()
+                .starts_with("lang=en;")
+        );
+        let mut h = HeaderMap::new();
+        // Over HTTPS a plain-named cookie, which a sibling subdomain could have set, is ignored.
+        h.insert(header::COOKIE, HeaderValue::from_static("csrf=planted"));
+        assert_eq!(secret_cookie(&h, CSRF_COOKIE, true), None);
+        assert_eq!(secret_cookie(&h, CSRF_COOKIE, false), Some("planted"));
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! The ecosystem directory: actors, offers, innovation structures and tiers-lieux, self-registration, moderation and open data.
+//! The ecosystem directory: actors, offers, innovation structures and tiers-lieux,
+//! self-registration, moderation and open data.
 //!
-//! The component is registered with the platform; its pages, tables and indexed documents arrive
-//! with its own issue.
+//! What has landed: the domain types of actors (`model`, `opening_hours`), each built only by
+//! parsing. Pages, tables and indexed documents come next (see the directory issue).
+
+pub mod model;
+pub mod opening_hours;
 
 use kernel::Component;
 

@@ -22,7 +22,7 @@ fn luhn_ok(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 impl Siret {
@@ -33,7 +33,11 @@ impl Siret {
             return Err(FieldError::new("siret", "siret.format"));
         }
         let la_poste = digits.starts_with("356000000")
-            && digits.bytes().map(|b| u32::from(b - b'0')).sum::<u32>() % 5 == 0;
+            && digits
+                .bytes()
+                .map(|b| u32::from(b - b'0'))
+                .sum::<u32>()
+                .is_multiple_of(5);
         if !luhn_ok(&digits) && !la_poste {
             return Err(FieldError::new("siret", "siret.checksum"));
         }

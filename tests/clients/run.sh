@@ -71,3 +71,6 @@ page = urllib.request.urlopen(link).read().decode()
 assert "Adresse confirmée" in page or "Address confirmed" in page, page[:500]
 print("confirmation mail received through SMTP and its link confirmed the address")
 PY
+
+echo "-- participatory-budget rules against pabutools (1,000 random instances)"
+"$VENV/bin/python" "$HERE/pb_differential.py" "$BIN" 1000 "${TERRITOIRES_PB_SEED:-2026}"

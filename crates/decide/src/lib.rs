@@ -2,3 +2,5 @@
 //! Used by the votes component and by the `territoires decide` command.
 
 pub mod mj;
+pub mod pabulib;
+pub mod pb;

@@ -77,6 +77,20 @@ enum DecideCommand {
         /// The JSON file.
         file: PathBuf,
     },
+    /// Participatory budget: reads an approval-ballot file in the pabulib format (.pb) and prints
+    /// the funded project ids, one per line, sorted. `greedy` and `mes` are pabutools'
+    /// greedy_utilitarian_welfare and method_of_equal_shares; `mes-complete` is MES with the
+    /// voters' budget raised by 1 per voter until it would overspend, then completed greedily.
+    Pb {
+        /// The .pb file.
+        file: PathBuf,
+        /// The rule.
+        #[arg(long, value_parser = ["greedy", "mes", "mes-complete"])]
+        rule: String,
+        /// How voters value a funded project they approve.
+        #[arg(long, default_value = "cost", value_parser = ["cost", "cardinality"])]
+        sat: String,
+    },
 }
 
 #[derive(Args)]
@@ -246,10 +260,38 @@ fn decide_mj(file: &std::path::Path) -> Result<(), String> {
     Ok(())
 }
 
+fn decide_pb(file: &std::path::Path, rule: &str, sat: &str) -> Result<(), String> {
+    use decide::pb::{self, Satisfaction};
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let e = decide::pabulib::parse(&text).map_err(|err| format!("{}: {err}", file.display()))?;
+    let sat = if sat == "cardinality" {
+        Satisfaction::Cardinality
+    } else {
+        Satisfaction::Cost
+    };
+    let funded: Vec<usize> = match rule {
+        "greedy" => pb::greedy(&e, sat, &[]),
+        "mes" => pb::mes(&e, sat, &e.budget)
+            .into_iter()
+            .map(|s| s.project)
+            .collect(),
+        _ => pb::mes_complete(&e, sat),
+    };
+    let mut out = String::new();
+    for id in e.ids(&funded) {
+        out.push_str(&id);
+        out.push('\n');
+    }
+    print!("{out}");
+    Ok(())
+}
+
 /// Runs a command.
 pub async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Decide(DecideCommand::Mj { file }) => decide_mj(file),
+        Command::Decide(DecideCommand::Pb { file, rule, sat }) => decide_pb(file, rule, sat),
         Command::Serve(args) => serve(config(&cli.settings, Some(args))?, args.demo).await,
         Command::Migrate => {
             let config = config(&cli.settings, None)?;

@@ -232,3 +232,42 @@ fn decide_mj_prints_the_reference_ranks_and_names_bad_files() {
     assert!(!o.status.success());
     assert!(text(&o).contains("bad.json"), "{}", text(&o));
 }
+
+#[test]
+fn decide_pb_prints_the_funded_projects_and_names_bad_lines() {
+    let dir = kernel::testing::temp_dir();
+    // The test_completion instance of pabutools (tests/data of the decide crate), as a .pb file.
+    let pb = "META\nkey;value\nbudget;5\nvote_type;approval\nPROJECTS\nproject_id;cost\na;1\nb;2\nc;2\nd;1\ne;1\nf;1\n\
+VOTES\nvoter_id;vote\n1;a,b\n2;a,b\n3;a\n4;a,c\n5;a,c\n6;a,c\n7;a,d\n8;a,d\n9;f\n10;e\n";
+    let file = dir.join("completion.pb");
+    std::fs::write(&file, pb).unwrap();
+    let run = |rule: &str| {
+        let o = territoires(
+            &["decide", "pb", file.to_str().unwrap(), "--rule", rule],
+            &dir,
+        );
+        assert!(o.status.success(), "{}", text(&o));
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run("mes"), ["a"]);
+    assert_eq!(run("greedy"), ["a", "b", "c"]);
+    let complete = run("mes-complete");
+    assert!(
+        complete.contains(&"a".to_string()) && complete.len() >= 3,
+        "{complete:?}"
+    );
+    std::fs::write(&file, pb.replace("b;2", "b;deux")).unwrap();
+    let o = territoires(
+        &["decide", "pb", file.to_str().unwrap(), "--rule", "mes"],
+        &dir,
+    );
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("line 8: the cost of project b"),
+        "{}",
+        text(&o)
+    );
+}

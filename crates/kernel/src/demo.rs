@@ -152,19 +152,29 @@ pub async fn seed(
         .collect();
     if scale > 0 {
         let rows = sqlx::query(
-            "SELECT code, name, population FROM territories WHERE kind = 'commune' AND code NOT IN ('22113', '82121') \
+            "SELECT code, name, departement_code FROM territories WHERE kind = 'commune' AND code NOT IN ('22113', '82121') \
              ORDER BY population DESC NULLS LAST, code LIMIT $1",
         )
         .bind(scale as i64)
         .fetch_all(db.pool())
         .await?;
+        let names: Vec<String> = rows.iter().map(|r| r.get::<String, _>(1)).collect();
         for (i, r) in rows.iter().enumerate() {
             let code: String = r.get(0);
             let name: String = r.get(1);
+            // Two communes of the same name (Saint-Denis) are told apart by their département.
+            let shown = if names.iter().filter(|n| **n == name).count() > 1 {
+                format!(
+                    "{name} ({})",
+                    r.get::<Option<String>, _>(2).unwrap_or_default()
+                )
+            } else {
+                name.clone()
+            };
             let theme = THEMES[i % THEMES.len()];
             wanted.push(SpaceFields {
                 slug: format!("{}-{}", slugify(&name), code.to_lowercase()),
-                name: format!("{name} en commun"),
+                name: format!("{shown} en commun"),
                 description: format!(
                     "L'espace de participation de {name}. Cette année, la commune invite ses habitantes et ses habitants à contribuer sur : {theme}.\n\nProposez, commentez, soutenez : chaque contribution reçoit une réponse."
                 ),

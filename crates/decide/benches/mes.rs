@@ -27,7 +27,8 @@ fn main() {
             cost: Q::from_integer(BigInt::from(10_000 + next(190_000))),
         })
         .collect();
-    let total: u64 = 2_000_000;
+    // A budget that funds about a third of the projects.
+    let total: u64 = 35_000 * projects as u64;
     // Each voter approves 3 to 8 projects, popular ones more often.
     let ballots: Vec<Vec<String>> = (0..voters)
         .map(|_| {
@@ -49,6 +50,13 @@ fn main() {
         e.voters(),
         e.ballots.len(),
         e.projects.len()
+    );
+    let start = Instant::now();
+    let once = pb::mes(&e, Satisfaction::Cost, &e.budget);
+    println!(
+        "one MES run: {} projects in {:.3} s",
+        once.len(),
+        start.elapsed().as_secs_f64()
     );
     let start = Instant::now();
     let funded = pb::mes_complete(&e, Satisfaction::Cost);

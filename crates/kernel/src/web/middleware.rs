@@ -18,9 +18,10 @@ use std::time::Instant;
 /// Largest urlencoded form read for its CSRF token.
 const FORM_LIMIT: usize = 1 << 20;
 
-/// Paths whose clients authenticate without cookies (API tokens, Open311 keys): no CSRF there.
+/// Paths whose clients authenticate without cookies (API tokens, Open311 keys): no CSRF there,
+/// and no session either. The API's documentation is a page like the others.
 fn is_machine_path(path: &str) -> bool {
-    path.starts_with("/api/") || path.starts_with("/open311/")
+    (path.starts_with("/api/") && path != "/api/docs") || path.starts_with("/open311/")
 }
 
 fn request_lang(req: &Request, user_lang: Option<Lang>) -> Lang {

@@ -55,6 +55,12 @@ on_every_engine!(
     spaces_are_created_through_the_api_with_an_admin_token,
     |app: TestApp| Box::pin(async move {
         app.login_as_admin().await;
+        // The API's documentation is a page: it knows who reads it.
+        let (_, docs) = app.get_text("/api/docs").await;
+        assert!(
+            docs.contains(">Admin</a>"),
+            "the signed-in header on /api/docs"
+        );
         let r = app
             .post_form("/account/tokens", &[("token_name", "intégration")])
             .await;

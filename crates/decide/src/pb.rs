@@ -101,6 +101,31 @@ impl Election {
         (0..self.projects.len()).all(|p| selected.contains(&p) || self.projects[p].cost > left)
     }
 
+    /// For each project, the distinct ballots that approve it.
+    fn supporters(&self) -> Vec<Vec<usize>> {
+        let mut supporters = vec![Vec::new(); self.projects.len()];
+        for (i, (b, _)) in self.ballots.iter().enumerate() {
+            for p in b {
+                supporters[*p].push(i);
+            }
+        }
+        supporters
+    }
+
+    /// The projects MES may fund, ordered by id: approved by someone who values them (with cost
+    /// satisfaction, a free project is worth nothing to anyone).
+    fn valued(&self, sat: Satisfaction, supporters: &[Vec<usize>]) -> Vec<usize> {
+        self.by_id(
+            (0..self.projects.len())
+                .filter(|p| {
+                    !supporters[*p].is_empty()
+                        && (sat == Satisfaction::Cardinality
+                            || self.projects[*p].cost.is_positive())
+                })
+                .collect(),
+        )
+    }
+
     /// Project indices ordered by id, the tie-breaking order.
     fn by_id(&self, mut ps: Vec<usize>) -> Vec<usize> {
         ps.sort_by(|a, b| self.projects[*a].id.cmp(&self.projects[*b].id));
@@ -213,22 +238,13 @@ fn mes_float(e: &Election, sat: Satisfaction, voter_budget_total: &Q) -> Option<
     let share = to_f64(voter_budget_total) / n as f64;
     let mut budget: Vec<f64> = vec![share; e.ballots.len()];
     let count: Vec<f64> = e.ballots.iter().map(|(_, c)| *c as f64).collect();
-    let mut supporters: Vec<Vec<usize>> = vec![Vec::new(); e.projects.len()];
-    for (i, (b, _)) in e.ballots.iter().enumerate() {
-        for p in b {
-            supporters[*p].push(i);
-        }
-    }
+    let supporters = e.supporters();
     let cost: Vec<f64> = e.projects.iter().map(|p| to_f64(&p.cost)).collect();
     let utility = |p: usize| match sat {
         Satisfaction::Cost => cost[p],
         Satisfaction::Cardinality => 1.0,
     };
-    let mut available: Vec<usize> = e.by_id(
-        (0..e.projects.len())
-            .filter(|p| !supporters[*p].is_empty() && utility(*p) > 0.0)
-            .collect(),
-    );
+    let mut available = e.valued(sat, &supporters);
     let mut steps = Vec::new();
     let mut order: Vec<usize> = Vec::new();
     loop {
@@ -301,23 +317,14 @@ fn mes_exact(e: &Election, sat: Satisfaction, voter_budget_total: &Q) -> Vec<Mes
     let share = voter_budget_total / Q::from_integer(BigInt::from(n));
     // Budgets per distinct ballot (all its voters hold the same).
     let mut budget: Vec<Q> = vec![share; e.ballots.len()];
-    let mut supporters: Vec<Vec<usize>> = vec![Vec::new(); e.projects.len()];
-    for (i, (b, _)) in e.ballots.iter().enumerate() {
-        for p in b {
-            supporters[*p].push(i);
-        }
-    }
+    let supporters = e.supporters();
     let utility = |p: usize| -> Q {
         match sat {
             Satisfaction::Cost => e.projects[p].cost.clone(),
             Satisfaction::Cardinality => Q::from_integer(BigInt::from(1)),
         }
     };
-    let mut available: Vec<usize> = e.by_id(
-        (0..e.projects.len())
-            .filter(|p| !supporters[*p].is_empty() && utility(*p).is_positive())
-            .collect(),
-    );
+    let mut available = e.valued(sat, &supporters);
     let mut steps = Vec::new();
     loop {
         let mut best: Option<(Q, usize)> = None;
@@ -404,14 +411,9 @@ pub fn mes_exhausted(e: &Election, sat: Satisfaction, step: &Q) -> Vec<usize> {
     let bound = &e.budget * Q::from_integer(BigInt::from(e.voters() + 1));
     // Once every project some voter values is funded, more budget changes nothing: the loop
     // would give the same outcome up to the bound.
-    let approvals = approvals(e);
-    let fundable = |p: usize| {
-        approvals[p] > 0 && (sat == Satisfaction::Cardinality || e.projects[p].cost.is_positive())
-    };
+    let valued = e.valued(sat, &e.supporters());
     if e.voters() > 0 && step.is_positive() {
-        while !e.is_exhaustive(&best)
-            && !(0..e.projects.len()).all(|p| !fundable(p) || best.contains(&p))
-        {
+        while !e.is_exhaustive(&best) && !valued.iter().all(|p| best.contains(p)) {
             voter_budget += step;
             if voter_budget > bound {
                 break;

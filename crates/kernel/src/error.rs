@@ -74,8 +74,6 @@ pub enum Error {
     BadRequest(&'static str),
     /// Some fields are invalid.
     Invalid(FieldErrors),
-    /// The request conflicts with the current state (`space.slug_taken`, …).
-    Conflict(&'static str),
     /// A link (confirmation, reset) expired or was already used.
     Gone(&'static str),
     /// Too many attempts; try again after that many seconds.
@@ -99,7 +97,6 @@ impl Error {
             Error::Forbidden | Error::Csrf => StatusCode::FORBIDDEN,
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Error::Conflict(_) => StatusCode::CONFLICT,
             Error::Gone(_) => StatusCode::GONE,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -114,7 +111,7 @@ impl Error {
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
             Error::Csrf => "csrf",
-            Error::BadRequest(c) | Error::Conflict(c) | Error::Gone(c) => c,
+            Error::BadRequest(c) | Error::Gone(c) => c,
             Error::Invalid(_) => "invalid",
             Error::RateLimited(_) => "rate_limited",
             Error::PayloadTooLarge => "payload_too_large",

@@ -161,11 +161,6 @@ pub async fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, 
     }))
 }
 
-/// Whether an account exists with this address.
-pub async fn email_exists(db: &Db, email: &Email) -> Result<bool, Error> {
-    Ok(credentials(db, email).await?.is_some())
-}
-
 fn user_from_row(r: &AnyRow) -> User {
     User {
         id: r.get("id"),

@@ -114,6 +114,20 @@ struct RegisterForm {
     password: String,
 }
 
+impl RegisterForm {
+    /// Parses every field, collecting all errors.
+    fn parse(&self) -> Result<(DisplayName, Email, Password), FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let name = errors.take(DisplayName::parse(&self.display_name));
+        let email = errors.take(Email::parse(&self.email));
+        let password = errors.take(Password::parse(&self.password));
+        match (name, email, password) {
+            (Some(n), Some(e), Some(p)) => Ok((n, e, p)),
+            _ => Err(errors),
+        }
+    }
+}
+
 async fn register_form(page: PageCtx) -> Result<Response, Error> {
     render(&RegisterPage {
         page,
@@ -131,18 +145,17 @@ async fn register(
 ) -> Result<Response, Error> {
     state.limiter().check(REGISTER, ip)?;
     let lang = ctx.lang;
-    let mut errors = FieldErrors::new();
-    let name = errors.take(DisplayName::parse(&form.display_name));
-    let email = errors.take(Email::parse(&form.email));
-    let password = errors.take(Password::parse(&form.password));
-    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-        let page = RegisterPage {
-            page: ctx.into(),
-            errors,
-            display_name: form.display_name,
-            email: form.email,
-        };
-        return render_invalid(&page);
+    let (name, email, password) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            let page = RegisterPage {
+                page: ctx.into(),
+                errors,
+                display_name: form.display_name,
+                email: form.email,
+            };
+            return render_invalid(&page);
+        }
     };
     let hash = hash_password_async(&password).await?;
     match store::create_user(state.db(), &email, &hash, &name, lang).await {
@@ -667,18 +680,17 @@ async fn setup(
     if store::admin_count(state.db()).await? > 0 {
         return Err(Error::NotFound);
     }
-    let mut errors = FieldErrors::new();
-    let name = errors.take(DisplayName::parse(&form.display_name));
-    let email = errors.take(Email::parse(&form.email));
-    let password = errors.take(Password::parse(&form.password));
-    let (Some(name), Some(email), Some(password)) = (name, email, password) else {
-        let page = SetupPage {
-            page: ctx.into(),
-            errors,
-            display_name: form.display_name,
-            email: form.email,
-        };
-        return render_invalid(&page);
+    let (name, email, password) = match form.parse() {
+        Ok(parsed) => parsed,
+        Err(errors) => {
+            let page = SetupPage {
+                page: ctx.into(),
+                errors,
+                display_name: form.display_name,
+                email: form.email,
+            };
+            return render_invalid(&page);
+        }
     };
     match create_admin(state.db(), &email, &name, &password).await {
         Ok(id) => sign_in(&state, &id, "/admin", "flash.setup_done").await,

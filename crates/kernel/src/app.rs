@@ -27,7 +27,48 @@ pub struct Component {
     pub indexers: Vec<Indexer>,
     /// Its part of the OpenAPI document.
     pub openapi: Option<utoipa::openapi::OpenApi>,
+    /// Its texts: `locales/fr.toml` and `locales/en.toml`.
+    pub locales: Option<(&'static str, &'static str)>,
+    /// What it shows on a space's page.
+    pub space_section: Option<SectionFn>,
+    /// What it shows on a process's page.
+    pub process_section: Option<SectionFn>,
 }
+
+/// A block a component adds to a page it does not own (a space's processes, a process's
+/// votes): a heading, links, and what the reader may add.
+pub struct Section {
+    /// The heading's text key.
+    pub heading: &'static str,
+    /// The links, in the component's order.
+    pub items: Vec<SectionItem>,
+    /// Where the reader may add one (text key, URL), when allowed.
+    pub add: Option<(&'static str, String)>,
+}
+
+/// One link of a [`Section`].
+pub struct SectionItem {
+    /// Its title.
+    pub title: String,
+    /// Where it leads.
+    pub url: String,
+    /// A short state, already in the reader's language ("ouvert jusqu'au 12 mars").
+    pub note: String,
+}
+
+/// The page a section is asked for: the id of the space or process, and its reader.
+pub struct SectionOf {
+    /// The space's or process's id.
+    pub id: String,
+    /// The reader.
+    pub user: Option<crate::accounts::User>,
+    /// The reader's language.
+    pub lang: crate::i18n::Lang,
+}
+
+/// How a component gives its section of a page; `None` when it has nothing to show there.
+pub type SectionFn =
+    fn(AppState, SectionOf) -> crate::changes::BoxFuture<Result<Option<Section>, crate::Error>>;
 
 impl Component {
     /// A component with nothing yet.
@@ -38,6 +79,9 @@ impl Component {
             migrations: &[],
             indexers: Vec::new(),
             openapi: None,
+            locales: None,
+            space_section: None,
+            process_section: None,
         }
     }
 }
@@ -62,6 +106,8 @@ struct Inner {
     uploads: Uploads,
     has_admin: AtomicBool,
     home: Derived<(Vec<crate::spaces::Space>, i64)>,
+    space_sections: Vec<SectionFn>,
+    process_sections: Vec<SectionFn>,
 }
 
 /// A value derived from the database, kept until this node sees a change: a local commit or a
@@ -104,6 +150,7 @@ impl<T> Derived<T> {
 
 impl AppState {
     /// Assembles the state.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         config: Config,
         db: Db,
@@ -112,6 +159,7 @@ impl AppState {
         geo: Arc<dyn GeoIndex>,
         applier: Arc<Applier>,
         openapi: serde_json::Value,
+        sections: (Vec<SectionFn>, Vec<SectionFn>),
     ) -> Self {
         let config_dir = config.data_dir.clone();
         AppState {
@@ -129,6 +177,8 @@ impl AppState {
                 uploads: Uploads::new(&config_dir),
                 has_admin: AtomicBool::new(false),
                 home: Derived::default(),
+                space_sections: sections.0,
+                process_sections: sections.1,
             }),
         }
     }
@@ -192,6 +242,32 @@ impl AppState {
                 crate::spaces::store::list(&db, 0, 12).await
             })
             .await
+    }
+    /// The sections the components show on a space's page.
+    pub async fn space_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {
+        self.sections(&self.inner.space_sections, of).await
+    }
+    /// The sections the components show on a process's page.
+    pub async fn process_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {
+        self.sections(&self.inner.process_sections, of).await
+    }
+    async fn sections(
+        &self,
+        fns: &[SectionFn],
+        of: SectionOf,
+    ) -> Result<Vec<Section>, crate::Error> {
+        let mut out = Vec::new();
+        for f in fns {
+            let of = SectionOf {
+                id: of.id.clone(),
+                user: of.user.clone(),
+                lang: of.lang,
+            };
+            if let Some(s) = f(self.clone(), of).await? {
+                out.push(s);
+            }
+        }
+        Ok(out)
     }
     /// When the node started.
     pub fn started(&self) -> Instant {

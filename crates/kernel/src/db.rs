@@ -29,7 +29,9 @@ pub struct Db {
 
 /// A migration of one component: one text for both engines, statements separated by `;` at
 /// line ends. The few types the engines spell differently are written as tokens:
-/// `%SERIAL%` (an auto-incremented 64-bit primary key), `%BLOB%` (bytes), `%REAL%` (a float).
+/// `%SERIAL%` (an auto-incremented 64-bit primary key), `%BLOB%` (bytes), `%REAL%` (a float),
+/// and `%KEYED%` after a table whose rows must be stored in the order of their primary key
+/// rather than of their insertion (SQLite's `WITHOUT ROWID`; PostgreSQL has no such option).
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     /// Unique and ordered within its component: `kernel/0001_accounts`.
@@ -41,14 +43,20 @@ pub struct Migration {
 impl Migration {
     /// The statements in an engine's dialect.
     pub fn text_for(&self, engine: Engine) -> String {
-        let (serial, blob, real) = match engine {
-            Engine::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB", "REAL"),
-            Engine::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", "DOUBLE PRECISION"),
+        let (serial, blob, real, keyed) = match engine {
+            Engine::Sqlite => (
+                "INTEGER PRIMARY KEY AUTOINCREMENT",
+                "BLOB",
+                "REAL",
+                " WITHOUT ROWID",
+            ),
+            Engine::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", "DOUBLE PRECISION", ""),
         };
         self.sql
             .replace("%SERIAL%", serial)
             .replace("%BLOB%", blob)
             .replace("%REAL%", real)
+            .replace("%KEYED%", keyed)
     }
 }
 

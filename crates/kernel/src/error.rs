@@ -76,6 +76,9 @@ pub enum Error {
     Invalid(FieldErrors),
     /// A link (confirmation, reset) expired or was already used.
     Gone(&'static str),
+    /// The request is well formed but the thing is not in a state to accept it (a ballot on a
+    /// closed vote, a second ballot); the code says why.
+    Conflict(&'static str),
     /// Too many attempts; try again after that many seconds.
     RateLimited(u64),
     /// The body is over the size limit.
@@ -98,6 +101,7 @@ impl Error {
             Error::BadRequest(_) => StatusCode::BAD_REQUEST,
             Error::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Error::Gone(_) => StatusCode::GONE,
+            Error::Conflict(_) => StatusCode::CONFLICT,
             Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -111,7 +115,7 @@ impl Error {
             Error::Unauthorized => "unauthorized",
             Error::Forbidden => "forbidden",
             Error::Csrf => "csrf",
-            Error::BadRequest(c) | Error::Gone(c) => c,
+            Error::BadRequest(c) | Error::Gone(c) | Error::Conflict(c) => c,
             Error::Invalid(_) => "invalid",
             Error::RateLimited(_) => "rate_limited",
             Error::PayloadTooLarge => "payload_too_large",

@@ -1,7 +1,7 @@
 //! Languages and translations. All UI text lives in `locales/{fr,en}.toml`; French first.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 /// A language of the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,16 +95,69 @@ fn load(text: &'static str) -> Table {
 static FR: LazyLock<Table> = LazyLock::new(|| load(include_str!("../locales/fr.toml")));
 static EN: LazyLock<Table> = LazyLock::new(|| load(include_str!("../locales/en.toml")));
 
-/// The text of `key` in `lang`; French when English lacks it; the key itself when both lack it.
-pub fn tr(lang: Lang, key: &str) -> &'static str {
+/// The texts components bring with them (see [`register`]), looked up after the kernel's.
+static EXTRA: RwLock<Option<Extra>> = RwLock::new(None);
+
+#[derive(Default)]
+struct Extra {
+    /// The files already added, by address: an application built twice in one process (as the
+    /// test suites do) adds each once.
+    seen: Vec<usize>,
+    fr: Table,
+    en: Table,
+}
+
+/// Adds a component's texts (its `locales/fr.toml` and `locales/en.toml`). Called once per
+/// component when the application is built; a key the kernel already has keeps the kernel's text.
+pub fn register(fr: &'static str, en: &'static str) {
+    let Ok(mut extra) = EXTRA.write() else { return };
+    let extra = extra.get_or_insert_with(Default::default);
+    if extra.seen.contains(&(fr.as_ptr() as usize)) {
+        return;
+    }
+    extra.seen.push(fr.as_ptr() as usize);
+    extra.fr.extend(load(fr));
+    extra.en.extend(load(en));
+}
+
+/// Checks that two locale files hold the same keys: each component's tests call this on its own
+/// files, so that no text exists in one language only.
+pub fn same_keys(fr: &'static str, en: &'static str) -> Result<(), String> {
+    let (fr, en) = (load(fr), load(en));
+    let only_fr: std::collections::BTreeSet<_> =
+        fr.keys().filter(|k| !en.contains_key(*k)).collect();
+    let only_en: std::collections::BTreeSet<_> =
+        en.keys().filter(|k| !fr.contains_key(*k)).collect();
+    if only_fr.is_empty() && only_en.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "only in French: {only_fr:?}; only in English: {only_en:?}"
+        ))
+    }
+}
+
+fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     let table = match lang {
         Lang::Fr => &*FR,
         Lang::En => &*EN,
     };
-    table
-        .get(key)
-        .or_else(|| FR.get(key))
-        .copied()
+    if let Some(text) = table.get(key) {
+        return Some(text);
+    }
+    let extra = EXTRA.read().ok()?;
+    let extra = extra.as_ref()?;
+    match lang {
+        Lang::Fr => extra.fr.get(key),
+        Lang::En => extra.en.get(key),
+    }
+    .copied()
+}
+
+/// The text of `key` in `lang`; French when English lacks it; `?` when both lack it.
+pub fn tr(lang: Lang, key: &str) -> &'static str {
+    lookup(lang, key)
+        .or_else(|| lookup(Lang::Fr, key))
         .unwrap_or_else(|| {
             tracing::warn!(key, "missing translation");
             "?"

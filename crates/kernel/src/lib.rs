@@ -8,6 +8,7 @@ pub mod api;
 pub mod app;
 pub mod audit;
 pub mod changes;
+pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
@@ -22,10 +23,11 @@ pub mod search;
 pub mod spaces;
 pub mod territories;
 pub mod testing;
+pub mod text;
 pub mod uploads;
 pub mod web;
 
-pub use app::{AppState, Component};
+pub use app::{AppState, Component, Section, SectionItem, SectionOf};
 pub use error::{Error, FieldError, FieldErrors, Result};
 
 use axum::Router;
@@ -61,7 +63,7 @@ pub fn component() -> Component {
                 load_one: |db, id| Box::pin(spaces::store::index_entry(db, id)),
             },
         ],
-        openapi: None,
+        ..Component::empty("kernel")
     }
 }
 
@@ -144,8 +146,14 @@ pub async fn build(
     let mut indexers = component().indexers;
     let mut openapi = api::KernelApi::openapi_doc();
     let mut routes = Router::new();
+    let mut sections = (Vec::new(), Vec::new());
     for c in components.into_iter().filter(|c| c.name != "kernel") {
         indexers.extend(c.indexers);
+        if let Some((fr, en)) = c.locales {
+            i18n::register(fr, en);
+        }
+        sections.0.extend(c.space_section);
+        sections.1.extend(c.process_section);
         if let Some(doc) = c.openapi {
             openapi.merge(doc);
         }
@@ -164,7 +172,7 @@ pub async fn build(
     tracing::info!(documents = docs, "search index built");
     tokio::spawn(applier.clone().run());
     let openapi = serde_json::to_value(&openapi).map_err(|e| StartError(e.to_string()))?;
-    let state = AppState::new(config, db, mailer, search, geo, applier, openapi);
+    let state = AppState::new(config, db, mailer, search, geo, applier, openapi, sections);
     let router = Router::new()
         .merge(pages::routes())
         .merge(accounts::web::routes())

@@ -98,11 +98,7 @@ impl Space {
     }
     /// The paragraphs of the description.
     pub fn paragraphs(&self) -> Vec<&str> {
-        self.description
-            .split("\n\n")
-            .map(str::trim)
-            .filter(|p| !p.is_empty())
-            .collect()
+        crate::text::split_paragraphs(&self.description)
     }
 }
 

@@ -107,6 +107,7 @@ struct ShowPage {
     space: Space,
     territory_url: String,
     can_manage: bool,
+    sections: Vec<crate::app::Section>,
 }
 
 async fn show(
@@ -121,11 +122,19 @@ async fn show(
         space.territory.code
     );
     let can_manage = can(page.user.as_ref(), Action::ManageSpace(&space.id));
+    let sections = state
+        .space_sections(crate::app::SectionOf {
+            id: space.id.clone(),
+            user: page.user.clone(),
+            lang: page.tr.0,
+        })
+        .await?;
     render(&ShowPage {
         page,
         space,
         territory_url,
         can_manage,
+        sections,
     })
 }
 

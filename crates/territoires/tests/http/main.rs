@@ -5,3 +5,4 @@ mod accounts;
 mod api;
 mod common;
 mod pages;
+mod votes;

@@ -1,0 +1,601 @@
+//! Votes over HTTP: census eligibility with a minimum age, one ballot per voter under
+//! concurrency, receipts found among the published trackers, the secrecy of the tables, and a
+//! participatory budget refusing a basket over budget.
+
+use crate::common::TestApp;
+use crate::on_every_engine;
+use sqlx::Row;
+
+/// An administrator's client with a space `lannion` and a process `avenir`; returns the
+/// process's URL.
+async fn process(app: &TestApp) -> String {
+    app.login_as_admin().await;
+    let input = kernel::spaces::model::SpaceFields {
+        slug: "lannion".into(),
+        name: "Lannion participe".into(),
+        territory: "commune/22113".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    kernel::spaces::store::create(app.state.db(), &input, None, None)
+        .await
+        .unwrap();
+    let r = app
+        .post_form(
+            "/s/lannion/processes/new",
+            &[("title", "L'avenir du centre-ville"), ("slug", "avenir")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    "/s/lannion/processes/avenir".to_string()
+}
+
+fn in_hours(h: i64) -> String {
+    kernel::clock::form_value(kernel::ids::now_ms() + h * 3_600_000)
+}
+
+/// Creates a vote and returns its URL.
+async fn new_vote(app: &TestApp, process: &str, fields: &[(&str, &str)]) -> String {
+    let opens = in_hours(1);
+    let closes = in_hours(48);
+    let mut all = vec![("opens_at", opens.as_str()), ("closes_at", closes.as_str())];
+    all.extend_from_slice(fields);
+    let r = app.post_form(&format!("{process}/votes/new"), &all).await;
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let admin = r.headers()["location"].to_str().unwrap().to_string();
+    admin.trim_end_matches("/admin").to_string()
+}
+
+fn vote_id(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_string()
+}
+
+/// Opens a vote now (its opening was set an hour ahead so that it could be prepared).
+async fn open_now(app: &TestApp, url: &str) {
+    sqlx::query("UPDATE votations SET opens_at = $1 WHERE id = $2")
+        .bind(kernel::ids::now_ms() - 1000)
+        .bind(vote_id(url))
+        .execute(app.state.db().pool())
+        .await
+        .unwrap();
+}
+
+async fn close_now(app: &TestApp, url: &str) {
+    let r = app.post_form(&format!("{url}/admin/close"), &[]).await;
+    assert_eq!(r.status(), 303);
+}
+
+async fn counts(app: &TestApp) -> (i64, i64, i64) {
+    (
+        app.count("vote_roll").await,
+        app.count("vote_ballots").await,
+        app.count("vote_trackers").await,
+    )
+}
+
+/// The option ids of a vote's first question, from the database, in order.
+async fn options(app: &TestApp, url: &str) -> Vec<String> {
+    let v = votes::store::get(app.state.db(), &vote_id(url))
+        .await
+        .unwrap()
+        .unwrap();
+    v.questions[0]
+        .options
+        .iter()
+        .map(|o| o.id.clone())
+        .collect()
+}
+
+async fn upload_census(app: &TestApp, url: &str, csv: &str) -> reqwest::Response {
+    let token = app.csrf().await;
+    let form = reqwest::multipart::Form::new().part(
+        "census_file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec())
+            .file_name("liste.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
+    app.client
+        .post(app.url(&format!("{url}/admin/census?_csrf={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn tracker_of(receipt: &str) -> String {
+    let start = receipt.find("id=\"tracker\">").expect("a tracker") + "id=\"tracker\">".len();
+    receipt[start..start + 19].to_string()
+}
+
+on_every_engine!(
+    a_resident_on_the_census_votes_once_and_finds_the_tracker_after_closing,
+    |app: TestApp| Box::pin(async move {
+        let process = process(&app).await;
+        let url = new_vote(
+            &app,
+            &process,
+            &[
+                ("kind", "votation"),
+                ("title", "Piétonnisation du centre"),
+                ("eligibility", "census"),
+                ("min_age", "16"),
+            ],
+        )
+        .await;
+        let r = app
+            .post_form(
+                &format!("{url}/admin/questions"),
+                &[
+                    ("title", "Que pensez-vous de chaque scénario ?"),
+                    ("method", "judgment"),
+                    ("options", "Piéton toute l'année\nPiéton l'été\nStatu quo"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        // A bad line is named, and nothing of the file is kept.
+        let r = upload_census(&app, &url, "AB-1;1980-02-03\nCD-2;hier\n").await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("Ligne 2"));
+        assert_eq!(app.count("vote_census").await, 0);
+        let young = kernel::clock::form_value(kernel::ids::now_ms() - 10 * 365 * 86_400_000);
+        let csv = format!(
+            "identifiant;naissance\nAB-1;1980-02-03\nCD-2;04/05/1999\nEF-3;{}\n",
+            &young[..10]
+        );
+        assert_eq!(upload_census(&app, &url, &csv).await.status(), 303);
+        assert_eq!(app.count("vote_census").await, 3);
+        let opts = options(&app, &url).await;
+
+        // Before opening: refused, nothing stored.
+        let voter = app.other_client();
+        let grades: Vec<(String, String)> = opts
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (format!("q1-{o}"), i.to_string()))
+            .collect();
+        let mut ballot: Vec<(&str, &str)> = grades
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        ballot.push(("identifier", "ab 1"));
+        ballot.push(("birth_date", "1980-02-03"));
+        let r = voter.post_form(&format!("{url}/cast"), &ballot).await;
+        assert_eq!(r.status(), 409);
+        assert_eq!(counts(&app).await, (0, 0, 0));
+
+        open_now(&app, &url).await;
+        let (status, page) = voter.get_text(&url).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Piéton l&#39;été"), "{page}");
+        // The confirmation step stores nothing.
+        let r = voter.post_form(&format!("{url}/review"), &ballot).await;
+        assert_eq!(r.status(), 200);
+        assert!(r.text().await.unwrap().contains("Confirmer mon vote"));
+        assert_eq!(counts(&app).await, (0, 0, 0));
+        let r = voter.post_form(&format!("{url}/cast"), &ballot).await;
+        assert_eq!(r.status(), 200);
+        let tracker = tracker_of(&r.text().await.unwrap());
+        assert_eq!(counts(&app).await, (1, 1, 1));
+
+        // The same resident again, someone not on the list, someone too young, a missing
+        // grade: a clear message each time, and nothing stored.
+        let r = voter.post_form(&format!("{url}/cast"), &ballot).await;
+        assert_eq!(r.status(), 422);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Cette personne a déjà voté.")
+        );
+        let mut stranger = ballot.clone();
+        stranger.retain(|(k, _)| *k != "identifier");
+        stranger.push(("identifier", "ZZ-9"));
+        let r = voter.post_form(&format!("{url}/cast"), &stranger).await;
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("ne figurent pas sur la liste")
+        );
+        let mut child = ballot.clone();
+        child.retain(|(k, _)| *k != "identifier" && *k != "birth_date");
+        child.push(("identifier", "EF-3"));
+        child.push(("birth_date", &young[..10]));
+        let r = voter.post_form(&format!("{url}/cast"), &child).await;
+        assert!(r.text().await.unwrap().contains("âge minimum"));
+        let partial = [
+            (grades[0].0.as_str(), "0"),
+            ("identifier", "CD-2"),
+            ("birth_date", "1999-05-04"),
+        ];
+        let r = voter.post_form(&format!("{url}/cast"), &partial).await;
+        assert_eq!(r.status(), 422);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Donnez une mention à chaque option.")
+        );
+        assert_eq!(counts(&app).await, (1, 1, 1));
+
+        // Results are not public before closing.
+        let (status, _) = voter
+            .get_text(&format!("/data/votes/{}/results.json", vote_id(&url)))
+            .await;
+        assert_eq!(status, 409);
+        close_now(&app, &url).await;
+        let r = voter.post_form(&format!("{url}/cast"), &partial).await;
+        assert_eq!(r.status(), 409);
+        let (_, list) = voter.get_text(&format!("{url}/trackers")).await;
+        assert!(list.contains(&tracker));
+        let (_, check) = voter
+            .get_text(&format!("{url}/trackers?tracker={tracker}"))
+            .await;
+        assert!(check.contains("Ce numéro est dans la liste"));
+        let (_, results) = voter.get_text(&url).await;
+        assert!(results.contains("<svg"));
+        assert!(results.contains("participation 33.3 %"));
+        let json: serde_json::Value = voter
+            .get(&format!("/data/votes/{}/results.json", vote_id(&url)))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json["ballots"], 1);
+        assert_eq!(json["roll"], 1);
+        // "Piéton toute l'année" got the best grade (position 0 = Excellent).
+        assert_eq!(json["questions"][0]["options"][0]["rank"], 1);
+        assert_eq!(
+            json["questions"][0]["options"][0]["tally_worst_first"][6],
+            1
+        );
+        let (_, csv) = voter
+            .get_text(&format!("/data/votes/{}/ballots.csv", vote_id(&url)))
+            .await;
+        assert_eq!(csv, "q1\n6,5,4\n");
+    })
+);
+
+on_every_engine!(
+    the_roll_the_box_and_the_receipts_share_no_link,
+    |app: TestApp| Box::pin(async move {
+        let process = process(&app).await;
+        let url = new_vote(
+            &app,
+            &process,
+            &[
+                ("kind", "votation"),
+                ("title", "Nom de la médiathèque"),
+                ("eligibility", "codes"),
+            ],
+        )
+        .await;
+        app.post_form(
+            &format!("{url}/admin/questions"),
+            &[
+                ("title", "Quels noms retenez-vous ?"),
+                ("method", "approval"),
+                (
+                    "options",
+                    "Anatole Le Braz\nLes Ajoncs\nLa Marée\nL'Estran\nLe Phare",
+                ),
+                ("min_choices", "1"),
+            ],
+        )
+        .await;
+        let r = app
+            .post_form(
+                &format!("{url}/admin/codes"),
+                &[("count", "20"), ("format", "csv")],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let codes: Vec<String> = r
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        assert_eq!(codes.len(), 20);
+        assert_eq!(app.count("vote_codes").await, 20);
+        // No code is stored as such.
+        let stored: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM vote_codes")
+            .fetch_all(app.state.db().pool())
+            .await
+            .unwrap();
+        assert!(
+            stored
+                .iter()
+                .all(|h| h.len() == 64 && !codes.iter().any(|c| c.replace('-', "") == *h))
+        );
+        open_now(&app, &url).await;
+        let opts = options(&app, &url).await;
+        let voter = app.other_client();
+        // Voter i approves the options of the bits of i + 1: twenty distinct ballots, cast in
+        // a known order.
+        let mut cast_order = Vec::new();
+        for (i, code) in codes.iter().enumerate() {
+            let mut ballot: Vec<(&str, &str)> = vec![("code", code)];
+            for (b, o) in opts.iter().enumerate() {
+                if (i + 1) >> b & 1 == 1 {
+                    ballot.push(("q1", o));
+                }
+            }
+            let r = voter.post_form(&format!("{url}/cast"), &ballot).await;
+            assert_eq!(r.status(), 200);
+            let bits: Vec<String> = (0..5)
+                .filter(|b| (i + 1) >> b & 1 == 1)
+                .map(|b| b.to_string())
+                .collect();
+            cast_order.push(bits.join(","));
+        }
+        // A used code is refused.
+        let r = voter
+            .post_form(
+                &format!("{url}/cast"),
+                &[("code", &codes[0]), ("q1", &opts[0])],
+            )
+            .await;
+        assert!(r.text().await.unwrap().contains("a déjà servi"));
+        assert_eq!(counts(&app).await, (20, 20, 20));
+        // Once closed (and sealed), the tables are read as they are stored.
+        close_now(&app, &url).await;
+        let db = app.state.db().pool();
+        // The columns: the roll and the box share only the vote's id.
+        let roll = sqlx::query("SELECT * FROM vote_roll")
+            .fetch_all(db)
+            .await
+            .unwrap();
+        let boxed = sqlx::query("SELECT * FROM vote_ballots")
+            .fetch_all(db)
+            .await
+            .unwrap();
+        let receipts = sqlx::query("SELECT * FROM vote_trackers")
+            .fetch_all(db)
+            .await
+            .unwrap();
+        let names = |rows: &[sqlx::any::AnyRow]| -> Vec<String> {
+            use sqlx::Column;
+            rows[0]
+                .columns()
+                .iter()
+                .map(|c| c.name().to_string())
+                .collect()
+        };
+        assert_eq!(names(&roll), vec!["votation_id", "voter_key", "day"]);
+        assert_eq!(names(&boxed), vec!["votation_id", "id", "content"]);
+        assert_eq!(names(&receipts), vec!["votation_id", "tracker"]);
+        // The day only, no finer time.
+        for r in &roll {
+            let day: String = r.get("day");
+            assert_eq!(day.len(), 10);
+        }
+        // No order: the box, read as it is stored and by its key, is not in the casting order
+        // (twenty distinct ballots: the chance that a random order matches is 1 in 20!).
+        let stored: Vec<String> = boxed.iter().map(|r| r.get("content")).collect();
+        assert_ne!(stored, cast_order);
+        let mut sorted_cast = cast_order.clone();
+        sorted_cast.sort();
+        let mut sorted_stored = stored.clone();
+        sorted_stored.sort();
+        assert_eq!(sorted_stored, sorted_cast, "every ballot is in the box");
+        // No key: nothing of a code, a voter key or a tracker appears in the box.
+        for r in &roll {
+            let key: String = r.get("voter_key");
+            assert!(stored.iter().all(|c| !c.contains(&key)));
+        }
+    })
+);
+
+on_every_engine!(
+    sixty_four_concurrent_attempts_by_one_voter_store_one_ballot,
+    |app: TestApp| Box::pin(async move {
+        let process = process(&app).await;
+        let url = new_vote(
+            &app,
+            &process,
+            &[
+                ("kind", "votation"),
+                ("title", "Horaires de la piscine"),
+                ("eligibility", "accounts"),
+            ],
+        )
+        .await;
+        app.post_form(
+            &format!("{url}/admin/questions"),
+            &[
+                ("title", "Quel horaire préférez-vous ?"),
+                ("method", "single"),
+                ("options", "Matin\nSoir"),
+            ],
+        )
+        .await;
+        open_now(&app, &url).await;
+        let opts = options(&app, &url).await;
+        let voter = app.other_client();
+        voter.register_and_login("marie@lannion.fr", "Marie").await;
+        let token = voter.csrf().await;
+        let mut tasks = Vec::new();
+        for _ in 0..64 {
+            let client = voter.client.clone();
+            let target = voter.url(&format!("{url}/cast"));
+            let form = vec![
+                ("q1".to_string(), opts[1].clone()),
+                ("_csrf".to_string(), token.clone()),
+            ];
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(target)
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                200 => ok += 1,
+                409 => {}
+                other => panic!("unexpected status {other}"),
+            }
+        }
+        assert_eq!(ok, 1);
+        assert_eq!(counts(&app).await, (1, 1, 1));
+        let (_, page) = voter.get_text(&url).await;
+        assert!(page.contains("Vous avez déjà voté"));
+    })
+);
+
+on_every_engine!(
+    a_basket_over_budget_is_refused_and_the_results_explain_each_project,
+    |app: TestApp| Box::pin(async move {
+        let process = process(&app).await;
+        let url = new_vote(
+            &app,
+            &process,
+            &[
+                ("kind", "budget"),
+                ("title", "Budget participatif 2027"),
+                ("eligibility", "codes"),
+                ("budget", "1000"),
+                ("rule", "equal_shares"),
+            ],
+        )
+        .await;
+        for (title, cost) in [
+            ("Aire de jeux", "600"),
+            ("Jardin partagé", "400"),
+            ("Boîte à livres", "400"),
+        ] {
+            let r = app
+                .post_form(
+                    &format!("{url}/admin/projects"),
+                    &[("title", title), ("cost", cost)],
+                )
+                .await;
+            assert_eq!(r.status(), 303);
+        }
+        let r = app
+            .post_form(
+                &format!("{url}/admin/projects"),
+                &[("title", "Patinoire"), ("cost", "5000")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let r = app
+            .post_form(
+                &format!("{url}/admin/codes"),
+                &[("count", "10"), ("format", "csv")],
+            )
+            .await;
+        let codes: Vec<String> = r
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        open_now(&app, &url).await;
+        // Once open, the projects can no longer change.
+        let r = app
+            .post_form(
+                &format!("{url}/admin/projects"),
+                &[("title", "Skatepark"), ("cost", "100")],
+            )
+            .await;
+        assert_eq!(r.status(), 409);
+        let p = options(&app, &url).await;
+        let voter = app.other_client();
+        let r = voter
+            .post_form(
+                &format!("{url}/cast"),
+                &[
+                    ("code", &codes[0]),
+                    ("q1", &p[0]),
+                    ("q1", &p[1]),
+                    ("q1", &p[2]),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("dépasse le budget"));
+        assert_eq!(counts(&app).await, (0, 0, 0));
+        // Six want the playground and the book box; four want the garden only.
+        for (i, code) in codes.iter().enumerate() {
+            let basket: Vec<(&str, &str)> = if i < 6 {
+                vec![("code", code), ("q1", &p[0]), ("q1", &p[2])]
+            } else {
+                vec![("code", code), ("q1", &p[1])]
+            };
+            let r = voter.post_form(&format!("{url}/cast"), &basket).await;
+            assert_eq!(r.status(), 200);
+        }
+        close_now(&app, &url).await;
+        let (_, page) = voter.get_text(&url).await;
+        assert!(
+            page.contains("Financé par les parts égales de ceux qui l&#39;ont choisi."),
+            "{page}"
+        );
+        assert!(page.contains("ne suffisaient pas"));
+        let json: serde_json::Value = voter
+            .get(&format!("/data/votes/{}/results.json", vote_id(&url)))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let funded: Vec<bool> = json["questions"][0]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["funded"].as_bool().unwrap())
+            .collect();
+        assert_eq!(funded, vec![true, true, false]);
+    })
+);
+
+on_every_engine!(
+    only_the_space_administrators_prepare_votes,
+    |app: TestApp| Box::pin(async move {
+        let process = process(&app).await;
+        let url = new_vote(
+            &app,
+            &process,
+            &[
+                ("kind", "votation"),
+                ("title", "Consultation"),
+                ("eligibility", "accounts"),
+            ],
+        )
+        .await;
+        let citizen = app.other_client();
+        citizen.register_and_login("jean@lannion.fr", "Jean").await;
+        for path in [format!("{process}/votes/new"), format!("{url}/admin")] {
+            let (status, _) = citizen.get_text(&path).await;
+            assert_eq!(status, 403, "{path}");
+        }
+        let r = citizen
+            .post_form(
+                &format!("{url}/admin/questions"),
+                &[
+                    ("title", "Question ?"),
+                    ("method", "single"),
+                    ("options", "A\nB"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        assert_eq!(app.count("vote_questions").await, 0);
+        // The process page lists the vote for everyone.
+        let (_, page) = citizen.get_text(&process).await;
+        assert!(page.contains("Consultation"));
+    })
+);

@@ -1,0 +1,707 @@
+//! Votations and participatory budgets: domain types and the parsing of what administrators
+//! type.
+
+use kernel::text;
+use kernel::{FieldError, FieldErrors};
+
+/// What is put to the vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A votation: one or more questions.
+    Votation,
+    /// A participatory budget: projects with costs, one basket per voter.
+    Budget,
+}
+
+impl Kind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Votation => "votation",
+            Kind::Budget => "budget",
+        }
+    }
+    /// The kind of a stored name.
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s {
+            "votation" => Some(Kind::Votation),
+            "budget" => Some(Kind::Budget),
+            _ => None,
+        }
+    }
+}
+
+/// Who may vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eligibility {
+    /// Anyone with a confirmed account, once.
+    Accounts,
+    /// Residents on the census list, proving it with their identifier and birth date.
+    Census,
+    /// Holders of a one-time invitation code, without an account.
+    Codes,
+}
+
+impl Eligibility {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Eligibility::Accounts => "accounts",
+            Eligibility::Census => "census",
+            Eligibility::Codes => "codes",
+        }
+    }
+    /// The eligibility of a stored name.
+    pub fn parse(s: &str) -> Option<Eligibility> {
+        match s {
+            "accounts" => Some(Eligibility::Accounts),
+            "census" => Some(Eligibility::Census),
+            "codes" => Some(Eligibility::Codes),
+            _ => None,
+        }
+    }
+}
+
+/// How a question is answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    /// Exactly one option.
+    Single,
+    /// Between `min` and `max` options (approval).
+    Approval {
+        /// Fewest options.
+        min: usize,
+        /// Most options.
+        max: usize,
+    },
+    /// A grade for every option (majority judgment); the grades, best first.
+    Judgment {
+        /// The scale, best first.
+        grades: Vec<String>,
+    },
+    /// A basket of projects (the one question of a participatory budget).
+    Basket,
+}
+
+impl Method {
+    /// The stored name.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Method::Single => "single",
+            Method::Approval { .. } => "approval",
+            Method::Judgment { .. } => "judgment",
+            Method::Basket => "basket",
+        }
+    }
+}
+
+/// The seven mentions of the French majority-judgment scale, best first.
+pub const FRENCH_MENTIONS: [&str; 7] = [
+    "Excellent",
+    "Très bien",
+    "Bien",
+    "Assez bien",
+    "Passable",
+    "Insuffisant",
+    "À rejeter",
+];
+
+/// How many projects a basket may hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BasketLimit {
+    /// Any number whose total cost fits the budget.
+    Fits,
+    /// At most this many projects.
+    AtMost(usize),
+}
+
+/// The rule that turns baskets into funded projects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Most approvals first, skipping what no longer fits.
+    Greedy,
+    /// The Method of Equal Shares, completed by raising the voters' budget, then greedily.
+    EqualShares,
+}
+
+/// The settings of a participatory budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BudgetSettings {
+    /// The total budget, in euros.
+    pub total: i64,
+    /// What a basket may hold.
+    pub limit: BasketLimit,
+    /// The allocation rule.
+    pub rule: Rule,
+    /// Satisfaction for the equal shares: by cost (true) or one per project (false).
+    pub by_cost: bool,
+}
+
+/// An option of a question, or a project of a budget.
+#[derive(Debug, Clone)]
+pub struct VoteOption {
+    /// Opaque id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Cost in euros (projects only; 0 otherwise).
+    pub cost: i64,
+    /// Area of the territory (projects only; may be empty).
+    pub area: String,
+}
+
+/// A question with its options, in order.
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// Opaque id.
+    pub id: String,
+    /// The question.
+    pub title: String,
+    /// How it is answered.
+    pub method: Method,
+    /// Its options.
+    pub options: Vec<VoteOption>,
+}
+
+/// Where a vote stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Not open yet: the administrators may still change it.
+    Upcoming,
+    /// Ballots are accepted.
+    Open,
+    /// Closed: the results, trackers and ballots are public.
+    Closed,
+}
+
+/// A votation or a participatory budget, with its questions.
+#[derive(Debug, Clone)]
+pub struct Votation {
+    /// Opaque id.
+    pub id: String,
+    /// The process it belongs to.
+    pub process_id: String,
+    /// Votation or budget.
+    pub kind: Kind,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Opening (UTC ms).
+    pub opens_at: i64,
+    /// Closing as planned (UTC ms).
+    pub closes_at: i64,
+    /// Closing when the administrators closed it early.
+    pub closed_at: Option<i64>,
+    /// Who may vote.
+    pub eligibility: Eligibility,
+    /// Minimum age on the closing day (census only).
+    pub min_age: Option<i32>,
+    /// Salt of the census hashes.
+    pub salt: String,
+    /// The budget's settings (budgets only).
+    pub budget: Option<BudgetSettings>,
+    /// The questions, in order (a budget has one, of method [`Method::Basket`]).
+    pub questions: Vec<Question>,
+}
+
+impl Votation {
+    /// When ballots stop being accepted.
+    pub fn closing(&self) -> i64 {
+        self.closed_at
+            .map_or(self.closes_at, |c| c.min(self.closes_at))
+    }
+    /// The phase at `now`.
+    pub fn phase(&self, now: i64) -> Phase {
+        if now >= self.closing() {
+            Phase::Closed
+        } else if now >= self.opens_at {
+            Phase::Open
+        } else {
+            Phase::Upcoming
+        }
+    }
+    /// Whether it can be voted on: it has questions and every question has options.
+    pub fn is_complete(&self) -> bool {
+        !self.questions.is_empty()
+            && self.questions.iter().all(|q| match q.method {
+                Method::Basket => !q.options.is_empty(),
+                _ => q.options.len() >= 2,
+            })
+    }
+}
+
+/// A valid votation or budget submission.
+#[derive(Debug, Clone)]
+pub struct VotationInput {
+    /// Votation or budget.
+    pub kind: Kind,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Opening.
+    pub opens_at: i64,
+    /// Closing.
+    pub closes_at: i64,
+    /// Who may vote.
+    pub eligibility: Eligibility,
+    /// Minimum age (census only).
+    pub min_age: Option<i32>,
+    /// Budget settings.
+    pub budget: Option<BudgetSettings>,
+}
+
+/// The raw fields of the votation form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct VotationFields {
+    /// `votation` or `budget`.
+    #[serde(default)]
+    pub kind: String,
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Opening, `YYYY-MM-DDTHH:MM` Paris time.
+    #[serde(default)]
+    pub opens_at: String,
+    /// Closing.
+    #[serde(default)]
+    pub closes_at: String,
+    /// `accounts`, `census` or `codes`.
+    #[serde(default)]
+    pub eligibility: String,
+    /// Minimum age, may be empty.
+    #[serde(default)]
+    pub min_age: String,
+    /// Total budget in euros.
+    #[serde(default)]
+    pub budget: String,
+    /// `fits` or `at_most`.
+    #[serde(default)]
+    pub basket: String,
+    /// Most projects per basket.
+    #[serde(default)]
+    pub max_projects: String,
+    /// `greedy` or `equal_shares`.
+    #[serde(default)]
+    pub rule: String,
+    /// `cost` or `cardinality`.
+    #[serde(default)]
+    pub satisfaction: String,
+}
+
+fn whole_number(raw: &str, field: &'static str, min: i64, max: i64) -> Result<i64, FieldError> {
+    let digits: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}')
+        .collect();
+    match digits.parse::<i64>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        Ok(_) => Err(FieldError::new(field, "number.range")),
+        Err(_) if digits.is_empty() => Err(FieldError::new(field, "text.required")),
+        Err(_) => Err(FieldError::new(field, "number.format")),
+    }
+}
+
+impl VotationFields {
+    /// Parses every field, collecting all errors. `now` is when it is submitted: a vote cannot
+    /// close in the past.
+    pub fn parse(&self, now: i64) -> Result<VotationInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let kind = Kind::parse(&self.kind);
+        if kind.is_none() {
+            errors.push(FieldError::new("kind", "vote.kind"));
+        }
+        let title = errors.take(text::line(&self.title, "title", 3, 140));
+        let description = errors.take(text::paragraphs(&self.description, "description", 10_000));
+        let opens_at = errors.take(kernel::clock::parse_local(&self.opens_at, "opens_at"));
+        let closes_at = errors.take(kernel::clock::parse_local(&self.closes_at, "closes_at"));
+        if let (Some(o), Some(c)) = (opens_at, closes_at) {
+            if c <= o {
+                errors.push(FieldError::new("closes_at", "vote.closes_before_opening"));
+            } else if c <= now {
+                errors.push(FieldError::new("closes_at", "vote.closes_in_past"));
+            }
+        }
+        let eligibility = Eligibility::parse(&self.eligibility);
+        if eligibility.is_none() {
+            errors.push(FieldError::new("eligibility", "vote.eligibility"));
+        }
+        let min_age = if self.min_age.trim().is_empty() {
+            None
+        } else {
+            let age = errors.take(whole_number(&self.min_age, "min_age", 1, 120).map(|n| n as i32));
+            // Only the census knows birth dates.
+            if age.is_some() && eligibility != Some(Eligibility::Census) {
+                errors.push(FieldError::new("min_age", "vote.age_needs_census"));
+            }
+            age
+        };
+        let budget = if kind == Some(Kind::Budget) {
+            let total = errors.take(whole_number(&self.budget, "budget", 1, 1_000_000_000_000));
+            let limit = match self.basket.as_str() {
+                "at_most" => errors
+                    .take(whole_number(&self.max_projects, "max_projects", 1, 1000))
+                    .map(|k| BasketLimit::AtMost(k as usize)),
+                "fits" | "" => Some(BasketLimit::Fits),
+                _ => {
+                    errors.push(FieldError::new("basket", "vote.basket"));
+                    None
+                }
+            };
+            let rule = match self.rule.as_str() {
+                "greedy" => Some(Rule::Greedy),
+                "equal_shares" | "" => Some(Rule::EqualShares),
+                _ => {
+                    errors.push(FieldError::new("rule", "vote.rule"));
+                    None
+                }
+            };
+            let by_cost = match self.satisfaction.as_str() {
+                "cost" | "" => Some(true),
+                "cardinality" => Some(false),
+                _ => {
+                    errors.push(FieldError::new("satisfaction", "vote.satisfaction"));
+                    None
+                }
+            };
+            match (total, limit, rule, by_cost) {
+                (Some(total), Some(limit), Some(rule), Some(by_cost)) => Some(BudgetSettings {
+                    total,
+                    limit,
+                    rule,
+                    by_cost,
+                }),
+                _ => None,
+            }
+        } else {
+            None
+        };
+        match (kind, title, description, opens_at, closes_at, eligibility) {
+            (
+                Some(kind),
+                Some(title),
+                Some(description),
+                Some(opens_at),
+                Some(closes_at),
+                Some(eligibility),
+            ) if errors.is_empty() => Ok(VotationInput {
+                kind,
+                title,
+                description,
+                opens_at,
+                closes_at,
+                eligibility,
+                min_age,
+                budget,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A valid question submission.
+#[derive(Debug, Clone)]
+pub struct QuestionInput {
+    /// The question.
+    pub title: String,
+    /// How it is answered.
+    pub method: Method,
+    /// Its options' titles.
+    pub options: Vec<String>,
+}
+
+/// The raw fields of the question form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct QuestionFields {
+    /// The question.
+    #[serde(default)]
+    pub title: String,
+    /// `single`, `approval` or `judgment`.
+    #[serde(default)]
+    pub method: String,
+    /// Options, one per line.
+    #[serde(default)]
+    pub options: String,
+    /// Fewest choices (approval).
+    #[serde(default)]
+    pub min_choices: String,
+    /// Most choices (approval).
+    #[serde(default)]
+    pub max_choices: String,
+    /// Grades, best first, one per line (judgment); empty for the French mentions.
+    #[serde(default)]
+    pub grades: String,
+}
+
+fn lines(raw: &str) -> Vec<&str> {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Most options of a question.
+pub const MAX_OPTIONS: usize = 50;
+
+impl QuestionFields {
+    /// Parses every field, collecting all errors.
+    pub fn parse(&self) -> Result<QuestionInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = errors.take(text::line(&self.title, "title", 3, 300));
+        let mut options = Vec::new();
+        for l in lines(&self.options) {
+            match text::line(l, "options", 1, 200) {
+                Ok(o) if options.contains(&o) => {
+                    errors.push(FieldError::new("options", "vote.option_twice"));
+                }
+                Ok(o) => options.push(o),
+                Err(e) => errors.push(e),
+            }
+        }
+        if options.len() < 2 {
+            errors.push(FieldError::new("options", "vote.options_count"));
+        } else if options.len() > MAX_OPTIONS {
+            errors.push(FieldError::new("options", "vote.options_count"));
+        }
+        let method = match self.method.as_str() {
+            "single" => Some(Method::Single),
+            "approval" => {
+                let n = options.len().max(1) as i64;
+                let min = if self.min_choices.trim().is_empty() {
+                    Some(1)
+                } else {
+                    errors.take(whole_number(&self.min_choices, "min_choices", 0, n))
+                };
+                let max = if self.max_choices.trim().is_empty() {
+                    Some(n)
+                } else {
+                    errors.take(whole_number(&self.max_choices, "max_choices", 1, n))
+                };
+                match (min, max) {
+                    (Some(min), Some(max)) if min <= max => Some(Method::Approval {
+                        min: min as usize,
+                        max: max as usize,
+                    }),
+                    (Some(_), Some(_)) => {
+                        errors.push(FieldError::new("max_choices", "vote.max_below_min"));
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            "judgment" => {
+                let given = lines(&self.grades);
+                let grades: Vec<String> = if given.is_empty() {
+                    FRENCH_MENTIONS.iter().map(|g| g.to_string()).collect()
+                } else {
+                    given.iter().map(|g| g.to_string()).collect()
+                };
+                let distinct: std::collections::HashSet<_> = grades.iter().collect();
+                if !(2..=10).contains(&grades.len())
+                    || distinct.len() != grades.len()
+                    || grades.iter().any(|g| g.chars().count() > 40)
+                {
+                    errors.push(FieldError::new("grades", "vote.grades"));
+                    None
+                } else {
+                    Some(Method::Judgment { grades })
+                }
+            }
+            _ => {
+                errors.push(FieldError::new("method", "vote.method"));
+                None
+            }
+        };
+        match (title, method) {
+            (Some(title), Some(method)) if errors.is_empty() => Ok(QuestionInput {
+                title,
+                method,
+                options,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A valid project submission.
+#[derive(Debug, Clone)]
+pub struct ProjectInput {
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+    /// Cost in euros.
+    pub cost: i64,
+    /// Area of the territory.
+    pub area: String,
+}
+
+/// The raw fields of the project form.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ProjectFields {
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
+    /// Cost in euros.
+    #[serde(default)]
+    pub cost: String,
+    /// Area.
+    #[serde(default)]
+    pub area: String,
+}
+
+impl ProjectFields {
+    /// Parses every field against the budget's total.
+    pub fn parse(&self, total: i64) -> Result<ProjectInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let title = errors.take(text::line(&self.title, "title", 3, 200));
+        let description = errors.take(text::paragraphs(&self.description, "description", 4_000));
+        let cost = errors.take(whole_number(&self.cost, "cost", 1, total).map_err(|e| {
+            if e.code == "number.range" {
+                FieldError::new("cost", "vote.cost_over_budget")
+            } else {
+                e
+            }
+        }));
+        let area = if self.area.trim().is_empty() {
+            Some(String::new())
+        } else {
+            errors.take(text::line(&self.area, "area", 1, 120))
+        };
+        match (title, description, cost, area) {
+            (Some(title), Some(description), Some(cost), Some(area)) if errors.is_empty() => {
+                Ok(ProjectInput {
+                    title,
+                    description,
+                    cost,
+                    area,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> VotationFields {
+        VotationFields {
+            kind: "votation".into(),
+            title: "Avenir de la ligne Montréjeau–Luchon".into(),
+            opens_at: "2026-12-01T08:00".into(),
+            closes_at: "2026-12-15T20:00".into(),
+            eligibility: "census".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_vote_closes_after_it_opens_and_in_the_future() {
+        let now = kernel::clock::parse_local("2026-11-26T12:00", "n").unwrap();
+        assert!(fields().parse(now).is_ok());
+        let mut f = fields();
+        f.closes_at = "2026-11-30T08:00".into();
+        assert_eq!(
+            f.parse(now).unwrap_err().on("closes_at"),
+            Some("vote.closes_before_opening")
+        );
+        let later = kernel::clock::parse_local("2026-12-20T12:00", "n").unwrap();
+        assert_eq!(
+            fields().parse(later).unwrap_err().on("closes_at"),
+            Some("vote.closes_in_past")
+        );
+    }
+
+    #[test]
+    fn a_minimum_age_needs_the_census() {
+        let now = 0;
+        let mut f = fields();
+        f.min_age = "16".into();
+        assert_eq!(f.parse(now).unwrap().min_age, Some(16));
+        f.eligibility = "codes".into();
+        assert_eq!(
+            f.parse(now).unwrap_err().on("min_age"),
+            Some("vote.age_needs_census")
+        );
+    }
+
+    #[test]
+    fn a_budget_needs_a_total_and_a_valid_rule() {
+        let mut f = fields();
+        f.kind = "budget".into();
+        assert_eq!(f.parse(0).unwrap_err().on("budget"), Some("text.required"));
+        f.budget = "500 000".into();
+        f.basket = "at_most".into();
+        f.max_projects = "5".into();
+        let b = f.parse(0).unwrap().budget.unwrap();
+        assert_eq!(b.total, 500_000);
+        assert_eq!(b.limit, BasketLimit::AtMost(5));
+        assert_eq!(b.rule, Rule::EqualShares);
+        f.rule = "lottery".into();
+        assert_eq!(f.parse(0).unwrap_err().on("rule"), Some("vote.rule"));
+    }
+
+    #[test]
+    fn questions_need_two_distinct_options_and_a_sound_scale() {
+        let q = QuestionFields {
+            title: "Quel avenir pour la ligne ?".into(),
+            method: "judgment".into(),
+            options: "Réouverture\nAutocar\n".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        assert_eq!(
+            q.method,
+            Method::Judgment {
+                grades: FRENCH_MENTIONS.iter().map(|g| g.to_string()).collect()
+            }
+        );
+        let bad = QuestionFields {
+            title: "Quel avenir ?".into(),
+            method: "approval".into(),
+            options: "A\nA\n".into(),
+            min_choices: "2".into(),
+            max_choices: "1".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(bad.on("options"), Some("vote.option_twice"));
+        let scale = QuestionFields {
+            title: "Quel avenir ?".into(),
+            method: "judgment".into(),
+            options: "A\nB".into(),
+            grades: "Bien".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(scale.on("grades"), Some("vote.grades"));
+    }
+
+    #[test]
+    fn a_project_costs_at_most_the_budget() {
+        let p = ProjectFields {
+            title: "Pumptrack".into(),
+            cost: "120000".into(),
+            ..Default::default()
+        };
+        assert_eq!(p.parse(500_000).unwrap().cost, 120_000);
+        assert_eq!(
+            p.parse(100_000).unwrap_err().on("cost"),
+            Some("vote.cost_over_budget")
+        );
+    }
+}

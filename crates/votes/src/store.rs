@@ -1,0 +1,588 @@
+//! Votes: SQL. The voter roll (`vote_roll`), the ballot box (`vote_ballots`) and the receipts
+//! (`vote_trackers`) are three tables that share no key, no order (each is stored in the order
+//! of a random key) and no time finer than the day: nothing links a voter to a ballot.
+
+use crate::model::*;
+use kernel::db::{Db, Op, record_change};
+use kernel::error::Error;
+use kernel::ids::{new_id, new_token, now_ms};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+const SELECT: &str = "SELECT id, process_id, kind, title, description, opens_at, closes_at, closed_at, \
+     eligibility, min_age, salt, budget, basket_max, rule, by_cost FROM votations";
+
+fn from_row(r: &AnyRow) -> Votation {
+    let budget: Option<i64> = r.get(11);
+    Votation {
+        id: r.get(0),
+        process_id: r.get(1),
+        kind: Kind::parse(&r.get::<String, _>(2)).unwrap_or(Kind::Votation),
+        title: r.get(3),
+        description: r.get(4),
+        opens_at: r.get(5),
+        closes_at: r.get(6),
+        closed_at: r.get(7),
+        eligibility: Eligibility::parse(&r.get::<String, _>(8)).unwrap_or(Eligibility::Accounts),
+        min_age: r.get::<Option<i64>, _>(9).map(|a| a as i32),
+        salt: r.get(10),
+        budget: budget.map(|total| BudgetSettings {
+            total,
+            limit: match r.get::<Option<i64>, _>(12) {
+                Some(k) => BasketLimit::AtMost(k as usize),
+                None => BasketLimit::Fits,
+            },
+            rule: if r.get::<Option<String>, _>(13).as_deref() == Some("greedy") {
+                Rule::Greedy
+            } else {
+                Rule::EqualShares
+            },
+            by_cost: r.get::<Option<i64>, _>(14) != Some(0),
+        }),
+        questions: Vec::new(),
+    }
+}
+
+/// Creates a votation or a budget (with its one question) in a process.
+pub async fn create(
+    db: &Db,
+    process_id: &str,
+    input: &VotationInput,
+    by: &str,
+) -> Result<String, Error> {
+    let id = new_id();
+    let now = now_ms();
+    let b = input.budget;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO votations (id, process_id, kind, title, description, opens_at, closes_at, eligibility, \
+         min_age, salt, budget, basket_max, rule, by_cost, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+    )
+    .bind(&id)
+    .bind(process_id)
+    .bind(input.kind.as_str())
+    .bind(&input.title)
+    .bind(&input.description)
+    .bind(input.opens_at)
+    .bind(input.closes_at)
+    .bind(input.eligibility.as_str())
+    .bind(input.min_age.map(i64::from))
+    .bind(new_token())
+    .bind(b.map(|b| b.total))
+    .bind(b.and_then(|b| match b.limit {
+        BasketLimit::AtMost(k) => Some(k as i64),
+        BasketLimit::Fits => None,
+    }))
+    .bind(b.map(|b| match b.rule {
+        Rule::Greedy => "greedy",
+        Rule::EqualShares => "equal_shares",
+    }))
+    .bind(b.map(|b| i64::from(b.by_cost)))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    if input.kind == Kind::Budget {
+        insert_question(&mut tx, &id, 0, &input.title, &Method::Basket).await?;
+    }
+    record_change(&mut tx, "votation", &id, Op::Upsert).await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "votation.create",
+        "votation",
+        &id,
+        &input.title,
+    )
+    .await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(id)
+}
+
+async fn insert_question(
+    tx: &mut sqlx::AnyConnection,
+    votation_id: &str,
+    position: i64,
+    title: &str,
+    method: &Method,
+) -> Result<String, Error> {
+    let id = new_id();
+    let (min, max, grades) = match method {
+        Method::Approval { min, max } => (Some(*min as i64), Some(*max as i64), String::new()),
+        Method::Judgment { grades } => (None, None, grades.join("\n")),
+        Method::Single | Method::Basket => (None, None, String::new()),
+    };
+    sqlx::query(
+        "INSERT INTO vote_questions (id, votation_id, position, title, method, min_choices, max_choices, grades) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(votation_id)
+    .bind(position)
+    .bind(title)
+    .bind(method.as_str())
+    .bind(min)
+    .bind(max)
+    .bind(grades)
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
+}
+
+async fn insert_option(
+    tx: &mut sqlx::AnyConnection,
+    question_id: &str,
+    position: i64,
+    title: &str,
+    description: &str,
+    cost: i64,
+    area: &str,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO vote_options (id, question_id, position, title, description, cost, area) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(new_id())
+    .bind(question_id)
+    .bind(position)
+    .bind(title)
+    .bind(description)
+    .bind(cost)
+    .bind(area)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+fn editable(v: &Votation) -> Result<(), Error> {
+    if v.phase(now_ms()) != Phase::Upcoming {
+        return Err(Error::Conflict("vote.locked"));
+    }
+    Ok(())
+}
+
+/// Adds a question with its options to a votation that has not opened yet.
+pub async fn add_question(
+    db: &Db,
+    v: &Votation,
+    input: &QuestionInput,
+    by: &str,
+) -> Result<(), Error> {
+    editable(v)?;
+    if v.kind != Kind::Votation {
+        return Err(Error::Conflict("vote.not_a_votation"));
+    }
+    if v.questions.len() >= crate::ballot::MAX_QUESTIONS {
+        return Err(kernel::FieldError::new("title", "vote.questions_count").into());
+    }
+    let mut tx = db.pool().begin().await?;
+    let qid = insert_question(
+        &mut tx,
+        &v.id,
+        v.questions.len() as i64,
+        &input.title,
+        &input.method,
+    )
+    .await?;
+    for (i, o) in input.options.iter().enumerate() {
+        insert_option(&mut tx, &qid, i as i64, o, "", 0, "").await?;
+    }
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "votation.question",
+        "votation",
+        &v.id,
+        &input.title,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds a project to a budget that has not opened yet.
+pub async fn add_project(
+    db: &Db,
+    v: &Votation,
+    input: &ProjectInput,
+    by: &str,
+) -> Result<(), Error> {
+    editable(v)?;
+    let Some(q) = v.questions.first().filter(|_| v.kind == Kind::Budget) else {
+        return Err(Error::Conflict("vote.not_a_budget"));
+    };
+    if q.options.len() >= 500 {
+        return Err(kernel::FieldError::new("title", "vote.projects_count").into());
+    }
+    let mut tx = db.pool().begin().await?;
+    insert_option(
+        &mut tx,
+        &q.id,
+        q.options.len() as i64,
+        &input.title,
+        &input.description,
+        input.cost,
+        &input.area,
+    )
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "votation.project",
+        "votation",
+        &v.id,
+        &input.title,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The votation with this id, with its questions and options.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let mut v = from_row(&row);
+    let questions = sqlx::query(
+        "SELECT id, title, method, min_choices, max_choices, grades FROM vote_questions \
+         WHERE votation_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let options = sqlx::query(
+        "SELECT o.question_id, o.id, o.title, o.description, o.cost, o.area FROM vote_options o \
+         JOIN vote_questions q ON q.id = o.question_id WHERE q.votation_id = $1 ORDER BY o.position",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    for q in &questions {
+        let qid: String = q.get(0);
+        let method = match q.get::<String, _>(2).as_str() {
+            "approval" => Method::Approval {
+                min: q.get::<Option<i64>, _>(3).unwrap_or(0) as usize,
+                max: q.get::<Option<i64>, _>(4).unwrap_or(0) as usize,
+            },
+            "judgment" => Method::Judgment {
+                grades: q.get::<String, _>(5).lines().map(str::to_string).collect(),
+            },
+            "basket" => Method::Basket,
+            _ => Method::Single,
+        };
+        v.questions.push(Question {
+            options: options
+                .iter()
+                .filter(|o| o.get::<String, _>(0) == qid)
+                .map(|o| VoteOption {
+                    id: o.get(1),
+                    title: o.get(2),
+                    description: o.get(3),
+                    cost: o.get(4),
+                    area: o.get(5),
+                })
+                .collect(),
+            id: qid,
+            title: q.get(1),
+            method,
+        });
+    }
+    Ok(Some(v))
+}
+
+/// The votations of a process, without their questions, in opening order.
+pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Votation>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE process_id = $1 ORDER BY opens_at, id"
+    )))
+    .bind(process_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// Replaces the census list of a votation that has not opened yet with these salted hashes.
+pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Result<(), Error> {
+    editable(v)?;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM vote_census WHERE votation_id = $1")
+        .bind(&v.id)
+        .execute(&mut *tx)
+        .await?;
+    for chunk in hashes.chunks(500) {
+        let mut sql = String::from("INSERT INTO vote_census (votation_id, entry_hash) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("($1, ${})", i + 2));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&v.id);
+        for h in chunk {
+            q = q.bind(h);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "votation.census",
+        "votation",
+        &v.id,
+        &hashes.len().to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stores the hashes of new invitation codes (the codes themselves are shown once and never
+/// kept). Codes may be added while the vote is open, for latecomers.
+pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Result<(), Error> {
+    if v.phase(now_ms()) == Phase::Closed {
+        return Err(Error::Conflict("vote.closed"));
+    }
+    let mut tx = db.pool().begin().await?;
+    for chunk in hashes.chunks(500) {
+        let mut sql = String::from("INSERT INTO vote_codes (votation_id, code_hash) VALUES ");
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("($1, ${})", i + 2));
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&v.id);
+        for h in chunk {
+            q = q.bind(h);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "votation.codes",
+        "votation",
+        &v.id,
+        &hashes.len().to_string(),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Closes an open vote now.
+pub async fn close(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
+    if v.phase(now_ms()) != Phase::Open {
+        return Err(Error::Conflict("vote.not_open"));
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE votations SET closed_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(&v.id)
+        .execute(&mut *tx)
+        .await?;
+    record_change(&mut tx, "votation", &v.id, Op::Upsert).await?;
+    kernel::audit::log(&mut tx, Some(by), "votation.close", "votation", &v.id, "").await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// How many census entries and invitation codes a vote has.
+pub async fn eligible_counts(db: &Db, v: &Votation) -> Result<(i64, i64), Error> {
+    let census: i64 = sqlx::query("SELECT COUNT(*) FROM vote_census WHERE votation_id = $1")
+        .bind(&v.id)
+        .fetch_one(db.pool())
+        .await?
+        .get(0);
+    let codes: i64 = sqlx::query("SELECT COUNT(*) FROM vote_codes WHERE votation_id = $1")
+        .bind(&v.id)
+        .fetch_one(db.pool())
+        .await?
+        .get(0);
+    Ok((census, codes))
+}
+
+/// Whether the census of a vote holds this hash.
+pub async fn census_has(db: &Db, v: &Votation, hash: &str) -> Result<bool, Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM vote_census WHERE votation_id = $1 AND entry_hash = $2")
+            .bind(&v.id)
+            .bind(hash)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+/// Whether an invitation code of a vote has this hash.
+pub async fn code_exists(db: &Db, v: &Votation, hash: &str) -> Result<bool, Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM vote_codes WHERE votation_id = $1 AND code_hash = $2")
+            .bind(&v.id)
+            .bind(hash)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+/// Whether this voter is on the roll already.
+pub async fn has_voted(db: &Db, v: &Votation, voter_key: &str) -> Result<bool, Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM vote_roll WHERE votation_id = $1 AND voter_key = $2")
+            .bind(&v.id)
+            .bind(voter_key)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}
+
+/// Puts a ballot in the box: the voter on the roll (with the day only), the ballot under a
+/// random key, a new random tracker; all or nothing. A voter already on the roll gets
+/// `vote.already_cast` and nothing is stored. Returns the tracker.
+pub async fn cast(db: &Db, v: &Votation, voter_key: &str, ballot: &str) -> Result<String, Error> {
+    let tracker = new_id();
+    let day = kernel::ids::iso_date(now_ms());
+    let mut tx = db.pool().begin().await?;
+    let on_roll = sqlx::query(
+        "INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(&v.id)
+    .bind(voter_key)
+    .bind(&day)
+    .execute(&mut *tx)
+    .await?;
+    if on_roll.rows_affected() == 0 {
+        return Err(Error::Conflict("vote.already_cast"));
+    }
+    sqlx::query("INSERT INTO vote_ballots (votation_id, id, content) VALUES ($1, $2, $3)")
+        .bind(&v.id)
+        .bind(new_token())
+        .bind(ballot)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO vote_trackers (votation_id, tracker) VALUES ($1, $2)")
+        .bind(&v.id)
+        .bind(&tracker)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(tracker)
+}
+
+/// Seals the ballot box of a closed vote, once: on PostgreSQL, where a table's rows are stored in
+/// the order they were written, the roll, the box and the receipts are rewritten in the order of
+/// their random keys, so that their storage no longer follows the order of the votes (SQLite
+/// stores them in key order from the start). Ballots cast while the vote was open keep the
+/// order of writing until then: see docs/architecture.md.
+pub async fn seal(db: &Db, v: &Votation) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let fresh =
+        sqlx::query("UPDATE votations SET sealed_at = $1 WHERE id = $2 AND sealed_at IS NULL")
+            .bind(now_ms())
+            .bind(&v.id)
+            .execute(&mut *tx)
+            .await?;
+    if fresh.rows_affected() == 0 || db.engine() != kernel::db::Engine::Postgres {
+        tx.commit().await?;
+        return Ok(());
+    }
+    for (table, columns, key) in [
+        ("vote_ballots", "votation_id, id, content", "id"),
+        ("vote_roll", "votation_id, voter_key, day", "voter_key"),
+        ("vote_trackers", "votation_id, tracker", "tracker"),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "CREATE TEMPORARY TABLE sealing ON COMMIT DROP AS SELECT {columns} FROM {table} WHERE votation_id = $1"
+        )))
+        .bind(&v.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM {table} WHERE votation_id = $1"
+        )))
+        .bind(&v.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM sealing ORDER BY {key}"
+        )))
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DROP TABLE sealing").execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    // The old row versions stay on disk until vacuumed: vacuum now rather than at some later
+    // time.
+    for table in ["vote_ballots", "vote_roll", "vote_trackers"] {
+        sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM {table}")))
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Voters on the roll.
+pub async fn roll_count(db: &Db, v: &Votation) -> Result<i64, Error> {
+    Ok(
+        sqlx::query("SELECT COUNT(*) FROM vote_roll WHERE votation_id = $1")
+            .bind(&v.id)
+            .fetch_one(db.pool())
+            .await?
+            .get(0),
+    )
+}
+
+/// The ballots of a vote, in the order of their random keys.
+pub async fn ballots(db: &Db, v: &Votation) -> Result<Vec<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT content FROM vote_ballots WHERE votation_id = $1 ORDER BY id")
+            .bind(&v.id)
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+/// A page of the trackers of a vote, in alphabetical order, and how many there are.
+pub async fn trackers(
+    db: &Db,
+    v: &Votation,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<String>, i64), Error> {
+    let page = sqlx::query_scalar(
+        "SELECT tracker FROM vote_trackers WHERE votation_id = $1 ORDER BY tracker LIMIT $2 OFFSET $3",
+    )
+    .bind(&v.id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query("SELECT COUNT(*) FROM vote_trackers WHERE votation_id = $1")
+        .bind(&v.id)
+        .fetch_one(db.pool())
+        .await?
+        .get(0);
+    Ok((page, total))
+}
+
+/// Whether a tracker is among those of a vote.
+pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<bool, Error> {
+    Ok(
+        sqlx::query("SELECT 1 FROM vote_trackers WHERE votation_id = $1 AND tracker = $2")
+            .bind(&v.id)
+            .bind(tracker)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some(),
+    )
+}

@@ -7,6 +7,7 @@ pub mod count;
 pub mod model;
 pub mod store;
 pub mod svg;
+pub mod testing;
 pub mod web;
 
 use kernel::Component;

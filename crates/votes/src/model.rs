@@ -464,9 +464,7 @@ impl QuestionFields {
                 Err(e) => errors.push(e),
             }
         }
-        if options.len() < 2 {
-            errors.push(FieldError::new("options", "vote.options_count"));
-        } else if options.len() > MAX_OPTIONS {
+        if !(2..=MAX_OPTIONS).contains(&options.len()) {
             errors.push(FieldError::new("options", "vote.options_count"));
         }
         let method = match self.method.as_str() {

@@ -377,6 +377,25 @@ pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Re
     Ok(())
 }
 
+/// Opens a vote now, ahead of its planned opening, once it is complete.
+pub async fn open(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
+    editable(v)?;
+    if !v.is_complete() {
+        return Err(Error::Conflict("vote.incomplete"));
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE votations SET opens_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(&v.id)
+        .execute(&mut *tx)
+        .await?;
+    record_change(&mut tx, "votation", &v.id, Op::Upsert).await?;
+    kernel::audit::log(&mut tx, Some(by), "votation.open", "votation", &v.id, "").await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
 /// Closes an open vote now.
 pub async fn close(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
     if v.phase(now_ms()) != Phase::Open {

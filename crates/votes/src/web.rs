@@ -42,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route(&r("/{vote}/admin/projects"), post(add_project))
         .route(&r("/{vote}/admin/census"), post(set_census))
         .route(&r("/{vote}/admin/codes"), post(codes))
+        .route(&r("/{vote}/admin/open"), post(open))
         .route(&r("/{vote}/admin/close"), post(close))
         .route("/data/votes/{vote}/results.json", get(results_json))
         .route("/data/votes/{vote}/ballots.csv", get(ballots_csv))
@@ -475,6 +476,16 @@ async fn codes(
         header::HeaderValue::from_static("no-store"),
     );
     Ok(res)
+}
+
+async fn open(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(path): Path<VotePath>,
+) -> Result<Response, Error> {
+    let l = managed(&state, &path, &user).await?;
+    store::open(state.db(), &l.vote, &user.id).await?;
+    Ok(redirect_with_flash(&l.url(), "flash.vote_opened"))
 }
 
 async fn close(

@@ -1,0 +1,152 @@
+// Vote journeys on the demo instance: an administrator prepares a majority-judgment votation
+// with a residents' list; a resident votes, confirms, keeps the receipt, and after closing finds
+// the tracker among those published and reads the results. A participatory budget refuses a
+// basket over budget. Every page is scanned with axe-core.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { startServer, launchBrowser, newPage, expectAccessible, shot } from './harness.mjs';
+
+let server, browser;
+const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026' };
+
+before(async () => {
+  server = await startServer(['--demo']);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function login(page) {
+  await page.goto(server.base + '/login');
+  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
+  await page.getByLabel('Mot de passe').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+async function newProcess(page, space, title, slug) {
+  await page.goto(`${server.base}/s/${space}`);
+  await page.getByRole('link', { name: 'Nouvelle démarche' }).click();
+  await expectAccessible(page, 'new process');
+  await page.getByLabel('Titre').fill(title);
+  await page.getByLabel('Adresse (identifiant)').fill(slug);
+  await page.getByRole('button', { name: 'Créer la démarche' }).click();
+  await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  await expectAccessible(page, 'process');
+  await page.getByRole('link', { name: 'Nouveau vote' }).click();
+  await expectAccessible(page, 'new vote');
+}
+
+test('a resident on the census votes by majority judgment and finds the receipt after closing', async () => {
+  const admin = await newPage(browser);
+  await login(admin);
+  await newProcess(admin, 'occitanie', 'Votation citoyenne 2027', 'votation-2027');
+  await admin.getByLabel('Titre').fill('Avenir des petites lignes ferroviaires');
+  await admin.getByLabel('Les résidents inscrits sur la liste').check();
+  await admin.getByLabel('Âge minimum (facultatif)').fill('16');
+  await admin.getByRole('button', { name: 'Créer le vote' }).click();
+  await admin.getByRole('heading', { name: /Gérer le vote/ }).waitFor();
+  await expectAccessible(admin, 'vote administration');
+  await admin.getByLabel('Question', { exact: true }).fill('Que pensez-vous de chaque scénario ?');
+  await admin.getByLabel('Options').fill('Réouverture aux voyageurs\nCars express\nVoie verte');
+  await admin.getByRole('button', { name: 'Ajouter la question' }).click();
+  await admin.getByRole('status').filter({ hasText: 'modifications sont enregistrées' }).waitFor();
+  const census = join(tmpdir(), 'territoires-census.csv');
+  writeFileSync(census, 'identifiant;date de naissance\nOC-1001;1975-03-21\nOC-1002;12/08/1990\n');
+  await admin.getByLabel('Fichier de la liste (CSV)').setInputFiles(census);
+  await admin.getByRole('button', { name: 'Enregistrer la liste' }).click();
+  await admin.getByText('2 résident(s) enregistré(s)').waitFor();
+  await admin.getByRole('button', { name: 'Ouvrir le vote maintenant' }).click();
+  await admin.getByText('Le vote est ouvert.').waitFor();
+  const voteUrl = admin.url();
+
+  // The resident votes without an account.
+  const resident = await newPage(browser);
+  await resident.goto(voteUrl);
+  await expectAccessible(resident, 'ballot');
+  await resident.getByLabel('Identifiant de résident').fill('oc 1002');
+  await resident.getByLabel('Date de naissance').fill('1990-08-12');
+  await resident.getByLabel('Réouverture aux voyageurs : Très bien').check();
+  await resident.getByLabel('Cars express : Passable').check();
+  // One grade forgotten: a clear message, the other choices kept.
+  await resident.getByRole('button', { name: 'Vérifier mon vote' }).click();
+  await resident.getByRole('alert').getByText('Donnez une mention à chaque option.').waitFor();
+  await expectAccessible(resident, 'ballot with errors');
+  assert.ok(await resident.getByLabel('Cars express : Passable').isChecked());
+  await resident.getByLabel('Voie verte : À rejeter').check();
+  await resident.getByRole('button', { name: 'Vérifier mon vote' }).click();
+  await resident.getByRole('heading', { name: 'Vérifiez votre vote' }).waitFor();
+  await resident.getByText('Réouverture aux voyageurs : Très bien').waitFor();
+  await expectAccessible(resident, 'confirmation');
+  await resident.getByRole('button', { name: 'Confirmer mon vote' }).click();
+  await resident.getByRole('heading', { name: 'Votre reçu' }).waitFor();
+  await expectAccessible(resident, 'receipt');
+  await shot(resident, 'vote-receipt');
+  const tracker = (await resident.locator('#tracker').textContent()).trim();
+  assert.match(tracker, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+
+  // The administrator closes; the resident finds the tracker and the results.
+  await admin.goto(voteUrl + '/admin');
+  await admin.getByRole('button', { name: 'Clôturer le vote maintenant' }).click();
+  await admin.getByText('Le vote est clos').waitFor();
+  await resident.goto(voteUrl);
+  await resident.getByRole('heading', { name: 'Résultats' }).waitFor();
+  await resident.getByText('participation 50.0 %').waitFor();
+  await expectAccessible(resident, 'results');
+  await shot(resident, 'vote-results');
+  await resident.getByRole('link', { name: 'Vérifier mon numéro de suivi' }).click();
+  await resident.getByLabel('Vérifier un numéro de suivi').fill(tracker);
+  await resident.getByRole('button', { name: 'Vérifier' }).click();
+  await resident.getByText('Ce numéro est dans la liste').waitFor();
+  await expectAccessible(resident, 'trackers');
+});
+
+test('a participatory budget refuses a basket over budget', async () => {
+  const admin = await newPage(browser);
+  await login(admin);
+  await newProcess(admin, 'lannion', 'Budget participatif 2027', 'budget-2027');
+  await admin.getByLabel('Budget participatif', { exact: true }).check();
+  await admin.getByLabel('Titre').fill('Budget participatif 2027');
+  await admin.getByLabel('Les détenteurs d\'un code d\'invitation').check();
+  await admin.getByLabel('Budget total (€)').fill('100000');
+  await admin.getByRole('button', { name: 'Créer le vote' }).click();
+  await admin.getByRole('heading', { name: /Gérer le vote/ }).waitFor();
+  for (const [title, cost] of [['Aire de jeux du Stanco', '60000'], ['Jardin partagé de Ker Uhel', '40000'], ['Boîtes à livres', '15000']]) {
+    await admin.getByLabel('Titre du projet').fill(title);
+    await admin.getByLabel('Coût').fill(cost);
+    await admin.getByRole('button', { name: 'Ajouter le projet' }).click();
+    await admin.getByRole('status').filter({ hasText: 'modifications sont enregistrées' }).waitFor();
+  }
+  await admin.getByLabel('Nombre de codes à créer').fill('3');
+  await admin.getByRole('button', { name: 'Créer et imprimer' }).click();
+  await expectAccessible(admin, 'printable codes');
+  const code = (await admin.locator('ul.codes code').first().textContent()).trim();
+  await admin.goBack();
+  await admin.reload();
+  await admin.getByRole('button', { name: 'Ouvrir le vote maintenant' }).click();
+  await admin.getByText('Le vote est ouvert.').waitFor();
+
+  const voter = await newPage(browser);
+  await voter.goto(admin.url());
+  await voter.getByLabel('Code d\'invitation').fill(code);
+  await voter.getByLabel(/Aire de jeux du Stanco/).check();
+  await voter.getByLabel(/Jardin partagé de Ker Uhel/).check();
+  await voter.getByLabel(/Boîtes à livres/).check();
+  // The running total warns before sending; the server refuses all the same.
+  await voter.locator('[data-sum-over]').waitFor({ state: 'visible' });
+  await voter.getByRole('button', { name: 'Vérifier mon vote' }).click();
+  await voter.getByRole('alert').getByText('Le coût total de votre panier dépasse le budget.').waitFor();
+  await expectAccessible(voter, 'budget ballot over budget');
+  await shot(voter, 'budget-over');
+  await voter.getByLabel(/Boîtes à livres/).uncheck();
+  await voter.getByRole('button', { name: 'Vérifier mon vote' }).click();
+  await voter.getByRole('heading', { name: 'Vérifiez votre vote' }).waitFor();
+  await voter.getByRole('button', { name: 'Confirmer mon vote' }).click();
+  await voter.getByRole('heading', { name: 'Votre reçu' }).waitFor();
+});

@@ -108,7 +108,11 @@ struct Inner {
     home: Derived<(Vec<crate::spaces::Space>, i64)>,
     space_sections: Vec<SectionFn>,
     process_sections: Vec<SectionFn>,
+    extensions: std::sync::Mutex<Extensions>,
 }
+
+/// Per-node values components keep for themselves, one per type.
+type Extensions = std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>;
 
 /// A value derived from the database, kept until this node sees a change: a local commit or a
 /// change of the feed applied from another node.
@@ -179,6 +183,7 @@ impl AppState {
                 home: Derived::default(),
                 space_sections: sections.0,
                 process_sections: sections.1,
+                extensions: Default::default(),
             }),
         }
     }
@@ -242,6 +247,25 @@ impl AppState {
                 crate::spaces::store::list(&db, 0, 12).await
             })
             .await
+    }
+    /// A component's own per-node value of type `T` (a cache, a background writer), made by
+    /// `init` the first time it is asked for.
+    pub fn extension<T: Send + Sync + 'static>(&self, init: impl FnOnce(&AppState) -> T) -> Arc<T> {
+        let key = std::any::TypeId::of::<T>();
+        if let Ok(map) = self.inner.extensions.lock()
+            && let Some(v) = map.get(&key)
+            && let Ok(v) = v.clone().downcast::<T>()
+        {
+            return v;
+        }
+        let made = Arc::new(init(self));
+        if let Ok(mut map) = self.inner.extensions.lock() {
+            let slot = map.entry(key).or_insert_with(|| made.clone());
+            if let Ok(v) = slot.clone().downcast::<T>() {
+                return v;
+            }
+        }
+        made
     }
     /// The sections the components show on a space's page.
     pub async fn space_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {

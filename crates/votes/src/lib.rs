@@ -9,6 +9,7 @@ pub mod store;
 pub mod svg;
 pub mod testing;
 pub mod web;
+pub mod writer;
 
 use kernel::Component;
 use kernel::db::Migration;

@@ -465,35 +465,52 @@ pub async fn has_voted(db: &Db, v: &Votation, voter_key: &str) -> Result<bool, E
     )
 }
 
-/// Puts a ballot in the box: the voter on the roll (with the day only), the ballot under a
-/// random key, a new random tracker; all or nothing. A voter already on the roll gets
-/// `vote.already_cast` and nothing is stored. Returns the tracker.
-pub async fn cast(db: &Db, v: &Votation, voter_key: &str, ballot: &str) -> Result<String, Error> {
-    let tracker = new_id();
+/// Puts a ballot in the box, inside the caller's transaction: the voter on the roll (with the
+/// day only), the ballot under a random key, a new random tracker. A voter already on the roll
+/// gets `vote.already_cast` and nothing of this ballot is written (no statement fails, so the
+/// transaction can go on with other ballots). Returns the tracker.
+pub async fn cast_in(
+    tx: &mut sqlx::AnyConnection,
+    votation_id: &str,
+    voter_key: &str,
+    ballot: &str,
+) -> Result<Result<String, Error>, Error> {
     let day = kernel::ids::iso_date(now_ms());
-    let mut tx = db.pool().begin().await?;
     let on_roll = sqlx::query(
         "INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
-    .bind(&v.id)
+    .bind(votation_id)
     .bind(voter_key)
     .bind(&day)
     .execute(&mut *tx)
     .await?;
     if on_roll.rows_affected() == 0 {
-        return Err(Error::Conflict("vote.already_cast"));
+        return Ok(Err(Error::Conflict("vote.already_cast")));
     }
     sqlx::query("INSERT INTO vote_ballots (votation_id, id, content) VALUES ($1, $2, $3)")
-        .bind(&v.id)
+        .bind(votation_id)
         .bind(new_token())
         .bind(ballot)
         .execute(&mut *tx)
         .await?;
+    let tracker = new_id();
     sqlx::query("INSERT INTO vote_trackers (votation_id, tracker) VALUES ($1, $2)")
-        .bind(&v.id)
+        .bind(votation_id)
         .bind(&tracker)
         .execute(&mut *tx)
         .await?;
+    Ok(Ok(tracker))
+}
+
+/// Puts one ballot in the box in its own transaction (see [`cast_in`]).
+pub async fn cast(
+    db: &Db,
+    votation_id: &str,
+    voter_key: &str,
+    ballot: &str,
+) -> Result<String, Error> {
+    let mut tx = db.pool().begin().await?;
+    let tracker = cast_in(&mut tx, votation_id, voter_key, ballot).await??;
     tx.commit().await?;
     Ok(tracker)
 }

@@ -663,13 +663,15 @@ fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
         .collect()
 }
 
-/// Results of closed votes, counted once: nothing changes a closed ballot box.
-static COUNTED: Mutex<Option<HashMap<String, Arc<Results>>>> = Mutex::new(None);
+/// Results of closed votes, counted once per node: nothing changes a closed ballot box.
+#[derive(Default)]
+struct Counted(Mutex<HashMap<String, Arc<Results>>>);
 
 /// The results of a closed vote.
 pub async fn results(state: &AppState, v: &Votation) -> Result<Arc<Results>, Error> {
-    if let Ok(cache) = COUNTED.lock()
-        && let Some(r) = cache.as_ref().and_then(|c| c.get(&v.id))
+    let counted = state.extension(|_| Counted::default());
+    if let Ok(cache) = counted.0.lock()
+        && let Some(r) = cache.get(&v.id)
     {
         return Ok(r.clone());
     }
@@ -686,10 +688,8 @@ pub async fn results(state: &AppState, v: &Votation) -> Result<Arc<Results>, Err
     .await
     .map_err(Error::internal)?;
     let results = Arc::new(results);
-    if let Ok(mut cache) = COUNTED.lock() {
-        cache
-            .get_or_insert_with(HashMap::new)
-            .insert(v.id.clone(), results.clone());
+    if let Ok(mut cache) = counted.0.lock() {
+        cache.insert(v.id.clone(), results.clone());
     }
     Ok(results)
 }
@@ -1022,7 +1022,8 @@ pub async fn cast_ballot(
     ip: std::net::IpAddr,
 ) -> Result<String, Error> {
     let (key, ballot) = check_ballot(state, v, user, pairs, ip).await?;
-    match store::cast(state.db(), v, &key, &ballot.encode()).await {
+    let writer = state.extension(|s| crate::writer::BallotWriter::start(s.db().clone()));
+    match writer.cast(&v.id, &key, &ballot.encode()).await {
         Err(Error::Conflict("vote.already_cast")) => Err(match v.eligibility {
             Eligibility::Codes => FieldError::new("code", "vote.code_used").into(),
             Eligibility::Census => FieldError::new("identifier", "vote.already_cast").into(),

@@ -97,7 +97,7 @@ test('a resident on the census votes by majority judgment and finds the receipt 
   await admin.getByText('Le vote est clos').waitFor();
   await resident.goto(voteUrl);
   await resident.getByRole('heading', { name: 'Résultats' }).waitFor();
-  await resident.getByText('participation 50.0 %').waitFor();
+  await resident.getByText(/participation 50,0\s%/).waitFor();
   await expectAccessible(resident, 'results');
   await shot(resident, 'vote-results');
   await resident.getByRole('link', { name: 'Vérifier mon numéro de suivi' }).click();

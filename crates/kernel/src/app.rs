@@ -33,7 +33,12 @@ pub struct Component {
     pub space_section: Option<SectionFn>,
     /// What it shows on a process's page.
     pub process_section: Option<SectionFn>,
+    /// Its demo content, added after the kernel's (accounts and spaces); must be idempotent.
+    pub demo: Option<DemoFn>,
 }
+
+/// How a component adds its demo content.
+pub type DemoFn = fn(crate::db::Db) -> crate::changes::BoxFuture<Result<(), crate::Error>>;
 
 /// A block a component adds to a page it does not own (a space's processes, a process's
 /// votes): a heading, links, and what the reader may add.
@@ -82,6 +87,7 @@ impl Component {
             locales: None,
             space_section: None,
             process_section: None,
+            demo: None,
         }
     }
 }

@@ -204,6 +204,11 @@ async fn demo(db: &kernel::db::Db, scale: usize) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("the demo content could not be created: {e:?}"))?;
+    for add in territoires::components().into_iter().filter_map(|c| c.demo) {
+        add(db.clone())
+            .await
+            .map_err(|e| format!("the demo content could not be created: {e:?}"))?;
+    }
     pb.finish_and_clear();
     println!(
         "Demo: {} space(s) and {} account(s) created. Log in as {} with the password {}",

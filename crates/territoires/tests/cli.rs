@@ -135,6 +135,26 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
         "{}",
         text(&o)
     );
+    // The components' demo content is there once: a votation and a budget with its ballots.
+    let counts = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let db = kernel::db::Db::connect(&format!(
+            "sqlite://{}",
+            dir.join("territoires.db").display()
+        ))
+        .await
+        .unwrap();
+        let mut counts = Vec::new();
+        for table in ["votations", "vote_options", "vote_ballots", "processes"] {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap();
+            counts.push(n);
+        }
+        counts
+    });
+    assert_eq!(counts, vec![2, 12, 400, 2]);
 
     let create = |password: &str| {
         Command::new(env!("CARGO_BIN_EXE_territoires"))

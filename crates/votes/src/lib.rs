@@ -4,6 +4,7 @@
 
 pub mod ballot;
 pub mod count;
+pub mod demo;
 pub mod model;
 pub mod store;
 pub mod svg;
@@ -22,6 +23,7 @@ pub fn component() -> Component {
         migrations: MIGRATIONS,
         locales: Some((LOCALE_FR, LOCALE_EN)),
         process_section: Some(|state, of| Box::pin(web::process_section(state, of))),
+        demo: Some(|db| Box::pin(demo::seed(db))),
         ..Component::empty("votes")
     }
 }

@@ -744,7 +744,14 @@ impl ShowPage {
     }
     fn participation(&self) -> String {
         if self.eligible > 0 {
-            format!("{:.1} %", 100.0 * self.roll as f64 / self.eligible as f64)
+            let rate = format!(
+                "{:.1}\u{a0}%",
+                100.0 * self.roll as f64 / self.eligible as f64
+            );
+            match self.page.tr.0 {
+                Lang::Fr => rate.replace('.', ","),
+                Lang::En => rate,
+            }
         } else {
             String::new()
         }

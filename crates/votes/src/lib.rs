@@ -2,6 +2,7 @@
 //! census list, invitation codes), secret ballots with receipts, and results counted with the
 //! `decide` algorithms (majority judgment, greedy, Method of Equal Shares).
 
+pub mod api;
 pub mod ballot;
 pub mod count;
 pub mod demo;
@@ -19,7 +20,8 @@ use kernel::db::Migration;
 pub fn component() -> Component {
     Component {
         name: "votes",
-        routes: web::routes(),
+        routes: web::routes().merge(api::routes()),
+        openapi: Some(<api::VotesApi as utoipa::OpenApi>::openapi()),
         migrations: MIGRATIONS,
         locales: Some((LOCALE_FR, LOCALE_EN)),
         process_section: Some(|state, of| Box::pin(web::process_section(state, of))),

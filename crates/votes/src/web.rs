@@ -1128,7 +1128,8 @@ async fn trackers(
     })
 }
 
-async fn public_vote(state: &AppState, id: &str) -> Result<Votation, Error> {
+/// A closed vote by id, sealed; `vote.not_closed` before.
+pub async fn public_vote(state: &AppState, id: &str) -> Result<Votation, Error> {
     let v = store::get(state.db(), id).await?.ok_or(Error::NotFound)?;
     closed(&v)?;
     store::seal(state.db(), &v).await?;
@@ -1187,8 +1188,13 @@ async fn results_json(
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
     let v = public_vote(&state, &id).await?;
-    let r = results(&state, &v).await?;
-    let roll = store::roll_count(state.db(), &v).await?;
+    Ok(axum::Json(results_body(&state, &v).await?).into_response())
+}
+
+/// The published results of a closed vote, as in `/data/votes/{id}/results.json`.
+pub async fn results_body(state: &AppState, v: &Votation) -> Result<serde_json::Value, Error> {
+    let r = results(state, v).await?;
+    let roll = store::roll_count(state.db(), v).await?;
     let questions: Vec<serde_json::Value> = v
         .questions
         .iter()
@@ -1252,7 +1258,7 @@ async fn results_json(
         })),
         "questions": questions,
     });
-    Ok(axum::Json(body).into_response())
+    Ok(body)
 }
 
 fn outcome_name(o: Outcome) -> &'static str {

@@ -599,3 +599,108 @@ on_every_engine!(
         assert!(page.contains("Consultation"));
     })
 );
+
+on_every_engine!(
+    the_api_describes_a_vote_takes_a_ballot_and_publishes_results_after_closing,
+    |app: TestApp| Box::pin(async move {
+        let process = process(&app).await;
+        let url = new_vote(
+            &app,
+            &process,
+            &[
+                ("kind", "votation"),
+                ("title", "Marché de Noël"),
+                ("eligibility", "codes"),
+            ],
+        )
+        .await;
+        app.post_form(
+            &format!("{url}/admin/questions"),
+            &[
+                ("title", "Où installer le marché ?"),
+                ("method", "judgment"),
+                ("options", "Place du Centre\nQuai d'Aiguillon"),
+                ("grades", "Bien\nPassable\nÀ rejeter"),
+            ],
+        )
+        .await;
+        let r = app
+            .post_form(
+                &format!("{url}/admin/codes"),
+                &[("count", "2"), ("format", "csv")],
+            )
+            .await;
+        let codes: Vec<String> = r
+            .text()
+            .await
+            .unwrap()
+            .lines()
+            .skip(1)
+            .map(str::to_string)
+            .collect();
+        open_now(&app, &url).await;
+        let id = vote_id(&url);
+        let api = app.other_client();
+        let vote: serde_json::Value = api
+            .get(&format!("/api/v1/votes/{id}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(vote["phase"], "open");
+        assert_eq!(vote["eligibility"], "codes");
+        assert_eq!(vote["questions"][0]["grades"][2], "À rejeter");
+        let a = vote["questions"][0]["options"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let b = vote["questions"][0]["options"][1]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let post = |body: serde_json::Value| {
+            let api = api.client.clone();
+            let target = app.url(&format!("/api/v1/votes/{id}/ballots"));
+            async move { api.post(target).json(&body).send().await.unwrap() }
+        };
+        // A grade missing and an unknown code: both reported, nothing stored.
+        let r = post(serde_json::json!({"code": "abcd-efgh-ijkm-npqr", "answers": [{"grades": {a.clone(): 0}}]})).await;
+        assert_eq!(r.status(), 422);
+        let body: serde_json::Value = r.json().await.unwrap();
+        let fields: Vec<&str> = body["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            fields.contains(&"vote.unknown_code") && fields.contains(&"vote.grade_missing"),
+            "{body}"
+        );
+        assert_eq!(counts(&app).await, (0, 0, 0));
+        let ballot = serde_json::json!({"code": codes[0], "answers": [{"grades": {a.clone(): 0, b.clone(): 2}}]});
+        let r = post(ballot.clone()).await;
+        assert_eq!(r.status(), 201);
+        let receipt: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(receipt["tracker"].as_str().unwrap().len(), 19);
+        let r = post(ballot).await;
+        assert_eq!(r.status(), 422);
+        let r = post(serde_json::json!({"code": codes[1], "answers": [{}, {}]})).await;
+        assert_eq!(r.status(), 400);
+        let r = api.get(&format!("/api/v1/votes/{id}/results")).await;
+        assert_eq!(r.status(), 409);
+        close_now(&app, &url).await;
+        let results: serde_json::Value = api
+            .get(&format!("/api/v1/votes/{id}/results"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(results["ballots"], 1);
+        assert_eq!(results["questions"][0]["options"][0]["rank"], 1);
+        let r = post(serde_json::json!({"code": codes[1], "answers": [{"grades": {a.clone(): 0, b.clone(): 0}}]})).await;
+        assert_eq!(r.status(), 409);
+        let doc: serde_json::Value = api.get("/api/openapi.json").await.json().await.unwrap();
+        assert!(doc["paths"]["/api/v1/votes/{id}/ballots"]["post"].is_object());
+    })
+);

@@ -221,44 +221,7 @@ impl ShortDescription {
     }
 }
 
-/// A position in WGS84 degrees, inside the valid ranges.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Position {
-    /// Latitude, −90 to 90.
-    pub lat: f64,
-    /// Longitude, −180 to 180.
-    pub lon: f64,
-}
-
-impl Position {
-    /// Parses a latitude and a longitude as typed (a decimal comma is accepted).
-    pub fn parse(lat: &str, lon: &str) -> Result<Self, FieldError> {
-        let num = |s: &str| {
-            s.trim()
-                .replace(',', ".")
-                .parse::<f64>()
-                .ok()
-                .filter(|v| v.is_finite())
-        };
-        let (Some(lat), Some(lon)) = (num(lat), num(lon)) else {
-            return Err(FieldError::new("position", "position.format"));
-        };
-        if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-            return Err(FieldError::new("position", "position.range"));
-        }
-        Ok(Position { lat, lon })
-    }
-
-    /// Distance to another position in metres (haversine).
-    pub fn distance_m(&self, other: &Position) -> f64 {
-        let r = 6_371_008.8;
-        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
-        let dp = p2 - p1;
-        let dl = (other.lon - self.lon).to_radians();
-        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-        2.0 * r * a.sqrt().asin()
-    }
-}
+pub use kernel::geo::Position;
 
 #[cfg(test)]
 mod tests {
@@ -357,25 +320,5 @@ mod tests {
             "short_description.too_long"
         );
         assert!(ShortDescription::parse("  ").is_err());
-    }
-
-    #[test]
-    fn positions_are_wgs84_and_measure_distances() {
-        let lannion = Position::parse("48,7326", "-3.4566").unwrap();
-        let perros = Position::parse("48.8148", "-3.4438").unwrap();
-        let d = lannion.distance_m(&perros);
-        assert!((9_000.0..9_300.0).contains(&d), "{d}");
-        assert_eq!(
-            Position::parse("91", "0").unwrap_err().code,
-            "position.range"
-        );
-        assert_eq!(
-            Position::parse("x", "0").unwrap_err().code,
-            "position.format"
-        );
-        assert_eq!(
-            Position::parse("NaN", "0").unwrap_err().code,
-            "position.format"
-        );
     }
 }

@@ -103,6 +103,12 @@ pub struct OptionOut {
     cost: i64,
     /// Area (projects).
     area: String,
+    /// Its picture's address.
+    image: Option<String>,
+    /// Latitude (projects), WGS84.
+    lat: Option<f64>,
+    /// Longitude (projects), WGS84.
+    lon: Option<f64>,
 }
 
 /// A ballot: one answer per question, in order, and the proof of eligibility the vote asks for.
@@ -195,6 +201,9 @@ fn vote_out(v: Votation) -> VoteOut {
                             description: o.description,
                             cost: o.cost,
                             area: o.area,
+                            image: o.image.map(|i| format!("/uploads/{i}")),
+                            lat: o.position.map(|p| p.lat),
+                            lon: o.position.map(|p| p.lon),
                         })
                         .collect(),
                 }

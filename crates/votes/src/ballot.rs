@@ -249,6 +249,8 @@ mod tests {
             description: String::new(),
             cost,
             area: String::new(),
+            image: None,
+            position: None,
         }
     }
 

@@ -273,6 +273,8 @@ mod tests {
             description: String::new(),
             cost,
             area: String::new(),
+            image: None,
+            position: None,
         }
     }
 

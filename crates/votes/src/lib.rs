@@ -35,9 +35,10 @@ const LOCALE_EN: &str = include_str!("../locales/en.toml");
 
 /// The component's tables. The roll, the ballot box and the receipts are keyed by values that
 /// carry no order (see [`store`]).
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "votes/0001_votations",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "votes/0001_votations",
+        sql: r#"
 CREATE TABLE votations (
     id TEXT PRIMARY KEY,
     process_id TEXT NOT NULL REFERENCES processes(id),
@@ -107,7 +108,16 @@ CREATE TABLE vote_trackers (
     PRIMARY KEY (votation_id, tracker)
 )%KEYED%;
 "#,
-}];
+    },
+    Migration {
+        id: "votes/0002_option_details",
+        sql: r#"
+ALTER TABLE vote_options ADD COLUMN image TEXT;
+ALTER TABLE vote_options ADD COLUMN lat %REAL%;
+ALTER TABLE vote_options ADD COLUMN lon %REAL%;
+"#,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -150,6 +150,61 @@ pub struct VoteOption {
     pub cost: i64,
     /// Area of the territory (projects only; may be empty).
     pub area: String,
+    /// Its picture (an upload's name).
+    pub image: Option<String>,
+    /// Where it is (projects only).
+    pub position: Option<kernel::geo::Position>,
+}
+
+impl VoteOption {
+    /// A link to its place on OpenStreetMap.
+    pub fn map_url(&self) -> Option<String> {
+        self.position.map(|p| {
+            format!(
+                "https://www.openstreetmap.org/?mlat={:.6}&mlon={:.6}#map=17/{:.6}/{:.6}",
+                p.lat, p.lon, p.lat, p.lon
+            )
+        })
+    }
+}
+
+/// The details of an option or project, edited one by one: description, picture, place.
+#[derive(Debug, Clone, Default)]
+pub struct OptionDetailsFields {
+    /// Description.
+    pub description: String,
+    /// Latitude (projects), may be empty.
+    pub lat: String,
+    /// Longitude (projects), may be empty.
+    pub lon: String,
+}
+
+/// Valid details of an option.
+#[derive(Debug, Clone)]
+pub struct OptionDetails {
+    /// Description.
+    pub description: String,
+    /// Place, when both coordinates were given.
+    pub position: Option<kernel::geo::Position>,
+}
+
+impl OptionDetailsFields {
+    /// Parses the details; a place needs both coordinates.
+    pub fn parse(&self) -> Result<OptionDetails, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let description = errors.take(text::paragraphs(&self.description, "description", 4_000));
+        let position = match (self.lat.trim().is_empty(), self.lon.trim().is_empty()) {
+            (true, true) => None,
+            _ => errors.take(kernel::geo::Position::parse(&self.lat, &self.lon)),
+        };
+        match description {
+            Some(description) if errors.is_empty() => Ok(OptionDetails {
+                description,
+                position,
+            }),
+            _ => Err(errors),
+        }
+    }
 }
 
 /// A question with its options, in order.

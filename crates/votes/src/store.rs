@@ -239,6 +239,48 @@ pub async fn add_project(
     Ok(())
 }
 
+/// Sets the details of an option or project of a vote that has not opened yet; the picture
+/// only when a new one is given.
+pub async fn set_option_details(
+    db: &Db,
+    v: &Votation,
+    option_id: &str,
+    details: &OptionDetails,
+    image: Option<&str>,
+    by: &str,
+) -> Result<(), Error> {
+    editable(v)?;
+    if !v
+        .questions
+        .iter()
+        .any(|q| q.options.iter().any(|o| o.id == option_id))
+    {
+        return Err(Error::NotFound);
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE vote_options SET description = $1, image = COALESCE($2, image), lat = $3, lon = $4 WHERE id = $5",
+    )
+    .bind(&details.description)
+    .bind(image)
+    .bind(details.position.map(|p| p.lat))
+    .bind(details.position.map(|p| p.lon))
+    .bind(option_id)
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "votation.option",
+        "votation",
+        &v.id,
+        option_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// The votation with this id, with its questions and options.
 pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
     let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
@@ -257,7 +299,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
     .fetch_all(db.pool())
     .await?;
     let options = sqlx::query(
-        "SELECT o.question_id, o.id, o.title, o.description, o.cost, o.area FROM vote_options o \
+        "SELECT o.question_id, o.id, o.title, o.description, o.cost, o.area, o.image, o.lat, o.lon FROM vote_options o \
          JOIN vote_questions q ON q.id = o.question_id WHERE q.votation_id = $1 ORDER BY o.position",
     )
     .bind(id)
@@ -286,6 +328,11 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
                     description: o.get(3),
                     cost: o.get(4),
                     area: o.get(5),
+                    image: o.get(6),
+                    position: match (o.get::<Option<f64>, _>(7), o.get::<Option<f64>, _>(8)) {
+                        (Some(lat), Some(lon)) => Some(kernel::geo::Position { lat, lon }),
+                        _ => None,
+                    },
                 })
                 .collect(),
             id: qid,

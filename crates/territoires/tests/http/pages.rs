@@ -3,7 +3,7 @@
 use crate::common::TestApp;
 use crate::on_every_engine;
 
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub fn png(w: u32, h: u32) -> Vec<u8> {
     // A minimal valid PNG made by hand: the image crate is not a dependency of this suite.
     fn crc(data: &[u8]) -> u32 {
         let mut c = 0xffff_ffffu32;

@@ -504,7 +504,75 @@ on_every_engine!(
             .skip(1)
             .map(str::to_string)
             .collect();
+        // A project's details: a bad place is refused and nothing is saved; then a picture (its
+        // metadata dropped by re-encoding) and a place.
+        let first = options(&app, &url).await[0].clone();
+        let details = |lat: &str, image: Option<Vec<u8>>| {
+            let mut form = reqwest::multipart::Form::new()
+                .text("description", "Jeux accessibles à tous les enfants.")
+                .text("lat", lat.to_string())
+                .text("lon", "-3.4566");
+            if let Some(bytes) = image {
+                form = form.part(
+                    "image",
+                    reqwest::multipart::Part::bytes(bytes)
+                        .file_name("aire.png")
+                        .mime_str("image/png")
+                        .unwrap(),
+                );
+            }
+            form
+        };
+        let token = app.csrf().await;
+        let target = app.url(&format!("{url}/admin/options/{first}?_csrf={token}"));
+        let r = app
+            .client
+            .post(&target)
+            .multipart(details("148.7", None))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let r = app
+            .client
+            .post(&target)
+            .multipart(details("48.7326", Some(b"pas une image".to_vec())))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        let v = votes::store::get(app.state.db(), &vote_id(&url))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(v.questions[0].options[0].description.is_empty());
+        let r = app
+            .client
+            .post(&target)
+            .multipart(details("48.7326", Some(crate::pages::png(40, 30))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let v = votes::store::get(app.state.db(), &vote_id(&url))
+            .await
+            .unwrap()
+            .unwrap();
+        let project = &v.questions[0].options[0];
+        assert_eq!(project.description, "Jeux accessibles à tous les enfants.");
+        assert!(project.image.is_some());
+        assert_eq!(project.position.unwrap().lat, 48.7326);
         open_now(&app, &url).await;
+        let (_, page) = app.get_text(&url).await;
+        assert!(page.contains("openstreetmap.org/?mlat=48.732600"));
+        let r = app
+            .client
+            .post(&target)
+            .multipart(details("48.7", None))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 409);
         // Once open, the projects can no longer change.
         let r = app
             .post_form(

@@ -50,6 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route(&r("/{vote}/admin/projects"), post(prepare::add_project))
         .route(&r("/{vote}/admin/census"), post(prepare::set_census))
         .route(&r("/{vote}/admin/codes"), post(prepare::codes))
+        .route(
+            &r("/{vote}/admin/options/{option}"),
+            post(prepare::option_details),
+        )
         .route(&r("/{vote}/admin/open"), post(prepare::open))
         .route(&r("/{vote}/admin/close"), post(prepare::close))
         .route(

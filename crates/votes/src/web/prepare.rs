@@ -86,6 +86,9 @@ pub(super) struct AdminPage {
     project_errors: FieldErrors,
     census_errors: FieldErrors,
     census_line: usize,
+    option_errors: FieldErrors,
+    /// The option whose details were refused.
+    option_failed: String,
 }
 
 impl AdminPage {
@@ -120,6 +123,8 @@ pub(super) async fn admin_page(
         project_errors: FieldErrors::new(),
         census_errors: FieldErrors::new(),
         census_line: 0,
+        option_errors: FieldErrors::new(),
+        option_failed: String::new(),
     })
 }
 
@@ -337,6 +342,73 @@ pub(super) async fn codes(
         header::HeaderValue::from_static("no-store"),
     );
     Ok(res)
+}
+
+/// The details of one option or project, sent as `multipart/form-data` (it may carry a picture).
+pub(super) async fn option_details(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, process, id, option)): Path<(String, String, String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, Error> {
+    let l = managed(&state, &(space, process, id), &user).await?;
+    let mut fields = OptionDetailsFields::default();
+    let mut image = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| Error::BadRequest("form.malformed"))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "image" {
+            let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
+            if !bytes.is_empty() {
+                image = Some(bytes.to_vec());
+            }
+            continue;
+        }
+        let text = field
+            .text()
+            .await
+            .map_err(|_| Error::BadRequest("form.malformed"))?;
+        match name.as_str() {
+            "description" => fields.description = text,
+            "lat" => fields.lat = text,
+            "lon" => fields.lon = text,
+            _ => {}
+        }
+    }
+    let result = async {
+        let details = fields.parse()?;
+        let image = match image {
+            Some(bytes) => Some(state.uploads().put_image("image", &bytes, 800).await?),
+            None => None,
+        };
+        store::set_option_details(
+            state.db(),
+            &l.vote,
+            &option,
+            &details,
+            image.as_deref(),
+            &user.id,
+        )
+        .await
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("{}/admin", l.url()),
+            "flash.saved",
+        )),
+        Err(Error::Invalid(errors)) => {
+            let mut p = admin_page(&state, page, l).await?;
+            p.option_errors = errors;
+            p.option_failed = option;
+            render_invalid(&p)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub(super) async fn open(

@@ -21,6 +21,7 @@ pub(super) struct ShowPage {
     results: Vec<ResultView>,
     counted: u64,
     roll: i64,
+    trackers: i64,
     eligible: i64,
 }
 
@@ -108,12 +109,13 @@ pub(super) async fn show_page(
         && !already_voted
         && (l.vote.eligibility != Eligibility::Accounts
             || page.user.as_ref().is_some_and(|u| u.confirmed));
-    let (mut shown, mut counted, mut roll, mut eligible) = (Vec::new(), 0, 0, 0);
+    let (mut shown, mut counted, mut roll, mut trackers, mut eligible) = (Vec::new(), 0, 0, 0, 0);
     if phase == Phase::Closed {
         let r = results(state, &l.vote).await?;
         shown = results::views(&l.vote, &r, page.tr);
         counted = r.ballots;
         roll = store::roll_count(state.db(), &l.vote).await?;
+        trackers = store::trackers(state.db(), &l.vote, 0, 0).await?.1;
         let (census, codes) = store::eligible_counts(state.db(), &l.vote).await?;
         eligible = match l.vote.eligibility {
             Eligibility::Census => census,
@@ -136,6 +138,7 @@ pub(super) async fn show_page(
         results: shown,
         counted,
         roll,
+        trackers,
         eligible,
     })
 }

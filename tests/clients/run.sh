@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # External clients against a real server: schemathesis fuzzes the API from its own OpenAPI
-# document. Usage: run.sh PATH/TO/territoires
+# document; georeport reads the Open311 API; aiosmtpd receives mail; pabutools checks the
+# participatory-budget rules. Usage: run.sh PATH/TO/territoires
 set -euo pipefail
 BIN="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -71,6 +72,9 @@ page = urllib.request.urlopen(link).read().decode()
 assert "Adresse confirmée" in page or "Address confirmed" in page, page[:500]
 print("confirmation mail received through SMTP and its link confirmed the address")
 PY
+
+echo "-- Open311 GeoReport v2 with a real client (georeport)"
+"$VENV/bin/python" "$HERE/open311_client.py" "$BASE" "demo-montauban-open311-2026"
 
 echo "-- participatory-budget rules against pabutools (1,000 random instances)"
 "$VENV/bin/python" "$HERE/pb_differential.py" "$BIN" 1000 "${TERRITOIRES_PB_SEED:-2026}"

@@ -4,5 +4,6 @@
 mod accounts;
 mod api;
 mod common;
+mod open311;
 mod pages;
 mod votes;

@@ -35,6 +35,12 @@ pub async fn seed(db: Db) -> Result<(), Error> {
         "eclairage@demo.montauban.fr",
     )
     .await?;
+    // The demo's road agent works in the road team.
+    if let Ok(email) = kernel::accounts::Email::parse("agent.voirie@demo.territoires.fr")
+        && let Some(agent) = kernel::accounts::store::user_by_email(&db, &email).await?
+    {
+        store::add_member(&db, &voirie.id, &agent.id).await?;
+    }
     let size = Attribute {
         code: "TAILLE".into(),
         datatype: "singlevaluelist".into(),

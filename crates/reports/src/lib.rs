@@ -16,16 +16,22 @@ pub fn component() -> Component {
     Component {
         name: "reports",
         routes: web::routes(),
+        locales: Some((LOCALE_FR, LOCALE_EN)),
+        space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
         migrations: MIGRATIONS,
         demo: Some(|db| Box::pin(demo::seed(db))),
         ..Component::empty("reports")
     }
 }
 
+const LOCALE_FR: &str = include_str!("../locales/fr.toml");
+const LOCALE_EN: &str = include_str!("../locales/en.toml");
+
 /// The component's tables. Contact details stay in `reports` and are never published.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "reports/0001_reports",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "reports/0001_reports",
+        sql: r#"
 CREATE TABLE report_teams (
     id TEXT PRIMARY KEY,
     space_id TEXT NOT NULL REFERENCES spaces(id),
@@ -91,4 +97,43 @@ CREATE TABLE report_submissions (
     PRIMARY KEY (client_id, idempotency_key)
 );
 "#,
-}];
+    },
+    Migration {
+        id: "reports/0002_citizens",
+        sql: r#"
+CREATE TABLE report_photos (
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    position BIGINT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (report_id, position)
+);
+CREATE TABLE report_links (
+    token_hash TEXT PRIMARY KEY,
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    expires_at BIGINT NOT NULL,
+    used_at BIGINT
+);
+CREATE TABLE report_followers (
+    report_id TEXT NOT NULL REFERENCES reports(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    supports BIGINT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (report_id, user_id)
+);
+CREATE TABLE report_team_members (
+    team_id TEXT NOT NULL REFERENCES report_teams(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (team_id, user_id)
+);
+CREATE INDEX reports_category_created ON reports (category_id, created_at);
+"#,
+    },
+];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+    }
+}

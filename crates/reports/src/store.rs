@@ -356,3 +356,382 @@ pub async fn set_status(
     db.notify_changed();
     Ok(())
 }
+
+/// A report sent from the reporting form.
+pub struct CitizenReport<'a> {
+    /// Where.
+    pub lat: f64,
+    /// Where.
+    pub lon: f64,
+    /// What the reporter wrote.
+    pub description: &'a str,
+    /// Answers to the category's questions.
+    pub attributes: &'a std::collections::BTreeMap<String, Vec<String>>,
+    /// The signed-in reporter, if any.
+    pub reporter_id: Option<&'a str>,
+    /// The address to write to (the account's or the one given).
+    pub email: &'a str,
+    /// The name shown, empty when hidden.
+    pub name: &'a str,
+    /// The stored photos.
+    pub photos: &'a [String],
+}
+
+/// Stores a report from the form: published at once for a confirmed account, otherwise when
+/// the link mailed to the reporter is followed (the returned token, valid 48 hours).
+pub async fn create_from_citizen(
+    db: &Db,
+    category: &Category,
+    r: &CitizenReport<'_>,
+    published: bool,
+) -> Result<(String, Option<String>), Error> {
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO reports (id, space_id, category_id, status, status_notes, description, lat, lon, address, attributes, \
+         reporter_id, reporter_email, reporter_name, client_id, published_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'new', '', $4, $5, $6, '', $7, $8, $9, $10, NULL, $11, $12, $12)",
+    )
+    .bind(&id)
+    .bind(&category.space_id)
+    .bind(&category.id)
+    .bind(r.description)
+    .bind(r.lat)
+    .bind(r.lon)
+    .bind(serde_json::to_string(r.attributes).map_err(Error::internal)?)
+    .bind(r.reporter_id)
+    .bind(r.email)
+    .bind(r.name)
+    .bind(published.then_some(now))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    for (i, name) in r.photos.iter().enumerate() {
+        sqlx::query("INSERT INTO report_photos (report_id, position, name) VALUES ($1, $2, $3)")
+            .bind(&id)
+            .bind(i as i64)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, 'new', '', '', NULL)",
+    )
+    .bind(&id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let token = if published {
+        None
+    } else {
+        let token = kernel::ids::new_token();
+        sqlx::query(
+            "INSERT INTO report_links (token_hash, report_id, expires_at) VALUES ($1, $2, $3)",
+        )
+        .bind(hash_secret(&token))
+        .bind(&id)
+        .bind(now + 48 * 3_600_000)
+        .execute(&mut *tx)
+        .await?;
+        Some(token)
+    };
+    if let Some(reporter) = r.reporter_id {
+        sqlx::query(
+            "INSERT INTO report_followers (report_id, user_id, supports, created_at) VALUES ($1, $2, 1, $3)",
+        )
+        .bind(&id)
+        .bind(reporter)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    record_change(&mut tx, "report", &id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok((id, token))
+}
+
+/// Publishes the report of a confirmation link, once; an unknown, used or expired link is
+/// `Gone`. Returns the report's id.
+pub async fn confirm(db: &Db, token: &str) -> Result<String, Error> {
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let id: Option<String> = sqlx::query_scalar(
+        "UPDATE report_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING report_id",
+    )
+    .bind(now)
+    .bind(hash_secret(token))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(id) = id else {
+        return Err(Error::Gone("link.invalid"));
+    };
+    sqlx::query("UPDATE reports SET published_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    record_change(&mut tx, "report", &id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(id)
+}
+
+/// Open published reports of a category within `radius_m` metres, nearest first.
+pub async fn nearby_open(
+    db: &Db,
+    category: &Category,
+    lat: f64,
+    lon: f64,
+    radius_m: f64,
+) -> Result<Vec<Report>, Error> {
+    // A box a little larger than the circle, then the exact distance.
+    let dlat = radius_m / 111_000.0 * 1.1;
+    let dlon = dlat / lat.to_radians().cos().max(0.01);
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REPORT} WHERE r.category_id = $1 AND r.published_at IS NOT NULL AND r.status IN ('new', 'acknowledged', 'in_progress') \
+         AND r.lat BETWEEN $2 AND $3 AND r.lon BETWEEN $4 AND $5"
+    )))
+    .bind(&category.id)
+    .bind(lat - dlat)
+    .bind(lat + dlat)
+    .bind(lon - dlon)
+    .bind(lon + dlon)
+    .fetch_all(db.pool())
+    .await?;
+    let here = kernel::geo::Position { lat, lon };
+    let mut near: Vec<(f64, Report)> = rows
+        .iter()
+        .map(report)
+        .map(|r| {
+            (
+                here.distance_m(&kernel::geo::Position {
+                    lat: r.lat,
+                    lon: r.lon,
+                }),
+                r,
+            )
+        })
+        .filter(|(d, _)| *d <= radius_m)
+        .collect();
+    near.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(near.into_iter().map(|(_, r)| r).collect())
+}
+
+/// A published report of a space with the team its category is routed to, for the pages.
+pub async fn report_in_space(
+    db: &Db,
+    space_id: &str,
+    id: &str,
+) -> Result<Option<(Report, String)>, Error> {
+    let sql = REPORT.replacen(" FROM reports r", ", c.team_id FROM reports r", 1);
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{sql} WHERE r.space_id = $1 AND r.id = $2 AND r.published_at IS NOT NULL"
+    )))
+    .bind(space_id)
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| (report(&r), r.get::<String, _>(12))))
+}
+
+/// The stored photos of a report, in order.
+pub async fn photos(db: &Db, id: &str) -> Result<Vec<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT name FROM report_photos WHERE report_id = $1 ORDER BY position")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+/// One step of a report's history.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// When (UTC ms).
+    pub at: i64,
+    /// The status set.
+    pub status: Status,
+    /// The note for everyone.
+    pub public_note: String,
+    /// The note for the teams (empty for the public).
+    pub internal_note: String,
+}
+
+/// A report's history, oldest first; internal notes only when asked for.
+pub async fn history(db: &Db, id: &str, internal: bool) -> Result<Vec<Event>, Error> {
+    let rows = sqlx::query(
+        "SELECT at, status, public_note, internal_note FROM report_events WHERE report_id = $1 ORDER BY at, id",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Event {
+            at: r.get(0),
+            status: Status::parse(&r.get::<String, _>(1)).unwrap_or(Status::New),
+            public_note: r.get(2),
+            internal_note: if internal { r.get(3) } else { String::new() },
+        })
+        .collect())
+}
+
+/// Follows a report ("moi aussi" when `supports`); following twice changes nothing.
+pub async fn follow(db: &Db, id: &str, user_id: &str, supports: bool) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO report_followers (report_id, user_id, supports, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (report_id, user_id) DO UPDATE SET supports = CASE WHEN excluded.supports = 1 THEN 1 ELSE report_followers.supports END",
+    )
+    .bind(id)
+    .bind(user_id)
+    .bind(i64::from(supports))
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// How many people support a report, and whether `user_id` follows it.
+pub async fn support(db: &Db, id: &str, user_id: Option<&str>) -> Result<(i64, bool), Error> {
+    let count: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM report_followers WHERE report_id = $1 AND supports = 1",
+    )
+    .bind(id)
+    .fetch_one(db.pool())
+    .await?;
+    let follows = match user_id {
+        Some(u) => {
+            sqlx::query("SELECT 1 FROM report_followers WHERE report_id = $1 AND user_id = $2")
+                .bind(id)
+                .bind(u)
+                .fetch_optional(db.pool())
+                .await?
+                .is_some()
+        }
+        None => false,
+    };
+    Ok((count, follows))
+}
+
+/// Who is told of a report's public changes: the reporter's address and the followers'.
+pub async fn recipients(db: &Db, id: &str) -> Result<Vec<String>, Error> {
+    let mut to: Vec<String> = sqlx::query_scalar(
+        "SELECT u.email FROM report_followers f JOIN users u ON u.id = f.user_id \
+         WHERE f.report_id = $1 AND u.email IS NOT NULL AND u.deleted_at IS NULL",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    let reporter: Option<Option<String>> =
+        sqlx::query_scalar("SELECT reporter_email FROM reports WHERE id = $1")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    to.extend(reporter.flatten().filter(|e| !e.is_empty()));
+    to.sort();
+    to.dedup();
+    Ok(to)
+}
+
+/// The teams of a space `user_id` belongs to.
+pub async fn teams_of(db: &Db, space_id: &str, user_id: &str) -> Result<Vec<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT m.team_id FROM report_team_members m JOIN report_teams t ON t.id = m.team_id \
+         WHERE t.space_id = $1 AND m.user_id = $2",
+    )
+    .bind(space_id)
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Adds a member to a team.
+pub async fn add_member(db: &Db, team_id: &str, user_id: &str) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO report_team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+    )
+    .bind(team_id)
+    .bind(user_id)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The teams of a space.
+pub async fn teams(db: &Db, space_id: &str) -> Result<Vec<Team>, Error> {
+    let rows =
+        sqlx::query("SELECT id, name, email FROM report_teams WHERE space_id = $1 ORDER BY name")
+            .bind(space_id)
+            .fetch_all(db.pool())
+            .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Team {
+            id: r.get(0),
+            name: r.get(1),
+            email: r.get(2),
+        })
+        .collect())
+}
+
+/// What the desk lists.
+#[derive(Debug, Default)]
+pub struct DeskFilter {
+    /// Only these categories (empty: those of the desk).
+    pub category_ids: Vec<String>,
+    /// Only this stored status.
+    pub status: Option<&'static str>,
+    /// Only reports older than this many days.
+    pub older_than_days: Option<i64>,
+    /// Newest first (the public list) rather than oldest first (the queue).
+    pub newest_first: bool,
+}
+
+/// A page of the published reports of a space in the given categories, oldest first (the
+/// queue), and how many there are.
+pub async fn queue(
+    db: &Db,
+    space_id: &str,
+    category_ids: &[String],
+    f: &DeskFilter,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<Report>, i64), Error> {
+    if category_ids.is_empty() {
+        return Ok((Vec::new(), 0));
+    }
+    let marks: Vec<String> = (0..category_ids.len())
+        .map(|i| format!("${}", i + 4))
+        .collect();
+    let mut cond = format!(
+        " WHERE r.space_id = $1 AND r.published_at IS NOT NULL AND r.created_at <= $2 AND ($3 = '' OR r.status = $3) AND r.category_id IN ({})",
+        marks.join(", ")
+    );
+    let n = 4 + category_ids.len();
+    let count_sql = format!("SELECT COUNT(*) FROM reports r{cond}");
+    let order = if f.newest_first {
+        "r.created_at DESC, r.id DESC"
+    } else {
+        "r.created_at, r.id"
+    };
+    cond.push_str(&format!(" ORDER BY {order} LIMIT ${n} OFFSET ${}", n + 1));
+    let before = now_ms() - f.older_than_days.unwrap_or(0) * 86_400_000;
+    let status = f.status.unwrap_or("");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!("{REPORT}{cond}")))
+        .bind(space_id)
+        .bind(before)
+        .bind(status);
+    let mut c = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
+        .bind(space_id)
+        .bind(before)
+        .bind(status);
+    for id in category_ids {
+        q = q.bind(id);
+        c = c.bind(id);
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let total = c.fetch_one(db.pool()).await?;
+    Ok((rows.iter().map(report).collect(), total))
+}

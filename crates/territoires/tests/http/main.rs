@@ -6,4 +6,5 @@ mod api;
 mod common;
 mod open311;
 mod pages;
+mod reports;
 mod votes;

@@ -15,7 +15,7 @@ use kernel::spaces::Space;
 use kernel::{AppState, Error};
 
 /// The Open311 routes.
-pub fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/open311/v2/{file}", get(top).post(submit))
         .route("/open311/v2/services/{file}", get(service))

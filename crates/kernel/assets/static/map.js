@@ -1,0 +1,68 @@
+// Maps of the pages, drawn with Leaflet. An element with data-map gets a map:
+//   data-tiles     the tile URL template;
+//   data-points    JSON [[lat, lon, label, url?], ...]: markers, the view fitted to them;
+//   data-center    "lat,lon" to start from;
+//   data-pick-lat / data-pick-lon  ids of inputs a tap on the map fills (and a marker shows);
+// a [data-locate] button of the same form asks the device's position. Without JavaScript the
+// page keeps its list and its coordinate fields.
+(function () {
+  "use strict";
+  var FRANCE = [46.6, 2.4];
+  function setup(el) {
+    if (typeof L === "undefined") { return; }
+    var map = L.map(el, { scrollWheelZoom: false });
+    L.tileLayer(el.getAttribute("data-tiles"), {
+      maxZoom: 19,
+      attribution: "© OpenStreetMap"
+    }).addTo(map);
+    var points = [];
+    try { points = JSON.parse(el.getAttribute("data-points") || "[]"); } catch (e) { points = []; }
+    var center = (el.getAttribute("data-center") || "").split(",").map(Number);
+    if (points.length > 0) {
+      var bounds = [];
+      points.forEach(function (p) {
+        var m = L.marker([p[0], p[1]], { title: p[2] || "" }).addTo(map);
+        if (p[3]) {
+          var a = document.createElement("a");
+          a.href = p[3];
+          a.textContent = p[2] || p[3];
+          m.bindPopup(a);
+        }
+        bounds.push([p[0], p[1]]);
+      });
+      map.fitBounds(bounds, { maxZoom: 17, padding: [20, 20] });
+    } else if (center.length === 2 && !isNaN(center[0]) && !isNaN(center[1])) {
+      map.setView(center, 17);
+    } else {
+      map.setView(FRANCE, 5);
+    }
+    var latInput = document.getElementById(el.getAttribute("data-pick-lat") || "");
+    var lonInput = document.getElementById(el.getAttribute("data-pick-lon") || "");
+    if (latInput && lonInput) {
+      var pin = null;
+      var place = function (lat, lon, zoom) {
+        latInput.value = lat.toFixed(6);
+        lonInput.value = lon.toFixed(6);
+        if (pin) { pin.setLatLng([lat, lon]); } else { pin = L.marker([lat, lon]).addTo(map); }
+        if (zoom) { map.setView([lat, lon], zoom); }
+      };
+      if (!isNaN(parseFloat(latInput.value)) && !isNaN(parseFloat(lonInput.value))) {
+        place(parseFloat(latInput.value), parseFloat(lonInput.value), 17);
+      }
+      map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
+      var form = el.closest("form");
+      var locate = form && form.querySelector("[data-locate]");
+      if (locate && navigator.geolocation) {
+        locate.hidden = false;
+        locate.addEventListener("click", function () {
+          navigator.geolocation.getCurrentPosition(function (pos) {
+            place(pos.coords.latitude, pos.coords.longitude, 18);
+          });
+        });
+      }
+    }
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-map]").forEach(setup);
+  });
+})();

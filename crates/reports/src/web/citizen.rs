@@ -1,0 +1,674 @@
+//! The citizens' side: the reporting form (map first, the category's questions, photos, a
+//! confirmation link for reporters without an account, similar reports nearby offered first),
+//! the report page with its history, following and "me too", and the list of a space's reports.
+
+use super::{desk_access, space_or_404};
+use crate::model::{Category, Report, Status};
+use crate::open311::{Attribute, Datatype, Submission};
+use crate::store::{self, CitizenReport, Event};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use kernel::app::{Section, SectionItem, SectionOf};
+use kernel::i18n::Lang;
+use kernel::spaces::Space;
+use kernel::web::pager::Pager;
+use kernel::web::{PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::{AppState, Error, FieldError, FieldErrors};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{space}/reports", get(list))
+        .route("/s/{space}/reports/new", get(new_form).post(submit))
+        .route("/s/{space}/reports/confirm/{token}", get(confirm))
+        .route("/s/{space}/reports/{id}", get(show))
+        .route("/s/{space}/reports/{id}/follow", post(follow))
+}
+
+/// Reports of the same category closer than this are offered before a new one is filed.
+const NEARBY_M: f64 = 50.0;
+/// Most photos per report.
+const MOST_PHOTOS: usize = 3;
+
+/// The reports of a space, on its page: a link to the list and to the form.
+pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
+    if store::categories(state.db(), &of.id).await?.is_empty() {
+        return Ok(None);
+    }
+    let space = kernel::spaces::store::get_by_id(state.db(), &of.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let tr = kernel::i18n::Tr(of.lang);
+    let mut items = vec![SectionItem {
+        title: tr.t("report.list").to_string(),
+        url: format!("/s/{}/reports", space.slug),
+        note: tr.t("report.list_note").to_string(),
+    }];
+    if desk_access(&state, of.user.as_ref(), &of.id)
+        .await?
+        .is_some()
+    {
+        items.push(SectionItem {
+            title: tr.t("desk.title").to_string(),
+            url: format!("/s/{}/reports/desk", space.slug),
+            note: String::new(),
+        });
+    }
+    Ok(Some(Section {
+        heading: "report.section",
+        items,
+        add: Some(("report.new", format!("/s/{}/reports/new", space.slug))),
+    }))
+}
+
+/// The status's text key.
+pub fn status_key(s: Status) -> &'static str {
+    match s {
+        Status::New => "report.status.new",
+        Status::Acknowledged => "report.status.acknowledged",
+        Status::InProgress => "report.status.in_progress",
+        Status::Resolved => "report.status.resolved",
+        Status::Rejected => "report.status.rejected",
+    }
+}
+
+// ----- The form -----
+
+/// The raw fields of the reporting form.
+#[derive(Debug, Clone, Default)]
+struct ReportFields {
+    category: String,
+    lat: String,
+    lon: String,
+    description: String,
+    email: String,
+    hide_name: bool,
+    new_anyway: bool,
+    attributes: BTreeMap<String, Vec<String>>,
+    /// Photos already stored by an earlier step (names).
+    photos: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reports/new.html")]
+struct NewPage {
+    page: PageCtx,
+    space: Space,
+    categories: Vec<Category>,
+    category: Option<Category>,
+    fields: ReportFields,
+    errors: FieldErrors,
+    similar: Vec<Report>,
+    tiles: String,
+}
+
+impl NewPage {
+    fn answer(&self, code: &str) -> String {
+        self.fields
+            .attributes
+            .get(code)
+            .and_then(|v| v.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+    fn chosen(&self, code: &str, key: &str) -> bool {
+        self.fields
+            .attributes
+            .get(code)
+            .is_some_and(|v| v.iter().any(|x| x == key))
+    }
+    fn kind(&self, a: &Attribute) -> &'static str {
+        match Datatype::parse(&a.datatype) {
+            Some(Datatype::SingleValueList) => "single",
+            Some(Datatype::MultiValueList) => "multi",
+            Some(Datatype::Text) => "text",
+            Some(Datatype::Number) => "number",
+            Some(Datatype::Datetime) => "datetime",
+            _ => "string",
+        }
+    }
+    fn groups(&self) -> Vec<(String, Vec<&Category>)> {
+        let mut out: Vec<(String, Vec<&Category>)> = Vec::new();
+        for c in &self.categories {
+            match out.iter_mut().find(|(g, _)| *g == c.group) {
+                Some((_, list)) => list.push(c),
+                None => out.push((c.group.clone(), vec![c])),
+            }
+        }
+        out
+    }
+    fn status_key(&self, s: &Status) -> &'static str {
+        status_key(*s)
+    }
+    fn map_center(&self) -> String {
+        match (
+            self.fields.lat.parse::<f64>(),
+            self.fields.lon.parse::<f64>(),
+        ) {
+            (Ok(lat), Ok(lon)) => format!("{lat},{lon}"),
+            _ => String::new(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct NewQuery {
+    category: Option<String>,
+}
+
+async fn new_page(
+    state: &AppState,
+    page: PageCtx,
+    space: Space,
+    fields: ReportFields,
+) -> Result<NewPage, Error> {
+    let categories = store::categories(state.db(), &space.id).await?;
+    if categories.is_empty() {
+        return Err(Error::NotFound);
+    }
+    let category = categories
+        .iter()
+        .find(|c| c.code == fields.category)
+        .cloned();
+    Ok(NewPage {
+        page,
+        space,
+        categories,
+        category,
+        fields,
+        errors: FieldErrors::new(),
+        similar: Vec::new(),
+        tiles: state.config().tile_url.clone(),
+    })
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(space): Path<String>,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, Error> {
+    let space = space_or_404(&state, &space).await?;
+    let fields = ReportFields {
+        category: q.category.unwrap_or_default(),
+        ..Default::default()
+    };
+    render(&new_page(&state, page, space, fields).await?)
+}
+
+fn photo_name_ok(name: &str) -> bool {
+    name.len() == 36 && name.ends_with(".png") && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Reads the multipart form; photos are decoded, re-encoded and stored as they come (a refused
+/// form keeps them for the next try, by name).
+async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<ReportFields, Error> {
+    let mut f = ReportFields::default();
+    let mut photo_error = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| Error::BadRequest("form.malformed"))?
+    {
+        let name = field.name().unwrap_or("").to_string();
+        if name == "photo" {
+            let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
+            if bytes.is_empty() {
+                continue;
+            }
+            if f.photos.len() >= MOST_PHOTOS {
+                photo_error = Some(FieldError::new("photo", "report.too_many_photos"));
+                continue;
+            }
+            match state.uploads().put_image("photo", &bytes, 1600).await {
+                Ok(stored) => f.photos.push(stored),
+                Err(Error::Invalid(e)) => photo_error = e.0.into_iter().next(),
+                Err(e) => return Err(e),
+            }
+            continue;
+        }
+        let text = field
+            .text()
+            .await
+            .map_err(|_| Error::BadRequest("form.malformed"))?;
+        match name.as_str() {
+            "category" => f.category = text.trim().to_string(),
+            "lat" => f.lat = text.trim().to_string(),
+            "lon" => f.lon = text.trim().to_string(),
+            "description" => f.description = text,
+            "email" => f.email = text.trim().to_string(),
+            "hide_name" => f.hide_name = true,
+            "new_anyway" => f.new_anyway = true,
+            "kept_photo" if photo_name_ok(text.trim()) && f.photos.len() < MOST_PHOTOS => {
+                f.photos.push(text.trim().to_string())
+            }
+            other => {
+                if let Some(code) = other
+                    .strip_prefix("attribute[")
+                    .and_then(|r| r.strip_suffix("][]").or_else(|| r.strip_suffix(']')))
+                {
+                    f.attributes
+                        .entry(code.to_string())
+                        .or_default()
+                        .push(text.trim().to_string());
+                }
+            }
+        }
+    }
+    if let Some(e) = photo_error {
+        return Err(Error::Invalid(FieldErrors(vec![e])));
+    }
+    Ok(f)
+}
+
+/// Checks a form against its category; every problem is a field error.
+fn check(
+    f: &ReportFields,
+    category: &Category,
+    signed_in: bool,
+) -> Result<(f64, f64, String), FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let position = errors.take(kernel::geo::Position::parse(&f.lat, &f.lon));
+    let description = f.description.trim().replace("\r\n", "\n");
+    if description.chars().count() > crate::open311::MAX_DESCRIPTION {
+        errors.push(FieldError::new("description", "report.description_long"));
+    } else if crate::open311::looks_like_html(&description) {
+        errors.push(FieldError::new("description", "report.description_html"));
+    } else if description
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        errors.push(FieldError::new("description", "text.control"));
+    }
+    let submission = Submission {
+        attributes: f.attributes.clone(),
+        ..Default::default()
+    };
+    if !submission.check_attributes(&category.attributes).is_empty() {
+        errors.push(FieldError::new("attributes", "report.attributes"));
+    }
+    if !signed_in {
+        errors.take(kernel::accounts::Email::parse(&f.email));
+    }
+    match position {
+        Some(p) if errors.is_empty() => Ok((p.lat, p.lon, description)),
+        _ => Err(errors),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "reports/sent.html")]
+struct SentPage {
+    page: PageCtx,
+    space: Space,
+    id: String,
+    published: bool,
+}
+
+async fn submit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(space): Path<String>,
+    multipart: Multipart,
+) -> Result<Response, Error> {
+    let space = space_or_404(&state, &space).await?;
+    let fields = match read_form(&state, multipart).await {
+        Ok(f) => f,
+        Err(Error::Invalid(errors)) => {
+            let mut p = new_page(&state, page, space, ReportFields::default()).await?;
+            p.errors = errors;
+            return render_invalid(&p);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut p = new_page(&state, page, space, fields).await?;
+    let Some(category) = p.category.clone() else {
+        p.errors = FieldError::new("category", "report.category").into();
+        return render_invalid(&p);
+    };
+    let user = p.page.user.clone().filter(|u| u.confirmed);
+    let (lat, lon, description) = match check(&p.fields, &category, user.is_some()) {
+        Ok(x) => x,
+        Err(errors) => {
+            p.errors = errors;
+            return render_invalid(&p);
+        }
+    };
+    if !p.fields.new_anyway {
+        let similar = store::nearby_open(state.db(), &category, lat, lon, NEARBY_M).await?;
+        if !similar.is_empty() {
+            p.similar = similar;
+            return render(&p);
+        }
+    }
+    let (email, name) = match &user {
+        Some(u) => (
+            u.email.clone(),
+            if p.fields.hide_name {
+                String::new()
+            } else {
+                u.display_name.clone()
+            },
+        ),
+        None => (p.fields.email.clone(), String::new()),
+    };
+    let (id, token) = store::create_from_citizen(
+        state.db(),
+        &category,
+        &CitizenReport {
+            lat,
+            lon,
+            description: &description,
+            attributes: &p.fields.attributes,
+            reporter_id: user.as_ref().map(|u| u.id.as_str()),
+            email: &email,
+            name: &name,
+            photos: &p.fields.photos,
+        },
+        user.is_some(),
+    )
+    .await?;
+    let base = state.config().base_url.trim_end_matches('/').to_string();
+    let lang = p.page.tr.0;
+    match &token {
+        Some(token) => mail(
+            &state,
+            &email,
+            lang,
+            "mail.report_confirm",
+            &format!("{base}/s/{}/reports/confirm/{token}", p.space.slug),
+            &category.name,
+            "",
+        ),
+        None => {
+            tell_team(&state, &category, &base, &p.space.slug, &id, &description).await?;
+        }
+    }
+    render(&SentPage {
+        published: token.is_none(),
+        page: p.page,
+        space: p.space,
+        id,
+    })
+}
+
+/// Sends a mail of the component in the background, in the reader's language with the other
+/// beside it (the answer does not wait for the mail server). The texts `{key}.subject` and
+/// `{key}.body` take `{link}` and `{what}`; `note`, when given, follows the body.
+fn mail(state: &AppState, to: &str, lang: Lang, key: &str, link: &str, what: &str, note: &str) {
+    let text = |l: Lang| {
+        let args = [("link", link), ("what", what)];
+        let mut body = kernel::i18n::trf(l, &format!("{key}.body"), &args);
+        if !note.is_empty() {
+            body.push_str(&format!("\n\n{note}"));
+        }
+        (kernel::i18n::trf(l, &format!("{key}.subject"), &args), body)
+    };
+    let (subject, body) = text(lang);
+    let (_, other) = text(lang.other());
+    let (mailer, to) = (state.mailer().clone(), to.to_string());
+    tokio::spawn(async move {
+        let _ = mailer
+            .send(&to, &subject, &format!("{body}\n\n---\n\n{other}"))
+            .await;
+    });
+}
+
+/// Tells a reporter or follower of a public change of a report, with its note.
+pub(super) fn mail_change(state: &AppState, to: &str, link: &str, what: &str, note: &str) {
+    mail(state, to, Lang::Fr, "mail.report_change", link, what, note);
+}
+
+/// Tells the team of a category that a report arrived.
+async fn tell_team(
+    state: &AppState,
+    category: &Category,
+    base: &str,
+    space: &str,
+    id: &str,
+    description: &str,
+) -> Result<(), Error> {
+    let teams = store::teams(state.db(), &category.space_id).await?;
+    if let Some(team) = teams.iter().find(|t| t.id == category.team_id) {
+        let what = format!(
+            "{} — {}",
+            category.name,
+            description.chars().take(80).collect::<String>()
+        );
+        mail(
+            state,
+            &team.email,
+            Lang::Fr,
+            "mail.report_team",
+            &format!("{base}/s/{space}/reports/{id}/handle"),
+            &what,
+            "",
+        );
+    }
+    Ok(())
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    Path((space, token)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let space = space_or_404(&state, &space).await?;
+    let id = store::confirm(state.db(), &token).await?;
+    if let Some((report, _)) = store::report_in_space(state.db(), &space.id, &id).await?
+        && let Some(category) =
+            store::category_by_code(state.db(), &space.id, &report.service_code).await?
+    {
+        let base = state.config().base_url.trim_end_matches('/').to_string();
+        tell_team(
+            &state,
+            &category,
+            &base,
+            &space.slug,
+            &id,
+            &report.description,
+        )
+        .await?;
+    }
+    Ok(redirect_with_flash(
+        &format!("/s/{}/reports/{id}", space.slug),
+        "flash.report_published",
+    ))
+}
+
+// ----- A report -----
+
+#[derive(Template)]
+#[template(path = "reports/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    space: Space,
+    report: Report,
+    photos: Vec<String>,
+    history: Vec<Event>,
+    supporters: i64,
+    follows: bool,
+    handles: bool,
+    tiles: String,
+}
+
+impl ShowPage {
+    fn status_key(&self, s: &Status) -> &'static str {
+        status_key(*s)
+    }
+    fn when(&self, ms: &i64) -> String {
+        kernel::clock::display(*ms, self.page.tr.0)
+    }
+    fn lat(&self) -> String {
+        format!("{:.5}", self.report.lat)
+    }
+    fn lon(&self) -> String {
+        format!("{:.5}", self.report.lon)
+    }
+    fn point(&self) -> String {
+        serde_json::json!([[self.report.lat, self.report.lon, self.report.service_name]])
+            .to_string()
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path((space, id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let space = space_or_404(&state, &space).await?;
+    let (report, team) = store::report_in_space(state.db(), &space.id, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let handles = desk_access(&state, page.user.as_ref(), &space.id)
+        .await?
+        .is_some_and(|d| d.covers(&team));
+    let photos = store::photos(state.db(), &id).await?;
+    let history = store::history(state.db(), &id, false).await?;
+    let (supporters, follows) =
+        store::support(state.db(), &id, page.user.as_ref().map(|u| u.id.as_str())).await?;
+    render(&ShowPage {
+        tiles: state.config().tile_url.clone(),
+        page,
+        space,
+        report,
+        photos,
+        history,
+        supporters,
+        follows,
+        handles,
+    })
+}
+
+#[derive(Deserialize)]
+struct FollowForm {
+    #[serde(default)]
+    support: String,
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((space, id)): Path<(String, String)>,
+    kernel::web::Form(form): kernel::web::Form<FollowForm>,
+) -> Result<Response, Error> {
+    let space = space_or_404(&state, &space).await?;
+    store::report_in_space(state.db(), &space.id, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !user.confirmed {
+        return Err(Error::Conflict("report.unconfirmed"));
+    }
+    store::follow(state.db(), &id, &user.id, form.support == "1").await?;
+    Ok(redirect_with_flash(
+        &format!("/s/{}/reports/{id}", space.slug),
+        "flash.report_followed",
+    ))
+}
+
+// ----- The list -----
+
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<i64>,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    status: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports/list.html")]
+struct ListPage {
+    page: PageCtx,
+    space: Space,
+    categories: Vec<Category>,
+    reports: Vec<Report>,
+    pager: Pager,
+    category: String,
+    status: String,
+    tiles: String,
+}
+
+impl ListPage {
+    fn status_key(&self, s: &Status) -> &'static str {
+        status_key(*s)
+    }
+    fn when(&self, ms: &i64) -> String {
+        kernel::clock::display(*ms, self.page.tr.0)
+    }
+    fn points(&self) -> String {
+        serde_json::Value::from(
+            self.reports
+                .iter()
+                .map(|r| {
+                    serde_json::json!([
+                        r.lat,
+                        r.lon,
+                        r.service_name,
+                        format!("/s/{}/reports/{}", self.space.slug, r.id)
+                    ])
+                })
+                .collect::<Vec<_>>(),
+        )
+        .to_string()
+    }
+}
+
+async fn list(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(space): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Error> {
+    let space = space_or_404(&state, &space).await?;
+    let categories = store::categories(state.db(), &space.id).await?;
+    let ids: Vec<String> = categories
+        .iter()
+        .filter(|c| q.category.is_empty() || c.code == q.category)
+        .map(|c| c.id.clone())
+        .collect();
+    let status = match q.status.as_str() {
+        "" => None,
+        s => Some(
+            Status::parse(s)
+                .ok_or(Error::BadRequest("query.invalid"))?
+                .as_str(),
+        ),
+    };
+    let base = format!(
+        "/s/{}/reports?category={}&status={}&",
+        space.slug,
+        kernel::web::percent_encode(&q.category),
+        kernel::web::percent_encode(&q.status)
+    );
+    let mut pager = Pager::new(q.page, 50, base);
+    let filter = store::DeskFilter {
+        status,
+        newest_first: true,
+        ..Default::default()
+    };
+    let (reports, total) = store::queue(
+        state.db(),
+        &space.id,
+        &ids,
+        &filter,
+        pager.offset(),
+        pager.per_page,
+    )
+    .await?;
+    pager.total = total;
+    render(&ListPage {
+        tiles: state.config().tile_url.clone(),
+        page,
+        space,
+        categories,
+        reports,
+        pager,
+        category: q.category,
+        status: q.status,
+    })
+}

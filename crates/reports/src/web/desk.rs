@@ -1,0 +1,292 @@
+//! The agents' desk: the queue of a space's reports in the categories the reader handles,
+//! filtered by category, status and age; a report's handling page with its internal notes; a
+//! status change with a public and an internal note, for one report or many at once. Reporters
+//! and followers are mailed on every change.
+
+use super::citizen::status_key;
+use super::{Desk, desk_access, space_or_404};
+use crate::model::{Category, Report, Status};
+use crate::store::{self, DeskFilter, Event};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use kernel::spaces::Space;
+use kernel::web::pager::Pager;
+use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render};
+use kernel::{AppState, Error};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{space}/reports/desk", get(queue))
+        .route("/s/{space}/reports/desk/status", post(set_status))
+        .route("/s/{space}/reports/{id}/handle", get(handle))
+}
+
+async fn desk(
+    state: &AppState,
+    page: &PageCtx,
+    slug: &str,
+) -> Result<(Space, Desk, Vec<Category>), Error> {
+    let space = space_or_404(state, slug).await?;
+    let desk = desk_access(state, page.user.as_ref(), &space.id)
+        .await?
+        .ok_or(Error::Forbidden)?;
+    let categories = store::categories(state.db(), &space.id)
+        .await?
+        .into_iter()
+        .filter(|c| desk.covers(&c.team_id))
+        .collect();
+    Ok((space, desk, categories))
+}
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    page: Option<i64>,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    age: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports/desk.html")]
+struct QueuePage {
+    page: PageCtx,
+    space: Space,
+    categories: Vec<Category>,
+    reports: Vec<Report>,
+    pager: Pager,
+    category: String,
+    status: String,
+    age: String,
+}
+
+impl QueuePage {
+    fn status_key(&self, s: &Status) -> &'static str {
+        status_key(*s)
+    }
+    fn when(&self, ms: &i64) -> String {
+        kernel::clock::display(*ms, self.page.tr.0)
+    }
+}
+
+/// The statuses an agent may set, in order.
+const STATUSES: [Status; 5] = [
+    Status::New,
+    Status::Acknowledged,
+    Status::InProgress,
+    Status::Resolved,
+    Status::Rejected,
+];
+
+async fn queue(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(_): SignedIn,
+    Path(slug): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, Error> {
+    let (space, _, categories) = desk(&state, &page, &slug).await?;
+    let ids: Vec<String> = categories
+        .iter()
+        .filter(|c| q.category.is_empty() || c.code == q.category)
+        .map(|c| c.id.clone())
+        .collect();
+    let filter = DeskFilter {
+        status: match q.status.as_str() {
+            "" => None,
+            s => Some(
+                Status::parse(s)
+                    .ok_or(Error::BadRequest("query.invalid"))?
+                    .as_str(),
+            ),
+        },
+        older_than_days: match q.age.as_str() {
+            "" => None,
+            a => Some(
+                a.parse::<i64>()
+                    .ok()
+                    .filter(|d| (0..=3650).contains(d))
+                    .ok_or(Error::BadRequest("query.invalid"))?,
+            ),
+        },
+        newest_first: false,
+        ..Default::default()
+    };
+    let base = format!(
+        "/s/{}/reports/desk?category={}&status={}&age={}&",
+        space.slug,
+        kernel::web::percent_encode(&q.category),
+        kernel::web::percent_encode(&q.status),
+        kernel::web::percent_encode(&q.age)
+    );
+    let mut pager = Pager::new(q.page, 50, base);
+    let (reports, total) = store::queue(
+        state.db(),
+        &space.id,
+        &ids,
+        &filter,
+        pager.offset(),
+        pager.per_page,
+    )
+    .await?;
+    pager.total = total;
+    render(&QueuePage {
+        page,
+        space,
+        categories,
+        reports,
+        pager,
+        category: q.category,
+        status: q.status,
+        age: q.age,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "reports/handle.html")]
+struct HandlePage {
+    page: PageCtx,
+    space: Space,
+    report: Report,
+    history: Vec<Event>,
+    photos: Vec<String>,
+}
+
+impl HandlePage {
+    fn status_key(&self, s: &Status) -> &'static str {
+        status_key(*s)
+    }
+    fn when(&self, ms: &i64) -> String {
+        kernel::clock::display(*ms, self.page.tr.0)
+    }
+    /// The statuses to choose from: value, text key, whether it is the current one.
+    fn status_options(&self) -> Vec<(&'static str, &'static str, bool)> {
+        STATUSES
+            .iter()
+            .map(|s| (s.as_str(), status_key(*s), *s == self.report.status))
+            .collect()
+    }
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(_): SignedIn,
+    Path((slug, id)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let (space, desk, _) = desk(&state, &page, &slug).await?;
+    let (report, team) = store::report_in_space(state.db(), &space.id, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !desk.covers(&team) {
+        return Err(Error::Forbidden);
+    }
+    let history = store::history(state.db(), &id, true).await?;
+    let photos = store::photos(state.db(), &id).await?;
+    render(&HandlePage {
+        page,
+        space,
+        report,
+        history,
+        photos,
+    })
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    #[serde(default)]
+    report: Vec<String>,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    public_note: String,
+    #[serde(default)]
+    internal_note: String,
+    #[serde(default)]
+    back: String,
+}
+
+async fn set_status(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    // Repeated `report` fields (the ticked rows) are read from the pairs.
+    let mut form = StatusForm {
+        report: Vec::new(),
+        status: String::new(),
+        public_note: String::new(),
+        internal_note: String::new(),
+        back: String::new(),
+    };
+    for (k, v) in pairs {
+        match k.as_str() {
+            "report" => form.report.push(v),
+            "status" => form.status = v,
+            "public_note" => form.public_note = v,
+            "internal_note" => form.internal_note = v,
+            "back" => form.back = v,
+            _ => {}
+        }
+    }
+    let (space, desk, _) = desk(&state, &page, &slug).await?;
+    let status = Status::parse(&form.status).ok_or(Error::BadRequest("report.status"))?;
+    if form.report.is_empty() || form.report.len() > 200 {
+        return Err(Error::BadRequest("report.selection"));
+    }
+    let public_note = kernel::text::paragraphs(&form.public_note, "public_note", 2000)
+        .map_err(|_| Error::BadRequest("report.note"))?;
+    let internal_note = kernel::text::paragraphs(&form.internal_note, "internal_note", 2000)
+        .map_err(|_| Error::BadRequest("report.note"))?;
+    // Every ticked report must be one the reader handles: checked before anything changes.
+    let mut chosen = Vec::new();
+    for id in &form.report {
+        let (report, team) = store::report_in_space(state.db(), &space.id, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !desk.covers(&team) {
+            return Err(Error::Forbidden);
+        }
+        chosen.push(report);
+    }
+    let base = state.config().base_url.trim_end_matches('/').to_string();
+    for report in &chosen {
+        store::set_status(
+            state.db(),
+            &report.id,
+            status,
+            &public_note,
+            &internal_note,
+            Some(&user.id),
+        )
+        .await?;
+        let what = format!(
+            "{} — {}",
+            report.service_name,
+            kernel::i18n::tr(page.tr.0, status_key(status))
+        );
+        let link = format!("{base}/s/{}/reports/{}", space.slug, report.id);
+        for to in store::recipients(state.db(), &report.id).await? {
+            super::citizen::mail_change(&state, &to, &link, &what, &public_note);
+        }
+    }
+    let back = kernel::web::safe_next(
+        Some(&form.back)
+            .filter(|b| !b.is_empty())
+            .map(String::as_str),
+    );
+    let back = if back == "/" {
+        format!("/s/{}/reports/desk", space.slug)
+    } else {
+        back
+    };
+    Ok(redirect_with_flash(&back, "flash.report_status"))
+}

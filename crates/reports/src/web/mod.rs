@@ -1,0 +1,65 @@
+//! Report pages and APIs: the citizens' reporting form and report pages (`citizen`), the agents'
+//! desk (`desk`), and Open311 GeoReport v2 (`open311`).
+
+mod citizen;
+
+pub use citizen::space_section;
+mod desk;
+mod open311;
+
+use axum::Router;
+use kernel::accounts::{Action, Role, User, can};
+use kernel::spaces::Space;
+use kernel::{AppState, Error};
+
+/// Every route of the component.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(open311::routes())
+        .merge(citizen::routes())
+        .merge(desk::routes())
+}
+
+/// The space at this address, or 404.
+async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
+    kernel::spaces::store::get_by_slug(state.db(), slug)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// What a reader may handle at a space's desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Desk {
+    /// Every category (the space's administrators).
+    All,
+    /// The categories routed to these teams (an agent of the space and member of them).
+    Teams(Vec<String>),
+}
+
+impl Desk {
+    /// Whether a category routed to `team_id` is handled here.
+    pub fn covers(&self, team_id: &str) -> bool {
+        match self {
+            Desk::All => true,
+            Desk::Teams(teams) => teams.iter().any(|t| t == team_id),
+        }
+    }
+}
+
+/// The one decision of the component: what `user` may handle in a space, if anything. Space
+/// administrators handle every category; agents of the space the categories of their teams.
+pub async fn desk_access(
+    state: &AppState,
+    user: Option<&User>,
+    space_id: &str,
+) -> Result<Option<Desk>, Error> {
+    let Some(user) = user else { return Ok(None) };
+    if can(Some(user), Action::ManageSpace(space_id)) {
+        return Ok(Some(Desk::All));
+    }
+    if user.has_space_role(Role::Agent, space_id) {
+        let teams = crate::store::teams_of(state.db(), space_id, &user.id).await?;
+        return Ok(Some(Desk::Teams(teams)));
+    }
+    Ok(None)
+}

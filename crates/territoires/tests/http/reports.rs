@@ -1,0 +1,245 @@
+//! Reports through the pages: a citizen without an account reports with a photo and confirms by
+//! mail; a second citizen nearby is offered the existing report and says "me too"; an agent of
+//! the road team sees only its categories, acknowledges then resolves with a public note; the
+//! reporter and the follower get both mails; the public page shows the history.
+
+use crate::common::TestApp;
+use crate::on_every_engine;
+
+async fn montauban(app: &TestApp) -> String {
+    let input = kernel::spaces::model::SpaceFields {
+        slug: "montauban".into(),
+        name: "Montauban signale".into(),
+        territory: "commune/82121".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let space = kernel::spaces::store::create(app.state.db(), &input, None, None)
+        .await
+        .unwrap();
+    reports::demo::seed(app.state.db().clone()).await.unwrap();
+    space.id
+}
+
+fn form(fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> reqwest::multipart::Form {
+    let mut f = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        f = f.text(k.to_string(), v.to_string());
+    }
+    if let Some(bytes) = photo {
+        f = f.part(
+            "photo",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("trou.png")
+                .mime_str("image/png")
+                .unwrap(),
+        );
+    }
+    f
+}
+
+async fn send(app: &TestApp, fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> (u16, String) {
+    let token = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url(&format!("/s/montauban/reports/new?_csrf={token}")))
+        .multipart(form(fields, photo))
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+on_every_engine!(
+    a_report_is_confirmed_offered_to_neighbours_and_handled_by_its_team,
+    |app: TestApp| Box::pin(async move {
+        let space = montauban(&app).await;
+        let before = app.count("reports").await;
+        // Far from every demo report, so that nothing similar is offered.
+        let spot = [
+            ("category", "VOIRIE-01"),
+            ("lat", "44.0400"),
+            ("lon", "1.4000"),
+        ];
+        // Bad input: nothing is saved, every problem is named.
+        let mut bad = spot.to_vec();
+        bad[1] = ("lat", "144");
+        bad.push(("description", "<b>Trou</b>"));
+        bad.push(("email", "pas-une-adresse"));
+        let (status, page) = send(&app, &bad, Some(b"GIF89a pas une image".to_vec())).await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("Ce fichier n&#39;est pas une image PNG ou JPEG lisible."),
+            "{page}"
+        );
+        let (status, page) = send(&app, &bad, None).await;
+        assert_eq!(status, 422);
+        assert!(page.contains("sans balises"));
+        assert!(page.contains("Répondez aux questions obligatoires"));
+        assert_eq!(app.count("reports").await, before);
+
+        let mut good = spot.to_vec();
+        good.push(("description", "Trou profond devant la boulangerie"));
+        good.push(("attribute[TAILLE]", "grand"));
+        good.push(("email", "paul@exemple.fr"));
+        let (status, page) = send(&app, &good, Some(crate::pages::png(64, 48))).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("suivez le lien"));
+        // Not public until confirmed.
+        let list: serde_json::Value = app
+            .get("/open311/v2/requests.json?service_code=VOIRIE-01")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(!list.to_string().contains("boulangerie"));
+        let link = app.link_in_last_mail_to("paul@exemple.fr").await;
+        let r = app.get(&link).await;
+        assert_eq!(r.status(), 303);
+        let report_url = r.headers()["location"].to_str().unwrap().to_string();
+        let (_, shown) = app.get_text(&report_url).await;
+        assert!(shown.contains("Trou profond devant la boulangerie"));
+        assert!(shown.contains("/uploads/"));
+        assert!(!shown.contains("paul@exemple.fr"));
+        // The link works once.
+        assert_eq!(app.get(&link).await.status(), 410);
+        let team_mail = app.next_mail_to("voirie@demo.montauban.fr").await;
+        assert!(team_mail.subject.contains("Nid-de-poule"));
+
+        // A neighbour, 20 m away, is offered the existing report and says "me too".
+        let neighbour = app.other_client();
+        neighbour.register_and_login("lea@exemple.fr", "Léa").await;
+        let near = [
+            ("category", "VOIRIE-01"),
+            ("lat", "44.0401"),
+            ("lon", "1.4002"),
+            ("description", "Gros trou"),
+            ("attribute[TAILLE]", "moyen"),
+        ];
+        let (status, page) = send(&neighbour, &near, None).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Déjà signalé ?"));
+        assert!(page.contains(&report_url));
+        let r = neighbour
+            .post_form(&format!("{report_url}/follow"), &[("support", "1")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, shown) = neighbour.get_text(&report_url).await;
+        assert!(shown.contains("1 personne(s) concernée(s)"));
+        assert_eq!(app.count("reports").await, before + 1);
+
+        // The road agent sees the road categories only, and handles the report.
+        let agent = app.other_client();
+        let agent_id = agent
+            .register_and_login("agent@montauban.fr", "Agent")
+            .await;
+        kernel::accounts::store::grant(
+            app.state.db(),
+            &agent_id,
+            kernel::accounts::Role::Agent,
+            Some(&space),
+            None,
+        )
+        .await
+        .unwrap();
+        let (status, _) = agent.get_text("/s/montauban/reports/desk").await;
+        assert_eq!(status, 200);
+        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
+        let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
+        let (_, desk) = agent.get_text("/s/montauban/reports/desk").await;
+        assert!(desk.contains("aucune équipe"));
+        reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
+            .await
+            .unwrap();
+        let (_, desk) = agent.get_text("/s/montauban/reports/desk?status=new").await;
+        assert!(
+            desk.contains("Nid-de-poule") && !desk.contains("Dépôt sauvage"),
+            "{desk}"
+        );
+        let id = report_url.rsplit('/').next().unwrap().to_string();
+        // A report of another team cannot be touched.
+        let other: String = sqlx::query_scalar(
+            "SELECT r.id FROM reports r JOIN report_categories c ON c.id = r.category_id WHERE c.code = 'PROPRETE-01' LIMIT 1",
+        )
+        .fetch_one(app.state.db().pool())
+        .await
+        .unwrap();
+        let r = agent
+            .post_form(
+                "/s/montauban/reports/desk/status",
+                &[
+                    ("report", &id),
+                    ("report", &other),
+                    ("status", "acknowledged"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        let (status, _) = agent
+            .get_text(&format!("/s/montauban/reports/{other}/handle"))
+            .await;
+        assert_eq!(status, 403);
+        let r = agent
+            .post_form(
+                "/s/montauban/reports/desk/status",
+                &[
+                    ("report", &id),
+                    ("status", "acknowledged"),
+                    ("public_note", "Vu, intervention prévue."),
+                    ("internal_note", "Équipe B jeudi"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let r = agent
+            .post_form(
+                "/s/montauban/reports/desk/status",
+                &[
+                    ("report", &id),
+                    ("status", "resolved"),
+                    ("public_note", "Rebouché ce matin."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        for who in ["paul@exemple.fr", "lea@exemple.fr"] {
+            let first = app.next_mail_to(who).await;
+            if who == "paul@exemple.fr" {
+                // Paul's first mail was the confirmation link, already taken above.
+                assert!(
+                    first.body.contains("Vu, intervention prévue."),
+                    "{}",
+                    first.body
+                );
+            } else {
+                assert!(first.body.contains("Vu, intervention prévue."));
+            }
+            let second = app.next_mail_to(who).await;
+            assert!(second.body.contains("Rebouché ce matin."));
+        }
+        let (_, shown) = app.get_text(&report_url).await;
+        assert!(
+            shown.contains("Résolu")
+                && shown.contains("Pris en compte")
+                && shown.contains("Rebouché ce matin.")
+        );
+        // Internal notes stay internal.
+        assert!(!shown.contains("Équipe B jeudi"));
+        let (_, handling) = agent
+            .get_text(&format!("/s/montauban/reports/{id}/handle"))
+            .await;
+        assert!(handling.contains("Équipe B jeudi"));
+        let open311: serde_json::Value = app
+            .get(&format!("/open311/v2/requests/{id}.json"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(open311[0]["status"], "closed");
+        assert_eq!(open311[0]["status_notes"], "Rebouché ce matin.");
+        // A citizen has no desk.
+        let (status, _) = neighbour.get_text("/s/montauban/reports/desk").await;
+        assert_eq!(status, 403);
+    })
+);

@@ -76,5 +76,15 @@ PY
 echo "-- Open311 GeoReport v2 with a real client (georeport)"
 "$VENV/bin/python" "$HERE/open311_client.py" "$BASE" "demo-montauban-open311-2026"
 
+echo "-- the reports' open data read by GDAL"
+GEO_INFO=$(ogrinfo -ro -so -al "$BASE/data/reports/montauban.geojson" 2>&1)
+echo "$GEO_INFO" | grep -q "Geometry: Point" || { echo "$GEO_INFO"; exit 1; }
+echo "$GEO_INFO" | grep -Eq "Feature Count: (6[0-9]|[7-9][0-9])" || { echo "$GEO_INFO"; exit 1; }
+curl -fs "$BASE/data/reports/montauban.csv" -o "$DATA/montauban.csv"
+CSV_INFO=$(ogrinfo -ro -so -al -oo X_POSSIBLE_NAMES=long -oo Y_POSSIBLE_NAMES=lat -oo AUTODETECT_TYPE=YES "$DATA/montauban.csv" 2>&1)
+echo "$CSV_INFO" | grep -q "Geometry: Point" && echo "$CSV_INFO" | grep -q "lat: Real" || { echo "$CSV_INFO"; exit 1; }
+! echo "$GEO_INFO$CSV_INFO" | grep -E "^(ERROR|Warning)" || exit 1
+echo "GDAL reads the GeoJSON and the CSV of the Montauban reports: $(echo "$GEO_INFO" | grep "Feature Count")"
+
 echo "-- participatory-budget rules against pabutools (1,000 random instances)"
 "$VENV/bin/python" "$HERE/pb_differential.py" "$BIN" 1000 "${TERRITOIRES_PB_SEED:-2026}"

@@ -735,3 +735,85 @@ pub async fn queue(
     let total = c.fetch_one(db.pool()).await?;
     Ok((rows.iter().map(report).collect(), total))
 }
+
+/// The published reports of a space after a position of the order (created, id), oldest first:
+/// the open data sets are streamed page by page with it.
+pub async fn published_after(
+    db: &Db,
+    space_id: &str,
+    after: Option<&(i64, String)>,
+    limit: i64,
+) -> Result<Vec<Report>, Error> {
+    let (at, id) = after.cloned().unwrap_or((i64::MIN, String::new()));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REPORT} WHERE r.space_id = $1 AND r.published_at IS NOT NULL \
+         AND (r.created_at > $2 OR (r.created_at = $2 AND r.id > $3)) ORDER BY r.created_at, r.id LIMIT $4"
+    )))
+    .bind(space_id)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(report).collect())
+}
+
+/// Per category of a space: its name, how many published reports are in each status, and the
+/// times from reception to resolution of the resolved ones (ms).
+pub struct CategoryStats {
+    /// Category name.
+    pub name: String,
+    /// Counts by stored status name.
+    pub counts: Vec<(String, i64)>,
+    /// Times to resolution (ms), sorted.
+    pub resolution_ms: Vec<i64>,
+}
+
+/// The statistics of a space's reports.
+pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error> {
+    let counts = sqlx::query(
+        "SELECT c.code, c.name, r.status, COUNT(*) FROM report_categories c JOIN reports r ON r.category_id = c.id \
+         WHERE c.space_id = $1 AND r.published_at IS NOT NULL GROUP BY c.code, c.name, r.status ORDER BY c.code",
+    )
+    .bind(space_id)
+    .fetch_all(db.pool())
+    .await?;
+    let times = sqlx::query(
+        "SELECT c.code, MIN(e.at) - r.created_at FROM report_categories c JOIN reports r ON r.category_id = c.id \
+         JOIN report_events e ON e.report_id = r.id \
+         WHERE c.space_id = $1 AND r.published_at IS NOT NULL AND r.status = 'resolved' AND e.status = 'resolved' \
+         GROUP BY c.code, r.id, r.created_at",
+    )
+    .bind(space_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out: Vec<(String, CategoryStats)> = Vec::new();
+    for row in &counts {
+        let code: String = row.get(0);
+        let entry = match out.iter_mut().position(|(c, _)| *c == code) {
+            Some(i) => &mut out[i].1,
+            None => {
+                out.push((
+                    code.clone(),
+                    CategoryStats {
+                        name: row.get(1),
+                        counts: Vec::new(),
+                        resolution_ms: Vec::new(),
+                    },
+                ));
+                &mut out.last_mut().ok_or(Error::NotFound)?.1
+            }
+        };
+        entry.counts.push((row.get(2), row.get(3)));
+    }
+    for row in &times {
+        let code: String = row.get(0);
+        if let Some((_, s)) = out.iter_mut().find(|(c, _)| *c == code) {
+            s.resolution_ms.push(row.get(1));
+        }
+    }
+    for (_, s) in &mut out {
+        s.resolution_ms.sort_unstable();
+    }
+    Ok(out.into_iter().map(|(_, s)| s).collect())
+}

@@ -2,6 +2,7 @@
 //! desk (`desk`), and Open311 GeoReport v2 (`open311`).
 
 mod citizen;
+mod data;
 
 pub use citizen::space_section;
 mod desk;
@@ -18,6 +19,7 @@ pub fn routes() -> Router<AppState> {
         .merge(open311::routes())
         .merge(citizen::routes())
         .merge(desk::routes())
+        .merge(data::routes())
 }
 
 /// The space at this address, or 404.

@@ -243,3 +243,59 @@ on_every_engine!(
         assert_eq!(status, 403);
     })
 );
+
+on_every_engine!(
+    reports_are_open_data_without_personal_data,
+    |app: TestApp| Box::pin(async move {
+        montauban(&app).await;
+        let (status, csv) = app.get_text("/data/reports/montauban.csv").await;
+        assert_eq!(status, 200);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "id,service_code,service_name,status,requested_datetime,updated_datetime,lat,long,status_notes"
+        );
+        assert_eq!(lines.len(), 61);
+        // Positions are rounded to four decimals, and no contact detail is there.
+        let lat = lines[1].split(',').nth(6).unwrap();
+        assert!(lat.split('.').nth(1).unwrap().len() <= 4, "{lat}");
+        assert!(!csv.contains('@'));
+        let geo: serde_json::Value = app
+            .get("/data/reports/montauban.geojson")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(geo["type"], "FeatureCollection");
+        assert_eq!(geo["features"].as_array().unwrap().len(), 60);
+        assert_eq!(geo["features"][0]["geometry"]["type"], "Point");
+        let json: serde_json::Value = app
+            .get("/data/reports/montauban.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 60);
+        let schema: serde_json::Value = app
+            .get("/data/reports/montauban.schema.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(schema["fields"].as_array().unwrap().len(), 9);
+        let (status, feed) = app
+            .get_text("/s/montauban/reports/feed.atom?category=VOIRIE-01")
+            .await;
+        assert_eq!(status, 200);
+        assert!(feed.starts_with(
+            r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">"#
+        ));
+        assert!(feed.contains("Nid-de-poule") && !feed.contains("Dépôt sauvage"));
+        let (status, stats) = app.get_text("/s/montauban/reports/stats").await;
+        assert_eq!(status, 200);
+        assert!(
+            stats.contains("Délai médian de résolution") && stats.contains("Lampadaire en panne")
+        );
+        assert_eq!(app.get("/data/reports/inconnu.csv").await.status(), 404);
+    })
+);

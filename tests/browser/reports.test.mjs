@@ -116,6 +116,12 @@ test('a pothole is reported, handled by the road team, and offered to a neighbou
   const rows = admin.locator('tr', { hasText: 'camille.martin@demo.territoires.fr' });
   await rows.filter({ hasText: 'Pris en compte' }).first().waitFor();
   await rows.filter({ hasText: 'Résolu' }).first().waitFor();
+  // The administrator's setup page and the statistics.
+  await admin.goto(server.base + '/s/montauban/reports/setup');
+  await admin.getByRole('heading', { level: 1, name: 'Réglages des signalements' }).waitFor();
+  await expectAccessible(admin, 'reporting setup');
+  await admin.goto(server.base + '/s/montauban/reports/stats');
+  await expectAccessible(admin, 'report statistics');
 
   // The citizen reports a fallen sign; a neighbour 10 m away is offered that report first.
   await citizen.goto(server.base + '/s/montauban/reports/new?category=VOIRIE-02');

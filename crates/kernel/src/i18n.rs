@@ -120,10 +120,14 @@ pub fn register(fr: &'static str, en: &'static str) {
     extra.en.extend(load(en));
 }
 
-/// Checks that two locale files hold the same keys: each component's tests call this on its own
-/// files, so that no text exists in one language only.
+/// Checks that two locale files hold the same keys, none of which the kernel has already (the
+/// kernel's text would win): each component's tests call this on its own files.
 pub fn same_keys(fr: &'static str, en: &'static str) -> Result<(), String> {
     let (fr, en) = (load(fr), load(en));
+    let taken: std::collections::BTreeSet<_> = fr.keys().filter(|k| FR.contains_key(*k)).collect();
+    if !taken.is_empty() {
+        return Err(format!("keys the kernel already has: {taken:?}"));
+    }
     let only_fr: std::collections::BTreeSet<_> =
         fr.keys().filter(|k| !en.contains_key(*k)).collect();
     let only_en: std::collections::BTreeSet<_> =

@@ -118,3 +118,95 @@ pub struct Report {
     /// Last change (UTC ms).
     pub updated_at: i64,
 }
+
+/// Reads the questions of a category as an administrator types them, one per line:
+/// `CODE | type | required | question | key=name; key=name`, where the type is one of
+/// Open311's (`string`, `number`, `datetime`, `text`, `singlevaluelist`, `multivaluelist`),
+/// `required` is `oui`/`yes` or `non`/`no`, and the values are for the lists. Returns the
+/// questions, or the first bad line (from 1).
+pub fn parse_attributes(text: &str) -> Result<Vec<Attribute>, usize> {
+    let mut out: Vec<Attribute> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = line.split('|').map(str::trim).collect();
+        let bad = || i + 1;
+        if parts.len() < 4 || parts.len() > 5 {
+            return Err(bad());
+        }
+        let code = parts[0];
+        if code.is_empty()
+            || code.len() > 40
+            || !code
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            || out.iter().any(|a| a.code == code)
+        {
+            return Err(bad());
+        }
+        let datatype = crate::open311::Datatype::parse(parts[1]).ok_or_else(bad)?;
+        let required = match parts[2].to_lowercase().as_str() {
+            "oui" | "yes" => true,
+            "non" | "no" => false,
+            _ => return Err(bad()),
+        };
+        if parts[3].is_empty() || parts[3].chars().count() > 300 {
+            return Err(bad());
+        }
+        let values: Vec<(String, String)> = match parts.get(4) {
+            Some(v) if !v.is_empty() => v
+                .split(';')
+                .map(|kv| {
+                    let (k, n) = kv.split_once('=')?;
+                    let (k, n) = (k.trim(), n.trim());
+                    (!k.is_empty() && !n.is_empty()).then(|| (k.to_string(), n.to_string()))
+                })
+                .collect::<Option<_>>()
+                .ok_or_else(bad)?,
+            _ => Vec::new(),
+        };
+        let is_list = matches!(
+            datatype,
+            crate::open311::Datatype::SingleValueList | crate::open311::Datatype::MultiValueList
+        );
+        if is_list == values.is_empty() {
+            return Err(bad());
+        }
+        out.push(Attribute {
+            code: code.to_string(),
+            datatype: datatype.as_str().to_string(),
+            required,
+            description: parts[3].to_string(),
+            order: out.len() as u32 + 1,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_are_typed_one_per_line_and_bad_lines_are_named() {
+        let a = parse_attributes(
+            "TAILLE | singlevaluelist | oui | Quelle taille ? | petit=Petit; grand=Grand\n\nNOTE | text | non | Autre chose ?",
+        )
+        .unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(a[0].values[1], ("grand".to_string(), "Grand".to_string()));
+        assert_eq!(a[1].order, 2);
+        assert_eq!(
+            parse_attributes("A | string | oui | Q ?\nB | couleur | oui | Q ?"),
+            Err(2)
+        );
+        assert_eq!(parse_attributes("A | singlevaluelist | oui | Q ?"), Err(1));
+        assert_eq!(parse_attributes("A | string | peut-être | Q ?"), Err(1));
+        assert_eq!(
+            parse_attributes("A | string | oui | Q ?\nA | text | non | R ?"),
+            Err(2)
+        );
+    }
+}

@@ -52,7 +52,7 @@ pub async fn create_category(
 ) -> Result<String, Error> {
     let id = new_id();
     let attributes = serde_json::to_string(c.attributes).map_err(Error::internal)?;
-    sqlx::query(
+    let res = sqlx::query(
         "INSERT INTO report_categories (id, space_id, code, name, grp, keywords, description, team_id, attributes, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
@@ -67,8 +67,13 @@ pub async fn create_category(
     .bind(attributes)
     .bind(now_ms())
     .execute(db.pool())
-    .await?;
-    Ok(id)
+    .await;
+    match res {
+        Err(e) if kernel::error::is_unique_violation(&e, "report_categories", "code") => {
+            Err(kernel::FieldError::new("code", "report.code_taken").into())
+        }
+        other => other.map(|_| id).map_err(Error::from),
+    }
 }
 
 const CATEGORY: &str = "SELECT id, space_id, code, name, grp, keywords, description, team_id, attributes FROM report_categories";
@@ -816,4 +821,55 @@ pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error>
         s.resolution_ms.sort_unstable();
     }
     Ok(out.into_iter().map(|(_, s)| s).collect())
+}
+
+/// A client application of a space, without its key.
+pub struct Client {
+    /// Opaque id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Registered (UTC ms).
+    pub created_at: i64,
+}
+
+/// The client applications of a space that are not revoked.
+pub async fn clients(db: &Db, space_id: &str) -> Result<Vec<Client>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, name, created_at FROM report_clients WHERE space_id = $1 AND revoked_at IS NULL ORDER BY created_at",
+    )
+    .bind(space_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Client {
+            id: r.get(0),
+            name: r.get(1),
+            created_at: r.get(2),
+        })
+        .collect())
+}
+
+/// Revokes a client application of a space: its key stops working at once.
+pub async fn revoke_client(db: &Db, space_id: &str, id: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE report_clients SET revoked_at = $1 WHERE space_id = $2 AND id = $3 AND revoked_at IS NULL")
+        .bind(now_ms())
+        .bind(space_id)
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// The members of the teams of a space: (team id, display name).
+pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT m.team_id, u.display_name FROM report_team_members m JOIN report_teams t ON t.id = m.team_id \
+         JOIN users u ON u.id = m.user_id WHERE t.space_id = $1 ORDER BY u.display_name",
+    )
+    .bind(space_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }

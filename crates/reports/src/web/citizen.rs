@@ -36,32 +36,35 @@ const MOST_PHOTOS: usize = 3;
 
 /// The reports of a space, on its page: a link to the list and to the form.
 pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
-    if store::categories(state.db(), &of.id).await?.is_empty() {
+    let takes_reports = !store::categories(state.db(), &of.id).await?.is_empty();
+    let desk = desk_access(&state, of.user.as_ref(), &of.id).await?;
+    // A space without categories shows nothing, but to its administrators, who set it up.
+    if !takes_reports && desk != Some(super::Desk::All) {
         return Ok(None);
     }
     let space = kernel::spaces::store::get_by_id(state.db(), &of.id)
         .await?
         .ok_or(Error::NotFound)?;
     let tr = kernel::i18n::Tr(of.lang);
-    let mut items = vec![SectionItem {
-        title: tr.t("report.list").to_string(),
-        url: format!("/s/{}/reports", space.slug),
-        note: tr.t("report.list_note").to_string(),
-    }];
-    if desk_access(&state, of.user.as_ref(), &of.id)
-        .await?
-        .is_some()
-    {
-        items.push(SectionItem {
-            title: tr.t("desk.title").to_string(),
-            url: format!("/s/{}/reports/desk", space.slug),
-            note: String::new(),
-        });
+    let link = |key: &str, path: &str, note: &str| SectionItem {
+        title: tr.t(key).to_string(),
+        url: format!("/s/{}/reports{path}", space.slug),
+        note: note.to_string(),
+    };
+    let mut items = Vec::new();
+    if takes_reports {
+        items.push(link("report.list", "", tr.t("report.list_note")));
+    }
+    if desk.is_some() {
+        items.push(link("desk.title", "/desk", ""));
+    }
+    if desk == Some(super::Desk::All) {
+        items.push(link("report_setup.title", "/setup", ""));
     }
     Ok(Some(Section {
         heading: "report.section",
         items,
-        add: Some(("report.new", format!("/s/{}/reports/new", space.slug))),
+        add: takes_reports.then(|| ("report.new", format!("/s/{}/reports/new", space.slug))),
     }))
 }
 

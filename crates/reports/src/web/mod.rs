@@ -7,6 +7,7 @@ mod data;
 pub use citizen::space_section;
 mod desk;
 mod open311;
+mod setup;
 
 use axum::Router;
 use kernel::accounts::{Action, Role, User, can};
@@ -20,6 +21,7 @@ pub fn routes() -> Router<AppState> {
         .merge(citizen::routes())
         .merge(desk::routes())
         .merge(data::routes())
+        .merge(setup::routes())
 }
 
 /// The space at this address, or 404.

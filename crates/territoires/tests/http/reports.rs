@@ -299,3 +299,138 @@ on_every_engine!(
         assert_eq!(app.get("/data/reports/inconnu.csv").await.status(), 404);
     })
 );
+
+on_every_engine!(
+    space_administrators_set_up_teams_categories_and_keys,
+    |app: TestApp| Box::pin(async move {
+        let input = kernel::spaces::model::SpaceFields {
+            slug: "lannion".into(),
+            name: "Lannion".into(),
+            territory: "commune/22113".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        kernel::spaces::store::create(app.state.db(), &input, None, None)
+            .await
+            .unwrap();
+        app.login_as_admin().await;
+        let (_, space) = app.get_text("/s/lannion").await;
+        assert!(space.contains("/s/lannion/reports/setup"));
+        let r = app
+            .post_form(
+                "/s/lannion/reports/setup/teams",
+                &[("name", "Voirie"), ("email", "pas une adresse")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let r = app
+            .post_form(
+                "/s/lannion/reports/setup/teams",
+                &[("name", "Voirie"), ("email", "voirie@lannion.bzh")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let team = reports::store::teams(app.state.db(), &{
+            kernel::spaces::store::get_by_slug(app.state.db(), "lannion")
+                .await
+                .unwrap()
+                .unwrap()
+                .id
+        })
+        .await
+        .unwrap()[0]
+            .id
+            .clone();
+        // A bad question line is named, and nothing is saved.
+        let bad = [
+            ("code", "VOIRIE-01"),
+            ("name", "Nid-de-poule"),
+            ("team", team.as_str()),
+            (
+                "attributes",
+                "TAILLE | singlevaluelist | oui | Quelle taille ? | petit=Petit\nCOULEUR | couleur | non | ?",
+            ),
+        ];
+        let r = app
+            .post_form("/s/lannion/reports/setup/categories", &bad)
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("Ligne 2 des questions."));
+        assert_eq!(app.count("report_categories").await, 0);
+        let mut good = bad;
+        good[3] = (
+            "attributes",
+            "TAILLE | singlevaluelist | oui | Quelle taille ? | petit=Petit; grand=Grand",
+        );
+        assert_eq!(
+            app.post_form("/s/lannion/reports/setup/categories", &good)
+                .await
+                .status(),
+            303
+        );
+        let r = app
+            .post_form("/s/lannion/reports/setup/categories", &good)
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("Ce code est déjà utilisé"));
+        // A key for an application, shown once, working at once, and revoked.
+        let r = app
+            .post_form(
+                "/s/lannion/reports/setup/clients",
+                &[("name", "Appli Lannion")],
+            )
+            .await;
+        let page = r.text().await.unwrap();
+        let key = page
+            .split("<code class=\"token\">")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .to_string();
+        let def: serde_json::Value = app
+            .get("/open311/v2/services/VOIRIE-01.json?jurisdiction_id=lannion")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(def["attributes"][0]["values"][1]["key"], "grand");
+        let post = |key: String| {
+            let client = app.client.clone();
+            let url = app.url("/open311/v2/requests.json");
+            async move {
+                client
+                    .post(url)
+                    .form(&[
+                        ("jurisdiction_id", "lannion"),
+                        ("api_key", key.as_str()),
+                        ("service_code", "VOIRIE-01"),
+                        ("lat", "48.7326"),
+                        ("long", "-3.4566"),
+                        ("attribute[TAILLE]", "petit"),
+                    ])
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(post(key.clone()).await, 201);
+        let clients: Vec<String> = sqlx::query_scalar("SELECT id FROM report_clients")
+            .fetch_all(app.state.db().pool())
+            .await
+            .unwrap();
+        app.post_form(
+            "/s/lannion/reports/setup/clients/revoke",
+            &[("client", clients[0].as_str())],
+        )
+        .await;
+        assert_eq!(post(key).await, 403);
+        // Citizens cannot set anything up.
+        let citizen = app.other_client();
+        citizen.register_and_login("jean@lannion.bzh", "Jean").await;
+        assert_eq!(citizen.get_text("/s/lannion/reports/setup").await.0, 403);
+    })
+);

@@ -1,0 +1,333 @@
+//! The space administrators' setup of reporting: teams and their members, categories routed to
+//! teams with their questions, and the client applications of the Open311 API with their keys.
+
+use super::space_or_404;
+use crate::model::{Category, Team, parse_attributes};
+use crate::store::{self, CategoryInput, Client};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use kernel::accounts::{Action, Email, can};
+use kernel::spaces::Space;
+use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::{AppState, Error, FieldError, FieldErrors};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{space}/reports/setup", get(page))
+        .route("/s/{space}/reports/setup/teams", post(add_team))
+        .route("/s/{space}/reports/setup/members", post(add_member))
+        .route("/s/{space}/reports/setup/categories", post(add_category))
+        .route("/s/{space}/reports/setup/clients", post(add_client))
+        .route(
+            "/s/{space}/reports/setup/clients/revoke",
+            post(revoke_client),
+        )
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+struct Fields {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    keywords: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    attributes: String,
+    #[serde(default)]
+    client: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports/setup.html")]
+struct SetupPage {
+    page: PageCtx,
+    space: Space,
+    teams: Vec<Team>,
+    members: Vec<(String, String)>,
+    categories: Vec<Category>,
+    clients: Vec<Client>,
+    /// Which form the fields and errors belong to.
+    form: &'static str,
+    fields: Fields,
+    errors: FieldErrors,
+    attributes_line: usize,
+    new_key: Option<String>,
+}
+
+impl SetupPage {
+    fn members_of(&self, team: &str) -> Vec<&str> {
+        self.members
+            .iter()
+            .filter(|(t, _)| t == team)
+            .map(|(_, n)| n.as_str())
+            .collect()
+    }
+    fn team_name(&self, id: &str) -> &str {
+        self.teams
+            .iter()
+            .find(|t| t.id == id)
+            .map_or("", |t| t.name.as_str())
+    }
+    fn errors_of(&self, form: &str) -> FieldErrors {
+        if self.form == form {
+            self.errors.clone()
+        } else {
+            FieldErrors::new()
+        }
+    }
+    fn value(&self, form: &str, v: &str) -> String {
+        if self.form == form {
+            v.to_string()
+        } else {
+            String::new()
+        }
+    }
+}
+
+async fn managed(
+    state: &AppState,
+    slug: &str,
+    user: &kernel::accounts::User,
+) -> Result<Space, Error> {
+    let space = space_or_404(state, slug).await?;
+    if !can(Some(user), Action::ManageSpace(&space.id)) {
+        return Err(Error::Forbidden);
+    }
+    Ok(space)
+}
+
+async fn setup_page(state: &AppState, page: PageCtx, space: Space) -> Result<SetupPage, Error> {
+    Ok(SetupPage {
+        teams: store::teams(state.db(), &space.id).await?,
+        members: store::members(state.db(), &space.id).await?,
+        categories: store::categories(state.db(), &space.id).await?,
+        clients: store::clients(state.db(), &space.id).await?,
+        page,
+        space,
+        form: "",
+        fields: Fields::default(),
+        errors: FieldErrors::new(),
+        attributes_line: 0,
+        new_key: None,
+    })
+}
+
+async fn page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let space = managed(&state, &slug, &user).await?;
+    render(&setup_page(&state, page, space).await?)
+}
+
+async fn refused(
+    state: &AppState,
+    page: PageCtx,
+    space: Space,
+    form: &'static str,
+    fields: Fields,
+    errors: FieldErrors,
+) -> Result<Response, Error> {
+    let mut p = setup_page(state, page, space).await?;
+    p.form = form;
+    p.fields = fields;
+    p.errors = errors;
+    render_invalid(&p)
+}
+
+fn back(space: &Space) -> String {
+    format!("/s/{}/reports/setup", space.slug)
+}
+
+async fn add_team(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, Error> {
+    let space = managed(&state, &slug, &user).await?;
+    let mut errors = FieldErrors::new();
+    let name = errors.take(kernel::text::line(&f.name, "name", 2, 120));
+    let email = errors.take(Email::parse(&f.email));
+    match (name, email) {
+        (Some(name), Some(email)) => {
+            store::create_team(state.db(), &space.id, &name, email.as_str()).await?;
+            Ok(redirect_with_flash(&back(&space), "flash.saved"))
+        }
+        _ => refused(&state, page, space, "team", f, errors).await,
+    }
+}
+
+async fn add_member(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, Error> {
+    let space = managed(&state, &slug, &user).await?;
+    let teams = store::teams(state.db(), &space.id).await?;
+    let Some(team) = teams.iter().find(|t| t.id == f.team) else {
+        return refused(
+            &state,
+            page,
+            space,
+            "member",
+            f,
+            FieldError::new("team", "report.team").into(),
+        )
+        .await;
+    };
+    let found = match Email::parse(&f.email) {
+        Ok(e) => kernel::accounts::store::user_by_email(state.db(), &e).await?,
+        Err(_) => None,
+    };
+    match found {
+        // A team member handles reports as an agent of the space.
+        Some(member) if member.confirmed => {
+            kernel::accounts::store::grant(
+                state.db(),
+                &member.id,
+                kernel::accounts::Role::Agent,
+                Some(&space.id),
+                Some(&user.id),
+            )
+            .await?;
+            store::add_member(state.db(), &team.id, &member.id).await?;
+            Ok(redirect_with_flash(&back(&space), "flash.saved"))
+        }
+        Some(_) => {
+            refused(
+                &state,
+                page,
+                space,
+                "member",
+                f,
+                FieldError::new("email", "member.unconfirmed").into(),
+            )
+            .await
+        }
+        None => {
+            refused(
+                &state,
+                page,
+                space,
+                "member",
+                f,
+                FieldError::new("email", "member.unknown").into(),
+            )
+            .await
+        }
+    }
+}
+
+async fn add_category(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, Error> {
+    let space = managed(&state, &slug, &user).await?;
+    let mut errors = FieldErrors::new();
+    let code = f.code.trim().to_string();
+    if code.is_empty()
+        || code.len() > 40
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
+        errors.push(FieldError::new("code", "report.code"));
+    }
+    let name = errors.take(kernel::text::line(&f.name, "name", 2, 120));
+    let group = errors.take(kernel::text::line(&f.group, "group", 0, 80));
+    let keywords = errors.take(kernel::text::line(&f.keywords, "keywords", 0, 300));
+    let description = errors.take(kernel::text::paragraphs(
+        &f.description,
+        "description",
+        1000,
+    ));
+    let teams = store::teams(state.db(), &space.id).await?;
+    if !teams.iter().any(|t| t.id == f.team) {
+        errors.push(FieldError::new("team", "report.team"));
+    }
+    let (attributes, line) = match parse_attributes(&f.attributes) {
+        Ok(a) => (a, 0),
+        Err(line) => {
+            errors.push(FieldError::new("attributes", "report.attribute_line"));
+            (Vec::new(), line)
+        }
+    };
+    if !errors.is_empty() {
+        let mut p = setup_page(&state, page, space).await?;
+        p.form = "category";
+        p.fields = f;
+        p.errors = errors;
+        p.attributes_line = line;
+        return render_invalid(&p);
+    }
+    let input = CategoryInput {
+        code: &code,
+        name: name.as_deref().unwrap_or_default(),
+        group: group.as_deref().unwrap_or_default(),
+        keywords: keywords.as_deref().unwrap_or_default(),
+        description: description.as_deref().unwrap_or_default(),
+        team_id: &f.team,
+        attributes: &attributes,
+    };
+    match store::create_category(state.db(), &space.id, &input).await {
+        Ok(_) => Ok(redirect_with_flash(&back(&space), "flash.saved")),
+        Err(Error::Invalid(e)) => refused(&state, page, space, "category", f, e).await,
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_client(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, Error> {
+    let space = managed(&state, &slug, &user).await?;
+    let name = match kernel::text::line(&f.name, "name", 2, 120) {
+        Ok(n) => n,
+        Err(e) => return refused(&state, page, space, "client", f, e.into()).await,
+    };
+    let key = store::create_client(state.db(), &space.id, &name, None).await?;
+    let mut p = setup_page(&state, page, space).await?;
+    p.new_key = Some(key);
+    let mut res = render(&p)?;
+    res.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
+async fn revoke_client(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, Error> {
+    let space = managed(&state, &slug, &user).await?;
+    store::revoke_client(state.db(), &space.id, &f.client).await?;
+    Ok(redirect_with_flash(&back(&space), "flash.saved"))
+}

@@ -149,3 +149,122 @@ impl Load {
         self.acknowledged.lock().unwrap().clone()
     }
 }
+
+/// A fresh database of `engine` holding the demo's `montauban` space with its reporting
+/// categories and client application (key `reports::demo::DEMO_API_KEY`).
+pub async fn prepare_reports(engine: &str) -> (String, std::path::PathBuf) {
+    let (url, dir) = kernel::testing::fresh_database(engine).await;
+    let config = kernel::config::Config::resolve(
+        kernel::config::Overrides {
+            data_dir: Some(dir.clone()),
+            database_url: Some(url.clone()),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .unwrap();
+    let db = kernel::open_database(&config, &territoires::components())
+        .await
+        .unwrap();
+    kernel::ensure_territories(&db).await.unwrap();
+    let input = kernel::spaces::model::SpaceFields {
+        slug: "montauban".into(),
+        name: "Montauban".into(),
+        territory: "commune/82121".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    kernel::spaces::store::create(&db, &input, None, None)
+        .await
+        .unwrap();
+    reports::demo::seed(db.clone()).await.unwrap();
+    db.pool().close().await;
+    (url, dir)
+}
+
+/// Submits one report through Open311 with an idempotency key; the new report's id when the
+/// server acknowledged it (201).
+pub async fn submit_report(client: &reqwest::Client, port: u16, key: &str) -> Option<String> {
+    let r = client
+        .post(format!("http://127.0.0.1:{port}/open311/v2/requests.json"))
+        .header("Idempotency-Key", key)
+        .form(&[
+            ("jurisdiction_id", "montauban"),
+            ("api_key", reports::demo::DEMO_API_KEY),
+            ("service_code", "PROPRETE-01"),
+            ("lat", "44.0176"),
+            ("long", "1.3550"),
+            ("description", "Dépôt sauvage (essai de charge)"),
+        ])
+        .send()
+        .await
+        .ok()?;
+    if r.status() != 201 {
+        return None;
+    }
+    let body: serde_json::Value = r.json().await.ok()?;
+    body[0]["service_request_id"].as_str().map(str::to_string)
+}
+
+/// Reporters submitting with keys `prefix-0`, `prefix-1`… until `stop`: the keys sent and the
+/// acknowledged (key, id) pairs.
+pub struct ReportLoad {
+    /// Acknowledged submissions: key and report id.
+    pub acknowledged: Arc<Mutex<Vec<(String, String)>>>,
+    /// How many keys were taken (sent or about to be).
+    pub sent: Arc<AtomicUsize>,
+    /// Set to stop.
+    pub stop: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl ReportLoad {
+    /// Starts `n` concurrent reporters.
+    pub fn start(port: u16, n: usize, prefix: &str) -> ReportLoad {
+        let client = reqwest::Client::new();
+        let acknowledged = Arc::new(Mutex::new(Vec::new()));
+        let sent = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let tasks = (0..n)
+            .map(|_| {
+                let (client, acknowledged, sent, stop) = (
+                    client.clone(),
+                    acknowledged.clone(),
+                    sent.clone(),
+                    stop.clone(),
+                );
+                let prefix = prefix.to_string();
+                tokio::spawn(async move {
+                    while !stop.load(Ordering::SeqCst) {
+                        let key = format!("{prefix}-{}", sent.fetch_add(1, Ordering::SeqCst));
+                        if let Some(id) = submit_report(&client, port, &key).await {
+                            acknowledged.lock().unwrap().push((key, id));
+                        }
+                    }
+                })
+            })
+            .collect();
+        ReportLoad {
+            acknowledged,
+            sent,
+            stop,
+            tasks,
+        }
+    }
+
+    /// How many were acknowledged so far.
+    pub fn count(&self) -> usize {
+        self.acknowledged.lock().unwrap().len()
+    }
+
+    /// Stops; returns the acknowledged pairs and how many keys were taken.
+    pub async fn finish(self) -> (Vec<(String, String)>, usize) {
+        self.stop.store(true, Ordering::SeqCst);
+        for t in self.tasks {
+            t.await.unwrap();
+        }
+        let acked = self.acknowledged.lock().unwrap().clone();
+        (acked, self.sent.load(Ordering::SeqCst))
+    }
+}

@@ -132,39 +132,41 @@ fn morton(x: u32, y: u32) -> u64 {
     spread(x) | (spread(y) << 1)
 }
 
-#[derive(Default)]
-struct Layer {
-    /// Points by Morton code.
+/// Points sorted by Morton code, with prefix sums of their coordinates, so that any run of
+/// codes gives its count and centroid in constant time.
+#[derive(Clone)]
+struct Sorted {
     codes: Vec<u64>,
     points: Vec<GeoPoint>,
     /// Prefix sums of latitude and longitude, one longer than `points`.
     sum_lat: Vec<f64>,
     sum_lon: Vec<f64>,
-    by_id: HashMap<String, u64>,
 }
 
-impl Layer {
-    fn build(mut items: Vec<(u64, GeoPoint)>) -> Layer {
-        items.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
-        let mut layer = Layer::default();
-        layer.sum_lat.push(0.0);
-        layer.sum_lon.push(0.0);
-        for (code, p) in items {
-            layer
-                .sum_lat
-                .push(layer.sum_lat[layer.sum_lat.len() - 1] + p.lat);
-            layer
-                .sum_lon
-                .push(layer.sum_lon[layer.sum_lon.len() - 1] + p.lon);
-            layer.by_id.insert(p.id.clone(), code);
-            layer.codes.push(code);
-            layer.points.push(p);
-        }
-        layer
+impl Default for Sorted {
+    fn default() -> Self {
+        Sorted::build(Vec::new())
     }
+}
 
-    fn items(self) -> Vec<(u64, GeoPoint)> {
-        self.codes.into_iter().zip(self.points).collect()
+impl Sorted {
+    fn build(mut items: Vec<(u64, GeoPoint)>) -> Sorted {
+        items.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.id.cmp(&b.1.id)));
+        let mut s = Sorted {
+            codes: Vec::with_capacity(items.len()),
+            points: Vec::with_capacity(items.len()),
+            sum_lat: Vec::with_capacity(items.len() + 1),
+            sum_lon: Vec::with_capacity(items.len() + 1),
+        };
+        s.sum_lat.push(0.0);
+        s.sum_lon.push(0.0);
+        for (code, p) in items {
+            s.sum_lat.push(s.sum_lat[s.sum_lat.len() - 1] + p.lat);
+            s.sum_lon.push(s.sum_lon[s.sum_lon.len() - 1] + p.lon);
+            s.codes.push(code);
+            s.points.push(p);
+        }
+        s
     }
 
     fn range(&self, lo: u64, hi: u64) -> (usize, usize) {
@@ -172,6 +174,129 @@ impl Layer {
             self.codes.partition_point(|c| *c < lo),
             self.codes.partition_point(|c| *c < hi),
         )
+    }
+
+    /// Count and coordinate sums of the points with codes in `lo..hi`.
+    fn cell(&self, lo: u64, hi: u64) -> (usize, f64, f64) {
+        let (a, b) = self.range(lo, hi);
+        (
+            b - a,
+            self.sum_lat[b] - self.sum_lat[a],
+            self.sum_lon[b] - self.sum_lon[a],
+        )
+    }
+}
+
+/// A layer: a large sorted base, rebuilt rarely, and a small delta of the changes since, so that
+/// a change costs a rebuild of the delta only. Points of the base that were moved or removed
+/// since are listed in `removed` (and subtracted from the counts); new positions are in `added`.
+#[derive(Default)]
+struct Layer {
+    base: Sorted,
+    /// Index of each base point by id.
+    base_ids: HashMap<String, usize>,
+    added: Sorted,
+    removed: Sorted,
+    /// Ids of the base hidden by the delta.
+    removed_ids: std::collections::HashSet<String>,
+}
+
+/// The delta is merged into the base once it holds this many changes, or a sixty-fourth of the
+/// base when that is more: a merge costs a sort of the layer, paid once per that many changes.
+const DELTA_MIN: usize = if cfg!(test) { 64 } else { 4096 };
+
+impl Layer {
+    fn build(items: Vec<(u64, GeoPoint)>) -> Layer {
+        let base = Sorted::build(items);
+        let base_ids = base
+            .points
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id.clone(), i))
+            .collect();
+        Layer {
+            base,
+            base_ids,
+            ..Layer::default()
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.base.points.len() - self.removed.points.len() + self.added.points.len()
+    }
+
+    /// The points of the layer as it stands.
+    fn items(&self) -> Vec<(u64, GeoPoint)> {
+        let mut out: Vec<(u64, GeoPoint)> = self
+            .base
+            .codes
+            .iter()
+            .zip(&self.base.points)
+            .filter(|(_, p)| !self.removed_ids.contains(&p.id))
+            .map(|(c, p)| (*c, p.clone()))
+            .collect();
+        out.extend(
+            self.added
+                .codes
+                .iter()
+                .zip(&self.added.points)
+                .map(|(c, p)| (*c, p.clone())),
+        );
+        out
+    }
+
+    /// Applies a change (`Some` point to add or move, `None` to remove `id`) to the delta.
+    fn change(&mut self, id: &str, point: Option<GeoPoint>) {
+        let mut added: Vec<(u64, GeoPoint)> = self
+            .added
+            .codes
+            .iter()
+            .zip(&self.added.points)
+            .filter(|(_, p)| p.id != id)
+            .map(|(c, p)| (*c, p.clone()))
+            .collect();
+        if let Some(&i) = self.base_ids.get(id)
+            && self.removed_ids.insert(id.to_string())
+        {
+            let mut removed: Vec<(u64, GeoPoint)> = self
+                .removed
+                .codes
+                .iter()
+                .zip(&self.removed.points)
+                .map(|(c, p)| (*c, p.clone()))
+                .collect();
+            removed.push((self.base.codes[i], self.base.points[i].clone()));
+            self.removed = Sorted::build(removed);
+        }
+        if let Some(p) = point {
+            added.push((morton_of(&p), p));
+        }
+        self.added = Sorted::build(added);
+    }
+
+    fn delta_is_large(&self) -> bool {
+        self.added.points.len() + self.removed.points.len()
+            > DELTA_MIN.max(self.base.points.len() / 64)
+    }
+
+    /// Count and coordinate sums of the layer's points with codes in `lo..hi`.
+    fn cell(&self, lo: u64, hi: u64) -> (usize, f64, f64) {
+        let (n, lat, lon) = self.base.cell(lo, hi);
+        let (rn, rlat, rlon) = self.removed.cell(lo, hi);
+        let (an, alat, alon) = self.added.cell(lo, hi);
+        (n - rn + an, lat - rlat + alat, lon - rlon + alon)
+    }
+
+    /// The one point with a code in `lo..hi`, when there is exactly one.
+    fn single(&self, lo: u64, hi: u64) -> Option<&GeoPoint> {
+        let (a, b) = self.added.range(lo, hi);
+        if b > a {
+            return self.added.points.get(a);
+        }
+        let (a, b) = self.base.range(lo, hi);
+        self.base.points[a..b]
+            .iter()
+            .find(|p| !self.removed_ids.contains(&p.id))
     }
 }
 
@@ -187,33 +312,43 @@ impl MemoryGeo {
         Self::default()
     }
 
-    fn rewrite(&self, layer: &str, change: impl FnOnce(&mut Vec<(u64, GeoPoint)>)) {
+    fn change(&self, layer: &str, id: &str, point: Option<GeoPoint>) {
         let Ok(mut layers) = self.layers.write() else {
             return;
         };
-        let mut items = layers.remove(layer).map(Layer::items).unwrap_or_default();
-        change(&mut items);
-        layers.insert(layer.to_string(), Layer::build(items));
+        let l = layers.entry(layer.to_string()).or_default();
+        l.change(id, point);
+        if !l.delta_is_large() {
+            return;
+        }
+        // The merge sorts the whole layer: done without holding the lock, so that readers
+        // keep being answered from the base and its delta meanwhile. The applier is the only
+        // writer, so nothing changes the layer in between.
+        let items = l.items();
+        drop(layers);
+        let merged = Layer::build(items);
+        if let Ok(mut layers) = self.layers.write() {
+            layers.insert(layer.to_string(), merged);
+        }
     }
 }
 
 impl GeoIndex for MemoryGeo {
     fn load(&self, layer: &str, points: Vec<GeoPoint>) {
         let items = points.into_iter().map(|p| (morton_of(&p), p)).collect();
+        let built = Layer::build(items);
         if let Ok(mut layers) = self.layers.write() {
-            layers.insert(layer.to_string(), Layer::build(items));
+            layers.insert(layer.to_string(), built);
         }
     }
 
     fn upsert(&self, layer: &str, point: GeoPoint) {
-        self.rewrite(layer, |items| {
-            items.retain(|(_, p)| p.id != point.id);
-            items.push((morton_of(&point), point));
-        });
+        let id = point.id.clone();
+        self.change(layer, &id, Some(point));
     }
 
     fn remove(&self, layer: &str, id: &str) {
-        self.rewrite(layer, |items| items.retain(|(_, p)| p.id != id));
+        self.change(layer, id, None);
     }
 
     fn query(&self, layer: &str, view: &Viewport) -> Vec<GeoItem> {
@@ -253,7 +388,7 @@ impl GeoIndex for MemoryGeo {
     fn len(&self, layer: &str) -> usize {
         self.layers
             .read()
-            .map(|l| l.get(layer).map(|l| l.points.len()).unwrap_or(0))
+            .map(|l| l.get(layer).map(Layer::len).unwrap_or(0))
             .unwrap_or(0)
     }
 }
@@ -278,12 +413,11 @@ fn query_layer(l: &Layer, view: &Viewport) -> Vec<GeoItem> {
         for cx in cx0..=cx1 {
             let lo = morton(cx << shift, cy << shift);
             let hi = lo + (1u64 << (2 * shift));
-            let (a, b) = l.range(lo, hi);
-            match b - a {
-                0 => {}
-                1 => {
-                    let p = &l.points[a];
-                    if p.lat >= view.south
+            match l.cell(lo, hi) {
+                (0, _, _) => {}
+                (1, _, _) => {
+                    if let Some(p) = l.single(lo, hi)
+                        && p.lat >= view.south
                         && p.lat <= view.north
                         && p.lon >= view.west
                         && p.lon <= view.east
@@ -291,9 +425,9 @@ fn query_layer(l: &Layer, view: &Viewport) -> Vec<GeoItem> {
                         out.push(GeoItem::Point(p.clone()));
                     }
                 }
-                n => out.push(GeoItem::Cluster {
-                    lat: (l.sum_lat[b] - l.sum_lat[a]) / n as f64,
-                    lon: (l.sum_lon[b] - l.sum_lon[a]) / n as f64,
+                (n, lat, lon) => out.push(GeoItem::Cluster {
+                    lat: lat / n as f64,
+                    lon: lon / n as f64,
                     count: n,
                 }),
             }
@@ -459,5 +593,104 @@ mod tests {
         g.remove("l", "a");
         assert!(g.query("l", &FRANCE).is_empty());
         assert_eq!(g.len("unknown"), 0);
+    }
+
+    #[test]
+    fn changes_through_the_delta_answer_as_a_fresh_layer() {
+        // Random moves, additions and removals (enough to merge the delta several times) give
+        // exactly the answers of a layer built from the final points.
+        let mut seed = 7u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let g = MemoryGeo::new();
+        let mut truth: HashMap<String, GeoPoint> = HashMap::new();
+        let point = |id: u64, a: u64, b: u64| GeoPoint {
+            id: format!("p{id}"),
+            lat: 44.0 + a as f64 / 10_000.0,
+            lon: 1.3 + b as f64 / 10_000.0,
+        };
+        let start: Vec<GeoPoint> = (0..500).map(|i| point(i, next(2000), next(2000))).collect();
+        for p in &start {
+            truth.insert(p.id.clone(), p.clone());
+        }
+        g.load("r", start);
+        let views = [
+            Viewport {
+                west: 1.3,
+                south: 44.0,
+                east: 1.5,
+                north: 44.2,
+                zoom: 12,
+            },
+            Viewport {
+                west: 1.3,
+                south: 44.0,
+                east: 1.5,
+                north: 44.2,
+                zoom: 18,
+            },
+            Viewport {
+                west: 1.35,
+                south: 44.05,
+                east: 1.37,
+                north: 44.07,
+                zoom: 16,
+            },
+            Viewport {
+                west: -10.0,
+                south: 40.0,
+                east: 10.0,
+                north: 50.0,
+                zoom: 5,
+            },
+        ];
+        let sorted = |mut v: Vec<GeoItem>| {
+            v.sort_by(|a, b| format!("{a:?}").cmp(&format!("{b:?}")));
+            v
+        };
+        for step in 0..600 {
+            let id = next(700);
+            match next(3) {
+                0 => {
+                    g.remove("r", &format!("p{id}"));
+                    truth.remove(&format!("p{id}"));
+                }
+                _ => {
+                    let p = point(id, next(2000), next(2000));
+                    truth.insert(p.id.clone(), p.clone());
+                    g.upsert("r", p);
+                }
+            }
+            if step % 50 == 0 {
+                let fresh = MemoryGeo::new();
+                fresh.load("r", truth.values().cloned().collect());
+                assert_eq!(g.len("r"), truth.len());
+                for v in &views {
+                    let (a, b) = (sorted(g.query("r", v)), sorted(fresh.query("r", v)));
+                    assert_eq!(a.len(), b.len(), "step {step}");
+                    for (x, y) in a.iter().zip(&b) {
+                        match (x, y) {
+                            (GeoItem::Point(p), GeoItem::Point(q)) => assert_eq!(p, q),
+                            (
+                                GeoItem::Cluster { lat, lon, count },
+                                GeoItem::Cluster {
+                                    lat: l2,
+                                    lon: o2,
+                                    count: c2,
+                                },
+                            ) => {
+                                assert_eq!(count, c2);
+                                assert!((lat - l2).abs() < 1e-9 && (lon - o2).abs() < 1e-9);
+                            }
+                            other => panic!("step {step}: {other:?}"),
+                        }
+                    }
+                }
+            }
+        }
     }
 }

@@ -16,6 +16,12 @@ pub fn component() -> Component {
     Component {
         name: "reports",
         routes: web::routes(),
+        indexers: vec![kernel::changes::Indexer {
+            kind: "report",
+            layer: Some(web::MAP_LAYER),
+            load_all: |db| Box::pin(store::map_entries(db)),
+            load_one: |db, id| Box::pin(store::map_entry_of(db, id)),
+        }],
         locales: Some((LOCALE_FR, LOCALE_EN)),
         space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
         migrations: MIGRATIONS,

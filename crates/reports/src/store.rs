@@ -873,3 +873,35 @@ pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, E
     .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
+
+fn map_entry(r: &AnyRow) -> kernel::changes::Entry {
+    kernel::changes::Entry {
+        doc: None,
+        point: Some(kernel::geo::GeoPoint {
+            id: r.get(0),
+            lat: r.get(1),
+            lon: r.get(2),
+        }),
+    }
+}
+
+/// Every published report as a point of the `reports` map layer.
+pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Error> {
+    let rows = sqlx::query("SELECT id, lat, lon FROM reports WHERE published_at IS NOT NULL")
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows.iter().map(map_entry).collect())
+}
+
+/// One report as a point of the map layer, once published.
+pub async fn map_entry_of(
+    db: Db,
+    id: String,
+) -> Result<Option<kernel::changes::Entry>, sqlx::Error> {
+    let row =
+        sqlx::query("SELECT id, lat, lon FROM reports WHERE id = $1 AND published_at IS NOT NULL")
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(row.as_ref().map(map_entry))
+}

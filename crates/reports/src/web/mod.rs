@@ -14,6 +14,9 @@ use kernel::accounts::{Action, Role, User, can};
 use kernel::spaces::Space;
 use kernel::{AppState, Error};
 
+/// The map layer of the published reports.
+pub const MAP_LAYER: &str = "reports";
+
 /// Every route of the component.
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -297,6 +297,44 @@ on_every_engine!(
             stats.contains("Délai médian de résolution") && stats.contains("Lampadaire en panne")
         );
         assert_eq!(app.get("/data/reports/inconnu.csv").await.status(), 404);
+        // The map viewport answers from the geo index: every report once, in points and clusters.
+        let total = |v: serde_json::Value| -> u64 {
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["count"].as_u64().unwrap_or(1))
+                .sum()
+        };
+        let view = "/s/montauban/reports/map.json?west=1.2&south=43.9&east=1.5&north=44.1";
+        let wide: serde_json::Value = app
+            .get(&format!("{view}&zoom=11"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(total(wide.clone()), 60);
+        assert!(
+            wide["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["count"].as_u64().is_some_and(|c| c > 1))
+        );
+        let close: serde_json::Value = app
+            .get(&format!("{view}&zoom=20"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(total(close), 60);
+        assert_eq!(app.get(&format!("{view}&zoom=99")).await.status(), 400);
+        assert_eq!(
+            app.get("/s/montauban/reports/map.json?west=x")
+                .await
+                .status(),
+            400
+        );
     })
 );
 

@@ -134,6 +134,14 @@ CREATE TABLE report_team_members (
 CREATE INDEX reports_category_created ON reports (category_id, created_at);
 "#,
     },
+    Migration {
+        id: "reports/0003_handling",
+        sql: r#"
+ALTER TABLE reports ADD COLUMN assigned_to TEXT REFERENCES users(id);
+ALTER TABLE reports ADD COLUMN duplicate_of TEXT REFERENCES reports(id);
+CREATE INDEX reports_duplicate_of ON reports (duplicate_of);
+"#,
+    },
 ];
 
 #[cfg(test)]

@@ -117,6 +117,10 @@ pub struct Report {
     pub created_at: i64,
     /// Last change (UTC ms).
     pub updated_at: i64,
+    /// The report it duplicates, when rejected as a duplicate.
+    pub duplicate_of: Option<String>,
+    /// The name of the agent it is assigned to.
+    pub assignee: Option<String>,
 }
 
 /// Reads the questions of a category as an administrator types them, one per line:

@@ -239,8 +239,9 @@ async fn submitted(db: &Db, client_id: &str, key: &str) -> Result<Option<String>
 }
 
 const REPORT: &str = "SELECT r.id, c.code, c.name, r.status, r.status_notes, t.name, r.description, r.lat, r.lon, \
-     r.address, r.created_at, r.updated_at FROM reports r JOIN report_categories c ON c.id = r.category_id \
-     JOIN report_teams t ON t.id = c.team_id";
+     r.address, r.created_at, r.updated_at, r.duplicate_of, a.display_name FROM reports r \
+     JOIN report_categories c ON c.id = r.category_id JOIN report_teams t ON t.id = c.team_id \
+     LEFT JOIN users a ON a.id = r.assigned_to";
 
 fn report(r: &AnyRow) -> Report {
     Report {
@@ -256,6 +257,8 @@ fn report(r: &AnyRow) -> Report {
         address: r.get(9),
         created_at: r.get(10),
         updated_at: r.get(11),
+        duplicate_of: r.get(12),
+        assignee: r.get(13),
     }
 }
 
@@ -331,15 +334,31 @@ pub async fn set_status(
     internal_note: &str,
     by: Option<&str>,
 ) -> Result<(), Error> {
+    set_status_of(db, id, status, public_note, internal_note, by, None).await
+}
+
+/// Changes the status of a report (see [`set_status`]), marking it, when rejected, as a
+/// duplicate of another report of the space (`duplicate_of`, checked by the caller).
+pub async fn set_status_of(
+    db: &Db,
+    id: &str,
+    status: Status,
+    public_note: &str,
+    internal_note: &str,
+    by: Option<&str>,
+    duplicate_of: Option<&str>,
+) -> Result<(), Error> {
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
     let changed = sqlx::query(
-        "UPDATE reports SET status = $1, status_notes = CASE WHEN $2 = '' THEN status_notes ELSE $2 END, updated_at = $3 WHERE id = $4",
+        "UPDATE reports SET status = $1, status_notes = CASE WHEN $2 = '' THEN status_notes ELSE $2 END, updated_at = $3, \
+         duplicate_of = $5 WHERE id = $4",
     )
     .bind(status.as_str())
     .bind(public_note)
     .bind(now)
     .bind(id)
+    .bind(duplicate_of.filter(|_| status == Status::Rejected))
     .execute(&mut *tx)
     .await?;
     if changed.rows_affected() == 0 {
@@ -538,7 +557,7 @@ pub async fn report_in_space(
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| (report(&r), r.get::<String, _>(12))))
+    Ok(row.map(|r| (report(&r), r.get::<String, _>(14))))
 }
 
 /// The stored photos of a report, in order.
@@ -692,6 +711,10 @@ pub struct DeskFilter {
     pub older_than_days: Option<i64>,
     /// Newest first (the public list) rather than oldest first (the queue).
     pub newest_first: bool,
+    /// Only the reports assigned to this user.
+    pub assigned_to: Option<String>,
+    /// Only the reports inside this box (west, south, east, north).
+    pub area: Option<(f64, f64, f64, f64)>,
 }
 
 /// A page of the published reports of a space in the given categories, oldest first (the
@@ -714,7 +737,21 @@ pub async fn queue(
         " WHERE r.space_id = $1 AND r.published_at IS NOT NULL AND r.created_at <= $2 AND ($3 = '' OR r.status = $3) AND r.category_id IN ({})",
         marks.join(", ")
     );
-    let n = 4 + category_ids.len();
+    let mut n = 4 + category_ids.len();
+    if f.assigned_to.is_some() {
+        cond.push_str(&format!(" AND r.assigned_to = ${n}"));
+        n += 1;
+    }
+    if f.area.is_some() {
+        cond.push_str(&format!(
+            " AND r.lon BETWEEN ${} AND ${} AND r.lat BETWEEN ${} AND ${}",
+            n,
+            n + 2,
+            n + 1,
+            n + 3
+        ));
+        n += 4;
+    }
     let count_sql = format!("SELECT COUNT(*) FROM reports r{cond}");
     let order = if f.newest_first {
         "r.created_at DESC, r.id DESC"
@@ -735,6 +772,16 @@ pub async fn queue(
     for id in category_ids {
         q = q.bind(id);
         c = c.bind(id);
+    }
+    if let Some(user) = &f.assigned_to {
+        q = q.bind(user);
+        c = c.bind(user);
+    }
+    if let Some((west, south, east, north)) = f.area {
+        for v in [west, south, east, north] {
+            q = q.bind(v);
+            c = c.bind(v);
+        }
     }
     let rows = q.bind(limit).bind(offset).fetch_all(db.pool()).await?;
     let total = c.fetch_one(db.pool()).await?;
@@ -904,4 +951,53 @@ pub async fn map_entry_of(
             .fetch_optional(db.pool())
             .await?;
     Ok(row.as_ref().map(map_entry))
+}
+
+/// Assigns a report to an agent (or to nobody), noted in its internal history.
+pub async fn assign(db: &Db, id: &str, user: Option<(&str, &str)>, by: &str) -> Result<(), Error> {
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let status: Option<String> =
+        sqlx::query_scalar("UPDATE reports SET assigned_to = $1 WHERE id = $2 RETURNING status")
+            .bind(user.map(|u| u.0))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let status = status.ok_or(Error::NotFound)?;
+    sqlx::query(
+        "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, $3, '', $4, $5)",
+    )
+    .bind(id)
+    .bind(now)
+    .bind(status)
+    .bind(format!("→ {}", user.map_or("—", |u| u.1)))
+    .bind(by)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The published reports marked as duplicates of a report: id and category name.
+pub async fn duplicates(db: &Db, id: &str) -> Result<Vec<(String, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT r.id, c.name FROM reports r JOIN report_categories c ON c.id = r.category_id \
+         WHERE r.duplicate_of = $1 AND r.published_at IS NOT NULL ORDER BY r.created_at",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+}
+
+/// The members of a team: user id and name.
+pub async fn team_members(db: &Db, team_id: &str) -> Result<Vec<(String, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.display_name FROM report_team_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.team_id = $1 AND u.deleted_at IS NULL ORDER BY u.display_name",
+    )
+    .bind(team_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }

@@ -3,6 +3,8 @@
 //   data-points    JSON [[lat, lon, label, url?], ...]: markers, the view fitted to them;
 //   data-center    "lat,lon" to start from;
 //   data-pick-lat / data-pick-lon  ids of inputs a tap on the map fills (and a marker shows);
+//   data-bounds    "west,south,east,north": ids of inputs the visible area fills as the map
+//                  moves (and, when filled, the area shown first);
 // a [data-locate] button of the same form asks the device's position. Without JavaScript the
 // page keeps its list and its coordinate fields.
 (function () {
@@ -35,6 +37,24 @@
       map.setView(center, 17);
     } else {
       map.setView(FRANCE, 5);
+    }
+    var bounds = (el.getAttribute("data-bounds") || "").split(",").map(function (id) {
+      return document.getElementById(id);
+    });
+    if (bounds.length === 4 && bounds.every(Boolean)) {
+      var given = bounds.map(function (input) { return parseFloat(input.value); });
+      if (given.every(function (v) { return !isNaN(v); })) {
+        map.fitBounds([[given[1], given[0]], [given[3], given[2]]]);
+      }
+      // Only the reader's own moves choose an area: the first view does not.
+      setTimeout(function () {
+        map.on("moveend", function () {
+          var b = map.getBounds();
+          [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].forEach(function (v, i) {
+            bounds[i].value = v.toFixed(5);
+          });
+        });
+      }, 0);
     }
     var latInput = document.getElementById(el.getAttribute("data-pick-lat") || "");
     var lonInput = document.getElementById(el.getAttribute("data-pick-lon") || "");

@@ -497,6 +497,7 @@ struct ShowPage {
     follows: bool,
     handles: bool,
     tiles: String,
+    duplicates: Vec<(String, String)>,
 }
 
 impl ShowPage {
@@ -534,7 +535,9 @@ async fn show(
     let history = store::history(state.db(), &id, false).await?;
     let (supporters, follows) =
         store::support(state.db(), &id, page.user.as_ref().map(|u| u.id.as_str())).await?;
+    let duplicates = store::duplicates(state.db(), &id).await?;
     render(&ShowPage {
+        duplicates,
         tiles: state.config().tile_url.clone(),
         page,
         space,

@@ -23,6 +23,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/s/{space}/reports/desk", get(queue))
         .route("/s/{space}/reports/desk/status", post(set_status))
         .route("/s/{space}/reports/{id}/handle", get(handle))
+        .route("/s/{space}/reports/{id}/assign", post(assign))
 }
 
 async fn desk(
@@ -51,6 +52,35 @@ struct QueueQuery {
     status: String,
     #[serde(default)]
     age: String,
+    #[serde(default)]
+    mine: String,
+    #[serde(default)]
+    west: String,
+    #[serde(default)]
+    south: String,
+    #[serde(default)]
+    east: String,
+    #[serde(default)]
+    north: String,
+}
+
+impl QueueQuery {
+    /// The area asked for: all four sides, or none.
+    fn area(&self) -> Result<Option<(f64, f64, f64, f64)>, Error> {
+        let sides = [&self.west, &self.south, &self.east, &self.north];
+        if sides.iter().all(|s| s.trim().is_empty()) {
+            return Ok(None);
+        }
+        let v: Vec<f64> = sides
+            .iter()
+            .map(|s| s.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+            .collect::<Option<_>>()
+            .ok_or(Error::BadRequest("query.invalid"))?;
+        if v[0] > v[2] || v[1] > v[3] {
+            return Err(Error::BadRequest("query.invalid"));
+        }
+        Ok(Some((v[0], v[1], v[2], v[3])))
+    }
 }
 
 #[derive(Template)]
@@ -64,9 +94,28 @@ struct QueuePage {
     category: String,
     status: String,
     age: String,
+    mine: bool,
+    area: [String; 4],
+    tiles: String,
 }
 
 impl QueuePage {
+    fn points(&self) -> String {
+        serde_json::Value::from(
+            self.reports
+                .iter()
+                .map(|r| {
+                    serde_json::json!([
+                        r.lat,
+                        r.lon,
+                        r.service_name,
+                        format!("/s/{}/reports/{}/handle", self.space.slug, r.id)
+                    ])
+                })
+                .collect::<Vec<_>>(),
+        )
+        .to_string()
+    }
     fn status_key(&self, s: &Status) -> &'static str {
         status_key(*s)
     }
@@ -92,6 +141,8 @@ async fn queue(
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, Error> {
     let (space, _, categories) = desk(&state, &page, &slug).await?;
+    let area = q.area()?;
+    let mine = q.mine == "1";
     let ids: Vec<String> = categories
         .iter()
         .filter(|c| q.category.is_empty() || c.code == q.category)
@@ -116,14 +167,23 @@ async fn queue(
             ),
         },
         newest_first: false,
+        assigned_to: mine
+            .then(|| page.user.as_ref().map(|u| u.id.clone()))
+            .flatten(),
+        area,
         ..Default::default()
     };
     let base = format!(
-        "/s/{}/reports/desk?category={}&status={}&age={}&",
+        "/s/{}/reports/desk?category={}&status={}&age={}&mine={}&west={}&south={}&east={}&north={}&",
         space.slug,
         kernel::web::percent_encode(&q.category),
         kernel::web::percent_encode(&q.status),
-        kernel::web::percent_encode(&q.age)
+        kernel::web::percent_encode(&q.age),
+        if mine { "1" } else { "" },
+        kernel::web::percent_encode(&q.west),
+        kernel::web::percent_encode(&q.south),
+        kernel::web::percent_encode(&q.east),
+        kernel::web::percent_encode(&q.north),
     );
     let mut pager = Pager::new(q.page, 50, base);
     let (reports, total) = store::queue(
@@ -137,6 +197,7 @@ async fn queue(
     .await?;
     pager.total = total;
     render(&QueuePage {
+        tiles: state.config().tile_url.clone(),
         page,
         space,
         categories,
@@ -145,6 +206,8 @@ async fn queue(
         category: q.category,
         status: q.status,
         age: q.age,
+        mine,
+        area: [q.west, q.south, q.east, q.north],
     })
 }
 
@@ -156,6 +219,7 @@ struct HandlePage {
     report: Report,
     history: Vec<Event>,
     photos: Vec<String>,
+    members: Vec<(String, String)>,
 }
 
 impl HandlePage {
@@ -189,12 +253,14 @@ async fn handle(
     }
     let history = store::history(state.db(), &id, true).await?;
     let photos = store::photos(state.db(), &id).await?;
+    let members = store::team_members(state.db(), &team).await?;
     render(&HandlePage {
         page,
         space,
         report,
         history,
         photos,
+        members,
     })
 }
 
@@ -210,6 +276,8 @@ struct StatusForm {
     internal_note: String,
     #[serde(default)]
     back: String,
+    #[serde(default)]
+    duplicate_of: String,
 }
 
 async fn set_status(
@@ -226,6 +294,7 @@ async fn set_status(
         public_note: String::new(),
         internal_note: String::new(),
         back: String::new(),
+        duplicate_of: String::new(),
     };
     for (k, v) in pairs {
         match k.as_str() {
@@ -234,6 +303,9 @@ async fn set_status(
             "public_note" => form.public_note = v,
             "internal_note" => form.internal_note = v,
             "back" => form.back = v,
+            "duplicate_of" => {
+                form.duplicate_of = v.trim().rsplit('/').next().unwrap_or("").to_string()
+            }
             _ => {}
         }
     }
@@ -257,15 +329,30 @@ async fn set_status(
         }
         chosen.push(report);
     }
+    // A duplicate names the report it repeats: another published report of the space.
+    let duplicate_of = match form.duplicate_of.as_str() {
+        "" => None,
+        _ if status != Status::Rejected => return Err(Error::BadRequest("report.duplicate")),
+        original => {
+            store::report_in_space(state.db(), &space.id, original)
+                .await?
+                .ok_or(Error::BadRequest("report.duplicate"))?;
+            if chosen.iter().any(|r| r.id == original) {
+                return Err(Error::BadRequest("report.duplicate"));
+            }
+            Some(original.to_string())
+        }
+    };
     let base = state.config().base_url.trim_end_matches('/').to_string();
     for report in &chosen {
-        store::set_status(
+        store::set_status_of(
             state.db(),
             &report.id,
             status,
             &public_note,
             &internal_note,
             Some(&user.id),
+            duplicate_of.as_deref(),
         )
         .await?;
         let what = format!(
@@ -289,4 +376,43 @@ async fn set_status(
         back
     };
     Ok(redirect_with_flash(&back, "flash.report_status"))
+}
+
+#[derive(Deserialize)]
+struct AssignForm {
+    #[serde(default)]
+    agent: String,
+}
+
+async fn assign(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((slug, id)): Path<(String, String)>,
+    Form(form): Form<AssignForm>,
+) -> Result<Response, Error> {
+    let (space, desk, _) = desk(&state, &page, &slug).await?;
+    let (_, team) = store::report_in_space(state.db(), &space.id, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if !desk.covers(&team) {
+        return Err(Error::Forbidden);
+    }
+    // Only a member of the team the category is routed to.
+    let members = store::team_members(state.db(), &team).await?;
+    let agent = match form.agent.as_str() {
+        "" => None,
+        a => Some(
+            members
+                .iter()
+                .find(|(m, _)| m == a)
+                .map(|(m, n)| (m.as_str(), n.as_str()))
+                .ok_or(Error::BadRequest("report.agent"))?,
+        ),
+    };
+    store::assign(state.db(), &id, agent, &user.id).await?;
+    Ok(redirect_with_flash(
+        &format!("/s/{}/reports/{id}/handle", space.slug),
+        "flash.report_assigned",
+    ))
 }

@@ -164,6 +164,7 @@ test('other page types are accessible', async () => {
     ['/territories/departement/22', 'département'],
     ['/territories/region/76', 'région'],
     ['/search?q=saint', 'search with pages'],
+    ['/data/', 'open data'],
   ]) {
     await page.goto(server.base + path);
     await expectAccessible(page, label);

@@ -35,6 +35,8 @@ pub struct Component {
     pub process_section: Option<SectionFn>,
     /// Its demo content, added after the kernel's (accounts and spaces); must be idempotent.
     pub demo: Option<DemoFn>,
+    /// Its public data sets, for the catalogue.
+    pub datasets: Option<crate::catalog::DatasetsFn>,
 }
 
 /// How a component adds its demo content.
@@ -88,6 +90,7 @@ impl Component {
             space_section: None,
             process_section: None,
             demo: None,
+            datasets: None,
         }
     }
 }
@@ -115,6 +118,7 @@ struct Inner {
     space_sections: Vec<SectionFn>,
     process_sections: Vec<SectionFn>,
     extensions: std::sync::Mutex<Extensions>,
+    datasets: Vec<crate::catalog::DatasetsFn>,
 }
 
 /// Per-node values components keep for themselves, one per type.
@@ -170,6 +174,7 @@ impl AppState {
         applier: Arc<Applier>,
         openapi: serde_json::Value,
         sections: (Vec<SectionFn>, Vec<SectionFn>),
+        datasets: Vec<crate::catalog::DatasetsFn>,
     ) -> Self {
         let config_dir = config.data_dir.clone();
         AppState {
@@ -190,6 +195,7 @@ impl AppState {
                 space_sections: sections.0,
                 process_sections: sections.1,
                 extensions: Default::default(),
+                datasets,
             }),
         }
     }
@@ -272,6 +278,14 @@ impl AppState {
             }
         }
         made
+    }
+    /// Every public data set of the components, for the catalogue.
+    pub async fn datasets(&self) -> Result<Vec<crate::catalog::Dataset>, crate::Error> {
+        let mut out = Vec::new();
+        for f in &self.inner.datasets {
+            out.extend(f(self.clone()).await?);
+        }
+        Ok(out)
     }
     /// The sections the components show on a space's page.
     pub async fn space_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {

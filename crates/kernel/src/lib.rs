@@ -7,6 +7,7 @@ pub mod admin;
 pub mod api;
 pub mod app;
 pub mod audit;
+pub mod catalog;
 pub mod changes;
 pub mod clock;
 pub mod config;
@@ -147,6 +148,7 @@ pub async fn build(
     let mut openapi = api::KernelApi::openapi_doc();
     let mut routes = Router::new();
     let mut sections = (Vec::new(), Vec::new());
+    let mut datasets = Vec::new();
     for c in components.into_iter().filter(|c| c.name != "kernel") {
         indexers.extend(c.indexers);
         if let Some((fr, en)) = c.locales {
@@ -154,6 +156,7 @@ pub async fn build(
         }
         sections.0.extend(c.space_section);
         sections.1.extend(c.process_section);
+        datasets.extend(c.datasets);
         if let Some(doc) = c.openapi {
             openapi.merge(doc);
         }
@@ -172,12 +175,15 @@ pub async fn build(
     tracing::info!(documents = docs, "search index built");
     tokio::spawn(applier.clone().run());
     let openapi = serde_json::to_value(&openapi).map_err(|e| StartError(e.to_string()))?;
-    let state = AppState::new(config, db, mailer, search, geo, applier, openapi, sections);
+    let state = AppState::new(
+        config, db, mailer, search, geo, applier, openapi, sections, datasets,
+    );
     let router = Router::new()
         .merge(pages::routes())
         .merge(accounts::web::routes())
         .merge(spaces::web::routes())
         .merge(admin::routes())
+        .merge(catalog::routes())
         .merge(api::routes())
         .merge(routes)
         .route("/assets/{*path}", axum::routing::get(web::assets::serve))

@@ -26,6 +26,7 @@ pub fn component() -> Component {
         space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
         migrations: MIGRATIONS,
         demo: Some(|db| Box::pin(demo::seed(db))),
+        datasets: Some(|state| Box::pin(web::datasets(state))),
         ..Component::empty("reports")
     }
 }

@@ -26,6 +26,7 @@ pub fn component() -> Component {
         locales: Some((LOCALE_FR, LOCALE_EN)),
         process_section: Some(|state, of| Box::pin(web::process_section(state, of))),
         demo: Some(|db| Box::pin(demo::seed(db))),
+        datasets: Some(|state| Box::pin(web::datasets(state))),
         ..Component::empty("votes")
     }
 }

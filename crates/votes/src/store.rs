@@ -669,3 +669,20 @@ pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<boo
             .is_some(),
     )
 }
+
+/// The closed votes of the instance with their space's name, most recently opened first.
+pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT v.id, v.process_id, v.kind, v.title, v.description, v.opens_at, v.closes_at, v.closed_at, \
+         v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, sp.name \
+         FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces sp ON sp.id = p.space_id \
+         WHERE v.closes_at <= $1 OR v.closed_at <= $1 ORDER BY v.opens_at DESC, v.id",
+    )
+    .bind(now)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (from_row(r), r.get::<String, _>(15)))
+        .collect())
+}

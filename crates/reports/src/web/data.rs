@@ -321,3 +321,44 @@ mod tests {
         assert_eq!(round(44.017_649), 44.0176);
     }
 }
+
+/// The reports of every space that takes them, for the catalogue.
+pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
+    use kernel::catalog::{Dataset, Distribution};
+    let mut out = Vec::new();
+    for slug in store::jurisdictions(state.db()).await? {
+        let Some(space) = kernel::spaces::store::get_by_slug(state.db(), &slug).await? else {
+            continue;
+        };
+        let file = |ext: &str| format!("/data/reports/{slug}.{ext}");
+        out.push(Dataset {
+            id: format!("reports-{slug}"),
+            title: format!("Signalements — {}", space.name),
+            description: "Les signalements publiés (catégorie, état, dates, position arrondie à 10 m, notes publiques), sans données personnelles.".into(),
+            publisher: space.name.clone(),
+            keywords: vec!["signalements".into(), "voirie".into(), "Open311".into()],
+            modified: None,
+            distributions: vec![
+                Distribution {
+                    path: file("csv"),
+                    media_type: "text/csv",
+                    format: "CSV",
+                    schema: Some(file("schema.json")),
+                },
+                Distribution {
+                    path: file("geojson"),
+                    media_type: "application/geo+json",
+                    format: "GeoJSON",
+                    schema: None,
+                },
+                Distribution {
+                    path: file("json"),
+                    media_type: "application/json",
+                    format: "JSON",
+                    schema: None,
+                },
+            ],
+        });
+    }
+    Ok(out)
+}

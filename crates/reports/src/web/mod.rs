@@ -5,6 +5,7 @@ mod citizen;
 mod data;
 
 pub use citizen::space_section;
+pub use data::datasets;
 mod desk;
 mod open311;
 mod setup;

@@ -297,6 +297,26 @@ on_every_engine!(
             stats.contains("Délai médian de résolution") && stats.contains("Lampadaire en panne")
         );
         assert_eq!(app.get("/data/reports/inconnu.csv").await.status(), 404);
+        // The DCAT catalogue lists the data set with its three files and the CSV's schema.
+        let catalog: serde_json::Value =
+            app.get("/data/catalog.jsonld").await.json().await.unwrap();
+        assert_eq!(catalog["@type"], "dcat:Catalog");
+        let set = catalog["dcat:dataset"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["dct:identifier"] == "reports-montauban")
+            .expect("the reports of Montauban are catalogued");
+        assert_eq!(set["dcat:distribution"].as_array().unwrap().len(), 3);
+        assert!(
+            set["dcat:distribution"][0]["dct:conformsTo"]
+                .as_str()
+                .unwrap()
+                .ends_with("/data/reports/montauban.schema.json")
+        );
+        let (status, page) = app.get_text("/data/").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Signalements — Montauban signale"));
         // The map viewport answers from the geo index: every report once, in points and clusters.
         let total = |v: serde_json::Value| -> u64 {
             v["items"]

@@ -257,6 +257,17 @@ on_every_engine!(
             .get_text(&format!("/data/votes/{}/ballots.csv", vote_id(&url)))
             .await;
         assert_eq!(csv, "q1\n6,5,4\n");
+        let catalog: serde_json::Value = voter
+            .get("/data/catalog.jsonld")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            catalog
+                .to_string()
+                .contains(&format!("vote-{}", vote_id(&url)))
+        );
     })
 );
 

@@ -6,7 +6,7 @@ mod results;
 mod voting;
 
 pub use prepare::parse_census;
-pub use results::{ResultRow, ResultView, public_vote, results, results_body};
+pub use results::{ResultRow, ResultView, datasets, public_vote, results, results_body};
 pub use voting::cast_ballot;
 
 use crate::ballot::{self, Ballot, Identity};

@@ -381,3 +381,28 @@ pub async fn results_body(state: &AppState, v: &Votation) -> Result<serde_json::
 pub(super) fn outcome_name(o: Outcome) -> &'static str {
     o.key().trim_start_matches("vote.outcome.")
 }
+
+/// The published data of every closed vote, for the catalogue.
+pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
+    use kernel::catalog::{Dataset, Distribution};
+    Ok(store::closed(state.db(), now_ms())
+        .await?
+        .into_iter()
+        .map(|(v, space)| {
+            let file = |name: &str| format!("/data/votes/{}/{name}", v.id);
+            Dataset {
+                id: format!("vote-{}", v.id),
+                title: format!("Résultats — {}", v.title),
+                description: "Les résultats, les bulletins dans un ordre aléatoire et les numéros de suivi comptés.".into(),
+                publisher: space,
+                keywords: vec!["vote".into(), "participation citoyenne".into()],
+                modified: Some(v.closing()),
+                distributions: vec![
+                    Distribution { path: file("results.json"), media_type: "application/json", format: "JSON", schema: None },
+                    Distribution { path: file("ballots.csv"), media_type: "text/csv", format: "CSV", schema: None },
+                    Distribution { path: file("trackers.csv"), media_type: "text/csv", format: "CSV", schema: None },
+                ],
+            }
+        })
+        .collect())
+}

@@ -310,18 +310,6 @@ async fn stats(
     render(&StatsPage { page, space, rows })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_field("Nid-de-poule"), "Nid-de-poule");
-        assert_eq!(csv_field("Trou, \"gros\""), "\"Trou, \"\"gros\"\"\"");
-        assert_eq!(round(44.017_649), 44.0176);
-    }
-}
-
 /// The reports of every space that takes them, for the catalogue.
 pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
     use kernel::catalog::{Dataset, Distribution};
@@ -361,4 +349,16 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("Nid-de-poule"), "Nid-de-poule");
+        assert_eq!(csv_field("Trou, \"gros\""), "\"Trou, \"\"gros\"\"\"");
+        assert_eq!(round(44.017_649), 44.0176);
+    }
 }

@@ -19,6 +19,18 @@ pub async fn seed(db: Db) -> Result<(), Error> {
     if !store::categories(&db, &space.id).await?.is_empty() {
         return Ok(());
     }
+    // The commune of Montauban, framed.
+    store::set_area(
+        &db,
+        &space.id,
+        &crate::model::Area {
+            west: 1.24,
+            south: 43.93,
+            east: 1.47,
+            north: 44.10,
+        },
+    )
+    .await?;
     let voirie =
         store::create_team(&db, &space.id, "Service voirie", "voirie@demo.montauban.fr").await?;
     let proprete = store::create_team(

@@ -143,6 +143,18 @@ ALTER TABLE reports ADD COLUMN duplicate_of TEXT REFERENCES reports(id);
 CREATE INDEX reports_duplicate_of ON reports (duplicate_of);
 "#,
     },
+    Migration {
+        id: "reports/0004_areas",
+        sql: r#"
+CREATE TABLE report_areas (
+    space_id TEXT PRIMARY KEY REFERENCES spaces(id),
+    west %REAL% NOT NULL,
+    south %REAL% NOT NULL,
+    east %REAL% NOT NULL,
+    north %REAL% NOT NULL
+);
+"#,
+    },
 ];
 
 #[cfg(test)]

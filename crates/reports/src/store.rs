@@ -1001,3 +1001,33 @@ pub async fn team_members(db: &Db, team_id: &str) -> Result<Vec<(String, String)
     .await?;
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
+
+/// The area a space takes reports in, when its administrators set one.
+pub async fn area(db: &Db, space_id: &str) -> Result<Option<crate::model::Area>, Error> {
+    let row = sqlx::query("SELECT west, south, east, north FROM report_areas WHERE space_id = $1")
+        .bind(space_id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| crate::model::Area {
+        west: r.get(0),
+        south: r.get(1),
+        east: r.get(2),
+        north: r.get(3),
+    }))
+}
+
+/// Sets the area a space takes reports in.
+pub async fn set_area(db: &Db, space_id: &str, a: &crate::model::Area) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO report_areas (space_id, west, south, east, north) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (space_id) DO UPDATE SET west = excluded.west, south = excluded.south, east = excluded.east, north = excluded.north",
+    )
+    .bind(space_id)
+    .bind(a.west)
+    .bind(a.south)
+    .bind(a.east)
+    .bind(a.north)
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}

@@ -274,9 +274,15 @@ fn check(
     f: &ReportFields,
     category: &Category,
     signed_in: bool,
+    area: Option<crate::model::Area>,
 ) -> Result<(f64, f64, String), FieldErrors> {
     let mut errors = FieldErrors::new();
     let position = errors.take(kernel::geo::Position::parse(&f.lat, &f.lon));
+    if let (Some(p), Some(area)) = (position, area)
+        && !area.contains(p.lat, p.lon)
+    {
+        errors.push(FieldError::new("position", "report.outside"));
+    }
     let description = f.description.trim().replace("\r\n", "\n");
     if description.chars().count() > crate::open311::MAX_DESCRIPTION {
         errors.push(FieldError::new("description", "report.description_long"));
@@ -335,7 +341,8 @@ async fn submit(
         return render_invalid(&p);
     };
     let user = p.page.user.clone().filter(|u| u.confirmed);
-    let (lat, lon, description) = match check(&p.fields, &category, user.is_some()) {
+    let area = store::area(state.db(), &p.space.id).await?;
+    let (lat, lon, description) = match check(&p.fields, &category, user.is_some(), area) {
         Ok(x) => x,
         Err(errors) => {
             p.errors = errors;

@@ -445,6 +445,18 @@ async fn submit(
         Ok(s) => s,
         Err(a) => return a.into_response(),
     };
+    if let (Ok(Some(area)), Some((lat, lon))) = (
+        store::area(state.db(), &space.id).await,
+        submission.position,
+    ) && !area.contains(lat, lon)
+    {
+        return fail(
+            format,
+            400,
+            format!("lat, long: outside the territory of {}", space.slug),
+        )
+        .into_response();
+    }
     let client = match store::client_by_key(state.db(), &space.id, &submission.api_key).await {
         Ok(Some(c)) if !submission.api_key.is_empty() => c,
         Ok(_) => return fail(format, 403, "api_key: missing or invalid").into_response(),

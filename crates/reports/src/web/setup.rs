@@ -22,6 +22,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/s/{space}/reports/setup/members", post(add_member))
         .route("/s/{space}/reports/setup/categories", post(add_category))
         .route("/s/{space}/reports/setup/clients", post(add_client))
+        .route("/s/{space}/reports/setup/area", post(set_area))
         .route(
             "/s/{space}/reports/setup/clients/revoke",
             post(revoke_client),
@@ -48,6 +49,14 @@ struct Fields {
     attributes: String,
     #[serde(default)]
     client: String,
+    #[serde(default)]
+    west: String,
+    #[serde(default)]
+    south: String,
+    #[serde(default)]
+    east: String,
+    #[serde(default)]
+    north: String,
 }
 
 #[derive(Template)]
@@ -65,9 +74,34 @@ struct SetupPage {
     errors: FieldErrors,
     attributes_line: usize,
     new_key: Option<String>,
+    area: Option<crate::model::Area>,
+    tiles: String,
 }
 
 impl SetupPage {
+    /// The value of a side of the area: as typed after a refusal, else as stored.
+    fn side(&self, typed: &str, stored: impl Fn(&crate::model::Area) -> f64) -> String {
+        if self.form == "area" {
+            typed.to_string()
+        } else {
+            self.area
+                .as_ref()
+                .map(|a| format!("{:.5}", stored(a)))
+                .unwrap_or_default()
+        }
+    }
+    fn west(&self) -> String {
+        self.side(&self.fields.west, |a| a.west)
+    }
+    fn south(&self) -> String {
+        self.side(&self.fields.south, |a| a.south)
+    }
+    fn east(&self) -> String {
+        self.side(&self.fields.east, |a| a.east)
+    }
+    fn north(&self) -> String {
+        self.side(&self.fields.north, |a| a.north)
+    }
     fn members_of(&self, team: &str) -> Vec<&str> {
         self.members
             .iter()
@@ -110,6 +144,7 @@ async fn managed(
 }
 
 async fn setup_page(state: &AppState, page: PageCtx, space: Space) -> Result<SetupPage, Error> {
+    let space_id = space.id.clone();
     Ok(SetupPage {
         teams: store::teams(state.db(), &space.id).await?,
         members: store::members(state.db(), &space.id).await?,
@@ -122,6 +157,8 @@ async fn setup_page(state: &AppState, page: PageCtx, space: Space) -> Result<Set
         errors: FieldErrors::new(),
         attributes_line: 0,
         new_key: None,
+        area: store::area(state.db(), &space_id).await?,
+        tiles: state.config().tile_url.clone(),
     })
 }
 
@@ -330,4 +367,21 @@ async fn revoke_client(
     let space = managed(&state, &slug, &user).await?;
     store::revoke_client(state.db(), &space.id, &f.client).await?;
     Ok(redirect_with_flash(&back(&space), "flash.saved"))
+}
+
+async fn set_area(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(f): Form<Fields>,
+) -> Result<Response, Error> {
+    let space = managed(&state, &slug, &user).await?;
+    match crate::model::Area::parse(&f.west, &f.south, &f.east, &f.north) {
+        Ok(area) => {
+            store::set_area(state.db(), &space.id, &area).await?;
+            Ok(redirect_with_flash(&back(&space), "flash.saved"))
+        }
+        Err(e) => refused(&state, page, space, "area", f, e.into()).await,
+    }
 }

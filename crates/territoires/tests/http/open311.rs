@@ -159,6 +159,18 @@ on_every_engine!(
         unknown[1] = ("service_code", "PISCINE-01");
         let r = post(&app, "/open311/v2/requests.json", &unknown, None).await;
         assert_eq!(r.status(), 400);
+        // Outside Montauban's area: refused, naming the position.
+        let mut far = no_size.clone();
+        far.push(("attribute[TAILLE]", "grand"));
+        far[2] = ("lat", "48.7326");
+        far[3] = ("long", "-3.4566");
+        let r = post(&app, "/open311/v2/requests.json", &far, None).await;
+        assert_eq!(r.status(), 400);
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert_eq!(
+            body[0]["description"],
+            "lat, long: outside the territory of montauban"
+        );
         let mut html = no_size.clone();
         html.push(("attribute[TAILLE]", "grand"));
         html[4] = ("description", "<script>alert(1)</script>");

@@ -77,6 +77,18 @@ on_every_engine!(
         assert_eq!(status, 422);
         assert!(page.contains("sans balises"));
         assert!(page.contains("Répondez aux questions obligatoires"));
+        let mut far = spot.to_vec();
+        far[1] = ("lat", "48.7326");
+        far[2] = ("lon", "-3.4566");
+        far.push(("attribute[TAILLE]", "grand"));
+        far.push(("email", "paul@exemple.fr"));
+        let (status, page) = send(&app, &far, None).await;
+        assert_eq!(status, 422);
+        assert!(
+            page.contains("hors du territoire de l&#39;espace"),
+            "{page}"
+        );
+        assert!(!page.contains("Répondez aux questions obligatoires"));
         assert_eq!(app.count("reports").await, before);
 
         let mut good = spot.to_vec();
@@ -432,6 +444,31 @@ on_every_engine!(
             .await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("Ce code est déjà utilisé"));
+        // The area: a bad box is refused; a good one refuses reports outside it.
+        let r = app
+            .post_form(
+                "/s/lannion/reports/setup/area",
+                &[
+                    ("west", "-3.40"),
+                    ("south", "48.70"),
+                    ("east", "-3.54"),
+                    ("north", "48.79"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let r = app
+            .post_form(
+                "/s/lannion/reports/setup/area",
+                &[
+                    ("west", "-3.54"),
+                    ("south", "48.70"),
+                    ("east", "-3.40"),
+                    ("north", "48.79"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
         // A key for an application, shown once, working at once, and revoked.
         let r = app
             .post_form(

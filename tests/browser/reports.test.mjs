@@ -144,7 +144,9 @@ test('a pothole is reported, handled by the road team, and offered to a neighbou
   // The reporter and the neighbour.
   await neighbour.getByText('2 personne(s) concernée(s)').waitFor();
 
-  // The public list, with its map.
+  // The public list, with its live map: clusters and points of the visible area.
   await neighbour.goto(server.base + '/s/montauban/reports');
+  await neighbour.locator('[data-map] path.leaflet-interactive').first().waitFor();
   await expectAccessible(neighbour, 'reports list');
+  await shot(neighbour, 'reports-list');
 });

@@ -1031,3 +1031,36 @@ pub async fn set_area(db: &Db, space_id: &str, a: &crate::model::Area) -> Result
     .await?;
     Ok(())
 }
+
+/// A report's answers to its category's questions, in the questions' order: the question and
+/// the answer's words (the names of list values).
+pub async fn answers(
+    db: &Db,
+    id: &str,
+    category: &Category,
+) -> Result<Vec<(String, String)>, Error> {
+    let raw: Option<String> = sqlx::query_scalar("SELECT attributes FROM reports WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    let given: std::collections::BTreeMap<String, Vec<String>> = raw
+        .and_then(|r| serde_json::from_str(&r).ok())
+        .unwrap_or_default();
+    Ok(category
+        .attributes
+        .iter()
+        .filter_map(|a| {
+            let values = given.get(&a.code)?;
+            let words: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    a.values
+                        .iter()
+                        .find(|(k, _)| k == v)
+                        .map_or_else(|| v.clone(), |(_, name)| name.clone())
+                })
+                .collect();
+            (!words.is_empty()).then(|| (a.description.clone(), words.join(", ")))
+        })
+        .collect())
+}

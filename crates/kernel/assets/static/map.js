@@ -2,6 +2,9 @@
 //   data-tiles     the tile URL template;
 //   data-points    JSON [[lat, lon, label, url?], ...]: markers, the view fitted to them;
 //   data-center    "lat,lon" to start from;
+//   data-source    a viewport endpoint (`?west&south&east&north&zoom` → {"items": [{lat, lon, id}
+//                  or {lat, lon, count}]}): the map then shows what it answers for the visible
+//                  area, points and clusters, and data-points only frame the first view;
 //   data-pick-lat / data-pick-lon  ids of inputs a tap on the map fills (and a marker shows);
 //   data-bounds    "west,south,east,north": ids of inputs the visible area fills as the map
 //                  moves (and, when filled, the area shown first);
@@ -22,7 +25,10 @@
     var center = (el.getAttribute("data-center") || "").split(",").map(Number);
     if (points.length > 0) {
       var bounds = [];
+      var source = el.getAttribute("data-source");
       points.forEach(function (p) {
+        bounds.push([p[0], p[1]]);
+        if (source) { return; }
         var m = L.marker([p[0], p[1]], { title: p[2] || "" }).addTo(map);
         if (p[3]) {
           var a = document.createElement("a");
@@ -30,13 +36,35 @@
           a.textContent = p[2] || p[3];
           m.bindPopup(a);
         }
-        bounds.push([p[0], p[1]]);
       });
       map.fitBounds(bounds, { maxZoom: 17, padding: [20, 20] });
     } else if (center.length === 2 && !isNaN(center[0]) && !isNaN(center[1])) {
       map.setView(center, 17);
     } else {
       map.setView(FRANCE, 5);
+    }
+    var live = el.getAttribute("data-source");
+    if (live) {
+      var layer = L.layerGroup().addTo(map);
+      var refresh = function () {
+        var b = map.getBounds();
+        var url = live + "?west=" + b.getWest().toFixed(5) + "&south=" + b.getSouth().toFixed(5) +
+          "&east=" + b.getEast().toFixed(5) + "&north=" + b.getNorth().toFixed(5) + "&zoom=" + Math.round(map.getZoom());
+        fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
+          layer.clearLayers();
+          (data.items || []).forEach(function (item) {
+            if (item.count) {
+              L.circleMarker([item.lat, item.lon], { radius: Math.min(30, 8 + Math.log2(item.count) * 3) })
+                .bindTooltip(String(item.count), { permanent: true, direction: "center", className: "cluster-count" })
+                .addTo(layer);
+            } else {
+              L.circleMarker([item.lat, item.lon], { radius: 6 }).addTo(layer);
+            }
+          });
+        }).catch(function () {});
+      };
+      map.on("moveend", refresh);
+      refresh();
     }
     var bounds = (el.getAttribute("data-bounds") || "").split(",").map(function (id) {
       return document.getElementById(id);

@@ -505,6 +505,7 @@ struct ShowPage {
     handles: bool,
     tiles: String,
     duplicates: Vec<(String, String)>,
+    answers: Vec<(String, String)>,
 }
 
 impl ShowPage {
@@ -543,8 +544,14 @@ async fn show(
     let (supporters, follows) =
         store::support(state.db(), &id, page.user.as_ref().map(|u| u.id.as_str())).await?;
     let duplicates = store::duplicates(state.db(), &id).await?;
+    let answers = match store::category_by_code(state.db(), &space.id, &report.service_code).await?
+    {
+        Some(c) => store::answers(state.db(), &id, &c).await?,
+        None => Vec::new(),
+    };
     render(&ShowPage {
         duplicates,
+        answers,
         tiles: state.config().tile_url.clone(),
         page,
         space,

@@ -220,6 +220,7 @@ struct HandlePage {
     history: Vec<Event>,
     photos: Vec<String>,
     members: Vec<(String, String)>,
+    answers: Vec<(String, String)>,
 }
 
 impl HandlePage {
@@ -254,7 +255,13 @@ async fn handle(
     let history = store::history(state.db(), &id, true).await?;
     let photos = store::photos(state.db(), &id).await?;
     let members = store::team_members(state.db(), &team).await?;
+    let answers = match store::category_by_code(state.db(), &space.id, &report.service_code).await?
+    {
+        Some(c) => store::answers(state.db(), &id, &c).await?,
+        None => Vec::new(),
+    };
     render(&HandlePage {
+        answers,
         page,
         space,
         report,

@@ -112,6 +112,9 @@ on_every_engine!(
         let report_url = r.headers()["location"].to_str().unwrap().to_string();
         let (_, shown) = app.get_text(&report_url).await;
         assert!(shown.contains("Trou profond devant la boulangerie"));
+        assert!(
+            shown.contains("Quelle est la taille du trou ?") && shown.contains("Plus de 50 cm")
+        );
         assert!(shown.contains("/uploads/"));
         assert!(!shown.contains("paul@exemple.fr"));
         // The link works once.

@@ -340,10 +340,7 @@ impl Submission {
                 "description" => s.description = v.trim().replace("\r\n", "\n"),
                 "device_id" => s.device_id = v.trim().to_string(),
                 _ => {
-                    if let Some(code) = k
-                        .strip_prefix("attribute[")
-                        .and_then(|r| r.strip_suffix("][]").or_else(|| r.strip_suffix(']')))
-                    {
+                    if let Some(code) = attribute_code(k) {
                         s.attributes
                             .entry(code.to_string())
                             .or_default()
@@ -438,6 +435,14 @@ impl Submission {
         }
         problems
     }
+}
+
+/// The code of an answer's field name: `attribute[CODE]`, or `attribute[CODE][]` for one of
+/// several values.
+pub fn attribute_code(field: &str) -> Option<&str> {
+    field
+        .strip_prefix("attribute[")
+        .and_then(|r| r.strip_suffix("][]").or_else(|| r.strip_suffix(']')))
 }
 
 /// Whether a text holds markup: plain text only is accepted.

@@ -27,37 +27,17 @@ pub fn routes() -> Router<AppState> {
 
 /// The fields and logo of a space form sent as `multipart/form-data`.
 pub async fn read_space_form(
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<(SpaceFields, Option<Vec<u8>>), Error> {
-    let mut fields = SpaceFields::default();
-    let mut logo = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| Error::BadRequest("form.malformed"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "logo" {
-            let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
-            if !bytes.is_empty() {
-                logo = Some(bytes.to_vec());
-            }
-            continue;
-        }
-        let text = field
-            .text()
-            .await
-            .map_err(|_| Error::BadRequest("form.malformed"))?;
-        match name.as_str() {
-            "slug" => fields.slug = text,
-            "name" => fields.name = text,
-            "description" => fields.description = text,
-            "territory" => fields.territory = text,
-            "accent_color" => fields.accent_color = text,
-            _ => {}
-        }
-    }
-    Ok((fields, logo))
+    let form = crate::web::MultipartForm::read(multipart, &["logo"]).await?;
+    let fields = SpaceFields {
+        slug: form.text("slug"),
+        name: form.text("name"),
+        description: form.text("description"),
+        territory: form.text("territory"),
+        accent_color: form.text("accent_color"),
+    };
+    Ok((fields, form.file("logo").map(<[u8]>::to_vec)))
 }
 
 /// What a person may type in the territory field of a form: `kind/code`, an INSEE code of a

@@ -280,6 +280,64 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A `multipart/form-data` body read whole: its text fields in order, and the files of the
+/// fields named as files (empty file inputs are left out).
+#[derive(Debug, Default)]
+pub struct MultipartForm {
+    /// Text fields, by name, in order.
+    pub texts: Vec<(String, String)>,
+    /// Files, by field name, in order.
+    pub files: Vec<(String, Vec<u8>)>,
+}
+
+impl MultipartForm {
+    /// Reads a multipart body; `file_fields` are read as bytes, every other field as text. A
+    /// malformed body is a 400 `form.malformed`, one over the body limit a 413.
+    pub async fn read(
+        mut multipart: axum::extract::Multipart,
+        file_fields: &[&str],
+    ) -> Result<MultipartForm, Error> {
+        let mut form = MultipartForm::default();
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|_| Error::BadRequest("form.malformed"))?
+        {
+            let name = field.name().unwrap_or("").to_string();
+            if file_fields.contains(&name.as_str()) {
+                let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
+                if !bytes.is_empty() {
+                    form.files.push((name, bytes.to_vec()));
+                }
+            } else {
+                let text = field
+                    .text()
+                    .await
+                    .map_err(|_| Error::BadRequest("form.malformed"))?;
+                form.texts.push((name, text));
+            }
+        }
+        Ok(form)
+    }
+
+    /// The first text field of this name, or an empty text.
+    pub fn text(&self, name: &str) -> String {
+        self.texts
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    /// The first file of this field, if any.
+    pub fn file(&self, name: &str) -> Option<&[u8]> {
+        self.files
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
 /// Renders a template as an HTML page.
 pub fn render(t: &impl askama::Template) -> Result<Response, Error> {
     Ok(Html(t.render()?).into_response())

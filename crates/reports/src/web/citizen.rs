@@ -15,7 +15,7 @@ use kernel::app::{Section, SectionItem, SectionOf};
 use kernel::i18n::Lang;
 use kernel::spaces::Space;
 use kernel::web::pager::Pager;
-use kernel::web::{PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::web::{MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -210,40 +210,15 @@ fn photo_name_ok(name: &str) -> bool {
 
 /// Reads the multipart form; photos are decoded, re-encoded and stored as they come (a refused
 /// form keeps them for the next try, by name).
-async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<ReportFields, Error> {
+async fn read_form(state: &AppState, multipart: Multipart) -> Result<ReportFields, Error> {
+    let form = MultipartForm::read(multipart, &["photo"]).await?;
     let mut f = ReportFields::default();
-    let mut photo_error = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| Error::BadRequest("form.malformed"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "photo" {
-            let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
-            if bytes.is_empty() {
-                continue;
-            }
-            if f.photos.len() >= MOST_PHOTOS {
-                photo_error = Some(FieldError::new("photo", "report.too_many_photos"));
-                continue;
-            }
-            match state.uploads().put_image("photo", &bytes, 1600).await {
-                Ok(stored) => f.photos.push(stored),
-                Err(Error::Invalid(e)) => photo_error = e.0.into_iter().next(),
-                Err(e) => return Err(e),
-            }
-            continue;
-        }
-        let text = field
-            .text()
-            .await
-            .map_err(|_| Error::BadRequest("form.malformed"))?;
+    for (name, text) in &form.texts {
         match name.as_str() {
             "category" => f.category = text.trim().to_string(),
             "lat" => f.lat = text.trim().to_string(),
             "lon" => f.lon = text.trim().to_string(),
-            "description" => f.description = text,
+            "description" => f.description = text.clone(),
             "email" => f.email = text.trim().to_string(),
             "hide_name" => f.hide_name = true,
             "new_anyway" => f.new_anyway = true,
@@ -251,16 +226,25 @@ async fn read_form(state: &AppState, mut multipart: Multipart) -> Result<ReportF
                 f.photos.push(text.trim().to_string())
             }
             other => {
-                if let Some(code) = other
-                    .strip_prefix("attribute[")
-                    .and_then(|r| r.strip_suffix("][]").or_else(|| r.strip_suffix(']')))
-                {
+                if let Some(code) = crate::open311::attribute_code(other) {
                     f.attributes
                         .entry(code.to_string())
                         .or_default()
                         .push(text.trim().to_string());
                 }
             }
+        }
+    }
+    let mut photo_error = None;
+    for (_, bytes) in &form.files {
+        if f.photos.len() >= MOST_PHOTOS {
+            photo_error = Some(FieldError::new("photo", "report.too_many_photos"));
+            continue;
+        }
+        match state.uploads().put_image("photo", bytes, 1600).await {
+            Ok(stored) => f.photos.push(stored),
+            Err(Error::Invalid(e)) => photo_error = e.0.into_iter().next(),
+            Err(e) => return Err(e),
         }
     }
     if let Some(e) = photo_error {

@@ -25,7 +25,9 @@ use kernel::i18n::{Lang, Tr};
 use kernel::ids::now_ms;
 use kernel::web::pager::Pager;
 use kernel::web::ratelimit::Limit;
-use kernel::web::{ClientIp, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::web::{
+    ClientIp, Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
+};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use participation::Process;
 use participation::web::{can_manage, process_or_404};

@@ -231,22 +231,16 @@ pub(super) async fn set_census(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(path): Path<VotePath>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, Error> {
     let l = managed(&state, &path, &user).await?;
+    let form = MultipartForm::read(multipart, &["census_file", "census"]).await?;
     let mut text = String::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| Error::BadRequest("form.malformed"))?
-    {
-        if matches!(field.name(), Some("census_file") | Some("census")) {
-            let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
-            let part = String::from_utf8(bytes.to_vec())
-                .map_err(|_| Error::from(FieldError::new("census_file", "vote.census_encoding")))?;
-            text.push_str(&part);
-            text.push('\n');
-        }
+    for (_, bytes) in &form.files {
+        let part = std::str::from_utf8(bytes)
+            .map_err(|_| Error::from(FieldError::new("census_file", "vote.census_encoding")))?;
+        text.push_str(part);
+        text.push('\n');
     }
     let hashes = match parse_census(&l.vote.salt, &text) {
         Ok(hashes) => hashes,
@@ -350,39 +344,20 @@ pub(super) async fn option_details(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path((space, process, id, option)): Path<(String, String, String, String)>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response, Error> {
     let l = managed(&state, &(space, process, id), &user).await?;
-    let mut fields = OptionDetailsFields::default();
-    let mut image = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| Error::BadRequest("form.malformed"))?
-    {
-        let name = field.name().unwrap_or("").to_string();
-        if name == "image" {
-            let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
-            if !bytes.is_empty() {
-                image = Some(bytes.to_vec());
-            }
-            continue;
-        }
-        let text = field
-            .text()
-            .await
-            .map_err(|_| Error::BadRequest("form.malformed"))?;
-        match name.as_str() {
-            "description" => fields.description = text,
-            "lat" => fields.lat = text,
-            "lon" => fields.lon = text,
-            _ => {}
-        }
-    }
+    let form = MultipartForm::read(multipart, &["image"]).await?;
+    let fields = OptionDetailsFields {
+        description: form.text("description"),
+        lat: form.text("lat"),
+        lon: form.text("lon"),
+    };
+    let image = form.file("image");
     let result = async {
         let details = fields.parse()?;
         let image = match image {
-            Some(bytes) => Some(state.uploads().put_image("image", &bytes, 800).await?),
+            Some(bytes) => Some(state.uploads().put_image("image", bytes, 800).await?),
             None => None,
         };
         store::set_option_details(

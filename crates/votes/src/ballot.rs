@@ -271,6 +271,7 @@ mod tests {
             eligibility: Eligibility::Accounts,
             min_age: None,
             salt: "s".into(),
+            sealed: false,
             budget,
             questions,
         }

@@ -291,6 +291,7 @@ mod tests {
             eligibility: Eligibility::Codes,
             min_age: None,
             salt: String::new(),
+            sealed: false,
             budget: Some(BudgetSettings {
                 total,
                 limit: BasketLimit::Fits,

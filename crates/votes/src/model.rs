@@ -256,6 +256,8 @@ pub struct Votation {
     pub min_age: Option<i32>,
     /// Salt of the census hashes.
     pub salt: String,
+    /// Whether its closed ballot box was sealed (see `store::seal`).
+    pub sealed: bool,
     /// The budget's settings (budgets only).
     pub budget: Option<BudgetSettings>,
     /// The questions, in order (a budget has one, of method [`Method::Basket`]).

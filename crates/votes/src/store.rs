@@ -10,7 +10,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 const SELECT: &str = "SELECT id, process_id, kind, title, description, opens_at, closes_at, closed_at, \
-     eligibility, min_age, salt, budget, basket_max, rule, by_cost FROM votations";
+     eligibility, min_age, salt, budget, basket_max, rule, by_cost, sealed_at FROM votations";
 
 fn from_row(r: &AnyRow) -> Votation {
     let budget: Option<i64> = r.get(11);
@@ -26,6 +26,7 @@ fn from_row(r: &AnyRow) -> Votation {
         eligibility: Eligibility::parse(&r.get::<String, _>(8)).unwrap_or(Eligibility::Accounts),
         min_age: r.get::<Option<i64>, _>(9).map(|a| a as i32),
         salt: r.get(10),
+        sealed: r.get::<Option<i64>, _>(15).is_some(),
         budget: budget.map(|total| BudgetSettings {
             total,
             limit: match r.get::<Option<i64>, _>(12) {
@@ -354,6 +355,36 @@ pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Votation>, Erro
     Ok(rows.iter().map(from_row).collect())
 }
 
+/// Inserts hashes of a vote into a table of (votation_id, hash column), 500 rows a statement;
+/// with `skip_repeats`, a hash already there is skipped.
+async fn insert_hashes(
+    tx: &mut sqlx::AnyConnection,
+    table: &'static str,
+    column: &'static str,
+    votation_id: &str,
+    hashes: &[String],
+    skip_repeats: bool,
+) -> Result<(), Error> {
+    for chunk in hashes.chunks(500) {
+        let marks: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, ${})", i + 2))
+            .collect();
+        let mut sql = format!(
+            "INSERT INTO {table} (votation_id, {column}) VALUES {}",
+            marks.join(",")
+        );
+        if skip_repeats {
+            sql.push_str(" ON CONFLICT DO NOTHING");
+        }
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(votation_id);
+        for h in chunk {
+            q = q.bind(h);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
 /// Replaces the census list of a votation that has not opened yet with these salted hashes.
 pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Result<(), Error> {
     editable(v)?;
@@ -362,21 +393,7 @@ pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> R
         .bind(&v.id)
         .execute(&mut *tx)
         .await?;
-    for chunk in hashes.chunks(500) {
-        let mut sql = String::from("INSERT INTO vote_census (votation_id, entry_hash) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("($1, ${})", i + 2));
-        }
-        sql.push_str(" ON CONFLICT DO NOTHING");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&v.id);
-        for h in chunk {
-            q = q.bind(h);
-        }
-        q.execute(&mut *tx).await?;
-    }
+    insert_hashes(&mut tx, "vote_census", "entry_hash", &v.id, hashes, true).await?;
     kernel::audit::log(
         &mut tx,
         Some(by),
@@ -397,20 +414,7 @@ pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Re
         return Err(Error::Conflict("vote.closed"));
     }
     let mut tx = db.pool().begin().await?;
-    for chunk in hashes.chunks(500) {
-        let mut sql = String::from("INSERT INTO vote_codes (votation_id, code_hash) VALUES ");
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("($1, ${})", i + 2));
-        }
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&v.id);
-        for h in chunk {
-            q = q.bind(h);
-        }
-        q.execute(&mut *tx).await?;
-    }
+    insert_hashes(&mut tx, "vote_codes", "code_hash", &v.id, hashes, false).await?;
     kernel::audit::log(
         &mut tx,
         Some(by),
@@ -424,23 +428,36 @@ pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Re
     Ok(())
 }
 
+/// Sets one of a vote's times (`opens_at`, `closed_at`) to now, logged as `action`.
+async fn stamp(
+    db: &Db,
+    v: &Votation,
+    column: &'static str,
+    action: &str,
+    by: &str,
+) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE votations SET {column} = $1 WHERE id = $2"
+    )))
+    .bind(now_ms())
+    .bind(&v.id)
+    .execute(&mut *tx)
+    .await?;
+    record_change(&mut tx, "votation", &v.id, Op::Upsert).await?;
+    kernel::audit::log(&mut tx, Some(by), action, "votation", &v.id, "").await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
 /// Opens a vote now, ahead of its planned opening, once it is complete.
 pub async fn open(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
     editable(v)?;
     if !v.is_complete() {
         return Err(Error::Conflict("vote.incomplete"));
     }
-    let mut tx = db.pool().begin().await?;
-    sqlx::query("UPDATE votations SET opens_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(&v.id)
-        .execute(&mut *tx)
-        .await?;
-    record_change(&mut tx, "votation", &v.id, Op::Upsert).await?;
-    kernel::audit::log(&mut tx, Some(by), "votation.open", "votation", &v.id, "").await?;
-    tx.commit().await?;
-    db.notify_changed();
-    Ok(())
+    stamp(db, v, "opens_at", "votation.open", by).await
 }
 
 /// Closes an open vote now.
@@ -448,17 +465,7 @@ pub async fn close(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
     if v.phase(now_ms()) != Phase::Open {
         return Err(Error::Conflict("vote.not_open"));
     }
-    let mut tx = db.pool().begin().await?;
-    sqlx::query("UPDATE votations SET closed_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(&v.id)
-        .execute(&mut *tx)
-        .await?;
-    record_change(&mut tx, "votation", &v.id, Op::Upsert).await?;
-    kernel::audit::log(&mut tx, Some(by), "votation.close", "votation", &v.id, "").await?;
-    tx.commit().await?;
-    db.notify_changed();
-    Ok(())
+    stamp(db, v, "closed_at", "votation.close", by).await
 }
 
 /// How many census entries and invitation codes a vote has.
@@ -476,40 +483,37 @@ pub async fn eligible_counts(db: &Db, v: &Votation) -> Result<(i64, i64), Error>
     Ok((census, codes))
 }
 
+/// Whether a table of (votation_id, column) holds this value for a vote.
+async fn holds(
+    db: &Db,
+    table: &'static str,
+    column: &'static str,
+    v: &Votation,
+    value: &str,
+) -> Result<bool, Error> {
+    Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT 1 FROM {table} WHERE votation_id = $1 AND {column} = $2"
+    )))
+    .bind(&v.id)
+    .bind(value)
+    .fetch_optional(db.pool())
+    .await?
+    .is_some())
+}
+
 /// Whether the census of a vote holds this hash.
 pub async fn census_has(db: &Db, v: &Votation, hash: &str) -> Result<bool, Error> {
-    Ok(
-        sqlx::query("SELECT 1 FROM vote_census WHERE votation_id = $1 AND entry_hash = $2")
-            .bind(&v.id)
-            .bind(hash)
-            .fetch_optional(db.pool())
-            .await?
-            .is_some(),
-    )
+    holds(db, "vote_census", "entry_hash", v, hash).await
 }
 
 /// Whether an invitation code of a vote has this hash.
 pub async fn code_exists(db: &Db, v: &Votation, hash: &str) -> Result<bool, Error> {
-    Ok(
-        sqlx::query("SELECT 1 FROM vote_codes WHERE votation_id = $1 AND code_hash = $2")
-            .bind(&v.id)
-            .bind(hash)
-            .fetch_optional(db.pool())
-            .await?
-            .is_some(),
-    )
+    holds(db, "vote_codes", "code_hash", v, hash).await
 }
 
 /// Whether this voter is on the roll already.
 pub async fn has_voted(db: &Db, v: &Votation, voter_key: &str) -> Result<bool, Error> {
-    Ok(
-        sqlx::query("SELECT 1 FROM vote_roll WHERE votation_id = $1 AND voter_key = $2")
-            .bind(&v.id)
-            .bind(voter_key)
-            .fetch_optional(db.pool())
-            .await?
-            .is_some(),
-    )
+    holds(db, "vote_roll", "voter_key", v, voter_key).await
 }
 
 /// Puts a ballot in the box, inside the caller's transaction: the voter on the roll (with the
@@ -568,6 +572,10 @@ pub async fn cast(
 /// stores them in key order from the start). Ballots cast while the vote was open keep the
 /// order of writing until then: see docs/architecture.md.
 pub async fn seal(db: &Db, v: &Votation) -> Result<(), Error> {
+    // Read paths call this on every request: a sealed box costs nothing more.
+    if v.sealed {
+        return Ok(());
+    }
     let mut tx = db.pool().begin().await?;
     let fresh =
         sqlx::query("UPDATE votations SET sealed_at = $1 WHERE id = $2 AND sealed_at IS NULL")
@@ -674,7 +682,7 @@ pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<boo
 pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, Error> {
     let rows = sqlx::query(
         "SELECT v.id, v.process_id, v.kind, v.title, v.description, v.opens_at, v.closes_at, v.closed_at, \
-         v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, sp.name \
+         v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, v.sealed_at, sp.name \
          FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces sp ON sp.id = p.space_id \
          WHERE v.closes_at <= $1 OR v.closed_at <= $1 ORDER BY v.opens_at DESC, v.id",
     )
@@ -683,6 +691,6 @@ pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, Error>
     .await?;
     Ok(rows
         .iter()
-        .map(|r| (from_row(r), r.get::<String, _>(15)))
+        .map(|r| (from_row(r), r.get::<String, _>(16)))
         .collect())
 }

@@ -196,36 +196,82 @@ pub async fn create_from_client(
                 .ok_or(Error::Conflict("report.retry"));
         }
     }
+    insert_report(
+        &mut tx,
+        &id,
+        category,
+        &NewReport {
+            description: &s.description,
+            lat,
+            lon,
+            address: &s.address,
+            attributes: &s.attributes,
+            reporter_id: None,
+            email: Some(s.email.as_str()).filter(|e| !e.is_empty()),
+            name: &s.name,
+            client_id: Some(client_id),
+            published: true,
+        },
+        now,
+    )
+    .await?;
+    record_change(&mut tx, "report", &id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(id)
+}
+
+/// The columns of a new report.
+struct NewReport<'a> {
+    description: &'a str,
+    lat: f64,
+    lon: f64,
+    address: &'a str,
+    attributes: &'a std::collections::BTreeMap<String, Vec<String>>,
+    reporter_id: Option<&'a str>,
+    email: Option<&'a str>,
+    name: &'a str,
+    client_id: Option<&'a str>,
+    published: bool,
+}
+
+/// Inserts a report, status new, with the first step of its history.
+async fn insert_report(
+    tx: &mut sqlx::AnyConnection,
+    id: &str,
+    category: &Category,
+    r: &NewReport<'_>,
+    now: i64,
+) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO reports (id, space_id, category_id, status, status_notes, description, lat, lon, address, attributes, \
-         reporter_email, reporter_name, client_id, published_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'new', '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $12)",
+         reporter_id, reporter_email, reporter_name, client_id, published_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, 'new', '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
     )
-    .bind(&id)
+    .bind(id)
     .bind(&category.space_id)
     .bind(&category.id)
-    .bind(&s.description)
-    .bind(lat)
-    .bind(lon)
-    .bind(&s.address)
-    .bind(serde_json::to_string(&s.attributes).map_err(Error::internal)?)
-    .bind(Some(&s.email).filter(|e| !e.is_empty()))
-    .bind(&s.name)
-    .bind(client_id)
+    .bind(r.description)
+    .bind(r.lat)
+    .bind(r.lon)
+    .bind(r.address)
+    .bind(serde_json::to_string(r.attributes).map_err(Error::internal)?)
+    .bind(r.reporter_id)
+    .bind(r.email)
+    .bind(r.name)
+    .bind(r.client_id)
+    .bind(r.published.then_some(now))
     .bind(now)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
         "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, 'new', '', '', NULL)",
     )
-    .bind(&id)
+    .bind(id)
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    record_change(&mut tx, "report", &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
-    Ok(id)
+    Ok(())
 }
 
 async fn submitted(db: &Db, client_id: &str, key: &str) -> Result<Option<String>, Error> {
@@ -412,24 +458,24 @@ pub async fn create_from_citizen(
     let id = new_id();
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
-    sqlx::query(
-        "INSERT INTO reports (id, space_id, category_id, status, status_notes, description, lat, lon, address, attributes, \
-         reporter_id, reporter_email, reporter_name, client_id, published_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'new', '', $4, $5, $6, '', $7, $8, $9, $10, NULL, $11, $12, $12)",
+    insert_report(
+        &mut tx,
+        &id,
+        category,
+        &NewReport {
+            description: r.description,
+            lat: r.lat,
+            lon: r.lon,
+            address: "",
+            attributes: r.attributes,
+            reporter_id: r.reporter_id,
+            email: Some(r.email),
+            name: r.name,
+            client_id: None,
+            published,
+        },
+        now,
     )
-    .bind(&id)
-    .bind(&category.space_id)
-    .bind(&category.id)
-    .bind(r.description)
-    .bind(r.lat)
-    .bind(r.lon)
-    .bind(serde_json::to_string(r.attributes).map_err(Error::internal)?)
-    .bind(r.reporter_id)
-    .bind(r.email)
-    .bind(r.name)
-    .bind(published.then_some(now))
-    .bind(now)
-    .execute(&mut *tx)
     .await?;
     for (i, name) in r.photos.iter().enumerate() {
         sqlx::query("INSERT INTO report_photos (report_id, position, name) VALUES ($1, $2, $3)")
@@ -439,13 +485,6 @@ pub async fn create_from_citizen(
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query(
-        "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, 'new', '', '', NULL)",
-    )
-    .bind(&id)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
     let token = if published {
         None
     } else {
@@ -1036,9 +1075,13 @@ pub async fn set_area(db: &Db, space_id: &str, a: &crate::model::Area) -> Result
 /// the answer's words (the names of list values).
 pub async fn answers(
     db: &Db,
-    id: &str,
-    category: &Category,
+    space_id: &str,
+    report: &Report,
 ) -> Result<Vec<(String, String)>, Error> {
+    let Some(category) = category_by_code(db, space_id, &report.service_code).await? else {
+        return Ok(Vec::new());
+    };
+    let id = &report.id;
     let raw: Option<String> = sqlx::query_scalar("SELECT attributes FROM reports WHERE id = $1")
         .bind(id)
         .fetch_optional(db.pool())

@@ -528,11 +528,7 @@ async fn show(
     let (supporters, follows) =
         store::support(state.db(), &id, page.user.as_ref().map(|u| u.id.as_str())).await?;
     let duplicates = store::duplicates(state.db(), &id).await?;
-    let answers = match store::category_by_code(state.db(), &space.id, &report.service_code).await?
-    {
-        Some(c) => store::answers(state.db(), &id, &c).await?,
-        None => Vec::new(),
-    };
+    let answers = store::answers(state.db(), &space.id, &report).await?;
     render(&ShowPage {
         duplicates,
         answers,
@@ -631,11 +627,7 @@ async fn list(
 ) -> Result<Response, Error> {
     let space = space_or_404(&state, &space).await?;
     let categories = store::categories(state.db(), &space.id).await?;
-    let ids: Vec<String> = categories
-        .iter()
-        .filter(|c| q.category.is_empty() || c.code == q.category)
-        .map(|c| c.id.clone())
-        .collect();
+    let ids = super::category_ids(&categories, &q.category);
     let status = match q.status.as_str() {
         "" => None,
         s => Some(

@@ -194,11 +194,7 @@ async fn feed(
 ) -> Result<Response, Error> {
     let space = space_or_404(&state, &slug).await?;
     let categories = store::categories(state.db(), &space.id).await?;
-    let ids: Vec<String> = categories
-        .iter()
-        .filter(|c| q.category.is_empty() || c.code == q.category)
-        .map(|c| c.id.clone())
-        .collect();
+    let ids = super::category_ids(&categories, &q.category);
     if ids.is_empty() {
         return Err(Error::NotFound);
     }

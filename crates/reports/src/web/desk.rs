@@ -143,11 +143,7 @@ async fn queue(
     let (space, _, categories) = desk(&state, &page, &slug).await?;
     let area = q.area()?;
     let mine = q.mine == "1";
-    let ids: Vec<String> = categories
-        .iter()
-        .filter(|c| q.category.is_empty() || c.code == q.category)
-        .map(|c| c.id.clone())
-        .collect();
+    let ids = super::category_ids(&categories, &q.category);
     let filter = DeskFilter {
         status: match q.status.as_str() {
             "" => None,
@@ -255,11 +251,7 @@ async fn handle(
     let history = store::history(state.db(), &id, true).await?;
     let photos = store::photos(state.db(), &id).await?;
     let members = store::team_members(state.db(), &team).await?;
-    let answers = match store::category_by_code(state.db(), &space.id, &report.service_code).await?
-    {
-        Some(c) => store::answers(state.db(), &id, &c).await?,
-        None => Vec::new(),
-    };
+    let answers = store::answers(state.db(), &space.id, &report).await?;
     render(&HandlePage {
         answers,
         page,

@@ -35,6 +35,15 @@ async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
         .ok_or(Error::NotFound)
 }
 
+/// The ids of the categories a filter asks for: the one with this code, or all when empty.
+fn category_ids(categories: &[crate::model::Category], code: &str) -> Vec<String> {
+    categories
+        .iter()
+        .filter(|c| code.is_empty() || c.code == code)
+        .map(|c| c.id.clone())
+        .collect()
+}
+
 /// What a reader may handle at a space's desk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Desk {

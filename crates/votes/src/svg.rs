@@ -24,17 +24,20 @@ fn shorten(s: &str, n: usize) -> String {
     }
 }
 
+/// The start of a chart of this height, titled for screen readers.
+fn open(title: &str, height: f64) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}"><title>{}</title>"#,
+        esc(title),
+        esc(title)
+    )
+}
+
 /// Horizontal bars: one row per (label, value), longest bar for the largest value.
 pub fn bars(title: &str, rows: &[(String, u64, bool)]) -> String {
     let max = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1) as f64;
     let height = ROW * rows.len() as f64 + 8.0;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}"><title>{}</title>"#,
-        esc(title),
-        esc(title)
-    );
+    let mut out = open(title, height);
     let span = WIDTH - LABEL - 70.0;
     for (i, (label, value, highlight)) in rows.iter().enumerate() {
         let y = 4.0 + ROW * i as f64;
@@ -76,13 +79,7 @@ fn grade_colour(grade: usize, grades: usize) -> String {
 pub fn merit_profiles(title: &str, options: &[(String, Vec<u64>)], grades: &[String]) -> String {
     let n = grades.len();
     let height = ROW * options.len() as f64 + 8.0 + ROW * n.div_ceil(3) as f64;
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="100%" role="img" aria-label="{}"><title>{}</title>"#,
-        esc(title),
-        esc(title)
-    );
+    let mut out = open(title, height);
     let span = WIDTH - LABEL - 10.0;
     for (i, (label, tally)) in options.iter().enumerate() {
         let y = 4.0 + ROW * i as f64;

@@ -263,19 +263,14 @@ async fn handle(
     })
 }
 
-#[derive(Deserialize)]
+/// The status form, read from its pairs: the ticked rows repeat the `report` field.
+#[derive(Default)]
 struct StatusForm {
-    #[serde(default)]
     report: Vec<String>,
-    #[serde(default)]
     status: String,
-    #[serde(default)]
     public_note: String,
-    #[serde(default)]
     internal_note: String,
-    #[serde(default)]
     back: String,
-    #[serde(default)]
     duplicate_of: String,
 }
 
@@ -287,14 +282,7 @@ async fn set_status(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     // Repeated `report` fields (the ticked rows) are read from the pairs.
-    let mut form = StatusForm {
-        report: Vec::new(),
-        status: String::new(),
-        public_note: String::new(),
-        internal_note: String::new(),
-        back: String::new(),
-        duplicate_of: String::new(),
-    };
+    let mut form = StatusForm::default();
     for (k, v) in pairs {
         match k.as_str() {
             "report" => form.report.push(v),

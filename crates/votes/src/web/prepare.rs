@@ -128,6 +128,29 @@ pub(super) async fn admin_page(
     })
 }
 
+/// After a change on the administration page: back to it when saved; when refused, the page
+/// again with the errors (`show` puts them, and what was typed, in their place).
+async fn saved_or_shown(
+    state: &AppState,
+    page: PageCtx,
+    l: Located,
+    result: Result<(), Error>,
+    show: impl FnOnce(&mut AdminPage, FieldErrors),
+) -> Result<Response, Error> {
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("{}/admin", l.url()),
+            "flash.saved",
+        )),
+        Err(Error::Invalid(errors)) => {
+            let mut p = admin_page(state, page, l).await?;
+            show(&mut p, errors);
+            render_invalid(&p)
+        }
+        Err(e) => Err(e),
+    }
+}
+
 pub(super) async fn admin(
     State(state): State<AppState>,
     page: PageCtx,
@@ -150,19 +173,11 @@ pub(super) async fn add_question(
         Ok(input) => store::add_question(state.db(), &l.vote, &input, &user.id).await,
         Err(e) => Err(Error::Invalid(e)),
     };
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &format!("{}/admin", l.url()),
-            "flash.saved",
-        )),
-        Err(Error::Invalid(errors)) => {
-            let mut p = admin_page(&state, page, l).await?;
-            p.question = fields;
-            p.question_errors = errors;
-            render_invalid(&p)
-        }
-        Err(e) => Err(e),
-    }
+    saved_or_shown(&state, page, l, result, |p, errors| {
+        p.question = fields;
+        p.question_errors = errors;
+    })
+    .await
 }
 
 pub(super) async fn add_project(
@@ -178,19 +193,11 @@ pub(super) async fn add_project(
         Ok(input) => store::add_project(state.db(), &l.vote, &input, &user.id).await,
         Err(e) => Err(Error::Invalid(e)),
     };
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &format!("{}/admin", l.url()),
-            "flash.saved",
-        )),
-        Err(Error::Invalid(errors)) => {
-            let mut p = admin_page(&state, page, l).await?;
-            p.project = fields;
-            p.project_errors = errors;
-            render_invalid(&p)
-        }
-        Err(e) => Err(e),
-    }
+    saved_or_shown(&state, page, l, result, |p, errors| {
+        p.project = fields;
+        p.project_errors = errors;
+    })
+    .await
 }
 
 /// Reads a census list: one resident per line, `identifier;birth date` (or with a comma or a
@@ -371,19 +378,11 @@ pub(super) async fn option_details(
         .await
     }
     .await;
-    match result {
-        Ok(()) => Ok(redirect_with_flash(
-            &format!("{}/admin", l.url()),
-            "flash.saved",
-        )),
-        Err(Error::Invalid(errors)) => {
-            let mut p = admin_page(&state, page, l).await?;
-            p.option_errors = errors;
-            p.option_failed = option;
-            render_invalid(&p)
-        }
-        Err(e) => Err(e),
-    }
+    saved_or_shown(&state, page, l, result, |p, errors| {
+        p.option_errors = errors;
+        p.option_failed = option;
+    })
+    .await
 }
 
 pub(super) async fn open(

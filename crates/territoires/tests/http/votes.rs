@@ -136,6 +136,29 @@ on_every_engine!(
             .await;
         assert_eq!(r.status(), 303);
         // A bad line is named, and nothing of the file is kept.
+        let r = app
+            .client
+            .post(app.url(&format!("{url}/admin/census?_csrf={}", app.csrf().await)))
+            .multipart(
+                reqwest::multipart::Form::new().part(
+                    "census_file",
+                    reqwest::multipart::Part::bytes(
+                        b"AB-1;1980-02-03\n\xff\xfe;1990-01-01\n".to_vec(),
+                    )
+                    .file_name("liste.csv"),
+                ),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .contains("Le fichier doit être en UTF-8.")
+        );
+        assert_eq!(app.count("vote_census").await, 0);
         let r = upload_census(&app, &url, "AB-1;1980-02-03\nCD-2;hier\n").await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("Ligne 2"));

@@ -243,13 +243,17 @@ pub(super) async fn set_census(
     let l = managed(&state, &path, &user).await?;
     let form = MultipartForm::read(multipart, &["census_file", "census"]).await?;
     let mut text = String::new();
+    let mut encoding = Ok(());
     for (_, bytes) in &form.files {
-        let part = std::str::from_utf8(bytes)
-            .map_err(|_| Error::from(FieldError::new("census_file", "vote.census_encoding")))?;
-        text.push_str(part);
-        text.push('\n');
+        match std::str::from_utf8(bytes) {
+            Ok(part) => {
+                text.push_str(part);
+                text.push('\n');
+            }
+            Err(_) => encoding = Err((0, "vote.census_encoding")),
+        }
     }
-    let hashes = match parse_census(&l.vote.salt, &text) {
+    let hashes = match encoding.and_then(|()| parse_census(&l.vote.salt, &text)) {
         Ok(hashes) => hashes,
         Err((line, code)) => {
             let mut p = admin_page(&state, page, l).await?;

@@ -602,20 +602,11 @@ impl ListPage {
         kernel::clock::display(*ms, self.page.tr.0)
     }
     fn points(&self) -> String {
-        serde_json::Value::from(
-            self.reports
-                .iter()
-                .map(|r| {
-                    serde_json::json!([
-                        r.lat,
-                        r.lon,
-                        r.service_name,
-                        format!("/s/{}/reports/{}", self.space.slug, r.id)
-                    ])
-                })
-                .collect::<Vec<_>>(),
+        super::map_points(
+            &self.reports,
+            &format!("/s/{}/reports", self.space.slug),
+            "",
         )
-        .to_string()
     }
 }
 
@@ -628,14 +619,7 @@ async fn list(
     let space = space_or_404(&state, &space).await?;
     let categories = store::categories(state.db(), &space.id).await?;
     let ids = super::category_ids(&categories, &q.category);
-    let status = match q.status.as_str() {
-        "" => None,
-        s => Some(
-            Status::parse(s)
-                .ok_or(Error::BadRequest("query.invalid"))?
-                .as_str(),
-        ),
-    };
+    let status = super::status_filter(&q.status)?;
     let base = format!(
         "/s/{}/reports?category={}&status={}&",
         space.slug,

@@ -101,20 +101,11 @@ struct QueuePage {
 
 impl QueuePage {
     fn points(&self) -> String {
-        serde_json::Value::from(
-            self.reports
-                .iter()
-                .map(|r| {
-                    serde_json::json!([
-                        r.lat,
-                        r.lon,
-                        r.service_name,
-                        format!("/s/{}/reports/{}/handle", self.space.slug, r.id)
-                    ])
-                })
-                .collect::<Vec<_>>(),
+        super::map_points(
+            &self.reports,
+            &format!("/s/{}/reports", self.space.slug),
+            "/handle",
         )
-        .to_string()
     }
     fn status_key(&self, s: &Status) -> &'static str {
         status_key(*s)
@@ -145,14 +136,7 @@ async fn queue(
     let mine = q.mine == "1";
     let ids = super::category_ids(&categories, &q.category);
     let filter = DeskFilter {
-        status: match q.status.as_str() {
-            "" => None,
-            s => Some(
-                Status::parse(s)
-                    .ok_or(Error::BadRequest("query.invalid"))?
-                    .as_str(),
-            ),
-        },
+        status: super::status_filter(&q.status)?,
         older_than_days: match q.age.as_str() {
             "" => None,
             a => Some(

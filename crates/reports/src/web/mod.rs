@@ -44,6 +44,36 @@ fn category_ids(categories: &[crate::model::Category], code: &str) -> Vec<String
         .collect()
 }
 
+/// A status filter of a query: empty for all, else a known status (400 otherwise).
+fn status_filter(raw: &str) -> Result<Option<&'static str>, Error> {
+    match raw {
+        "" => Ok(None),
+        s => Ok(Some(
+            crate::model::Status::parse(s)
+                .ok_or(Error::BadRequest("query.invalid"))?
+                .as_str(),
+        )),
+    }
+}
+
+/// The reports as map points (`data-points` of `map.js`), each linking to `{path}/{id}{tail}`.
+fn map_points(reports: &[crate::model::Report], path: &str, tail: &str) -> String {
+    serde_json::Value::from(
+        reports
+            .iter()
+            .map(|r| {
+                serde_json::json!([
+                    r.lat,
+                    r.lon,
+                    r.service_name,
+                    format!("{path}/{}{tail}", r.id)
+                ])
+            })
+            .collect::<Vec<_>>(),
+    )
+    .to_string()
+}
+
 /// What a reader may handle at a space's desk.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Desk {

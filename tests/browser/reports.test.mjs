@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { deflateSync } from 'node:zlib';
-import { startServer, launchBrowser, newPage, expectAccessible, shot } from './harness.mjs';
+import { startServer, launchBrowser, newPage, expectAccessible, shot, makePng } from './harness.mjs';
 
 let server, browser;
 const PASSWORD = 'Territoires-Demo-2026';
@@ -22,33 +21,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-function crc32(buf) {
-  let c = 0xffffffff;
-  for (const b of buf) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
-}
-function chunk(type, data) {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-function png(w, h) {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  const row = Buffer.concat([Buffer.from([0]), Buffer.alloc(w * 3, 0x55)]);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 async function login(page, email) {
   await page.goto(server.base + '/login');
@@ -74,7 +46,7 @@ test('a pothole is reported, handled by the road team, and offered to a neighbou
   await citizen.getByLabel('Plus de 50 cm').check();
   await citizen.getByLabel('Description').fill('Trou profond devant le collège, les vélos l\'évitent de justesse.');
   const photo = join(tmpdir(), 'territoires-trou.png');
-  writeFileSync(photo, png(80, 60));
+  writeFileSync(photo, makePng(80, 60));
   await citizen.getByLabel('Photos (jusqu\'à 3)').setInputFiles(photo);
   await citizen.getByRole('button', { name: 'Envoyer le signalement' }).click();
   await citizen.getByText('Votre signalement est publié').waitFor();

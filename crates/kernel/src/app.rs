@@ -37,7 +37,13 @@ pub struct Component {
     pub demo: Option<DemoFn>,
     /// Its public data sets, for the catalogue.
     pub datasets: Option<crate::catalog::DatasetsFn>,
+    /// Its background work (a daily mail digest), started once the application is built; it
+    /// runs for as long as the application does.
+    pub task: Option<TaskFn>,
 }
+
+/// How a component's background work is started.
+pub type TaskFn = fn(AppState) -> crate::changes::BoxFuture<()>;
 
 /// How a component adds its demo content.
 pub type DemoFn = fn(crate::db::Db) -> crate::changes::BoxFuture<Result<(), crate::Error>>;
@@ -91,6 +97,7 @@ impl Component {
             process_section: None,
             demo: None,
             datasets: None,
+            task: None,
         }
     }
 }

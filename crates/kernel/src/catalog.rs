@@ -27,6 +27,34 @@ pub struct Distribution {
     pub schema: Option<String>,
 }
 
+impl Distribution {
+    /// The files every data set of the platform has at `{stem}.csv` (with its Table Schema at
+    /// `{stem}.schema.json`), `{stem}.geojson` and `{stem}.json`.
+    pub fn csv_geojson_json(stem: &str) -> Vec<Distribution> {
+        let file = |ext: &str| format!("{stem}.{ext}");
+        vec![
+            Distribution {
+                path: file("csv"),
+                media_type: "text/csv",
+                format: "CSV",
+                schema: Some(file("schema.json")),
+            },
+            Distribution {
+                path: file("geojson"),
+                media_type: "application/geo+json",
+                format: "GeoJSON",
+                schema: None,
+            },
+            Distribution {
+                path: file("json"),
+                media_type: "application/json",
+                format: "JSON",
+                schema: None,
+            },
+        ]
+    }
+}
+
 /// A public data set.
 #[derive(Debug, Clone)]
 pub struct Dataset {

@@ -29,13 +29,17 @@ pub struct Entry {
     pub doc: Option<SearchDoc>,
     /// Its position on the kind's map layer, when it is located.
     pub point: Option<GeoPoint>,
+    /// The layer of its point when the kind has one layer per container (the contributions of
+    /// one participatory map): `{kind layer}/{container}`. An entry gone from its layer is given
+    /// with this set and no point.
+    pub sublayer: Option<String>,
 }
 
 impl From<SearchDoc> for Entry {
     fn from(doc: SearchDoc) -> Self {
         Entry {
             doc: Some(doc),
-            point: None,
+            ..Default::default()
         }
     }
 }
@@ -121,13 +125,20 @@ impl Applier {
         let n = entries.len();
         let mut docs = Vec::with_capacity(n);
         let mut points = Vec::new();
+        let mut sublayers: BTreeMap<String, Vec<GeoPoint>> = BTreeMap::new();
         for e in entries {
             docs.extend(e.doc);
-            points.extend(e.point);
+            match e.sublayer {
+                Some(l) => sublayers.entry(l).or_default().extend(e.point),
+                None => points.extend(e.point),
+            }
         }
         self.search.replace_kind(ix.kind, docs);
         if let Some(layer) = ix.layer {
             self.geo.load(layer, points);
+            for (l, points) in sublayers {
+                self.geo.load(&l, points);
+            }
         }
         self.version.fetch_add(1, Ordering::SeqCst);
         Ok(n)
@@ -204,12 +215,17 @@ impl Applier {
             Op::Delete => None,
             Op::Upsert => (ix.load_one)(self.db.clone(), id.to_string()).await?,
         };
-        let Entry { doc, point } = entry.unwrap_or_default();
+        let Entry {
+            doc,
+            point,
+            sublayer,
+        } = entry.unwrap_or_default();
         match doc {
             Some(d) => self.search.upsert(d),
             None => self.search.remove(kind, id),
         }
         if let Some(layer) = ix.layer {
+            let layer = sublayer.as_deref().unwrap_or(layer);
             match point {
                 Some(p) => self.geo.upsert(layer, p),
                 None => self.geo.remove(layer, id),

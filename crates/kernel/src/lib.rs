@@ -18,7 +18,9 @@ pub mod geo;
 pub mod i18n;
 pub mod ids;
 pub mod mail;
+pub mod markdown;
 pub mod migrations;
+pub mod opendata;
 pub mod pages;
 pub mod search;
 pub mod spaces;
@@ -149,7 +151,9 @@ pub async fn build(
     let mut routes = Router::new();
     let mut sections = (Vec::new(), Vec::new());
     let mut datasets = Vec::new();
+    let mut tasks = Vec::new();
     for c in components.into_iter().filter(|c| c.name != "kernel") {
+        tasks.extend(c.task);
         indexers.extend(c.indexers);
         if let Some((fr, en)) = c.locales {
             i18n::register(fr, en);
@@ -178,6 +182,9 @@ pub async fn build(
     let state = AppState::new(
         config, db, mailer, search, geo, applier, openapi, sections, datasets,
     );
+    for task in tasks {
+        tokio::spawn(task(state.clone()));
+    }
     let router = Router::new()
         .merge(pages::routes())
         .merge(accounts::web::routes())

@@ -60,6 +60,34 @@ impl Mailer {
         }
     }
 
+    /// Sends, in the background, the texts `{key}.subject` and `{key}.body` (which take `args`)
+    /// in the reader's language with the other language beside it; `note`, when given, follows
+    /// the body. The caller does not wait for the mail server; a failure is logged.
+    pub fn send_texts(
+        &self,
+        to: &str,
+        lang: crate::i18n::Lang,
+        key: &str,
+        args: &[(&str, &str)],
+        note: &str,
+    ) {
+        let text = |l: crate::i18n::Lang| {
+            let mut body = crate::i18n::trf(l, &format!("{key}.body"), args);
+            if !note.is_empty() {
+                body.push_str(&format!("\n\n{note}"));
+            }
+            (crate::i18n::trf(l, &format!("{key}.subject"), args), body)
+        };
+        let (subject, body) = text(lang);
+        let (_, other) = text(lang.other());
+        let (mailer, to) = (self.clone(), to.to_string());
+        tokio::spawn(async move {
+            let _ = mailer
+                .send(&to, &subject, &format!("{body}\n\n---\n\n{other}"))
+                .await;
+        });
+    }
+
     /// Sends a plain-text mail. Failures are logged and returned; callers that must not reveal
     /// anything (registration) ignore them.
     pub async fn send(&self, to: &str, subject: &str, body: &str) -> Result<(), String> {

@@ -63,14 +63,51 @@ impl Uploads {
 
     /// The bytes of a stored file, if the name is one of ours.
     pub async fn get(&self, name: &str) -> Option<Vec<u8>> {
-        let valid = name.len() == 36
-            && name.ends_with(".png")
-            && name[..32].bytes().all(|b| b.is_ascii_hexdigit());
-        if !valid {
+        if !is_stored_name(name) {
             return None;
         }
         tokio::fs::read(self.dir.join(name)).await.ok()
     }
+
+    /// The photos of a form, at most `most`: those kept from an earlier try of the same form
+    /// (its `kept_photo` fields, by name), then its new files, each decoded, re-encoded and
+    /// stored as it comes. A file that is not an image, one too large or one too many: a field
+    /// error on `photo` (`too_many` names the last case).
+    pub async fn photos_of(
+        &self,
+        form: &crate::web::MultipartForm,
+        most: usize,
+        too_many: &'static str,
+    ) -> Result<Vec<String>, Error> {
+        let mut photos: Vec<String> = form
+            .texts
+            .iter()
+            .filter(|(k, v)| k == "kept_photo" && is_stored_name(v.trim()))
+            .map(|(_, v)| v.trim().to_string())
+            .take(most)
+            .collect();
+        let mut refused = None;
+        for (_, bytes) in form.files.iter().filter(|(k, _)| k == "photo") {
+            if photos.len() >= most {
+                refused = Some(FieldError::new("photo", too_many));
+                continue;
+            }
+            match self.put_image("photo", bytes, 1600).await {
+                Ok(stored) => photos.push(stored),
+                Err(Error::Invalid(e)) => refused = e.0.into_iter().next(),
+                Err(e) => return Err(e),
+            }
+        }
+        match refused {
+            Some(e) => Err(e.into()),
+            None => Ok(photos),
+        }
+    }
+}
+
+/// Whether a name is one the store gives (the start of a content hash, `.png`).
+pub fn is_stored_name(name: &str) -> bool {
+    name.len() == 36 && name.ends_with(".png") && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn reencode(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, &'static str> {

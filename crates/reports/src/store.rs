@@ -968,6 +968,7 @@ fn map_entry(r: &AnyRow) -> kernel::changes::Entry {
             lat: r.get(1),
             lon: r.get(2),
         }),
+        ..Default::default()
     }
 }
 

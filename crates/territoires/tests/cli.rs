@@ -135,7 +135,8 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
         "{}",
         text(&o)
     );
-    // The components' demo content is there once: a votation and a budget with its ballots.
+    // The components' demo content is there once: a votation and a budget with its ballots,
+    // two participatory processes with their contributions.
     let counts = tokio::runtime::Runtime::new().unwrap().block_on(async {
         let db = kernel::db::Db::connect(&format!(
             "sqlite://{}",
@@ -144,7 +145,13 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
         .await
         .unwrap();
         let mut counts = Vec::new();
-        for table in ["votations", "vote_options", "vote_ballots", "processes"] {
+        for table in [
+            "votations",
+            "vote_options",
+            "vote_ballots",
+            "processes",
+            "contributions",
+        ] {
             let n: i64 =
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
                     .fetch_one(db.pool())
@@ -154,7 +161,7 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
         }
         counts
     });
-    assert_eq!(counts, vec![2, 12, 400, 2]);
+    assert_eq!(counts, vec![2, 12, 400, 4, 26]);
 
     let create = |password: &str| {
         Command::new(env!("CARGO_BIN_EXE_territoires"))

@@ -8,6 +8,11 @@
 //   data-pick-lat / data-pick-lon  ids of inputs a tap on the map fills (and a marker shows);
 //   data-bounds    "west,south,east,north": ids of inputs the visible area fills as the map
 //                  moves (and, when filled, the area shown first);
+//   data-point-label  the text of the link of a live point that has a url;
+//   data-polygon   JSON [[lat, lon], ...]: an area drawn on the map (a process's perimeter),
+//                  the view fitted to it when nothing else frames it;
+//   data-draw      the id of a textarea of "lat, lon" lines: each tap on the map adds a point
+//                  to it, and the polygon follows (a [data-draw-clear] button empties it);
 // a [data-locate] button of the same form asks the device's position. Without JavaScript the
 // page keeps its list and its coordinate fields.
 (function () {
@@ -43,6 +48,40 @@
     } else {
       map.setView(FRANCE, 5);
     }
+    var outline = null;
+    var drawPolygon = function (ring) {
+      if (outline) { map.removeLayer(outline); outline = null; }
+      if (ring.length >= 2) { outline = L.polygon(ring, { weight: 2, fillOpacity: 0.05 }).addTo(map); }
+    };
+    var polygon = [];
+    try { polygon = JSON.parse(el.getAttribute("data-polygon") || "[]"); } catch (e) { polygon = []; }
+    if (polygon.length >= 3) {
+      drawPolygon(polygon);
+      if (points.length === 0 && !(center.length === 2 && !isNaN(center[0]))) { map.fitBounds(outline.getBounds()); }
+    }
+    var drawInput = document.getElementById(el.getAttribute("data-draw") || "");
+    if (drawInput) {
+      var ringOf = function () {
+        return drawInput.value.split("\n").map(function (line) {
+          return line.split(/[;,\s]+/).filter(Boolean).map(Number);
+        }).filter(function (p) { return p.length === 2 && !isNaN(p[0]) && !isNaN(p[1]); });
+      };
+      var ring = ringOf();
+      drawPolygon(ring);
+      if (ring.length >= 2) { map.fitBounds(L.latLngBounds(ring)); }
+      map.on("click", function (e) {
+        var line = e.latlng.lat.toFixed(6) + ", " + e.latlng.lng.toFixed(6);
+        drawInput.value = drawInput.value.trim() ? drawInput.value.trim() + "\n" + line : line;
+        drawPolygon(ringOf());
+      });
+      drawInput.addEventListener("input", function () { drawPolygon(ringOf()); });
+      var form = el.closest("form");
+      var clear = form && form.querySelector("[data-draw-clear]");
+      if (clear) {
+        clear.hidden = false;
+        clear.addEventListener("click", function () { drawInput.value = ""; drawPolygon([]); });
+      }
+    }
     var live = el.getAttribute("data-source");
     if (live) {
       var layer = L.layerGroup().addTo(map);
@@ -58,7 +97,13 @@
                 .bindTooltip(String(item.count), { permanent: true, direction: "center", className: "cluster-count" })
                 .addTo(layer);
             } else {
-              L.circleMarker([item.lat, item.lon], { radius: 6 }).addTo(layer);
+              var m = L.circleMarker([item.lat, item.lon], { radius: 6 }).addTo(layer);
+              if (item.url) {
+                var a = document.createElement("a");
+                a.href = item.url;
+                a.textContent = item.title || el.getAttribute("data-point-label") || item.url;
+                m.bindPopup(a);
+              }
             }
           });
         }).catch(function () {});

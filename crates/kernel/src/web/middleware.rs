@@ -348,10 +348,13 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     out
 }
 
-/// Counts requests and their durations.
+/// Counts requests and their durations. Each request runs in a `request` span (at debug level),
+/// so that what it does, its database queries included, can be told from background work.
 pub async fn metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use tracing::Instrument;
     let start = Instant::now();
-    let res = next.run(req).await;
+    let span = tracing::debug_span!("request", path = %req.uri().path());
+    let res = next.run(req).instrument(span).await;
     state
         .metrics()
         .record(res.status().as_u16(), start.elapsed().as_micros() as u64);

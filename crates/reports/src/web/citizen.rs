@@ -204,10 +204,6 @@ async fn new_form(
     render(&new_page(&state, page, space, fields).await?)
 }
 
-fn photo_name_ok(name: &str) -> bool {
-    name.len() == 36 && name.ends_with(".png") && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
-}
-
 /// Reads the multipart form; photos are decoded, re-encoded and stored as they come (a refused
 /// form keeps them for the next try, by name).
 async fn read_form(state: &AppState, multipart: Multipart) -> Result<ReportFields, Error> {
@@ -222,9 +218,6 @@ async fn read_form(state: &AppState, multipart: Multipart) -> Result<ReportField
             "email" => f.email = text.trim().to_string(),
             "hide_name" => f.hide_name = true,
             "new_anyway" => f.new_anyway = true,
-            "kept_photo" if photo_name_ok(text.trim()) && f.photos.len() < MOST_PHOTOS => {
-                f.photos.push(text.trim().to_string())
-            }
             other => {
                 if let Some(code) = crate::open311::attribute_code(other) {
                     f.attributes
@@ -235,21 +228,10 @@ async fn read_form(state: &AppState, multipart: Multipart) -> Result<ReportField
             }
         }
     }
-    let mut photo_error = None;
-    for (_, bytes) in &form.files {
-        if f.photos.len() >= MOST_PHOTOS {
-            photo_error = Some(FieldError::new("photo", "report.too_many_photos"));
-            continue;
-        }
-        match state.uploads().put_image("photo", bytes, 1600).await {
-            Ok(stored) => f.photos.push(stored),
-            Err(Error::Invalid(e)) => photo_error = e.0.into_iter().next(),
-            Err(e) => return Err(e),
-        }
-    }
-    if let Some(e) = photo_error {
-        return Err(Error::Invalid(FieldErrors(vec![e])));
-    }
+    f.photos = state
+        .uploads()
+        .photos_of(&form, MOST_PHOTOS, "report.too_many_photos")
+        .await?;
     Ok(f)
 }
 
@@ -395,22 +377,9 @@ async fn submit(
 /// beside it (the answer does not wait for the mail server). The texts `{key}.subject` and
 /// `{key}.body` take `{link}` and `{what}`; `note`, when given, follows the body.
 fn mail(state: &AppState, to: &str, lang: Lang, key: &str, link: &str, what: &str, note: &str) {
-    let text = |l: Lang| {
-        let args = [("link", link), ("what", what)];
-        let mut body = kernel::i18n::trf(l, &format!("{key}.body"), &args);
-        if !note.is_empty() {
-            body.push_str(&format!("\n\n{note}"));
-        }
-        (kernel::i18n::trf(l, &format!("{key}.subject"), &args), body)
-    };
-    let (subject, body) = text(lang);
-    let (_, other) = text(lang.other());
-    let (mailer, to) = (state.mailer().clone(), to.to_string());
-    tokio::spawn(async move {
-        let _ = mailer
-            .send(&to, &subject, &format!("{body}\n\n---\n\n{other}"))
-            .await;
-    });
+    state
+        .mailer()
+        .send_texts(to, lang, key, &[("link", link), ("what", what)], note);
 }
 
 /// Tells a reporter or follower of a public change of a report, with its note.

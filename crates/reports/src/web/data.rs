@@ -8,11 +8,10 @@ use crate::model::Report;
 use crate::store;
 use askama::Template;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use kernel::opendata::{AtomEntry, PAGE, Shape, csv_field, round};
 use kernel::spaces::Space;
 use kernel::web::{PageCtx, render};
 use kernel::{AppState, Error};
@@ -23,29 +22,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/data/reports/{file}", get(data_set))
         .route("/s/{space}/reports/feed.atom", get(feed))
         .route("/s/{space}/reports/stats", get(stats))
-}
-
-/// Rows per page of a stream.
-const PAGE: i64 = 2000;
-
-/// Published positions are rounded to four decimals (about ten metres).
-fn round(x: f64) -> f64 {
-    (x * 10_000.0).round() / 10_000.0
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-#[derive(Clone, Copy, PartialEq)]
-enum Shape {
-    Csv,
-    GeoJson,
-    Json,
 }
 
 fn row(shape: Shape, r: &Report, first: bool) -> String {
@@ -64,22 +40,15 @@ fn row(shape: Shape, r: &Report, first: bool) -> String {
             round(r.lon),
             csv_field(&r.status_notes)
         ),
-        Shape::Json | Shape::GeoJson => {
-            let props = serde_json::json!({
+        Shape::Json | Shape::GeoJson => shape.json_item(
+            serde_json::json!({
                 "id": r.id, "service_code": r.service_code, "service_name": r.service_name,
                 "status": r.status.as_str(), "requested_datetime": requested, "updated_datetime": updated,
                 "status_notes": r.status_notes,
-            });
-            let item = if shape == Shape::GeoJson {
-                serde_json::json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(r.lon), round(r.lat)]}, "properties": props})
-            } else {
-                let mut p = props;
-                p["lat"] = round(r.lat).into();
-                p["long"] = round(r.lon).into();
-                p
-            };
-            format!("{}{item}", if first { "" } else { "," })
-        }
+            }),
+            Some((r.lat, r.lon)),
+            first,
+        ),
     }
 }
 
@@ -87,7 +56,7 @@ const CSV_HEADER: &str = "id,service_code,service_name,status,requested_datetime
 
 /// The Table Schema of the CSV.
 fn schema(space: &Space) -> serde_json::Value {
-    let field = |name: &str, kind: &str, description: &str| serde_json::json!({"name": name, "type": kind, "description": description});
+    let field = kernel::opendata::schema_field;
     serde_json::json!({
         "title": format!("Signalements — {}", space.name),
         "fields": [
@@ -102,7 +71,7 @@ fn schema(space: &Space) -> serde_json::Value {
             field("status_notes", "string", "Dernière note publique"),
         ],
         "primaryKey": "id",
-        "licenses": [{"name": "etalab-2.0", "title": "Licence Ouverte 2.0", "path": "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"}],
+        "licenses": kernel::opendata::schema_licence(),
     })
 }
 
@@ -110,81 +79,31 @@ async fn data_set(
     State(state): State<AppState>,
     Path(file): Path<String>,
 ) -> Result<Response, Error> {
-    let (slug, shape, content_type) = if let Some(s) = file.strip_suffix(".schema.json") {
+    if let Some(s) = file.strip_suffix(".schema.json") {
         let space = space_or_404(&state, s).await?;
         return Ok(axum::Json(schema(&space)).into_response());
-    } else if let Some(s) = file.strip_suffix(".csv") {
-        (s, Shape::Csv, "text/csv; charset=utf-8")
-    } else if let Some(s) = file.strip_suffix(".geojson") {
-        (s, Shape::GeoJson, "application/geo+json")
-    } else if let Some(s) = file.strip_suffix(".json") {
-        (s, Shape::Json, "application/json")
-    } else {
-        return Err(Error::NotFound);
-    };
+    }
+    let (slug, shape) = Shape::of_file(&file).ok_or(Error::NotFound)?;
     let space = space_or_404(&state, slug).await?;
-    let (head, tail) = match shape {
-        Shape::Csv => (CSV_HEADER.to_string(), String::new()),
-        Shape::GeoJson => (
-            r#"{"type":"FeatureCollection","features":["#.to_string(),
-            "]}".to_string(),
-        ),
-        Shape::Json => ("[".to_string(), "]".to_string()),
-    };
     let db = state.db().clone();
-    // Streamed a page at a time: a million reports never sit in memory at once.
-    let stream = futures_util::stream::unfold(
-        (Some(head), None::<(i64, String)>, false, Some(tail)),
-        move |(head, after, started, tail)| {
+    Ok(kernel::opendata::stream(
+        shape,
+        CSV_HEADER,
+        Box::new(move |after| {
             let (db, space_id) = (db.clone(), space.id.clone());
-            async move {
-                if let Some(h) = head {
-                    return Some((Ok::<_, std::io::Error>(h), (None, after, started, tail)));
-                }
-                let tail = tail?;
-                let page = match store::published_after(&db, &space_id, after.as_ref(), PAGE).await
-                {
-                    Ok(p) => p,
-                    Err(e) => {
-                        return Some((
-                            Err(std::io::Error::other(format!("{e:?}"))),
-                            (None, None, started, None),
-                        ));
-                    }
-                };
-                if page.is_empty() {
-                    return Some((Ok(tail), (None, None, started, None)));
-                }
-                let mut out = String::new();
-                for (i, r) in page.iter().enumerate() {
-                    out.push_str(&row(shape, r, !started && i == 0));
-                }
-                let last = page.last().map(|r| (r.created_at, r.id.clone()));
-                Some((Ok(out), (None, last, true, Some(tail))))
-            }
-        },
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response())
+            Box::pin(
+                async move { store::published_after(&db, &space_id, after.as_ref(), PAGE).await },
+            )
+        }),
+        row,
+        |r| (r.created_at, r.id.clone()),
+    ))
 }
 
 #[derive(Deserialize)]
 struct FeedQuery {
     #[serde(default)]
     category: String,
-}
-
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 async fn feed(
@@ -213,33 +132,28 @@ async fn feed(
             format!("?category={}", kernel::web::percent_encode(&q.category))
         }
     );
-    let updated = reports.iter().map(|r| r.updated_at).max().unwrap_or(0);
-    let mut out = format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>{}</title><id>{}</id><link rel="self" href="{}"/><updated>{}</updated>"#,
-        xml(&format!("Signalements — {}", space.name)),
-        xml(&self_url),
-        xml(&self_url),
-        kernel::ids::iso_datetime(updated)
-    );
-    for r in &reports {
-        let url = format!("{base}/s/{}/reports/{}", space.slug, r.id);
-        let status = kernel::i18n::tr(kernel::i18n::Lang::Fr, status_key(r.status));
-        out.push_str(&format!(
-            r#"<entry><title>{}</title><id>{}</id><link href="{}"/><updated>{}</updated><published>{}</published><summary>{}</summary></entry>"#,
-            xml(&format!("{} — {status}", r.service_name)),
-            xml(&url),
-            xml(&url),
-            kernel::ids::iso_datetime(r.updated_at),
-            kernel::ids::iso_datetime(r.created_at),
-            xml(&if r.status_notes.is_empty() { r.description.clone() } else { format!("{} — {}", r.description, r.status_notes) })
-        ));
-    }
-    out.push_str("</feed>");
-    Ok((
-        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
-        out,
-    )
-        .into_response())
+    let entries: Vec<AtomEntry> = reports
+        .iter()
+        .map(|r| {
+            let status = kernel::i18n::tr(kernel::i18n::Lang::Fr, status_key(r.status));
+            AtomEntry {
+                title: format!("{} — {status}", r.service_name),
+                url: format!("{base}/s/{}/reports/{}", space.slug, r.id),
+                updated: r.updated_at,
+                published: r.created_at,
+                summary: if r.status_notes.is_empty() {
+                    r.description.clone()
+                } else {
+                    format!("{} — {}", r.description, r.status_notes)
+                },
+            }
+        })
+        .collect();
+    Ok(kernel::opendata::atom(
+        &format!("Signalements — {}", space.name),
+        &self_url,
+        &entries,
+    ))
 }
 
 /// One row of the statistics page.
@@ -314,7 +228,6 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
         let Some(space) = kernel::spaces::store::get_by_slug(state.db(), &slug).await? else {
             continue;
         };
-        let file = |ext: &str| format!("/data/reports/{slug}.{ext}");
         out.push(Dataset {
             id: format!("reports-{slug}"),
             title: format!("Signalements — {}", space.name),
@@ -322,26 +235,7 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
             publisher: space.name.clone(),
             keywords: vec!["signalements".into(), "voirie".into(), "Open311".into()],
             modified: None,
-            distributions: vec![
-                Distribution {
-                    path: file("csv"),
-                    media_type: "text/csv",
-                    format: "CSV",
-                    schema: Some(file("schema.json")),
-                },
-                Distribution {
-                    path: file("geojson"),
-                    media_type: "application/geo+json",
-                    format: "GeoJSON",
-                    schema: None,
-                },
-                Distribution {
-                    path: file("json"),
-                    media_type: "application/json",
-                    format: "JSON",
-                    schema: None,
-                },
-            ],
+            distributions: Distribution::csv_geojson_json(&format!("/data/reports/{slug}")),
         });
     }
     Ok(out)

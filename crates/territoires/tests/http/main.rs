@@ -6,5 +6,6 @@ mod api;
 mod common;
 mod open311;
 mod pages;
+mod participation;
 mod reports;
 mod votes;

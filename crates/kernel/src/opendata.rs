@@ -1,0 +1,235 @@
+//! What every open data set of the platform shares: the three shapes (CSV, GeoJSON, JSON),
+//! streaming a page of rows at a time so that a million rows never sit in memory, positions
+//! rounded to about ten metres, and Atom feeds.
+
+use crate::Error;
+use crate::changes::BoxFuture;
+use axum::body::Body;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+/// Rows per page of a stream.
+pub const PAGE: i64 = 2000;
+
+/// The shape of a data set file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// CSV with a header line, described by a Table Schema.
+    Csv,
+    /// A GeoJSON feature collection.
+    GeoJson,
+    /// A JSON array.
+    Json,
+}
+
+impl Shape {
+    /// Splits a file name into its stem and shape: `lannion.csv` → (`lannion`, CSV).
+    pub fn of_file(file: &str) -> Option<(&str, Shape)> {
+        if let Some(s) = file.strip_suffix(".csv") {
+            Some((s, Shape::Csv))
+        } else if let Some(s) = file.strip_suffix(".geojson") {
+            Some((s, Shape::GeoJson))
+        } else if let Some(s) = file.strip_suffix(".json") {
+            Some((s, Shape::Json))
+        } else {
+            None
+        }
+    }
+
+    /// The content type.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Shape::Csv => "text/csv; charset=utf-8",
+            Shape::GeoJson => "application/geo+json",
+            Shape::Json => "application/json",
+        }
+    }
+
+    fn head_tail(self, csv_header: &str) -> (String, String) {
+        match self {
+            Shape::Csv => (csv_header.to_string(), String::new()),
+            Shape::GeoJson => (
+                r#"{"type":"FeatureCollection","features":["#.to_string(),
+                "]}".to_string(),
+            ),
+            Shape::Json => ("[".to_string(), "]".to_string()),
+        }
+    }
+
+    /// A JSON item of the set (with its comma unless `first`): the properties as they are for
+    /// JSON, with `lat` and `long` added; a point feature for GeoJSON. Not for CSV.
+    pub fn json_item(
+        self,
+        mut props: serde_json::Value,
+        position: Option<(f64, f64)>,
+        first: bool,
+    ) -> String {
+        let item = if self == Shape::GeoJson {
+            let geometry = match position {
+                Some((lat, lon)) => {
+                    serde_json::json!({"type": "Point", "coordinates": [round(lon), round(lat)]})
+                }
+                None => serde_json::Value::Null,
+            };
+            serde_json::json!({"type": "Feature", "geometry": geometry, "properties": props})
+        } else {
+            if let Some((lat, lon)) = position {
+                props["lat"] = round(lat).into();
+                props["long"] = round(lon).into();
+            }
+            props
+        };
+        format!("{}{item}", if first { "" } else { "," })
+    }
+}
+
+/// Published positions are rounded to four decimals (about ten metres).
+pub fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// A CSV field, quoted when it must be.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// How a stream fetches its next page after a cursor `(time, id)`.
+pub type FetchPage<T> =
+    Box<dyn Fn(Option<(i64, String)>) -> BoxFuture<Result<Vec<T>, Error>> + Send + Sync>;
+
+/// Streams a data set: its header, its rows page by page (each page fetched after the
+/// cursor of the last row of the one before), and its end. `row` writes one row (with its
+/// comma when it is not the first JSON item).
+pub fn stream<T: Send + 'static>(
+    shape: Shape,
+    csv_header: &'static str,
+    fetch: FetchPage<T>,
+    row: fn(Shape, &T, bool) -> String,
+    cursor: fn(&T) -> (i64, String),
+) -> Response {
+    let (head, tail) = shape.head_tail(csv_header);
+    let fetch = std::sync::Arc::new(fetch);
+    let stream = futures_util::stream::unfold(
+        (Some(head), None::<(i64, String)>, false, Some(tail)),
+        move |(head, after, started, tail)| {
+            let fetch = fetch.clone();
+            async move {
+                if let Some(h) = head {
+                    return Some((Ok::<_, std::io::Error>(h), (None, after, started, tail)));
+                }
+                let tail = tail?;
+                let page = match fetch(after).await {
+                    Ok(p) => p,
+                    Err(e) => {
+                        return Some((
+                            Err(std::io::Error::other(format!("{e:?}"))),
+                            (None, None, started, None),
+                        ));
+                    }
+                };
+                if page.is_empty() {
+                    return Some((Ok(tail), (None, None, started, None)));
+                }
+                let mut out = String::new();
+                for (i, r) in page.iter().enumerate() {
+                    out.push_str(&row(shape, r, !started && i == 0));
+                }
+                let last = page.last().map(cursor);
+                Some((Ok(out), (None, last, true, Some(tail))))
+            }
+        },
+    );
+    (
+        [
+            (header::CONTENT_TYPE, shape.content_type()),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// A Table Schema field.
+pub fn schema_field(name: &str, kind: &str, description: &str) -> serde_json::Value {
+    serde_json::json!({"name": name, "type": kind, "description": description})
+}
+
+/// The licence of every data set, as a Table Schema / Data Package entry.
+pub fn schema_licence() -> serde_json::Value {
+    serde_json::json!([{"name": "etalab-2.0", "title": "Licence Ouverte 2.0", "path": crate::catalog::LICENCE}])
+}
+
+/// One entry of an Atom feed.
+pub struct AtomEntry {
+    /// Title.
+    pub title: String,
+    /// Absolute address.
+    pub url: String,
+    /// Last change (ms).
+    pub updated: i64,
+    /// First publication (ms).
+    pub published: i64,
+    /// Summary, plain text.
+    pub summary: String,
+}
+
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// An Atom feed at `self_url`.
+pub fn atom(title: &str, self_url: &str, entries: &[AtomEntry]) -> Response {
+    let updated = entries.iter().map(|e| e.updated).max().unwrap_or(0);
+    let mut out = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>{}</title><id>{}</id><link rel="self" href="{}"/><updated>{}</updated>"#,
+        xml(title),
+        xml(self_url),
+        xml(self_url),
+        crate::ids::iso_datetime(updated)
+    );
+    for e in entries {
+        out.push_str(&format!(
+            r#"<entry><title>{}</title><id>{}</id><link href="{}"/><updated>{}</updated><published>{}</published><summary>{}</summary></entry>"#,
+            xml(&e.title),
+            xml(&e.url),
+            xml(&e.url),
+            crate::ids::iso_datetime(e.updated),
+            crate::ids::iso_datetime(e.published),
+            xml(&e.summary)
+        ));
+    }
+    out.push_str("</feed>");
+    (
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        out,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_name_their_shape_and_fields_are_quoted_when_needed() {
+        assert_eq!(Shape::of_file("a.b.geojson"), Some(("a.b", Shape::GeoJson)));
+        assert_eq!(
+            Shape::of_file("x.schema.json"),
+            Some(("x.schema", Shape::Json))
+        );
+        assert_eq!(Shape::of_file("x.xml"), None);
+        assert_eq!(csv_field("a,b \"c\""), "\"a,b \"\"c\"\"\"");
+        assert_eq!(round(1.234_567), 1.2346);
+        let item =
+            Shape::GeoJson.json_item(serde_json::json!({"id": "a"}), Some((44.0, 1.3)), false);
+        assert!(item.starts_with(",{"), "{item}");
+        assert!(item.contains("[1.3,44.0]"), "{item}");
+    }
+}

@@ -1,0 +1,498 @@
+//! Contributions: creation (a form sent twice makes one), lists with filters, supports, the
+//! official answer, states, and the map layer.
+
+use crate::model::{
+    Answer, AnswerState, Contribution, ContributionInput, Process, ProcessComponent, State,
+};
+use kernel::changes::Entry;
+use kernel::db::{Db, Op, record_change};
+use kernel::error::{Error, is_unique_violation};
+use kernel::geo::{GeoPoint, Position};
+use kernel::ids::{new_id, now_ms};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// The map layer of located contributions; each participatory map has its own part of it,
+/// `contributions/{component id}`.
+pub const MAP_LAYER: &str = "contributions";
+
+/// The layer of one component's contributions.
+pub fn layer_of(component_id: &str) -> String {
+    format!("{MAP_LAYER}/{component_id}")
+}
+
+pub(crate) const SELECT: &str = "SELECT c.id, c.component_id, c.process_id, c.space_id, \
+     c.category_id, c.title, c.body, c.lat, c.lon, c.author_id, u.display_name, c.anonymous, \
+     c.state, c.moderation_note, c.supports, c.comments, c.answer_state, c.answer_text, \
+     c.answer_progress, c.answered_at, c.created_at FROM contributions c \
+     JOIN users u ON u.id = c.author_id";
+
+pub(crate) fn from_row(r: &AnyRow) -> Contribution {
+    let position = match (r.get::<Option<f64>, _>(7), r.get::<Option<f64>, _>(8)) {
+        (Some(lat), Some(lon)) => Some(Position { lat, lon }),
+        _ => None,
+    };
+    let answer = AnswerState::parse(&r.get::<String, _>(16)).map(|state| Answer {
+        state,
+        text: r.get(17),
+        progress: r.get(18),
+        at: r.get::<Option<i64>, _>(19).unwrap_or(0),
+    });
+    Contribution {
+        id: r.get(0),
+        component_id: r.get(1),
+        process_id: r.get(2),
+        space_id: r.get(3),
+        category_id: r.get(4),
+        title: r.get(5),
+        body: r.get(6),
+        position,
+        author_id: r.get(9),
+        author_name: if r.get::<i64, _>(11) != 0 {
+            String::new()
+        } else {
+            r.get(10)
+        },
+        state: State::parse(&r.get::<String, _>(12)),
+        moderation_note: r.get(13),
+        supports: r.get(14),
+        comments: r.get(15),
+        answer,
+        created_at: r.get(20),
+    }
+}
+
+/// Creates a contribution with its photos, published or pending per the component's moderation.
+/// Returns its id and whether it is new: the same form sent again gives the first one's id.
+pub async fn create(
+    db: &Db,
+    process: &Process,
+    component: &ProcessComponent,
+    author_id: &str,
+    input: &ContributionInput,
+) -> Result<(String, bool), Error> {
+    let id = new_id();
+    let now = now_ms();
+    let state = if component.settings.moderated_before {
+        State::Pending
+    } else {
+        State::Published
+    };
+    let mut tx = db.pool().begin().await?;
+    let res = sqlx::query(
+        "INSERT INTO contributions (id, component_id, process_id, space_id, category_id, title, body, \
+         lat, lon, author_id, anonymous, state, moderation_note, supports, comments, answer_state, \
+         answer_text, answer_progress, answered_at, form_key, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', 0, 0, '', '', 0, NULL, $13, $14, $14)",
+    )
+    .bind(&id)
+    .bind(&component.id)
+    .bind(&process.id)
+    .bind(&process.space_id)
+    .bind(input.category_id.as_deref())
+    .bind(&input.title)
+    .bind(&input.body)
+    .bind(input.position.map(|p| p.lat))
+    .bind(input.position.map(|p| p.lon))
+    .bind(author_id)
+    .bind(i64::from(input.anonymous))
+    .bind(state.as_str())
+    .bind(&input.form_key)
+    .bind(now)
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e, "contributions", "form_key") => {
+            drop(tx);
+            let first: String = sqlx::query_scalar(
+                "SELECT id FROM contributions WHERE author_id = $1 AND form_key = $2",
+            )
+            .bind(author_id)
+            .bind(&input.form_key)
+            .fetch_one(db.pool())
+            .await?;
+            return Ok((first, false));
+        }
+        other => {
+            other?;
+        }
+    }
+    for (i, name) in input.photos.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO contribution_photos (contribution_id, position, name) VALUES ($1, $2, $3)",
+        )
+        .bind(&id)
+        .bind(i as i64)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+    }
+    // The author follows what they wrote.
+    sqlx::query(
+        "INSERT INTO participation_follows (target_id, user_id, digest, created_at) VALUES ($1, $2, 0, $3)",
+    )
+    .bind(&id)
+    .bind(author_id)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    record_change(&mut tx, "contribution", &id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok((id, true))
+}
+
+/// One contribution, whatever its state.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Contribution>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// The photos of a contribution, in order.
+pub async fn photos(db: &Db, id: &str) -> Result<Vec<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT name FROM contribution_photos WHERE contribution_id = $1 ORDER BY position",
+    )
+    .bind(id)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    /// Newest first.
+    Recent,
+    /// Most supported first.
+    Supported,
+}
+
+/// What a list of contributions shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this category.
+    pub category: Option<String>,
+    /// Only with this answer; `Some(None)` for those without one.
+    pub answer: Option<Option<AnswerState>>,
+    /// Most supported first, else newest first.
+    pub by_supports: bool,
+}
+
+/// The published contributions of a component with a filter: one page and the count in all.
+pub async fn list(
+    db: &Db,
+    component_id: &str,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Contribution>, i64), Error> {
+    let mut cond = String::from("c.component_id = $1 AND c.state = 'published'");
+    let mut binds: Vec<String> = vec![component_id.to_string()];
+    if let Some(cat) = &filter.category {
+        binds.push(cat.clone());
+        cond.push_str(&format!(" AND c.category_id = ${}", binds.len()));
+    }
+    if let Some(answer) = &filter.answer {
+        binds.push(answer.map(AnswerState::as_str).unwrap_or("").to_string());
+        cond.push_str(&format!(" AND c.answer_state = ${}", binds.len()));
+    }
+    let order = if filter.by_supports {
+        "c.supports DESC, c.created_at DESC, c.id"
+    } else {
+        "c.created_at DESC, c.id"
+    };
+    let sql = format!(
+        "{SELECT} WHERE {cond} ORDER BY {order} LIMIT {} OFFSET {}",
+        limit.clamp(1, 200),
+        offset.max(0)
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    let count_sql = format!("SELECT COUNT(*) FROM contributions c WHERE {cond}");
+    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let total: i64 = q.fetch_one(db.pool()).await?;
+    Ok((rows.iter().map(from_row).collect(), total))
+}
+
+/// How many published contributions a process has, and how many of them got an answer.
+pub async fn answered_counts(db: &Db, process_id: &str) -> Result<(i64, i64), Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN answer_state <> '' THEN 1 ELSE 0 END), 0) \
+         FROM contributions WHERE process_id = $1 AND state = 'published'",
+    )
+    .bind(process_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((row.get(0), row.get(1)))
+}
+
+/// The newest published contributions of a process (its feed).
+pub async fn recent_of_process(
+    db: &Db,
+    process_id: &str,
+    limit: i64,
+) -> Result<Vec<Contribution>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.process_id = $1 AND c.state = 'published' \
+         ORDER BY c.created_at DESC, c.id LIMIT $2"
+    )))
+    .bind(process_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// One page of a process's published contributions in creation order, after `(created_at,
+/// id)` (the open data export reads them page by page).
+pub async fn export_page(
+    db: &Db,
+    process_id: &str,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<Contribution>, Error> {
+    let (at, id) = after.unwrap_or((i64::MIN, String::new()));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.process_id = $1 AND c.state = 'published' \
+         AND (c.created_at > $2 OR (c.created_at = $2 AND c.id > $3)) \
+         ORDER BY c.created_at, c.id LIMIT $4"
+    )))
+    .bind(process_id)
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// Sets a contribution's state (withdrawn by its author, hidden, restored or published by a
+/// moderator), logged with its reason.
+pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE contributions SET state = $1, moderation_note = $2, updated_at = $3 WHERE id = $4",
+    )
+    .bind(state.as_str())
+    .bind(note)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        &format!("contribution.{}", state.as_str()),
+        "contribution",
+        id,
+        note,
+    )
+    .await?;
+    record_change(&mut tx, "contribution", id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// Gives the space's official answer.
+pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE contributions SET answer_state = $1, answer_text = $2, answer_progress = $3, \
+         answered_at = $4, updated_at = $4 WHERE id = $5",
+    )
+    .bind(a.state.as_str())
+    .bind(&a.text)
+    .bind(a.progress)
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "contribution.answer",
+        "contribution",
+        id,
+        a.state.as_str(),
+    )
+    .await?;
+    record_change(&mut tx, "contribution", id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// Whether a user supports a contribution.
+pub async fn supports(db: &Db, id: &str, user_id: &str) -> Result<bool, Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
+    )
+    .bind(id)
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// How many supports a user gives in a component.
+pub async fn supports_given(db: &Db, component_id: &str, user_id: &str) -> Result<i64, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contribution_supports WHERE component_id = $1 AND user_id = $2",
+    )
+    .bind(component_id)
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Supports a contribution: once per person, within the component's limit (0 for none).
+pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let already: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
+    )
+    .bind(&c.id)
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    if already > 0 {
+        return Err(Error::Conflict("support.already"));
+    }
+    if limit > 0 {
+        let given: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM contribution_supports WHERE component_id = $1 AND user_id = $2",
+        )
+        .bind(&c.component_id)
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if given >= limit {
+            return Err(Error::Conflict("support.limit"));
+        }
+    }
+    let res = sqlx::query(
+        "INSERT INTO contribution_supports (contribution_id, user_id, component_id, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&c.id)
+    .bind(user_id)
+    .bind(&c.component_id)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e, "contribution_supports", "user_id") => {
+            return Err(Error::Conflict("support.already"));
+        }
+        other => {
+            other?;
+        }
+    }
+    sqlx::query("UPDATE contributions SET supports = supports + 1 WHERE id = $1")
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?;
+    record_change(&mut tx, "contribution", &c.id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// Withdraws a support.
+pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let n = sqlx::query(
+        "DELETE FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
+    )
+    .bind(&c.id)
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::Conflict("support.none"));
+    }
+    sqlx::query("UPDATE contributions SET supports = supports - 1 WHERE id = $1")
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?;
+    record_change(&mut tx, "contribution", &c.id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+fn entry(c: Contribution, space_slug: &str, process_slug: &str) -> Entry {
+    let published = c.state == State::Published;
+    Entry {
+        doc: published.then(|| kernel::search::SearchDoc {
+            kind: "contribution",
+            id: c.id.clone(),
+            url: format!(
+                "/s/{space_slug}/processes/{process_slug}/contributions/{}",
+                c.id
+            ),
+            title: c.title.clone(),
+            body: kernel::markdown::to_plain(&c.body),
+            tag: "search.tag.contribution",
+            subtitle: String::new(),
+            boost: 1.0,
+        }),
+        point: c.position.filter(|_| published).map(|p| GeoPoint {
+            id: c.id.clone(),
+            lat: p.lat,
+            lon: p.lon,
+        }),
+        sublayer: Some(layer_of(&c.component_id)),
+    }
+}
+
+const ENTRY: &str = "SELECT c.id, c.component_id, c.process_id, c.space_id, \
+     c.category_id, c.title, c.body, c.lat, c.lon, c.author_id, '', CAST(1 AS BIGINT), \
+     c.state, '', c.supports, c.comments, '', '', CAST(0 AS BIGINT), CAST(NULL AS BIGINT), \
+     c.created_at, s.slug, p.slug \
+     FROM contributions c JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = c.space_id";
+
+/// Every published contribution as an index entry.
+pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ENTRY} WHERE c.state = 'published'"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            entry(
+                from_row(r),
+                &r.get::<String, _>(21),
+                &r.get::<String, _>(22),
+            )
+        })
+        .collect())
+}
+
+/// The index entry of one contribution (without point nor document when it is not public).
+pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ENTRY} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| {
+        entry(
+            from_row(&r),
+            &r.get::<String, _>(21),
+            &r.get::<String, _>(22),
+        )
+    }))
+}

@@ -1,0 +1,197 @@
+//! Following a process or a contribution: mail at once, or gathered in a daily digest.
+
+use kernel::db::Db;
+use kernel::error::Error;
+use kernel::i18n::Lang;
+use kernel::ids::now_ms;
+use sqlx::Row;
+
+/// Follows (or changes how one follows) a process or contribution.
+pub async fn follow(db: &Db, target_id: &str, user_id: &str, digest: bool) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM participation_follows WHERE target_id = $1 AND user_id = $2")
+        .bind(target_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO participation_follows (target_id, user_id, digest, created_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(target_id)
+    .bind(user_id)
+    .bind(i64::from(digest))
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Stops following.
+pub async fn unfollow(db: &Db, target_id: &str, user_id: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM participation_follows WHERE target_id = $1 AND user_id = $2")
+        .bind(target_id)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// How a user follows something: `None` when not, else whether by digest.
+pub async fn following(db: &Db, target_id: &str, user_id: &str) -> Result<Option<bool>, Error> {
+    let d: Option<i64> = sqlx::query_scalar(
+        "SELECT digest FROM participation_follows WHERE target_id = $1 AND user_id = $2",
+    )
+    .bind(target_id)
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(d.map(|d| d != 0))
+}
+
+/// Someone to tell.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Follower {
+    /// Account.
+    pub user_id: String,
+    /// Address.
+    pub email: String,
+    /// Language.
+    pub lang: Lang,
+    /// Whether they get a daily digest rather than a mail each time.
+    pub digest: bool,
+}
+
+/// The followers of any of these targets, each once (by mail at once if any of their follows
+/// asks so), confirmed accounts only.
+pub async fn followers(db: &Db, targets: &[&str]) -> Result<Vec<Follower>, Error> {
+    let marks = (0..targets.len())
+        .map(|i| format!("${}", i + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT f.user_id, u.email, u.lang, f.digest FROM participation_follows f \
+         JOIN users u ON u.id = f.user_id \
+         WHERE f.target_id IN ({marks}) AND u.confirmed_at IS NOT NULL AND u.deleted_at IS NULL \
+         AND u.email IS NOT NULL ORDER BY f.user_id"
+    )));
+    for t in targets {
+        q = q.bind(t.to_string());
+    }
+    let mut out: Vec<Follower> = Vec::new();
+    for r in q.fetch_all(db.pool()).await? {
+        let user_id: String = r.get(0);
+        let digest = r.get::<i64, _>(3) != 0;
+        match out.iter_mut().find(|f| f.user_id == user_id) {
+            Some(f) => f.digest &= digest,
+            None => out.push(Follower {
+                user_id,
+                email: r.get(1),
+                lang: Lang::parse(&r.get::<String, _>(2)).unwrap_or(Lang::Fr),
+                digest,
+            }),
+        }
+    }
+    Ok(out)
+}
+
+/// Keeps a line for a user's next digest.
+pub async fn queue_digest(db: &Db, user_id: &str, text: &str, link: &str) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO participation_digest (user_id, text, link, at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(user_id)
+    .bind(text)
+    .bind(link)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// A digest to send.
+#[derive(Debug, Clone)]
+pub struct Digest {
+    /// Address.
+    pub email: String,
+    /// Language.
+    pub lang: Lang,
+    /// Lines: (text, link).
+    pub lines: Vec<(String, String)>,
+}
+
+/// Takes every pending digest line, grouped per user (they are removed as they are taken).
+pub async fn take_digests(db: &Db) -> Result<Vec<Digest>, Error> {
+    let mut tx = db.pool().begin().await?;
+    let rows = sqlx::query(
+        "SELECT d.id, u.email, u.lang, d.text, d.link, d.user_id FROM participation_digest d \
+         JOIN users u ON u.id = d.user_id ORDER BY d.user_id, d.id",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let last: Option<i64> = rows.iter().map(|r| r.get::<i64, _>(0)).max();
+    if let Some(last) = last {
+        sqlx::query("DELETE FROM participation_digest WHERE id <= $1")
+            .bind(last)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    let mut out: Vec<(String, Digest)> = Vec::new();
+    for r in rows {
+        let user: String = r.get(5);
+        let line = (r.get::<String, _>(3), r.get::<String, _>(4));
+        match out.last_mut() {
+            Some((u, d)) if *u == user => d.lines.push(line),
+            _ => out.push((
+                user,
+                Digest {
+                    email: r.get::<Option<String>, _>(1).unwrap_or_default(),
+                    lang: Lang::parse(&r.get::<String, _>(2)).unwrap_or(Lang::Fr),
+                    lines: vec![line],
+                },
+            )),
+        }
+    }
+    Ok(out
+        .into_iter()
+        .map(|(_, d)| d)
+        .filter(|d| !d.email.is_empty())
+        .collect())
+}
+
+/// Claims a daily job for a day: true for the one node that gets it first.
+pub async fn claim_day(db: &Db, job: &str, day: &str) -> Result<bool, Error> {
+    let mut tx = db.pool().begin().await?;
+    let last: Option<String> =
+        sqlx::query_scalar("SELECT last_day FROM participation_jobs WHERE name = $1")
+            .bind(job)
+            .fetch_optional(&mut *tx)
+            .await?;
+    let claimed = match last {
+        None => sqlx::query("INSERT INTO participation_jobs (name, last_day) VALUES ($1, $2)")
+            .bind(job)
+            .bind(day)
+            .execute(&mut *tx)
+            .await
+            .is_ok(),
+        Some(l) if l.as_str() < day => {
+            sqlx::query(
+                "UPDATE participation_jobs SET last_day = $1 WHERE name = $2 AND last_day = $3",
+            )
+            .bind(day)
+            .bind(job)
+            .bind(&l)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1
+        }
+        Some(_) => false,
+    };
+    tx.commit().await?;
+    Ok(claimed)
+}

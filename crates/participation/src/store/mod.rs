@@ -1,0 +1,490 @@
+//! The component's SQL: processes, their phases, components and categories here; contributions,
+//! comments, moderation and following in their modules.
+
+pub mod comments;
+pub mod contributions;
+pub mod follows;
+pub mod moderation;
+
+use crate::model::{
+    Category, CategoryInput, ComponentInput, ComponentKind, Perimeter, Phase, PhaseInput, Process,
+    ProcessComponent, ProcessInput, Settings,
+};
+use kernel::changes::Entry;
+use kernel::db::{Db, Op, record_change};
+use kernel::error::{Error, FieldError, is_unique_violation};
+use kernel::ids::{new_id, now_ms};
+use kernel::search::SearchDoc;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+const SELECT: &str = "SELECT p.id, p.space_id, s.slug, s.name, p.slug, p.title, p.summary, \
+     p.description, p.created_at, p.image, p.themes, p.perimeter \
+     FROM processes p JOIN spaces s ON s.id = p.space_id";
+
+fn from_row(r: &AnyRow) -> Process {
+    Process {
+        id: r.get(0),
+        space_id: r.get(1),
+        space_slug: r.get(2),
+        space_name: r.get(3),
+        slug: r.get(4),
+        title: r.get(5),
+        summary: r.get(6),
+        description: r.get(7),
+        created_at: r.get(8),
+        image: r.get(9),
+        themes: split_list(&r.get::<String, _>(10)),
+        perimeter: Perimeter::from_json(&r.get::<String, _>(11)),
+    }
+}
+
+/// A list stored comma-separated.
+fn split_list(s: &str) -> Vec<String> {
+    s.split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn perimeter_text(p: &Option<Perimeter>) -> String {
+    p.as_ref().map(Perimeter::to_json).unwrap_or_default()
+}
+
+/// Creates a process in a space; the address must be free in that space.
+pub async fn create(
+    db: &Db,
+    space_id: &str,
+    input: &ProcessInput,
+    by: &str,
+) -> Result<Process, Error> {
+    let id = new_id();
+    let mut tx = db.pool().begin().await?;
+    let res = sqlx::query(
+        "INSERT INTO processes (id, space_id, slug, title, summary, description, created_at, updated_at, themes, perimeter) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
+    )
+    .bind(&id)
+    .bind(space_id)
+    .bind(input.slug.as_str())
+    .bind(&input.title)
+    .bind(&input.summary)
+    .bind(&input.description)
+    .bind(now_ms())
+    .bind(input.themes.join(","))
+    .bind(perimeter_text(&input.perimeter))
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e, "processes", "slug") => {
+            return Err(FieldError::new("slug", "slug.taken").into());
+        }
+        other => {
+            other?;
+        }
+    }
+    record_change(&mut tx, "process", &id, Op::Upsert).await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "process.create",
+        "process",
+        &id,
+        input.slug.as_str(),
+    )
+    .await?;
+    tx.commit().await?;
+    db.notify_changed();
+    get(db, &id).await?.ok_or(Error::NotFound)
+}
+
+/// The process with this id.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Process>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// The process at this address of a space.
+pub async fn get_by_slug(db: &Db, space_slug: &str, slug: &str) -> Result<Option<Process>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE s.slug = $1 AND p.slug = $2"
+    )))
+    .bind(space_slug)
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// The processes of a space, newest first (at most `limit`).
+pub async fn of_space(db: &Db, space_id: &str, limit: i64) -> Result<Vec<Process>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE p.space_id = $1 ORDER BY p.created_at DESC, p.id LIMIT $2"
+    )))
+    .bind(space_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+fn document(p: Process) -> SearchDoc {
+    SearchDoc {
+        kind: "process",
+        id: p.id.clone(),
+        url: p.url(),
+        title: p.title.clone(),
+        body: format!("{} {}", p.summary, p.description),
+        tag: "search.tag.process",
+        subtitle: p.space_name,
+        boost: 2.0,
+    }
+}
+
+/// Every process as an index entry.
+pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
+    Ok(rows.iter().map(|r| document(from_row(r)).into()).collect())
+}
+
+/// The index entry of one process.
+pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| document(from_row(&r)).into()))
+}
+
+/// Changes a process's texts, themes and perimeter (its address stays).
+pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let n = sqlx::query(
+        "UPDATE processes SET title = $1, summary = $2, description = $3, themes = $4, \
+         perimeter = $5, updated_at = $6 WHERE id = $7",
+    )
+    .bind(&input.title)
+    .bind(&input.summary)
+    .bind(&input.description)
+    .bind(input.themes.join(","))
+    .bind(perimeter_text(&input.perimeter))
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    record_change(&mut tx, "process", id, Op::Upsert).await?;
+    kernel::audit::log(&mut tx, Some(by), "process.update", "process", id, "").await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// Sets a process's image (an upload name).
+pub async fn set_image(db: &Db, id: &str, image: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE processes SET image = $1, updated_at = $2 WHERE id = $3")
+        .bind(image)
+        .bind(now_ms())
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+// ----- Phases -----
+
+fn phase_from_row(r: &AnyRow) -> Phase {
+    let date = |i: usize| {
+        kernel::clock::parse_date(&r.get::<String, _>(i), "date").unwrap_or(time::Date::MIN)
+    };
+    Phase {
+        id: r.get(0),
+        process_id: r.get(1),
+        name: r.get(2),
+        starts_on: date(3),
+        ends_on: date(4),
+    }
+}
+
+/// The phases of a process, in date order.
+pub async fn phases(db: &Db, process_id: &str) -> Result<Vec<Phase>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, process_id, name, starts_on, ends_on FROM process_phases \
+         WHERE process_id = $1 ORDER BY starts_on, created_at",
+    )
+    .bind(process_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(phase_from_row).collect())
+}
+
+/// Adds a phase to a process.
+pub async fn add_phase(
+    db: &Db,
+    process_id: &str,
+    input: &PhaseInput,
+    by: &str,
+) -> Result<(), Error> {
+    let id = new_id();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO process_phases (id, process_id, name, starts_on, ends_on, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(process_id)
+    .bind(&input.name)
+    .bind(input.starts_on.to_string())
+    .bind(input.ends_on.to_string())
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "phase.add",
+        "process",
+        process_id,
+        &input.name,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Removes a phase; the components active in it no longer name it.
+pub async fn remove_phase(
+    db: &Db,
+    process_id: &str,
+    phase_id: &str,
+    by: &str,
+) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let n = sqlx::query("DELETE FROM process_phases WHERE id = $1 AND process_id = $2")
+        .bind(phase_id)
+        .bind(process_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n == 0 {
+        return Err(Error::NotFound);
+    }
+    let rows = sqlx::query("SELECT id, phases FROM process_components WHERE process_id = $1")
+        .bind(process_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    for r in rows {
+        let list: Vec<String> = split_list(&r.get::<String, _>(1))
+            .into_iter()
+            .filter(|p| p != phase_id)
+            .collect();
+        sqlx::query("UPDATE process_components SET phases = $1 WHERE id = $2")
+            .bind(list.join(","))
+            .bind(r.get::<String, _>(0))
+            .execute(&mut *tx)
+            .await?;
+    }
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "phase.remove",
+        "process",
+        process_id,
+        phase_id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ----- Components -----
+
+const COMPONENT: &str = "SELECT id, process_id, kind, title, phases, contributions_open, \
+     supports_open, supports_limit, anonymous_allowed, moderated_before, flag_threshold \
+     FROM process_components";
+
+fn component_from_row(r: &AnyRow) -> ProcessComponent {
+    let flag = |i: usize| r.get::<i64, _>(i) != 0;
+    ProcessComponent {
+        id: r.get(0),
+        process_id: r.get(1),
+        kind: ComponentKind::parse(&r.get::<String, _>(2)).unwrap_or(ComponentKind::Ideas),
+        title: r.get(3),
+        phases: split_list(&r.get::<String, _>(4)),
+        settings: Settings {
+            contributions_open: flag(5),
+            supports_open: flag(6),
+            supports_limit: r.get(7),
+            anonymous_allowed: flag(8),
+            moderated_before: flag(9),
+            flag_threshold: r.get(10),
+        },
+    }
+}
+
+/// The components of a process, in creation order.
+pub async fn components(db: &Db, process_id: &str) -> Result<Vec<ProcessComponent>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{COMPONENT} WHERE process_id = $1 ORDER BY created_at, id"
+    )))
+    .bind(process_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(component_from_row).collect())
+}
+
+/// One component.
+pub async fn component(db: &Db, id: &str) -> Result<Option<ProcessComponent>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{COMPONENT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(component_from_row))
+}
+
+/// Adds a component to a process; returns its id.
+pub async fn add_component(
+    db: &Db,
+    process_id: &str,
+    input: &ComponentInput,
+    by: &str,
+) -> Result<String, Error> {
+    let id = new_id();
+    let s = &input.settings;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO process_components (id, process_id, kind, title, phases, contributions_open, \
+         supports_open, supports_limit, anonymous_allowed, moderated_before, flag_threshold, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&id)
+    .bind(process_id)
+    .bind(input.kind.as_str())
+    .bind(&input.title)
+    .bind(input.phases.join(","))
+    .bind(i64::from(s.contributions_open))
+    .bind(i64::from(s.supports_open))
+    .bind(s.supports_limit)
+    .bind(i64::from(s.anonymous_allowed))
+    .bind(i64::from(s.moderated_before))
+    .bind(s.flag_threshold)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "component.add",
+        "process",
+        process_id,
+        &id,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Changes a component's title, phases and settings (its kind stays).
+pub async fn update_component(
+    db: &Db,
+    id: &str,
+    input: &ComponentInput,
+    by: &str,
+) -> Result<(), Error> {
+    let s = &input.settings;
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE process_components SET title = $1, phases = $2, contributions_open = $3, \
+         supports_open = $4, supports_limit = $5, anonymous_allowed = $6, moderated_before = $7, \
+         flag_threshold = $8 WHERE id = $9",
+    )
+    .bind(&input.title)
+    .bind(input.phases.join(","))
+    .bind(i64::from(s.contributions_open))
+    .bind(i64::from(s.supports_open))
+    .bind(s.supports_limit)
+    .bind(i64::from(s.anonymous_allowed))
+    .bind(i64::from(s.moderated_before))
+    .bind(s.flag_threshold)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(&mut tx, Some(by), "component.update", "component", id, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+// ----- Categories -----
+
+/// The categories of a component, in creation order.
+pub async fn categories(db: &Db, component_id: &str) -> Result<Vec<Category>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, component_id, name, colour, icon FROM contribution_categories \
+         WHERE component_id = $1 ORDER BY created_at, id",
+    )
+    .bind(component_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Category {
+            id: r.get(0),
+            component_id: r.get(1),
+            name: r.get(2),
+            colour: r.get(3),
+            icon: r.get(4),
+        })
+        .collect())
+}
+
+/// Adds a category to a component.
+pub async fn add_category(
+    db: &Db,
+    component_id: &str,
+    input: &CategoryInput,
+    by: &str,
+) -> Result<String, Error> {
+    let id = new_id();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO contribution_categories (id, component_id, name, colour, icon, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(component_id)
+    .bind(&input.name)
+    .bind(&input.colour)
+    .bind(&input.icon)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "category.add",
+        "component",
+        component_id,
+        &input.name,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The processes that have published contributions (for the data catalogue).
+pub async fn with_contributions(db: &Db) -> Result<Vec<Process>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE EXISTS (SELECT 1 FROM contributions c WHERE c.process_id = p.id \
+         AND c.state = 'published') ORDER BY s.slug, p.slug"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}

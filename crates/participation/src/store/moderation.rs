@@ -1,0 +1,329 @@
+//! Moderation: flags from confirmed users (past the component's threshold the item is held
+//! until a moderator decides), the queue of a space, decisions (restore, hide, ban the author
+//! for a while), each logged.
+
+use crate::model::State;
+use kernel::db::{Db, Op, record_change};
+use kernel::error::{Error, is_unique_violation};
+use kernel::ids::now_ms;
+use sqlx::Row;
+
+/// What can be flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A contribution.
+    Contribution,
+    /// A comment.
+    Comment,
+}
+
+impl Target {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Contribution => "contribution",
+            Target::Comment => "comment",
+        }
+    }
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "contribution" => Some(Target::Contribution),
+            "comment" => Some(Target::Comment),
+            _ => None,
+        }
+    }
+    fn table(self) -> &'static str {
+        match self {
+            Target::Contribution => "contributions",
+            Target::Comment => "comments",
+        }
+    }
+}
+
+/// Flags an item. Returns whether this flag held it (the threshold was reached).
+pub async fn flag(
+    db: &Db,
+    target: Target,
+    id: &str,
+    space_id: &str,
+    user_id: &str,
+    reason: &str,
+    threshold: i64,
+) -> Result<bool, Error> {
+    let mut tx = db.pool().begin().await?;
+    let res = sqlx::query(
+        "INSERT INTO participation_flags (target_id, target_kind, space_id, user_id, reason, created_at, resolved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+    )
+    .bind(id)
+    .bind(target.as_str())
+    .bind(space_id)
+    .bind(user_id)
+    .bind(reason)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await;
+    match res {
+        Err(e) if is_unique_violation(&e, "participation_flags", "user_id") => {
+            return Err(Error::Conflict("flag.already"));
+        }
+        other => {
+            other?;
+        }
+    }
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM participation_flags WHERE target_id = $1 AND resolved_at IS NULL",
+    )
+    .bind(id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut held = false;
+    if open >= threshold {
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET state = 'held' WHERE id = $1 AND state = 'published'",
+            target.table()
+        )))
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        held = n > 0;
+        if held && target == Target::Comment {
+            sqlx::query(
+                "UPDATE contributions SET comments = comments - 1 \
+                 WHERE id = (SELECT contribution_id FROM comments WHERE id = $1)",
+            )
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if held && target == Target::Contribution {
+            record_change(&mut tx, "contribution", id, Op::Upsert).await?;
+        }
+    }
+    tx.commit().await?;
+    if held {
+        db.notify_changed();
+    }
+    Ok(held)
+}
+
+/// One item of a moderation queue.
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    /// What it is.
+    pub target: Target,
+    /// Its id.
+    pub id: String,
+    /// The contribution it is or belongs to.
+    pub contribution_id: String,
+    /// Its title (contributions) or its text (comments).
+    pub text: String,
+    /// Its state.
+    pub state: State,
+    /// Its author's account and name.
+    pub author: (String, String),
+    /// The open flags: reasons, oldest first.
+    pub reasons: Vec<String>,
+}
+
+/// The queue of a space: flagged items and contributions waiting for publication, oldest
+/// first (at most 200).
+pub async fn queue(db: &Db, space_id: &str) -> Result<Vec<QueueItem>, Error> {
+    let flags = sqlx::query(
+        "SELECT target_id, reason FROM participation_flags \
+         WHERE space_id = $1 AND resolved_at IS NULL ORDER BY created_at LIMIT 2000",
+    )
+    .bind(space_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut reasons: Vec<(String, Vec<String>)> = Vec::new();
+    for r in &flags {
+        let id: String = r.get(0);
+        match reasons.iter_mut().find(|(i, _)| *i == id) {
+            Some((_, list)) => list.push(r.get(1)),
+            None => reasons.push((id, vec![r.get(1)])),
+        }
+    }
+    let reasons_of = |id: &str| {
+        reasons
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default()
+    };
+    let flagged: Vec<String> = reasons.iter().map(|(i, _)| i.clone()).collect();
+    let marks = |from: usize| {
+        (0..flagged.len().max(1))
+            .map(|i| format!("${}", i + from))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT c.id, c.title, c.state, c.author_id, u.display_name, c.created_at FROM contributions c \
+         JOIN users u ON u.id = c.author_id WHERE c.space_id = $1 \
+         AND (c.state = 'pending' OR c.id IN ({})) ORDER BY c.created_at LIMIT 200",
+        marks(2)
+    )))
+    .bind(space_id.to_string());
+    for id in flagged
+        .iter()
+        .chain(flagged.is_empty().then(String::new).iter())
+    {
+        q = q.bind(id.clone());
+    }
+    let mut items: Vec<(i64, QueueItem)> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            let id: String = r.get(0);
+            (
+                r.get(5),
+                QueueItem {
+                    target: Target::Contribution,
+                    contribution_id: id.clone(),
+                    reasons: reasons_of(&id),
+                    id,
+                    text: r.get(1),
+                    state: State::parse(&r.get::<String, _>(2)),
+                    author: (r.get(3), r.get(4)),
+                },
+            )
+        })
+        .collect();
+    if !flagged.is_empty() {
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT m.id, m.contribution_id, m.body, m.state, m.author_id, u.display_name, m.created_at \
+             FROM comments m JOIN users u ON u.id = m.author_id WHERE m.id IN ({})",
+            marks(1)
+        )));
+        for id in &flagged {
+            q = q.bind(id.clone());
+        }
+        for r in q.fetch_all(db.pool()).await? {
+            let id: String = r.get(0);
+            items.push((
+                r.get(6),
+                QueueItem {
+                    target: Target::Comment,
+                    contribution_id: r.get(1),
+                    reasons: reasons_of(&id),
+                    id,
+                    text: r.get(2),
+                    state: State::parse(&r.get::<String, _>(3)),
+                    author: (r.get(4), r.get(5)),
+                },
+            ));
+        }
+    }
+    items.sort_by_key(|(at, _)| *at);
+    Ok(items.into_iter().map(|(_, i)| i).collect())
+}
+
+/// What a moderator decides about an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Published again (or for the first time), its flags closed.
+    Restore,
+    /// Hidden with a reason, its flags closed.
+    Hide,
+    /// Hidden, and its author barred from contributing in the space for this many days.
+    Ban(i64),
+}
+
+/// Applies a decision about an item of a space's queue, with its reason.
+pub async fn decide(
+    db: &Db,
+    space_id: &str,
+    target: Target,
+    id: &str,
+    decision: &Decision,
+    reason: &str,
+    by: &str,
+) -> Result<(), Error> {
+    let state = match decision {
+        Decision::Restore => State::Published,
+        Decision::Hide | Decision::Ban(_) => State::Hidden,
+    };
+    let (item_space, author): (String, String) = match target {
+        Target::Contribution => {
+            let r = sqlx::query("SELECT space_id, author_id FROM contributions WHERE id = $1")
+                .bind(id)
+                .fetch_optional(db.pool())
+                .await?
+                .ok_or(Error::NotFound)?;
+            (r.get(0), r.get(1))
+        }
+        Target::Comment => {
+            let r = sqlx::query(
+                "SELECT c.space_id, m.author_id FROM comments m \
+                 JOIN contributions c ON c.id = m.contribution_id WHERE m.id = $1",
+            )
+            .bind(id)
+            .fetch_optional(db.pool())
+            .await?
+            .ok_or(Error::NotFound)?;
+            (r.get(0), r.get(1))
+        }
+    };
+    if item_space != space_id {
+        return Err(Error::NotFound);
+    }
+    match target {
+        Target::Contribution => {
+            super::contributions::set_state(db, id, state, reason, by).await?;
+        }
+        Target::Comment => super::comments::set_state(db, id, state, reason, by).await?,
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE participation_flags SET resolved_at = $1 WHERE target_id = $2 AND resolved_at IS NULL")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if let Decision::Ban(days) = decision {
+        let until = now_ms() + days * 24 * 3600 * 1000;
+        sqlx::query("DELETE FROM participation_bans WHERE space_id = $1 AND user_id = $2")
+            .bind(space_id)
+            .bind(&author)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO participation_bans (space_id, user_id, until, reason, by_user, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(space_id)
+        .bind(&author)
+        .bind(until)
+        .bind(reason)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        kernel::audit::log(
+            &mut tx,
+            Some(by),
+            "participation.ban",
+            "user",
+            &author,
+            &format!("{days} j — {reason}"),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Until when a user is barred from contributing in a space, if they are now.
+pub async fn banned_until(db: &Db, space_id: &str, user_id: &str) -> Result<Option<i64>, Error> {
+    let until: Option<i64> = sqlx::query_scalar(
+        "SELECT until FROM participation_bans WHERE space_id = $1 AND user_id = $2",
+    )
+    .bind(space_id)
+    .bind(user_id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(until.filter(|u| *u > now_ms()))
+}

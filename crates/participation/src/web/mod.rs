@@ -1,0 +1,142 @@
+//! The component's pages: processes and their administration (`processes`), contributions
+//! with supports and answers (`contributions`), comments (`comments`), moderation
+//! (`moderation`), and the open data and feeds (`data`).
+
+mod comments;
+mod contributions;
+mod data;
+mod moderation;
+mod processes;
+
+pub use data::datasets;
+pub use processes::{can_manage, process_or_404, space_or_404, space_section};
+
+use crate::model::{Process, ProcessComponent};
+use crate::store;
+use axum::Router;
+use kernel::accounts::User;
+use kernel::{AppState, Error};
+
+/// Every route of the component.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .merge(processes::routes())
+        .merge(contributions::routes())
+        .merge(comments::routes())
+        .merge(moderation::routes())
+        .merge(data::routes())
+}
+
+/// The address of a contribution's page.
+pub fn contribution_url(process: &Process, id: &str) -> String {
+    format!("{}/contributions/{id}", process.url())
+}
+
+/// The address of a component's page.
+pub fn component_url(process: &Process, component_id: &str) -> String {
+    format!("{}/c/{component_id}", process.url())
+}
+
+/// The component of a process with this id, or 404.
+async fn component_or_404(
+    state: &AppState,
+    process: &Process,
+    id: &str,
+) -> Result<ProcessComponent, Error> {
+    store::component(state.db(), id)
+        .await?
+        .filter(|c| c.process_id == process.id)
+        .ok_or(Error::NotFound)
+}
+
+/// A signed-in user who may take part: confirmed, and not barred from the space.
+async fn participant(state: &AppState, user: &User, space_id: &str) -> Result<(), Error> {
+    if !user.confirmed {
+        return Err(Error::Conflict("participation.unconfirmed"));
+    }
+    if store::moderation::banned_until(state.db(), space_id, &user.id)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict("participation.banned"));
+    }
+    Ok(())
+}
+
+/// A new key for a form, so that sending it twice makes one thing.
+fn form_key() -> String {
+    kernel::ids::sha256_hex(&kernel::ids::random_bytes::<16>())[..32].to_string()
+}
+
+/// Tells the followers of any of `targets` (but `except`, who did it): a mail at once, or a
+/// line of their next daily digest. The texts are `{key}.subject` and `{key}.body`, taking
+/// `{link}` and `{what}`.
+async fn notify(
+    state: &AppState,
+    targets: &[&str],
+    except: Option<&str>,
+    key: &str,
+    path: &str,
+    what: &str,
+) -> Result<(), Error> {
+    let link = format!("{}{path}", state.config().base_url.trim_end_matches('/'));
+    for f in store::follows::followers(state.db(), targets).await? {
+        if Some(f.user_id.as_str()) == except {
+            continue;
+        }
+        if f.digest {
+            let text = kernel::i18n::trf(f.lang, &format!("{key}.subject"), &[("what", what)]);
+            store::follows::queue_digest(state.db(), &f.user_id, &text, &link).await?;
+        } else {
+            state.mailer().send_texts(
+                &f.email,
+                f.lang,
+                key,
+                &[("link", &link), ("what", what)],
+                "",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Sends the daily digests: every morning from 8:00 (Paris), once per day across nodes.
+pub async fn digest_task(state: AppState) {
+    loop {
+        let now = kernel::ids::now_ms();
+        let day = kernel::clock::local_date(now).to_string();
+        let after_eight = kernel::clock::form_value(now)
+            .split_once('T')
+            .is_some_and(|(_, t)| t >= "08:00");
+        if after_eight {
+            match store::follows::claim_day(state.db(), "digest", &day).await {
+                Ok(true) => {
+                    if let Err(e) = send_digests(&state).await {
+                        tracing::error!(error = ?e, "daily digest not sent");
+                    }
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = ?e, "daily digest not claimed"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
+}
+
+/// Sends every pending digest now. Returns how many mails left.
+pub async fn send_digests(state: &AppState) -> Result<usize, Error> {
+    let digests = store::follows::take_digests(state.db()).await?;
+    for d in &digests {
+        let lines = d
+            .lines
+            .iter()
+            .map(|(text, link)| format!("- {text}\n  {link}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let n = d.lines.len().to_string();
+        state
+            .mailer()
+            .send_texts(&d.email, d.lang, "mail.digest", &[("count", &n)], &lines);
+    }
+    Ok(digests.len())
+}

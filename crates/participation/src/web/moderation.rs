@@ -1,0 +1,135 @@
+//! The moderation queue of a space: flagged contributions and comments, and contributions
+//! waiting for publication; each decision (publish or restore, hide, ban the author for a
+//! while) is logged with its reason.
+
+use super::processes::space_or_404;
+use crate::store;
+use crate::store::moderation::{Decision, QueueItem, Target};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use axum::routing::{get, post};
+use kernel::accounts::{Action, can};
+use kernel::spaces::Space;
+use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::{AppState, Error, FieldError, FieldErrors};
+use serde::Deserialize;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{space}/moderation", get(queue))
+        .route("/s/{space}/moderation/{kind}/{id}", post(decide))
+}
+
+#[derive(Template)]
+#[template(path = "moderation/queue.html")]
+struct QueuePage {
+    page: PageCtx,
+    space: Space,
+    items: Vec<QueueItem>,
+    errors: FieldErrors,
+}
+
+impl QueuePage {
+    fn kind(&self, i: &QueueItem) -> &'static str {
+        i.target.as_str()
+    }
+    fn excerpt(&self, i: &QueueItem) -> String {
+        kernel::markdown::to_plain(&i.text)
+            .chars()
+            .take(300)
+            .collect()
+    }
+}
+
+async fn moderated_space(
+    state: &AppState,
+    slug: &str,
+    user: &kernel::accounts::User,
+) -> Result<Space, Error> {
+    let space = space_or_404(state, slug).await?;
+    if !can(Some(user), Action::ModerateSpace(&space.id)) {
+        return Err(Error::Forbidden);
+    }
+    Ok(space)
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(space): Path<String>,
+) -> Result<Response, Error> {
+    let space = moderated_space(&state, &space, &user).await?;
+    let items = store::moderation::queue(state.db(), &space.id).await?;
+    render(&QueuePage {
+        page,
+        space,
+        items,
+        errors: FieldErrors::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    days: String,
+}
+
+async fn decide(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, kind, id)): Path<(String, String, String)>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, Error> {
+    let space = moderated_space(&state, &space, &user).await?;
+    let target = Target::parse(&kind).ok_or(Error::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let decision = match f.decision.as_str() {
+        "restore" => Some(Decision::Restore),
+        "hide" => Some(Decision::Hide),
+        "ban" => match f.days.trim().parse::<i64>() {
+            Ok(d) if (1..=365).contains(&d) => Some(Decision::Ban(d)),
+            _ => {
+                errors.push(FieldError::new("days", "moderation.days"));
+                None
+            }
+        },
+        _ => {
+            errors.push(FieldError::new("decision", "moderation.decision"));
+            None
+        }
+    };
+    let reason = f.reason.trim().to_string();
+    if decision.as_ref().is_some_and(|d| *d != Decision::Restore) && reason.chars().count() < 3 {
+        errors.push(FieldError::new("reason", "moderation.reason"));
+    }
+    if reason.chars().count() > 500 {
+        errors.push(FieldError::new("reason", "text.too_long"));
+    }
+    match decision {
+        Some(d) if errors.is_empty() => {
+            store::moderation::decide(state.db(), &space.id, target, &id, &d, &reason, &user.id)
+                .await?;
+            Ok(redirect_with_flash(
+                &format!("/s/{}/moderation", space.slug),
+                "flash.decided",
+            ))
+        }
+        _ => {
+            let items = store::moderation::queue(state.db(), &space.id).await?;
+            render_invalid(&QueuePage {
+                page,
+                space,
+                items,
+                errors,
+            })
+        }
+    }
+}

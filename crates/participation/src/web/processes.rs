@@ -1,0 +1,561 @@
+//! Process pages: the page of a process (phases, components, answers given), and its
+//! administration (texts, image, perimeter, phases, components with their settings and
+//! categories).
+
+use super::component_or_404;
+use crate::model::{
+    CategoryFields, ComponentFields, Phase, PhaseFields, Process, ProcessComponent, ProcessFields,
+    current_phase,
+};
+use crate::store;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kernel::accounts::{Action, User, can};
+use kernel::app::{Section, SectionItem, SectionOf};
+use kernel::spaces::Space;
+use kernel::web::{
+    Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
+};
+use kernel::{AppState, Error, FieldErrors};
+
+/// The process routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/s/{space}/processes/new", get(new_form).post(create))
+        .route("/s/{space}/processes/{process}", get(show))
+        .route(
+            "/s/{space}/processes/{process}/edit",
+            get(edit_form).post(edit),
+        )
+        .route("/s/{space}/processes/{process}/image", post(image))
+        .route("/s/{space}/processes/{process}/phases", post(add_phase))
+        .route(
+            "/s/{space}/processes/{process}/phases/{phase}/remove",
+            post(remove_phase),
+        )
+        .route(
+            "/s/{space}/processes/{process}/components",
+            post(add_component),
+        )
+        .route(
+            "/s/{space}/processes/{process}/c/{component}/settings",
+            get(settings_form).post(settings),
+        )
+        .route(
+            "/s/{space}/processes/{process}/c/{component}/categories",
+            post(add_category),
+        )
+        .route("/s/{space}/processes/{process}/follow", post(follow))
+}
+
+/// The space at this address, or 404.
+pub async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
+    kernel::spaces::store::get_by_slug(state.db(), slug)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// The process at this address, or 404.
+pub async fn process_or_404(state: &AppState, space: &str, slug: &str) -> Result<Process, Error> {
+    store::get_by_slug(state.db(), space, slug)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Whether `user` may manage the processes of a space (and what they hold).
+pub fn can_manage(user: Option<&User>, space_id: &str) -> bool {
+    can(user, Action::ManageSpace(space_id))
+}
+
+/// The processes shown on a space's page.
+pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
+    let processes = store::of_space(state.db(), &of.id, 50).await?;
+    let space = kernel::spaces::store::get_by_id(state.db(), &of.id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let add = can_manage(of.user.as_ref(), &of.id)
+        .then(|| ("process.new", format!("/s/{}/processes/new", space.slug)));
+    let mut items: Vec<SectionItem> = processes
+        .into_iter()
+        .map(|p| SectionItem {
+            url: p.url(),
+            title: p.title,
+            note: p.summary,
+        })
+        .collect();
+    if can(of.user.as_ref(), Action::ModerateSpace(&of.id)) {
+        items.push(SectionItem {
+            url: format!("/s/{}/moderation", space.slug),
+            title: kernel::i18n::tr(of.lang, "moderation.title").to_string(),
+            note: String::new(),
+        });
+    }
+    Ok(Some(Section {
+        heading: "process.list",
+        items,
+        add,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "processes/new.html")]
+struct NewPage {
+    page: PageCtx,
+    space: Space,
+    fields: ProcessFields,
+    errors: FieldErrors,
+}
+
+async fn managed_space(state: &AppState, slug: &str, user: &User) -> Result<Space, Error> {
+    let space = space_or_404(state, slug).await?;
+    if !can_manage(Some(user), &space.id) {
+        return Err(Error::Forbidden);
+    }
+    Ok(space)
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(space): Path<String>,
+) -> Result<Response, Error> {
+    let space = managed_space(&state, &space, &user).await?;
+    render(&NewPage {
+        page,
+        space,
+        fields: ProcessFields::default(),
+        errors: FieldErrors::new(),
+    })
+}
+
+async fn create(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(space): Path<String>,
+    Form(fields): Form<ProcessFields>,
+) -> Result<Response, Error> {
+    let space = managed_space(&state, &space, &user).await?;
+    let result = match fields.parse() {
+        Ok(input) => store::create(state.db(), &space.id, &input, &user.id).await,
+        Err(errors) => Err(Error::Invalid(errors)),
+    };
+    match result {
+        Ok(p) => Ok(Redirect::to(&p.url()).into_response()),
+        Err(Error::Invalid(errors)) => render_invalid(&NewPage {
+            page,
+            space,
+            fields,
+            errors,
+        }),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "processes/show.html")]
+struct ShowPage {
+    page: PageCtx,
+    process: Process,
+    phases: Vec<Phase>,
+    current: Option<String>,
+    components: Vec<(ProcessComponent, bool)>,
+    counts: (i64, i64),
+    sections: Vec<Section>,
+    manage: bool,
+    moderate: bool,
+    following: Option<bool>,
+    tiles: String,
+}
+
+impl ShowPage {
+    fn component_url(&self, c: &ProcessComponent) -> String {
+        super::component_url(&self.process, &c.id)
+    }
+    fn is_current(&self, p: &Phase) -> bool {
+        self.current.as_deref() == Some(p.id.as_str())
+    }
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path((space, slug)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let process = process_or_404(&state, &space, &slug).await?;
+    let sections = state
+        .process_sections(SectionOf {
+            id: process.id.clone(),
+            user: page.user.clone(),
+            lang: page.tr.0,
+        })
+        .await?;
+    let phases = store::phases(state.db(), &process.id).await?;
+    let today = kernel::clock::local_date(kernel::ids::now_ms());
+    let current = current_phase(&phases, today).map(|p| p.id.clone());
+    let components = store::components(state.db(), &process.id)
+        .await?
+        .into_iter()
+        .map(|c| {
+            let active = c.active(&phases, today);
+            (c, active)
+        })
+        .collect();
+    let counts = store::contributions::answered_counts(state.db(), &process.id).await?;
+    let following = match &page.user {
+        Some(u) => store::follows::following(state.db(), &process.id, &u.id).await?,
+        None => None,
+    };
+    render(&ShowPage {
+        manage: can_manage(page.user.as_ref(), &process.space_id),
+        moderate: can(page.user.as_ref(), Action::ModerateSpace(&process.space_id)),
+        tiles: state.config().tile_url.clone(),
+        page,
+        process,
+        phases,
+        current,
+        components,
+        counts,
+        sections,
+        following,
+    })
+}
+
+/// The process of a space its reader manages.
+async fn managed_process(
+    state: &AppState,
+    space: &str,
+    slug: &str,
+    user: &User,
+) -> Result<Process, Error> {
+    let process = process_or_404(state, space, slug).await?;
+    if !can_manage(Some(user), &process.space_id) {
+        return Err(Error::Forbidden);
+    }
+    Ok(process)
+}
+
+#[derive(Template)]
+#[template(path = "processes/edit.html")]
+struct EditPage {
+    page: PageCtx,
+    process: Process,
+    fields: ProcessFields,
+    errors: FieldErrors,
+    phases: Vec<Phase>,
+    phase: PhaseFields,
+    components: Vec<ProcessComponent>,
+    component: ComponentFields,
+    tiles: String,
+}
+
+impl EditPage {
+    fn component_url(&self, c: &ProcessComponent) -> String {
+        super::component_url(&self.process, &c.id)
+    }
+}
+
+async fn edit_page(state: &AppState, page: PageCtx, process: Process) -> Result<EditPage, Error> {
+    let fields = ProcessFields {
+        slug: process.slug.clone(),
+        title: process.title.clone(),
+        summary: process.summary.clone(),
+        description: process.description.clone(),
+        themes: process.themes.join(", "),
+        perimeter: process
+            .perimeter
+            .as_ref()
+            .map(|p| p.to_text())
+            .unwrap_or_default(),
+    };
+    Ok(EditPage {
+        page,
+        phases: store::phases(state.db(), &process.id).await?,
+        components: store::components(state.db(), &process.id).await?,
+        process,
+        fields,
+        errors: FieldErrors::new(),
+        phase: PhaseFields::default(),
+        component: ComponentFields::fresh(),
+        tiles: state.config().tile_url.clone(),
+    })
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    render(&edit_page(&state, page, process).await?)
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+    Form(mut fields): Form<ProcessFields>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    // The address is not edited here.
+    fields.slug = process.slug.clone();
+    match fields.parse() {
+        Ok(input) => {
+            store::update(state.db(), &process.id, &input, &user.id).await?;
+            Ok(redirect_with_flash(
+                &format!("{}/edit", process.url()),
+                "flash.saved",
+            ))
+        }
+        Err(errors) => {
+            let mut p = edit_page(&state, page, process).await?;
+            p.fields = fields;
+            p.errors = errors;
+            render_invalid(&p)
+        }
+    }
+}
+
+async fn image(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+    multipart: Multipart,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    let form = MultipartForm::read(multipart, &["image"]).await?;
+    let stored = match form.file("image") {
+        Some(bytes) => state.uploads().put_image("image", bytes, 1600).await,
+        None => Err(kernel::FieldError::new("image", "text.required").into()),
+    };
+    match stored {
+        Ok(name) => {
+            store::set_image(state.db(), &process.id, &name).await?;
+            Ok(redirect_with_flash(
+                &format!("{}/edit", process.url()),
+                "flash.saved",
+            ))
+        }
+        Err(Error::Invalid(errors)) => {
+            let mut p = edit_page(&state, page, process).await?;
+            p.errors = errors;
+            render_invalid(&p)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn add_phase(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+    Form(fields): Form<PhaseFields>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    match fields.parse() {
+        Ok(input) => {
+            store::add_phase(state.db(), &process.id, &input, &user.id).await?;
+            Ok(redirect_with_flash(
+                &format!("{}/edit#phases", process.url()),
+                "flash.saved",
+            ))
+        }
+        Err(errors) => {
+            let mut p = edit_page(&state, page, process).await?;
+            p.phase = fields;
+            p.errors = errors;
+            render_invalid(&p)
+        }
+    }
+}
+
+async fn remove_phase(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((space, slug, phase)): Path<(String, String, String)>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    store::remove_phase(state.db(), &process.id, &phase, &user.id).await?;
+    Ok(redirect_with_flash(
+        &format!("{}/edit#phases", process.url()),
+        "flash.saved",
+    ))
+}
+
+async fn add_component(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    let fields = ComponentFields::from_pairs(&pairs);
+    let phases = store::phases(state.db(), &process.id).await?;
+    match fields.parse(&phases) {
+        Ok(input) => {
+            let id = store::add_component(state.db(), &process.id, &input, &user.id).await?;
+            Ok(redirect_with_flash(
+                &format!("{}/settings", super::component_url(&process, &id)),
+                "flash.saved",
+            ))
+        }
+        Err(errors) => {
+            let mut p = edit_page(&state, page, process).await?;
+            p.component = fields;
+            p.errors = errors;
+            render_invalid(&p)
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "processes/settings.html")]
+struct SettingsPage {
+    page: PageCtx,
+    process: Process,
+    component: ProcessComponent,
+    fields: ComponentFields,
+    phases: Vec<Phase>,
+    categories: Vec<crate::model::Category>,
+    category: CategoryFields,
+    errors: FieldErrors,
+}
+
+async fn settings_page(
+    state: &AppState,
+    page: PageCtx,
+    process: Process,
+    component: ProcessComponent,
+) -> Result<SettingsPage, Error> {
+    Ok(SettingsPage {
+        page,
+        fields: ComponentFields::of(&component),
+        phases: store::phases(state.db(), &process.id).await?,
+        categories: store::categories(state.db(), &component.id).await?,
+        category: CategoryFields {
+            colour: "#1f6feb".into(),
+            ..Default::default()
+        },
+        errors: FieldErrors::new(),
+        process,
+        component,
+    })
+}
+
+async fn settings_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id)): Path<(String, String, String)>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    let component = component_or_404(&state, &process, &id).await?;
+    render(&settings_page(&state, page, process, component).await?)
+}
+
+async fn settings(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id)): Path<(String, String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    let component = component_or_404(&state, &process, &id).await?;
+    let mut fields = ComponentFields::from_pairs(&pairs);
+    fields.kind = component.kind.as_str().into();
+    let mut p = settings_page(&state, page, process, component).await?;
+    match fields.parse(&p.phases) {
+        Ok(input) => {
+            store::update_component(state.db(), &p.component.id, &input, &user.id).await?;
+            Ok(redirect_with_flash(
+                &format!(
+                    "{}/settings",
+                    super::component_url(&p.process, &p.component.id)
+                ),
+                "flash.saved",
+            ))
+        }
+        Err(errors) => {
+            p.fields = fields;
+            p.errors = errors;
+            render_invalid(&p)
+        }
+    }
+}
+
+async fn add_category(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id)): Path<(String, String, String)>,
+    Form(fields): Form<CategoryFields>,
+) -> Result<Response, Error> {
+    let process = managed_process(&state, &space, &slug, &user).await?;
+    let component = component_or_404(&state, &process, &id).await?;
+    match fields.parse() {
+        Ok(input) => {
+            store::add_category(state.db(), &component.id, &input, &user.id).await?;
+            Ok(redirect_with_flash(
+                &format!(
+                    "{}/settings#categories",
+                    super::component_url(&process, &id)
+                ),
+                "flash.saved",
+            ))
+        }
+        Err(errors) => {
+            let mut p = settings_page(&state, page, process, component).await?;
+            p.category = fields;
+            p.errors = errors;
+            render_invalid(&p)
+        }
+    }
+}
+
+/// What a follow form asks: `off`, `mail` (each time) or `digest` (daily).
+#[derive(serde::Deserialize)]
+pub(super) struct FollowForm {
+    #[serde(default)]
+    pub how: String,
+}
+
+/// Follows, or stops following, a process or a contribution.
+pub(super) async fn set_follow(
+    state: &AppState,
+    target_id: &str,
+    user: &User,
+    how: &str,
+) -> Result<&'static str, Error> {
+    match how {
+        "off" => {
+            store::follows::unfollow(state.db(), target_id, &user.id).await?;
+            Ok("flash.unfollowed")
+        }
+        "digest" | "mail" => {
+            store::follows::follow(state.db(), target_id, &user.id, how == "digest").await?;
+            Ok("flash.followed")
+        }
+        _ => Err(Error::BadRequest("form.malformed")),
+    }
+}
+
+async fn follow(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+    Form(f): Form<FollowForm>,
+) -> Result<Response, Error> {
+    let process = process_or_404(&state, &space, &slug).await?;
+    let flash = set_follow(&state, &process.id, &user, &f.how).await?;
+    Ok(redirect_with_flash(&process.url(), flash))
+}

@@ -1,0 +1,830 @@
+//! Participation through the pages: an administrator sets up a process (perimeter, phases, a
+//! participatory map with categories and rules); citizens contribute with photos (their EXIF
+//! position is gone), support within the limit, comment in threads three deep; flags hold a
+//! comment until a moderator hides it and suspends its author; the space answers and the
+//! followers are told, at once or in the daily digest; the process is published as open data.
+
+use crate::common::TestApp;
+use crate::on_every_engine;
+
+const PERIMETER: &str = "48.760, -3.500\n48.760, -3.420\n48.715, -3.420\n48.715, -3.500";
+
+/// A space `lannion` with a process `lannion-2030` set up by the administrator's client, a
+/// participatory map and its categories; returns (process URL, component URL).
+async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String, String) {
+    app.login_as_admin().await;
+    let input = kernel::spaces::model::SpaceFields {
+        slug: "lannion".into(),
+        name: "Lannion participe".into(),
+        territory: "commune/22113".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    kernel::spaces::store::create(app.state.db(), &input, None, None)
+        .await
+        .unwrap();
+    let r = app
+        .post_form(
+            "/s/lannion/processes/new",
+            &[("title", "Lannion 2030"), ("slug", "lannion-2030")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let process = "/s/lannion/processes/lannion-2030".to_string();
+    // Bad input: every problem named, nothing saved.
+    let r = app
+        .post_form(
+            &format!("{process}/edit"),
+            &[("title", "Lannion 2030"), ("perimeter", "48.7 -3.5\nnord")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    assert!(page.contains("un sommet par ligne"), "{page}");
+    let r = app
+        .post_form(
+            &format!("{process}/edit"),
+            &[
+                ("title", "Lannion 2030 : imaginons la ville"),
+                ("themes", "mobilité, patrimoine"),
+                ("perimeter", PERIMETER),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let today = kernel::clock::local_date(kernel::ids::now_ms());
+    let day = |d: i64| (today + time::Duration::days(d)).to_string();
+    let r = app
+        .post_form(
+            &format!("{process}/phases"),
+            &[
+                ("name", "Dépôt"),
+                ("starts_on", &day(5)),
+                ("ends_on", &day(-5)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("ne peut pas précéder"));
+    for (name, from, to) in [("Dépôt", day(-10), day(10)), ("Étude", day(11), day(40))] {
+        let r = app
+            .post_form(
+                &format!("{process}/phases"),
+                &[("name", name), ("starts_on", &from), ("ends_on", &to)],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    let phases = participation::store::phases(app.state.db(), &process_id(app).await)
+        .await
+        .unwrap();
+    let mut fields = vec![
+        ("kind", "map"),
+        ("title", "Carte participative"),
+        ("phase", phases[0].id.as_str()),
+        ("contributions_open", "1"),
+        ("supports_open", "1"),
+        ("anonymous_allowed", "1"),
+    ];
+    fields.extend_from_slice(map_fields);
+    let r = app
+        .post_form(&format!("{process}/components"), &fields)
+        .await;
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let settings = r.headers()["location"].to_str().unwrap().to_string();
+    let component = settings.trim_end_matches("/settings").to_string();
+    let r = app
+        .post_form(
+            &format!("{component}/categories"),
+            &[("name", "Idée"), ("colour", "vert"), ("icon", "💡")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    for (name, colour) in [("Idée", "#1f6feb"), ("Danger", "#cf222e")] {
+        let r = app
+            .post_form(
+                &format!("{component}/categories"),
+                &[("name", name), ("colour", colour), ("icon", "•")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+    }
+    (process, component)
+}
+
+async fn process_id(app: &TestApp) -> String {
+    participation::store::get_by_slug(app.state.db(), "lannion", "lannion-2030")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+async fn category(app: &TestApp, component: &str, name: &str) -> String {
+    let id = component.rsplit('/').next().unwrap();
+    participation::store::categories(app.state.db(), id)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|c| c.name == name)
+        .unwrap()
+        .id
+}
+
+/// A JPEG whose EXIF block carries a GPS position (what phones write).
+fn jpeg_with_gps() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(64, 48, |x, y| image::Rgb([x as u8 * 3, y as u8 * 4, 90]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(
+            &mut std::io::Cursor::new(&mut jpeg),
+            image::ImageFormat::Jpeg,
+        )
+        .unwrap();
+    // TIFF (little-endian): IFD0 with one entry, GPSInfo → a GPS IFD holding GPSLatitudeRef "N".
+    let mut tiff: Vec<u8> = b"II*\0".to_vec();
+    tiff.extend(8u32.to_le_bytes());
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(0x8825u16.to_le_bytes());
+    tiff.extend(4u16.to_le_bytes());
+    tiff.extend(1u32.to_le_bytes());
+    tiff.extend(26u32.to_le_bytes());
+    tiff.extend(0u32.to_le_bytes());
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(1u16.to_le_bytes());
+    tiff.extend(2u16.to_le_bytes());
+    tiff.extend(2u32.to_le_bytes());
+    tiff.extend(*b"N\0\0\0");
+    tiff.extend(0u32.to_le_bytes());
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend(tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend([0xFF, 0xE1]);
+    out.extend(((app1.len() + 2) as u16).to_be_bytes());
+    out.extend(app1);
+    out.extend(&jpeg[2..]);
+    out
+}
+
+fn form(fields: &[(&str, &str)], photo: Option<(Vec<u8>, &str)>) -> reqwest::multipart::Form {
+    let mut f = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        f = f.text(k.to_string(), v.to_string());
+    }
+    if let Some((bytes, mime)) = photo {
+        f = f.part(
+            "photo",
+            reqwest::multipart::Part::bytes(bytes)
+                .file_name("photo")
+                .mime_str(mime)
+                .unwrap(),
+        );
+    }
+    f
+}
+
+/// Sends the contribution form of a component; returns the status and the page or location.
+async fn contribute(
+    app: &TestApp,
+    component: &str,
+    fields: &[(&str, &str)],
+    photo: Option<(Vec<u8>, &str)>,
+) -> (u16, String) {
+    let token = app.csrf().await;
+    let r = app
+        .client
+        .post(app.url(&format!("{component}/new?_csrf={token}")))
+        .multipart(form(fields, photo))
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    let out = match r.headers().get("location") {
+        Some(l) => l.to_str().unwrap().to_string(),
+        None => r.text().await.unwrap(),
+    };
+    (status, out)
+}
+
+/// The next mail to `to` whose subject holds `about` (earlier ones are passed over).
+async fn mail_about(app: &TestApp, to: &str, about: &str) -> kernel::mail::OutboxMail {
+    for _ in 0..20 {
+        let m = app.next_mail_to(to).await;
+        if m.subject.contains(about) {
+            return m;
+        }
+    }
+    panic!("no mail about {about} to {to}");
+}
+
+/// Follows a redirect answer and returns the page it leads to (with its flash message).
+async fn after(app: &TestApp, r: reqwest::Response) -> String {
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    app.get_text(&to).await.1
+}
+
+on_every_engine!(
+    citizens_contribute_on_the_map_support_comment_and_get_an_answer,
+    |app: TestApp| Box::pin(async move {
+        let (process, component) = setup(&app, &[("supports_limit", "1")]).await;
+        let idea = category(&app, &component, "Idée").await;
+        let a = app.other_client();
+        a.register_and_login("anne@test.fr", "Anne Le Bras").await;
+        let b = app.other_client();
+        b.register_and_login("bruno@test.fr", "Bruno Tanguy").await;
+        let key = "0123456789abcdef0123456789abcdef";
+        // Outside the perimeter, a file that is not an image, no title: all named, nothing saved.
+        let (status, page) = contribute(
+            &a,
+            &component,
+            &[
+                ("title", ""),
+                ("body", "Un banc"),
+                ("category", &idea),
+                ("lat", "48.80"),
+                ("lon", "-3.46"),
+                ("form_key", key),
+            ],
+            Some((b"GIF89a pas une image".to_vec(), "image/gif")),
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("en dehors du périmètre"), "{page}");
+        assert!(page.contains("pas une image PNG ou JPEG"), "{page}");
+        assert!(page.contains("Ce champ est obligatoire"), "{page}");
+        assert_eq!(app.count("contributions").await, 0);
+        // A map contribution needs a place.
+        let (status, page) = contribute(
+            &a,
+            &component,
+            &[
+                ("title", "Des bancs le long du Léguer"),
+                ("body", "Il n'y a aucun banc."),
+                ("category", &idea),
+                ("form_key", key),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert!(page.contains("Placez votre contribution sur la carte"));
+        // The good one, with a phone photo carrying its GPS position; sent twice.
+        let photo = jpeg_with_gps();
+        assert!(photo.windows(4).any(|w| w == b"Exif"));
+        let good = [
+            ("title", "Des bancs le long du Léguer"),
+            (
+                "body",
+                "Il n'y a **aucun** banc entre le quai et la passerelle.",
+            ),
+            ("category", idea.as_str()),
+            ("lat", "48.7325"),
+            ("lon", "-3.4622"),
+            ("form_key", key),
+        ];
+        let (status, url) =
+            contribute(&a, &component, &good, Some((photo.clone(), "image/jpeg"))).await;
+        assert_eq!(status, 303, "{url}");
+        let (status, again) = contribute(&a, &component, &good, Some((photo, "image/jpeg"))).await;
+        assert_eq!(status, 303);
+        assert_eq!(again, url, "a form sent twice makes one contribution");
+        assert_eq!(app.count("contributions").await, 1);
+        let (_, page) = app.get_text(&url).await;
+        assert!(
+            page.contains("<strong>aucun</strong>"),
+            "the Markdown subset is rendered"
+        );
+        let photo_url = page
+            .split("src=\"/uploads/")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .map(|n| format!("/uploads/{n}"))
+            .expect("the photo is shown");
+        let served = app.get(&photo_url).await.bytes().await.unwrap();
+        assert!(served.starts_with(b"\x89PNG"), "re-encoded");
+        assert!(!served.windows(4).any(|w| w == b"Exif"), "no EXIF left");
+        assert!(
+            !served.windows(4).any(|w| w == b"eXIf"),
+            "no EXIF chunk either"
+        );
+        // Everyone sees it on the map of the component.
+        let (_, list) = app
+            .other_client()
+            .get_text(&format!(
+                "{component}/map.json?west=-3.6&south=48.6&east=-3.3&north=48.8&zoom=12"
+            ))
+            .await;
+        let mut seen = false;
+        for _ in 0..100 {
+            let (_, l) = app
+                .get_text(&format!(
+                    "{component}/map.json?west=-3.6&south=48.6&east=-3.3&north=48.8&zoom=16"
+                ))
+                .await;
+            if l.contains(url.rsplit('/').next().unwrap()) {
+                seen = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(seen, "on the map: {list}");
+
+        // B supports it; a second support and one beyond the limit are refused.
+        let page = after(&b, b.post_form(&format!("{url}/support"), &[]).await).await;
+        assert!(page.contains("Merci pour votre soutien"));
+        let page = after(&b, b.post_form(&format!("{url}/support"), &[]).await).await;
+        assert!(page.contains("Vous soutenez déjà"));
+        let (_, url2) = contribute(
+            &a,
+            &component,
+            &[
+                ("title", "Un passage piéton rue de Tréguier"),
+                ("body", "Dangereux le soir."),
+                ("category", &idea),
+                ("lat", "48.7351"),
+                ("lon", "-3.4601"),
+                ("form_key", "1123456789abcdef0123456789abcdef"),
+            ],
+            None,
+        )
+        .await;
+        let page = after(&b, b.post_form(&format!("{url2}/support"), &[]).await).await;
+        assert!(page.contains("nombre de soutiens permis"), "{page}");
+        assert_eq!(app.count("contribution_supports").await, 1);
+
+        // B comments; A answers; the thread goes three deep and no deeper.
+        let page = after(
+            &b,
+            b.post_form(
+                &format!("{url}/comments"),
+                &[
+                    ("body", "Très bonne idée"),
+                    ("form_key", "c0000000000000000000000000000001"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert!(page.contains("Votre commentaire est publié"));
+        let first = participation::store::comments::page(
+            app.state.db(),
+            url.rsplit('/').next().unwrap(),
+            None,
+            10,
+        )
+        .await
+        .unwrap()
+        .0[0]
+            .id
+            .clone();
+        let r = a
+            .post_form(
+                &format!("{url}/comments"),
+                &[
+                    ("body", "Merci !"),
+                    ("parent", &first),
+                    ("form_key", "c0000000000000000000000000000002"),
+                ],
+            )
+            .await;
+        let second = r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .rsplit("#comment-")
+            .next()
+            .unwrap()
+            .to_string();
+        let r = b
+            .post_form(
+                &format!("{url}/comments"),
+                &[
+                    ("body", "Avec plaisir"),
+                    ("parent", &second),
+                    ("form_key", "c0000000000000000000000000000003"),
+                ],
+            )
+            .await;
+        let third = r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .rsplit("#comment-")
+            .next()
+            .unwrap()
+            .to_string();
+        let r = a
+            .post_form(
+                &format!("{url}/comments"),
+                &[
+                    ("body", "Trop loin"),
+                    ("parent", &third),
+                    ("form_key", "c0000000000000000000000000000004"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("plus loin dans ce fil"));
+        assert_eq!(app.count("comments").await, 3);
+        // Only its author edits a comment.
+        let r = a
+            .post_form(
+                &format!("{url}/comments/{first}/edit"),
+                &[("body", "Changé")],
+            )
+            .await;
+        assert_eq!(r.status(), 403);
+        let r = b
+            .post_form(
+                &format!("{url}/comments/{first}/edit"),
+                &[("body", "Très bonne idée, vraiment")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        // Votes on comments.
+        let r = a
+            .post_form(&format!("{url}/comments/{first}/vote"), &[("value", "up")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = app.get_text(&url).await;
+        assert!(page.contains("Très bonne idée, vraiment"));
+        assert!(page.contains("1 pour · 0 contre"), "{page}");
+
+        // The space answers; the author and B (who follows by mail) are told.
+        let page = after(
+            &b,
+            b.post_form(&format!("{url}/follow"), &[("how", "mail")])
+                .await,
+        )
+        .await;
+        assert!(page.contains("vous serez prévenu"));
+        let r = app
+            .post_form(
+                &format!("{url}/answer"),
+                &[("state", "accepted"), ("progress", "140")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let r = app
+            .post_form(
+                &format!("{url}/answer"),
+                &[
+                    ("state", "accepted"),
+                    ("progress", "20"),
+                    ("text", "Les bancs seront posés au printemps."),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let to_a = mail_about(&app, "anne@test.fr", "Réponse de la collectivité").await;
+        assert!(to_a.body.contains("Retenue"));
+        mail_about(&app, "bruno@test.fr", "Réponse de la collectivité").await;
+        let (_, page) = app.get_text(&process).await;
+        assert!(
+            page.contains("1 contribution(s) sur 2 ont reçu une réponse"),
+            "{page}"
+        );
+
+        // Open data: no author, the answer and the counts; the schema describes the CSV.
+        let (status, csv) = app
+            .get_text("/data/processes/lannion/lannion-2030/contributions.csv")
+            .await;
+        assert_eq!(status, 200);
+        assert!(!csv.contains("Anne") && !csv.contains("anne@"), "{csv}");
+        assert!(
+            csv.contains("accepted,20,Les bancs seront posés au printemps."),
+            "{csv}"
+        );
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let schema: serde_json::Value = app
+            .get("/data/processes/lannion/lannion-2030/contributions.schema.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = schema["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(header, names);
+        let geo: serde_json::Value = app
+            .get("/data/processes/lannion/lannion-2030/contributions.geojson")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(geo["features"].as_array().unwrap().len(), 2);
+        let (_, atom) = app.get_text(&format!("{process}/feed.atom")).await;
+        assert!(
+            atom.contains("Des bancs le long du Léguer — Retenue"),
+            "{atom}"
+        );
+        let (_, catalog) = app.get_text("/data/catalog.jsonld").await;
+        assert!(catalog.contains("/data/processes/lannion/lannion-2030/contributions.csv"));
+
+        // The author withdraws the second one: gone from the list and the data.
+        let r = a.post_form(&format!("{url2}/withdraw"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let r = b.post_form(&format!("{url}/withdraw"), &[]).await;
+        assert_eq!(r.status(), 403);
+        let (_, csv) = app
+            .get_text("/data/processes/lannion/lannion-2030/contributions.csv")
+            .await;
+        assert_eq!(csv.lines().count(), 2);
+    })
+);
+
+on_every_engine!(
+    flags_hold_a_comment_and_a_moderator_hides_it_and_suspends_its_author,
+    |app: TestApp| Box::pin(async move {
+        let (_, component) = setup(&app, &[("flag_threshold", "2")]).await;
+        let idea = category(&app, &component, "Idée").await;
+        let a = app.other_client();
+        a.register_and_login("anne@test.fr", "Anne").await;
+        let b = app.other_client();
+        b.register_and_login("bruno@test.fr", "Bruno").await;
+        let c = app.other_client();
+        c.register_and_login("chloe@test.fr", "Chloé").await;
+        let (_, url) = contribute(
+            &a,
+            &component,
+            &[
+                ("title", "Un jardin partagé"),
+                ("body", "À Ker Uhel."),
+                ("category", &idea),
+                ("lat", "48.7458"),
+                ("lon", "-3.4703"),
+                ("form_key", "0123456789abcdef0123456789abcdef"),
+            ],
+            None,
+        )
+        .await;
+        let r = b
+            .post_form(
+                &format!("{url}/comments"),
+                &[
+                    ("body", "Propos injurieux"),
+                    ("form_key", "c0000000000000000000000000000001"),
+                ],
+            )
+            .await;
+        let comment = r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .rsplit("#comment-")
+            .next()
+            .unwrap()
+            .to_string();
+        let page = after(
+            &a,
+            a.post_form(
+                &format!("{url}/comments/{comment}/flag"),
+                &[("reason", "x")],
+            )
+            .await,
+        )
+        .await;
+        assert!(page.contains("Indiquez le motif"), "a reason is needed");
+        a.post_form(
+            &format!("{url}/comments/{comment}/flag"),
+            &[("reason", "Insulte")],
+        )
+        .await;
+        let page = after(
+            &a,
+            a.post_form(
+                &format!("{url}/comments/{comment}/flag"),
+                &[("reason", "Insulte")],
+            )
+            .await,
+        )
+        .await;
+        assert!(page.contains("déjà signalé"));
+        let (_, page) = app.other_client().get_text(&url).await;
+        assert!(
+            page.contains("Propos injurieux"),
+            "one flag is below the threshold"
+        );
+        c.post_form(
+            &format!("{url}/comments/{comment}/flag"),
+            &[("reason", "Irrespectueux")],
+        )
+        .await;
+        let (_, page) = app.other_client().get_text(&url).await;
+        assert!(
+            !page.contains("Propos injurieux"),
+            "held past the threshold"
+        );
+        assert!(page.contains("masqué par la modération"));
+        // The queue shows it with its reasons; a citizen may not see the queue.
+        let (status, _) = a.get_text("/s/lannion/moderation").await;
+        assert_eq!(status, 403);
+        let (_, queue) = app.get_text("/s/lannion/moderation").await;
+        assert!(
+            queue.contains("Propos injurieux")
+                && queue.contains("Insulte")
+                && queue.contains("Irrespectueux")
+        );
+        let r = app
+            .post_form(
+                &format!("/s/lannion/moderation/comment/{comment}"),
+                &[("decision", "ban"), ("reason", ""), ("days", "0")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let r = app
+            .post_form(
+                &format!("/s/lannion/moderation/comment/{comment}"),
+                &[
+                    ("decision", "ban"),
+                    ("reason", "Insultes répétées"),
+                    ("days", "7"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, queue) = app.get_text("/s/lannion/moderation").await;
+        assert!(!queue.contains("Propos injurieux"));
+        // Suspended: B can no longer comment in the space.
+        let page = after(
+            &b,
+            b.post_form(
+                &format!("{url}/comments"),
+                &[
+                    ("body", "Encore"),
+                    ("form_key", "c0000000000000000000000000000002"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        assert!(page.contains("suspendue"), "{page}");
+        assert_eq!(app.count("comments").await, 1);
+        // Every decision is logged.
+        let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('comment.hidden', 'participation.ban')")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(logged, 2);
+    })
+);
+
+on_every_engine!(
+    closed_phases_moderation_before_publication_and_the_daily_digest,
+    |app: TestApp| Box::pin(async move {
+        let (process, component) = setup(&app, &[("moderated_before", "1")]).await;
+        let idea = category(&app, &component, "Idée").await;
+        let a = app.other_client();
+        a.register_and_login("anne@test.fr", "Anne").await;
+        let b = app.other_client();
+        b.register_and_login("bruno@test.fr", "Bruno").await;
+        let page = after(
+            &b,
+            b.post_form(&format!("{process}/follow"), &[("how", "digest")])
+                .await,
+        )
+        .await;
+        assert!(page.contains("vous serez prévenu"));
+        let (status, url) = contribute(
+            &a,
+            &component,
+            &[
+                ("title", "Une fontaine au parc"),
+                ("body", "Pour l'été."),
+                ("category", &idea),
+                ("lat", "48.7336"),
+                ("lon", "-3.4498"),
+                ("form_key", "0123456789abcdef0123456789abcdef"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, 303);
+        // Pending: its author sees it, the public does not.
+        let (status, page) = a.get_text(&url).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("En attente de modération"));
+        let (status, _) = app.other_client().get_text(&url).await;
+        assert_eq!(status, 404);
+        let id = url.rsplit('/').next().unwrap();
+        let r = app
+            .post_form(
+                &format!("/s/lannion/moderation/contribution/{id}"),
+                &[("decision", "restore")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (status, _) = app.other_client().get_text(&url).await;
+        assert_eq!(status, 200);
+        // A comment: B follows the process by digest, so nothing leaves at once…
+        a.post_form(&format!("{process}/follow"), &[("how", "mail")])
+            .await;
+        let c = app.other_client();
+        c.register_and_login("chloe@test.fr", "Chloé").await;
+        let (status, _) = contribute(
+            &c,
+            &component,
+            &[
+                ("title", "Des toilettes publiques"),
+                ("body", "Près du marché."),
+                ("category", &idea),
+                ("lat", "48.7321"),
+                ("lon", "-3.4575"),
+                ("form_key", "1123456789abcdef0123456789abcdef"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, 303);
+        let id2 = participation::store::contributions::list(
+            app.state.db(),
+            component.rsplit('/').next().unwrap(),
+            &Default::default(),
+            10,
+            0,
+        )
+        .await
+        .unwrap()
+        .0
+        .len();
+        assert_eq!(id2, 1, "the new one waits for moderation");
+        let pending: String =
+            sqlx::query_scalar("SELECT id FROM contributions WHERE state = 'pending'")
+                .fetch_one(app.state.db().pool())
+                .await
+                .unwrap();
+        let r = app
+            .post_form(
+                &format!("/s/lannion/moderation/contribution/{pending}"),
+                &[("decision", "restore")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            app.count("participation_digest").await,
+            0,
+            "published by a moderator: not notified as new"
+        );
+        // The process-level follow is told of new contributions published at once.
+        sqlx::query("UPDATE process_components SET moderated_before = 0")
+            .execute(app.state.db().pool())
+            .await
+            .unwrap();
+        let (status, _) = contribute(
+            &c,
+            &component,
+            &[
+                ("title", "Un parking vélo"),
+                ("body", "À la médiathèque."),
+                ("category", &idea),
+                ("lat", "48.7330"),
+                ("lon", "-3.4560"),
+                ("form_key", "2123456789abcdef0123456789abcdef"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_eq!(
+            app.count("participation_digest").await,
+            1,
+            "B's line waits for the digest"
+        );
+        mail_about(&app, "anne@test.fr", "Nouvelle contribution").await;
+        let sent = participation::web::send_digests(&app.state).await.unwrap();
+        assert_eq!(sent, 1);
+        let digest = mail_about(&app, "bruno@test.fr", "résumé quotidien").await;
+        assert!(digest.body.contains("Un parking vélo"));
+        assert_eq!(app.count("participation_digest").await, 0);
+        // Out of its phases the component takes nothing.
+        let phases = participation::store::phases(app.state.db(), &process_id(&app).await)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE process_components SET phases = $1")
+            .bind(&phases[1].id)
+            .execute(app.state.db().pool())
+            .await
+            .unwrap();
+        let before = app.count("contributions").await;
+        let (status, to) = contribute(
+            &c,
+            &component,
+            &[
+                ("title", "Trop tard pour cette étape"),
+                ("body", "…"),
+                ("category", &idea),
+                ("lat", "48.7330"),
+                ("lon", "-3.4560"),
+                ("form_key", "3123456789abcdef0123456789abcdef"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(status, 303);
+        let (_, page) = c.get_text(&to).await;
+        assert!(page.contains("ne reçoit pas de contributions"), "{page}");
+        assert_eq!(app.count("contributions").await, before);
+    })
+);

@@ -128,8 +128,13 @@ CREATE TABLE contributions (
     updated_at BIGINT NOT NULL,
     CONSTRAINT contributions_form_key_key UNIQUE (author_id, form_key)
 );
+-- One index per filter and order of the lists, so that a page and its count read index ranges.
 CREATE INDEX contributions_component_created ON contributions (component_id, state, created_at);
-CREATE INDEX contributions_component_supports ON contributions (component_id, state, supports);
+CREATE INDEX contributions_component_supports ON contributions (component_id, state, supports, created_at);
+CREATE INDEX contributions_component_category ON contributions (component_id, state, category_id, created_at);
+CREATE INDEX contributions_component_category_supports ON contributions (component_id, state, category_id, supports, created_at);
+CREATE INDEX contributions_component_answer ON contributions (component_id, state, answer_state, created_at);
+CREATE INDEX contributions_component_answer_category ON contributions (component_id, state, answer_state, category_id);
 CREATE INDEX contributions_process ON contributions (process_id, state, created_at);
 CREATE TABLE contribution_photos (
     contribution_id TEXT NOT NULL REFERENCES contributions(id),

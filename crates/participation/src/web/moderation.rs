@@ -79,6 +79,9 @@ struct DecisionForm {
     reason: String,
     #[serde(default)]
     days: String,
+    /// Where to come back to (a contribution's page), else the queue.
+    #[serde(default)]
+    back: String,
 }
 
 async fn decide(
@@ -117,10 +120,12 @@ async fn decide(
         Some(d) if errors.is_empty() => {
             store::moderation::decide(state.db(), &space.id, target, &id, &d, &reason, &user.id)
                 .await?;
-            Ok(redirect_with_flash(
-                &format!("/s/{}/moderation", space.slug),
-                "flash.decided",
-            ))
+            let to = if f.back.is_empty() {
+                format!("/s/{}/moderation", space.slug)
+            } else {
+                kernel::web::safe_next(Some(&f.back))
+            };
+            Ok(redirect_with_flash(&to, "flash.decided"))
         }
         _ => {
             let items = store::moderation::queue(state.db(), &space.id).await?;

@@ -662,12 +662,33 @@ on_every_engine!(
         .await;
         assert!(page.contains("suspendue"), "{page}");
         assert_eq!(app.count("comments").await, 1);
+        // A moderator hides a contribution from its page, with a reason; it is gone for others.
+        let id = url.rsplit('/').next().unwrap();
+        let r = app
+            .post_form(
+                &format!("/s/lannion/moderation/contribution/{id}"),
+                &[
+                    ("decision", "hide"),
+                    ("reason", "Hors sujet"),
+                    ("back", &url),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(r.headers()["location"], url.as_str());
+        let (status, _) = c.get_text(&url).await;
+        assert_eq!(status, 404);
+        let (_, page) = a.get_text(&url).await;
+        assert!(
+            page.contains("Masquée par la modération — Hors sujet"),
+            "its author sees why"
+        );
         // Every decision is logged.
-        let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('comment.hidden', 'participation.ban')")
+        let logged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action IN ('comment.hidden', 'participation.ban', 'contribution.hidden')")
             .fetch_one(app.state.db().pool())
             .await
             .unwrap();
-        assert_eq!(logged, 2);
+        assert_eq!(logged, 3);
     })
 );
 

@@ -1,15 +1,118 @@
-//! The ecosystem directory: actors, offers, innovation structures and tiers-lieux,
-//! self-registration, moderation and open data.
+//! The ecosystem directory: actors (companies, innovation structures, tiers-lieux, actors of
+//! participation) on a live map, proposed by anyone confirmed and published by a moderator,
+//! edited by their owners through moderated revisions, and published as open data.
 //!
-//! What has landed: the domain types of actors (`model`, `opening_hours`), each built only by
-//! parsing. Pages, tables and indexed documents come next (see the directory issue).
+//! Landed: actors, their taxonomy, proposal and moderation (with likely duplicates), owners'
+//! revisions with a field-by-field diff, the directory with facets and text search, actor
+//! pages, the map layer, open data. Next (see the directory issue): offers, co-owners and
+//! trusted owners' settings, logos and social links, the CSV import, the JSON API, the embed,
+//! reminders to verify, `demo --scale`, commune positions.
 
+pub mod actor;
 pub mod model;
 pub mod opening_hours;
+pub mod store;
+pub mod web;
 
 use kernel::Component;
+use kernel::changes::Indexer;
+use kernel::db::Migration;
 
 /// The component's manifest.
 pub fn component() -> Component {
-    Component::empty("directory")
+    Component {
+        name: "directory",
+        routes: web::routes(),
+        migrations: MIGRATIONS,
+        indexers: vec![Indexer {
+            kind: "actor",
+            layer: Some(store::MAP_LAYER),
+            load_all: |db| Box::pin(store::index_entries(db)),
+            load_one: |db, id| Box::pin(store::index_entry(db, id)),
+        }],
+        locales: Some((LOCALE_FR, LOCALE_EN)),
+        datasets: Some(|state| Box::pin(web::datasets(state))),
+        ..Component::empty("directory")
+    }
+}
+
+const LOCALE_FR: &str = include_str!("../locales/fr.toml");
+const LOCALE_EN: &str = include_str!("../locales/en.toml");
+
+/// The component's tables.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    id: "directory/0001_actors",
+    sql: r#"
+CREATE TABLE actors (
+    id TEXT PRIMARY KEY,
+    slug TEXT NOT NULL,
+    state TEXT NOT NULL,
+    name TEXT NOT NULL,
+    name_key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    siret TEXT NOT NULL,
+    rna TEXT NOT NULL,
+    short_description TEXT NOT NULL,
+    description TEXT NOT NULL,
+    website TEXT NOT NULL,
+    email TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    address TEXT NOT NULL,
+    postcode TEXT NOT NULL,
+    commune TEXT NOT NULL,
+    departement TEXT NOT NULL,
+    region TEXT NOT NULL,
+    lat %REAL% NOT NULL,
+    lon %REAL% NOT NULL,
+    themes TEXT NOT NULL,
+    activities TEXT NOT NULL,
+    publics TEXT NOT NULL,
+    opening_hours TEXT NOT NULL,
+    source TEXT NOT NULL,
+    trusted BIGINT NOT NULL,
+    revision BIGINT NOT NULL,
+    created_by TEXT,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    verified_at BIGINT NOT NULL,
+    CONSTRAINT actors_slug_key UNIQUE (slug)
+);
+CREATE INDEX actors_state_name ON actors (state, name_key);
+CREATE INDEX actors_state_created ON actors (state, created_at);
+CREATE INDEX actors_siret ON actors (siret);
+CREATE INDEX actors_name_key ON actors (name_key);
+CREATE TABLE actor_terms (
+    actor_id TEXT NOT NULL REFERENCES actors(id),
+    vocabulary TEXT NOT NULL,
+    code TEXT NOT NULL,
+    PRIMARY KEY (vocabulary, code, actor_id)
+);
+CREATE INDEX actor_terms_actor ON actor_terms (actor_id);
+CREATE TABLE actor_owners (
+    actor_id TEXT NOT NULL REFERENCES actors(id),
+    user_id TEXT NOT NULL REFERENCES users(id),
+    PRIMARY KEY (actor_id, user_id)
+);
+CREATE TABLE actor_revisions (
+    id TEXT PRIMARY KEY,
+    actor_id TEXT NOT NULL REFERENCES actors(id),
+    base_revision BIGINT NOT NULL,
+    data TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    by_user TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    decided_at BIGINT,
+    decided_by TEXT
+);
+CREATE INDEX actor_revisions_state ON actor_revisions (state, created_at);
+"#,
+}];
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_languages_have_the_same_keys() {
+        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+    }
 }

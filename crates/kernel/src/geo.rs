@@ -441,6 +441,61 @@ fn morton_of(p: &GeoPoint) -> u64 {
     morton(x, y)
 }
 
+/// A viewport as the pages' maps ask for it: `?west&south&east&north&zoom`.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+pub struct ViewportQuery {
+    /// West longitude.
+    pub west: f64,
+    /// South latitude.
+    pub south: f64,
+    /// East longitude.
+    pub east: f64,
+    /// North latitude.
+    pub north: f64,
+    /// Zoom, 0 to 20.
+    pub zoom: u8,
+}
+
+impl ViewportQuery {
+    /// What a layer shows in this viewport, as `map.js` reads it: `{"items": [{id, lat, lon,
+    /// url?} or {lat, lon, count}]}`; `url` gives a point's link, when it has one. A zoom over 20
+    /// is a 400.
+    pub fn answer(
+        &self,
+        geo: &dyn GeoIndex,
+        layer: &str,
+        url: impl Fn(&str) -> Option<String>,
+    ) -> Result<serde_json::Value, crate::Error> {
+        if self.zoom > 20 {
+            return Err(crate::Error::BadRequest("query.invalid"));
+        }
+        let view = Viewport {
+            west: self.west,
+            south: self.south,
+            east: self.east,
+            north: self.north,
+            zoom: self.zoom,
+        };
+        let items: Vec<serde_json::Value> = geo
+            .query(layer, &view)
+            .into_iter()
+            .map(|item| match item {
+                GeoItem::Point(p) => {
+                    let mut v = serde_json::json!({"id": p.id, "lat": p.lat, "lon": p.lon});
+                    if let Some(u) = url(&p.id) {
+                        v["url"] = u.into();
+                    }
+                    v
+                }
+                GeoItem::Cluster { lat, lon, count } => {
+                    serde_json::json!({"lat": lat, "lon": lon, "count": count})
+                }
+            })
+            .collect();
+        Ok(serde_json::json!({ "items": items }))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,12 +31,17 @@ impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for Queries {
     }
 }
 
-/// The statements one GET makes.
+/// The statements one GET makes: the least of three, since a request that happens to open a
+/// new database connection also counts the connection's set-up statements.
 async fn queries_of(app: &TestApp, counter: &AtomicUsize, path: &str) -> usize {
-    let before = counter.load(Ordering::SeqCst);
-    let (status, _) = app.get_text(path).await;
-    assert_eq!(status, 200, "{path}");
-    counter.load(Ordering::SeqCst) - before
+    let mut least = usize::MAX;
+    for _ in 0..3 {
+        let before = counter.load(Ordering::SeqCst);
+        let (status, _) = app.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        least = least.min(counter.load(Ordering::SeqCst) - before);
+    }
+    least
 }
 
 async fn seed(

@@ -45,11 +45,7 @@ async fn add(
     Path((space, process, id)): Path<(String, String, String)>,
     Form(f): Form<CommentForm>,
 ) -> Result<Response, Error> {
-    let process = process_or_404(&state, &space, &process).await?;
-    let c = store::contributions::get(state.db(), &id)
-        .await?
-        .filter(|c| c.process_id == process.id && c.state == State::Published)
-        .ok_or(Error::NotFound)?;
+    let (process, c) = published(&state, &space, &process, &id).await?;
     let url = contribution_url(&process, &c.id);
     if let Err(e) = participant(&state, &user, &process.space_id).await {
         return back(&url, Err(e));
@@ -86,6 +82,21 @@ async fn add(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The published contribution of the process at these addresses, or 404.
+async fn published(
+    state: &AppState,
+    space: &str,
+    process: &str,
+    id: &str,
+) -> Result<(crate::model::Process, crate::model::Contribution), Error> {
+    let process = process_or_404(state, space, process).await?;
+    let c = store::contributions::get(state.db(), id)
+        .await?
+        .filter(|c| c.process_id == process.id && c.state == State::Published)
+        .ok_or(Error::NotFound)?;
+    Ok((process, c))
 }
 
 /// The comment of a contribution of the process at these addresses.
@@ -222,11 +233,7 @@ async fn flag_contribution(
     Path((space, process, id)): Path<(String, String, String)>,
     Form(f): Form<FlagForm>,
 ) -> Result<Response, Error> {
-    let process = process_or_404(&state, &space, &process).await?;
-    let c = store::contributions::get(state.db(), &id)
-        .await?
-        .filter(|c| c.process_id == process.id && c.state == State::Published)
-        .ok_or(Error::NotFound)?;
+    let (process, c) = published(&state, &space, &process, &id).await?;
     let done = flag(
         &state,
         &user,

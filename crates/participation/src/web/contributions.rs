@@ -200,52 +200,21 @@ async fn list(
     })
 }
 
-#[derive(Deserialize)]
-struct MapQuery {
-    west: f64,
-    south: f64,
-    east: f64,
-    north: f64,
-    zoom: u8,
-}
-
 async fn map(
     AxState(state): AxState<AppState>,
     Path((space, process, component)): Path<(String, String, String)>,
-    q: Result<Query<MapQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<kernel::geo::ViewportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Error> {
     let Ok(Query(q)) = q else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    if q.zoom > 20 {
-        return Err(Error::BadRequest("query.invalid"));
-    }
     let process = process_or_404(&state, &space, &process).await?;
     let component = component_or_404(&state, &process, &component).await?;
-    let items: Vec<serde_json::Value> = state
-        .geo()
-        .query(
-            &store::contributions::layer_of(&component.id),
-            &kernel::geo::Viewport {
-                west: q.west,
-                south: q.south,
-                east: q.east,
-                north: q.north,
-                zoom: q.zoom,
-            },
-        )
-        .into_iter()
-        .map(|item| match item {
-            kernel::geo::GeoItem::Point(p) => serde_json::json!({
-                "id": p.id, "lat": p.lat, "lon": p.lon,
-                "url": contribution_url(&process, &p.id),
-            }),
-            kernel::geo::GeoItem::Cluster { lat, lon, count } => {
-                serde_json::json!({"lat": lat, "lon": lon, "count": count})
-            }
-        })
-        .collect();
-    Ok(axum::Json(serde_json::json!({ "items": items })).into_response())
+    let layer = store::contributions::layer_of(&component.id);
+    let answer = q.answer(state.geo(), &layer, |id| {
+        Some(contribution_url(&process, id))
+    })?;
+    Ok(axum::Json(answer).into_response())
 }
 
 #[derive(Template)]

@@ -623,50 +623,16 @@ async fn list(
     })
 }
 
-#[derive(Deserialize)]
-struct MapQuery {
-    west: f64,
-    south: f64,
-    east: f64,
-    north: f64,
-    zoom: u8,
-}
-
 /// What a map viewport shows of the reports: points, and clusters where they are close at this
 /// zoom, from the geo index (never from the database).
 async fn map(
     State(state): State<AppState>,
     Path(space): Path<String>,
-    q: Result<Query<MapQuery>, axum::extract::rejection::QueryRejection>,
+    q: Result<Query<kernel::geo::ViewportQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Error> {
     space_or_404(&state, &space).await?;
     let Ok(Query(q)) = q else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    if q.zoom > 20 {
-        return Err(Error::BadRequest("query.invalid"));
-    }
-    let items: Vec<serde_json::Value> = state
-        .geo()
-        .query(
-            super::MAP_LAYER,
-            &kernel::geo::Viewport {
-                west: q.west,
-                south: q.south,
-                east: q.east,
-                north: q.north,
-                zoom: q.zoom,
-            },
-        )
-        .into_iter()
-        .map(|item| match item {
-            kernel::geo::GeoItem::Point(p) => {
-                serde_json::json!({"id": p.id, "lat": p.lat, "lon": p.lon})
-            }
-            kernel::geo::GeoItem::Cluster { lat, lon, count } => {
-                serde_json::json!({"lat": lat, "lon": lon, "count": count})
-            }
-        })
-        .collect();
-    Ok(axum::Json(serde_json::json!({ "items": items })).into_response())
+    Ok(axum::Json(q.answer(state.geo(), super::MAP_LAYER, |_| None)?).into_response())
 }

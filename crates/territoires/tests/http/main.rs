@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod common;
+mod directory;
 mod open311;
 mod pages;
 mod participation;

@@ -1,0 +1,661 @@
+//! The directory's SQL: actors (proposed, published, rejected), their owners, the revisions
+//! owners propose, and the facets (`actor_terms`: one row per kind, theme, activity, public,
+//! région and département of an actor).
+
+use crate::actor::{ActorInput, normalise};
+use kernel::changes::Entry;
+use kernel::db::{Db, Op, record_change};
+use kernel::error::Error;
+use kernel::geo::{GeoPoint, Position};
+use kernel::ids::{new_id, now_ms};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// The map layer of the published actors.
+pub const MAP_LAYER: &str = "actors";
+
+/// Where an actor stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Proposed, waiting for a moderator.
+    Pending,
+    /// In the directory.
+    Published,
+    /// Refused by a moderator.
+    Rejected,
+}
+
+impl State {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Published => "published",
+            State::Rejected => "rejected",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "published" => State::Published,
+            "rejected" => State::Rejected,
+            _ => State::Pending,
+        }
+    }
+}
+
+/// An actor as stored.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// Opaque id.
+    pub id: String,
+    /// Its address: `/directory/actors/{slug}`.
+    pub slug: String,
+    /// Where it stands.
+    pub state: State,
+    /// Its fields.
+    pub data: ActorInput,
+    /// Its département and région codes, from the referential.
+    pub departement: String,
+    /// Région code.
+    pub region: String,
+    /// Whether its owners publish their edits without moderation.
+    pub trusted: bool,
+    /// Incremented by every published change: an edit names the revision it started from.
+    pub revision: i64,
+    /// Creation (ms).
+    pub created_at: i64,
+    /// Last published change (ms).
+    pub updated_at: i64,
+    /// Last confirmation by an owner (ms).
+    pub verified_at: i64,
+}
+
+impl Actor {
+    /// Its page.
+    pub fn url(&self) -> String {
+        format!("/directory/actors/{}", self.slug)
+    }
+}
+
+const SELECT: &str = "SELECT id, slug, state, name, kind, siret, rna, short_description, description, \
+     website, email, phone, address, postcode, commune, lat, lon, themes, activities, publics, \
+     opening_hours, source, departement, region, trusted, revision, created_at, updated_at, verified_at \
+     FROM actors";
+
+fn split(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn from_row(r: &AnyRow) -> Actor {
+    Actor {
+        id: r.get(0),
+        slug: r.get(1),
+        state: State::parse(&r.get::<String, _>(2)),
+        data: ActorInput {
+            name: r.get(3),
+            kind: r.get(4),
+            siret: r.get(5),
+            rna: r.get(6),
+            short_description: r.get(7),
+            description: r.get(8),
+            website: r.get(9),
+            email: r.get(10),
+            phone: r.get(11),
+            address: r.get(12),
+            postcode: r.get(13),
+            commune: r.get(14),
+            lat: r.get(15),
+            lon: r.get(16),
+            themes: split(&r.get::<String, _>(17)),
+            activities: split(&r.get::<String, _>(18)),
+            publics: split(&r.get::<String, _>(19)),
+            opening_hours: r.get(20),
+            source: r.get(21),
+        },
+        departement: r.get(22),
+        region: r.get(23),
+        trusted: r.get::<i64, _>(24) != 0,
+        revision: r.get(25),
+        created_at: r.get(26),
+        updated_at: r.get(27),
+        verified_at: r.get(28),
+    }
+}
+
+/// A slug from a name: lower-case ASCII words joined by hyphens, and a short random tail so
+/// that two actors of the same name differ.
+fn slug_of(name: &str) -> String {
+    let folded = kernel::search::fold(name);
+    let words: Vec<String> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect();
+    let base: String = words.join("-").chars().take(60).collect();
+    let tail: String = new_id().chars().take(5).collect();
+    if base.is_empty() {
+        tail
+    } else {
+        format!("{base}-{tail}")
+    }
+}
+
+/// Writes an actor's fields and facets (the row exists).
+async fn write_fields(
+    tx: &mut AnyConnection,
+    id: &str,
+    a: &ActorInput,
+    place: (&str, &str),
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE actors SET name = $1, name_key = $2, kind = $3, siret = $4, rna = $5, \
+         short_description = $6, description = $7, website = $8, email = $9, phone = $10, \
+         address = $11, postcode = $12, commune = $13, departement = $14, region = $15, lat = $16, \
+         lon = $17, themes = $18, activities = $19, publics = $20, opening_hours = $21, source = $22 \
+         WHERE id = $23",
+    )
+    .bind(&a.name)
+    .bind(a.normalised_name())
+    .bind(&a.kind)
+    .bind(&a.siret)
+    .bind(&a.rna)
+    .bind(&a.short_description)
+    .bind(&a.description)
+    .bind(&a.website)
+    .bind(&a.email)
+    .bind(&a.phone)
+    .bind(&a.address)
+    .bind(&a.postcode)
+    .bind(&a.commune)
+    .bind(place.0)
+    .bind(place.1)
+    .bind(a.lat)
+    .bind(a.lon)
+    .bind(a.themes.join(","))
+    .bind(a.activities.join(","))
+    .bind(a.publics.join(","))
+    .bind(&a.opening_hours)
+    .bind(&a.source)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM actor_terms WHERE actor_id = $1")
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    let mut terms: Vec<(&str, &str)> = vec![("kind", a.kind.as_str())];
+    terms.extend(a.themes.iter().map(|t| ("theme", t.as_str())));
+    terms.extend(a.activities.iter().map(|t| ("activity", t.as_str())));
+    terms.extend(a.publics.iter().map(|t| ("public", t.as_str())));
+    if !place.0.is_empty() {
+        terms.push(("departement", place.0));
+    }
+    if !place.1.is_empty() {
+        terms.push(("region", place.1));
+    }
+    for (vocabulary, code) in terms {
+        sqlx::query("INSERT INTO actor_terms (actor_id, vocabulary, code) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(vocabulary)
+            .bind(code)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The département and région of a commune, from the referential.
+pub async fn place_of(db: &Db, commune: &str) -> Result<Option<(String, String)>, Error> {
+    let t =
+        kernel::territories::store::get(db, kernel::territories::TerritoryKind::Commune, commune)
+            .await?;
+    Ok(t.map(|t| {
+        (
+            t.departement.unwrap_or_default(),
+            t.region.unwrap_or_default(),
+        )
+    }))
+}
+
+/// Stores a proposed actor, pending, its proposer as owner. Returns it.
+pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> {
+    let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO actors (id, slug, state, name, name_key, kind, siret, rna, short_description, \
+         description, website, email, phone, address, postcode, commune, departement, region, lat, lon, \
+         themes, activities, publics, opening_hours, source, trusted, revision, created_by, created_at, \
+         updated_at, verified_at) VALUES ($1, $2, 'pending', '', '', '', '', '', '', '', '', '', '', '', \
+         '', '', '', '', 0, 0, '', '', '', '', '', 0, 1, $3, $4, $4, $4)",
+    )
+    .bind(&id)
+    .bind(slug_of(&a.name))
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
+    sqlx::query("INSERT INTO actor_owners (actor_id, user_id) VALUES ($1, $2)")
+        .bind(&id)
+        .bind(by)
+        .execute(&mut *tx)
+        .await?;
+    kernel::audit::log(&mut tx, Some(by), "actor.propose", "actor", &id, &a.name).await?;
+    tx.commit().await?;
+    get(db, &id).await?.ok_or(Error::NotFound)
+}
+
+/// One actor by id, whatever its state.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Actor>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// One actor by its address.
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Actor>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE slug = $1")))
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// Whether a user owns an actor.
+pub async fn owns(db: &Db, actor_id: &str, user_id: &str) -> Result<bool, Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM actor_owners WHERE actor_id = $1 AND user_id = $2",
+    )
+    .bind(actor_id)
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// The owners' addresses of an actor (for the moderators' answers).
+pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, Error> {
+    let rows: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT u.email FROM actor_owners o JOIN users u ON u.id = o.user_id WHERE o.actor_id = $1",
+    )
+    .bind(actor_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().flatten().collect())
+}
+
+/// Publishes or rejects a proposed actor, logged with the reason.
+pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let state = if publish {
+        State::Published
+    } else {
+        State::Rejected
+    };
+    let n = sqlx::query(
+        "UPDATE actors SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'pending'",
+    )
+    .bind(state.as_str())
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::Conflict("actor.decided"));
+    }
+    let action = if publish {
+        "actor.publish"
+    } else {
+        "actor.reject"
+    };
+    kernel::audit::log(&mut tx, Some(by), action, "actor", id, reason).await?;
+    record_change(&mut tx, "actor", id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// Likely duplicates of an actor among the others: the same SIRET, or the same folded name
+/// within 200 m.
+pub async fn duplicates(db: &Db, a: &Actor) -> Result<Vec<Actor>, Error> {
+    let d = 0.01; // about 1 km: the box the distance is then computed in
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE id <> $1 AND state <> 'rejected' AND ((siret <> '' AND siret = $2) \
+         OR (name_key = $3 AND lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7)) LIMIT 20"
+    )))
+    .bind(&a.id)
+    .bind(&a.data.siret)
+    .bind(normalise(&a.data.name))
+    .bind(a.data.lat - d)
+    .bind(a.data.lat + d)
+    .bind(a.data.lon - d * 1.5)
+    .bind(a.data.lon + d * 1.5)
+    .fetch_all(db.pool())
+    .await?;
+    let here = Position {
+        lat: a.data.lat,
+        lon: a.data.lon,
+    };
+    Ok(rows
+        .iter()
+        .map(from_row)
+        .filter(|o| {
+            (!a.data.siret.is_empty() && o.data.siret == a.data.siret)
+                || here.distance_m(&Position {
+                    lat: o.data.lat,
+                    lon: o.data.lon,
+                }) <= 200.0
+        })
+        .collect())
+}
+
+/// A proposed change of a published actor.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// Opaque id.
+    pub id: String,
+    /// The actor.
+    pub actor_id: String,
+    /// The actor's revision it started from.
+    pub base: i64,
+    /// The proposed fields.
+    pub data: ActorInput,
+    /// Who proposed it.
+    pub by: String,
+    /// When (ms).
+    pub created_at: i64,
+}
+
+/// An owner's edit of a published actor: refused when the actor changed since the form was
+/// opened (`base`); published at once for trusted actors, else kept for a moderator.
+/// Returns whether it was published.
+pub async fn edit(
+    db: &Db,
+    actor: &Actor,
+    base: i64,
+    a: &ActorInput,
+    by: &str,
+) -> Result<bool, Error> {
+    if base != actor.revision {
+        return Err(Error::Conflict("actor.stale"));
+    }
+    if actor.trusted || actor.state == State::Pending {
+        apply(db, &actor.id, base, a, by).await?;
+        return Ok(true);
+    }
+    let mut tx = db.pool().begin().await?;
+    let data = serde_json::to_string(a).map_err(Error::internal)?;
+    sqlx::query(
+        "INSERT INTO actor_revisions (id, actor_id, base_revision, data, state, reason, by_user, created_at) \
+         VALUES ($1, $2, $3, $4, 'pending', '', $5, $6)",
+    )
+    .bind(new_id())
+    .bind(&actor.id)
+    .bind(base)
+    .bind(data)
+    .bind(by)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(&mut tx, Some(by), "actor.revise", "actor", &actor.id, "").await?;
+    tx.commit().await?;
+    Ok(false)
+}
+
+/// Writes new fields of an actor if it is still at revision `base`.
+async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result<(), Error> {
+    let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
+    let mut tx = db.pool().begin().await?;
+    let now = now_ms();
+    let n = sqlx::query(
+        "UPDATE actors SET revision = revision + 1, updated_at = $1, verified_at = $1 \
+         WHERE id = $2 AND revision = $3",
+    )
+    .bind(now)
+    .bind(id)
+    .bind(base)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::Conflict("actor.stale"));
+    }
+    write_fields(&mut tx, id, a, (&dep, &reg)).await?;
+    kernel::audit::log(&mut tx, Some(by), "actor.update", "actor", id, "").await?;
+    record_change(&mut tx, "actor", id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+const REVISION: &str =
+    "SELECT id, actor_id, base_revision, data, by_user, created_at FROM actor_revisions";
+
+fn revision_from_row(r: &AnyRow) -> Option<Revision> {
+    Some(Revision {
+        id: r.get(0),
+        actor_id: r.get(1),
+        base: r.get(2),
+        data: serde_json::from_str(&r.get::<String, _>(3)).ok()?,
+        by: r.get(4),
+        created_at: r.get(5),
+    })
+}
+
+/// The revisions waiting for a moderator, oldest first.
+pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REVISION} WHERE state = 'pending' ORDER BY created_at LIMIT 200"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().filter_map(revision_from_row).collect())
+}
+
+/// Approves or rejects a pending revision. Approving one whose actor changed meanwhile is
+/// refused (`actor.stale`).
+pub async fn decide_revision(
+    db: &Db,
+    id: &str,
+    approve: bool,
+    reason: &str,
+    by: &str,
+) -> Result<Revision, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REVISION} WHERE id = $1 AND state = 'pending'"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?
+    .ok_or(Error::Conflict("actor.decided"))?;
+    let rev = revision_from_row(&row).ok_or(Error::NotFound)?;
+    if approve {
+        apply(db, &rev.actor_id, rev.base, &rev.data, by).await?;
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "UPDATE actor_revisions SET state = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5",
+    )
+    .bind(if approve { "approved" } else { "rejected" })
+    .bind(reason)
+    .bind(now_ms())
+    .bind(by)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    let action = if approve {
+        "actor.revision_approve"
+    } else {
+        "actor.revision_reject"
+    };
+    kernel::audit::log(&mut tx, Some(by), action, "actor", &rev.actor_id, reason).await?;
+    tx.commit().await?;
+    Ok(rev)
+}
+
+/// Proposed actors waiting for a moderator, oldest first.
+pub async fn pending(db: &Db) -> Result<Vec<Actor>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE state = 'pending' ORDER BY created_at LIMIT 200"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// What a directory list shows: facet filters (vocabulary, code), and the ids a text search
+/// found (when a text was typed).
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Each (vocabulary, code) an actor must have.
+    pub terms: Vec<(String, String)>,
+    /// Only these ids (a text search), when set.
+    pub ids: Option<Vec<String>>,
+}
+
+impl Filter {
+    /// The SQL condition on `a` and its binds.
+    fn sql(&self) -> (String, Vec<String>) {
+        let mut cond = String::from("a.state = 'published'");
+        let mut binds = Vec::new();
+        for (v, c) in &self.terms {
+            binds.push(v.clone());
+            binds.push(c.clone());
+            cond.push_str(&format!(
+                " AND a.id IN (SELECT actor_id FROM actor_terms WHERE vocabulary = ${} AND code = ${})",
+                binds.len() - 1,
+                binds.len()
+            ));
+        }
+        if let Some(ids) = &self.ids {
+            if ids.is_empty() {
+                cond.push_str(" AND 1 = 0");
+            } else {
+                let start = binds.len();
+                binds.extend(ids.iter().cloned());
+                let marks = (start..binds.len())
+                    .map(|i| format!("${}", i + 1))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                cond.push_str(&format!(" AND a.id IN ({marks})"));
+            }
+        }
+        (cond, binds)
+    }
+}
+
+/// A page of the published actors matching a filter, by name; their count; and the count of
+/// each facet value among them.
+pub async fn list(
+    db: &Db,
+    filter: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Actor>, i64, Vec<(String, String, i64)>), Error> {
+    let (cond, binds) = filter.sql();
+    let select = SELECT.replace(" FROM actors", " FROM actors a");
+    let select = select.replacen("SELECT id, slug,", "SELECT a.id, a.slug,", 1);
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{select} WHERE {cond} ORDER BY a.name_key, a.id LIMIT {} OFFSET {}",
+        limit.clamp(1, 200),
+        offset.max(0)
+    )));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let actors: Vec<Actor> = q.fetch_all(db.pool()).await?.iter().map(from_row).collect();
+    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM actors a WHERE {cond}"
+    )));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let total: i64 = q.fetch_one(db.pool()).await?;
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT t.vocabulary, t.code, COUNT(*) FROM actor_terms t JOIN actors a ON a.id = t.actor_id \
+         WHERE {cond} GROUP BY t.vocabulary, t.code"
+    )));
+    for b in &binds {
+        q = q.bind(b.clone());
+    }
+    let facets = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    Ok((actors, total, facets))
+}
+
+/// One page of the published actors in creation order after a cursor (the open data export).
+pub async fn export_page(
+    db: &Db,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<Actor>, Error> {
+    let (at, id) = after.unwrap_or((i64::MIN, String::new()));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE state = 'published' AND (created_at > $1 OR (created_at = $1 AND id > $2)) \
+         ORDER BY created_at, id LIMIT $3"
+    )))
+    .bind(at)
+    .bind(id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+fn entry(a: Actor) -> Entry {
+    let published = a.state == State::Published;
+    Entry {
+        doc: published.then(|| kernel::search::SearchDoc {
+            kind: "actor",
+            id: a.id.clone(),
+            url: a.url(),
+            title: a.data.name.clone(),
+            body: format!(
+                "{} {} {}",
+                a.data.short_description,
+                kernel::markdown::to_plain(&a.data.description),
+                a.data.address
+            ),
+            tag: "search.tag.actor",
+            subtitle: a.data.short_description.clone(),
+            boost: 1.0,
+        }),
+        point: published.then(|| GeoPoint {
+            id: a.id.clone(),
+            lat: a.data.lat,
+            lon: a.data.lon,
+        }),
+        sublayer: None,
+    }
+}
+
+/// Every published actor as an index entry.
+pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE state = 'published'"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(|r| entry(from_row(r))).collect())
+}
+
+/// The index entry of one actor.
+pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| entry(from_row(&r))))
+}

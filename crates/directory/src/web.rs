@@ -1,0 +1,790 @@
+//! Directory pages: the directory (list and facets beside a live map, shareable filters, a
+//! text search), an actor's page, the form anyone confirmed proposes an actor with, its owners'
+//! edit form, the moderators' queue (proposals with their likely duplicates, revisions as a
+//! field-by-field diff), and the open data.
+
+use crate::actor::{ActorFields, ActorInput, LISTS, taxonomy};
+use crate::store::{self, Actor, Filter, Revision};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kernel::accounts::{Action, User, can};
+use kernel::i18n::Lang;
+use kernel::opendata::{PAGE, Shape, csv_field, round};
+use kernel::web::pager::Pager;
+use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::{AppState, Error, FieldErrors};
+
+/// The directory's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/directory", get(home))
+        .route("/directory/map.json", get(map))
+        .route("/directory/propose", get(propose_form).post(propose))
+        .route("/directory/actors/{slug}", get(show))
+        .route("/directory/actors/{slug}/edit", get(edit_form).post(edit))
+        .route("/directory/moderation", get(queue))
+        .route("/directory/moderation/actors/{id}", post(decide_actor))
+        .route(
+            "/directory/moderation/revisions/{id}",
+            post(decide_revision),
+        )
+        .route("/data/actors.csv", get(|s| data_set(s, "actors.csv")))
+        .route(
+            "/data/actors.geojson",
+            get(|s| data_set(s, "actors.geojson")),
+        )
+        .route("/data/actors.json", get(|s| data_set(s, "actors.json")))
+        .route(
+            "/data/actors.schema.json",
+            get(|| async { axum::Json(schema()).into_response() }),
+        )
+}
+
+/// The facets of the directory, in the order of the page.
+const FACETS: &[&str] = &[
+    "kind",
+    "theme",
+    "activity",
+    "public",
+    "region",
+    "departement",
+];
+
+/// Actors per page of the list.
+const PER_PAGE: i64 = 30;
+
+/// Whether the reader moderates the directory (instance administrators, today).
+fn moderates(user: Option<&User>) -> bool {
+    can(user, Action::AdministerInstance)
+}
+
+/// The name of a facet value in the reader's language: a taxonomy text, or a territory name.
+fn term_name(lang: Lang, vocabulary: &str, code: &str, places: &[(String, String)]) -> String {
+    match vocabulary {
+        "region" | "departement" => places
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, n)| n.clone())
+            .unwrap_or_else(|| code.to_string()),
+        v => kernel::i18n::tr(lang, &format!("taxonomy.{v}.{code}")).to_string(),
+    }
+}
+
+/// The names of the régions and départements among some codes.
+async fn place_names(
+    state: &AppState,
+    facets: &[(String, String, i64)],
+) -> Result<Vec<(String, String)>, Error> {
+    let mut out = Vec::new();
+    for (v, code, _) in facets {
+        let kind = match v.as_str() {
+            "region" => kernel::territories::TerritoryKind::Region,
+            "departement" => kernel::territories::TerritoryKind::Departement,
+            _ => continue,
+        };
+        if let Some(t) = kernel::territories::store::get(state.db(), kind, code).await? {
+            out.push((code.clone(), t.name));
+        }
+    }
+    Ok(out)
+}
+
+/// A facet of the list: its vocabulary and its values (code, name, count), most frequent first.
+type Facet = (&'static str, Vec<(String, String, i64)>);
+
+/// What a directory address asks: the text, the facet values chosen, the page.
+struct Filters {
+    q: String,
+    chosen: Vec<(String, String)>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "directory/home.html")]
+struct HomePage {
+    page: PageCtx,
+    q: String,
+    chosen: Vec<(String, String)>,
+    actors: Vec<Actor>,
+    facets: Vec<Facet>,
+    pager: Pager,
+    tiles: String,
+    moderate: bool,
+}
+
+impl HomePage {
+    fn is_chosen(&self, vocabulary: &str, code: &str) -> bool {
+        self.chosen
+            .iter()
+            .any(|(v, c)| v == vocabulary && c == code)
+    }
+    fn kind_name(&self, a: &Actor) -> &'static str {
+        self.page.tr.t(format!("taxonomy.kind.{}", a.data.kind))
+    }
+    fn points(&self) -> String {
+        serde_json::Value::from(
+            self.actors
+                .iter()
+                .map(|a| serde_json::json!([a.data.lat, a.data.lon, a.data.name, a.url()]))
+                .collect::<Vec<_>>(),
+        )
+        .to_string()
+    }
+}
+
+/// The filters of a directory address: `q`, `page`, and each facet by its vocabulary.
+fn read_filters(pairs: &[(String, String)]) -> Result<Filters, Error> {
+    let mut q = String::new();
+    let mut chosen = Vec::new();
+    let mut page = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "q" => q = v.trim().chars().take(200).collect(),
+            "page" => page = Some(v.parse().map_err(|_| Error::BadRequest("query.invalid"))?),
+            f if FACETS.contains(&f) && !v.is_empty() => {
+                let known = match f {
+                    "region" | "departement" => {
+                        v.len() <= 3 && v.bytes().all(|b| b.is_ascii_alphanumeric())
+                    }
+                    _ => taxonomy::of(f).contains(&v.as_str()),
+                };
+                if !known {
+                    return Err(Error::BadRequest("query.invalid"));
+                }
+                chosen.push((f.to_string(), v.clone()));
+            }
+            _ => {}
+        }
+    }
+    Ok(Filters { q, chosen, page })
+}
+
+async fn home(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let Filters {
+        q,
+        chosen,
+        page: page_no,
+    } = read_filters(&pairs)?;
+    let ids = if q.is_empty() {
+        None
+    } else {
+        let found = state.search().search(&kernel::search::SearchQuery {
+            text: q.clone(),
+            kinds: vec!["actor"],
+            offset: 0,
+            limit: 1000,
+        });
+        Some(found.hits.into_iter().map(|h| h.doc.id).collect())
+    };
+    let filter = Filter {
+        terms: chosen.clone(),
+        ids,
+    };
+    let mut base = String::from("/directory?");
+    if !q.is_empty() {
+        base.push_str(&format!("q={}&", kernel::web::percent_encode(&q)));
+    }
+    for (v, c) in &chosen {
+        base.push_str(&format!("{v}={}&", kernel::web::percent_encode(c)));
+    }
+    let mut pager = Pager::new(page_no, PER_PAGE, base);
+    let (actors, total, counts) =
+        store::list(state.db(), &filter, PER_PAGE, pager.offset()).await?;
+    pager.total = total;
+    let places = place_names(&state, &counts).await?;
+    let lang = page.tr.0;
+    let facets = FACETS
+        .iter()
+        .map(|f| {
+            let mut values: Vec<(String, String, i64)> = counts
+                .iter()
+                .filter(|(v, _, _)| v == f)
+                .map(|(v, c, n)| (c.clone(), term_name(lang, v, c, &places), *n))
+                .collect();
+            values.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+            (*f, values)
+        })
+        .collect();
+    render(&HomePage {
+        moderate: moderates(page.user.as_ref()),
+        tiles: state.config().tile_url.clone(),
+        page,
+        q,
+        chosen,
+        actors,
+        facets,
+        pager,
+    })
+}
+
+async fn map(
+    State(state): State<AppState>,
+    q: Result<Query<kernel::geo::ViewportQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, Error> {
+    let Ok(Query(q)) = q else {
+        return Err(Error::BadRequest("query.invalid"));
+    };
+    Ok(axum::Json(q.answer(state.geo(), store::MAP_LAYER, |_| None)?).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "directory/actor.html")]
+struct ActorPage {
+    page: PageCtx,
+    actor: Actor,
+    owner: bool,
+    moderate: bool,
+    tiles: String,
+    commune: String,
+}
+
+impl ActorPage {
+    fn term(&self, vocabulary: &str, code: &str) -> &'static str {
+        self.page.tr.t(format!("taxonomy.{vocabulary}.{code}"))
+    }
+    fn description_html(&self) -> String {
+        kernel::markdown::to_html(&self.actor.data.description)
+    }
+    fn phone(&self) -> String {
+        crate::model::Phone::parse(&self.actor.data.phone)
+            .map(|p| p.display())
+            .unwrap_or_else(|_| self.actor.data.phone.clone())
+    }
+    fn points(&self) -> String {
+        serde_json::json!([[
+            self.actor.data.lat,
+            self.actor.data.lon,
+            self.actor.data.name
+        ]])
+        .to_string()
+    }
+    fn date(&self, ms: &i64) -> String {
+        kernel::ids::iso_date(*ms)
+    }
+}
+
+/// The actor at this address: published ones for everyone, the others for their owners and
+/// the moderators.
+async fn visible(
+    state: &AppState,
+    user: Option<&User>,
+    slug: &str,
+) -> Result<(Actor, bool), Error> {
+    let actor = store::by_slug(state.db(), slug)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let owner = match user {
+        Some(u) => store::owns(state.db(), &actor.id, &u.id).await?,
+        None => false,
+    };
+    if actor.state != store::State::Published && !owner && !moderates(user) {
+        return Err(Error::NotFound);
+    }
+    Ok((actor, owner))
+}
+
+async fn show(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let (actor, owner) = visible(&state, page.user.as_ref(), &slug).await?;
+    let commune = kernel::territories::store::get(
+        state.db(),
+        kernel::territories::TerritoryKind::Commune,
+        &actor.data.commune,
+    )
+    .await?
+    .map(|t| t.name)
+    .unwrap_or_default();
+    render(&ActorPage {
+        moderate: moderates(page.user.as_ref()),
+        tiles: state.config().tile_url.clone(),
+        page,
+        actor,
+        owner,
+        commune,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "directory/form.html")]
+struct FormPage {
+    page: PageCtx,
+    /// The actor edited, or none for a proposal.
+    actor: Option<Actor>,
+    fields: ActorFields,
+    base: i64,
+    errors: FieldErrors,
+    tiles: String,
+    kinds: &'static [&'static str],
+    lists: Vec<(&'static str, &'static str, &'static [&'static str])>,
+}
+
+impl FormPage {
+    fn new(page: PageCtx, actor: Option<Actor>, fields: ActorFields, tiles: String) -> Self {
+        FormPage {
+            base: actor.as_ref().map(|a| a.revision).unwrap_or(0),
+            page,
+            actor,
+            fields,
+            errors: FieldErrors::new(),
+            tiles,
+            kinds: taxonomy::KINDS,
+            lists: LISTS
+                .iter()
+                .map(|(l, v)| (*l, *v, taxonomy::of(v)))
+                .collect(),
+        }
+    }
+    fn action(&self) -> String {
+        match &self.actor {
+            Some(a) => format!("{}/edit", a.url()),
+            None => "/directory/propose".into(),
+        }
+    }
+    fn term(&self, vocabulary: &str, code: &str) -> &'static str {
+        self.page.tr.t(format!("taxonomy.{vocabulary}.{code}"))
+    }
+    fn map_center(&self) -> String {
+        match (
+            self.fields.get("lat").parse::<f64>(),
+            self.fields.get("lon").parse::<f64>(),
+        ) {
+            (Ok(lat), Ok(lon)) => format!("{lat},{lon}"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// A confirmed account, or a refusal the page explains.
+fn confirmed(user: &User) -> Result<(), Error> {
+    if user.confirmed {
+        Ok(())
+    } else {
+        Err(Error::Conflict("directory.unconfirmed"))
+    }
+}
+
+async fn propose_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
+    if confirmed(&user).is_err() {
+        return Ok(redirect_with_flash(
+            "/directory",
+            "flash.directory_unconfirmed",
+        ));
+    }
+    render(&FormPage::new(
+        page,
+        None,
+        ActorFields::default(),
+        state.config().tile_url.clone(),
+    ))
+}
+
+/// Parses a posted actor form against the referential.
+async fn parse(
+    state: &AppState,
+    fields: &ActorFields,
+) -> Result<Result<ActorInput, FieldErrors>, Error> {
+    let commune = fields.get("commune").trim().to_uppercase();
+    let known = store::place_of(state.db(), &commune).await?.is_some();
+    Ok(fields.parse(|c| known && c == commune))
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    if confirmed(&user).is_err() {
+        return Ok(redirect_with_flash(
+            "/directory",
+            "flash.directory_unconfirmed",
+        ));
+    }
+    let fields = ActorFields::from_pairs(&pairs);
+    match parse(&state, &fields).await? {
+        Ok(input) => {
+            let actor = store::propose(state.db(), &input, &user.id).await?;
+            Ok(redirect_with_flash(&actor.url(), "flash.actor_proposed"))
+        }
+        Err(errors) => {
+            let mut p = FormPage::new(page, None, fields, state.config().tile_url.clone());
+            p.errors = errors;
+            render_invalid(&p)
+        }
+    }
+}
+
+/// The actor at this address that the reader owns (or moderates).
+async fn owned(state: &AppState, user: &User, slug: &str) -> Result<Actor, Error> {
+    let (actor, owner) = visible(state, Some(user), slug).await?;
+    if !owner && !moderates(Some(user)) {
+        return Err(Error::Forbidden);
+    }
+    Ok(actor)
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let actor = owned(&state, &user, &slug).await?;
+    let fields = ActorFields::of(&actor.data);
+    render(&FormPage::new(
+        page,
+        Some(actor),
+        fields,
+        state.config().tile_url.clone(),
+    ))
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let actor = owned(&state, &user, &slug).await?;
+    let base: i64 = pairs
+        .iter()
+        .find(|(k, _)| k == "base")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or(Error::BadRequest("form.malformed"))?;
+    let fields = ActorFields::from_pairs(&pairs);
+    let url = actor.url();
+    let input = match parse(&state, &fields).await? {
+        Ok(input) => input,
+        Err(errors) => {
+            let mut p = FormPage::new(page, Some(actor), fields, state.config().tile_url.clone());
+            p.base = base;
+            p.errors = errors;
+            return render_invalid(&p);
+        }
+    };
+    match store::edit(state.db(), &actor, base, &input, &user.id).await {
+        Ok(true) => Ok(redirect_with_flash(&url, "flash.saved")),
+        Ok(false) => Ok(redirect_with_flash(&url, "flash.actor_revision_pending")),
+        Err(Error::Conflict("actor.stale")) => {
+            let mut p = FormPage::new(page, Some(actor), fields, state.config().tile_url.clone());
+            p.base = base;
+            p.errors = kernel::FieldError::new("form", "actor.stale").into();
+            render_invalid(&p)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A proposal in the queue, with its likely duplicates.
+struct Proposal {
+    actor: Actor,
+    duplicates: Vec<Actor>,
+}
+
+/// A revision in the queue, with its diff against the actor as it stands.
+struct Change {
+    revision: Revision,
+    actor: Actor,
+    diff: Vec<(&'static str, String, String)>,
+    stale: bool,
+}
+
+#[derive(Template)]
+#[template(path = "directory/moderation.html")]
+struct QueuePage {
+    page: PageCtx,
+    proposals: Vec<Proposal>,
+    changes: Vec<Change>,
+    errors: FieldErrors,
+}
+
+impl QueuePage {
+    fn field_name(&self, f: &str) -> &'static str {
+        self.page.tr.t(format!("actor_field.{f}"))
+    }
+}
+
+async fn queue_page(state: &AppState, page: PageCtx) -> Result<QueuePage, Error> {
+    let mut proposals = Vec::new();
+    for actor in store::pending(state.db()).await? {
+        let duplicates = store::duplicates(state.db(), &actor).await?;
+        proposals.push(Proposal { actor, duplicates });
+    }
+    let mut changes = Vec::new();
+    for revision in store::pending_revisions(state.db()).await? {
+        let Some(actor) = store::get(state.db(), &revision.actor_id).await? else {
+            continue;
+        };
+        changes.push(Change {
+            diff: actor.data.diff(&revision.data),
+            stale: actor.revision != revision.base,
+            revision,
+            actor,
+        });
+    }
+    Ok(QueuePage {
+        page,
+        proposals,
+        changes,
+        errors: FieldErrors::new(),
+    })
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
+    if !moderates(Some(&user)) {
+        return Err(Error::Forbidden);
+    }
+    render(&queue_page(&state, page).await?)
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// Checks a decision form: approve, or reject with a reason.
+fn decision(f: &DecisionForm) -> Result<bool, FieldErrors> {
+    match f.decision.as_str() {
+        "approve" => Ok(true),
+        "reject" if f.reason.trim().chars().count() >= 3 => Ok(false),
+        "reject" => Err(kernel::FieldError::new("reason", "directory.reason").into()),
+        _ => Err(kernel::FieldError::new("decision", "directory.decision").into()),
+    }
+}
+
+/// Tells an actor's owners of a decision.
+async fn tell_owners(
+    state: &AppState,
+    actor: &Actor,
+    key: &str,
+    reason: &str,
+) -> Result<(), Error> {
+    let link = format!(
+        "{}{}",
+        state.config().base_url.trim_end_matches('/'),
+        actor.url()
+    );
+    for to in store::owner_emails(state.db(), &actor.id).await? {
+        state.mailer().send_texts(
+            &to,
+            Lang::Fr,
+            key,
+            &[("what", &actor.data.name), ("link", &link)],
+            reason,
+        );
+    }
+    Ok(())
+}
+
+async fn decide_actor(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, Error> {
+    if !moderates(Some(&user)) {
+        return Err(Error::Forbidden);
+    }
+    let actor = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
+    let publish = match decision(&f) {
+        Ok(p) => p,
+        Err(errors) => {
+            let mut p = queue_page(&state, page).await?;
+            p.errors = errors;
+            return render_invalid(&p);
+        }
+    };
+    store::decide(state.db(), &id, publish, f.reason.trim(), &user.id).await?;
+    let key = if publish {
+        "mail.actor_published"
+    } else {
+        "mail.actor_rejected"
+    };
+    tell_owners(&state, &actor, key, f.reason.trim()).await?;
+    Ok(redirect_with_flash(
+        "/directory/moderation",
+        "flash.directory_decided",
+    ))
+}
+
+async fn decide_revision(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, Error> {
+    if !moderates(Some(&user)) {
+        return Err(Error::Forbidden);
+    }
+    let approve = match decision(&f) {
+        Ok(a) => a,
+        Err(errors) => {
+            let mut p = queue_page(&state, page).await?;
+            p.errors = errors;
+            return render_invalid(&p);
+        }
+    };
+    match store::decide_revision(state.db(), &id, approve, f.reason.trim(), &user.id).await {
+        Ok(rev) => {
+            if let Some(actor) = store::get(state.db(), &rev.actor_id).await? {
+                let key = if approve {
+                    "mail.revision_approved"
+                } else {
+                    "mail.revision_rejected"
+                };
+                tell_owners(&state, &actor, key, f.reason.trim()).await?;
+            }
+            Ok(redirect_with_flash(
+                "/directory/moderation",
+                "flash.directory_decided",
+            ))
+        }
+        Err(Error::Conflict("actor.stale")) => {
+            let mut p = queue_page(&state, page).await?;
+            p.errors = kernel::FieldError::new("form", "actor.stale").into();
+            render_invalid(&p)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ----- Open data -----
+
+const CSV_HEADER: &str = "id,name,kind,siret,rna,short_description,website,email,phone,address,postcode,commune,departement,region,lat,long,themes,activities,publics,opening_hours,source,created_at,updated_at,verified_at\n";
+
+fn row(shape: Shape, a: &Actor, first: bool) -> String {
+    let d = &a.data;
+    let dates = [a.created_at, a.updated_at, a.verified_at].map(kernel::ids::iso_date);
+    match shape {
+        Shape::Csv => {
+            let cells = [
+                a.id.clone(),
+                d.name.clone(),
+                d.kind.clone(),
+                d.siret.clone(),
+                d.rna.clone(),
+                d.short_description.clone(),
+                d.website.clone(),
+                d.email.clone(),
+                d.phone.clone(),
+                d.address.clone(),
+                d.postcode.clone(),
+                d.commune.clone(),
+                a.departement.clone(),
+                a.region.clone(),
+                round(d.lat).to_string(),
+                round(d.lon).to_string(),
+                d.themes.join(";"),
+                d.activities.join(";"),
+                d.publics.join(";"),
+                d.opening_hours.clone(),
+                d.source.clone(),
+                dates[0].clone(),
+                dates[1].clone(),
+                dates[2].clone(),
+            ];
+            let mut line = cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
+            line.push('\n');
+            line
+        }
+        Shape::Json | Shape::GeoJson => shape.json_item(
+            serde_json::json!({
+                "id": a.id, "name": d.name, "kind": d.kind, "siret": d.siret, "rna": d.rna,
+                "short_description": d.short_description, "website": d.website, "email": d.email,
+                "phone": d.phone, "address": d.address, "postcode": d.postcode, "commune": d.commune,
+                "departement": a.departement, "region": a.region, "themes": d.themes,
+                "activities": d.activities, "publics": d.publics, "opening_hours": d.opening_hours,
+                "source": d.source, "created_at": dates[0], "updated_at": dates[1], "verified_at": dates[2],
+            }),
+            Some((d.lat, d.lon)),
+            first,
+        ),
+    }
+}
+
+fn schema() -> serde_json::Value {
+    let field = kernel::opendata::schema_field;
+    serde_json::json!({
+        "title": "Annuaire des acteurs de l'innovation territoriale",
+        "fields": [
+            field("id", "string", "Identifiant stable de l'acteur"),
+            field("name", "string", "Nom"),
+            {"name": "kind", "type": "string", "description": "Type d'acteur", "constraints": {"enum": taxonomy::KINDS}},
+            field("siret", "string", "SIRET (14 chiffres)"),
+            field("rna", "string", "Numéro RNA (associations)"),
+            field("short_description", "string", "Description courte (280 caractères au plus)"),
+            field("website", "string", "Site web"),
+            field("email", "string", "Adresse électronique publique"),
+            field("phone", "string", "Téléphone (format international)"),
+            field("address", "string", "Adresse"),
+            field("postcode", "string", "Code postal"),
+            field("commune", "string", "Code INSEE de la commune"),
+            field("departement", "string", "Code du département"),
+            field("region", "string", "Code de la région"),
+            field("lat", "number", "Latitude WGS84 (4 décimales)"),
+            field("long", "number", "Longitude WGS84 (4 décimales)"),
+            field("themes", "string", "Thèmes, séparés par des points-virgules"),
+            field("activities", "string", "Activités proposées, séparées par des points-virgules"),
+            field("publics", "string", "Publics, séparés par des points-virgules"),
+            field("opening_hours", "string", "Horaires (syntaxe opening_hours d'OpenStreetMap)"),
+            field("source", "string", "Source de l'information"),
+            field("created_at", "date", "Date d'inscription"),
+            field("updated_at", "date", "Date de dernière mise à jour"),
+            field("verified_at", "date", "Date de dernière vérification par l'acteur"),
+        ],
+        "primaryKey": "id",
+        "licenses": kernel::opendata::schema_licence(),
+    })
+}
+
+async fn data_set(State(state): State<AppState>, file: &'static str) -> Result<Response, Error> {
+    let (_, shape) = Shape::of_file(file).ok_or(Error::NotFound)?;
+    let db = state.db().clone();
+    Ok(kernel::opendata::stream(
+        shape,
+        CSV_HEADER,
+        Box::new(move |after| {
+            let db = db.clone();
+            Box::pin(async move { store::export_page(&db, after, PAGE).await })
+        }),
+        row,
+        |a| (a.created_at, a.id.clone()),
+    ))
+}
+
+/// The directory as a data set of the catalogue.
+pub async fn datasets(_state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
+    Ok(vec![kernel::catalog::Dataset {
+        id: "actors".into(),
+        title: "Annuaire des acteurs de l'innovation territoriale".into(),
+        description: "Entreprises de la ville intelligente, structures d'innovation, tiers-lieux et acteurs de la participation : type, thèmes, activités, publics, coordonnées publiques et position. Sans données personnelles des propriétaires des fiches.".into(),
+        publisher: "Territoires".into(),
+        keywords: vec!["annuaire".into(), "innovation".into(), "tiers-lieux".into(), "smart city".into()],
+        modified: None,
+        distributions: kernel::catalog::Distribution::csv_geojson_json("/data/actors"),
+    }])
+}

@@ -1,0 +1,266 @@
+//! The directory through the pages: a confirmed citizen proposes a fablab (every bad field
+//! named, nothing saved); a moderator sees its likely duplicate and publishes it; it is in the
+//! list with its facets, in the search, on the map and in the open data; its owner's edit
+//! waits as a field-by-field diff until approved; an edit from a stale form is refused.
+
+use crate::common::TestApp;
+use crate::on_every_engine;
+
+fn fablab<'a>(name: &'a str, siret: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
+        ("kind", "fablab"),
+        ("siret", siret),
+        (
+            "short_description",
+            "Un atelier de fabrication numérique ouvert à tous.",
+        ),
+        (
+            "description",
+            "Imprimantes 3D, découpe laser, **ateliers** le samedi.",
+        ),
+        ("website", "fablab-tregor.example.fr"),
+        ("phone", "02 96 00 00 00"),
+        ("address", "1 rue de la Poste"),
+        ("postcode", "22300"),
+        ("commune", "22113"),
+        ("lat", "48.7326"),
+        ("lon", "-3.4566"),
+        ("themes", "education"),
+        ("themes", "data_iot"),
+        ("activities", "training"),
+        ("publics", "citizens"),
+        ("opening_hours", "Mo-Fr 09:00-18:00; Sa 10:00-12:00"),
+        ("base", "0"),
+    ]
+}
+
+on_every_engine!(
+    a_fablab_is_proposed_moderated_found_and_edited_through_a_reviewed_revision,
+    |app: TestApp| Box::pin(async move {
+        let moderator = app.other_client();
+        moderator.login_as_admin().await;
+        let anne = app.other_client();
+        anne.register_and_login("anne@test.fr", "Anne Le Bras")
+            .await;
+        // Bad input: every problem named, nothing saved.
+        let long = "x".repeat(281);
+        let mut bad = fablab("Fablab du Trégor", "73282932000075");
+        for (k, v) in bad.iter_mut() {
+            match *k {
+                "opening_hours" => *v = "lundi matin",
+                "lat" => *v = "148",
+                "themes" => *v = "teleportation",
+                "short_description" => *v = long.as_str(),
+                _ => {}
+            }
+        }
+        let r = anne.post_form("/directory/propose", &bad).await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for text in [
+            "Ce SIRET n&#39;existe pas",
+            "au plus 280 caractères",
+            "comme dans OpenStreetMap",
+            "La latitude est comprise",
+            "n&#39;existe pas dans la liste",
+        ] {
+            assert!(page.contains(text), "{text}: {page}");
+        }
+        assert_eq!(app.count("actors").await, 0);
+        // A good one: pending, seen by its owner only.
+        let r = anne
+            .post_form(
+                "/directory/propose",
+                &fablab("Fablab du Trégor", "73282932000074"),
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let url = r.headers()["location"].to_str().unwrap().to_string();
+        let (status, page) = anne.get_text(&url).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("attend la relecture"));
+        let (status, _) = app.other_client().get_text(&url).await;
+        assert_eq!(status, 404);
+        // A second proposal with the same SIRET is flagged as a likely duplicate.
+        let bruno = app.other_client();
+        bruno.register_and_login("bruno@test.fr", "Bruno").await;
+        let r = bruno
+            .post_form(
+                "/directory/propose",
+                &fablab("FabLab Trégor (Lannion)", "73282932000074"),
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (status, _) = anne.get_text("/directory/moderation").await;
+        assert_eq!(status, 403);
+        let (_, queue) = moderator.get_text("/directory/moderation").await;
+        assert!(queue.contains("Doublons possibles"), "{queue}");
+        let id = |name: &str| {
+            let db = app.state.db().clone();
+            let name = name.to_string();
+            async move {
+                sqlx::query_scalar::<_, String>("SELECT id FROM actors WHERE name = $1")
+                    .bind(name)
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = id("Fablab du Trégor").await;
+        let second = id("FabLab Trégor (Lannion)").await;
+        let r = moderator
+            .post_form(
+                &format!("/directory/moderation/actors/{second}"),
+                &[("decision", "reject")],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "a rejection needs a reason");
+        let r = moderator
+            .post_form(
+                &format!("/directory/moderation/actors/{second}"),
+                &[
+                    ("decision", "reject"),
+                    ("reason", "Doublon de la fiche existante"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let r = moderator
+            .post_form(
+                &format!("/directory/moderation/actors/{first}"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let mail = app.next_mail_to("anne@test.fr").await;
+        let mail = if mail.subject.contains("publiée") {
+            mail
+        } else {
+            app.next_mail_to("anne@test.fr").await
+        };
+        assert!(
+            mail.subject.contains("Votre fiche est publiée"),
+            "{}",
+            mail.subject
+        );
+        let refused = loop {
+            let m = app.next_mail_to("bruno@test.fr").await;
+            if m.subject.contains("retenue") {
+                break m;
+            }
+        };
+        assert!(refused.body.contains("Doublon de la fiche existante"));
+        // Published: in the list with its facets, in the search, on the map, in the data.
+        let (_, list) = app.get_text("/directory?theme=education&kind=fablab").await;
+        assert!(
+            list.contains("Fablab du Trégor") && list.contains("1 acteur(s)"),
+            "{list}"
+        );
+        assert!(list.contains("Bretagne"), "the région facet is named");
+        let (_, none) = app.get_text("/directory?theme=water").await;
+        assert!(none.contains("0 acteur(s)"));
+        let (status, _) = app.get_text("/directory?theme=teleportation").await;
+        assert_eq!(status, 400);
+        let mut found = false;
+        for _ in 0..100 {
+            let (_, s) = app.get_text("/directory?q=fabrication+numerique").await;
+            let (_, m) = app
+                .get_text("/directory/map.json?west=-3.6&south=48.6&east=-3.3&north=48.8&zoom=14")
+                .await;
+            if s.contains("Fablab du Trégor") && m.contains(&first) {
+                found = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(found, "searchable (accents folded) and on the map");
+        let (_, csv) = app.get_text("/data/actors.csv").await;
+        assert_eq!(csv.lines().count(), 2, "{csv}");
+        assert!(
+            csv.contains("Fablab du Trégor,fablab,73282932000074"),
+            "{csv}"
+        );
+        assert!(!csv.contains("anne@test.fr"), "no personal data of owners");
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        let schema: serde_json::Value = app
+            .get("/data/actors.schema.json")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = schema["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(header, names);
+        let geo: serde_json::Value = app.get("/data/actors.geojson").await.json().await.unwrap();
+        assert_eq!(geo["features"].as_array().unwrap().len(), 1);
+        let (_, catalog) = app.get_text("/data/catalog.jsonld").await;
+        assert!(catalog.contains("/data/actors.csv"));
+
+        // The owner edits: the change waits as a diff; only the owner may edit.
+        let (status, _) = bruno.get_text(&format!("{url}/edit")).await;
+        assert_eq!(status, 403);
+        let mut changed = fablab("Fablab du Trégor", "73282932000074");
+        for (k, v) in changed.iter_mut() {
+            match *k {
+                "short_description" => *v = "Un atelier ouvert, désormais aussi le dimanche.",
+                "base" => *v = "1",
+                _ => {}
+            }
+        }
+        let r = anne.post_form(&format!("{url}/edit"), &changed).await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let (_, page) = app.get_text(&url).await;
+        assert!(
+            page.contains("Un atelier de fabrication numérique"),
+            "not yet published"
+        );
+        let (_, queue) = moderator.get_text("/directory/moderation").await;
+        assert!(
+            queue.contains("<del>Un atelier de fabrication numérique ouvert à tous.</del>"),
+            "{queue}"
+        );
+        assert!(queue.contains("<ins>Un atelier ouvert, désormais aussi le dimanche.</ins>"));
+        // A second edit from the same stale form is refused, not silently merged.
+        let r = anne.post_form(&format!("{url}/edit"), &changed).await;
+        assert_eq!(
+            r.status(),
+            303,
+            "the actor has not changed yet: a second revision waits"
+        );
+        let revisions: Vec<String> =
+            sqlx::query_scalar("SELECT id FROM actor_revisions ORDER BY created_at")
+                .fetch_all(app.state.db().pool())
+                .await
+                .unwrap();
+        assert_eq!(revisions.len(), 2);
+        let r = moderator
+            .post_form(
+                &format!("/directory/moderation/revisions/{}", revisions[0]),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = app.get_text(&url).await;
+        assert!(page.contains("désormais aussi le dimanche"));
+        let r = moderator
+            .post_form(
+                &format!("/directory/moderation/revisions/{}", revisions[1]),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("modifiée entre-temps"));
+        let r = anne.post_form(&format!("{url}/edit"), &changed).await;
+        assert_eq!(
+            r.status(),
+            422,
+            "a form opened before the approval is stale"
+        );
+        assert!(r.text().await.unwrap().contains("modifiée entre-temps"));
+    })
+);

@@ -86,5 +86,25 @@ echo "$CSV_INFO" | grep -q "Geometry: Point" && echo "$CSV_INFO" | grep -q "lat:
 ! echo "$GEO_INFO$CSV_INFO" | grep -E "^(ERROR|Warning)" || exit 1
 echo "GDAL reads the GeoJSON and the CSV of the Montauban reports: $(echo "$GEO_INFO" | grep "Feature Count")"
 
+echo "-- the directory's and a process's open data read by GDAL"
+# Every feature and every column of the Table Schema, as GDAL reads them.
+gdal_check() { # NAME STEM (a path without its extension)
+  local name="$1" stem="$2" expected geo csv field
+  expected=$(curl -fs "$BASE$stem.json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  [ "$expected" -gt 0 ] || { echo "$name: no data"; exit 1; }
+  geo=$(ogrinfo -ro -so -al "$BASE$stem.geojson" 2>&1)
+  echo "$geo" | grep -q "Feature Count: $expected\$" || { echo "$name: $geo"; exit 1; }
+  curl -fs "$BASE$stem.csv" -o "$DATA/$name.csv"
+  csv=$(ogrinfo -ro -so -al -oo X_POSSIBLE_NAMES=long -oo Y_POSSIBLE_NAMES=lat -oo AUTODETECT_TYPE=YES "$DATA/$name.csv" 2>&1)
+  echo "$csv" | grep -q "Feature Count: $expected\$" || { echo "$name: $csv"; exit 1; }
+  for field in $(curl -fs "$BASE$stem.schema.json" | python3 -c 'import json,sys; print(" ".join(f["name"] for f in json.load(sys.stdin)["fields"]))'); do
+    echo "$csv" | grep -q "^$field: " || { echo "$name: no column $field in $csv"; exit 1; }
+  done
+  ! echo "$geo$csv" | grep -E "^(ERROR|Warning)" || exit 1
+  echo "GDAL reads the GeoJSON and the CSV of $name: $expected features, every column of its schema"
+}
+gdal_check actors /data/actors
+gdal_check lannion-2030 /data/processes/lannion/lannion-2030/contributions
+
 echo "-- participatory-budget rules against pabutools (1,000 random instances)"
 "$VENV/bin/python" "$HERE/pb_differential.py" "$BIN" 1000 "${TERRITOIRES_PB_SEED:-2026}"

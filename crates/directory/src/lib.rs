@@ -5,10 +5,12 @@
 //! Landed: actors, their taxonomy, proposal and moderation (with likely duplicates), owners'
 //! revisions with a field-by-field diff, the directory with facets and text search, actor
 //! pages, the map layer, open data. Next (see the directory issue): offers, co-owners and
-//! trusted owners' settings, logos and social links, the CSV import, the JSON API, the embed,
-//! reminders to verify, `demo --scale`, commune positions.
+//! trusted owners' settings, logos and social links, the JSON API, the embed,
+//! reminders to verify, commune positions.
 
 pub mod actor;
+pub mod demo;
+pub mod import;
 pub mod model;
 pub mod opening_hours;
 pub mod store;
@@ -32,6 +34,8 @@ pub fn component() -> Component {
         }],
         locales: Some((LOCALE_FR, LOCALE_EN)),
         datasets: Some(|state| Box::pin(web::datasets(state))),
+        demo: Some(|db| Box::pin(demo::seed(db))),
+        links: &[("directory.title", "/directory")],
         ..Component::empty("directory")
     }
 }

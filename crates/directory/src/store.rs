@@ -226,19 +226,7 @@ pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> 
     let id = new_id();
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
-    sqlx::query(
-        "INSERT INTO actors (id, slug, state, name, name_key, kind, siret, rna, short_description, \
-         description, website, email, phone, address, postcode, commune, departement, region, lat, lon, \
-         themes, activities, publics, opening_hours, source, trusted, revision, created_by, created_at, \
-         updated_at, verified_at) VALUES ($1, $2, 'pending', '', '', '', '', '', '', '', '', '', '', '', \
-         '', '', '', '', 0, 0, '', '', '', '', '', 0, 1, $3, $4, $4, $4)",
-    )
-    .bind(&id)
-    .bind(slug_of(&a.name))
-    .bind(by)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
+    insert_row(&mut tx, &id, &slug_of(&a.name), "pending", Some(by), now).await?;
     write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
     sqlx::query("INSERT INTO actor_owners (actor_id, user_id) VALUES ($1, $2)")
         .bind(&id)
@@ -248,6 +236,54 @@ pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> 
     kernel::audit::log(&mut tx, Some(by), "actor.propose", "actor", &id, &a.name).await?;
     tx.commit().await?;
     get(db, &id).await?.ok_or(Error::NotFound)
+}
+
+/// Imports one actor: updates the actor with this id when there is one (a new revision), else
+/// adds it published (with this id when given). Returns whether it was added.
+pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<bool, Error> {
+    if let Some(id) = id
+        && let Some(actor) = get(db, id).await?
+    {
+        apply(db, id, actor.revision, a, "import").await?;
+        return Ok(false);
+    }
+    let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
+    let id = id.map(String::from).unwrap_or_else(new_id);
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    insert_row(&mut tx, &id, &slug_of(&a.name), "published", None, now).await?;
+    write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
+    kernel::audit::log(&mut tx, None, "actor.import", "actor", &id, &a.name).await?;
+    record_change(&mut tx, "actor", &id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(true)
+}
+
+/// Inserts an actor's row with empty fields (they are written next).
+async fn insert_row(
+    tx: &mut AnyConnection,
+    id: &str,
+    slug: &str,
+    state: &str,
+    by: Option<&str>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO actors (id, slug, state, name, name_key, kind, siret, rna, short_description, \
+         description, website, email, phone, address, postcode, commune, departement, region, lat, lon, \
+         themes, activities, publics, opening_hours, source, trusted, revision, created_by, created_at, \
+         updated_at, verified_at) VALUES ($1, $2, $3, '', '', '', '', '', '', '', '', '', '', '', \
+         '', '', '', '', 0, 0, '', '', '', '', '', 0, 1, $4, $5, $5, $5)",
+    )
+    .bind(id)
+    .bind(slug)
+    .bind(state)
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// One actor by id, whatever its state.

@@ -40,6 +40,20 @@ pub struct Component {
     /// Its background work (a daily mail digest), started once the application is built; it
     /// runs for as long as the application does.
     pub task: Option<TaskFn>,
+    /// Its links in every page's footer: (text key, path).
+    pub links: &'static [(&'static str, &'static str)],
+}
+
+static LINKS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
+
+/// Records the components' footer links (the first build of the process decides).
+pub fn register_links(links: Vec<(&'static str, &'static str)>) {
+    let _ = LINKS.set(links);
+}
+
+/// The components' footer links.
+pub fn links() -> &'static [(&'static str, &'static str)] {
+    LINKS.get().map(Vec::as_slice).unwrap_or(&[])
 }
 
 /// How a component's background work is started.
@@ -98,6 +112,7 @@ impl Component {
             demo: None,
             datasets: None,
             task: None,
+            links: &[],
         }
     }
 }

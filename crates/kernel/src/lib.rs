@@ -152,8 +152,10 @@ pub async fn build(
     let mut sections = (Vec::new(), Vec::new());
     let mut datasets = Vec::new();
     let mut tasks = Vec::new();
+    let mut links = Vec::new();
     for c in components.into_iter().filter(|c| c.name != "kernel") {
         tasks.extend(c.task);
+        links.extend_from_slice(c.links);
         indexers.extend(c.indexers);
         if let Some((fr, en)) = c.locales {
             i18n::register(fr, en);
@@ -182,6 +184,7 @@ pub async fn build(
     let state = AppState::new(
         config, db, mailer, search, geo, applier, openapi, sections, datasets,
     );
+    app::register_links(links);
     for task in tasks {
         tokio::spawn(task(state.clone()));
     }

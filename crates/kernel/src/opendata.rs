@@ -97,6 +97,50 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// The records of a CSV text (RFC 4180: fields in double quotes may hold commas, quotes doubled
+/// and line breaks), each with the line it starts on (from 1). A byte-order mark is skipped;
+/// blank lines are left out.
+pub fn csv_records(text: &str) -> Vec<(usize, Vec<String>)> {
+    let text = text.trim_start_matches('\u{feff}');
+    let mut out = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut line, mut start) = (false, 1, 1);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => {
+                if c == '\n' {
+                    line += 1;
+                }
+                field.push(c);
+            }
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                if record.iter().any(|f| !f.is_empty()) {
+                    out.push((start, std::mem::take(&mut record)));
+                }
+                record.clear();
+                line += 1;
+                start = line;
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    record.push(field);
+    if record.iter().any(|f| !f.is_empty()) {
+        out.push((start, record));
+    }
+    out
+}
+
 /// How a stream fetches its next page after a cursor `(time, id)`.
 pub type FetchPage<T> =
     Box<dyn Fn(Option<(i64, String)>) -> BoxFuture<Result<Vec<T>, Error>> + Send + Sync>;
@@ -227,6 +271,14 @@ mod tests {
         assert_eq!(Shape::of_file("x.xml"), None);
         assert_eq!(csv_field("a,b \"c\""), "\"a,b \"\"c\"\"\"");
         assert_eq!(round(1.234_567), 1.2346);
+        let records = csv_records("\u{feff}a,b\r\n\n\"x, \"\"y\"\"\",\"deux\nlignes\"\nz,\n");
+        assert_eq!(records.len(), 3);
+        assert_eq!(records[0], (1, vec!["a".to_string(), "b".to_string()]));
+        assert_eq!(
+            records[1],
+            (3, vec!["x, \"y\"".to_string(), "deux\nlignes".to_string()])
+        );
+        assert_eq!(records[2], (5, vec!["z".to_string(), String::new()]));
         let item =
             Shape::GeoJson.json_item(serde_json::json!({"id": "a"}), Some((44.0, 1.3)), false);
         assert!(item.starts_with(",{"), "{item}");

@@ -50,9 +50,9 @@ enum Command {
     /// Create or update the database tables, then exit.
     Migrate,
     /// Add demo content (idempotent): accounts, the spaces of Lannion, Montauban and Occitanie,
-    /// and N more spaces in real communes.
+    /// the components' content, and N more spaces and N more directory actors in real communes.
     Demo {
-        /// How many extra spaces to create.
+        /// How many extra spaces, and extra directory actors, to create.
         #[arg(long, default_value_t = 30)]
         scale: usize,
     },
@@ -132,6 +132,13 @@ enum ImportCommand {
         #[arg(long, value_name = "FILE")]
         write_extract: Option<PathBuf>,
     },
+    /// Import or update directory actors from a CSV file with the columns of /data/actors.csv
+    /// (a header line names them). A row with an existing id updates that actor; a bad row is
+    /// reported with its line and reason and skipped.
+    Actors {
+        /// The CSV file (UTF-8).
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -209,9 +216,14 @@ async fn demo(db: &kernel::db::Db, scale: usize) -> Result<(), String> {
             .await
             .map_err(|e| format!("the demo content could not be created: {e:?}"))?;
     }
+    pb.set_length(scale as u64);
+    pb.set_position(0);
+    let actors = directory::demo::scale(db, scale, &|done| pb.set_position(done as u64))
+        .await
+        .map_err(|e| format!("the demo actors could not be created: {e:?}"))?;
     pb.finish_and_clear();
     println!(
-        "Demo: {} space(s) and {} account(s) created. Log in as {} with the password {}",
+        "Demo: {} space(s), {} account(s) and {actors} more actor(s) created. Log in as {} with the password {}",
         summary.spaces_created,
         summary.accounts_created,
         kernel::demo::DEMO_ADMIN,
@@ -308,6 +320,40 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let config = config(&cli.settings, None)?;
             let db = open(&config).await?;
             demo(&db, *scale).await
+        }
+        Command::Import(ImportCommand::Actors { file }) => {
+            let config = config(&cli.settings, None)?;
+            let bytes =
+                std::fs::read(file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| format!("{} is not UTF-8 text", file.display()))?;
+            let db = open(&config).await?;
+            kernel::ensure_territories(&db).await.map_err(|e| e.0)?;
+            let pb = bar(0, "actors");
+            let summary = directory::import::import(&db, &text, &|done, total| {
+                pb.set_length(total as u64);
+                pb.set_position(done as u64);
+            })
+            .await
+            .map_err(|e| match e {
+                kernel::Error::BadRequest("import.empty") => format!("{} is empty", file.display()),
+                kernel::Error::BadRequest(_) => format!(
+                    "{}: the first line must name the columns, among them \"name\"",
+                    file.display()
+                ),
+                e => format!("the import failed: {e:?}"),
+            })?;
+            pb.finish_and_clear();
+            for (line, reason) in &summary.refused {
+                eprintln!("line {line}: {reason}");
+            }
+            println!(
+                "Actors: {} added, {} updated, {} row(s) refused",
+                summary.added,
+                summary.updated,
+                summary.refused.len()
+            );
+            Ok(())
         }
         Command::Import(ImportCommand::Territories { dir, write_extract }) => {
             let config = config(&cli.settings, None)?;

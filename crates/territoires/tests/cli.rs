@@ -125,13 +125,13 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
     let o = territoires(&["demo", "--scale", "4"], &dir);
     assert!(o.status.success(), "{}", text(&o));
     assert!(
-        text(&o).contains("Demo: 7 space(s) and 4 account(s) created"),
+        text(&o).contains("Demo: 7 space(s), 4 account(s) and 4 more actor(s) created"),
         "{}",
         text(&o)
     );
     let o = territoires(&["demo", "--scale", "4"], &dir);
     assert!(
-        text(&o).contains("Demo: 0 space(s) and 0 account(s) created"),
+        text(&o).contains("Demo: 0 space(s), 0 account(s) and 0 more actor(s) created"),
         "{}",
         text(&o)
     );
@@ -151,6 +151,7 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
             "vote_ballots",
             "processes",
             "contributions",
+            "actors",
         ] {
             let n: i64 =
                 sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
@@ -161,7 +162,7 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
         }
         counts
     });
-    assert_eq!(counts, vec![2, 12, 400, 4, 26]);
+    assert_eq!(counts, vec![2, 12, 400, 4, 26, 52]);
 
     let create = |password: &str| {
         Command::new(env!("CARGO_BIN_EXE_territoires"))
@@ -297,4 +298,47 @@ VOTES\nvoter_id;vote\n1;a,b\n2;a,b\n3;a\n4;a,c\n5;a,c\n6;a,c\n7;a,d\n8;a,d\n9;f\
         "{}",
         text(&o)
     );
+}
+
+#[test]
+fn importing_actors_reports_each_bad_row_and_keeps_the_others() {
+    let dir = kernel::testing::temp_dir();
+    let file = dir.join("acteurs.csv");
+    std::fs::write(
+        &file,
+        "id,name,kind,siret,short_description,commune,lat,long,themes,activities,opening_hours\n\
+         fablab-tregor,Fablab du Trégor,fablab,73282932000074,\"Atelier de fabrication, ouvert à tous\",22113,48.7326,-3.4566,education;data_iot,training,Mo-Fr 09:00-18:00\n\
+         ,Tiers-lieu La Coopérative,third_place,73282932000075,Un tiers-lieu,22113,48.73,-3.45,participation,,\n\
+         ,Technopole de Montauban,accelerator,,Accompagnement des entreprises,82121,44.0176,1.3550,mobility;teleportation,,\n\
+         ,Hub numérique de Rennes,innovation_hub,,Inclusion numérique,35238,48.1113,-1.6800,digital_inclusion,training,\n",
+    )
+    .unwrap();
+    let o = territoires(&["import", "actors", file.to_str().unwrap()], &dir);
+    assert!(o.status.success(), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains("Actors: 2 added, 0 updated, 2 row(s) refused"),
+        "{t}"
+    );
+    assert!(t.contains("line 3: siret : Ce SIRET n'existe pas"), "{t}");
+    assert!(t.contains("line 4: themes : "), "{t}");
+    // A row with the id of an actor updates it.
+    std::fs::write(
+        &file,
+        "id,name,kind,short_description,commune,lat,long,themes\n\
+         fablab-tregor,Fablab du Trégor,fablab,Atelier ouvert le samedi,22113,48.7326,-3.4566,education\n",
+    )
+    .unwrap();
+    let o = territoires(&["import", "actors", file.to_str().unwrap()], &dir);
+    assert!(
+        text(&o).contains("Actors: 0 added, 1 updated, 0 row(s) refused"),
+        "{}",
+        text(&o)
+    );
+    let o = territoires(
+        &["import", "actors", dir.join("absent.csv").to_str().unwrap()],
+        &dir,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("cannot read"), "{}", text(&o));
 }

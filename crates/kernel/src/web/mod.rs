@@ -111,6 +111,10 @@ pub struct PageCtx {
 }
 
 impl PageCtx {
+    /// The components' links of the footer: (text key, path).
+    pub fn links(&self) -> &'static [(&'static str, &'static str)] {
+        crate::app::links()
+    }
     /// Whether the reader administers the instance.
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_admin())

@@ -42,9 +42,19 @@ const COMMUNES: &[(&str, &str, f64, f64)] = &[
     ("74010", "Annecy", 45.8992, 6.1294),
 ];
 
+/// A demo actor: name pattern, kind, themes, activities, publics, short description.
+type DemoActor = (
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static str,
+);
+
 /// The demo actors: name pattern (`{}` is the commune), kind, themes, activities, publics,
 /// short description.
-const ACTORS: &[(&str, &str, &[&str], &[&str], &[&str], &str)] = &[
+const ACTORS: &[DemoActor] = &[
     (
         "Fablab de {}",
         "fablab",

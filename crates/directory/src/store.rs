@@ -631,19 +631,18 @@ pub async fn list(
     Ok((actors, total, facets))
 }
 
-/// One page of the published actors in creation order after a cursor (the open data export).
+/// One page of the published actors in the order of their ids, after a cursor (the open data
+/// export; the id alone keeps each page one range of the primary key).
 pub async fn export_page(
     db: &Db,
     after: Option<(i64, String)>,
     limit: i64,
 ) -> Result<Vec<Actor>, Error> {
-    let (at, id) = after.unwrap_or((i64::MIN, String::new()));
+    let after = after.map(|(_, id)| id).unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE state = 'published' AND (created_at > $1 OR (created_at = $1 AND id > $2)) \
-         ORDER BY created_at, id LIMIT $3"
+        "{SELECT} WHERE id > $1 AND state = 'published' ORDER BY id LIMIT $2"
     )))
-    .bind(at)
-    .bind(id)
+    .bind(after)
     .bind(limit)
     .fetch_all(db.pool())
     .await?;

@@ -231,7 +231,10 @@ async fn map(
     let Ok(Query(q)) = q else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    Ok(axum::Json(q.answer(state.geo(), store::MAP_LAYER, |_| None)?).into_response())
+    let answer = q.answer(state.geo(), store::MAP_LAYER, |id| {
+        Some(format!("/directory/actors/{id}"))
+    })?;
+    Ok(axum::Json(answer).into_response())
 }
 
 #[derive(Template)]
@@ -277,9 +280,11 @@ async fn visible(
     user: Option<&User>,
     slug: &str,
 ) -> Result<(Actor, bool), Error> {
-    let actor = store::by_slug(state.db(), slug)
-        .await?
-        .ok_or(Error::NotFound)?;
+    // An actor is found by its address, or by its id (the links of the map's points).
+    let actor = match store::by_slug(state.db(), slug).await? {
+        Some(a) => a,
+        None => store::get(state.db(), slug).await?.ok_or(Error::NotFound)?,
+    };
     let owner = match user {
         Some(u) => store::owns(state.db(), &actor.id, &u.id).await?,
         None => false,
@@ -433,6 +438,9 @@ async fn owned(state: &AppState, user: &User, slug: &str) -> Result<Actor, Error
     let (actor, owner) = visible(state, Some(user), slug).await?;
     if !owner && !moderates(Some(user)) {
         return Err(Error::Forbidden);
+    }
+    if actor.state == store::State::Rejected {
+        return Err(Error::Conflict("actor.rejected"));
     }
     Ok(actor)
 }
@@ -772,7 +780,7 @@ async fn data_set(State(state): State<AppState>, file: &'static str) -> Result<R
             Box::pin(async move { store::export_page(&db, after, PAGE).await })
         }),
         row,
-        |a| (a.created_at, a.id.clone()),
+        |a| (0, a.id.clone()),
     ))
 }
 

@@ -10,6 +10,7 @@
 
 pub mod actor;
 pub mod demo;
+pub mod facets;
 pub mod import;
 pub mod model;
 pub mod opening_hours;
@@ -82,7 +83,7 @@ CREATE TABLE actors (
     CONSTRAINT actors_slug_key UNIQUE (slug)
 );
 CREATE INDEX actors_state_name ON actors (state, name_key);
-CREATE INDEX actors_state_created ON actors (state, created_at);
+CREATE INDEX actors_state_id ON actors (state, id);
 CREATE INDEX actors_siret ON actors (siret);
 CREATE INDEX actors_name_key ON actors (name_key);
 CREATE TABLE actor_terms (

@@ -256,6 +256,7 @@ pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<boo
     kernel::audit::log(&mut tx, None, "actor.import", "actor", &id, &a.name).await?;
     record_change(&mut tx, "actor", &id, Op::Upsert).await?;
     tx.commit().await?;
+    crate::facets::touched();
     db.notify_changed();
     Ok(true)
 }
@@ -355,6 +356,7 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
     kernel::audit::log(&mut tx, Some(by), action, "actor", id, reason).await?;
     record_change(&mut tx, "actor", id, Op::Upsert).await?;
     tx.commit().await?;
+    crate::facets::touched();
     db.notify_changed();
     Ok(())
 }
@@ -468,6 +470,7 @@ async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result
     kernel::audit::log(&mut tx, Some(by), "actor.update", "actor", id, "").await?;
     record_change(&mut tx, "actor", id, Op::Upsert).await?;
     tx.commit().await?;
+    crate::facets::touched();
     db.notify_changed();
     Ok(())
 }
@@ -547,88 +550,24 @@ pub async fn pending(db: &Db) -> Result<Vec<Actor>, Error> {
     Ok(rows.iter().map(from_row).collect())
 }
 
-/// What a directory list shows: facet filters (vocabulary, code), and the ids a text search
-/// found (when a text was typed).
-#[derive(Debug, Clone, Default)]
-pub struct Filter {
-    /// Each (vocabulary, code) an actor must have.
-    pub terms: Vec<(String, String)>,
-    /// Only these ids (a text search), when set.
-    pub ids: Option<Vec<String>>,
-}
-
-impl Filter {
-    /// The SQL condition on `a` and its binds.
-    fn sql(&self) -> (String, Vec<String>) {
-        let mut cond = String::from("a.state = 'published'");
-        let mut binds = Vec::new();
-        for (v, c) in &self.terms {
-            binds.push(v.clone());
-            binds.push(c.clone());
-            cond.push_str(&format!(
-                " AND a.id IN (SELECT actor_id FROM actor_terms WHERE vocabulary = ${} AND code = ${})",
-                binds.len() - 1,
-                binds.len()
-            ));
-        }
-        if let Some(ids) = &self.ids {
-            if ids.is_empty() {
-                cond.push_str(" AND 1 = 0");
-            } else {
-                let start = binds.len();
-                binds.extend(ids.iter().cloned());
-                let marks = (start..binds.len())
-                    .map(|i| format!("${}", i + 1))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                cond.push_str(&format!(" AND a.id IN ({marks})"));
-            }
-        }
-        (cond, binds)
+/// Some actors by id, in the order of the ids given (a page of the directory).
+pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Actor>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
     }
-}
-
-/// A page of the published actors matching a filter, by name; their count; and the count of
-/// each facet value among them.
-pub async fn list(
-    db: &Db,
-    filter: &Filter,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<Actor>, i64, Vec<(String, String, i64)>), Error> {
-    let (cond, binds) = filter.sql();
-    let select = SELECT.replace(" FROM actors", " FROM actors a");
-    let select = select.replacen("SELECT id, slug,", "SELECT a.id, a.slug,", 1);
+    let marks = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{select} WHERE {cond} ORDER BY a.name_key, a.id LIMIT {} OFFSET {}",
-        limit.clamp(1, 200),
-        offset.max(0)
+        "{SELECT} WHERE id IN ({marks})"
     )));
-    for b in &binds {
-        q = q.bind(b.clone());
+    for id in ids {
+        q = q.bind(id.clone());
     }
-    let actors: Vec<Actor> = q.fetch_all(db.pool()).await?.iter().map(from_row).collect();
-    let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM actors a WHERE {cond}"
-    )));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let total: i64 = q.fetch_one(db.pool()).await?;
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT t.vocabulary, t.code, COUNT(*) FROM actor_terms t JOIN actors a ON a.id = t.actor_id \
-         WHERE {cond} GROUP BY t.vocabulary, t.code"
-    )));
-    for b in &binds {
-        q = q.bind(b.clone());
-    }
-    let facets = q
-        .fetch_all(db.pool())
-        .await?
-        .iter()
-        .map(|r| (r.get(0), r.get(1), r.get(2)))
-        .collect();
-    Ok((actors, total, facets))
+    let mut found: Vec<Actor> = q.fetch_all(db.pool()).await?.iter().map(from_row).collect();
+    found.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
+    Ok(found)
 }
 
 /// One page of the published actors in the order of their ids, after a cursor (the open data
@@ -640,7 +579,7 @@ pub async fn export_page(
 ) -> Result<Vec<Actor>, Error> {
     let after = after.map(|(_, id)| id).unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE id > $1 AND state = 'published' ORDER BY id LIMIT $2"
+        "{SELECT} WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2"
     )))
     .bind(after)
     .bind(limit)

@@ -4,7 +4,7 @@
 //! field-by-field diff), and the open data.
 
 use crate::actor::{ActorFields, ActorInput, LISTS, taxonomy};
-use crate::store::{self, Actor, Filter, Revision};
+use crate::store::{self, Actor, Revision};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -172,21 +172,15 @@ async fn home(
         chosen,
         page: page_no,
     } = read_filters(&pairs)?;
-    let ids = if q.is_empty() {
-        None
-    } else {
+    let only: Option<std::collections::HashSet<String>> = (!q.is_empty()).then(|| {
         let found = state.search().search(&kernel::search::SearchQuery {
             text: q.clone(),
             kinds: vec!["actor"],
             offset: 0,
-            limit: 1000,
+            limit: 10_000,
         });
-        Some(found.hits.into_iter().map(|h| h.doc.id).collect())
-    };
-    let filter = Filter {
-        terms: chosen.clone(),
-        ids,
-    };
+        found.hits.into_iter().map(|h| h.doc.id).collect()
+    });
     let mut base = String::from("/directory?");
     if !q.is_empty() {
         base.push_str(&format!("q={}&", kernel::web::percent_encode(&q)));
@@ -195,9 +189,15 @@ async fn home(
         base.push_str(&format!("{v}={}&", kernel::web::percent_encode(c)));
     }
     let mut pager = Pager::new(page_no, PER_PAGE, base);
-    let (actors, total, counts) =
-        store::list(state.db(), &filter, PER_PAGE, pager.offset()).await?;
-    pager.total = total;
+    let selection = crate::facets::current(&state).await?.select(
+        &chosen,
+        only.as_ref(),
+        pager.offset().max(0) as usize,
+        PER_PAGE as usize,
+    );
+    let actors = store::by_ids(state.db(), &selection.ids).await?;
+    pager.total = selection.total as i64;
+    let counts = selection.counts;
     let places = place_names(&state, &counts).await?;
     let lang = page.tr.0;
     let facets = FACETS

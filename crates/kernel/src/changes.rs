@@ -70,6 +70,8 @@ pub struct Applier {
     indexers: Vec<Indexer>,
     applied: AtomicI64,
     version: AtomicU64,
+    /// How many times each kind's entries changed, in the order of `indexers`.
+    kind_versions: Vec<AtomicU64>,
     holes: tokio::sync::Mutex<BTreeMap<i64, Instant>>,
 }
 
@@ -85,6 +87,7 @@ impl Applier {
             db,
             search,
             geo,
+            kind_versions: indexers.iter().map(|_| AtomicU64::new(0)).collect(),
             indexers,
             applied: AtomicI64::new(0),
             version: AtomicU64::new(0),
@@ -120,6 +123,22 @@ impl Applier {
         self.version.load(Ordering::SeqCst)
     }
 
+    /// How many times the entries of one kind changed: what a cache of that kind keys on.
+    pub fn version_of(&self, kind: &str) -> u64 {
+        self.indexers
+            .iter()
+            .position(|ix| ix.kind == kind)
+            .map(|i| self.kind_versions[i].load(Ordering::SeqCst))
+            .unwrap_or(0)
+    }
+
+    fn bump(&self, kind: &str) {
+        if let Some(i) = self.indexers.iter().position(|ix| ix.kind == kind) {
+            self.kind_versions[i].fetch_add(1, Ordering::SeqCst);
+        }
+        self.version.fetch_add(1, Ordering::SeqCst);
+    }
+
     async fn reload_kind(&self, ix: &Indexer) -> Result<usize, sqlx::Error> {
         let entries = (ix.load_all)(self.db.clone()).await?;
         let n = entries.len();
@@ -140,7 +159,7 @@ impl Applier {
                 self.geo.load(&l, points);
             }
         }
-        self.version.fetch_add(1, Ordering::SeqCst);
+        self.bump(ix.kind);
         Ok(n)
     }
 
@@ -231,7 +250,7 @@ impl Applier {
                 None => self.geo.remove(layer, id),
             }
         }
-        self.version.fetch_add(1, Ordering::SeqCst);
+        self.bump(kind);
         Ok(())
     }
 

@@ -1,0 +1,176 @@
+//! The directory's facet index, kept per node: every published actor's terms, in the order of
+//! the list (by name). It is read again when actors change (the applier's count of actor
+//! changes, and this node's own writes), so that a list page and the counts of every facet
+//! value are one pass in memory and one query for the page's actors, whatever the size.
+
+use kernel::db::Db;
+use kernel::error::Error;
+use sqlx::Row;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// This node's writes of actors: a change is seen by the next request, before the applier.
+static LOCAL_WRITES: AtomicU64 = AtomicU64::new(0);
+
+/// Tells the index that this node wrote actors.
+pub fn touched() {
+    LOCAL_WRITES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Every published actor's terms.
+pub struct Facets {
+    /// The (vocabulary, code) pairs, each once.
+    terms: Vec<(String, String)>,
+    /// The actors by name: id and the indexes of their terms.
+    actors: Vec<(String, Vec<u32>)>,
+}
+
+/// One page of a list.
+pub struct Selection {
+    /// The page's actor ids, in order.
+    pub ids: Vec<String>,
+    /// How many actors match.
+    pub total: usize,
+    /// The count of each (vocabulary, code) among the matches.
+    pub counts: Vec<(String, String, i64)>,
+}
+
+impl Facets {
+    /// Reads the index from the database.
+    pub async fn load(db: &Db) -> Result<Facets, Error> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM actors WHERE state = 'published' ORDER BY name_key, id",
+        )
+        .fetch_all(db.pool())
+        .await?;
+        let position: HashMap<&str, usize> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (id.as_str(), i))
+            .collect();
+        let mut actors: Vec<(String, Vec<u32>)> =
+            ids.iter().map(|id| (id.clone(), Vec::new())).collect();
+        let mut terms: Vec<(String, String)> = Vec::new();
+        let mut interned: HashMap<(String, String), u32> = HashMap::new();
+        let rows = sqlx::query(
+            "SELECT t.actor_id, t.vocabulary, t.code FROM actor_terms t \
+             JOIN actors a ON a.id = t.actor_id WHERE a.state = 'published'",
+        )
+        .fetch_all(db.pool())
+        .await?;
+        for r in rows {
+            let id: String = r.get(0);
+            let Some(&i) = position.get(id.as_str()) else {
+                continue;
+            };
+            let key = (r.get::<String, _>(1), r.get::<String, _>(2));
+            let t = *interned.entry(key.clone()).or_insert_with(|| {
+                terms.push(key);
+                (terms.len() - 1) as u32
+            });
+            actors[i].1.push(t);
+        }
+        Ok(Facets { terms, actors })
+    }
+
+    /// The actors having every chosen term (and among `only`, when given): a page of their ids
+    /// by name, their number, and the facet counts among them.
+    pub fn select(
+        &self,
+        chosen: &[(String, String)],
+        only: Option<&HashSet<String>>,
+        offset: usize,
+        limit: usize,
+    ) -> Selection {
+        let wanted: Option<Vec<u32>> = chosen
+            .iter()
+            .map(|(v, c)| {
+                self.terms
+                    .iter()
+                    .position(|(tv, tc)| tv == v && tc == c)
+                    .map(|i| i as u32)
+            })
+            .collect();
+        let mut counts = vec![0i64; self.terms.len()];
+        let mut ids = Vec::new();
+        let mut total = 0;
+        // A chosen value no actor has: nothing matches.
+        if let Some(wanted) = wanted {
+            for (id, terms) in &self.actors {
+                if !wanted.iter().all(|w| terms.contains(w)) {
+                    continue;
+                }
+                if only.is_some_and(|o| !o.contains(id)) {
+                    continue;
+                }
+                if total >= offset && ids.len() < limit {
+                    ids.push(id.clone());
+                }
+                total += 1;
+                for t in terms {
+                    counts[*t as usize] += 1;
+                }
+            }
+        }
+        Selection {
+            ids,
+            total,
+            counts: counts
+                .into_iter()
+                .enumerate()
+                .filter(|(_, n)| *n > 0)
+                .map(|(i, n)| (self.terms[i].0.clone(), self.terms[i].1.clone(), n))
+                .collect(),
+        }
+    }
+}
+
+/// The index of this node, read again when actors changed.
+#[derive(Default)]
+pub struct Cache(kernel::app::Derived<Facets>);
+
+/// The current facet index.
+pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Facets>, Error> {
+    let cache = state.extension(|_| Cache::default());
+    let at = (
+        state.applier().version_of("actor"),
+        LOCAL_WRITES.load(Ordering::SeqCst),
+    );
+    let db = state.db().clone();
+    cache
+        .0
+        .get(at, || async move { Facets::load(&db).await })
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_selection_counts_the_facets_of_its_matches_and_pages_them_by_name() {
+        let t = |v: &str, c: &str| (v.to_string(), c.to_string());
+        let f = Facets {
+            terms: vec![
+                t("kind", "fablab"),
+                t("theme", "education"),
+                t("theme", "water"),
+            ],
+            actors: vec![
+                ("a".into(), vec![0, 1]),
+                ("b".into(), vec![0, 2]),
+                ("c".into(), vec![1]),
+            ],
+        };
+        let s = f.select(&[t("kind", "fablab")], None, 0, 10);
+        assert_eq!(s.ids, ["a", "b"]);
+        assert_eq!(s.total, 2);
+        assert!(s.counts.contains(&("theme".into(), "water".into(), 1)));
+        assert!(s.counts.contains(&("kind".into(), "fablab".into(), 2)));
+        let page = f.select(&[], None, 1, 1);
+        assert_eq!((page.ids, page.total), (vec!["b".to_string()], 3));
+        let only: HashSet<String> = ["c".to_string()].into();
+        assert_eq!(f.select(&[], Some(&only), 0, 10).ids, ["c"]);
+        assert_eq!(f.select(&[t("theme", "fire")], None, 0, 10).total, 0);
+    }
+}

@@ -5,10 +5,11 @@
 //! Landed: actors, their taxonomy, proposal and moderation (with likely duplicates), owners'
 //! revisions with a field-by-field diff, the directory with facets and text search, actor
 //! pages, the map layer, open data. Next (see the directory issue): offers, co-owners and
-//! trusted owners' settings, logos and social links, the JSON API, the embed,
+//! trusted owners' settings, logos and social links, the embed,
 //! reminders to verify, commune positions.
 
 pub mod actor;
+pub mod api;
 pub mod demo;
 pub mod facets;
 pub mod import;
@@ -25,7 +26,8 @@ use kernel::db::Migration;
 pub fn component() -> Component {
     Component {
         name: "directory",
-        routes: web::routes(),
+        routes: web::routes().merge(api::routes()),
+        openapi: Some(<api::DirectoryApi as utoipa::OpenApi>::openapi()),
         migrations: MIGRATIONS,
         indexers: vec![Indexer {
             kind: "actor",

@@ -97,20 +97,31 @@ pub struct Page<T: ToSchema> {
     next_cursor: Option<String>,
 }
 
+impl<T: ToSchema> Page<T> {
+    /// The page of `items` found at `offset` with `limit`, out of `total`.
+    pub fn new(items: Vec<T>, offset: i64, limit: i64, total: i64) -> Self {
+        Page {
+            items,
+            next_cursor: next_cursor(offset, limit, total),
+        }
+    }
+}
+
 /// Paging parameters.
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct Paging {
     /// Items per page, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]
-    limit: Option<i64>,
+    pub limit: Option<i64>,
     /// From a previous page's `next_cursor`.
     #[param(pattern = "^[0-9]{1,9}$")]
-    cursor: Option<String>,
+    pub cursor: Option<String>,
 }
 
 impl Paging {
-    fn parse(&self) -> Result<(i64, i64), Error> {
+    /// The limit and offset asked for (400 `limit.range` or `cursor.invalid` otherwise).
+    pub fn parse(&self) -> Result<(i64, i64), Error> {
         let limit = self.limit.unwrap_or(20);
         if !(1..=100).contains(&limit) {
             return Err(Error::BadRequest("limit.range"));

@@ -213,6 +213,16 @@ test('a fablab is proposed, published, found everywhere, then edited through a r
   assert.equal(await visitor.getByRole('link', { name: 'Modifier la fiche' }).count(), 0);
   await expectAccessible(visitor, 'actor page (published)');
 
+  // The page of one of its themes, and the embeddable map partners put in an iframe.
+  await visitor.getByRole('link', { name: 'Éducation' }).first().click();
+  await visitor.getByRole('heading', { level: 1, name: 'Éducation' }).waitFor();
+  assert.ok(await listed(visitor, NAME), 'listed on its theme page');
+  await expectAccessible(visitor, 'theme page');
+  await visitor.goto(server.base + '/embed/directory?kind=fablab');
+  await visitor.locator('[data-map] .leaflet-tile-pane').waitFor({ state: 'attached' });
+  assert.equal(await visitor.locator('header.site-header').count(), 0);
+  await expectAccessible(visitor, 'embedded directory');
+
   // The open data: one row, with its kind, themes, position and hours.
   const csv = await (await fetch(server.base + '/data/actors.csv')).text();
   const rows = csv.split('\n').filter((l) => l.startsWith(id + ','));

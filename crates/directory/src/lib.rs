@@ -3,10 +3,10 @@
 //! edited by their owners through moderated revisions, and published as open data.
 //!
 //! Landed: actors, their taxonomy, proposal and moderation (with likely duplicates), owners'
-//! revisions with a field-by-field diff, the directory with facets and text search, actor
-//! pages, the map layer, open data. Next (see the directory issue): offers, co-owners and
-//! trusted owners' settings, logos and social links, the embed,
-//! reminders to verify, commune positions.
+//! revisions with a field-by-field diff, the directory with facets (a per-node index) and text
+//! search, pages per theme and territory, the embed, actor pages, the map layer, open data, the
+//! CSV import, the JSON API, demo actors. Next (see the directory issue): offers, co-owners and
+//! trusted owners' settings, logos and social links, reminders to verify, commune positions.
 
 pub mod actor;
 pub mod api;

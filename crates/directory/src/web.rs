@@ -22,6 +22,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/directory", get(home))
         .route("/directory/map.json", get(map))
+        .route("/directory/themes/{code}", get(theme_page))
+        .route("/directory/territories/{kind}/{code}", get(territory_page))
+        .route("/embed/directory", get(embed))
         .route("/directory/propose", get(propose_form).post(propose))
         .route("/directory/actors/{slug}", get(show))
         .route("/directory/actors/{slug}/edit", get(edit_form).post(edit))
@@ -106,6 +109,7 @@ struct Filters {
 #[template(path = "directory/home.html")]
 struct HomePage {
     page: PageCtx,
+    heading: Option<String>,
     q: String,
     chosen: Vec<(String, String)>,
     actors: Vec<Actor>,
@@ -162,16 +166,28 @@ fn read_filters(pairs: &[(String, String)]) -> Result<Filters, Error> {
     Ok(Filters { q, chosen, page })
 }
 
-async fn home(
-    State(state): State<AppState>,
-    page: PageCtx,
-    Query(pairs): Query<Vec<(String, String)>>,
-) -> Result<Response, Error> {
+/// What a directory address shows: the page of actors, the pager and the facets.
+struct Listing {
+    q: String,
+    chosen: Vec<(String, String)>,
+    actors: Vec<Actor>,
+    facets: Vec<Facet>,
+    pager: Pager,
+}
+
+/// The listing of a directory address; `path` is the page's own address (the directory, the
+/// embed).
+async fn listing(
+    state: &AppState,
+    lang: Lang,
+    pairs: &[(String, String)],
+    path: &str,
+) -> Result<Listing, Error> {
     let Filters {
         q,
         chosen,
         page: page_no,
-    } = read_filters(&pairs)?;
+    } = read_filters(pairs)?;
     let only: Option<std::collections::HashSet<String>> = (!q.is_empty()).then(|| {
         let found = state.search().search(&kernel::search::SearchQuery {
             text: q.clone(),
@@ -181,7 +197,7 @@ async fn home(
         });
         found.hits.into_iter().map(|h| h.doc.id).collect()
     });
-    let mut base = String::from("/directory?");
+    let mut base = format!("{path}?");
     if !q.is_empty() {
         base.push_str(&format!("q={}&", kernel::web::percent_encode(&q)));
     }
@@ -189,7 +205,7 @@ async fn home(
         base.push_str(&format!("{v}={}&", kernel::web::percent_encode(c)));
     }
     let mut pager = Pager::new(page_no, PER_PAGE, base);
-    let selection = crate::facets::current(&state).await?.select(
+    let selection = crate::facets::current(state).await?.select(
         &chosen,
         only.as_ref(),
         pager.offset().max(0) as usize,
@@ -198,8 +214,7 @@ async fn home(
     let actors = store::by_ids(state.db(), &selection.ids).await?;
     pager.total = selection.total as i64;
     let counts = selection.counts;
-    let places = place_names(&state, &counts).await?;
-    let lang = page.tr.0;
+    let places = place_names(state, &counts).await?;
     let facets = FACETS
         .iter()
         .map(|f| {
@@ -212,16 +227,127 @@ async fn home(
             (*f, values)
         })
         .collect();
-    render(&HomePage {
-        moderate: moderates(page.user.as_ref()),
-        tiles: state.config().tile_url.clone(),
-        page,
+    Ok(Listing {
         q,
         chosen,
         actors,
         facets,
         pager,
     })
+}
+
+/// The directory page for these filters, under `heading` when it is a page of its own (a
+/// theme, a territory).
+async fn directory_page(
+    state: &AppState,
+    page: PageCtx,
+    pairs: &[(String, String)],
+    heading: Option<String>,
+) -> Result<Response, Error> {
+    let l = listing(state, page.tr.0, pairs, "/directory").await?;
+    render(&HomePage {
+        moderate: moderates(page.user.as_ref()),
+        tiles: state.config().tile_url.clone(),
+        heading,
+        page,
+        q: l.q,
+        chosen: l.chosen,
+        actors: l.actors,
+        facets: l.facets,
+        pager: l.pager,
+    })
+}
+
+async fn home(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    directory_page(&state, page, &pairs, None).await
+}
+
+/// The page of one theme: the directory filtered by it, under its name.
+async fn theme_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(code): Path<String>,
+    Query(mut pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    if !taxonomy::THEMES.contains(&code.as_str()) {
+        return Err(Error::NotFound);
+    }
+    let heading = page.tr.t(format!("taxonomy.theme.{code}")).to_string();
+    pairs.retain(|(k, _)| k != "theme");
+    pairs.push(("theme".into(), code));
+    directory_page(&state, page, &pairs, Some(heading)).await
+}
+
+/// The page of a région or a département: the directory filtered by it, under its name.
+async fn territory_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path((kind, code)): Path<(String, String)>,
+    Query(mut pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let territory = kernel::territories::TerritoryKind::parse(&kind)
+        .ok()
+        .filter(|k| {
+            matches!(
+                k,
+                kernel::territories::TerritoryKind::Region
+                    | kernel::territories::TerritoryKind::Departement
+            )
+        })
+        .ok_or(Error::NotFound)?;
+    let t = kernel::territories::store::get(state.db(), territory, &code)
+        .await?
+        .ok_or(Error::NotFound)?;
+    pairs.retain(|(k, _)| *k != kind);
+    pairs.push((kind, code));
+    directory_page(&state, page, &pairs, Some(t.name)).await
+}
+
+#[derive(Template)]
+#[template(path = "directory/embed.html")]
+struct EmbedPage {
+    page: PageCtx,
+    actors: Vec<Actor>,
+    pager: Pager,
+    tiles: String,
+    source: String,
+}
+
+/// The map and list for partners' sites: no navigation, links open in the top window.
+async fn embed(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let l = listing(&state, page.tr.0, &pairs, "/embed/directory").await?;
+    render(&EmbedPage {
+        tiles: state.config().tile_url.clone(),
+        // The live map shows every actor; with filters, the page's actors only.
+        source: if l.chosen.is_empty() && l.q.is_empty() {
+            "/directory/map.json".into()
+        } else {
+            String::new()
+        },
+        page,
+        actors: l.actors,
+        pager: l.pager,
+    })
+}
+
+impl EmbedPage {
+    fn points(&self) -> String {
+        serde_json::Value::from(
+            self.actors
+                .iter()
+                .map(|a| serde_json::json!([a.data.lat, a.data.lon, a.data.name, a.url()]))
+                .collect::<Vec<_>>(),
+        )
+        .to_string()
+    }
 }
 
 async fn map(

@@ -158,6 +158,28 @@ on_every_engine!(
             "{list}"
         );
         assert!(list.contains("Bretagne"), "the région facet is named");
+        // The pages of a theme and of a région, and the embeddable map for partners' sites.
+        let (status, theme) = app.get_text("/directory/themes/education").await;
+        assert_eq!(status, 200);
+        assert!(theme.contains("<h1>Éducation</h1>") && theme.contains("Fablab du Trégor"));
+        let (status, region) = app.get_text("/directory/territories/region/53").await;
+        assert_eq!(status, 200);
+        assert!(region.contains("<h1>Bretagne</h1>") && region.contains("Fablab du Trégor"));
+        assert_eq!(app.get_text("/directory/themes/fire").await.0, 404);
+        assert_eq!(
+            app.get_text("/directory/territories/commune/22113").await.0,
+            404
+        );
+        let r = app.get("/embed/directory?kind=fablab").await;
+        assert_eq!(r.status(), 200);
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(csp.contains("frame-ancestors *"), "{csp}");
+        let embed = r.text().await.unwrap();
+        assert!(embed.contains("target=\"_top\"") && embed.contains("Fablab du Trégor"));
+        assert!(!embed.contains("site-header"), "no navigation chrome");
         let (_, none) = app.get_text("/directory?theme=water").await;
         assert!(none.contains("0 acteur(s)"));
         let (status, _) = app.get_text("/directory?theme=teleportation").await;

@@ -5,8 +5,8 @@
 //! Landed: actors, their taxonomy, proposal and moderation (with likely duplicates), owners'
 //! revisions with a field-by-field diff, the directory with facets (a per-node index) and text
 //! search, pages per theme and territory, the embed, actor pages, the map layer, open data, the
-//! CSV import, the JSON API, demo actors. Next (see the directory issue): offers, co-owners and
-//! trusted owners' settings, logos and social links, reminders to verify, commune positions.
+//! CSV import, the JSON API, demo actors, yearly reminders to verify. Next (see the directory issue): offers, co-owners and
+//! trusted owners' settings, logos and social links, commune positions.
 
 pub mod actor;
 pub mod api;
@@ -39,6 +39,7 @@ pub fn component() -> Component {
         datasets: Some(|state| Box::pin(web::datasets(state))),
         demo: Some(|db| Box::pin(demo::seed(db))),
         links: &[("directory.title", "/directory")],
+        task: Some(|state| Box::pin(web::reminder_task(state))),
         ..Component::empty("directory")
     }
 }
@@ -82,6 +83,7 @@ CREATE TABLE actors (
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
     verified_at BIGINT NOT NULL,
+    reminded_at BIGINT,
     CONSTRAINT actors_slug_key UNIQUE (slug)
 );
 CREATE INDEX actors_state_name ON actors (state, name_key);

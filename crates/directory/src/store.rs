@@ -540,6 +540,40 @@ pub async fn decide_revision(
     Ok(rev)
 }
 
+/// An owner confirms the actor is up to date.
+pub async fn verify(db: &Db, id: &str, by: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE actors SET verified_at = $1, reminded_at = NULL WHERE id = $2")
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    kernel::audit::log(&mut tx, Some(by), "actor.verify", "actor", id, "").await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Published actors not verified since `before` (ms) whose owners were not reminded yet.
+pub async fn due_reminders(db: &Db, before: i64) -> Result<Vec<Actor>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE state = 'published' AND verified_at < $1 AND reminded_at IS NULL LIMIT 1000"
+    )))
+    .bind(before)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// Notes that an actor's owners were reminded.
+pub async fn reminded(db: &Db, id: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE actors SET reminded_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 /// Proposed actors waiting for a moderator, oldest first.
 pub async fn pending(db: &Db) -> Result<Vec<Actor>, Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
         .route("/directory/propose", get(propose_form).post(propose))
         .route("/directory/actors/{slug}", get(show))
         .route("/directory/actors/{slug}/edit", get(edit_form).post(edit))
+        .route("/directory/actors/{slug}/verify", post(verify))
         .route("/directory/moderation", get(queue))
         .route("/directory/moderation/actors/{id}", post(decide_actor))
         .route(
@@ -375,6 +376,9 @@ struct ActorPage {
 }
 
 impl ActorPage {
+    fn to_check(&self) -> bool {
+        to_check(&self.actor)
+    }
     fn term(&self, vocabulary: &str, code: &str) -> &'static str {
         self.page.tr.t(format!("taxonomy.{vocabulary}.{code}"))
     }
@@ -622,6 +626,43 @@ async fn edit(
         }
         Err(e) => Err(e),
     }
+}
+
+/// An entry not verified by its owners for this long is marked as to be checked (ms).
+pub const VERIFY_EVERY_MS: i64 = 365 * 24 * 3600 * 1000;
+
+/// Whether an actor is to be checked: not verified by its owners for a year.
+fn to_check(a: &Actor) -> bool {
+    kernel::ids::now_ms() - a.verified_at > VERIFY_EVERY_MS
+}
+
+async fn verify(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(slug): Path<String>,
+) -> Result<Response, Error> {
+    let actor = owned(&state, &user, &slug).await?;
+    store::verify(state.db(), &actor.id, &user.id).await?;
+    Ok(redirect_with_flash(&actor.url(), "flash.actor_verified"))
+}
+
+/// Reminds the owners of the entries not verified for a year, once (until they verify).
+/// Returns how many entries.
+pub async fn send_reminders(state: &AppState) -> Result<usize, Error> {
+    let due = store::due_reminders(state.db(), kernel::ids::now_ms() - VERIFY_EVERY_MS).await?;
+    for actor in &due {
+        tell_owners(state, actor, "mail.actor_reminder", "").await?;
+        store::reminded(state.db(), &actor.id).await?;
+    }
+    Ok(due.len())
+}
+
+/// The yearly reminders, looked for every day from 9:00 (Paris).
+pub async fn reminder_task(state: AppState) {
+    kernel::jobs::daily(state, "directory_reminders", "09:00", |state| {
+        Box::pin(async move { send_reminders(&state).await })
+    })
+    .await
 }
 
 /// A proposal in the queue, with its likely duplicates.

@@ -17,6 +17,7 @@ pub mod error;
 pub mod geo;
 pub mod i18n;
 pub mod ids;
+pub mod jobs;
 pub mod mail;
 pub mod markdown;
 pub mod migrations;

@@ -101,4 +101,13 @@ CREATE TABLE instance_setup (
 INSERT INTO instance_setup (id, at) SELECT 1, 0 WHERE EXISTS (SELECT 1 FROM roles WHERE role = 'admin');
 "#,
     },
+    Migration {
+        id: "kernel/0003_daily_jobs",
+        sql: r#"
+CREATE TABLE daily_jobs (
+    name TEXT PRIMARY KEY,
+    last_day TEXT NOT NULL
+);
+"#,
+    },
 ];

@@ -191,10 +191,6 @@ CREATE TABLE participation_digest (
     at BIGINT NOT NULL
 );
 CREATE INDEX participation_digest_user ON participation_digest (user_id, id);
-CREATE TABLE participation_jobs (
-    name TEXT PRIMARY KEY,
-    last_day TEXT NOT NULL
-);
 CREATE TABLE participation_flags (
     target_id TEXT NOT NULL,
     target_kind TEXT NOT NULL,

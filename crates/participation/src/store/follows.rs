@@ -162,36 +162,3 @@ pub async fn take_digests(db: &Db) -> Result<Vec<Digest>, Error> {
         .filter(|d| !d.email.is_empty())
         .collect())
 }
-
-/// Claims a daily job for a day: true for the one node that gets it first.
-pub async fn claim_day(db: &Db, job: &str, day: &str) -> Result<bool, Error> {
-    let mut tx = db.pool().begin().await?;
-    let last: Option<String> =
-        sqlx::query_scalar("SELECT last_day FROM participation_jobs WHERE name = $1")
-            .bind(job)
-            .fetch_optional(&mut *tx)
-            .await?;
-    let claimed = match last {
-        None => sqlx::query("INSERT INTO participation_jobs (name, last_day) VALUES ($1, $2)")
-            .bind(job)
-            .bind(day)
-            .execute(&mut *tx)
-            .await
-            .is_ok(),
-        Some(l) if l.as_str() < day => {
-            sqlx::query(
-                "UPDATE participation_jobs SET last_day = $1 WHERE name = $2 AND last_day = $3",
-            )
-            .bind(day)
-            .bind(job)
-            .bind(&l)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1
-        }
-        Some(_) => false,
-    };
-    tx.commit().await?;
-    Ok(claimed)
-}

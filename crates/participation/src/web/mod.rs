@@ -102,25 +102,10 @@ async fn notify(
 
 /// Sends the daily digests: every morning from 8:00 (Paris), once per day across nodes.
 pub async fn digest_task(state: AppState) {
-    loop {
-        let now = kernel::ids::now_ms();
-        let day = kernel::clock::local_date(now).to_string();
-        let after_eight = kernel::clock::form_value(now)
-            .split_once('T')
-            .is_some_and(|(_, t)| t >= "08:00");
-        if after_eight {
-            match store::follows::claim_day(state.db(), "digest", &day).await {
-                Ok(true) => {
-                    if let Err(e) = send_digests(&state).await {
-                        tracing::error!(error = ?e, "daily digest not sent");
-                    }
-                }
-                Ok(false) => {}
-                Err(e) => tracing::error!(error = ?e, "daily digest not claimed"),
-            }
-        }
-        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
-    }
+    kernel::jobs::daily(state, "digest", "08:00", |state| {
+        Box::pin(async move { send_digests(&state).await })
+    })
+    .await
 }
 
 /// Sends every pending digest now. Returns how many mails left.

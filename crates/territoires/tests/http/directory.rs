@@ -223,6 +223,33 @@ on_every_engine!(
         let (_, catalog) = app.get_text("/data/catalog.jsonld").await;
         assert!(catalog.contains("/data/actors.csv"));
 
+        // A year without verification: marked to be checked, its owner reminded once.
+        sqlx::query("UPDATE actors SET verified_at = $1")
+            .bind(kernel::ids::now_ms() - 400 * 86_400_000)
+            .execute(app.state.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(directory::web::send_reminders(&app.state).await.unwrap(), 1);
+        let reminder = app.next_mail_to("anne@test.fr").await;
+        assert!(
+            reminder.subject.contains("est-elle à jour"),
+            "{}",
+            reminder.subject
+        );
+        assert_eq!(
+            directory::web::send_reminders(&app.state).await.unwrap(),
+            0,
+            "once"
+        );
+        let (_, page) = app.get_text(&url).await;
+        assert!(page.contains("À vérifier"));
+        let r = bruno.post_form(&format!("{url}/verify"), &[]).await;
+        assert_eq!(r.status(), 403);
+        let r = anne.post_form(&format!("{url}/verify"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = app.get_text(&url).await;
+        assert!(!page.contains("À vérifier"));
+
         // The owner edits: the change waits as a diff; only the owner may edit.
         let (status, _) = bruno.get_text(&format!("{url}/edit")).await;
         assert_eq!(status, 403);

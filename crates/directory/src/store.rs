@@ -450,8 +450,24 @@ pub async fn edit(
 
 /// Writes new fields of an actor if it is still at revision `base`.
 async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result<(), Error> {
-    let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
+    let place = place_of(db, &a.commune).await?.unwrap_or_default();
     let mut tx = db.pool().begin().await?;
+    apply_in(&mut tx, id, base, a, &place, by).await?;
+    tx.commit().await?;
+    crate::facets::touched();
+    db.notify_changed();
+    Ok(())
+}
+
+/// Writes new fields of an actor in a transaction if it is still at revision `base`.
+async fn apply_in(
+    tx: &mut AnyConnection,
+    id: &str,
+    base: i64,
+    a: &ActorInput,
+    place: &(String, String),
+    by: &str,
+) -> Result<(), Error> {
     let now = now_ms();
     let n = sqlx::query(
         "UPDATE actors SET revision = revision + 1, updated_at = $1, verified_at = $1 \
@@ -466,12 +482,9 @@ async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result
     if n == 0 {
         return Err(Error::Conflict("actor.stale"));
     }
-    write_fields(&mut tx, id, a, (&dep, &reg)).await?;
-    kernel::audit::log(&mut tx, Some(by), "actor.update", "actor", id, "").await?;
-    record_change(&mut tx, "actor", id, Op::Upsert).await?;
-    tx.commit().await?;
-    crate::facets::touched();
-    db.notify_changed();
+    write_fields(&mut *tx, id, a, (&place.0, &place.1)).await?;
+    kernel::audit::log(&mut *tx, Some(by), "actor.update", "actor", id, "").await?;
+    record_change(&mut *tx, "actor", id, Op::Upsert).await?;
     Ok(())
 }
 
@@ -516,10 +529,12 @@ pub async fn decide_revision(
     .await?
     .ok_or(Error::Conflict("actor.decided"))?;
     let rev = revision_from_row(&row).ok_or(Error::NotFound)?;
-    if approve {
-        apply(db, &rev.actor_id, rev.base, &rev.data, by).await?;
-    }
+    let place = place_of(db, &rev.data.commune).await?.unwrap_or_default();
+    // The change and the revision's decision are one transaction: never applied and still pending.
     let mut tx = db.pool().begin().await?;
+    if approve {
+        apply_in(&mut tx, &rev.actor_id, rev.base, &rev.data, &place, by).await?;
+    }
     sqlx::query(
         "UPDATE actor_revisions SET state = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5",
     )
@@ -537,6 +552,10 @@ pub async fn decide_revision(
     };
     kernel::audit::log(&mut tx, Some(by), action, "actor", &rev.actor_id, reason).await?;
     tx.commit().await?;
+    if approve {
+        crate::facets::touched();
+        db.notify_changed();
+    }
     Ok(rev)
 }
 

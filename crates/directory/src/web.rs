@@ -686,9 +686,19 @@ struct QueuePage {
     proposals: Vec<Proposal>,
     changes: Vec<Change>,
     errors: FieldErrors,
+    /// The item whose decision was refused: its fields carry the ids the errors link to.
+    failed: String,
 }
 
 impl QueuePage {
+    /// The id of an item's reason field: `reason` for the item whose decision was refused.
+    fn reason_id(&self, id: &str) -> String {
+        if self.failed == id {
+            "reason".into()
+        } else {
+            format!("reason-{id}")
+        }
+    }
     fn field_name(&self, f: &str) -> &'static str {
         self.page.tr.t(format!("actor_field.{f}"))
     }
@@ -717,6 +727,7 @@ async fn queue_page(state: &AppState, page: PageCtx) -> Result<QueuePage, Error>
         proposals,
         changes,
         errors: FieldErrors::new(),
+        failed: String::new(),
     })
 }
 
@@ -789,6 +800,7 @@ async fn decide_actor(
         Err(errors) => {
             let mut p = queue_page(&state, page).await?;
             p.errors = errors;
+            p.failed = id;
             return render_invalid(&p);
         }
     };
@@ -820,6 +832,7 @@ async fn decide_revision(
         Err(errors) => {
             let mut p = queue_page(&state, page).await?;
             p.errors = errors;
+            p.failed = id;
             return render_invalid(&p);
         }
     };

@@ -116,6 +116,11 @@ on_every_engine!(
             )
             .await;
         assert_eq!(r.status(), 422, "a rejection needs a reason");
+        let page = r.text().await.unwrap();
+        assert!(
+            page.contains("href=\"#reason\"") && page.contains("id=\"reason\""),
+            "the error leads to the item's field"
+        );
         let r = moderator
             .post_form(
                 &format!("/directory/moderation/actors/{second}"),

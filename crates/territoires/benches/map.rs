@@ -8,7 +8,6 @@
 #[path = "../tests/support/load.rs"]
 mod load;
 
-use std::process::Command;
 use std::time::Instant;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -56,32 +55,9 @@ async fn main() {
         ),
         ("Open311 requests, default window, one client", list, "1"),
     ] {
-        let threads = if connections == "1" { "1" } else { "2" };
-        let out = Command::new("wrk")
-            .args([
-                "-t",
-                threads,
-                "-c",
-                connections,
-                "-d",
-                &format!("{seconds}s"),
-                "--latency",
-                &format!("{base}{path}"),
-            ])
-            .output()
-            .expect("wrk is installed (apt wrk)");
-        let text = String::from_utf8_lossy(&out.stdout);
-        let pick = |key: &str| {
-            text.lines()
-                .find(|l| l.trim_start().starts_with(key))
-                .map(|l| l.trim().to_string())
-                .unwrap_or_default()
-        };
         println!(
-            "{what}: {} | p50 {} | p99 {}",
-            pick("Requests/sec"),
-            pick("50%"),
-            pick("99%")
+            "{what}: {}",
+            load::wrk(&format!("{base}{path}"), connections, seconds)
         );
     }
     server.kill().unwrap();

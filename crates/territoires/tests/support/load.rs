@@ -268,3 +268,42 @@ impl ReportLoad {
         (acked, self.sent.load(Ordering::SeqCst))
     }
 }
+
+/// Runs wrk on `url` for `seconds` with `connections` (one thread for one connection, else
+/// two) and returns its summary: requests per second, p50 and p99, and the count of non-2xx
+/// answers when there were any.
+pub fn wrk(url: &str, connections: &str, seconds: u64) -> String {
+    let threads = if connections == "1" { "1" } else { "2" };
+    let out = Command::new("wrk")
+        .args([
+            "-t",
+            threads,
+            "-c",
+            connections,
+            "-d",
+            &format!("{seconds}s"),
+            "--latency",
+            url,
+        ])
+        .output()
+        .expect("wrk is installed (apt wrk)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let pick = |key: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(key))
+            .map(|l| l.trim().to_string())
+            .unwrap_or_default()
+    };
+    let errors = pick("Non-2xx");
+    format!(
+        "{} | p50 {} | p99 {}{}",
+        pick("Requests/sec"),
+        pick("50%"),
+        pick("99%"),
+        if errors.is_empty() {
+            String::new()
+        } else {
+            format!(" | {errors}")
+        }
+    )
+}

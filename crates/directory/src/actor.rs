@@ -118,6 +118,31 @@ pub struct ActorInput {
     pub opening_hours: String,
     /// Where the information comes from.
     pub source: String,
+    /// Social network pages and other public links, at most [`MAX_SOCIAL`].
+    #[serde(default)]
+    pub social: Vec<String>,
+}
+
+/// Most social links an actor lists.
+pub const MAX_SOCIAL: usize = 6;
+
+/// Parses social links: web addresses separated by spaces or new lines, at most
+/// [`MAX_SOCIAL`], duplicates dropped.
+pub fn parse_social(raw: &str) -> Result<Vec<String>, FieldError> {
+    let mut out: Vec<String> = Vec::new();
+    for word in raw.split_whitespace() {
+        let url = Website::parse(word)
+            .map_err(|_| FieldError::new("social", "actor.social_format"))?
+            .as_str()
+            .to_string();
+        if !out.contains(&url) {
+            out.push(url);
+        }
+    }
+    if out.len() > MAX_SOCIAL {
+        return Err(FieldError::new("social", "actor.social_too_many"));
+    }
+    Ok(out)
 }
 
 /// The raw fields of an actor form (checkbox lists repeat their name).
@@ -145,6 +170,7 @@ pub const FIELDS: &[&str] = &[
     "lon",
     "opening_hours",
     "source",
+    "social",
 ];
 
 /// The list fields of the form, and their vocabulary.
@@ -185,6 +211,7 @@ impl ActorFields {
             ("lon", a.lon.to_string()),
             ("opening_hours", a.opening_hours.clone()),
             ("source", a.source.clone()),
+            ("social", a.social.join("\n")),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
@@ -304,6 +331,7 @@ impl ActorFields {
             Some(String::new())
         };
         let source = errors.take(text::line(self.get("source"), "source", 0, 200));
+        let social = errors.take(parse_social(self.get("social")));
         match (
             name,
             siret,
@@ -317,6 +345,7 @@ impl ActorFields {
             position,
             opening_hours,
             source,
+            social,
         ) {
             (
                 Some(name),
@@ -331,6 +360,7 @@ impl ActorFields {
                 Some(position),
                 Some(opening_hours),
                 Some(source),
+                Some(social),
             ) if errors.is_empty() => {
                 let mut lists = lists.into_iter();
                 Ok(ActorInput {
@@ -353,6 +383,7 @@ impl ActorFields {
                     publics: lists.next().unwrap_or_default(),
                     opening_hours,
                     source,
+                    social,
                 })
             }
             _ => Err(errors),

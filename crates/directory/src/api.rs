@@ -67,6 +67,10 @@ pub struct ActorOut {
     /// OpenStreetMap `opening_hours` syntax.
     opening_hours: String,
     source: String,
+    /// Social network pages and other public links.
+    social: Vec<String>,
+    /// Address of its logo, if any.
+    logo: Option<String>,
     /// RFC 3339.
     created_at: String,
     updated_at: String,
@@ -85,6 +89,7 @@ impl From<Actor> for ActorOut {
             verified_at: kernel::ids::iso_datetime(a.verified_at),
             departement: a.departement,
             region: a.region,
+            logo: (!a.logo.is_empty()).then(|| format!("/uploads/{}", a.logo)),
             id: a.id,
             name: d.name,
             kind: d.kind,
@@ -105,6 +110,7 @@ impl From<Actor> for ActorOut {
             publics: d.publics,
             opening_hours: d.opening_hours,
             source: d.source,
+            social: d.social,
         }
     }
 }
@@ -155,6 +161,9 @@ pub struct ActorIn {
     opening_hours: String,
     #[serde(default)]
     source: String,
+    /// Web addresses, six at most.
+    #[serde(default)]
+    social: Vec<String>,
 }
 
 impl ActorIn {
@@ -177,6 +186,21 @@ impl ActorIn {
             ("lon", self.lon.to_string()),
             ("opening_hours", self.opening_hours),
             ("source", self.source),
+            // One address per item: a space in it makes it a wrong address, not two.
+            (
+                "social",
+                self.social
+                    .iter()
+                    .map(|u| {
+                        if u.trim().contains(char::is_whitespace) {
+                            "?"
+                        } else {
+                            u.trim()
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))

@@ -217,6 +217,12 @@ fn fields(pattern: usize, commune: usize, n: usize) -> ActorFields {
         ("opening_hours".into(), "Mo-Fr 09:00-18:00".into()),
         ("source".into(), "Données de démonstration".into()),
     ];
+    if n.is_multiple_of(3) {
+        pairs.push((
+            "social".into(),
+            format!("https://social.exemple.fr/@acteur{}", n + 1),
+        ));
+    }
     for (list, codes) in [
         ("themes", themes),
         ("activities", activities),
@@ -229,14 +235,80 @@ fn fields(pattern: usize, commune: usize, n: usize) -> ActorFields {
 
 /// Proposes and publishes one actor; skipped when its commune is not in the referential.
 async fn add(db: &Db, by: &str, f: &ActorFields) -> Result<bool, Error> {
+    Ok(add_actor(db, by, f).await?.is_some())
+}
+
+/// Proposes and publishes one actor, returning its id; none when its commune is not in the
+/// referential.
+async fn add_actor(db: &Db, by: &str, f: &ActorFields) -> Result<Option<String>, Error> {
     let commune = f.get("commune").to_string();
     if store::place_of(db, &commune).await?.is_none() {
-        return Ok(false);
+        return Ok(None);
     }
     let input = f.parse(|c| c == commune)?;
     let actor = store::propose(db, &input, by).await?;
     store::decide(db, &actor.id, true, "démonstration", by).await?;
-    Ok(true)
+    Ok(Some(actor.id))
+}
+
+/// Demo offers: title, themes, sizes of territory, status, description.
+const OFFERS: &[(&str, &[&str], &[&str], &str, &str)] = &[
+    (
+        "Plateforme de participation citoyenne",
+        &["participation", "e_administration"],
+        &["2k_10k", "10k_50k", "50k_200k"],
+        "available",
+        "Consultations, boîtes à idées et budgets participatifs en ligne, hébergés en France, avec un accompagnement au lancement.",
+    ),
+    (
+        "Éclairage public piloté à la demande",
+        &["lighting", "energy"],
+        &["lt_2k", "2k_10k", "10k_50k"],
+        "available",
+        "Des luminaires qui baissent la nuit et s'allument au passage : jusqu'à 60 % d'énergie en moins.",
+    ),
+    (
+        "Capteurs de qualité de l'air dans les écoles",
+        &["health", "data_iot", "education"],
+        &["10k_50k", "50k_200k", "gt_200k"],
+        "pilot",
+        "Des capteurs de CO2 et de particules dans les classes, les données ouvertes sur un tableau de bord public.",
+    ),
+    (
+        "Télérelève des compteurs d'eau",
+        &["water", "data_iot"],
+        &["2k_10k", "10k_50k", "50k_200k"],
+        "development",
+        "Détecter les fuites en quelques heures grâce à la relève à distance des compteurs.",
+    ),
+];
+
+/// Adds one or two offers to a demo company, deployed in its commune and a neighbour's.
+async fn add_offers(db: &Db, by: &str, actor_id: &str, n: usize) -> Result<(), Error> {
+    for k in 0..=(n % 2) {
+        let (title, themes, sizes, status, description) = OFFERS[(n + k) % OFFERS.len()];
+        let references = [n % COMMUNES.len(), (n * 3 + 1) % COMMUNES.len()]
+            .iter()
+            .map(|i| format!("commune/{}", COMMUNES[*i].0))
+            .collect::<Vec<_>>();
+        let mut refs: Vec<String> = Vec::new();
+        for r in references {
+            let code = &r["commune/".len()..];
+            if !refs.contains(&r) && store::place_of(db, code).await?.is_some() {
+                refs.push(r);
+            }
+        }
+        let offer = crate::offers::OfferInput {
+            title: title.to_string(),
+            themes: themes.iter().map(|t| t.to_string()).collect(),
+            description: description.to_string(),
+            sizes: sizes.iter().map(|t| t.to_string()).collect(),
+            references: refs,
+            status: status.to_string(),
+        };
+        crate::offers::create(db, actor_id, &offer, by).await?;
+    }
+    Ok(())
 }
 
 /// Adds the demo actors once: each kind of actor in a few communes (about fifty).
@@ -252,7 +324,16 @@ pub async fn seed(db: Db) -> Result<(), Error> {
         return Ok(());
     }
     for n in 0..48 {
-        add(&db, &by, &fields(n, n * 7 + n / ACTORS.len(), n)).await?;
+        let f = fields(n, n * 7 + n / ACTORS.len(), n);
+        let sells = matches!(
+            f.get("kind"),
+            "company" | "civic_tech" | "participation_consultancy"
+        );
+        if let Some(id) = add_actor(&db, &by, &f).await?
+            && sells
+        {
+            add_offers(&db, &by, &id, n).await?;
+        }
     }
     Ok(())
 }

@@ -5,8 +5,8 @@
 //! Landed: actors, their taxonomy, proposal and moderation (with likely duplicates), owners'
 //! revisions with a field-by-field diff, the directory with facets (a per-node index) and text
 //! search, pages per theme and territory, the embed, actor pages, the map layer, open data, the
-//! CSV import, the JSON API, demo actors, yearly reminders to verify. Next (see the directory issue): offers, co-owners and
-//! trusted owners' settings, logos and social links, commune positions.
+//! CSV import, the JSON API, demo actors, yearly reminders to verify, offers (pages, search,
+//! open data), co-owners invited by address, moderators' trust, logos and social links.
 
 pub mod actor;
 pub mod api;
@@ -14,7 +14,9 @@ pub mod demo;
 pub mod facets;
 pub mod import;
 pub mod model;
+pub mod offers;
 pub mod opening_hours;
+pub mod owners;
 pub mod store;
 pub mod web;
 
@@ -29,12 +31,20 @@ pub fn component() -> Component {
         routes: web::routes().merge(api::routes()),
         openapi: Some(<api::DirectoryApi as utoipa::OpenApi>::openapi()),
         migrations: MIGRATIONS,
-        indexers: vec![Indexer {
-            kind: "actor",
-            layer: Some(store::MAP_LAYER),
-            load_all: |db| Box::pin(store::index_entries(db)),
-            load_one: |db, id| Box::pin(store::index_entry(db, id)),
-        }],
+        indexers: vec![
+            Indexer {
+                kind: "actor",
+                layer: Some(store::MAP_LAYER),
+                load_all: |db| Box::pin(store::index_entries(db)),
+                load_one: |db, id| Box::pin(store::index_entry(db, id)),
+            },
+            Indexer {
+                kind: "offer",
+                layer: None,
+                load_all: |db| Box::pin(offers::index_entries(db)),
+                load_one: |db, id| Box::pin(offers::index_entry(db, id)),
+            },
+        ],
         locales: Some((LOCALE_FR, LOCALE_EN)),
         datasets: Some(|state| Box::pin(web::datasets(state))),
         demo: Some(|db| Box::pin(demo::seed(db))),
@@ -48,9 +58,10 @@ const LOCALE_FR: &str = include_str!("../locales/fr.toml");
 const LOCALE_EN: &str = include_str!("../locales/en.toml");
 
 /// The component's tables.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "directory/0001_actors",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "directory/0001_actors",
+        sql: r#"
 CREATE TABLE actors (
     id TEXT PRIMARY KEY,
     slug TEXT NOT NULL,
@@ -116,7 +127,38 @@ CREATE TABLE actor_revisions (
 );
 CREATE INDEX actor_revisions_state ON actor_revisions (state, created_at);
 "#,
-}];
+    },
+    Migration {
+        id: "directory/0002_offers_owners_logos",
+        sql: r#"
+ALTER TABLE actors ADD COLUMN social TEXT NOT NULL DEFAULT '';
+ALTER TABLE actors ADD COLUMN logo TEXT NOT NULL DEFAULT '';
+CREATE TABLE offers (
+    id TEXT PRIMARY KEY,
+    actor_id TEXT NOT NULL REFERENCES actors(id),
+    state TEXT NOT NULL,
+    title TEXT NOT NULL,
+    themes TEXT NOT NULL,
+    description TEXT NOT NULL,
+    sizes TEXT NOT NULL,
+    refs TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX offers_actor ON offers (actor_id, title);
+CREATE INDEX offers_state_id ON offers (state, id);
+CREATE TABLE actor_invitations (
+    actor_id TEXT NOT NULL REFERENCES actors(id),
+    email TEXT NOT NULL,
+    invited_by TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (actor_id, email)
+);
+"#,
+    },
+];
 
 #[cfg(test)]
 mod tests {

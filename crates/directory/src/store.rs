@@ -68,6 +68,8 @@ pub struct Actor {
     pub updated_at: i64,
     /// Last confirmation by an owner (ms).
     pub verified_at: i64,
+    /// File name of its logo in the uploads, or empty.
+    pub logo: String,
 }
 
 impl Actor {
@@ -79,8 +81,8 @@ impl Actor {
 
 const SELECT: &str = "SELECT id, slug, state, name, kind, siret, rna, short_description, description, \
      website, email, phone, address, postcode, commune, lat, lon, themes, activities, publics, \
-     opening_hours, source, departement, region, trusted, revision, created_at, updated_at, verified_at \
-     FROM actors";
+     opening_hours, source, departement, region, trusted, revision, created_at, updated_at, verified_at, \
+     social, logo FROM actors";
 
 fn split(s: &str) -> Vec<String> {
     s.split(',')
@@ -114,6 +116,12 @@ fn from_row(r: &AnyRow) -> Actor {
             publics: split(&r.get::<String, _>(19)),
             opening_hours: r.get(20),
             source: r.get(21),
+            social: r
+                .get::<String, _>(29)
+                .split('\n')
+                .filter(|x| !x.is_empty())
+                .map(String::from)
+                .collect(),
         },
         departement: r.get(22),
         region: r.get(23),
@@ -122,6 +130,7 @@ fn from_row(r: &AnyRow) -> Actor {
         created_at: r.get(26),
         updated_at: r.get(27),
         verified_at: r.get(28),
+        logo: r.get(30),
     }
 }
 
@@ -154,8 +163,8 @@ async fn write_fields(
         "UPDATE actors SET name = $1, name_key = $2, kind = $3, siret = $4, rna = $5, \
          short_description = $6, description = $7, website = $8, email = $9, phone = $10, \
          address = $11, postcode = $12, commune = $13, departement = $14, region = $15, lat = $16, \
-         lon = $17, themes = $18, activities = $19, publics = $20, opening_hours = $21, source = $22 \
-         WHERE id = $23",
+         lon = $17, themes = $18, activities = $19, publics = $20, opening_hours = $21, source = $22, \
+         social = $23 WHERE id = $24",
     )
     .bind(&a.name)
     .bind(a.normalised_name())
@@ -179,6 +188,7 @@ async fn write_fields(
     .bind(a.publics.join(","))
     .bind(&a.opening_hours)
     .bind(&a.source)
+    .bind(a.social.join("\n"))
     .bind(id)
     .execute(&mut *tx)
     .await?;

@@ -1,7 +1,11 @@
 //! Directory pages: the directory (list and facets beside a live map, shareable filters, a
 //! text search), an actor's page, the form anyone confirmed proposes an actor with, its owners'
 //! edit form, the moderators' queue (proposals with their likely duplicates, revisions as a
-//! field-by-field diff), and the open data.
+//! field-by-field diff), and the open data. Owners' settings are in `owners`, offers in
+//! `offers`.
+
+mod offers;
+mod owners;
 
 use crate::actor::{ActorFields, ActorInput, LISTS, taxonomy};
 use crate::store::{self, Actor, Revision};
@@ -20,6 +24,8 @@ use kernel::{AppState, Error, FieldErrors};
 /// The directory's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(owners::routes())
+        .merge(offers::routes())
         .route("/directory", get(home))
         .route("/directory/map.json", get(map))
         .route("/directory/themes/{code}", get(theme_page))
@@ -61,7 +67,7 @@ const FACETS: &[&str] = &[
 const PER_PAGE: i64 = 30;
 
 /// Whether the reader moderates the directory (instance administrators, today).
-fn moderates(user: Option<&User>) -> bool {
+pub(crate) fn moderates(user: Option<&User>) -> bool {
     can(user, Action::AdministerInstance)
 }
 
@@ -366,13 +372,23 @@ async fn map(
 
 #[derive(Template)]
 #[template(path = "directory/actor.html")]
-struct ActorPage {
+pub(crate) struct ActorPage {
     page: PageCtx,
     actor: Actor,
     owner: bool,
     moderate: bool,
     tiles: String,
     commune: String,
+    offers: Vec<crate::offers::Offer>,
+    /// The owners and the open invitations, for the owners and the moderators.
+    owners: Vec<crate::owners::Owner>,
+    invitations: Vec<String>,
+    /// Whether the reader's address is invited to co-own the actor.
+    invited: bool,
+    /// Errors of the owners' forms on the page (an invitation, a logo).
+    errors: FieldErrors,
+    /// The address typed in the invitation form.
+    invite_email: String,
 }
 
 impl ActorPage {
@@ -401,11 +417,72 @@ impl ActorPage {
     fn date(&self, ms: &i64) -> String {
         kernel::ids::iso_date(*ms)
     }
+    fn host(&self, url: &str) -> String {
+        url.split_once("://")
+            .map(|(_, r)| r)
+            .unwrap_or(url)
+            .trim_end_matches('/')
+            .to_string()
+    }
+    fn logo_url(&self) -> String {
+        logo_path(&self.actor)
+    }
+    fn status_name(&self, o: &crate::offers::Offer) -> &'static str {
+        self.page.tr.t(format!("offer.status.{}", o.data.status))
+    }
+}
+
+/// The page of an actor, with the forms' errors when one of them was refused.
+pub(crate) async fn actor_page(
+    state: &AppState,
+    page: PageCtx,
+    slug: &str,
+    errors: FieldErrors,
+    invite_email: String,
+) -> Result<ActorPage, Error> {
+    let (actor, owner) = visible(state, page.user.as_ref(), slug).await?;
+    let commune = kernel::territories::store::get(
+        state.db(),
+        kernel::territories::TerritoryKind::Commune,
+        &actor.data.commune,
+    )
+    .await?
+    .map(|t| t.name)
+    .unwrap_or_default();
+    let moderate = moderates(page.user.as_ref());
+    let (owners, invitations) = if owner || moderate {
+        (
+            crate::owners::owners(state.db(), &actor.id).await?,
+            crate::owners::invitations(state.db(), &actor.id).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let invited = match &page.user {
+        Some(u) if !owner && u.confirmed => {
+            crate::owners::is_invited(state.db(), &actor.id, &u.email.to_lowercase()).await?
+        }
+        _ => false,
+    };
+    Ok(ActorPage {
+        offers: crate::offers::of_actor(state.db(), &actor.id).await?,
+        moderate,
+        tiles: state.config().tile_url.clone(),
+        page,
+        actor,
+        owner,
+        commune,
+        owners,
+        invitations,
+        invited,
+        errors,
+        invite_email,
+    })
 }
 
 /// The actor at this address: published ones for everyone, the others for their owners and
 /// the moderators.
-async fn visible(
+pub(crate) async fn visible(
     state: &AppState,
     user: Option<&User>,
     slug: &str,
@@ -430,23 +507,7 @@ async fn show(
     page: PageCtx,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let (actor, owner) = visible(&state, page.user.as_ref(), &slug).await?;
-    let commune = kernel::territories::store::get(
-        state.db(),
-        kernel::territories::TerritoryKind::Commune,
-        &actor.data.commune,
-    )
-    .await?
-    .map(|t| t.name)
-    .unwrap_or_default();
-    render(&ActorPage {
-        moderate: moderates(page.user.as_ref()),
-        tiles: state.config().tile_url.clone(),
-        page,
-        actor,
-        owner,
-        commune,
-    })
+    render(&actor_page(&state, page, &slug, FieldErrors::new(), String::new()).await?)
 }
 
 #[derive(Template)]
@@ -564,7 +625,7 @@ async fn propose(
 }
 
 /// The actor at this address that the reader owns (or moderates).
-async fn owned(state: &AppState, user: &User, slug: &str) -> Result<Actor, Error> {
+pub(crate) async fn owned(state: &AppState, user: &User, slug: &str) -> Result<Actor, Error> {
     let (actor, owner) = visible(state, Some(user), slug).await?;
     if !owner && !moderates(Some(user)) {
         return Err(Error::Forbidden);
@@ -761,7 +822,7 @@ fn decision(f: &DecisionForm) -> Result<bool, FieldErrors> {
 }
 
 /// Tells an actor's owners of a decision.
-async fn tell_owners(
+pub(crate) async fn tell_owners(
     state: &AppState,
     actor: &Actor,
     key: &str,
@@ -862,7 +923,16 @@ async fn decide_revision(
 
 // ----- Open data -----
 
-const CSV_HEADER: &str = "id,name,kind,siret,rna,short_description,website,email,phone,address,postcode,commune,departement,region,lat,long,themes,activities,publics,opening_hours,source,created_at,updated_at,verified_at\n";
+const CSV_HEADER: &str = "id,name,kind,siret,rna,short_description,website,email,phone,address,postcode,commune,departement,region,lat,long,themes,activities,publics,opening_hours,source,social,logo,created_at,updated_at,verified_at\n";
+
+/// The path of an actor's logo on the platform, or empty.
+fn logo_path(a: &Actor) -> String {
+    if a.logo.is_empty() {
+        String::new()
+    } else {
+        format!("/uploads/{}", a.logo)
+    }
+}
 
 fn row(shape: Shape, a: &Actor, first: bool) -> String {
     let d = &a.data;
@@ -891,6 +961,8 @@ fn row(shape: Shape, a: &Actor, first: bool) -> String {
                 d.publics.join(";"),
                 d.opening_hours.clone(),
                 d.source.clone(),
+                d.social.join(" "),
+                logo_path(a),
                 dates[0].clone(),
                 dates[1].clone(),
                 dates[2].clone(),
@@ -906,7 +978,7 @@ fn row(shape: Shape, a: &Actor, first: bool) -> String {
                 "phone": d.phone, "address": d.address, "postcode": d.postcode, "commune": d.commune,
                 "departement": a.departement, "region": a.region, "themes": d.themes,
                 "activities": d.activities, "publics": d.publics, "opening_hours": d.opening_hours,
-                "source": d.source, "created_at": dates[0], "updated_at": dates[1], "verified_at": dates[2],
+                "source": d.source, "social": d.social, "logo": logo_path(a), "created_at": dates[0], "updated_at": dates[1], "verified_at": dates[2],
             }),
             Some((d.lat, d.lon)),
             first,
@@ -940,6 +1012,8 @@ fn schema() -> serde_json::Value {
             field("publics", "string", "Publics, séparés par des points-virgules"),
             field("opening_hours", "string", "Horaires (syntaxe opening_hours d'OpenStreetMap)"),
             field("source", "string", "Source de l'information"),
+            field("social", "string", "Liens vers les réseaux sociaux et autres pages publiques, séparés par des espaces"),
+            field("logo", "string", "Chemin du logo sur la plateforme, à la suite de son adresse, ou vide"),
             field("created_at", "date", "Date d'inscription"),
             field("updated_at", "date", "Date de dernière mise à jour"),
             field("verified_at", "date", "Date de dernière vérification par l'acteur"),
@@ -966,7 +1040,11 @@ async fn data_set(State(state): State<AppState>, file: &'static str) -> Result<R
 
 /// The directory as a data set of the catalogue.
 pub async fn datasets(_state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
-    Ok(vec![kernel::catalog::Dataset {
+    Ok(vec![actors_dataset(), offers::dataset()])
+}
+
+fn actors_dataset() -> kernel::catalog::Dataset {
+    kernel::catalog::Dataset {
         id: "actors".into(),
         title: "Annuaire des acteurs de l'innovation territoriale".into(),
         description: "Entreprises de la ville intelligente, structures d'innovation, tiers-lieux et acteurs de la participation : type, thèmes, activités, publics, coordonnées publiques et position. Sans données personnelles des propriétaires des fiches.".into(),
@@ -974,5 +1052,5 @@ pub async fn datasets(_state: AppState) -> Result<Vec<kernel::catalog::Dataset>,
         keywords: vec!["annuaire".into(), "innovation".into(), "tiers-lieux".into(), "smart city".into()],
         modified: None,
         distributions: kernel::catalog::Distribution::csv_geojson_json("/data/actors"),
-    }])
+    }
 }

@@ -651,6 +651,65 @@ pub async fn export_page(
     Ok(rows.iter().map(from_row).collect())
 }
 
+/// One page of the open data CSV after a cursor, written by the database: the columns of
+/// `web::CSV_HEADER`, in the order of the ids (none when the export is done).
+pub async fn export_csv_page(
+    db: &Db,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<kernel::opendata::TextPage>, Error> {
+    use kernel::opendata::sql;
+    let engine = db.engine();
+    let text = |c: &str| sql::text(c);
+    let cells = [
+        "id".to_string(),
+        text("name"),
+        "kind".into(),
+        "siret".into(),
+        "rna".into(),
+        text("short_description"),
+        text("website"),
+        text("email"),
+        "phone".into(),
+        text("address"),
+        "postcode".into(),
+        "commune".into(),
+        "departement".into(),
+        "region".into(),
+        sql::coordinate(engine, "lat"),
+        sql::coordinate(engine, "lon"),
+        "REPLACE(themes, ',', ';')".into(),
+        "REPLACE(activities, ',', ';')".into(),
+        "REPLACE(publics, ',', ';')".into(),
+        text("opening_hours"),
+        text("source"),
+        text("REPLACE(social, '\n', ' ')"),
+        "CASE WHEN logo = '' THEN '' ELSE '/uploads/' || logo END".into(),
+        sql::date(engine, "created_at"),
+        sql::date(engine, "updated_at"),
+        sql::date(engine, "verified_at"),
+    ];
+    let line = format!("{} || '\n'", cells.join(" || ',' || "));
+    let query = format!(
+        "SELECT {}, MAX(id), COUNT(*) FROM (SELECT * FROM actors WHERE state = 'published' \
+         AND id > $1 ORDER BY id LIMIT $2) page",
+        sql::joined(engine, &line, "id")
+    );
+    let after = after.map(|(_, id)| id).unwrap_or_default();
+    let row = sqlx::query(sqlx::AssertSqlSafe(query))
+        .bind(after)
+        .bind(limit)
+        .fetch_one(db.pool())
+        .await?;
+    if row.get::<i64, _>(2) == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(vec![kernel::opendata::TextPage {
+        text: row.get(0),
+        last: row.get(1),
+    }])
+}
+
 fn entry(a: Actor) -> Entry {
     let published = a.state == State::Published;
     Entry {

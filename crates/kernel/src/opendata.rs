@@ -97,6 +97,71 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// Pieces of SQL that write CSV in the database itself, so that a page of a large export is
+/// one text made by the engine rather than thousands of rows decoded one by one: the same
+/// quoting as [`csv_field`], dates as [`crate::ids::iso_date`], coordinates as [`round`].
+pub mod sql {
+    use crate::db::Engine;
+
+    /// A text column as a CSV field, quoted when it holds a comma, a quote or a line break.
+    pub fn text(column: &str) -> String {
+        format!(
+            "CASE WHEN {column} LIKE '%,%' OR {column} LIKE '%\"%' OR {column} LIKE '%\n%' \
+             OR {column} LIKE '%\r%' THEN '\"' || REPLACE({column}, '\"', '\"\"') || '\"' \
+             ELSE {column} END"
+        )
+    }
+
+    /// A date `YYYY-MM-DD` (UTC) of a column of milliseconds.
+    pub fn date(engine: Engine, column: &str) -> String {
+        match engine {
+            Engine::Sqlite => format!("DATE({column} / 1000, 'unixepoch')"),
+            Engine::Postgres => format!(
+                "TO_CHAR(TO_TIMESTAMP({column} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+            ),
+        }
+    }
+
+    /// A coordinate rounded to four decimals, as text.
+    pub fn coordinate(engine: Engine, column: &str) -> String {
+        match engine {
+            Engine::Sqlite => format!("CAST(ROUND({column}, 4) AS TEXT)"),
+            Engine::Postgres => format!(
+                "CAST(CAST(ROUND(CAST({column} AS NUMERIC), 4) AS DOUBLE PRECISION) AS TEXT)"
+            ),
+        }
+    }
+
+    /// The values of `line` over the rows, joined in the order of `order`, as one text.
+    pub fn joined(engine: Engine, line: &str, order: &str) -> String {
+        match engine {
+            Engine::Sqlite => format!("GROUP_CONCAT({line}, '' ORDER BY {order})"),
+            Engine::Postgres => format!("STRING_AGG({line}, '' ORDER BY {order})"),
+        }
+    }
+}
+
+/// A page of an export written by the database: its text, and the cursor after it.
+#[derive(Debug, Clone)]
+pub struct TextPage {
+    /// The rows, each ending with a line break.
+    pub text: String,
+    /// The id of the page's last row.
+    pub last: String,
+}
+
+impl TextPage {
+    /// The page's text (a [`stream`] row function).
+    pub fn row(_: Shape, page: &TextPage, _: bool) -> String {
+        page.text.clone()
+    }
+
+    /// The cursor after the page (a [`stream`] cursor function).
+    pub fn cursor(page: &TextPage) -> (i64, String) {
+        (0, page.last.clone())
+    }
+}
+
 /// The records of a CSV text (RFC 4180: fields in double quotes may hold commas, quotes doubled
 /// and line breaks), each with the line it starts on (from 1). A byte-order mark is skipped;
 /// blank lines are left out.

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kernel::accounts::{Action, User, can};
 use kernel::i18n::Lang;
-use kernel::opendata::{PAGE, Shape, csv_field, round};
+use kernel::opendata::{PAGE, Shape};
 use kernel::web::pager::Pager;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
@@ -923,7 +923,7 @@ async fn decide_revision(
 
 // ----- Open data -----
 
-const CSV_HEADER: &str = "id,name,kind,siret,rna,short_description,website,email,phone,address,postcode,commune,departement,region,lat,long,themes,activities,publics,opening_hours,source,social,logo,created_at,updated_at,verified_at\n";
+pub(crate) const CSV_HEADER: &str = "id,name,kind,siret,rna,short_description,website,email,phone,address,postcode,commune,departement,region,lat,long,themes,activities,publics,opening_hours,source,social,logo,created_at,updated_at,verified_at\n";
 
 /// The path of an actor's logo on the platform, or empty.
 fn logo_path(a: &Actor) -> String {
@@ -934,43 +934,13 @@ fn logo_path(a: &Actor) -> String {
     }
 }
 
+/// An actor as an item of the JSON and GeoJSON exports (the CSV is written by the database:
+/// `store::export_csv_page`).
 fn row(shape: Shape, a: &Actor, first: bool) -> String {
     let d = &a.data;
     let dates = [a.created_at, a.updated_at, a.verified_at].map(kernel::ids::iso_date);
     match shape {
-        Shape::Csv => {
-            let cells = [
-                a.id.clone(),
-                d.name.clone(),
-                d.kind.clone(),
-                d.siret.clone(),
-                d.rna.clone(),
-                d.short_description.clone(),
-                d.website.clone(),
-                d.email.clone(),
-                d.phone.clone(),
-                d.address.clone(),
-                d.postcode.clone(),
-                d.commune.clone(),
-                a.departement.clone(),
-                a.region.clone(),
-                round(d.lat).to_string(),
-                round(d.lon).to_string(),
-                d.themes.join(";"),
-                d.activities.join(";"),
-                d.publics.join(";"),
-                d.opening_hours.clone(),
-                d.source.clone(),
-                d.social.join(" "),
-                logo_path(a),
-                dates[0].clone(),
-                dates[1].clone(),
-                dates[2].clone(),
-            ];
-            let mut line = cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
-            line.push('\n');
-            line
-        }
+        Shape::Csv => unreachable!("the CSV export is written by the database"),
         Shape::Json | Shape::GeoJson => shape.json_item(
             serde_json::json!({
                 "id": a.id, "name": d.name, "kind": d.kind, "siret": d.siret, "rna": d.rna,
@@ -1023,9 +993,25 @@ fn schema() -> serde_json::Value {
     })
 }
 
+/// Rows of a CSV page written by the database.
+const CSV_PAGE: i64 = 5_000;
+
 async fn data_set(State(state): State<AppState>, file: &'static str) -> Result<Response, Error> {
     let (_, shape) = Shape::of_file(file).ok_or(Error::NotFound)?;
     let db = state.db().clone();
+    if shape == Shape::Csv {
+        // The largest export: each page is one text the database writes.
+        return Ok(kernel::opendata::stream(
+            shape,
+            CSV_HEADER,
+            Box::new(move |after| {
+                let db = db.clone();
+                Box::pin(async move { store::export_csv_page(&db, after, CSV_PAGE).await })
+            }),
+            kernel::opendata::TextPage::row,
+            kernel::opendata::TextPage::cursor,
+        ));
+    }
     Ok(kernel::opendata::stream(
         shape,
         CSV_HEADER,

@@ -227,6 +227,7 @@ on_every_engine!(
         assert_eq!(geo["features"].as_array().unwrap().len(), 1);
         let (_, catalog) = app.get_text("/data/catalog.jsonld").await;
         assert!(catalog.contains("/data/actors.csv"));
+        csv_matches_json(&app).await;
 
         // A year without verification: marked to be checked, its owner reminded once.
         sqlx::query("UPDATE actors SET verified_at = $1")
@@ -475,6 +476,36 @@ on_every_engine!(
     })
 );
 
+/// The CSV export (written by the database) says what the JSON export (written by the
+/// application) says, value for value: quoting, lists, dates and rounded positions.
+async fn csv_matches_json(app: &TestApp) {
+    let (_, csv) = app.get_text("/data/actors.csv").await;
+    let records = kernel::opendata::csv_records(&csv);
+    let header = &records[0].1;
+    let items: Vec<serde_json::Value> = app.get("/data/actors.json").await.json().await.unwrap();
+    assert_eq!(records.len() - 1, items.len());
+    for ((_, record), item) in records[1..].iter().zip(&items) {
+        for (name, value) in header.iter().zip(record) {
+            let expected = match &item[name.as_str()] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Number(n) => n.to_string(),
+                serde_json::Value::Array(a) => a
+                    .iter()
+                    .map(|v| v.as_str().unwrap().to_string())
+                    .collect::<Vec<_>>()
+                    .join(if name == "social" { " " } else { ";" }),
+                other => panic!("{name}: {other}"),
+            };
+            if name == "lat" || name == "long" {
+                let (a, b): (f64, f64) = (value.parse().unwrap(), expected.parse().unwrap());
+                assert!((a - b).abs() < 1e-9, "{name}: {value} ≠ {expected}");
+            } else {
+                assert_eq!(value, &expected, "{name}");
+            }
+        }
+    }
+}
+
 /// Posts a logo (or any file) to an actor's page as its owner would.
 async fn post_logo(client: &TestApp, url: &str, bytes: Vec<u8>) -> reqwest::Response {
     let token = client.csrf().await;
@@ -502,6 +533,7 @@ on_every_engine!(
         let anne = app.other_client();
         anne.register_and_login("anne@test.fr", "Anne").await;
         let mut company = fablab("Lumière Intelligente", "73282932000074");
+        company.push(("source", "Annuaire \"Smart city\", édition 2026"));
         for (k, v) in company.iter_mut() {
             match *k {
                 "kind" => *v = "company",
@@ -716,6 +748,8 @@ on_every_engine!(
         assert_eq!(app.get(&logo).await.status(), 200);
         let (_, csv) = app.get_text("/data/actors.csv").await;
         assert!(csv.contains(&logo) && csv.contains("https://mastodon.example/@lumiere"));
+        assert!(csv.contains("\"Annuaire \"\"Smart city\"\", édition 2026\""), "{csv}");
+        csv_matches_json(&app).await;
 
         // An owner leaves; the last one stays.
         let bruno_id = app.user_id("bruno@test.fr").await;

@@ -104,6 +104,7 @@ gdal_check() { # NAME STEM (a path without its extension)
   echo "GDAL reads the GeoJSON and the CSV of $name: $expected features, every column of its schema"
 }
 gdal_check actors /data/actors
+gdal_check offers /data/offers
 gdal_check lannion-2030 /data/processes/lannion/lannion-2030/contributions
 
 echo "-- participatory-budget rules against pabutools (1,000 random instances)"

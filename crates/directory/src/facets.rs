@@ -23,6 +23,8 @@ pub struct Facets {
     terms: Vec<(String, String)>,
     /// The actors by name: id and the indexes of their terms.
     actors: Vec<(String, Vec<u32>)>,
+    /// Their positions (latitude, longitude), in the same order.
+    positions: Vec<(f64, f64)>,
 }
 
 /// One page of a list.
@@ -38,11 +40,13 @@ pub struct Selection {
 impl Facets {
     /// Reads the index from the database.
     pub async fn load(db: &Db) -> Result<Facets, Error> {
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT id FROM actors WHERE state = 'published' ORDER BY name_key, id",
+        let rows = sqlx::query(
+            "SELECT id, lat, lon FROM actors WHERE state = 'published' ORDER BY name_key, id",
         )
         .fetch_all(db.pool())
         .await?;
+        let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+        let positions: Vec<(f64, f64)> = rows.iter().map(|r| (r.get(1), r.get(2))).collect();
         let position: HashMap<&str, usize> = ids
             .iter()
             .enumerate()
@@ -70,7 +74,56 @@ impl Facets {
             });
             actors[i].1.push(t);
         }
-        Ok(Facets { terms, actors })
+        Ok(Facets {
+            terms,
+            actors,
+            positions,
+        })
+    }
+
+    /// The actors having every chosen term (and among `only`, when given), by their place in
+    /// the list.
+    fn matching<'a>(
+        &'a self,
+        chosen: &[(String, String)],
+        only: Option<&'a HashSet<String>>,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let wanted: Option<Vec<u32>> = chosen
+            .iter()
+            .map(|(v, c)| {
+                self.terms
+                    .iter()
+                    .position(|(tv, tc)| tv == v && tc == c)
+                    .map(|i| i as u32)
+            })
+            .collect();
+        // A chosen value no actor has: nothing matches.
+        let n = if wanted.is_some() {
+            self.actors.len()
+        } else {
+            0
+        };
+        let wanted = wanted.unwrap_or_default();
+        (0..n).filter(move |&i| {
+            let (id, terms) = &self.actors[i];
+            wanted.iter().all(|w| terms.contains(w)) && only.is_none_or(|o| o.contains(id))
+        })
+    }
+
+    /// The positions of the actors having every chosen term (and among `only`): what the live
+    /// map of a filtered directory shows.
+    pub fn points(
+        &self,
+        chosen: &[(String, String)],
+        only: Option<&HashSet<String>>,
+    ) -> Vec<kernel::geo::GeoPoint> {
+        self.matching(chosen, only)
+            .map(|i| kernel::geo::GeoPoint {
+                id: self.actors[i].0.clone(),
+                lat: self.positions[i].0,
+                lon: self.positions[i].1,
+            })
+            .collect()
     }
 
     /// The actors having every chosen term (and among `only`, when given): a page of their ids
@@ -82,34 +135,17 @@ impl Facets {
         offset: usize,
         limit: usize,
     ) -> Selection {
-        let wanted: Option<Vec<u32>> = chosen
-            .iter()
-            .map(|(v, c)| {
-                self.terms
-                    .iter()
-                    .position(|(tv, tc)| tv == v && tc == c)
-                    .map(|i| i as u32)
-            })
-            .collect();
         let mut counts = vec![0i64; self.terms.len()];
         let mut ids = Vec::new();
         let mut total = 0;
-        // A chosen value no actor has: nothing matches.
-        if let Some(wanted) = wanted {
-            for (id, terms) in &self.actors {
-                if !wanted.iter().all(|w| terms.contains(w)) {
-                    continue;
-                }
-                if only.is_some_and(|o| !o.contains(id)) {
-                    continue;
-                }
-                if total >= offset && ids.len() < limit {
-                    ids.push(id.clone());
-                }
-                total += 1;
-                for t in terms {
-                    counts[*t as usize] += 1;
-                }
+        for i in self.matching(chosen, only) {
+            let (id, terms) = &self.actors[i];
+            if total >= offset && ids.len() < limit {
+                ids.push(id.clone());
+            }
+            total += 1;
+            for t in terms {
+                counts[*t as usize] += 1;
             }
         }
         Selection {

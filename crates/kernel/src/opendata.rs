@@ -116,9 +116,9 @@ pub mod sql {
     pub fn date(engine: Engine, column: &str) -> String {
         match engine {
             Engine::Sqlite => format!("DATE({column} / 1000, 'unixepoch')"),
-            Engine::Postgres => format!(
-                "TO_CHAR(TO_TIMESTAMP({column} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-            ),
+            Engine::Postgres => {
+                format!("TO_CHAR(TO_TIMESTAMP({column} / 1000) AT TIME ZONE 'UTC', 'YYYY-MM-DD')")
+            }
         }
     }
 

@@ -144,6 +144,9 @@ impl HomePage {
         )
         .to_string()
     }
+    fn map_source(&self) -> String {
+        map_source(&self.q, &self.chosen)
+    }
 }
 
 /// The filters of a directory address: `q`, `page`, and each facet by its vocabulary.
@@ -173,6 +176,34 @@ fn read_filters(pairs: &[(String, String)]) -> Result<Filters, Error> {
     Ok(Filters { q, chosen, page })
 }
 
+/// The live map's address for a directory's filters.
+fn map_source(q: &str, chosen: &[(String, String)]) -> String {
+    let mut url = String::from("/directory/map.json");
+    let mut sep = '?';
+    if !q.is_empty() {
+        url.push_str(&format!("?q={}", kernel::web::percent_encode(q)));
+        sep = '&';
+    }
+    for (v, c) in chosen {
+        url.push_str(&format!("{sep}{v}={}", kernel::web::percent_encode(c)));
+        sep = '&';
+    }
+    url
+}
+
+/// The actors a text search finds (none asked: every actor).
+fn text_matches(state: &AppState, q: &str) -> Option<std::collections::HashSet<String>> {
+    (!q.is_empty()).then(|| {
+        let found = state.search().search(&kernel::search::SearchQuery {
+            text: q.to_string(),
+            kinds: vec!["actor"],
+            offset: 0,
+            limit: 10_000,
+        });
+        found.hits.into_iter().map(|h| h.doc.id).collect()
+    })
+}
+
 /// What a directory address shows: the page of actors, the pager and the facets.
 struct Listing {
     q: String,
@@ -195,15 +226,7 @@ async fn listing(
         chosen,
         page: page_no,
     } = read_filters(pairs)?;
-    let only: Option<std::collections::HashSet<String>> = (!q.is_empty()).then(|| {
-        let found = state.search().search(&kernel::search::SearchQuery {
-            text: q.clone(),
-            kinds: vec!["actor"],
-            offset: 0,
-            limit: 10_000,
-        });
-        found.hits.into_iter().map(|h| h.doc.id).collect()
-    });
+    let only = text_matches(state, &q);
     let mut base = format!("{path}?");
     if !q.is_empty() {
         base.push_str(&format!("q={}&", kernel::web::percent_encode(&q)));
@@ -333,12 +356,7 @@ async fn embed(
     let l = listing(&state, page.tr.0, &pairs, "/embed/directory").await?;
     render(&EmbedPage {
         tiles: state.config().tile_url.clone(),
-        // The live map shows every actor; with filters, the page's actors only.
-        source: if l.chosen.is_empty() && l.q.is_empty() {
-            "/directory/map.json".into()
-        } else {
-            String::new()
-        },
+        source: map_source(&l.q, &l.chosen),
         page,
         actors: l.actors,
         pager: l.pager,
@@ -360,14 +378,26 @@ impl EmbedPage {
 async fn map(
     State(state): State<AppState>,
     q: Result<Query<kernel::geo::ViewportQuery>, axum::extract::rejection::QueryRejection>,
+    pairs: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Error> {
-    let Ok(Query(q)) = q else {
+    let pairs = pairs.unwrap_or(Query(Vec::new()));
+    let (Ok(Query(q)), Query(pairs)) = (q, pairs) else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    let answer = q.answer(state.geo(), store::MAP_LAYER, |id| {
-        Some(format!("/directory/actors/{id}"))
-    })?;
-    Ok(axum::Json(answer).into_response())
+    let url = |id: &str| Some(format!("/directory/actors/{id}"));
+    let filters = read_filters(&pairs)?;
+    if filters.chosen.is_empty() && filters.q.is_empty() {
+        return Ok(axum::Json(q.answer(state.geo(), store::MAP_LAYER, url)?).into_response());
+    }
+    // A filtered directory: its actors' positions, clustered for this viewport.
+    let only = text_matches(&state, &filters.q);
+    let points = crate::facets::current(&state)
+        .await?
+        .points(&filters.chosen, only.as_ref());
+    use kernel::geo::GeoIndex;
+    let filtered = kernel::geo::MemoryGeo::new();
+    filtered.load("filtered", points);
+    Ok(axum::Json(q.answer(&filtered, "filtered", url)?).into_response())
 }
 
 #[derive(Template)]

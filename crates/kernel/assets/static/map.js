@@ -87,7 +87,7 @@
       var layer = L.layerGroup().addTo(map);
       var refresh = function () {
         var b = map.getBounds();
-        var url = live + "?west=" + b.getWest().toFixed(5) + "&south=" + b.getSouth().toFixed(5) +
+        var url = live + (live.indexOf("?") >= 0 ? "&" : "?") + "west=" + b.getWest().toFixed(5) + "&south=" + b.getSouth().toFixed(5) +
           "&east=" + b.getEast().toFixed(5) + "&north=" + b.getNorth().toFixed(5) + "&zoom=" + Math.round(map.getZoom());
         fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
           layer.clearLayers();

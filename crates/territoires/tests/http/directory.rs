@@ -202,6 +202,19 @@ on_every_engine!(
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert!(found, "searchable (accents folded) and on the map");
+        // The live map follows the directory's filters.
+        let view = "/directory/map.json?west=-3.6&south=48.6&east=-3.3&north=48.8&zoom=14";
+        let (_, m) = app
+            .get_text(&format!("{view}&theme=education&kind=fablab"))
+            .await;
+        assert!(m.contains(&first), "{m}");
+        let (_, m) = app.get_text(&format!("{view}&theme=water")).await;
+        assert!(!m.contains(&first), "{m}");
+        let (_, m) = app.get_text(&format!("{view}&q=fabrication")).await;
+        assert!(m.contains(&first), "{m}");
+        assert_eq!(app.get_text(&format!("{view}&theme=fire")).await.0, 400);
+        let (_, list) = app.get_text("/directory?theme=education").await;
+        assert!(list.contains("data-source=\"/directory/map.json?theme=education\""));
         let (_, csv) = app.get_text("/data/actors.csv").await;
         assert_eq!(csv.lines().count(), 2, "{csv}");
         assert!(
@@ -748,7 +761,10 @@ on_every_engine!(
         assert_eq!(app.get(&logo).await.status(), 200);
         let (_, csv) = app.get_text("/data/actors.csv").await;
         assert!(csv.contains(&logo) && csv.contains("https://mastodon.example/@lumiere"));
-        assert!(csv.contains("\"Annuaire \"\"Smart city\"\", édition 2026\""), "{csv}");
+        assert!(
+            csv.contains("\"Annuaire \"\"Smart city\"\", édition 2026\""),
+            "{csv}"
+        );
         csv_matches_json(&app).await;
 
         // An owner leaves; the last one stays.

@@ -40,39 +40,40 @@ pub struct Selection {
 impl Facets {
     /// Reads the index from the database.
     pub async fn load(db: &Db) -> Result<Facets, Error> {
+        // An actor's row holds every term it is filed under: one read of the table.
         let rows = sqlx::query(
-            "SELECT id, lat, lon FROM actors WHERE state = 'published' ORDER BY name_key, id",
+            "SELECT id, lat, lon, kind, themes, activities, publics, departement, region \
+             FROM actors WHERE state = 'published' ORDER BY name_key, id",
         )
         .fetch_all(db.pool())
         .await?;
-        let ids: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-        let positions: Vec<(f64, f64)> = rows.iter().map(|r| (r.get(1), r.get(2))).collect();
-        let position: HashMap<&str, usize> = ids
-            .iter()
-            .enumerate()
-            .map(|(i, id)| (id.as_str(), i))
-            .collect();
-        let mut actors: Vec<(String, Vec<u32>)> =
-            ids.iter().map(|id| (id.clone(), Vec::new())).collect();
         let mut terms: Vec<(String, String)> = Vec::new();
-        let mut interned: HashMap<(String, String), u32> = HashMap::new();
-        let rows = sqlx::query(
-            "SELECT t.actor_id, t.vocabulary, t.code FROM actor_terms t \
-             JOIN actors a ON a.id = t.actor_id WHERE a.state = 'published'",
-        )
-        .fetch_all(db.pool())
-        .await?;
-        for r in rows {
-            let id: String = r.get(0);
-            let Some(&i) = position.get(id.as_str()) else {
-                continue;
-            };
-            let key = (r.get::<String, _>(1), r.get::<String, _>(2));
-            let t = *interned.entry(key.clone()).or_insert_with(|| {
-                terms.push(key);
-                (terms.len() - 1) as u32
-            });
-            actors[i].1.push(t);
+        let mut interned: HashMap<(&str, String), u32> = HashMap::new();
+        let mut actors = Vec::with_capacity(rows.len());
+        let mut positions = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let mut own: Vec<u32> = Vec::new();
+            for (column, vocabulary) in [
+                (3, "kind"),
+                (4, "theme"),
+                (5, "activity"),
+                (6, "public"),
+                (7, "departement"),
+                (8, "region"),
+            ] {
+                let value: String = r.get(column);
+                for code in value.split(',').filter(|c| !c.is_empty()) {
+                    let t = *interned
+                        .entry((vocabulary, code.to_string()))
+                        .or_insert_with(|| {
+                            terms.push((vocabulary.to_string(), code.to_string()));
+                            (terms.len() - 1) as u32
+                        });
+                    own.push(t);
+                }
+            }
+            actors.push((r.get::<String, _>(0), own));
+            positions.push((r.get::<f64, _>(1), r.get::<f64, _>(2)));
         }
         Ok(Facets {
             terms,
@@ -197,6 +198,7 @@ mod tests {
                 ("b".into(), vec![0, 2]),
                 ("c".into(), vec![1]),
             ],
+            positions: vec![(48.0, -3.0), (44.0, 1.3), (43.6, 1.4)],
         };
         let s = f.select(&[t("kind", "fablab")], None, 0, 10);
         assert_eq!(s.ids, ["a", "b"]);
@@ -208,5 +210,9 @@ mod tests {
         let only: HashSet<String> = ["c".to_string()].into();
         assert_eq!(f.select(&[], Some(&only), 0, 10).ids, ["c"]);
         assert_eq!(f.select(&[t("theme", "fire")], None, 0, 10).total, 0);
+        let points = f.points(&[t("theme", "water")], None);
+        assert_eq!(points.len(), 1);
+        assert_eq!((points[0].id.as_str(), points[0].lat), ("b", 44.0));
+        assert!(f.points(&[t("theme", "fire")], None).is_empty());
     }
 }

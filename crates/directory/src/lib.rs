@@ -131,6 +131,7 @@ CREATE INDEX actor_revisions_state ON actor_revisions (state, created_at);
     Migration {
         id: "directory/0002_offers_owners_logos",
         sql: r#"
+DROP TABLE actor_terms;
 ALTER TABLE actors ADD COLUMN social TEXT NOT NULL DEFAULT '';
 ALTER TABLE actors ADD COLUMN logo TEXT NOT NULL DEFAULT '';
 CREATE TABLE offers (

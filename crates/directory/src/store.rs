@@ -1,6 +1,6 @@
 //! The directory's SQL: actors (proposed, published, rejected), their owners, the revisions
-//! owners propose, and the facets (`actor_terms`: one row per kind, theme, activity, public,
-//! région and département of an actor).
+//! owners propose. An actor's row holds its terms (kind, themes, activities, publics,
+//! département and région), which the facet index reads.
 
 use crate::actor::{ActorInput, normalise};
 use kernel::changes::Entry;
@@ -152,7 +152,7 @@ fn slug_of(name: &str) -> String {
     }
 }
 
-/// Writes an actor's fields and facets (the row exists).
+/// Writes an actor's fields (the row exists).
 async fn write_fields(
     tx: &mut AnyConnection,
     id: &str,
@@ -192,28 +192,6 @@ async fn write_fields(
     .bind(id)
     .execute(&mut *tx)
     .await?;
-    sqlx::query("DELETE FROM actor_terms WHERE actor_id = $1")
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-    let mut terms: Vec<(&str, &str)> = vec![("kind", a.kind.as_str())];
-    terms.extend(a.themes.iter().map(|t| ("theme", t.as_str())));
-    terms.extend(a.activities.iter().map(|t| ("activity", t.as_str())));
-    terms.extend(a.publics.iter().map(|t| ("public", t.as_str())));
-    if !place.0.is_empty() {
-        terms.push(("departement", place.0));
-    }
-    if !place.1.is_empty() {
-        terms.push(("region", place.1));
-    }
-    for (vocabulary, code) in terms {
-        sqlx::query("INSERT INTO actor_terms (actor_id, vocabulary, code) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(vocabulary)
-            .bind(code)
-            .execute(&mut *tx)
-            .await?;
-    }
     Ok(())
 }
 
@@ -660,7 +638,7 @@ pub async fn export_csv_page(
 ) -> Result<Vec<kernel::opendata::TextPage>, Error> {
     use kernel::opendata::sql;
     let engine = db.engine();
-    let text = |c: &str| sql::text(c);
+    let text = |c: &str| sql::text(engine, c);
     let cells = [
         "id".to_string(),
         text("name"),
@@ -689,10 +667,13 @@ pub async fn export_csv_page(
         sql::date(engine, "updated_at"),
         sql::date(engine, "verified_at"),
     ];
-    let line = format!("{} || '\n'", cells.join(" || ',' || "));
+    // One call joins the cells (a chain of `||` would copy the line once per cell).
+    let line = format!("CONCAT_WS(',', {}) || '\n'", cells.join(", "));
     let query = format!(
-        "SELECT {}, MAX(id), COUNT(*) FROM (SELECT * FROM actors WHERE state = 'published' \
-         AND id > $1 ORDER BY id LIMIT $2) page",
+        "SELECT {}, MAX(id), COUNT(*) FROM (SELECT id, name, kind, siret, rna, short_description, \
+         website, email, phone, address, postcode, commune, departement, region, lat, lon, themes, \
+         activities, publics, opening_hours, source, social, logo, created_at, updated_at, \
+         verified_at FROM actors WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2) page",
         sql::joined(engine, &line, "id")
     );
     let after = after.map(|(_, id)| id).unwrap_or_default();

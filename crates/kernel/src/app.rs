@@ -150,6 +150,9 @@ type Extensions = std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::
 /// change of the feed applied from another node.
 pub struct Derived<T> {
     slot: RwLock<Option<(Position, Arc<T>)>>,
+    /// Held while a value loads, so that readers arriving meanwhile wait for it rather than
+    /// load it again.
+    loading: tokio::sync::Mutex<()>,
 }
 
 /// Where a node stands: how many times its indexes changed, and its count of local commits.
@@ -159,6 +162,7 @@ impl<T> Default for Derived<T> {
     fn default() -> Self {
         Derived {
             slot: RwLock::new(None),
+            loading: tokio::sync::Mutex::new(()),
         }
     }
 }
@@ -170,11 +174,19 @@ impl<T> Derived<T> {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, crate::Error>>,
     {
-        if let Ok(slot) = self.slot.read()
-            && let Some((key, value)) = slot.as_ref()
-            && *key == at
-        {
-            return Ok(value.clone());
+        let current = || {
+            self.slot.read().ok().and_then(|slot| {
+                slot.as_ref()
+                    .filter(|(key, _)| *key == at)
+                    .map(|(_, v)| v.clone())
+            })
+        };
+        if let Some(value) = current() {
+            return Ok(value);
+        }
+        let _loading = self.loading.lock().await;
+        if let Some(value) = current() {
+            return Ok(value);
         }
         let value = Arc::new(load().await?);
         if let Ok(mut slot) = self.slot.write() {

@@ -104,11 +104,18 @@ pub mod sql {
     use crate::db::Engine;
 
     /// A text column as a CSV field, quoted when it holds a comma, a quote or a line break.
-    pub fn text(column: &str) -> String {
+    pub fn text(engine: Engine, column: &str) -> String {
+        let has = |c: &str| match engine {
+            Engine::Sqlite => format!("INSTR({column}, '{c}') > 0"),
+            Engine::Postgres => format!("STRPOS({column}, '{c}') > 0"),
+        };
         format!(
-            "CASE WHEN {column} LIKE '%,%' OR {column} LIKE '%\"%' OR {column} LIKE '%\n%' \
-             OR {column} LIKE '%\r%' THEN '\"' || REPLACE({column}, '\"', '\"\"') || '\"' \
-             ELSE {column} END"
+            "CASE WHEN {} OR {} OR {} OR {} THEN '\"' || REPLACE({column}, '\"', '\"\"') || '\"' \
+             ELSE {column} END",
+            has(","),
+            has("\""),
+            has("\n"),
+            has("\r")
         )
     }
 
@@ -222,20 +229,37 @@ pub fn stream<T: Send + 'static>(
 ) -> Response {
     let (head, tail) = shape.head_tail(csv_header);
     let fetch = std::sync::Arc::new(fetch);
-    let stream = futures_util::stream::unfold(
-        (Some(head), None::<(i64, String)>, false, Some(tail)),
-        move |(head, after, started, tail)| {
+    // The next page is read while the current one is sent: the database and the network
+    // work side by side, and at most two pages are held.
+    type Pending<T> = tokio::task::JoinHandle<Result<Vec<T>, Error>>;
+    let spawn = {
+        let fetch = fetch.clone();
+        move |after: Option<(i64, String)>| -> Pending<T> {
             let fetch = fetch.clone();
+            tokio::spawn(async move { fetch(after).await })
+        }
+    };
+    let first = spawn(None);
+    let stream = futures_util::stream::unfold(
+        (Some(head), Some(first), false, Some(tail)),
+        move |(head, next, started, tail)| {
+            let spawn = spawn.clone();
             async move {
                 if let Some(h) = head {
-                    return Some((Ok::<_, std::io::Error>(h), (None, after, started, tail)));
+                    return Some((Ok::<_, std::io::Error>(h), (None, next, started, tail)));
                 }
                 let tail = tail?;
-                let page = match fetch(after).await {
-                    Ok(p) => p,
-                    Err(e) => {
+                let page = match next?.await {
+                    Ok(Ok(p)) => p,
+                    Ok(Err(e)) => {
                         return Some((
                             Err(std::io::Error::other(format!("{e:?}"))),
+                            (None, None, started, None),
+                        ));
+                    }
+                    Err(e) => {
+                        return Some((
+                            Err(std::io::Error::other(e.to_string())),
                             (None, None, started, None),
                         ));
                     }
@@ -243,12 +267,12 @@ pub fn stream<T: Send + 'static>(
                 if page.is_empty() {
                     return Some((Ok(tail), (None, None, started, None)));
                 }
+                let following = spawn(page.last().map(cursor));
                 let mut out = String::new();
                 for (i, r) in page.iter().enumerate() {
                     out.push_str(&row(shape, r, !started && i == 0));
                 }
-                let last = page.last().map(cursor);
-                Some((Ok(out), (None, last, true, Some(tail))))
+                Some((Ok(out), (None, Some(following), true, Some(tail))))
             }
         },
     );

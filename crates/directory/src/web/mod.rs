@@ -750,6 +750,17 @@ pub async fn send_reminders(state: &AppState) -> Result<usize, Error> {
 
 /// The yearly reminders, looked for every day from 9:00 (Paris).
 pub async fn reminder_task(state: AppState) {
+    // The facet index is read once the indexes are built, so that the first reader of the
+    // directory does not wait for it.
+    let warm = state.clone();
+    tokio::spawn(async move {
+        while warm.applier().version_of("actor") == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        if let Err(e) = crate::facets::current(&warm).await {
+            tracing::warn!(error = ?e, "the directory's facet index could not be read");
+        }
+    });
     kernel::jobs::daily(state, "directory_reminders", "09:00", |state| {
         Box::pin(async move { send_reminders(&state).await })
     })
@@ -1024,7 +1035,7 @@ fn schema() -> serde_json::Value {
 }
 
 /// Rows of a CSV page written by the database.
-const CSV_PAGE: i64 = 5_000;
+const CSV_PAGE: i64 = 2_000;
 
 async fn data_set(State(state): State<AppState>, file: &'static str) -> Result<Response, Error> {
     let (_, shape) = Shape::of_file(file).ok_or(Error::NotFound)?;

@@ -25,7 +25,16 @@ pub struct Facets {
     actors: Vec<(String, Vec<u32>)>,
     /// Their positions (latitude, longitude), in the same order.
     positions: Vec<(f64, f64)>,
+    /// The map layers of the last filters asked, most recent last: panning a filtered map
+    /// asks the same filters again and again.
+    layers: std::sync::Mutex<Vec<(String, std::sync::Arc<kernel::geo::MemoryGeo>)>>,
 }
+
+/// How many filtered map layers a node keeps.
+const LAYERS_KEPT: usize = 32;
+
+/// The layer name of a filtered map in its own index.
+pub const FILTERED: &str = "filtered";
 
 /// One page of a list.
 pub struct Selection {
@@ -79,7 +88,38 @@ impl Facets {
             terms,
             actors,
             positions,
+            layers: Default::default(),
         })
+    }
+
+    /// The map layer kept for the filters named `key`, if any.
+    pub fn cached_layer(&self, key: &str) -> Option<std::sync::Arc<kernel::geo::MemoryGeo>> {
+        let mut layers = self.layers.lock().ok()?;
+        let i = layers.iter().position(|(k, _)| k == key)?;
+        let kept = layers.remove(i);
+        let geo = kept.1.clone();
+        layers.push(kept);
+        Some(geo)
+    }
+
+    /// Makes and keeps the map layer (`FILTERED`) of the actors having every chosen term and
+    /// among `only`; `key` names these filters.
+    pub fn layer(
+        &self,
+        key: &str,
+        chosen: &[(String, String)],
+        only: Option<&HashSet<String>>,
+    ) -> std::sync::Arc<kernel::geo::MemoryGeo> {
+        use kernel::geo::GeoIndex;
+        let geo = std::sync::Arc::new(kernel::geo::MemoryGeo::new());
+        geo.load(FILTERED, self.points(chosen, only));
+        if let Ok(mut layers) = self.layers.lock() {
+            if layers.len() >= LAYERS_KEPT {
+                layers.remove(0);
+            }
+            layers.push((key.to_string(), geo.clone()));
+        }
+        geo
     }
 
     /// The actors having every chosen term (and among `only`, when given), by their place in
@@ -199,6 +239,7 @@ mod tests {
                 ("c".into(), vec![1]),
             ],
             positions: vec![(48.0, -3.0), (44.0, 1.3), (43.6, 1.4)],
+            layers: Default::default(),
         };
         let s = f.select(&[t("kind", "fablab")], None, 0, 10);
         assert_eq!(s.ids, ["a", "b"]);

@@ -86,6 +86,11 @@ async fn main() {
             france,
             "32",
         ),
+        (
+            "map viewport of all France filtered by a theme, zoom 6, 32 connections",
+            "/directory/map.json?west=-5.5&south=41.0&east=10.0&north=51.5&zoom=6&theme=mobility",
+            "32",
+        ),
     ] {
         println!(
             "{what}: {}",

@@ -389,15 +389,18 @@ async fn map(
     if filters.chosen.is_empty() && filters.q.is_empty() {
         return Ok(axum::Json(q.answer(state.geo(), store::MAP_LAYER, url)?).into_response());
     }
-    // A filtered directory: its actors' positions, clustered for this viewport.
-    let only = text_matches(&state, &filters.q);
-    let points = crate::facets::current(&state)
-        .await?
-        .points(&filters.chosen, only.as_ref());
-    use kernel::geo::GeoIndex;
-    let filtered = kernel::geo::MemoryGeo::new();
-    filtered.load("filtered", points);
-    Ok(axum::Json(q.answer(&filtered, "filtered", url)?).into_response())
+    // A filtered directory: its actors' positions, clustered for this viewport (the layer of
+    // these filters is kept until actors change).
+    let facets = crate::facets::current(&state).await?;
+    let key = map_source(&filters.q, &filters.chosen);
+    let layer = match facets.cached_layer(&key) {
+        Some(layer) => layer,
+        None => {
+            let only = text_matches(&state, &filters.q);
+            facets.layer(&key, &filters.chosen, only.as_ref())
+        }
+    };
+    Ok(axum::Json(q.answer(&*layer, crate::facets::FILTERED, url)?).into_response())
 }
 
 #[derive(Template)]

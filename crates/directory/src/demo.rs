@@ -251,8 +251,17 @@ async fn add_actor(db: &Db, by: &str, f: &ActorFields) -> Result<Option<String>,
     Ok(Some(actor.id))
 }
 
-/// Demo offers: title, themes, sizes of territory, status, description.
-const OFFERS: &[(&str, &[&str], &[&str], &str, &str)] = &[
+/// A demo offer: title, themes, sizes of territory, status, description.
+type DemoOffer = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    &'static str,
+    &'static str,
+);
+
+/// The demo offers.
+const OFFERS: &[DemoOffer] = &[
     (
         "Plateforme de participation citoyenne",
         &["participation", "e_administration"],

@@ -66,7 +66,7 @@ struct ListPage {
 
 impl ListPage {
     fn term(&self, key: &str) -> &'static str {
-        self.page.tr.t(key.to_string())
+        self.page.tr.t(key)
     }
     fn chosen(&self, which: &str, code: &str) -> bool {
         let v = match which {

@@ -252,9 +252,13 @@ impl ActorFields {
         out
     }
 
-    /// Parses every field, collecting all errors. `commune_known` says whether an INSEE code
-    /// names a commune of the referential.
-    pub fn parse(&self, commune_known: impl Fn(&str) -> bool) -> Result<ActorInput, FieldErrors> {
+    /// Parses every field, collecting all errors. `departement_of` gives the département of a
+    /// commune of the referential by its INSEE code (none for an unknown code); the position
+    /// must lie in the part of France of that département.
+    pub fn parse(
+        &self,
+        departement_of: impl Fn(&str) -> Option<String>,
+    ) -> Result<ActorInput, FieldErrors> {
         let mut errors = FieldErrors::new();
         let optional = |raw: &str| !raw.trim().is_empty();
         let name = errors.take(text::line(self.get("name"), "name", 2, 140));
@@ -305,10 +309,17 @@ impl ActorFields {
             errors.push(FieldError::new("postcode", "actor.postcode"));
         }
         let commune = self.get("commune").trim().to_uppercase();
-        if !commune_known(&commune) {
+        let departement = departement_of(&commune);
+        if departement.is_none() {
             errors.push(FieldError::new("commune", "actor.commune"));
         }
         let position = errors.take(Position::parse(self.get("lat"), self.get("lon")));
+        if let (Some(p), Some(d)) = (&position, &departement)
+            && let Some((s, w, n, e)) = kernel::territories::zone_bounds(d)
+            && !((s..=n).contains(&p.lat) && (w..=e).contains(&p.lon))
+        {
+            errors.push(FieldError::new("position", "actor.far_from_commune"));
+        }
         let mut lists = Vec::new();
         for (list, vocabulary) in LISTS {
             let codes = self.list(list);
@@ -454,7 +465,8 @@ mod tests {
 
     #[test]
     fn a_fablab_is_parsed_and_every_bad_field_is_named() {
-        let a = fablab().parse(|c| c == "22113").unwrap();
+        let lannion = |c: &str| (c == "22113").then(|| "22".to_string());
+        let a = fablab().parse(lannion).unwrap();
         assert_eq!(a.siret, "73282932000074");
         assert_eq!(a.phone, "+33296000000");
         assert_eq!(a.themes, ["education", "data_iot"]);
@@ -470,7 +482,7 @@ mod tests {
                 _ => {}
             }
         }
-        let e = bad.parse(|c| c == "22113").unwrap_err();
+        let e = bad.parse(lannion).unwrap_err();
         for (field, code) in [
             ("siret", "siret.checksum"),
             ("short_description", "short_description.too_long"),
@@ -481,11 +493,22 @@ mod tests {
             assert_eq!(e.on(field), Some(code), "{field}");
         }
         assert!(e.on("opening_hours").is_some());
+        // Latitude and longitude swapped: far from Lannion.
+        let mut swapped = fablab();
+        for (k, v) in swapped.values.iter_mut() {
+            match k.as_str() {
+                "lat" => *v = "-3.4566".into(),
+                "lon" => *v = "48.7326".into(),
+                _ => {}
+            }
+        }
+        let e = swapped.parse(lannion).unwrap_err();
+        assert_eq!(e.on("position"), Some("actor.far_from_commune"));
     }
 
     #[test]
     fn a_revision_lists_the_fields_it_changes() {
-        let a = fablab().parse(|_| true).unwrap();
+        let a = fablab().parse(|_| Some("22".into())).unwrap();
         let mut b = a.clone();
         b.short_description = "Un atelier ouvert le samedi.".into();
         b.themes.push("participation".into());

@@ -221,9 +221,7 @@ impl ActorIn {
             }));
         }
         let fields = ActorFields::from_pairs(&pairs);
-        let commune = fields.get("commune").trim().to_uppercase();
-        let known = store::place_of(state.db(), &commune).await?.is_some();
-        Ok(fields.parse(|c| known && c == commune)?)
+        Ok(store::parse_actor(state.db(), &fields).await??)
     }
 }
 

@@ -241,11 +241,10 @@ async fn add(db: &Db, by: &str, f: &ActorFields) -> Result<bool, Error> {
 /// Proposes and publishes one actor, returning its id; none when its commune is not in the
 /// referential.
 async fn add_actor(db: &Db, by: &str, f: &ActorFields) -> Result<Option<String>, Error> {
-    let commune = f.get("commune").to_string();
-    if store::place_of(db, &commune).await?.is_none() {
+    if store::place_of(db, f.get("commune")).await?.is_none() {
         return Ok(None);
     }
-    let input = f.parse(|c| c == commune)?;
+    let input = store::parse_actor(db, f).await??;
     let actor = store::propose(db, &input, by).await?;
     store::decide(db, &actor.id, true, "démonstration", by).await?;
     Ok(Some(actor.id))
@@ -398,7 +397,9 @@ mod tests {
         for n in 0..super::ACTORS.len() * 2 {
             let f = super::fields(n, n, n);
             let commune = f.get("commune").to_string();
-            f.parse(|c| c == commune).unwrap();
+            let departement = commune[..2].to_string();
+            f.parse(|c| (c == commune).then(|| departement.clone()))
+                .unwrap();
         }
     }
 }

@@ -56,9 +56,7 @@ pub async fn import(
             }
         }
         let fields = ActorFields::from_pairs(&pairs);
-        let commune = fields.get("commune").trim().to_uppercase();
-        let known = store::place_of(db, &commune).await?.is_some();
-        match fields.parse(|c| known && c == commune) {
+        match store::parse_actor(db, &fields).await? {
             Ok(input) => {
                 let id = id_column
                     .and_then(|i| row.get(i))

@@ -208,6 +208,23 @@ pub async fn place_of(db: &Db, commune: &str) -> Result<Option<(String, String)>
     }))
 }
 
+/// Parses an actor's form against the referential (its commune, and the part of France its
+/// position must lie in).
+pub async fn parse_actor(
+    db: &Db,
+    fields: &crate::actor::ActorFields,
+) -> Result<Result<ActorInput, kernel::FieldErrors>, Error> {
+    let commune = fields.get("commune").trim().to_uppercase();
+    let departement = place_of(db, &commune).await?.map(|(d, _)| d);
+    Ok(fields.parse(|c| {
+        if c == commune {
+            departement.clone()
+        } else {
+            None
+        }
+    }))
+}
+
 /// Stores a proposed actor, pending, its proposer as owner. Returns it.
 pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> {
     let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();

@@ -626,9 +626,7 @@ async fn parse(
     state: &AppState,
     fields: &ActorFields,
 ) -> Result<Result<ActorInput, FieldErrors>, Error> {
-    let commune = fields.get("commune").trim().to_uppercase();
-    let known = store::place_of(state.db(), &commune).await?.is_some();
-    Ok(fields.parse(|c| known && c == commune))
+    store::parse_actor(state.db(), fields).await
 }
 
 async fn propose(

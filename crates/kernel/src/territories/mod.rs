@@ -4,4 +4,4 @@ pub mod import;
 pub mod model;
 pub mod store;
 
-pub use model::{Territory, TerritoryKind, TerritoryRef};
+pub use model::{Territory, TerritoryKind, TerritoryRef, zone_bounds};

@@ -84,6 +84,26 @@ impl Territory {
     }
 }
 
+/// The box (south, west, north, east, in degrees) of the part of France a département lies in:
+/// metropolitan France with Corsica, or the overseas département or collectivity itself. A
+/// position outside it is far from any commune of the département.
+pub fn zone_bounds(departement: &str) -> Option<(f64, f64, f64, f64)> {
+    Some(match departement {
+        "971" => (15.8, -61.9, 16.6, -60.9),
+        "972" => (14.3, -61.3, 14.95, -60.75),
+        "973" => (2.0, -54.7, 5.9, -51.5),
+        "974" => (-21.45, 55.15, -20.8, 55.9),
+        "975" => (46.7, -56.5, 47.2, -56.1),
+        "976" => (-13.05, 44.95, -12.55, 45.35),
+        "977" | "978" => (17.85, -63.2, 18.15, -62.75),
+        "986" => (-14.4, -178.3, -13.1, -176.1),
+        "987" => (-28.0, -155.0, -7.0, -134.0),
+        "988" => (-23.0, 163.0, -19.0, 169.0),
+        d if d.len() == 2 || d == "2A" || d == "2B" => (41.2, -5.3, 51.2, 9.7),
+        _ => return None,
+    })
+}
+
 /// A reference to a territory, parsed from `kind/code` or from its parts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TerritoryRef {
@@ -117,6 +137,29 @@ impl TerritoryRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_departement_lies_in_metropolitan_france_or_overseas() {
+        let inside = |d: &str, lat: f64, lon: f64| {
+            let (s, w, n, e) = zone_bounds(d).unwrap();
+            (s..=n).contains(&lat) && (w..=e).contains(&lon)
+        };
+        assert!(inside("22", 48.7326, -3.4566), "Lannion");
+        assert!(inside("2A", 41.9192, 8.7386), "Ajaccio");
+        assert!(
+            inside("974", -20.8789, 55.4481),
+            "Saint-Denis de La Réunion"
+        );
+        assert!(
+            !inside("22", -3.4566, 48.7326),
+            "latitude and longitude swapped"
+        );
+        assert!(
+            !inside("971", 48.7326, -3.4566),
+            "Guadeloupe is not in Brittany"
+        );
+        assert!(zone_bounds("999").is_none());
+    }
 
     #[test]
     fn references_parse_kind_and_code() {

@@ -561,6 +561,19 @@ on_every_engine!(
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("adresse web"));
         assert_eq!(app.count("actors").await, 0);
+        // A position far from the stated commune (latitude and longitude swapped).
+        let mut swapped = company.clone();
+        for (k, v) in swapped.iter_mut() {
+            match *k {
+                "lat" => *v = "-3.4566",
+                "lon" => *v = "48.7326",
+                _ => {}
+            }
+        }
+        let r = anne.post_form("/directory/propose", &swapped).await;
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("loin de la commune"));
+        assert_eq!(app.count("actors").await, 0);
         company.push(("social", "https://mastodon.example/@lumiere"));
         let r = anne.post_form("/directory/propose", &company).await;
         assert_eq!(r.status(), 303);

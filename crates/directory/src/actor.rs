@@ -257,13 +257,14 @@ impl ActorFields {
     /// must lie in the part of France of that département.
     pub fn parse(
         &self,
+        tax: &crate::terms::Taxonomy,
         departement_of: impl Fn(&str) -> Option<String>,
     ) -> Result<ActorInput, FieldErrors> {
         let mut errors = FieldErrors::new();
         let optional = |raw: &str| !raw.trim().is_empty();
         let name = errors.take(text::line(self.get("name"), "name", 2, 140));
         let kind = self.get("kind").trim().to_string();
-        if !taxonomy::KINDS.contains(&kind.as_str()) {
+        if !tax.knows("kind", &kind) {
             errors.push(FieldError::new("kind", "actor.kind"));
         }
         let siret = if optional(self.get("siret")) {
@@ -323,10 +324,7 @@ impl ActorFields {
         let mut lists = Vec::new();
         for (list, vocabulary) in LISTS {
             let codes = self.list(list);
-            if codes
-                .iter()
-                .any(|c| !taxonomy::of(vocabulary).contains(&c.as_str()))
-            {
+            if codes.iter().any(|c| !tax.knows(vocabulary, c)) {
                 errors.push(FieldError::new(list, "actor.unknown_term"));
             }
             lists.push(codes);
@@ -466,7 +464,8 @@ mod tests {
     #[test]
     fn a_fablab_is_parsed_and_every_bad_field_is_named() {
         let lannion = |c: &str| (c == "22113").then(|| "22".to_string());
-        let a = fablab().parse(lannion).unwrap();
+        let tax = crate::terms::Taxonomy::seeded();
+        let a = fablab().parse(&tax, lannion).unwrap();
         assert_eq!(a.siret, "73282932000074");
         assert_eq!(a.phone, "+33296000000");
         assert_eq!(a.themes, ["education", "data_iot"]);
@@ -482,7 +481,7 @@ mod tests {
                 _ => {}
             }
         }
-        let e = bad.parse(lannion).unwrap_err();
+        let e = bad.parse(&tax, lannion).unwrap_err();
         for (field, code) in [
             ("siret", "siret.checksum"),
             ("short_description", "short_description.too_long"),
@@ -502,13 +501,14 @@ mod tests {
                 _ => {}
             }
         }
-        let e = swapped.parse(lannion).unwrap_err();
+        let e = swapped.parse(&tax, lannion).unwrap_err();
         assert_eq!(e.on("position"), Some("actor.far_from_commune"));
     }
 
     #[test]
     fn a_revision_lists_the_fields_it_changes() {
-        let a = fablab().parse(|_| Some("22".into())).unwrap();
+        let tax = crate::terms::Taxonomy::seeded();
+        let a = fablab().parse(&tax, |_| Some("22".into())).unwrap();
         let mut b = a.clone();
         b.short_description = "Un atelier ouvert le samedi.".into();
         b.themes.push("participation".into());

@@ -2,7 +2,7 @@
 //! paging, one actor, and for confirmed accounts with an API token: proposing an actor and
 //! editing one they own (the same checks and moderation as the pages).
 
-use crate::actor::{ActorFields, ActorInput, taxonomy};
+use crate::actor::{ActorFields, ActorInput};
 use crate::store::{self, Actor};
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
@@ -221,7 +221,8 @@ impl ActorIn {
             }));
         }
         let fields = ActorFields::from_pairs(&pairs);
-        Ok(store::parse_actor(state.db(), &fields).await??)
+        let tax = crate::terms::current(state).await?;
+        Ok(store::parse_actor(state.db(), &tax, &fields).await??)
     }
 }
 
@@ -263,6 +264,7 @@ async fn list(
         cursor: q.cursor,
     }
     .parse()?;
+    let tax = crate::terms::current(&state).await?;
     let mut chosen = Vec::new();
     for (vocabulary, value) in [
         ("kind", q.kind),
@@ -279,7 +281,7 @@ async fn list(
                     && value.len() <= 3
                     && value.bytes().all(|b| b.is_ascii_alphanumeric())
             }
-            v => taxonomy::of(v).contains(&value.as_str()),
+            v => tax.knows(v, &value),
         };
         if !known {
             return Err(Error::BadRequest("query.invalid"));

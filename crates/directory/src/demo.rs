@@ -244,7 +244,7 @@ async fn add_actor(db: &Db, by: &str, f: &ActorFields) -> Result<Option<String>,
     if store::place_of(db, f.get("commune")).await?.is_none() {
         return Ok(None);
     }
-    let input = store::parse_actor(db, f).await??;
+    let input = store::parse_actor(db, &crate::terms::Taxonomy::seeded(), f).await??;
     let actor = store::propose(db, &input, by).await?;
     store::decide(db, &actor.id, true, "démonstration", by).await?;
     Ok(Some(actor.id))
@@ -398,8 +398,10 @@ mod tests {
             let f = super::fields(n, n, n);
             let commune = f.get("commune").to_string();
             let departement = commune[..2].to_string();
-            f.parse(|c| (c == commune).then(|| departement.clone()))
-                .unwrap();
+            f.parse(&crate::terms::Taxonomy::seeded(), |c| {
+                (c == commune).then(|| departement.clone())
+            })
+            .unwrap();
         }
     }
 }

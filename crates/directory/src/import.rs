@@ -38,6 +38,7 @@ pub async fn import(
     // The export writes `long`; the form says `lon`.
     let id_column = column("id");
     let mut summary = Summary::default();
+    let tax = crate::terms::Taxonomy::load(db).await?;
     for (done, (line, row)) in rows.iter().enumerate() {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (i, name) in header.iter().enumerate() {
@@ -56,7 +57,7 @@ pub async fn import(
             }
         }
         let fields = ActorFields::from_pairs(&pairs);
-        match store::parse_actor(db, &fields).await? {
+        match store::parse_actor(db, &tax, &fields).await? {
             Ok(input) => {
                 let id = id_column
                     .and_then(|i| row.get(i))

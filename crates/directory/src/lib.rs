@@ -18,6 +18,7 @@ pub mod offers;
 pub mod opening_hours;
 pub mod owners;
 pub mod store;
+pub mod terms;
 pub mod web;
 
 use kernel::Component;
@@ -37,6 +38,14 @@ pub fn component() -> Component {
                 layer: Some(store::MAP_LAYER),
                 load_all: |db| Box::pin(store::index_entries(db)),
                 load_one: |db, id| Box::pin(store::index_entry(db, id)),
+            },
+            // No document nor point: the applier's count of term changes keys each node's
+            // taxonomy (`terms::current`).
+            Indexer {
+                kind: "directory_term",
+                layer: None,
+                load_all: |_| Box::pin(async { Ok(Vec::new()) }),
+                load_one: |_, _| Box::pin(async { Ok(None) }),
             },
             Indexer {
                 kind: "offer",
@@ -149,6 +158,16 @@ CREATE TABLE offers (
     updated_at BIGINT NOT NULL
 );
 CREATE INDEX offers_actor ON offers (actor_id, title);
+CREATE TABLE directory_terms (
+    vocabulary TEXT NOT NULL,
+    code TEXT NOT NULL,
+    name_fr TEXT NOT NULL,
+    name_en TEXT NOT NULL,
+    retired BIGINT NOT NULL,
+    position BIGINT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (vocabulary, code)
+);
 CREATE INDEX offers_state_id ON offers (state, id);
 CREATE TABLE actor_invitations (
     actor_id TEXT NOT NULL REFERENCES actors(id),

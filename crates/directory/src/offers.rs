@@ -5,7 +5,6 @@
 //! An offer is written by the owners of a published actor and shown at once (the actor itself
 //! was moderated); moderators, and the owners, withdraw it.
 
-use crate::actor::taxonomy;
 use kernel::changes::Entry;
 use kernel::db::{Db, Op, record_change};
 use kernel::error::Error;
@@ -29,7 +28,7 @@ pub const MAX_REFERENCES: usize = 50;
 pub struct OfferInput {
     /// 3 to 140 characters.
     pub title: String,
-    /// Codes of [`taxonomy::THEMES`], at least one.
+    /// Themes of the directory's taxonomy, at least one.
     pub themes: Vec<String>,
     /// Markdown subset, at most 10,000 characters.
     pub description: String,
@@ -71,6 +70,7 @@ impl<'a> OfferFields<'a> {
     /// the referential holds it.
     pub fn parse(
         &self,
+        tax: &crate::terms::Taxonomy,
         resolve: impl Fn(&str) -> Option<String>,
     ) -> Result<OfferInput, FieldErrors> {
         let mut errors = FieldErrors::new();
@@ -78,10 +78,7 @@ impl<'a> OfferFields<'a> {
         let themes = self.list("themes");
         if themes.is_empty() {
             errors.push(FieldError::new("themes", "actor.themes_required"));
-        } else if themes
-            .iter()
-            .any(|t| !taxonomy::THEMES.contains(&t.as_str()))
-        {
+        } else if themes.iter().any(|t| !tax.knows("theme", t)) {
             errors.push(FieldError::new("themes", "actor.unknown_term"));
         }
         let description = errors.take(text::paragraphs(
@@ -313,7 +310,7 @@ pub async fn of_actor(db: &Db, actor_id: &str) -> Result<Vec<Offer>, Error> {
 /// What the list of offers is filtered by: a theme, a size of territory, a status.
 #[derive(Debug, Clone, Default)]
 pub struct OfferFilter {
-    /// A code of [`taxonomy::THEMES`].
+    /// A theme of the directory's taxonomy.
     pub theme: Option<String>,
     /// A code of [`SIZES`].
     pub size: Option<String>,
@@ -474,8 +471,11 @@ mod tests {
             ("references", "Lannion\n22113\n"),
             ("status", "available"),
         ]);
+        let tax = crate::terms::Taxonomy::seeded();
         let o = OfferFields(&p)
-            .parse(|t| (t == "Lannion" || t == "22113").then(|| "commune/22113".to_string()))
+            .parse(&tax, |t| {
+                (t == "Lannion" || t == "22113").then(|| "commune/22113".to_string())
+            })
             .unwrap();
         assert_eq!(o.themes, ["lighting", "energy"]);
         assert_eq!(o.references, ["commune/22113"], "one territory once");
@@ -486,7 +486,7 @@ mod tests {
             ("references", "Atlantide"),
             ("status", "maybe"),
         ]);
-        let e = OfferFields(&bad).parse(|_| None).unwrap_err();
+        let e = OfferFields(&bad).parse(&tax, |_| None).unwrap_err();
         for (field, code) in [
             ("themes", "actor.unknown_term"),
             ("sizes", "actor.unknown_term"),

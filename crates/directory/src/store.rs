@@ -212,11 +212,12 @@ pub async fn place_of(db: &Db, commune: &str) -> Result<Option<(String, String)>
 /// position must lie in).
 pub async fn parse_actor(
     db: &Db,
+    tax: &crate::terms::Taxonomy,
     fields: &crate::actor::ActorFields,
 ) -> Result<Result<ActorInput, kernel::FieldErrors>, Error> {
     let commune = fields.get("commune").trim().to_uppercase();
     let departement = place_of(db, &commune).await?.map(|(d, _)| d);
-    Ok(fields.parse(|c| {
+    Ok(fields.parse(tax, |c| {
         if c == commune {
             departement.clone()
         } else {

@@ -6,9 +6,11 @@
 
 mod offers;
 mod owners;
+mod terms;
 
-use crate::actor::{ActorFields, ActorInput, LISTS, taxonomy};
+use crate::actor::{ActorFields, ActorInput, LISTS};
 use crate::store::{self, Actor, Revision};
+use crate::terms::Taxonomy;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -20,12 +22,14 @@ use kernel::opendata::{PAGE, Shape};
 use kernel::web::pager::Pager;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
+use std::sync::Arc;
 
 /// The directory's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(owners::routes())
         .merge(offers::routes())
+        .merge(terms::routes())
         .route("/directory", get(home))
         .route("/directory/map.json", get(map))
         .route("/directory/themes/{code}", get(theme_page))
@@ -49,7 +53,10 @@ pub fn routes() -> Router<AppState> {
         .route("/data/actors.json", get(|s| data_set(s, "actors.json")))
         .route(
             "/data/actors.schema.json",
-            get(|| async { axum::Json(schema()).into_response() }),
+            get(|State(state): State<AppState>| async move {
+                let tax = crate::terms::current(&state).await?;
+                Ok::<_, Error>(axum::Json(schema(&tax)).into_response())
+            }),
         )
 }
 
@@ -72,14 +79,20 @@ pub(crate) fn moderates(user: Option<&User>) -> bool {
 }
 
 /// The name of a facet value in the reader's language: a taxonomy text, or a territory name.
-fn term_name(lang: Lang, vocabulary: &str, code: &str, places: &[(String, String)]) -> String {
+fn term_name(
+    tax: &Taxonomy,
+    lang: Lang,
+    vocabulary: &str,
+    code: &str,
+    places: &[(String, String)],
+) -> String {
     match vocabulary {
         "region" | "departement" => places
             .iter()
             .find(|(c, _)| c == code)
             .map(|(_, n)| n.clone())
             .unwrap_or_else(|| code.to_string()),
-        v => kernel::i18n::tr(lang, &format!("taxonomy.{v}.{code}")).to_string(),
+        v => tax.name(lang, v, code),
     }
 }
 
@@ -124,6 +137,7 @@ struct HomePage {
     pager: Pager,
     tiles: String,
     moderate: bool,
+    tax: Arc<Taxonomy>,
 }
 
 impl HomePage {
@@ -132,8 +146,8 @@ impl HomePage {
             .iter()
             .any(|(v, c)| v == vocabulary && c == code)
     }
-    fn kind_name(&self, a: &Actor) -> &'static str {
-        self.page.tr.t(format!("taxonomy.kind.{}", a.data.kind))
+    fn kind_name(&self, a: &Actor) -> String {
+        self.tax.name(self.page.tr.0, "kind", &a.data.kind)
     }
     fn points(&self) -> String {
         serde_json::Value::from(
@@ -150,7 +164,7 @@ impl HomePage {
 }
 
 /// The filters of a directory address: `q`, `page`, and each facet by its vocabulary.
-fn read_filters(pairs: &[(String, String)]) -> Result<Filters, Error> {
+fn read_filters(tax: &Taxonomy, pairs: &[(String, String)]) -> Result<Filters, Error> {
     let mut q = String::new();
     let mut chosen = Vec::new();
     let mut page = None;
@@ -163,7 +177,7 @@ fn read_filters(pairs: &[(String, String)]) -> Result<Filters, Error> {
                     "region" | "departement" => {
                         v.len() <= 3 && v.bytes().all(|b| b.is_ascii_alphanumeric())
                     }
-                    _ => taxonomy::of(f).contains(&v.as_str()),
+                    _ => tax.knows(f, v),
                 };
                 if !known {
                     return Err(Error::BadRequest("query.invalid"));
@@ -211,6 +225,7 @@ struct Listing {
     actors: Vec<Actor>,
     facets: Vec<Facet>,
     pager: Pager,
+    tax: Arc<Taxonomy>,
 }
 
 /// The listing of a directory address; `path` is the page's own address (the directory, the
@@ -221,11 +236,12 @@ async fn listing(
     pairs: &[(String, String)],
     path: &str,
 ) -> Result<Listing, Error> {
+    let tax = crate::terms::current(state).await?;
     let Filters {
         q,
         chosen,
         page: page_no,
-    } = read_filters(pairs)?;
+    } = read_filters(&tax, pairs)?;
     let only = text_matches(state, &q);
     let mut base = format!("{path}?");
     if !q.is_empty() {
@@ -251,7 +267,7 @@ async fn listing(
             let mut values: Vec<(String, String, i64)> = counts
                 .iter()
                 .filter(|(v, _, _)| v == f)
-                .map(|(v, c, n)| (c.clone(), term_name(lang, v, c, &places), *n))
+                .map(|(v, c, n)| (c.clone(), term_name(&tax, lang, v, c, &places), *n))
                 .collect();
             values.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
             (*f, values)
@@ -263,6 +279,7 @@ async fn listing(
         actors,
         facets,
         pager,
+        tax,
     })
 }
 
@@ -285,6 +302,7 @@ async fn directory_page(
         actors: l.actors,
         facets: l.facets,
         pager: l.pager,
+        tax: l.tax,
     })
 }
 
@@ -303,10 +321,11 @@ async fn theme_page(
     Path(code): Path<String>,
     Query(mut pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
-    if !taxonomy::THEMES.contains(&code.as_str()) {
+    let tax = crate::terms::current(&state).await?;
+    if !tax.knows("theme", &code) {
         return Err(Error::NotFound);
     }
-    let heading = page.tr.t(format!("taxonomy.theme.{code}")).to_string();
+    let heading = tax.name(page.tr.0, "theme", &code);
     pairs.retain(|(k, _)| k != "theme");
     pairs.push(("theme".into(), code));
     directory_page(&state, page, &pairs, Some(heading)).await
@@ -385,7 +404,7 @@ async fn map(
         return Err(Error::BadRequest("query.invalid"));
     };
     let url = |id: &str| Some(format!("/directory/actors/{id}"));
-    let filters = read_filters(&pairs)?;
+    let filters = read_filters(&*crate::terms::current(&state).await?, &pairs)?;
     if filters.chosen.is_empty() && filters.q.is_empty() {
         return Ok(axum::Json(q.answer(state.geo(), store::MAP_LAYER, url)?).into_response());
     }
@@ -422,14 +441,15 @@ pub(crate) struct ActorPage {
     errors: FieldErrors,
     /// The address typed in the invitation form.
     invite_email: String,
+    tax: Arc<Taxonomy>,
 }
 
 impl ActorPage {
     fn to_check(&self) -> bool {
         to_check(&self.actor)
     }
-    fn term(&self, vocabulary: &str, code: &str) -> &'static str {
-        self.page.tr.t(format!("taxonomy.{vocabulary}.{code}"))
+    fn term(&self, vocabulary: &str, code: &str) -> String {
+        self.tax.name(self.page.tr.0, vocabulary, code)
     }
     fn description_html(&self) -> String {
         kernel::markdown::to_html(&self.actor.data.description)
@@ -498,6 +518,7 @@ pub(crate) async fn actor_page(
         _ => false,
     };
     Ok(ActorPage {
+        tax: crate::terms::current(state).await?,
         offers: crate::offers::of_actor(state.db(), &actor.id).await?,
         moderate,
         tiles: state.config().tile_url.clone(),
@@ -553,34 +574,54 @@ struct FormPage {
     base: i64,
     errors: FieldErrors,
     tiles: String,
-    kinds: &'static [&'static str],
-    lists: Vec<(&'static str, &'static str, &'static [&'static str])>,
+    /// The kinds offered: (code, name).
+    kinds: Vec<(String, String)>,
+    /// The lists of checkboxes: (field, vocabulary, [(code, name)]).
+    lists: Vec<(&'static str, &'static str, Vec<(String, String)>)>,
+}
+
+/// The terms a form offers: the active ones, and the retired ones it already holds.
+fn offered(
+    tax: &Taxonomy,
+    lang: Lang,
+    vocabulary: &str,
+    held: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    tax.terms(vocabulary)
+        .iter()
+        .filter(|t| !t.retired || held(&t.code))
+        .map(|t| (t.code.clone(), t.name(lang).to_string()))
+        .collect()
 }
 
 impl FormPage {
-    fn new(page: PageCtx, actor: Option<Actor>, fields: ActorFields, tiles: String) -> Self {
-        FormPage {
+    async fn new(
+        state: &AppState,
+        page: PageCtx,
+        actor: Option<Actor>,
+        fields: ActorFields,
+    ) -> Result<Self, Error> {
+        let tax = crate::terms::current(state).await?;
+        let lang = page.tr.0;
+        Ok(FormPage {
             base: actor.as_ref().map(|a| a.revision).unwrap_or(0),
+            kinds: offered(&tax, lang, "kind", |c| fields.get("kind") == c),
+            lists: LISTS
+                .iter()
+                .map(|(l, v)| (*l, *v, offered(&tax, lang, v, |c| fields.has(l, c))))
+                .collect(),
             page,
             actor,
             fields,
             errors: FieldErrors::new(),
-            tiles,
-            kinds: taxonomy::KINDS,
-            lists: LISTS
-                .iter()
-                .map(|(l, v)| (*l, *v, taxonomy::of(v)))
-                .collect(),
-        }
+            tiles: state.config().tile_url.clone(),
+        })
     }
     fn action(&self) -> String {
         match &self.actor {
             Some(a) => format!("{}/edit", a.url()),
             None => "/directory/propose".into(),
         }
-    }
-    fn term(&self, vocabulary: &str, code: &str) -> &'static str {
-        self.page.tr.t(format!("taxonomy.{vocabulary}.{code}"))
     }
     fn map_center(&self) -> String {
         match (
@@ -613,12 +654,7 @@ async fn propose_form(
             "flash.directory_unconfirmed",
         ));
     }
-    render(&FormPage::new(
-        page,
-        None,
-        ActorFields::default(),
-        state.config().tile_url.clone(),
-    ))
+    render(&FormPage::new(&state, page, None, ActorFields::default()).await?)
 }
 
 /// Parses a posted actor form against the referential.
@@ -626,7 +662,8 @@ async fn parse(
     state: &AppState,
     fields: &ActorFields,
 ) -> Result<Result<ActorInput, FieldErrors>, Error> {
-    store::parse_actor(state.db(), fields).await
+    let tax = crate::terms::current(state).await?;
+    store::parse_actor(state.db(), &tax, fields).await
 }
 
 async fn propose(
@@ -648,7 +685,7 @@ async fn propose(
             Ok(redirect_with_flash(&actor.url(), "flash.actor_proposed"))
         }
         Err(errors) => {
-            let mut p = FormPage::new(page, None, fields, state.config().tile_url.clone());
+            let mut p = FormPage::new(&state, page, None, fields).await?;
             p.errors = errors;
             render_invalid(&p)
         }
@@ -675,12 +712,7 @@ async fn edit_form(
 ) -> Result<Response, Error> {
     let actor = owned(&state, &user, &slug).await?;
     let fields = ActorFields::of(&actor.data);
-    render(&FormPage::new(
-        page,
-        Some(actor),
-        fields,
-        state.config().tile_url.clone(),
-    ))
+    render(&FormPage::new(&state, page, Some(actor), fields).await?)
 }
 
 async fn edit(
@@ -701,7 +733,7 @@ async fn edit(
     let input = match parse(&state, &fields).await? {
         Ok(input) => input,
         Err(errors) => {
-            let mut p = FormPage::new(page, Some(actor), fields, state.config().tile_url.clone());
+            let mut p = FormPage::new(&state, page, Some(actor), fields).await?;
             p.base = base;
             p.errors = errors;
             return render_invalid(&p);
@@ -711,7 +743,7 @@ async fn edit(
         Ok(true) => Ok(redirect_with_flash(&url, "flash.saved")),
         Ok(false) => Ok(redirect_with_flash(&url, "flash.actor_revision_pending")),
         Err(Error::Conflict("actor.stale")) => {
-            let mut p = FormPage::new(page, Some(actor), fields, state.config().tile_url.clone());
+            let mut p = FormPage::new(&state, page, Some(actor), fields).await?;
             p.base = base;
             p.errors = kernel::FieldError::new("form", "actor.stale").into();
             render_invalid(&p)
@@ -998,14 +1030,14 @@ fn row(shape: Shape, a: &Actor, first: bool) -> String {
     }
 }
 
-fn schema() -> serde_json::Value {
+fn schema(tax: &Taxonomy) -> serde_json::Value {
     let field = kernel::opendata::schema_field;
     serde_json::json!({
         "title": "Annuaire des acteurs de l'innovation territoriale",
         "fields": [
             field("id", "string", "Identifiant stable de l'acteur"),
             field("name", "string", "Nom"),
-            {"name": "kind", "type": "string", "description": "Type d'acteur", "constraints": {"enum": taxonomy::KINDS}},
+            {"name": "kind", "type": "string", "description": "Type d'acteur", "constraints": {"enum": tax.codes("kind")}},
             field("siret", "string", "SIRET (14 chiffres)"),
             field("rna", "string", "Numéro RNA (associations)"),
             field("short_description", "string", "Description courte (280 caractères au plus)"),

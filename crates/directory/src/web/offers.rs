@@ -2,9 +2,9 @@
 //! the territories where it is deployed, the owners' form, withdrawal, and the open data.
 
 use super::{moderates, owned, tell_owners};
-use crate::actor::taxonomy;
 use crate::offers::{self, Offer, OfferFields, OfferFilter, SIZES, STATUSES};
 use crate::store::{self, Actor};
+use crate::terms::Taxonomy;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -17,6 +17,7 @@ use kernel::web::pager::Pager;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// The offers' routes.
 pub fn routes() -> Router<AppState> {
@@ -59,12 +60,16 @@ struct ListPage {
     offers: Vec<Offer>,
     filter: OfferFilter,
     pager: Pager,
-    themes: &'static [&'static str],
+    themes: Vec<(String, String)>,
     sizes: &'static [&'static str],
     statuses: &'static [&'static str],
+    tax: Arc<Taxonomy>,
 }
 
 impl ListPage {
+    fn theme(&self, code: &str) -> String {
+        self.tax.name(self.page.tr.0, "theme", code)
+    }
     fn term(&self, key: &str) -> &'static str {
         self.page.tr.t(key)
     }
@@ -92,8 +97,14 @@ async fn list(
     page: PageCtx,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Error> {
+    let tax = crate::terms::current(&state).await?;
+    let theme = match q.theme.filter(|t| !t.is_empty()) {
+        Some(t) if tax.knows("theme", &t) => Some(t),
+        Some(_) => return Err(Error::BadRequest("query.invalid")),
+        None => None,
+    };
     let filter = OfferFilter {
-        theme: known(q.theme, taxonomy::THEMES)?,
+        theme,
         size: known(q.size, SIZES)?,
         status: known(q.status, STATUSES)?,
     };
@@ -111,13 +122,14 @@ async fn list(
     let (found, total) = offers::list(state.db(), &filter, pager.offset(), PER_PAGE).await?;
     pager.total = total;
     render(&ListPage {
+        themes: themes_offered(&tax, page.tr.0, |_| false),
         page,
         offers: found,
         filter,
         pager,
-        themes: taxonomy::THEMES,
         sizes: SIZES,
         statuses: STATUSES,
+        tax,
     })
 }
 
@@ -130,9 +142,13 @@ struct OfferPage {
     manage: bool,
     moderate: bool,
     errors: FieldErrors,
+    tax: Arc<Taxonomy>,
 }
 
 impl OfferPage {
+    fn theme(&self, code: &str) -> String {
+        self.tax.name(self.page.tr.0, "theme", code)
+    }
     fn term(&self, key: String) -> &'static str {
         self.page.tr.t(key)
     }
@@ -171,6 +187,7 @@ async fn offer_page(
         }
     }
     Ok(OfferPage {
+        tax: crate::terms::current(state).await?,
         moderate: moderates(page.user.as_ref()),
         page,
         offer,
@@ -196,28 +213,46 @@ struct FormPage {
     offer: Option<Offer>,
     fields: Vec<(String, String)>,
     errors: FieldErrors,
-    themes: &'static [&'static str],
+    themes: Vec<(String, String)>,
     sizes: &'static [&'static str],
     statuses: &'static [&'static str],
 }
 
+/// The themes a form or a filter offers: the active ones, and the retired ones it holds.
+fn themes_offered(
+    tax: &Taxonomy,
+    lang: kernel::i18n::Lang,
+    held: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    tax.terms("theme")
+        .iter()
+        .filter(|t| !t.retired || held(&t.code))
+        .map(|t| (t.code.clone(), t.name(lang).to_string()))
+        .collect()
+}
+
 impl FormPage {
-    fn new(
+    async fn new(
+        state: &AppState,
         page: PageCtx,
         actor: Actor,
         offer: Option<Offer>,
         fields: Vec<(String, String)>,
-    ) -> Self {
-        FormPage {
+    ) -> Result<Self, Error> {
+        let tax = crate::terms::current(state).await?;
+        let themes = themes_offered(&tax, page.tr.0, |c| {
+            fields.iter().any(|(k, v)| k == "themes" && v == c)
+        });
+        Ok(FormPage {
             page,
             actor,
             offer,
             fields,
             errors: FieldErrors::new(),
-            themes: taxonomy::THEMES,
+            themes,
             sizes: SIZES,
             statuses: STATUSES,
-        }
+        })
     }
     fn get(&self, name: &str) -> &str {
         OfferFields(&self.fields).get(name)
@@ -260,7 +295,8 @@ async fn parse(
             break;
         }
     }
-    Ok(fields.parse(|line| {
+    let tax = crate::terms::current(state).await?;
+    Ok(fields.parse(&tax, |line| {
         resolved
             .iter()
             .find(|(l, _)| l == line)
@@ -285,7 +321,7 @@ async fn new_form(
 ) -> Result<Response, Error> {
     let actor = offering_actor(&state, &user, &slug).await?;
     let fields = vec![("status".to_string(), "available".to_string())];
-    render(&FormPage::new(page, actor, None, fields))
+    render(&FormPage::new(&state, page, actor, None, fields).await?)
 }
 
 async fn create(
@@ -305,7 +341,7 @@ async fn create(
             ))
         }
         Err(errors) => {
-            let mut p = FormPage::new(page, actor, None, pairs);
+            let mut p = FormPage::new(&state, page, actor, None, pairs).await?;
             p.errors = errors;
             render_invalid(&p)
         }
@@ -335,7 +371,7 @@ async fn edit_form(
 ) -> Result<Response, Error> {
     let (offer, actor) = managed(&state, &user, &id).await?;
     let fields = offer.data.fields();
-    render(&FormPage::new(page, actor, Some(offer), fields))
+    render(&FormPage::new(&state, page, actor, Some(offer), fields).await?)
 }
 
 async fn edit(
@@ -352,7 +388,7 @@ async fn edit(
             Ok(redirect_with_flash(&offer.url(), "flash.offer_saved"))
         }
         Err(errors) => {
-            let mut p = FormPage::new(page, actor, Some(offer), pairs);
+            let mut p = FormPage::new(&state, page, actor, Some(offer), pairs).await?;
             p.errors = errors;
             render_invalid(&p)
         }

@@ -576,9 +576,12 @@ struct FormPage {
     tiles: String,
     /// The kinds offered: (code, name).
     kinds: Vec<(String, String)>,
-    /// The lists of checkboxes: (field, vocabulary, [(code, name)]).
-    lists: Vec<(&'static str, &'static str, Vec<(String, String)>)>,
+    /// The lists of checkboxes: (field, vocabulary, terms).
+    lists: Vec<(&'static str, &'static str, Choices)>,
 }
+
+/// Terms offered by a form: (code, name).
+type Choices = Vec<(String, String)>;
 
 /// The terms a form offers: the active ones, and the retired ones it already holds.
 fn offered(

@@ -14,8 +14,8 @@ use kernel::{FieldError, FieldErrors, text};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Sizes of territory an offer suits, by municipal population.
-pub const SIZES: &[&str] = &["lt_2k", "2k_10k", "10k_50k", "50k_200k", "gt_200k"];
+/// Sizes of territory an offer suits: the population bands of the referential.
+pub const SIZES: &[&str] = kernel::territories::POPULATION_BANDS;
 
 /// Where an offer stands commercially.
 pub const STATUSES: &[&str] = &["available", "pilot", "development", "withdrawn"];

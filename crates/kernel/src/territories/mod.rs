@@ -4,4 +4,6 @@ pub mod import;
 pub mod model;
 pub mod store;
 
-pub use model::{Territory, TerritoryKind, TerritoryRef, zone_bounds};
+pub use model::{
+    POPULATION_BANDS, Territory, TerritoryKind, TerritoryRef, population_band, zone_bounds,
+};

@@ -84,6 +84,20 @@ impl Territory {
     }
 }
 
+/// Population bands of territories, smallest first (names: `territory.band.{code}`).
+pub const POPULATION_BANDS: &[&str] = &["lt_2k", "2k_10k", "10k_50k", "50k_200k", "gt_200k"];
+
+/// The population band of a number of inhabitants.
+pub fn population_band(population: i64) -> &'static str {
+    match population {
+        p if p < 2_000 => "lt_2k",
+        p if p < 10_000 => "2k_10k",
+        p if p < 50_000 => "10k_50k",
+        p if p < 200_000 => "50k_200k",
+        _ => "gt_200k",
+    }
+}
+
 /// The box (south, west, north, east, in degrees) of the part of France a département lies in:
 /// metropolitan France with Corsica, or the overseas département or collectivity itself. A
 /// position outside it is far from any commune of the département.
@@ -137,6 +151,17 @@ impl TerritoryRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn populations_fall_in_bands() {
+        assert_eq!(population_band(0), "lt_2k");
+        assert_eq!(population_band(1_999), "lt_2k");
+        assert_eq!(population_band(2_000), "2k_10k");
+        assert_eq!(population_band(19_920), "10k_50k");
+        assert_eq!(population_band(199_999), "50k_200k");
+        assert_eq!(population_band(504_078), "gt_200k");
+        assert_eq!(POPULATION_BANDS.len(), 5);
+    }
 
     #[test]
     fn a_departement_lies_in_metropolitan_france_or_overseas() {

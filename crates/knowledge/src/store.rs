@@ -1,0 +1,553 @@
+//! The library's SQL: experience reports (proposed, published, rejected) with the columns the
+//! library filters on (territory kind, population band, région, themes, tools), the fields as
+//! one JSON document, and the authors' revisions waiting for a moderator.
+
+use crate::model::ExperienceInput;
+use kernel::changes::Entry;
+use kernel::db::{Db, Op, record_change};
+use kernel::error::Error;
+use kernel::ids::{new_id, now_ms};
+use kernel::territories::{Territory, TerritoryRef};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// Where a report stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Submitted, waiting for a moderator.
+    Pending,
+    /// In the library.
+    Published,
+    /// Refused by a moderator.
+    Rejected,
+}
+
+impl State {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Published => "published",
+            State::Rejected => "rejected",
+        }
+    }
+    fn parse(s: &str) -> Self {
+        match s {
+            "published" => State::Published,
+            "rejected" => State::Rejected,
+            _ => State::Pending,
+        }
+    }
+}
+
+/// A report as stored.
+#[derive(Debug, Clone)]
+pub struct Experience {
+    /// Opaque id.
+    pub id: String,
+    /// Its address: `/library/{slug}`.
+    pub slug: String,
+    /// Where it stands.
+    pub state: State,
+    /// Its fields.
+    pub data: ExperienceInput,
+    /// The territory's name.
+    pub territory_name: String,
+    /// Its kind (commune, epci, departement, region).
+    pub territory_kind: String,
+    /// Its population band (`kernel::territories::population_band`).
+    pub band: String,
+    /// Its région's code.
+    pub region: String,
+    /// Who submitted it.
+    pub author: String,
+    /// Incremented by every published change.
+    pub revision: i64,
+    /// Submission (ms).
+    pub created_at: i64,
+    /// Last published change (ms).
+    pub updated_at: i64,
+}
+
+impl Experience {
+    /// Its page.
+    pub fn url(&self) -> String {
+        format!("/library/{}", self.slug)
+    }
+}
+
+const SELECT: &str = "SELECT id, slug, state, data, territory_name, territory_kind, band, region, \
+     author, revision, created_at, updated_at FROM experiences";
+
+fn from_row(r: &AnyRow) -> Option<Experience> {
+    Some(Experience {
+        id: r.get(0),
+        slug: r.get(1),
+        state: State::parse(&r.get::<String, _>(2)),
+        data: serde_json::from_str(&r.get::<String, _>(3)).ok()?,
+        territory_name: r.get(4),
+        territory_kind: r.get(5),
+        band: r.get(6),
+        region: r.get(7),
+        author: r.get(8),
+        revision: r.get(9),
+        created_at: r.get(10),
+        updated_at: r.get(11),
+    })
+}
+
+/// The territory of a report, from the referential.
+pub async fn territory_of(db: &Db, e: &ExperienceInput) -> Result<Option<Territory>, Error> {
+    let Ok(r) = TerritoryRef::parse(&e.territory) else {
+        return Ok(None);
+    };
+    kernel::territories::store::get(db, r.kind, &r.code).await
+}
+
+/// Writes the columns derived from the fields and the territory.
+async fn write(
+    tx: &mut sqlx::AnyConnection,
+    id: &str,
+    e: &ExperienceInput,
+    t: &Territory,
+) -> Result<(), Error> {
+    let region = match t.kind {
+        kernel::territories::TerritoryKind::Region => t.code.clone(),
+        _ => t.region.clone().unwrap_or_default(),
+    };
+    sqlx::query(
+        "UPDATE experiences SET title = $1, data = $2, territory_kind = $3, territory_code = $4, \
+         territory_name = $5, band = $6, region = $7, themes = $8, tools = $9 WHERE id = $10",
+    )
+    .bind(&e.title)
+    .bind(serde_json::to_string(e).map_err(Error::internal)?)
+    .bind(t.kind.as_str())
+    .bind(&t.code)
+    .bind(&t.name)
+    .bind(kernel::territories::population_band(
+        t.population.unwrap_or(0),
+    ))
+    .bind(region)
+    .bind(e.themes.join(","))
+    .bind(e.tools.join(","))
+    .bind(id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+fn slug_of(title: &str) -> String {
+    let folded = kernel::search::fold(title);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let base: String = words.join("-").chars().take(60).collect();
+    let tail: String = new_id().chars().take(5).collect();
+    format!("{base}-{tail}")
+}
+
+/// Stores a submitted report, pending. Returns it.
+pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience, Error> {
+    let t = territory_of(db, e)
+        .await?
+        .ok_or(Error::BadRequest("experience.territory"))?;
+    let id = new_id();
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO experiences (id, slug, state, title, data, territory_kind, territory_code, \
+         territory_name, band, region, themes, tools, author, revision, created_at, updated_at) \
+         VALUES ($1, $2, 'pending', '', '', '', '', '', '', '', '', '', $3, 1, $4, $4)",
+    )
+    .bind(&id)
+    .bind(slug_of(&e.title))
+    .bind(by)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    write(&mut tx, &id, e, &t).await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "experience.submit",
+        "experience",
+        &id,
+        &e.title,
+    )
+    .await?;
+    record_change(&mut tx, "experience", &id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    get(db, &id).await?.ok_or(Error::NotFound)
+}
+
+/// One report.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Experience>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().and_then(from_row))
+}
+
+/// One report by its address.
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE slug = $1")))
+        .bind(slug)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().and_then(from_row))
+}
+
+/// Some reports by id, in the order of the ids.
+pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = (1..=ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE id IN ({marks})"
+    )));
+    for id in ids {
+        q = q.bind(id.clone());
+    }
+    let mut found: Vec<Experience> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .filter_map(from_row)
+        .collect();
+    found.sort_by_key(|e| ids.iter().position(|i| *i == e.id));
+    Ok(found)
+}
+
+/// Publishes or rejects a submitted report, logged with the reason.
+pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
+    let state = if publish {
+        State::Published
+    } else {
+        State::Rejected
+    };
+    let mut tx = db.pool().begin().await?;
+    let n = sqlx::query(
+        "UPDATE experiences SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'pending'",
+    )
+    .bind(state.as_str())
+    .bind(now_ms())
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::Conflict("experience.decided"));
+    }
+    let action = if publish {
+        "experience.publish"
+    } else {
+        "experience.reject"
+    };
+    kernel::audit::log(&mut tx, Some(by), action, "experience", id, reason).await?;
+    record_change(&mut tx, "experience", id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// The reports waiting for a moderator, oldest first.
+pub async fn pending(db: &Db) -> Result<Vec<Experience>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE state = 'pending' ORDER BY created_at LIMIT 100"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().filter_map(from_row).collect())
+}
+
+/// What the library filters and counts on, for every published report.
+#[derive(Debug, Clone)]
+pub struct Card {
+    /// Id.
+    pub id: String,
+    /// Territory kind.
+    pub kind: String,
+    /// Population band.
+    pub band: String,
+    /// Région code.
+    pub region: String,
+    /// Theme codes.
+    pub themes: Vec<String>,
+    /// Tool codes.
+    pub tools: Vec<String>,
+    /// Last published change (ms).
+    pub updated_at: i64,
+}
+
+/// Every published report's card, the latest first.
+pub async fn cards(db: &Db) -> Result<Vec<Card>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, territory_kind, band, region, themes, tools, updated_at FROM experiences \
+         WHERE state = 'published' ORDER BY updated_at DESC, id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let split = |s: String| -> Vec<String> {
+        s.split(',')
+            .filter(|x| !x.is_empty())
+            .map(String::from)
+            .collect()
+    };
+    Ok(rows
+        .iter()
+        .map(|r| Card {
+            id: r.get(0),
+            kind: r.get(1),
+            band: r.get(2),
+            region: r.get(3),
+            themes: split(r.get(4)),
+            tools: split(r.get(5)),
+            updated_at: r.get(6),
+        })
+        .collect())
+}
+
+/// A report's revision by its author, waiting for a moderator.
+#[derive(Debug, Clone)]
+pub struct Revision {
+    /// Opaque id.
+    pub id: String,
+    /// The report.
+    pub experience_id: String,
+    /// The report's revision it started from.
+    pub base: i64,
+    /// The proposed fields.
+    pub data: ExperienceInput,
+}
+
+/// An author's edit: refused when the report changed since the form was opened; applied at
+/// once while the report waits for its first decision, else kept for a moderator. Returns
+/// whether it was applied.
+pub async fn edit(
+    db: &Db,
+    e: &Experience,
+    base: i64,
+    data: &ExperienceInput,
+    by: &str,
+) -> Result<bool, Error> {
+    if base != e.revision {
+        return Err(Error::Conflict("experience.stale"));
+    }
+    if e.state == State::Pending {
+        apply(db, &e.id, base, data, by).await?;
+        return Ok(true);
+    }
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO experience_revisions (id, experience_id, base_revision, data, state, reason, \
+         by_user, created_at) VALUES ($1, $2, $3, $4, 'pending', '', $5, $6)",
+    )
+    .bind(new_id())
+    .bind(&e.id)
+    .bind(base)
+    .bind(serde_json::to_string(data).map_err(Error::internal)?)
+    .bind(by)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "experience.revise",
+        "experience",
+        &e.id,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(false)
+}
+
+/// Writes new fields of a report still at revision `base`.
+async fn apply(
+    db: &Db,
+    id: &str,
+    base: i64,
+    data: &ExperienceInput,
+    by: &str,
+) -> Result<(), Error> {
+    let t = territory_of(db, data)
+        .await?
+        .ok_or(Error::BadRequest("experience.territory"))?;
+    let mut tx = db.pool().begin().await?;
+    apply_in(&mut tx, id, base, data, &t, by).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+async fn apply_in(
+    tx: &mut sqlx::AnyConnection,
+    id: &str,
+    base: i64,
+    data: &ExperienceInput,
+    t: &Territory,
+    by: &str,
+) -> Result<(), Error> {
+    let n = sqlx::query(
+        "UPDATE experiences SET revision = revision + 1, updated_at = $1 WHERE id = $2 AND revision = $3",
+    )
+    .bind(now_ms())
+    .bind(id)
+    .bind(base)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::Conflict("experience.stale"));
+    }
+    write(&mut *tx, id, data, t).await?;
+    kernel::audit::log(
+        &mut *tx,
+        Some(by),
+        "experience.update",
+        "experience",
+        id,
+        "",
+    )
+    .await?;
+    record_change(&mut *tx, "experience", id, Op::Upsert).await?;
+    Ok(())
+}
+
+/// The revisions waiting for a moderator, oldest first.
+pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, experience_id, base_revision, data FROM experience_revisions \
+         WHERE state = 'pending' ORDER BY created_at LIMIT 100",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            Some(Revision {
+                id: r.get(0),
+                experience_id: r.get(1),
+                base: r.get(2),
+                data: serde_json::from_str(&r.get::<String, _>(3)).ok()?,
+            })
+        })
+        .collect())
+}
+
+/// Approves (applies) or rejects a revision, in one transaction. Returns the report's id.
+pub async fn decide_revision(
+    db: &Db,
+    id: &str,
+    approve: bool,
+    reason: &str,
+    by: &str,
+) -> Result<String, Error> {
+    let rev = pending_revisions(db)
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Error::Conflict("experience.decided"))?;
+    let t = territory_of(db, &rev.data)
+        .await?
+        .ok_or(Error::BadRequest("experience.territory"))?;
+    let mut tx = db.pool().begin().await?;
+    if approve {
+        apply_in(&mut tx, &rev.experience_id, rev.base, &rev.data, &t, by).await?;
+    }
+    let n = sqlx::query(
+        "UPDATE experience_revisions SET state = $1, reason = $2, decided_at = $3, decided_by = $4 \
+         WHERE id = $5 AND state = 'pending'",
+    )
+    .bind(if approve { "approved" } else { "rejected" })
+    .bind(reason)
+    .bind(now_ms())
+    .bind(by)
+    .bind(id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::Conflict("experience.decided"));
+    }
+    let action = if approve {
+        "experience.revision_approve"
+    } else {
+        "experience.revision_reject"
+    };
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        action,
+        "experience",
+        &rev.experience_id,
+        reason,
+    )
+    .await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(rev.experience_id)
+}
+
+/// The author's address of a report.
+pub async fn author_email(db: &Db, e: &Experience) -> Result<Option<String>, Error> {
+    let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+        .bind(&e.author)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(email.flatten())
+}
+
+fn entry(e: Experience) -> Entry {
+    let published = e.state == State::Published;
+    Entry {
+        doc: published.then(|| kernel::search::SearchDoc {
+            kind: "experience",
+            id: e.id.clone(),
+            url: e.url(),
+            title: e.data.title.clone(),
+            body: format!(
+                "{} {} {} {} {} {} {}",
+                e.territory_name,
+                kernel::markdown::to_plain(&e.data.context),
+                kernel::markdown::to_plain(&e.data.approach),
+                e.data.success_factors.join(" "),
+                e.data.vigilance.join(" "),
+                e.data.tips.join(" "),
+                kernel::markdown::to_plain(&e.data.results),
+            ),
+            tag: "search.tag.experience",
+            subtitle: e.territory_name.clone(),
+            boost: 1.0,
+        }),
+        point: None,
+        sublayer: None,
+    }
+}
+
+/// Every published report as an index entry.
+pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE state = 'published'"
+    )))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().filter_map(from_row).map(entry).collect())
+}
+
+/// The index entry of one report.
+pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().and_then(from_row).map(entry))
+}

@@ -1,0 +1,230 @@
+//! The experience library through the pages: a confirmed citizen submits a report (every bad
+//! field named, nothing saved); a moderator publishes it; it is in the library with its facets,
+//! in the search, with similar experiences; the contact is shown only with consent; the
+//! author's update waits as a diff until approved.
+
+use crate::common::TestApp;
+use crate::on_every_engine;
+
+fn report<'a>(title: &'a str, tools: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("title", title),
+        ("territory", "Lannion"),
+        ("themes", "participation"),
+        ("themes", "education"),
+        ("tools", tools),
+        ("context", "Les élèves voulaient être **écoutés**."),
+        ("approach", "Chaque école a reçu 5 000 € à décider."),
+        (
+            "success_factors",
+            "Des enseignants volontaires\nUn calendrier court",
+        ),
+        ("vigilance", "Les délais des marchés publics"),
+        ("tips", "Montrer vite les réalisations"),
+        ("budget", "10k_50k"),
+        ("duration_months", "9"),
+        ("results", "Douze projets réalisés."),
+        ("contact_name", "Service jeunesse de Lannion"),
+        ("base", "0"),
+    ]
+}
+
+on_every_engine!(
+    a_report_is_submitted_moderated_found_and_updated_through_a_reviewed_revision,
+    |app: TestApp| Box::pin(async move {
+        let moderator = app.other_client();
+        moderator.login_as_admin().await;
+        let anne = app.other_client();
+        anne.register_and_login("anne@test.fr", "Anne").await;
+        // Bad input: every problem named, nothing saved.
+        let mut bad = report("Un budget participatif dans les écoles", "crystal_ball");
+        for (k, v) in bad.iter_mut() {
+            match *k {
+                "territory" => *v = "Atlantide",
+                "duration_months" => *v = "300",
+                "budget" => *v = "huge",
+                _ => {}
+            }
+        }
+        bad.push(("actors", "/directory/actors/nobody"));
+        let r = anne.post_form("/library/propose", &bad).await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for text in [
+            "pas dans le référentiel",
+            "n&#39;existe pas dans la liste",
+            "de 1 à 120",
+            "tranche de budget",
+            "fiche publiée de l&#39;annuaire",
+        ] {
+            assert!(page.contains(text), "{text}: {page}");
+        }
+        assert_eq!(app.count("experiences").await, 0);
+        // A good one: pending, seen by its author only.
+        let r = anne
+            .post_form(
+                "/library/propose",
+                &report(
+                    "Un budget participatif dans les écoles",
+                    "participatory_budget",
+                ),
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let url = r.headers()["location"].to_str().unwrap().to_string();
+        let (status, page) = anne.get_text(&url).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("attend la relecture"));
+        assert_eq!(app.other_client().get_text(&url).await.0, 404);
+        let id: String = sqlx::query_scalar("SELECT id FROM experiences")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        assert_eq!(anne.get_text("/library/moderation").await.0, 403);
+        let r = moderator
+            .post_form(
+                &format!("/library/moderation/experiences/{id}"),
+                &[("decision", "reject")],
+            )
+            .await;
+        assert_eq!(r.status(), 422, "a refusal needs a reason");
+        assert!(r.text().await.unwrap().contains("id=\"reason\""));
+        let r = moderator
+            .post_form(
+                &format!("/library/moderation/experiences/{id}"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let mail = app.next_mail_to("anne@test.fr").await;
+        let mail = if mail.subject.contains("publié") {
+            mail
+        } else {
+            app.next_mail_to("anne@test.fr").await
+        };
+        assert!(
+            mail.subject
+                .contains("Votre retour d'expérience est publié"),
+            "{}",
+            mail.subject
+        );
+        // Published: the page with its ordered lists; the contact hidden without consent.
+        let (_, page) = app.get_text(&url).await;
+        assert!(
+            page.contains(
+                "<ol><li>Des enseignants volontaires</li><li>Un calendrier court</li></ol>"
+            ),
+            "{page}"
+        );
+        assert!(page.contains("<strong>écoutés</strong>"));
+        assert!(page.contains("Lannion") && page.contains("10 000 à 50 000 habitants"));
+        assert!(
+            !page.contains("Service jeunesse de Lannion"),
+            "no consent, no contact"
+        );
+        // In the library with its facets; unknown values are a bad address.
+        let (_, list) = app
+            .get_text("/library?tool=participatory_budget&band=10k_50k")
+            .await;
+        assert!(
+            list.contains("1 expérience(s)") && list.contains("Un budget participatif"),
+            "{list}"
+        );
+        assert!(
+            list.contains("Budget participatif") && list.contains("Bretagne"),
+            "facets named"
+        );
+        let (_, none) = app.get_text("/library?tool=citizen_vote").await;
+        assert!(none.contains("0 expérience(s)"));
+        assert_eq!(app.get_text("/library?tool=crystal_ball").await.0, 400);
+        let mut found = false;
+        for _ in 0..100 {
+            let (_, a) = app.get_text("/library?q=ecoles+realisations").await;
+            let (_, b) = app.get_text("/search?q=budget+participatif+ecoles").await;
+            if a.contains(&url) && b.contains(&url) {
+                found = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(
+            found,
+            "searchable in the library and in the platform's search"
+        );
+        // A second report with the same tool and consent: similar, contact shown.
+        let mut second = report(
+            "Un budget participatif pour la jeunesse",
+            "participatory_budget",
+        );
+        second.push(("contact_consent", "1"));
+        let r = anne.post_form("/library/propose", &second).await;
+        assert_eq!(r.status(), 303);
+        let second_url = r.headers()["location"].to_str().unwrap().to_string();
+        let second_id: String = sqlx::query_scalar("SELECT id FROM experiences WHERE id <> $1")
+            .bind(&id)
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        moderator
+            .post_form(
+                &format!("/library/moderation/experiences/{second_id}"),
+                &[("decision", "approve")],
+            )
+            .await;
+        let (_, page) = app.get_text(&second_url).await;
+        assert!(
+            page.contains("Service jeunesse de Lannion"),
+            "consent given"
+        );
+        assert!(
+            page.contains("Expériences semblables") && page.contains(&url),
+            "{page}"
+        );
+        // The author updates: the change waits as a diff, then is approved.
+        let mut changed = report(
+            "Un budget participatif dans les écoles",
+            "participatory_budget",
+        );
+        for (k, v) in changed.iter_mut() {
+            match *k {
+                "tips" => *v = "Montrer vite les réalisations\nAssocier les parents",
+                "base" => *v = "1",
+                _ => {}
+            }
+        }
+        let r = anne.post_form(&format!("{url}/edit"), &changed).await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let (_, page) = app.get_text(&url).await;
+        assert!(!page.contains("Associer les parents"), "not yet published");
+        let (_, queue) = moderator.get_text("/library/moderation").await;
+        assert!(
+            queue.contains("<ins>Montrer vite les réalisations\nAssocier les parents</ins>"),
+            "{queue}"
+        );
+        let rev: String = sqlx::query_scalar("SELECT id FROM experience_revisions")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        let r = moderator
+            .post_form(
+                &format!("/library/moderation/revisions/{rev}"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = app.get_text(&url).await;
+        assert!(page.contains("<li>Associer les parents</li>"));
+        let r = anne.post_form(&format!("{url}/edit"), &changed).await;
+        assert_eq!(
+            r.status(),
+            422,
+            "a form opened before the approval is stale"
+        );
+        assert!(r.text().await.unwrap().contains("modifié entre-temps"));
+        assert_eq!(
+            app.other_client().get_text(&format!("{url}/edit")).await.0,
+            303,
+            "sign in first"
+        );
+    })
+);

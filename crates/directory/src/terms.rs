@@ -21,9 +21,11 @@ pub const VOCABULARIES: &[&str] = &["kind", "theme", "activity", "public"];
 pub struct Term {
     /// Stable code, stored on actors and in the open data.
     pub code: String,
-    /// French name.
+    /// The key of a seeded term's names in the texts (`taxonomy.{vocabulary}.{code}`).
+    pub key: String,
+    /// French name given by a moderator (a seeded term's text when empty).
     pub name_fr: String,
-    /// English name.
+    /// English name given by a moderator (a seeded term's text when empty).
     pub name_en: String,
     /// No longer offered.
     pub retired: bool,
@@ -34,10 +36,25 @@ pub struct Term {
 impl Term {
     /// The name in a language.
     pub fn name(&self, lang: Lang) -> &str {
-        match lang {
+        let given = match lang {
             Lang::Fr => &self.name_fr,
             Lang::En => &self.name_en,
+        };
+        if given.is_empty() {
+            tr(lang, &self.key)
+        } else {
+            given
         }
+    }
+
+    /// The French name.
+    pub fn fr(&self) -> &str {
+        self.name(Lang::Fr)
+    }
+
+    /// The English name.
+    pub fn en(&self) -> &str {
+        self.name(Lang::En)
     }
 }
 
@@ -59,8 +76,9 @@ impl Taxonomy {
                         .iter()
                         .map(|code| Term {
                             code: code.to_string(),
-                            name_fr: tr(Lang::Fr, &format!("taxonomy.{v}.{code}")).to_string(),
-                            name_en: tr(Lang::En, &format!("taxonomy.{v}.{code}")).to_string(),
+                            key: format!("taxonomy.{v}.{code}"),
+                            name_fr: String::new(),
+                            name_en: String::new(),
                             retired: false,
                             seeded: true,
                         })
@@ -87,6 +105,7 @@ impl Taxonomy {
             };
             let term = Term {
                 code: r.get(1),
+                key: String::new(),
                 name_fr: r.get(2),
                 name_en: r.get(3),
                 retired: r.get::<i64, _>(4) != 0,
@@ -262,7 +281,11 @@ mod tests {
         let t = Taxonomy::seeded();
         assert!(t.knows("kind", "fablab") && !t.knows("kind", "castle"));
         assert_eq!(t.active("theme").len(), taxonomy::THEMES.len());
-        assert!(t.terms("public").iter().all(|x| !x.name_fr.is_empty()));
+        assert!(
+            t.terms("public")
+                .iter()
+                .all(|x| x.key.starts_with("taxonomy.public."))
+        );
         assert!(
             TermInput::parse(
                 "theme",

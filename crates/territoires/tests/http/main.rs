@@ -5,6 +5,7 @@ mod accounts;
 mod api;
 mod common;
 mod directory;
+mod lab;
 mod library;
 mod open311;
 mod pages;

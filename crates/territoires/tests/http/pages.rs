@@ -59,7 +59,7 @@ pub fn png(w: u32, h: u32) -> Vec<u8> {
     out
 }
 
-async fn create_space_form(
+pub async fn create_space_form(
     app: &TestApp,
     fields: &[(&str, &str)],
     logo: Option<Vec<u8>>,

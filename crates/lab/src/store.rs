@@ -1,0 +1,467 @@
+//! The challenges' SQL: challenges of a space, the answers of directory actors (private to
+//! their authors, the evaluators and the space's administrators), and the evaluators' grades.
+
+use crate::model::{AnswerInput, ChallengeInput, Criterion};
+use kernel::changes::Entry;
+use kernel::db::{Db, Op, record_change};
+use kernel::error::Error;
+use kernel::ids::{new_id, now_ms};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// A challenge as stored.
+#[derive(Debug, Clone)]
+pub struct Challenge {
+    /// Opaque id.
+    pub id: String,
+    /// Its space.
+    pub space_id: String,
+    /// The space's address.
+    pub space_slug: String,
+    /// Its address in the space.
+    pub slug: String,
+    /// `open`, or `decided` once the outcome is published.
+    pub state: String,
+    /// Its fields.
+    pub data: ChallengeInput,
+    /// The published outcome's text, when decided.
+    pub outcome: String,
+    /// Creation (ms).
+    pub created_at: i64,
+}
+
+impl Challenge {
+    /// Its page.
+    pub fn url(&self) -> String {
+        format!("/s/{}/challenges/{}", self.space_slug, self.slug)
+    }
+    /// Whether answers are still taken at `now`.
+    pub fn open_at(&self, now: i64) -> bool {
+        self.state == "open" && now < self.data.deadline
+    }
+}
+
+fn split(s: &str) -> Vec<String> {
+    s.split(',')
+        .filter(|x| !x.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+const SELECT: &str = "SELECT c.id, c.space_id, s.slug, c.slug, c.state, c.title, c.need, c.context, \
+     c.themes, c.expected, c.budget, c.deadline, c.criteria, c.evaluators, c.outcome, c.created_at \
+     FROM challenges c JOIN spaces s ON s.id = c.space_id";
+
+fn from_row(r: &AnyRow) -> Challenge {
+    Challenge {
+        id: r.get(0),
+        space_id: r.get(1),
+        space_slug: r.get(2),
+        slug: r.get(3),
+        state: r.get(4),
+        data: ChallengeInput {
+            title: r.get(5),
+            need: r.get(6),
+            context: r.get(7),
+            themes: split(&r.get::<String, _>(8)),
+            expected: r.get(9),
+            budget: r.get(10),
+            deadline: r.get(11),
+            criteria: serde_json::from_str::<Vec<Criterion>>(&r.get::<String, _>(12))
+                .unwrap_or_default(),
+            evaluators: split(&r.get::<String, _>(13)),
+        },
+        outcome: r.get(14),
+        created_at: r.get(15),
+    }
+}
+
+fn slug_of(title: &str) -> String {
+    let folded = kernel::search::fold(title);
+    let words: Vec<&str> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let base: String = words.join("-").chars().take(60).collect();
+    let tail: String = new_id().chars().take(5).collect();
+    format!("{base}-{tail}")
+}
+
+/// Publishes a challenge in a space. Returns it.
+pub async fn create(
+    db: &Db,
+    space_id: &str,
+    c: &ChallengeInput,
+    by: &str,
+) -> Result<Challenge, Error> {
+    let id = new_id();
+    let mut tx = db.pool().begin().await?;
+    sqlx::query(
+        "INSERT INTO challenges (id, space_id, slug, state, title, need, context, themes, expected, \
+         budget, deadline, criteria, evaluators, outcome, created_by, created_at) \
+         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $14)",
+    )
+    .bind(&id)
+    .bind(space_id)
+    .bind(slug_of(&c.title))
+    .bind(&c.title)
+    .bind(&c.need)
+    .bind(&c.context)
+    .bind(c.themes.join(","))
+    .bind(&c.expected)
+    .bind(&c.budget)
+    .bind(c.deadline)
+    .bind(serde_json::to_string(&c.criteria).map_err(Error::internal)?)
+    .bind(c.evaluators.join(","))
+    .bind(by)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "challenge.create",
+        "challenge",
+        &id,
+        &c.title,
+    )
+    .await?;
+    record_change(&mut tx, "challenge", &id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    get(db, &id).await?.ok_or(Error::NotFound)
+}
+
+/// One challenge.
+pub async fn get(db: &Db, id: &str) -> Result<Option<Challenge>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// A challenge by its space's and its own address.
+pub async fn by_slug(db: &Db, space: &str, slug: &str) -> Result<Option<Challenge>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE s.slug = $1 AND c.slug = $2"
+    )))
+    .bind(space)
+    .bind(slug)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// The challenges of a space, the latest first.
+pub async fn of_space(db: &Db, space_id: &str) -> Result<Vec<Challenge>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.space_id = $1 ORDER BY c.created_at DESC LIMIT 50"
+    )))
+    .bind(space_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(from_row).collect())
+}
+
+/// An answer as stored.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Opaque id.
+    pub id: String,
+    /// The challenge.
+    pub challenge_id: String,
+    /// The answering actor's name.
+    pub actor_name: String,
+    /// Its address.
+    pub actor_url: String,
+    /// `submitted`, `shortlisted`, `selected`.
+    pub state: String,
+    /// Its fields.
+    pub data: AnswerInput,
+    /// Submission or last change (ms).
+    pub updated_at: i64,
+}
+
+const ANSWER: &str = "SELECT x.id, x.challenge_id, a.name, a.slug, x.state, x.actor_id, x.summary, \
+     x.description, x.offer_id, x.refs, x.price, x.updated_at \
+     FROM challenge_answers x JOIN actors a ON a.id = x.actor_id";
+
+fn answer_from_row(r: &AnyRow) -> Answer {
+    Answer {
+        id: r.get(0),
+        challenge_id: r.get(1),
+        actor_name: r.get(2),
+        actor_url: format!("/directory/actors/{}", r.get::<String, _>(3)),
+        state: r.get(4),
+        data: AnswerInput {
+            actor_id: r.get(5),
+            summary: r.get(6),
+            description: r.get(7),
+            offer_id: r.get(8),
+            references: split(&r.get::<String, _>(9)),
+            price: r.get(10),
+        },
+        updated_at: r.get(11),
+    }
+}
+
+/// Stores an actor's answer, or replaces its earlier one, while the challenge is open: the
+/// deadline is checked in the same statement as the write.
+pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result<String, Error> {
+    let now = now_ms();
+    let mut tx = db.pool().begin().await?;
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM challenges WHERE id = $1 AND state = 'open' AND deadline > $2",
+    )
+    .bind(&c.id)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    if open == 0 {
+        return Err(Error::Conflict("solution.closed"));
+    }
+    let existing: Option<String> = sqlx::query_scalar(
+        "SELECT id FROM challenge_answers WHERE challenge_id = $1 AND actor_id = $2",
+    )
+    .bind(&c.id)
+    .bind(&a.actor_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let id = existing.clone().unwrap_or_else(new_id);
+    if existing.is_some() {
+        sqlx::query(
+            "UPDATE challenge_answers SET summary = $1, description = $2, offer_id = $3, refs = $4, \
+             price = $5, by_user = $6, updated_at = $7 WHERE id = $8",
+        )
+        .bind(&a.summary)
+        .bind(&a.description)
+        .bind(&a.offer_id)
+        .bind(a.references.join(","))
+        .bind(&a.price)
+        .bind(by)
+        .bind(now)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query(
+            "INSERT INTO challenge_answers (id, challenge_id, actor_id, state, summary, description, \
+             offer_id, refs, price, by_user, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(&id)
+        .bind(&c.id)
+        .bind(&a.actor_id)
+        .bind(&a.summary)
+        .bind(&a.description)
+        .bind(&a.offer_id)
+        .bind(a.references.join(","))
+        .bind(&a.price)
+        .bind(by)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "challenge.answer",
+        "challenge_answer",
+        &id,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The answers of a challenge, in the order they came.
+pub async fn answers(db: &Db, challenge_id: &str) -> Result<Vec<Answer>, Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ANSWER} WHERE x.challenge_id = $1 ORDER BY x.created_at, x.id"
+    )))
+    .bind(challenge_id)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(answer_from_row).collect())
+}
+
+/// One answer.
+pub async fn get_answer(db: &Db, id: &str) -> Result<Option<Answer>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ANSWER} WHERE x.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.as_ref().map(answer_from_row))
+}
+
+/// Records an evaluator's grades of an answer (replacing theirs).
+pub async fn grade(
+    db: &Db,
+    answer_id: &str,
+    evaluator: &str,
+    grades: &[(i64, String)],
+) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("DELETE FROM challenge_grades WHERE answer_id = $1 AND evaluator_id = $2")
+        .bind(answer_id)
+        .bind(evaluator)
+        .execute(&mut *tx)
+        .await?;
+    for (i, (g, comment)) in grades.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO challenge_grades (answer_id, evaluator_id, criterion, grade, comment, graded_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(answer_id)
+        .bind(evaluator)
+        .bind(i as i64)
+        .bind(*g)
+        .bind(comment)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+    }
+    kernel::audit::log(
+        &mut tx,
+        Some(evaluator),
+        "challenge.grade",
+        "challenge_answer",
+        answer_id,
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One evaluator's grades of an answer.
+#[derive(Debug, Clone)]
+pub struct Grades {
+    /// The evaluator's name.
+    pub evaluator: String,
+    /// The evaluator's id.
+    pub evaluator_id: String,
+    /// (grade, comment) per criterion, in order.
+    pub grades: Vec<(i64, String)>,
+}
+
+/// Every evaluator's grades of an answer.
+pub async fn grades_of(db: &Db, answer_id: &str) -> Result<Vec<Grades>, Error> {
+    let rows = sqlx::query(
+        "SELECT g.evaluator_id, u.display_name, g.criterion, g.grade, g.comment FROM challenge_grades g \
+         JOIN users u ON u.id = g.evaluator_id WHERE g.answer_id = $1 ORDER BY u.display_name, g.evaluator_id, g.criterion",
+    )
+    .bind(answer_id)
+    .fetch_all(db.pool())
+    .await?;
+    let mut out: Vec<Grades> = Vec::new();
+    for r in rows {
+        let id: String = r.get(0);
+        if out.last().is_none_or(|g| g.evaluator_id != id) {
+            out.push(Grades {
+                evaluator: r.get(1),
+                evaluator_id: id,
+                grades: Vec::new(),
+            });
+        }
+        if let Some(last) = out.last_mut() {
+            last.grades.push((r.get(3), r.get(4)));
+        }
+    }
+    Ok(out)
+}
+
+/// Sets an answer's place in the selection: `submitted`, `shortlisted` or `selected`.
+pub async fn set_answer_state(db: &Db, id: &str, state: &str, by: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    sqlx::query("UPDATE challenge_answers SET state = $1 WHERE id = $2")
+        .bind(state)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "challenge.answer_state",
+        "challenge_answer",
+        id,
+        state,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes a challenge's outcome: its selected answers become public.
+pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(), Error> {
+    let mut tx = db.pool().begin().await?;
+    let n = sqlx::query(
+        "UPDATE challenges SET state = 'decided', outcome = $1 WHERE id = $2 AND state = 'open'",
+    )
+    .bind(outcome)
+    .bind(&c.id)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(Error::Conflict("challenge.decided"));
+    }
+    kernel::audit::log(
+        &mut tx,
+        Some(by),
+        "challenge.decide",
+        "challenge",
+        &c.id,
+        "",
+    )
+    .await?;
+    record_change(&mut tx, "challenge", &c.id, Op::Upsert).await?;
+    tx.commit().await?;
+    db.notify_changed();
+    Ok(())
+}
+
+/// The owners' addresses of an actor.
+pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, Error> {
+    directory::store::owner_emails(db, actor_id).await
+}
+
+fn entry(c: Challenge) -> Entry {
+    Entry {
+        doc: Some(kernel::search::SearchDoc {
+            kind: "challenge",
+            id: c.id.clone(),
+            url: c.url(),
+            title: c.data.title.clone(),
+            body: format!(
+                "{} {} {} {}",
+                kernel::markdown::to_plain(&c.data.need),
+                kernel::markdown::to_plain(&c.data.context),
+                kernel::markdown::to_plain(&c.data.expected),
+                c.outcome
+            ),
+            tag: "search.tag.challenge",
+            subtitle: String::new(),
+            boost: 1.0,
+        }),
+        point: None,
+        sublayer: None,
+    }
+}
+
+/// Every challenge as an index entry (challenges are public; answers are never indexed).
+pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
+    Ok(rows.iter().map(|r| entry(from_row(r))).collect())
+}
+
+/// The index entry of one challenge.
+pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
+    Ok(row.map(|r| entry(from_row(&r))))
+}

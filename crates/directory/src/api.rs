@@ -296,6 +296,7 @@ async fn list(
                 kinds: vec!["actor"],
                 offset: 0,
                 limit: 10_000,
+                region: None,
             })
             .hits
             .into_iter()

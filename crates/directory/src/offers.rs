@@ -171,6 +171,8 @@ pub struct Offer {
     pub created_at: i64,
     /// Last change (ms).
     pub updated_at: i64,
+    /// The actor's région (INSEE code).
+    pub region: String,
 }
 
 impl Offer {
@@ -189,8 +191,8 @@ fn split(s: &str, sep: char) -> Vec<String> {
 
 const SELECT: &str = "SELECT o.id, o.actor_id, a.name, a.slug, a.lat, a.lon, \
      CASE WHEN o.state = 'published' AND a.state = 'published' THEN 1 ELSE 0 END, \
-     o.title, o.themes, o.description, o.sizes, o.refs, o.status, o.created_at, o.updated_at \
-     FROM offers o JOIN actors a ON a.id = o.actor_id";
+     o.title, o.themes, o.description, o.sizes, o.refs, o.status, o.created_at, o.updated_at, \
+     a.region FROM offers o JOIN actors a ON a.id = o.actor_id";
 
 fn from_row(r: &AnyRow) -> Offer {
     Offer {
@@ -211,6 +213,7 @@ fn from_row(r: &AnyRow) -> Offer {
         },
         created_at: r.get(13),
         updated_at: r.get(14),
+        region: r.get(15),
     }
 }
 
@@ -418,6 +421,7 @@ fn entry(o: Offer) -> Entry {
             tag: "search.tag.offer",
             subtitle: o.actor_name.clone(),
             boost: 1.0,
+            region: o.region.clone(),
         }),
         point: None,
         sublayer: None,

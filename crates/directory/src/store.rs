@@ -712,7 +712,7 @@ pub async fn export_csv_page(
 /// What the indexes read of an actor: only the columns they use, since every node reads
 /// them all at start.
 const INDEXED: &str = "SELECT id, slug, state, name, short_description, description, address, \
-     lat, lon FROM actors";
+     lat, lon, region FROM actors";
 
 fn entry(r: &AnyRow) -> Entry {
     let published = r.get::<String, _>(2) == State::Published.as_str();
@@ -737,6 +737,7 @@ fn entry(r: &AnyRow) -> Entry {
             tag: "search.tag.actor",
             subtitle: short,
             boost: 1.0,
+            region: r.get(9),
         }),
         point: published.then(|| GeoPoint {
             id,

@@ -41,7 +41,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     info(title = "Territoires API", description = "Citizen participation and innovation ecosystem of French territories. Errors are `{\"error\": {\"code\", \"message\"}}` with stable codes.", license(name = "AGPL-3.0-or-later")),
     paths(list_territories, get_territory, list_spaces, create_space, get_space, search, me),
-    components(schemas(TerritoryOut, SpaceOut, SpaceFields, Page<TerritoryOut>, Page<SpaceOut>, SearchOut, SearchItem, MeOut, ErrorBody, ErrorInner)),
+    components(schemas(TerritoryOut, SpaceOut, SpaceFields, Page<TerritoryOut>, Page<SpaceOut>, SearchOut, SearchItem, FacetCount, MeOut, ErrorBody, ErrorInner)),
     modifiers(&BearerAuth),
 )]
 pub struct KernelApi;
@@ -198,6 +198,7 @@ async fn list_territories(
         kinds: vec!["territory"],
         offset: offset as usize,
         limit: limit as usize,
+        region: None,
     });
     let mut items = Vec::new();
     for hit in &results.hits {
@@ -326,9 +327,13 @@ async fn get_space(
 pub struct SearchParams {
     /// The words.
     q: String,
-    /// Only this kind: `territory` or `space`.
-    #[param(pattern = "^(territory|space)?$")]
+    /// Only this kind: `territory`, `space`, `process`, `contribution`, `actor`, `offer`,
+    /// `experience`, `challenge`.
+    #[param(pattern = "^[a-z_]*$")]
     kind: Option<String>,
+    /// Only this région, by its INSEE code (`53`).
+    #[param(pattern = "^[0-9A-Z]{0,3}$")]
+    region: Option<String>,
 }
 
 /// One search result.
@@ -344,6 +349,19 @@ pub struct SearchItem {
     subtitle: String,
     /// Page URL.
     url: String,
+    /// INSEE code of its région, or empty.
+    region: String,
+    /// A few words around the first match, the matches in `<mark>` (HTML-escaped text).
+    excerpt_html: String,
+}
+
+/// A value of a facet and its count.
+#[derive(Serialize, ToSchema)]
+pub struct FacetCount {
+    /// The value: a kind, or a région's INSEE code.
+    value: String,
+    /// Matches with it.
+    count: i64,
 }
 
 /// Search results.
@@ -353,6 +371,10 @@ pub struct SearchOut {
     total: i64,
     /// This page.
     items: Vec<SearchItem>,
+    /// Matches per kind (before the kind filter).
+    by_kind: Vec<FacetCount>,
+    /// Matches per région (before the région filter).
+    by_region: Vec<FacetCount>,
     /// Pass it as `cursor` to get the next page.
     next_cursor: Option<String>,
 }
@@ -366,28 +388,41 @@ async fn search(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<SearchOut>, Error> {
     let (limit, offset) = paging.parse()?;
-    let kinds = match p.kind.as_deref() {
-        None | Some("") => vec![],
-        Some(k) => vec![
-            *crate::pages::SEARCH_KINDS
-                .iter()
-                .find(|x| **x == k)
-                .ok_or(Error::BadRequest("kind.unknown"))?,
-        ],
-    };
+    let kinds: Vec<&'static str> =
+        crate::pages::search_kind(&state, p.kind.as_deref().unwrap_or(""))?
+            .into_iter()
+            .collect();
+    let region = crate::pages::search_region(p.region.as_deref().unwrap_or(""))?;
     let r = state.search().search(&SearchQuery {
         text: p.q,
         kinds,
         offset: offset as usize,
         limit: limit as usize,
+        region,
     });
+    let facet = |value: String, count: usize| FacetCount {
+        value,
+        count: count as i64,
+    };
     Ok(Json(SearchOut {
+        by_kind: r
+            .by_kind
+            .iter()
+            .map(|(k, n)| facet(k.to_string(), *n))
+            .collect(),
+        by_region: r
+            .by_region
+            .iter()
+            .map(|(k, n)| facet(k.clone(), *n))
+            .collect(),
         total: r.total as i64,
         next_cursor: next_cursor(offset, limit, r.total as i64),
         items: r
             .hits
             .into_iter()
             .map(|h| SearchItem {
+                excerpt_html: h.excerpt_html(),
+                region: h.doc.region.clone(),
                 kind: h.doc.kind.into(),
                 id: h.doc.id,
                 title: h.doc.title,

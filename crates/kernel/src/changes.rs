@@ -123,6 +123,11 @@ impl Applier {
         self.version.load(Ordering::SeqCst)
     }
 
+    /// The kinds of entries the indexes hold (a search's `kind` filter names one).
+    pub fn kinds(&self) -> Vec<&'static str> {
+        self.indexers.iter().map(|ix| ix.kind).collect()
+    }
+
     /// How many times the entries of one kind changed: what a cache of that kind keys on.
     pub fn version_of(&self, kind: &str) -> u64 {
         self.indexers

@@ -81,6 +81,8 @@ struct SearchParams {
     q: String,
     #[serde(default)]
     kind: String,
+    #[serde(default)]
+    region: String,
     page: Option<i64>,
 }
 
@@ -91,7 +93,10 @@ struct SearchPage {
     q: String,
     q_enc: String,
     kind: String,
+    region: String,
     by_kind: Vec<(&'static str, usize)>,
+    /// (code, name, count) of the régions of the matches.
+    by_region: Vec<(String, String, usize)>,
     hits: Vec<SearchHit>,
     pager: Pager,
 }
@@ -100,10 +105,52 @@ impl SearchPage {
     fn kind_key(&self, kind: &str) -> String {
         format!("search.kind.{kind}")
     }
+    fn kind_url(&self, kind: &str) -> String {
+        let mut url = format!("/search?q={}", self.q_enc);
+        if !kind.is_empty() {
+            url.push_str(&format!("&kind={kind}"));
+        }
+        if !self.region.is_empty() {
+            url.push_str(&format!("&region={}", self.region));
+        }
+        url
+    }
+    fn region_url(&self, region: &str) -> String {
+        let mut url = format!("/search?q={}", self.q_enc);
+        if !self.kind.is_empty() {
+            url.push_str(&format!("&kind={}", self.kind));
+        }
+        if !region.is_empty() {
+            url.push_str(&format!("&region={region}"));
+        }
+        url
+    }
 }
 
-/// The kinds of documents the search knows, to accept a `kind` filter.
-pub const SEARCH_KINDS: &[&str] = &["territory", "space"];
+/// The kind a search asks for, among those the indexes hold: none for all, a 400 for another.
+pub fn search_kind(state: &AppState, asked: &str) -> Result<Option<&'static str>, Error> {
+    if asked.is_empty() {
+        return Ok(None);
+    }
+    state
+        .applier()
+        .kinds()
+        .into_iter()
+        .find(|k| *k == asked)
+        .map(Some)
+        .ok_or(Error::BadRequest("kind.unknown"))
+}
+
+/// A région code a search asks for: none, or its INSEE code (a 400 for anything else).
+pub fn search_region(asked: &str) -> Result<Option<String>, Error> {
+    if asked.is_empty() {
+        return Ok(None);
+    }
+    if asked.len() > 3 || !asked.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::BadRequest("query.invalid"));
+    }
+    Ok(Some(asked.to_string()))
+}
 
 async fn search(
     State(state): State<AppState>,
@@ -111,26 +158,41 @@ async fn search(
     Query(p): Query<SearchParams>,
 ) -> Result<Response, Error> {
     let q = p.q.chars().take(200).collect::<String>();
-    let kind = SEARCH_KINDS.iter().find(|k| **k == p.kind).copied();
+    let kind = search_kind(&state, &p.kind)?;
+    let region = search_region(&p.region)?;
     let q_enc = percent_encode(&q);
-    let base = match kind {
-        Some(k) => format!("/search?q={q_enc}&kind={k}&"),
-        None => format!("/search?q={q_enc}&"),
-    };
+    let mut base = format!("/search?q={q_enc}&");
+    if let Some(k) = kind {
+        base.push_str(&format!("kind={k}&"));
+    }
+    if let Some(r) = &region {
+        base.push_str(&format!("region={r}&"));
+    }
     let mut pager = Pager::new(p.page, 20, base);
     let results = state.search().search(&SearchQuery {
         text: q.clone(),
         kinds: kind.into_iter().collect(),
         offset: pager.offset() as usize,
         limit: pager.per_page as usize,
+        region: region.clone(),
     });
     pager.total = results.total as i64;
+    let mut by_region = Vec::new();
+    for (code, n) in results.by_region.into_iter().take(20) {
+        if let Some(t) =
+            crate::territories::store::get(state.db(), TerritoryKind::Region, &code).await?
+        {
+            by_region.push((code, t.name, n));
+        }
+    }
     render(&SearchPage {
         page,
         q,
         q_enc,
         kind: kind.unwrap_or("").to_string(),
+        region: region.unwrap_or_default(),
         by_kind: results.by_kind,
+        by_region,
         hits: results.hits,
         pager,
     })

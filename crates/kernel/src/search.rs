@@ -30,6 +30,8 @@ pub struct SearchDoc {
     pub subtitle: String,
     /// A ranking boost ≥ 0 added to the text score (population for territories…).
     pub boost: f32,
+    /// The INSEE code of the région it belongs to, or empty (a facet).
+    pub region: String,
 }
 
 /// A search request.
@@ -43,6 +45,8 @@ pub struct SearchQuery {
     pub offset: usize,
     /// Results to return.
     pub limit: usize,
+    /// Only this région's (by INSEE code).
+    pub region: Option<String>,
 }
 
 /// One result.
@@ -52,7 +56,109 @@ pub struct SearchHit {
     pub doc: SearchDoc,
     /// Its score.
     pub score: f32,
+    /// A few words of its text around the first match: (text, whether it matched).
+    pub excerpt: Vec<(String, bool)>,
 }
+
+impl SearchHit {
+    /// The excerpt as HTML, the matched words in `<mark>`.
+    pub fn excerpt_html(&self) -> String {
+        let mut out = String::new();
+        for (text, matched) in &self.excerpt {
+            let text = escape(text);
+            if *matched {
+                out.push_str(&format!("<mark>{text}</mark>"));
+            } else {
+                out.push_str(&text);
+            }
+        }
+        out
+    }
+
+    /// The excerpt as plain text.
+    pub fn excerpt_text(&self) -> String {
+        self.excerpt.iter().map(|(t, _)| t.as_str()).collect()
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Words of an excerpt on each side of the first match.
+const EXCERPT_WORDS: usize = 12;
+
+/// A few words of `text` around the first word matching one of `terms` (a stemmed term, or
+/// the prefix being typed), the matches marked; the start of the text when nothing matches.
+fn excerpt(text: &str, terms: &[String], prefix: Option<&str>) -> Vec<(String, bool)> {
+    let pieces: Vec<&str> = text.split_whitespace().collect();
+    let matches = |w: &str| {
+        let folded: Vec<String> = words(w).collect();
+        folded
+            .iter()
+            .any(|f| terms.contains(&term(f)) || prefix.is_some_and(|p| f.starts_with(p)))
+    };
+    let first = pieces.iter().position(|w| matches(w)).unwrap_or(0);
+    let start = first.saturating_sub(EXCERPT_WORDS / 2);
+    let end = (start + EXCERPT_WORDS * 2).min(pieces.len());
+    let mut out: Vec<(String, bool)> = Vec::new();
+    if start > 0 {
+        out.push(("… ".into(), false));
+    }
+    for (i, w) in pieces[start..end].iter().enumerate() {
+        let sep = if i + 1 < end - start { " " } else { "" };
+        if matches(w) {
+            out.push((w.to_string(), true));
+            out.push((sep.to_string(), false));
+        } else {
+            match out.last_mut() {
+                Some((t, false)) => {
+                    t.push_str(w);
+                    t.push_str(sep);
+                }
+                _ => out.push((format!("{w}{sep}"), false)),
+            }
+        }
+    }
+    if end < pieces.len() {
+        out.push((" …".into(), false));
+    }
+    out.retain(|(t, _)| !t.is_empty());
+    out
+}
+
+/// Whether two terms are within one edit (insertion, deletion, substitution or swap of two
+/// neighbours) of each other.
+fn one_edit_apart(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    if a.len().abs_diff(b.len()) > 1 {
+        return false;
+    }
+    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[prefix..], &b[prefix..]);
+    match (ra.len(), rb.len()) {
+        (0, 0) => true,
+        (x, y) if x == y => {
+            ra[1..] == rb[1..] || (x >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..])
+        }
+        (x, y) if x > y => ra[1..] == *rb,
+        _ => *ra == rb[1..],
+    }
+}
+
+/// Words at least this long match terms one edit away when nothing matches them exactly.
+const TYPO_MIN_CHARS: usize = 5;
 
 /// The answer to a search.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +167,8 @@ pub struct SearchResults {
     pub total: usize,
     /// Count of matches per kind (before the kind filter), for facets.
     pub by_kind: Vec<(&'static str, usize)>,
+    /// Count of matches per région (after the kind filter, before the région filter).
+    pub by_region: Vec<(String, usize)>,
     /// The page of hits, best first.
     pub hits: Vec<SearchHit>,
 }
@@ -129,6 +237,8 @@ struct Inner {
     slots: HashMap<&'static str, HashMap<String, u32>>,
     /// term → (slot, weight)
     postings: BTreeMap<String, Vec<(u32, f32)>>,
+    /// Every folded word seen → its term: what a mistyped word is compared with.
+    vocabulary: BTreeMap<String, String>,
     live: usize,
     dead: usize,
 }
@@ -169,11 +279,20 @@ impl Inner {
     fn add(&mut self, doc: SearchDoc) {
         let slot = self.docs.len() as u32;
         let mut weights: HashMap<String, f32> = HashMap::new();
-        for w in words(&doc.title) {
-            *weights.entry(term(&w)).or_default() += TITLE_WEIGHT;
-        }
-        for w in words(&doc.body) {
-            *weights.entry(term(&w)).or_default() += BODY_WEIGHT;
+        for (text, weight) in [(&doc.title, TITLE_WEIGHT), (&doc.body, BODY_WEIGHT)] {
+            for w in words(text) {
+                let t = match self.vocabulary.get(&w) {
+                    Some(t) => t.clone(),
+                    None => {
+                        let t = term(&w);
+                        if w.chars().count() >= TYPO_MIN_CHARS - 1 {
+                            self.vocabulary.insert(w, t.clone());
+                        }
+                        t
+                    }
+                };
+                *weights.entry(t).or_default() += weight;
+            }
         }
         for (t, w) in weights {
             self.postings.entry(t).or_default().push((slot, w));
@@ -247,8 +366,30 @@ impl SearchIndex for MemorySearch {
                 }
             };
             let t = term(w);
-            if let Some(p) = inner.postings.get(&t) {
-                add(p, 1.0);
+            match inner.postings.get(&t) {
+                Some(p) => add(p, 1.0),
+                None if w.chars().count() >= TYPO_MIN_CHARS => {
+                    // A typo: the words one edit away that begin with the same letter.
+                    let first: String = w.chars().take(1).collect();
+                    let mut near: Vec<&String> = Vec::new();
+                    for (word, t) in inner.vocabulary.range(first.clone()..) {
+                        if !word.starts_with(first.as_str()) {
+                            break;
+                        }
+                        if word.len().abs_diff(w.len()) <= 2
+                            && one_edit_apart(word, w)
+                            && !near.contains(&t)
+                        {
+                            near.push(t);
+                        }
+                    }
+                    for t in near {
+                        if let Some(p) = inner.postings.get(t) {
+                            add(p, 0.6);
+                        }
+                    }
+                }
+                None => {}
             }
             if i == last && w.chars().count() >= 2 {
                 // The word being typed: every term it begins, a little below an exact match.
@@ -272,6 +413,7 @@ impl SearchIndex for MemorySearch {
         let scores = scores.unwrap_or_default();
         let folded_query = query_words.join(" ");
         let mut by_kind: HashMap<&'static str, usize> = HashMap::new();
+        let mut by_region: HashMap<String, usize> = HashMap::new();
         let mut hits: Vec<(u32, f32)> = Vec::new();
         for (slot, s) in scores {
             let Some(doc) = inner.docs[slot as usize].as_ref() else {
@@ -279,6 +421,12 @@ impl SearchIndex for MemorySearch {
             };
             *by_kind.entry(doc.kind).or_default() += 1;
             if !q.kinds.is_empty() && !q.kinds.contains(&doc.kind) {
+                continue;
+            }
+            if !doc.region.is_empty() {
+                *by_region.entry(doc.region.clone()).or_default() += 1;
+            }
+            if q.region.as_ref().is_some_and(|r| *r != doc.region) {
                 continue;
             }
             let exact = if words(&doc.title).collect::<Vec<_>>().join(" ") == folded_query {
@@ -291,21 +439,28 @@ impl SearchIndex for MemorySearch {
         let total = hits.len();
         hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let limit = if q.limit == 0 { 20 } else { q.limit };
+        let terms: Vec<String> = query_words.iter().map(|w| term(w)).collect();
+        let prefix = query_words.last().filter(|w| w.chars().count() >= 2);
         let hits = hits
             .into_iter()
             .skip(q.offset)
             .take(limit)
             .filter_map(|(slot, score)| {
-                inner.docs[slot as usize]
-                    .clone()
-                    .map(|doc| SearchHit { doc, score })
+                inner.docs[slot as usize].clone().map(|doc| SearchHit {
+                    excerpt: excerpt(&doc.body, &terms, prefix.map(String::as_str)),
+                    doc,
+                    score,
+                })
             })
             .collect();
         let mut by_kind: Vec<_> = by_kind.into_iter().collect();
         by_kind.sort();
+        let mut by_region: Vec<_> = by_region.into_iter().collect();
+        by_region.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
         SearchResults {
             total,
             by_kind,
+            by_region,
             hits,
         }
     }
@@ -329,7 +484,51 @@ mod tests {
             tag: "",
             subtitle: String::new(),
             boost,
+            region: String::new(),
         }
+    }
+
+    #[test]
+    fn longer_words_forgive_one_typo_and_excerpts_mark_the_matches() {
+        let idx = MemorySearch::new();
+        let mut d = doc("experience", "1", "Un budget participatif des écoles", 0.0);
+        d.body = "Chaque école a reçu une somme à décider. Les élèves ont voté pour des jeux de cour <b>et</b> des livres.".into();
+        idx.upsert(d);
+        let find = |text: &str| {
+            idx.search(&SearchQuery {
+                text: text.into(),
+                ..Default::default()
+            })
+        };
+        assert_eq!(find("partcipatif").total, 1, "a letter missing");
+        assert_eq!(find("budegt").total, 1, "two letters swapped");
+        assert_eq!(find("ecolse").total, 1, "accents and a swap");
+        assert_eq!(find("bugdet partcipatif").total, 1);
+        assert_eq!(find("vote").total, 1);
+        assert_eq!(find("cuor").total, 0, "short words must be exact");
+        assert_eq!(find("zzzzzzz").total, 0);
+        let r = find("eleves livres");
+        let html = r.hits[0].excerpt_html();
+        assert!(html.contains("<mark>élèves</mark>"), "{html}");
+        assert!(html.contains("<mark>livres.</mark>"), "{html}");
+        assert!(html.contains("&lt;b&gt;"), "the text is escaped: {html}");
+    }
+
+    #[test]
+    fn regions_filter_and_count() {
+        let idx = MemorySearch::new();
+        for (id, region) in [("1", "53"), ("2", "53"), ("3", "76")] {
+            let mut d = doc("actor", id, "Fablab", 0.0);
+            d.region = region.into();
+            idx.upsert(d);
+        }
+        let r = idx.search(&SearchQuery {
+            text: "fablab".into(),
+            region: Some("76".into()),
+            ..Default::default()
+        });
+        assert_eq!(r.total, 1);
+        assert_eq!(r.by_region, [("53".to_string(), 2), ("76".to_string(), 1)]);
     }
 
     #[test]

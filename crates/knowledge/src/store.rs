@@ -527,6 +527,7 @@ fn entry(e: Experience) -> Entry {
             tag: "search.tag.experience",
             subtitle: e.territory_name.clone(),
             boost: 1.0,
+            region: e.region.clone(),
         }),
         point: None,
         sublayer: None,

@@ -158,6 +158,7 @@ async fn list(
             kinds: vec!["experience"],
             offset: 0,
             limit: 10_000,
+            region: None,
         });
         let rank: Vec<String> = hits.hits.into_iter().map(|h| h.doc.id).collect();
         cards.retain(|c| rank.contains(&c.id));

@@ -445,6 +445,7 @@ fn entry(c: Challenge) -> Entry {
             tag: "search.tag.challenge",
             subtitle: String::new(),
             boost: 1.0,
+            region: String::new(),
         }),
         point: None,
         sublayer: None,

@@ -213,6 +213,7 @@ fn text_matches(state: &AppState, q: &str) -> Option<std::collections::HashSet<S
             kinds: vec!["actor"],
             offset: 0,
             limit: 10_000,
+            region: None,
         });
         found.hits.into_iter().map(|h| h.doc.id).collect()
     })

@@ -181,6 +181,7 @@ fn document(s: Space) -> SearchDoc {
         tag: "search.tag.space",
         subtitle: s.territory_name,
         boost: 4.0,
+        region: String::new(),
     }
 }
 

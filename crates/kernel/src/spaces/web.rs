@@ -61,6 +61,7 @@ pub fn resolve_territory(state: &AppState, typed: &str) -> String {
         kinds: vec!["territory"],
         offset: 0,
         limit: 10,
+        region: None,
     });
     hits.hits
         .into_iter()

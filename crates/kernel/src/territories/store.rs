@@ -181,7 +181,12 @@ fn document(t: Territory, names: &HashMap<(String, String), String>) -> SearchDo
         TerritoryKind::Departement => 3.0,
         _ => (t.population.unwrap_or(0) as f32 + 1.0).log10() / 2.0,
     };
+    let region_code = match t.kind {
+        TerritoryKind::Region => t.code.clone(),
+        _ => t.region.clone().unwrap_or_default(),
+    };
     SearchDoc {
+        region: region_code,
         kind: "territory",
         id: format!("{}/{}", t.kind.as_str(), t.code),
         url: t.url(),

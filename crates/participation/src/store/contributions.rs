@@ -447,6 +447,7 @@ fn entry(c: Contribution, space_slug: &str, process_slug: &str) -> Entry {
             tag: "search.tag.contribution",
             subtitle: String::new(),
             boost: 1.0,
+            region: String::new(),
         }),
         point: c.position.filter(|_| published).map(|p| GeoPoint {
             id: c.id.clone(),

@@ -142,6 +142,7 @@ fn document(p: Process) -> SearchDoc {
         tag: "search.tag.process",
         subtitle: p.space_name,
         boost: 2.0,
+        region: String::new(),
     }
 }
 

@@ -151,6 +151,37 @@ on_every_engine!(
             found,
             "searchable in the library and in the platform's search"
         );
+        // The platform's search: by kind and région, with the matches marked, and in the API.
+        let (_, page) = app
+            .get_text("/search?q=ecoles&kind=experience&region=53")
+            .await;
+        assert!(page.contains(&url) && page.contains("<mark>"), "{page}");
+        assert!(page.contains("Bretagne (1)"), "the région facet");
+        let (_, page) = app
+            .get_text("/search?q=ecoles&kind=experience&region=76")
+            .await;
+        assert!(!page.contains(&url));
+        let (_, page) = app.get_text("/search?q=realisatoins").await;
+        assert!(page.contains(&url), "a typo on a longer word is forgiven");
+        let api: serde_json::Value = app
+            .get("/api/v1/search?q=eleves&kind=experience")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(api["total"], 1, "{api}");
+        assert_eq!(api["items"][0]["region"], "53");
+        assert!(
+            api["items"][0]["excerpt_html"]
+                .as_str()
+                .unwrap()
+                .contains("<mark>"),
+            "{api}"
+        );
+        assert_eq!(
+            app.get("/api/v1/search?q=x&kind=planete").await.status(),
+            400
+        );
         // A second report with the same tool and consent: similar, contact shown.
         let mut second = report(
             "Un budget participatif pour la jeunesse",

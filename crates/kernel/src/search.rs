@@ -234,6 +234,19 @@ const BODY_WEIGHT: f32 = 1.0;
 #[derive(Default)]
 struct Inner {
     docs: Vec<Option<SearchDoc>>,
+    /// Per slot: the kind's number in `kinds`, or [`GONE`] once removed (the facets are counted
+    /// from these small arrays, not from the documents).
+    kind_of: Vec<u8>,
+    /// The kinds seen, by number.
+    kinds: Vec<&'static str>,
+    /// Per slot: the document's boost.
+    boost_of: Vec<f32>,
+    /// Per slot: the région's number in `regions`.
+    region_of: Vec<u16>,
+    /// Per slot: a hash of the folded title (an exact title match ranks first).
+    title_key: Vec<u64>,
+    /// The régions seen, by number (0 is none).
+    regions: Vec<String>,
     slots: HashMap<&'static str, HashMap<String, u32>>,
     /// term → (slot, weight)
     postings: BTreeMap<String, Vec<(u32, f32)>>,
@@ -260,6 +273,7 @@ impl Inner {
     fn remove(&mut self, kind: &str, id: &str) {
         if let Some(slot) = self.slots.get_mut(kind).and_then(|m| m.remove(id)) {
             self.docs[slot as usize] = None;
+            self.kind_of[slot as usize] = GONE;
             self.live -= 1;
             self.dead += 1;
         }
@@ -301,10 +315,97 @@ impl Inner {
             .entry(doc.kind)
             .or_default()
             .insert(doc.id.clone(), slot);
+        if self.regions.is_empty() {
+            self.regions.push(String::new());
+        }
+        let region = match self.regions.iter().position(|r| *r == doc.region) {
+            Some(i) => i,
+            None => {
+                self.regions.push(doc.region.clone());
+                self.regions.len() - 1
+            }
+        };
+        self.region_of.push(region as u16);
+        let kind = match self.kinds.iter().position(|k| *k == doc.kind) {
+            Some(i) => i,
+            None => {
+                self.kinds.push(doc.kind);
+                self.kinds.len() - 1
+            }
+        };
+        self.kind_of.push(kind as u8);
+        self.boost_of.push(doc.boost);
+        self.title_key.push(key_of(words(&doc.title)));
         self.docs.push(Some(doc));
         self.live += 1;
     }
 }
+
+/// The kind number of a removed slot.
+const GONE: u8 = u8::MAX;
+
+/// A hash of a sequence of folded words.
+fn key_of(words: impl Iterator<Item = String>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for w in words {
+        w.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// A word of a query matched against the index: (slot, score) pairs in slot order, and how
+/// many documents hold it.
+struct Matched {
+    hits: Vec<(u32, f32)>,
+    frequency: usize,
+}
+
+/// Merges posting lists (each in slot order) with their factors into one list in slot order,
+/// keeping the best score of a slot.
+fn union(lists: &[(&[(u32, f32)], f32)], slots: usize) -> Vec<(u32, f32)> {
+    match lists {
+        [] => Vec::new(),
+        [(list, factor)] => list.iter().map(|(s, w)| (*s, w * factor)).collect(),
+        _ => {
+            // One score per slot, then the slots in order: no sort.
+            let mut best = vec![0f32; slots];
+            for (list, factor) in lists {
+                for (s, w) in list.iter() {
+                    let v = &mut best[*s as usize];
+                    *v = v.max(w * factor);
+                }
+            }
+            best.iter()
+                .enumerate()
+                .filter(|(_, v)| **v > 0.0)
+                .map(|(s, v)| (s as u32, *v))
+                .collect()
+        }
+    }
+}
+
+/// Where `slot` is (or would go) in a list in slot order, looking from its start in steps that
+/// double: cheap when it is near, as when two lists of the same size are walked together.
+fn gallop(list: &[(u32, f32)], slot: u32) -> Result<usize, usize> {
+    let mut hi = 1;
+    while hi < list.len() && list[hi - 1].0 < slot {
+        hi *= 2;
+    }
+    let lo = hi / 2;
+    let hi = hi.min(list.len());
+    list[lo..hi]
+        .binary_search_by(|(s, _)| s.cmp(&slot))
+        .map(|k| lo + k)
+        .map_err(|k| lo + k)
+}
+
+/// A word matching more than this share of the documents is left out of a query that has
+/// other words (it is a stop word: "de", "la"…).
+const COMMON_SHARE: usize = 5;
+
+/// Below this many documents no word is common enough to be left out.
+const COMMON_FROM: usize = 1_000;
 
 impl SearchIndex for MemorySearch {
     fn upsert(&self, doc: SearchDoc) {
@@ -354,20 +455,14 @@ impl SearchIndex for MemorySearch {
             return SearchResults::default();
         }
         let n = inner.live.max(1) as f32;
-        let mut scores: Option<HashMap<u32, f32>> = None;
+        let idf = |len: usize| (1.0 + n / (len as f32 + 1.0)).ln();
         let last = query_words.len() - 1;
+        let mut matched: Vec<Matched> = Vec::new();
         for (i, w) in query_words.iter().enumerate() {
-            let mut this: HashMap<u32, f32> = HashMap::new();
-            let mut add = |postings: &Vec<(u32, f32)>, factor: f32| {
-                let idf = (1.0 + n / (postings.len() as f32 + 1.0)).ln();
-                for &(slot, weight) in postings {
-                    let s = this.entry(slot).or_default();
-                    *s = s.max(weight * idf * factor);
-                }
-            };
+            let mut lists: Vec<(&[(u32, f32)], f32)> = Vec::new();
             let t = term(w);
             match inner.postings.get(&t) {
-                Some(p) => add(p, 1.0),
+                Some(p) => lists.push((p, idf(p.len()))),
                 None if w.chars().count() >= TYPO_MIN_CHARS => {
                     // A typo: the words one edit away that begin with the same letter.
                     let first: String = w.chars().take(1).collect();
@@ -385,7 +480,7 @@ impl SearchIndex for MemorySearch {
                     }
                     for t in near {
                         if let Some(p) = inner.postings.get(t) {
-                            add(p, 0.6);
+                            lists.push((p, idf(p.len()) * 0.6));
                         }
                     }
                 }
@@ -398,47 +493,103 @@ impl SearchIndex for MemorySearch {
                         break;
                     }
                     if *key != t {
-                        add(p, 0.8);
+                        lists.push((p, idf(p.len()) * 0.8));
                     }
                 }
             }
-            scores = Some(match scores {
-                None => this,
-                Some(prev) => prev
-                    .into_iter()
-                    .filter_map(|(slot, s)| this.get(&slot).map(|s2| (slot, s + s2)))
-                    .collect(),
+            let frequency = lists.iter().map(|(l, _)| l.len()).sum();
+            matched.push(Matched {
+                hits: union(&lists, inner.docs.len()),
+                frequency,
             });
         }
-        let scores = scores.unwrap_or_default();
-        let folded_query = query_words.join(" ");
-        let mut by_kind: HashMap<&'static str, usize> = HashMap::new();
-        let mut by_region: HashMap<String, usize> = HashMap::new();
+        // Stop words are left out when other words say more; every other word must match.
+        let common = if inner.live >= COMMON_FROM {
+            inner.live / COMMON_SHARE
+        } else {
+            usize::MAX
+        };
+        if matched.iter().any(|m| m.frequency <= common) {
+            matched.retain(|m| m.frequency <= common);
+        }
+        matched.sort_by_key(|m| m.hits.len());
+        let mut words_left = matched.into_iter();
+        let mut scores: Vec<(u32, f32)> = words_left.next().map(|m| m.hits).unwrap_or_default();
+        for m in words_left {
+            // Both lists are in slot order: walk the longer one from where the last match was.
+            let mut from = 0;
+            scores.retain_mut(|(slot, score)| match gallop(&m.hits[from..], *slot) {
+                Ok(k) => {
+                    *score += m.hits[from + k].1;
+                    from += k + 1;
+                    true
+                }
+                Err(k) => {
+                    from += k;
+                    false
+                }
+            });
+        }
+        let query_key = key_of(query_words.iter().cloned());
+        let mut kind_counts = vec![0usize; inner.kinds.len()];
+        let wanted_kinds: Vec<u8> = inner
+            .kinds
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| q.kinds.contains(k))
+            .map(|(i, _)| i as u8)
+            .collect();
+        let mut region_counts = vec![0usize; inner.regions.len()];
+        let wanted_region = q
+            .region
+            .as_ref()
+            .map(|r| inner.regions.iter().position(|x| x == r));
         let mut hits: Vec<(u32, f32)> = Vec::new();
         for (slot, s) in scores {
-            let Some(doc) = inner.docs[slot as usize].as_ref() else {
-                continue;
-            };
-            *by_kind.entry(doc.kind).or_default() += 1;
-            if !q.kinds.is_empty() && !q.kinds.contains(&doc.kind) {
+            let kind = inner.kind_of[slot as usize];
+            if kind == GONE {
                 continue;
             }
-            if !doc.region.is_empty() {
-                *by_region.entry(doc.region.clone()).or_default() += 1;
-            }
-            if q.region.as_ref().is_some_and(|r| *r != doc.region) {
+            kind_counts[kind as usize] += 1;
+            if !q.kinds.is_empty() && !wanted_kinds.contains(&kind) {
                 continue;
             }
-            let exact = if words(&doc.title).collect::<Vec<_>>().join(" ") == folded_query {
+            let region = inner.region_of[slot as usize] as usize;
+            region_counts[region] += 1;
+            if let Some(wanted) = wanted_region
+                && wanted != Some(region)
+            {
+                continue;
+            }
+            let exact = if inner.title_key[slot as usize] == query_key {
                 10.0
             } else {
                 0.0
             };
-            hits.push((slot, s + exact + doc.boost));
+            hits.push((slot, s + exact + inner.boost_of[slot as usize]));
         }
+        let by_kind: HashMap<&'static str, usize> = kind_counts
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| **n > 0)
+            .map(|(i, n)| (inner.kinds[i], *n))
+            .collect();
+        let by_region: HashMap<String, usize> = region_counts
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| *i > 0 && **n > 0)
+            .map(|(i, n)| (inner.regions[i].clone(), *n))
+            .collect();
         let total = hits.len();
-        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let limit = if q.limit == 0 { 20 } else { q.limit };
+        let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
+        // Only the page is sorted: the best `offset + limit` are set apart first.
+        let wanted = (q.offset + limit).min(hits.len());
+        if wanted > 0 && wanted < hits.len() {
+            hits.select_nth_unstable_by(wanted - 1, order);
+            hits.truncate(wanted);
+        }
+        hits.sort_by(order);
         let terms: Vec<String> = query_words.iter().map(|w| term(w)).collect();
         let prefix = query_words.last().filter(|w| w.chars().count() >= 2);
         let hits = hits

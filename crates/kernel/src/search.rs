@@ -104,10 +104,11 @@ const EXCERPT_WORDS: usize = 12;
 fn excerpt(text: &str, terms: &[String], prefix: Option<&str>) -> Vec<(String, bool)> {
     let pieces: Vec<&str> = text.split_whitespace().collect();
     let matches = |w: &str| {
-        let folded: Vec<String> = words(w).collect();
-        folded
-            .iter()
-            .any(|f| terms.contains(&term(f)) || prefix.is_some_and(|p| f.starts_with(p)))
+        words(w).any(|f| {
+            prefix.is_some_and(|p| f.starts_with(p))
+                // A stem begins its word: stem only the words that could match.
+                || (terms.iter().any(|t| f.starts_with(t.as_str())) && terms.contains(&term(&f)))
+        })
     };
     let first = pieces.iter().position(|w| matches(w)).unwrap_or(0);
     let start = first.saturating_sub(EXCERPT_WORDS / 2);
@@ -141,11 +142,19 @@ fn excerpt(text: &str, terms: &[String], prefix: Option<&str>) -> Vec<(String, b
 /// Whether two terms are within one edit (insertion, deletion, substitution or swap of two
 /// neighbours) of each other.
 fn one_edit_apart(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        // Folded words are mostly ASCII: compare bytes, nothing to allocate.
+        return edit_of_one(a.as_bytes(), b.as_bytes());
+    }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    edit_of_one(&a, &b)
+}
+
+fn edit_of_one<T: PartialEq>(a: &[T], b: &[T]) -> bool {
     if a.len().abs_diff(b.len()) > 1 {
         return false;
     }
-    let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (ra, rb) = (&a[prefix..], &b[prefix..]);
     match (ra.len(), rb.len()) {
         (0, 0) => true,
@@ -294,7 +303,7 @@ impl Inner {
         let slot = self.docs.len() as u32;
         let mut weights: HashMap<String, f32> = HashMap::new();
         for (text, weight) in [(&doc.title, TITLE_WEIGHT), (&doc.body, BODY_WEIGHT)] {
-            for w in words(text) {
+            for w in words(text).filter(|w| !is_stop_word(w)) {
                 let t = match self.vocabulary.get(&w) {
                     Some(t) => t.clone(),
                     None => {
@@ -335,10 +344,27 @@ impl Inner {
         };
         self.kind_of.push(kind as u8);
         self.boost_of.push(doc.boost);
-        self.title_key.push(key_of(words(&doc.title)));
+        self.title_key
+            .push(key_of(words(&doc.title).filter(|w| !is_stop_word(w))));
         self.docs.push(Some(doc));
         self.live += 1;
     }
+}
+
+/// French words too common to tell documents apart ("de", "la", the "l" of "l'école"…):
+/// neither indexed nor asked for, as a search engine's French analysis does. Names such as
+/// "Y" or "Eu" (communes) are words like others.
+const STOP_WORDS: &[&str] = &[
+    "a", "au", "aux", "avec", "c", "ce", "ces", "d", "dans", "de", "des", "du", "elle", "en", "et",
+    "il", "ils", "j", "l", "la", "le", "les", "leur", "leurs", "lui", "m", "ma", "mais", "me",
+    "mes", "mon", "n", "ne", "nos", "notre", "nous", "on", "ou", "par", "pas", "pour", "qu", "que",
+    "qui", "s", "sa", "se", "ses", "son", "sur", "t", "ta", "te", "tes", "ton", "un", "une", "vos",
+    "votre", "vous",
+];
+
+/// Whether a folded word is a stop word.
+fn is_stop_word(word: &str) -> bool {
+    STOP_WORDS.binary_search(&word).is_ok()
 }
 
 /// The kind number of a removed slot.
@@ -367,6 +393,39 @@ fn union(lists: &[(&[(u32, f32)], f32)], slots: usize) -> Vec<(u32, f32)> {
     match lists {
         [] => Vec::new(),
         [(list, factor)] => list.iter().map(|(s, w)| (*s, w * factor)).collect(),
+        _ if lists.len() <= 8 => {
+            // A few lists: merged two at a time, each walk in slot order.
+            let mut out: Vec<(u32, f32)> = union(&lists[..1], slots);
+            for (list, factor) in &lists[1..] {
+                let mut merged = Vec::with_capacity(out.len() + list.len());
+                let (mut i, mut j) = (0, 0);
+                while i < out.len() || j < list.len() {
+                    let next = match (out.get(i), list.get(j)) {
+                        (Some(a), Some(b)) if a.0 == b.0 => {
+                            i += 1;
+                            j += 1;
+                            (a.0, a.1.max(b.1 * factor))
+                        }
+                        (Some(a), Some(b)) if a.0 < b.0 => {
+                            i += 1;
+                            *a
+                        }
+                        (_, Some(b)) => {
+                            j += 1;
+                            (b.0, b.1 * factor)
+                        }
+                        (Some(a), None) => {
+                            i += 1;
+                            *a
+                        }
+                        (None, None) => break,
+                    };
+                    merged.push(next);
+                }
+                out = merged;
+            }
+            out
+        }
         _ => {
             // One score per slot, then the slots in order: no sort.
             let mut best = vec![0f32; slots];
@@ -447,6 +506,9 @@ impl SearchIndex for MemorySearch {
         // At most MAX_QUERY_WORDS distinct words: a query is what a person types.
         let mut query_words: Vec<String> = Vec::new();
         for w in words(&q.text.chars().take(200).collect::<String>()) {
+            if is_stop_word(&w) {
+                continue;
+            }
             if !query_words.contains(&w) && query_words.len() < MAX_QUERY_WORDS {
                 query_words.push(w);
             }
@@ -663,6 +725,38 @@ mod tests {
         assert!(html.contains("<mark>élèves</mark>"), "{html}");
         assert!(html.contains("<mark>livres.</mark>"), "{html}");
         assert!(html.contains("&lt;b&gt;"), "the text is escaped: {html}");
+    }
+
+    #[test]
+    fn unions_keep_slot_order_and_the_best_score() {
+        let a: &[(u32, f32)] = &[(1, 1.0), (3, 1.0), (9, 1.0)];
+        let b: &[(u32, f32)] = &[(2, 1.0), (3, 3.0)];
+        let c: &[(u32, f32)] = &[(0, 1.0), (9, 0.5)];
+        let expected = vec![(0, 2.0), (1, 1.0), (2, 1.0), (3, 3.0), (9, 1.0)];
+        assert_eq!(union(&[(a, 1.0), (b, 1.0), (c, 2.0)], 10), expected);
+        let many: Vec<(&[(u32, f32)], f32)> =
+            [a, b, c].repeat(3).into_iter().map(|l| (l, 1.0)).collect();
+        assert_eq!(union(&many, 10).len(), 5, "the dense way for many lists");
+    }
+
+    #[test]
+    fn stop_words_are_left_out_and_sorted() {
+        assert!(
+            STOP_WORDS.windows(2).all(|w| w[0] < w[1]),
+            "binary search needs order"
+        );
+        let idx = MemorySearch::new();
+        idx.upsert(doc("territory", "commune/80829", "Y", 0.0));
+        idx.upsert(doc("territory", "commune/72181", "Le Mans", 0.0));
+        let find = |text: &str| {
+            idx.search(&SearchQuery {
+                text: text.into(),
+                ..Default::default()
+            })
+        };
+        assert_eq!(find("y").total, 1, "a commune named Y is found");
+        assert_eq!(find("le mans").hits[0].doc.title, "Le Mans");
+        assert_eq!(find("le").total, 0);
     }
 
     #[test]

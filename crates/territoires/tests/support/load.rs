@@ -273,18 +273,36 @@ impl ReportLoad {
 /// two) and returns its summary: requests per second, p50 and p99, and the count of non-2xx
 /// answers when there were any.
 pub fn wrk(url: &str, connections: &str, seconds: u64) -> String {
+    run_wrk(url, connections, seconds, None)
+}
+
+/// Runs wrk as [`wrk`] does, its requests made by a Lua script (`request = function() …`)
+/// against the server at `base`.
+pub fn wrk_script(base: &str, connections: &str, seconds: u64, script: &std::path::Path) -> String {
+    run_wrk(base, connections, seconds, Some(script))
+}
+
+fn run_wrk(url: &str, connections: &str, seconds: u64, script: Option<&std::path::Path>) -> String {
     let threads = if connections == "1" { "1" } else { "2" };
+    let mut args: Vec<String> = [
+        "-t",
+        threads,
+        "-c",
+        connections,
+        "-d",
+        &format!("{seconds}s"),
+        "--latency",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    if let Some(script) = script {
+        args.push("-s".into());
+        args.push(script.display().to_string());
+    }
+    args.push(url.to_string());
     let out = Command::new("wrk")
-        .args([
-            "-t",
-            threads,
-            "-c",
-            connections,
-            "-d",
-            &format!("{seconds}s"),
-            "--latency",
-            url,
-        ])
+        .args(&args)
         .output()
         .expect("wrk is installed (apt wrk)");
     let text = String::from_utf8_lossy(&out.stdout);

@@ -18,6 +18,8 @@ pub struct Challenge {
     pub space_id: String,
     /// The space's address.
     pub space_slug: String,
+    /// The space's name.
+    pub space_name: String,
     /// Its address in the space.
     pub slug: String,
     /// `open`, or `decided` once the outcome is published.
@@ -49,8 +51,8 @@ fn split(s: &str) -> Vec<String> {
 }
 
 const SELECT: &str = "SELECT c.id, c.space_id, s.slug, c.slug, c.state, c.title, c.need, c.context, \
-     c.themes, c.expected, c.budget, c.deadline, c.criteria, c.evaluators, c.outcome, c.created_at \
-     FROM challenges c JOIN spaces s ON s.id = c.space_id";
+     c.themes, c.expected, c.budget, c.deadline, c.criteria, c.evaluators, c.outcome, c.created_at, \
+     s.name FROM challenges c JOIN spaces s ON s.id = c.space_id";
 
 fn from_row(r: &AnyRow) -> Challenge {
     Challenge {
@@ -73,6 +75,7 @@ fn from_row(r: &AnyRow) -> Challenge {
         },
         outcome: r.get(14),
         created_at: r.get(15),
+        space_name: r.get(16),
     }
 }
 
@@ -285,6 +288,19 @@ pub async fn answers(db: &Db, challenge_id: &str) -> Result<Vec<Answer>, Error> 
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(answer_from_row).collect())
+}
+
+/// The answers of some actors to a challenge.
+pub async fn answers_of(
+    db: &Db,
+    challenge_id: &str,
+    actor_ids: &[String],
+) -> Result<Vec<Answer>, Error> {
+    Ok(answers(db, challenge_id)
+        .await?
+        .into_iter()
+        .filter(|a| actor_ids.contains(&a.data.actor_id))
+        .collect())
 }
 
 /// One answer.

@@ -213,6 +213,8 @@ struct ChallengePage {
     /// Whether the reader owns a published actor that may answer.
     can_answer: bool,
     winners: Vec<Answer>,
+    /// The answers of the reader's actors.
+    mine: Vec<Answer>,
     tax: Arc<Taxonomy>,
 }
 
@@ -251,10 +253,16 @@ async fn show(
     let challenge = challenge_of(&state, &space, &slug).await?;
     let user = page.user.as_ref();
     let insider = manages(user, &challenge.space_id) || evaluates(user, &challenge);
-    let can_answer = match user {
-        Some(u) => !own_actors(&state, u).await?.is_empty(),
-        None => false,
+    let owned: Vec<String> = match user {
+        Some(u) => own_actors(&state, u)
+            .await?
+            .into_iter()
+            .map(|a| a.id)
+            .collect(),
+        None => Vec::new(),
     };
+    let can_answer = !owned.is_empty();
+    let mine = store::answers_of(state.db(), &challenge.id, &owned).await?;
     let winners = if challenge.state == "decided" {
         store::answers(state.db(), &challenge.id)
             .await?
@@ -272,6 +280,7 @@ async fn show(
         insider,
         can_answer,
         winners,
+        mine,
     })
 }
 
@@ -341,17 +350,27 @@ async fn answer_form(
     Path((space, slug)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let challenge = answerable(&state, &user, &space, &slug).await?;
-    render(
-        &answer_form_page(
-            &state,
-            page,
-            &user,
-            challenge,
-            Vec::new(),
-            FieldErrors::new(),
-        )
-        .await?,
-    )
+    // An answer already sent is shown to be changed, not typed again.
+    let owned: Vec<String> = own_actors(&state, &user)
+        .await?
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    let fields = match store::answers_of(state.db(), &challenge.id, &owned)
+        .await?
+        .first()
+    {
+        Some(a) => vec![
+            ("actor".to_string(), a.data.actor_id.clone()),
+            ("summary".to_string(), a.data.summary.clone()),
+            ("description".to_string(), a.data.description.clone()),
+            ("offer".to_string(), a.data.offer_id.clone()),
+            ("references".to_string(), a.data.references.join("\n")),
+            ("price".to_string(), a.data.price.clone()),
+        ],
+        None => Vec::new(),
+    };
+    render(&answer_form_page(&state, page, &user, challenge, fields, FieldErrors::new()).await?)
 }
 
 async fn answer(
@@ -419,11 +438,14 @@ struct AnswersPage {
     /// Actors whose offers match the challenge's themes: (actor name, address, offer title).
     suggestions: Vec<(String, String, String)>,
     errors: FieldErrors,
+    /// The outcome's text as typed (kept when it is refused).
+    outcome: String,
 }
 
 impl AnswersPage {
     fn score(&self, r: &Ranked) -> String {
         match r.score {
+            Some(s) if self.page.tr.0 == Lang::Fr => format!("{s:.1}").replace('.', ","),
             Some(s) => format!("{s:.1}"),
             None => "—".into(),
         }
@@ -468,6 +490,7 @@ async fn answers_page(
         manage,
         suggestions,
         errors,
+        outcome: String::new(),
     })
 }
 
@@ -518,6 +541,14 @@ impl AnswerPage {
     }
     fn criterion(&self, i: &usize) -> &Criterion {
         &self.challenge.data.criteria[*i]
+    }
+    fn criterion_name(&self, i: &usize) -> &str {
+        self.challenge
+            .data
+            .criteria
+            .get(*i)
+            .map(|c| c.name.as_str())
+            .unwrap_or("")
     }
     fn my_grade(&self, i: &usize) -> String {
         self.mine
@@ -687,7 +718,9 @@ async fn decide(
         errors.push(FieldError::new("outcome", "challenge.no_winner"));
     }
     let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
-        return render_invalid(&answers_page(&state, page, challenge, errors).await?);
+        let mut p = answers_page(&state, page, challenge, errors).await?;
+        p.outcome = f.outcome;
+        return render_invalid(&p);
     };
     store::decide(state.db(), &challenge, &outcome, &user.id).await?;
     let link = format!(

@@ -174,6 +174,17 @@ on_every_engine!(
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let r = anne.post_form(&format!("{url}/answer"), &form).await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        // Anne sees her answer on the challenge and finds it in the form to change it.
+        let (_, page) = anne.get_text(&url).await;
+        assert!(
+            page.contains("Vos réponses") && page.contains("Reçue"),
+            "{page}"
+        );
+        let (_, form_page) = anne.get_text(&format!("{url}/answer")).await;
+        assert!(
+            form_page.contains("zircon-7 compris"),
+            "the answer sent, to be changed"
+        );
         // Bruno may not answer for Anne's company.
         let mut forged = form.clone();
         forged.retain(|(k, _)| *k != "offer");
@@ -240,7 +251,7 @@ on_every_engine!(
         assert_eq!(r.status(), 403, "authors do not grade");
         let (_, ranking) = admin.get_text(&format!("{url}/answers")).await;
         // (75 × 10 + 25 × 0) / 10 = 75 and (0 + 25 × 10) / 10 = 25: 50 on average.
-        assert!(ranking.contains("<td>50.0</td>"), "{ranking}");
+        assert!(ranking.contains("<td>50,0</td>"), "{ranking}");
         let (_, own) = anne.get_text(&answer_url).await;
         assert!(
             !own.contains("Très pertinent"),
@@ -251,6 +262,10 @@ on_every_engine!(
             .post_form(&format!("{url}/decide"), &[("outcome", "Merci à tous.")])
             .await;
         assert_eq!(r.status(), 422);
+        assert!(
+            r.text().await.unwrap().contains("Merci à tous."),
+            "the text typed is kept"
+        );
         let r = admin
             .post_form(&format!("{answer_url}/state"), &[("state", "selected")])
             .await;

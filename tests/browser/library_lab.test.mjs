@@ -387,7 +387,7 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   await admin.goto(challengeUrl + '/answers');
   const row = admin.locator('tbody tr', { hasText: NAME });
   // 75 × 8/10 + 25 × 6/10 = 75.
-  assert.equal(await row.locator('td').nth(2).innerText(), '75.0');
+  assert.equal(await row.locator('td').nth(2).innerText(), '75,0');
   assert.equal(await row.locator('td').nth(3).innerText(), '1');
   await admin.getByRole('listitem').filter({ hasText: `${NAME} — ${OFFER}` }).getByRole('link', { name: NAME }).waitFor();
   await expectAccessible(admin, 'answers (space administrator)');
@@ -397,7 +397,7 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   // The evaluator's grades, by name.
   await admin.getByRole('heading', { level: 3, name: EVE.name }).waitFor();
   assert.deepEqual(await admin.locator('h3', { hasText: EVE.name }).locator('xpath=following-sibling::ul[1]/li').allInnerTexts(),
-    ['8 / 10', '6 / 10']);
+    ['Pertinence : 8 / 10', 'Coût : 6 / 10']);
   await expectAccessible(admin, 'answer (space administrator)');
   await admin.getByRole('button', { name: 'Retenir' }).click();
   await flash(admin, 'Les modifications sont enregistrées.');

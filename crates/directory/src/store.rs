@@ -14,34 +14,8 @@ use sqlx::{AnyConnection, Row};
 /// The map layer of the published actors.
 pub const MAP_LAYER: &str = "actors";
 
-/// Where an actor stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Proposed, waiting for a moderator.
-    Pending,
-    /// In the directory.
-    Published,
-    /// Refused by a moderator.
-    Rejected,
-}
-
-impl State {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Pending => "pending",
-            State::Published => "published",
-            State::Rejected => "rejected",
-        }
-    }
-    fn parse(s: &str) -> Self {
-        match s {
-            "published" => State::Published,
-            "rejected" => State::Rejected,
-            _ => State::Pending,
-        }
-    }
-}
+/// Where an actor stands: pending, published or rejected.
+pub use kernel::review::State;
 
 /// An actor as stored.
 #[derive(Debug, Clone)]
@@ -134,24 +108,6 @@ fn from_row(r: &AnyRow) -> Actor {
     }
 }
 
-/// A slug from a name: lower-case ASCII words joined by hyphens, and a short random tail so
-/// that two actors of the same name differ.
-fn slug_of(name: &str) -> String {
-    let folded = kernel::search::fold(name);
-    let words: Vec<String> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(String::from)
-        .collect();
-    let base: String = words.join("-").chars().take(60).collect();
-    let tail: String = new_id().chars().take(5).collect();
-    if base.is_empty() {
-        tail
-    } else {
-        format!("{base}-{tail}")
-    }
-}
-
 /// Writes an actor's fields (the row exists).
 async fn write_fields(
     tx: &mut AnyConnection,
@@ -232,7 +188,15 @@ pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> 
     let id = new_id();
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
-    insert_row(&mut tx, &id, &slug_of(&a.name), "pending", Some(by), now).await?;
+    insert_row(
+        &mut tx,
+        &id,
+        &kernel::text::slug(&a.name),
+        "pending",
+        Some(by),
+        now,
+    )
+    .await?;
     write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
     sqlx::query("INSERT INTO actor_owners (actor_id, user_id) VALUES ($1, $2)")
         .bind(&id)
@@ -257,7 +221,15 @@ pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<boo
     let id = id.map(String::from).unwrap_or_else(new_id);
     let now = now_ms();
     let mut tx = db.pool().begin().await?;
-    insert_row(&mut tx, &id, &slug_of(&a.name), "published", None, now).await?;
+    insert_row(
+        &mut tx,
+        &id,
+        &kernel::text::slug(&a.name),
+        "published",
+        None,
+        now,
+    )
+    .await?;
     write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
     kernel::audit::log(&mut tx, None, "actor.import", "actor", &id, &a.name).await?;
     record_change(&mut tx, "actor", &id, Op::Upsert).await?;

@@ -11,34 +11,8 @@ use kernel::territories::{Territory, TerritoryRef};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Where a report stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
-    /// Submitted, waiting for a moderator.
-    Pending,
-    /// In the library.
-    Published,
-    /// Refused by a moderator.
-    Rejected,
-}
-
-impl State {
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Pending => "pending",
-            State::Published => "published",
-            State::Rejected => "rejected",
-        }
-    }
-    fn parse(s: &str) -> Self {
-        match s {
-            "published" => State::Published,
-            "rejected" => State::Rejected,
-            _ => State::Pending,
-        }
-    }
-}
+/// Where a report stands: pending, published or rejected.
+pub use kernel::review::State;
 
 /// A report as stored.
 #[derive(Debug, Clone)]
@@ -136,17 +110,6 @@ async fn write(
     Ok(())
 }
 
-fn slug_of(title: &str) -> String {
-    let folded = kernel::search::fold(title);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let base: String = words.join("-").chars().take(60).collect();
-    let tail: String = new_id().chars().take(5).collect();
-    format!("{base}-{tail}")
-}
-
 /// Stores a submitted report, pending. Returns it.
 pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience, Error> {
     let t = territory_of(db, e)
@@ -161,7 +124,7 @@ pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience
          VALUES ($1, $2, 'pending', '', '', '', '', '', '', '', '', '', $3, 1, $4, $4)",
     )
     .bind(&id)
-    .bind(slug_of(&e.title))
+    .bind(kernel::text::slug(&e.title))
     .bind(by)
     .bind(now)
     .execute(&mut *tx)

@@ -17,7 +17,6 @@ use kernel::territories::{POPULATION_BANDS, TerritoryKind, TerritoryRef};
 use kernel::web::pager::Pager;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
-use serde::Deserialize;
 use std::sync::Arc;
 
 /// The library's routes.
@@ -631,23 +630,6 @@ async fn queue(
     render(&queue_page(&state, page).await?)
 }
 
-#[derive(Deserialize)]
-struct DecisionForm {
-    decision: String,
-    #[serde(default)]
-    reason: String,
-}
-
-/// Whether a decision publishes; a refusal needs its reason.
-fn decision(f: &DecisionForm) -> Result<bool, FieldErrors> {
-    match f.decision.as_str() {
-        "approve" => Ok(true),
-        "reject" if !f.reason.trim().is_empty() => Ok(false),
-        "reject" => Err(FieldError::new("reason", "library.reason").into()),
-        _ => Err(FieldError::new("reason", "library.decision").into()),
-    }
-}
-
 async fn refused_decision(
     state: &AppState,
     page: PageCtx,
@@ -689,23 +671,23 @@ async fn decide(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
+    Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
     if !moderates(Some(&user)) {
         return Err(Error::Forbidden);
     }
     let report = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
-    let publish = match decision(&f) {
+    let publish = match f.approves() {
         Ok(p) => p,
         Err(errors) => return refused_decision(&state, page, errors, &id).await,
     };
-    store::decide(state.db(), &id, publish, f.reason.trim(), &user.id).await?;
+    store::decide(state.db(), &id, publish, f.reason(), &user.id).await?;
     let key = if publish {
         "mail.experience_published"
     } else {
         "mail.experience_rejected"
     };
-    tell_author(&state, &report, key, f.reason.trim()).await?;
+    tell_author(&state, &report, key, f.reason()).await?;
     Ok(redirect_with_flash(
         "/library/moderation",
         "flash.library_decided",
@@ -717,17 +699,17 @@ async fn decide_revision(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
+    Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
     if !moderates(Some(&user)) {
         return Err(Error::Forbidden);
     }
-    let approve = match decision(&f) {
+    let approve = match f.approves() {
         Ok(p) => p,
         Err(errors) => return refused_decision(&state, page, errors, &id).await,
     };
     let report_id =
-        match store::decide_revision(state.db(), &id, approve, f.reason.trim(), &user.id).await {
+        match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
             Ok(r) => r,
             Err(Error::Conflict("experience.stale")) => {
                 let errors = FieldError::new("reason", "experience.stale").into();
@@ -741,7 +723,7 @@ async fn decide_revision(
         } else {
             "mail.experience_revision_rejected"
         };
-        tell_author(&state, &report, key, f.reason.trim()).await?;
+        tell_author(&state, &report, key, f.reason()).await?;
     }
     Ok(redirect_with_flash(
         "/library/moderation",

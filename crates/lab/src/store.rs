@@ -79,17 +79,6 @@ fn from_row(r: &AnyRow) -> Challenge {
     }
 }
 
-fn slug_of(title: &str) -> String {
-    let folded = kernel::search::fold(title);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let base: String = words.join("-").chars().take(60).collect();
-    let tail: String = new_id().chars().take(5).collect();
-    format!("{base}-{tail}")
-}
-
 /// Publishes a challenge in a space. Returns it.
 pub async fn create(
     db: &Db,
@@ -106,7 +95,7 @@ pub async fn create(
     )
     .bind(&id)
     .bind(space_id)
-    .bind(slug_of(&c.title))
+    .bind(kernel::text::slug(&c.title))
     .bind(&c.title)
     .bind(&c.need)
     .bind(&c.context)

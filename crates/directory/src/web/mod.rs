@@ -881,24 +881,6 @@ async fn queue(
     render(&queue_page(&state, page).await?)
 }
 
-#[derive(serde::Deserialize)]
-struct DecisionForm {
-    #[serde(default)]
-    decision: String,
-    #[serde(default)]
-    reason: String,
-}
-
-/// Checks a decision form: approve, or reject with a reason.
-fn decision(f: &DecisionForm) -> Result<bool, FieldErrors> {
-    match f.decision.as_str() {
-        "approve" => Ok(true),
-        "reject" if f.reason.trim().chars().count() >= 3 => Ok(false),
-        "reject" => Err(kernel::FieldError::new("reason", "directory.reason").into()),
-        _ => Err(kernel::FieldError::new("decision", "directory.decision").into()),
-    }
-}
-
 /// Tells an actor's owners of a decision.
 pub(crate) async fn tell_owners(
     state: &AppState,
@@ -928,13 +910,13 @@ async fn decide_actor(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
+    Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
     if !moderates(Some(&user)) {
         return Err(Error::Forbidden);
     }
     let actor = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
-    let publish = match decision(&f) {
+    let publish = match f.approves() {
         Ok(p) => p,
         Err(errors) => {
             let mut p = queue_page(&state, page).await?;
@@ -943,13 +925,13 @@ async fn decide_actor(
             return render_invalid(&p);
         }
     };
-    store::decide(state.db(), &id, publish, f.reason.trim(), &user.id).await?;
+    store::decide(state.db(), &id, publish, f.reason(), &user.id).await?;
     let key = if publish {
         "mail.actor_published"
     } else {
         "mail.actor_rejected"
     };
-    tell_owners(&state, &actor, key, f.reason.trim()).await?;
+    tell_owners(&state, &actor, key, f.reason()).await?;
     Ok(redirect_with_flash(
         "/directory/moderation",
         "flash.directory_decided",
@@ -961,12 +943,12 @@ async fn decide_revision(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
+    Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
     if !moderates(Some(&user)) {
         return Err(Error::Forbidden);
     }
-    let approve = match decision(&f) {
+    let approve = match f.approves() {
         Ok(a) => a,
         Err(errors) => {
             let mut p = queue_page(&state, page).await?;
@@ -975,7 +957,7 @@ async fn decide_revision(
             return render_invalid(&p);
         }
     };
-    match store::decide_revision(state.db(), &id, approve, f.reason.trim(), &user.id).await {
+    match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
         Ok(rev) => {
             if let Some(actor) = store::get(state.db(), &rev.actor_id).await? {
                 let key = if approve {
@@ -983,7 +965,7 @@ async fn decide_revision(
                 } else {
                     "mail.revision_rejected"
                 };
-                tell_owners(&state, &actor, key, f.reason.trim()).await?;
+                tell_owners(&state, &actor, key, f.reason()).await?;
             }
             Ok(redirect_with_flash(
                 "/directory/moderation",

@@ -413,7 +413,7 @@ async fn remove(
     let reason = f.reason.trim();
     // A moderator who withdraws another's offer says why; the owners are told.
     if !owner && reason.is_empty() {
-        let errors = FieldError::new("reason", "directory.reason").into();
+        let errors = FieldError::new("reason", "review.reason").into();
         return render_invalid(&offer_page(&state, page, &id, errors).await?);
     }
     offers::withdraw(state.db(), &offer.id, reason, &user.id).await?;

@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startServer, launchBrowser, newPage, expectAccessible, shot, makePng } from './harness.mjs';
+import * as h from './harness.mjs';
 
 let server, browser;
 const ADMIN = { email: 'maire@lannion.bzh', password: 'Lannion-Mairie-2026', name: 'Mairie de Lannion' };
@@ -33,59 +34,12 @@ after(async () => {
   await server?.stop();
 });
 
-async function login(page, who) {
-  await page.goto(server.base + '/login');
-  await page.getByLabel('Adresse électronique').fill(who.email);
-  await page.getByLabel('Mot de passe').fill(who.password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
-  await page.getByRole('link', { name: who.name }).waitFor();
-}
-
-/** The flash message shown after an action. */
-function flash(page, text) {
-  return page.locator('.flash').filter({ hasText: text }).waitFor();
-}
-
-/** Retries `check` (the search and map indexes follow the database a moment later). */
-async function eventually(label, check, ms = 10000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (await check()) return;
-    assert.ok(Date.now() < end, `${label}: not seen within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-/** Registers `who`, then confirms the address through the link of the mail in the outbox. */
-async function register(admin, who) {
-  const page = await newPage(browser);
-  await page.goto(server.base + '/register');
-  await page.getByLabel('Nom affiché').fill(who.name);
-  await page.getByLabel('Adresse électronique').fill(who.email);
-  await page.getByLabel('Mot de passe').fill(who.password);
-  await page.getByRole('button', { name: 'Créer mon compte' }).click();
-  await page.getByRole('heading', { name: 'Vérifiez votre messagerie' }).waitFor();
-  await admin.goto(server.base + '/admin/outbox');
-  await admin.locator('tr', { hasText: who.email }).getByRole('link', { name: /Confirmez votre adresse/ }).first().click();
-  await admin.waitForURL(/\/admin\/outbox\/.+/);
-  const link = await admin.locator('pre.mail a').first().getAttribute('href');
-  assert.match(link, /\/confirm\//);
-  await page.goto(link);
-  await page.getByRole('heading', { name: 'Adresse confirmée' }).waitFor();
-  await login(page, who);
-  return page;
-}
+const register = (admin, who) => h.registerConfirmed(browser, server.base, admin, who);
+const { flash, eventually } = h;
 
 test('a company is published, gets a co-owner who adds an offer, found by theme, with a logo', async () => {
   // The first run makes the administrator, who moderates the directory.
-  const admin = await newPage(browser);
-  await admin.goto(server.base + '/setup');
-  await admin.getByLabel('Nom affiché').fill(ADMIN.name);
-  await admin.getByLabel('Adresse électronique').fill(ADMIN.email);
-  await admin.getByLabel('Mot de passe').fill(ADMIN.password);
-  await admin.getByRole('button', { name: 'Créer le compte administrateur' }).click();
-  await admin.waitForURL(/\/admin$/);
+  const admin = await h.setupAdmin(browser, server.base, ADMIN);
 
   // Anne, a confirmed citizen, proposes her company, with its position and a social link.
   const anne = await register(admin, ANNE);

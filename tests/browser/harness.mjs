@@ -119,3 +119,61 @@ export function makePng(w, h) {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr),
     chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
+
+/** Signs `who` in on `page`. */
+export async function login(base, page, who) {
+  await page.goto(base + '/login');
+  await page.getByLabel('Adresse électronique').fill(who.email);
+  await page.getByLabel('Mot de passe').fill(who.password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await page.getByRole('link', { name: who.name }).waitFor();
+}
+
+/** The flash message shown after an action. */
+export function flash(page, text) {
+  return page.locator('.flash').filter({ hasText: text }).waitFor();
+}
+
+/** Retries `check` (the indexes follow the database a moment later). */
+export async function eventually(label, check, ms = 10000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await check()) return;
+    assert.ok(Date.now() < end, `${label}: not seen within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The first run of a fresh instance: the administrator's account, signed in. */
+export async function setupAdmin(browser, base, who) {
+  const admin = await newPage(browser);
+  await admin.goto(base + '/setup');
+  await admin.getByLabel('Nom affiché').fill(who.name);
+  await admin.getByLabel('Adresse électronique').fill(who.email);
+  await admin.getByLabel('Mot de passe').fill(who.password);
+  await admin.getByRole('button', { name: 'Créer le compte administrateur' }).click();
+  await admin.waitForURL(/\/admin$/);
+  return admin;
+}
+
+/** Registers `who`, confirms the address through the link of the mail in the outbox (read by
+ * the administrator's page `admin`), and signs in. */
+export async function registerConfirmed(browser, base, admin, who) {
+  const page = await newPage(browser);
+  await page.goto(base + '/register');
+  await page.getByLabel('Nom affiché').fill(who.name);
+  await page.getByLabel('Adresse électronique').fill(who.email);
+  await page.getByLabel('Mot de passe').fill(who.password);
+  await page.getByRole('button', { name: 'Créer mon compte' }).click();
+  await page.getByRole('heading', { name: 'Vérifiez votre messagerie' }).waitFor();
+  await admin.goto(base + '/admin/outbox');
+  await admin.locator('tr', { hasText: who.email }).getByRole('link', { name: /Confirmez votre adresse/ }).first().click();
+  await admin.waitForURL(/\/admin\/outbox\/.+/);
+  const link = await admin.locator('pre.mail a').first().getAttribute('href');
+  assert.match(link, /\/confirm\//);
+  await page.goto(link);
+  await page.getByRole('heading', { name: 'Adresse confirmée' }).waitFor();
+  await login(base, page, who);
+  return page;
+}

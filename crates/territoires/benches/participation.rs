@@ -23,20 +23,7 @@ async fn main() {
     } else {
         "sqlite"
     };
-    let (url, dir) = kernel::testing::fresh_database(engine).await;
-    let config = kernel::config::Config::resolve(
-        kernel::config::Overrides {
-            data_dir: Some(dir.clone()),
-            database_url: Some(url.clone()),
-            ..Default::default()
-        },
-        Default::default(),
-    )
-    .unwrap();
-    let db = kernel::open_database(&config, &territoires::components())
-        .await
-        .unwrap();
-    kernel::ensure_territories(&db).await.unwrap();
+    let (_, db, url, dir) = load::fresh_instance(engine).await;
     let t = Instant::now();
     let paths = fill(&db, contributions, comments).await;
     println!(

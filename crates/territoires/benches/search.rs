@@ -22,20 +22,7 @@ async fn main() {
         .collect();
     let actors = args.first().copied().unwrap_or(465_000) as usize;
     let seconds = args.get(1).copied().unwrap_or(10);
-    let (url, dir) = kernel::testing::fresh_database("sqlite").await;
-    let config = kernel::config::Config::resolve(
-        kernel::config::Overrides {
-            data_dir: Some(dir.clone()),
-            database_url: Some(url.clone()),
-            ..Default::default()
-        },
-        Default::default(),
-    )
-    .unwrap();
-    let db = kernel::open_database(&config, &territoires::components())
-        .await
-        .unwrap();
-    kernel::ensure_territories(&db).await.unwrap();
+    let (config, db, url, dir) = load::fresh_instance("sqlite").await;
     let t = Instant::now();
     fill(&db, actors).await;
     println!(

@@ -8,6 +8,33 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// A fresh database of an engine with every migration and the referential, its
+/// configuration and its data directory: what a benchmark fills before starting a server.
+pub async fn fresh_instance(
+    engine: &'static str,
+) -> (
+    kernel::config::Config,
+    kernel::db::Db,
+    String,
+    std::path::PathBuf,
+) {
+    let (url, dir) = kernel::testing::fresh_database(engine).await;
+    let config = kernel::config::Config::resolve(
+        kernel::config::Overrides {
+            data_dir: Some(dir.clone()),
+            database_url: Some(url.clone()),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .unwrap();
+    let db = kernel::open_database(&config, &territoires::components())
+        .await
+        .unwrap();
+    kernel::ensure_territories(&db).await.unwrap();
+    (config, db, url, dir)
+}
+
 /// A free port on the loopback address.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

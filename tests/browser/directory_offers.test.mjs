@@ -4,7 +4,9 @@
 // first with a mistyped address; the invited person registers, accepts, and adds an offer,
 // first with a territory that does not exist; the offer is found in the list filtered by theme
 // and in the open data; the owner uploads a logo; the owners' and the moderator's settings on
-// the actor's page. Every page is scanned with axe-core.
+// the actor's page. Every page is scanned with axe-core. Then, on another fresh instance, the
+// administrator manages the directory's vocabularies: adds a theme, first with a wrong code,
+// renames it, and retires it; a citizen's proposal form offers it, then no longer does.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -23,6 +25,7 @@ const NAME = 'Lumière Trégor Systèmes';
 const SHORT = 'Une jeune entreprise qui pilote à distance l\'éclairage public des communes.';
 const SOCIAL = 'https://mastodon.example/@lumiere_tregor';
 const OFFER = 'Éclairage public piloté';
+const CLAIRE = { email: 'claire@exemple.fr', password: 'Encore une phrase de passe', name: 'Claire Prigent' };
 
 before(async () => {
   server = await startServer();
@@ -205,4 +208,107 @@ test('a company is published, gets a co-owner who adds an offer, found by theme,
   await trust.getByRole('button', { name: 'Faire confiance aux propriétaires' }).waitFor();
   await expectAccessible(admin, 'actor page (moderator)');
   await shot(admin, 'directory-actor-moderator');
+});
+
+test('the administrator adds a theme, renames it and retires it; the proposal form follows', async () => {
+  // A fresh instance of its own: the vocabularies start as seeded.
+  const fresh = await startServer();
+  try {
+    const admin = await h.setupAdmin(browser, fresh.base, ADMIN);
+
+    // From the moderation queue to the vocabularies.
+    await admin.goto(fresh.base + '/directory/moderation');
+    await admin.getByRole('heading', { level: 1, name: "Modération de l'annuaire" }).waitFor();
+    await admin.getByRole('link', { name: "Vocabulaires de l'annuaire" }).click();
+    await admin.waitForURL((u) => u.pathname === '/directory/taxonomy');
+    await admin.getByRole('heading', { level: 1, name: "Vocabulaires de l'annuaire" }).waitFor();
+    const themes = admin.getByRole('region', { name: 'Thème', exact: true });
+    await themes.getByRole('cell', { name: 'Éclairage public', exact: true }).waitFor();
+    assert.equal(await themes.getByRole('cell', { name: 'Agriculture urbaine' }).count(), 0);
+    await expectAccessible(admin, 'directory vocabularies');
+    await shot(admin, 'directory-taxonomy');
+
+    // A theme with a code that has a space and capitals, and no French name: both errors are
+    // listed at the top, each at its field, and what was typed is kept.
+    const vocabulary = admin.getByLabel('Vocabulaire', { exact: true });
+    const code = admin.getByLabel('Code', { exact: true });
+    const nameFr = admin.getByLabel('Nom en français');
+    const nameEn = admin.getByLabel('Nom en anglais');
+    await admin.getByRole('heading', { level: 2, name: 'Ajouter un terme' }).waitFor();
+    await vocabulary.selectOption({ label: 'Thème' });
+    await code.fill('Agri Urbaine');
+    await nameFr.fill('');
+    await nameEn.fill('Urban farming');
+    const [response] = await Promise.all([
+      admin.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/directory/taxonomy'),
+      admin.getByRole('button', { name: 'Ajouter', exact: true }).click(),
+    ]);
+    assert.equal(response.status(), 422);
+    const summary = admin.getByRole('alert');
+    await summary.waitFor();
+    await summary.getByRole('heading', { name: 'Le formulaire contient des erreurs' }).waitFor();
+    const codeError = 'Le code compte 2 à 40 lettres minuscules sans accent, chiffres ou « _ ».';
+    const requiredError = 'Ce champ est obligatoire.';
+    const links = await summary.getByRole('link').evaluateAll((as) => as.map((a) => [a.getAttribute('href'), a.textContent.trim()]));
+    assert.deepEqual(links, [['#code', codeError], ['#name_fr', requiredError]]);
+    await admin.locator('#code-error', { hasText: codeError }).waitFor();
+    await admin.locator('#name_fr-error', { hasText: requiredError }).waitFor();
+    assert.equal(await code.getAttribute('aria-invalid'), 'true');
+    assert.equal(await nameFr.getAttribute('aria-invalid'), 'true');
+    assert.equal(await nameEn.getAttribute('aria-invalid'), null);
+    assert.equal(await code.inputValue(), 'Agri Urbaine');
+    assert.equal(await nameEn.inputValue(), 'Urban farming');
+    assert.equal(await vocabulary.inputValue(), 'theme');
+    await expectAccessible(admin, 'directory vocabularies with errors');
+    await shot(admin, 'directory-taxonomy-errors');
+
+    // Then a right one: it is listed among the themes, offered.
+    await code.fill('agriculture_urbaine');
+    await nameFr.fill('Agriculture urbaine');
+    await nameEn.fill('Urban farming');
+    await admin.getByRole('button', { name: 'Ajouter', exact: true }).click();
+    await flash(admin, 'Le terme est enregistré.');
+    const row = themes.getByRole('row').filter({ has: admin.getByRole('cell', { name: 'agriculture_urbaine', exact: true }) });
+    assert.deepEqual(await row.getByRole('cell').allInnerTexts(),
+      ['agriculture_urbaine', 'Agriculture urbaine', 'Urban farming', 'proposé', 'Modifier Agriculture urbaine']);
+    assert.equal(await admin.getByRole('alert').count(), 0);
+
+    // Its edit page: renamed in French.
+    await row.getByRole('link', { name: 'Modifier Agriculture urbaine' }).click();
+    await admin.waitForURL((u) => u.pathname === '/directory/taxonomy/theme/agriculture_urbaine');
+    await admin.getByRole('heading', { level: 1, name: 'Modifier : agriculture_urbaine' }).waitFor();
+    assert.equal(await admin.getByLabel('Nom en français').inputValue(), 'Agriculture urbaine');
+    assert.equal(await admin.getByLabel('Nom en anglais').inputValue(), 'Urban farming');
+    const retire = admin.getByRole('checkbox', { name: 'Retirer ce terme' });
+    assert.equal(await retire.isChecked(), false);
+    await expectAccessible(admin, 'term edit page');
+    await shot(admin, 'directory-term');
+    await admin.getByLabel('Nom en français').fill('Agriculture en ville');
+    await admin.getByRole('button', { name: 'Enregistrer' }).click();
+    await flash(admin, 'Le terme est enregistré.');
+    assert.equal(new URL(admin.url()).pathname, '/directory/taxonomy');
+    assert.deepEqual(await row.getByRole('cell').allInnerTexts(),
+      ['agriculture_urbaine', 'Agriculture en ville', 'Urban farming', 'proposé', 'Modifier Agriculture en ville']);
+
+    // Claire, a confirmed citizen, finds it among the themes of the proposal form.
+    const claire = await h.registerConfirmed(browser, fresh.base, admin, CLAIRE);
+    await claire.goto(fresh.base + '/directory/propose');
+    await claire.getByRole('heading', { level: 1, name: 'Inscrire un acteur' }).waitFor();
+    const offered = claire.getByRole('group', { name: 'Thèmes' });
+    await offered.getByRole('checkbox', { name: 'Agriculture en ville' }).waitFor();
+    assert.equal(await offered.getByRole('checkbox', { name: 'Agriculture urbaine' }).count(), 0);
+
+    // Retired, it is no longer offered.
+    await admin.goto(fresh.base + '/directory/taxonomy/theme/agriculture_urbaine');
+    await retire.check();
+    await admin.getByRole('button', { name: 'Enregistrer' }).click();
+    await flash(admin, 'Le terme est enregistré.');
+    assert.deepEqual(await row.getByRole('cell').allInnerTexts(),
+      ['agriculture_urbaine', 'Agriculture en ville', 'Urban farming', 'retiré', 'Modifier Agriculture en ville']);
+    await claire.goto(fresh.base + '/directory/propose');
+    await offered.getByRole('checkbox', { name: 'Éclairage public' }).waitFor();
+    assert.equal(await offered.getByRole('checkbox', { name: 'Agriculture en ville' }).count(), 0);
+  } finally {
+    await fresh.stop();
+  }
 });

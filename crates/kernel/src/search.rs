@@ -103,14 +103,27 @@ const EXCERPT_WORDS: usize = 12;
 /// the prefix being typed), the matches marked; the start of the text when nothing matches.
 fn excerpt(text: &str, terms: &[String], prefix: Option<&str>) -> Vec<(String, bool)> {
     let pieces: Vec<&str> = text.split_whitespace().collect();
-    let matches = |w: &str| {
-        words(w).any(|f| {
-            prefix.is_some_and(|p| f.starts_with(p))
-                // A stem begins its word: stem only the words that could match.
-                || (terms.iter().any(|t| f.starts_with(t.as_str())) && terms.contains(&term(&f)))
-        })
+    // Folding keeps the spaces: the text is folded once and its pieces read side by side.
+    let folded = fold(text);
+    let folded_pieces: Vec<&str> = folded.split_whitespace().collect();
+    let aligned = folded_pieces.len() == pieces.len();
+    let word_matches = |f: &str| {
+        prefix.is_some_and(|p| f.starts_with(p))
+            // A stem begins its word: stem only the words that could match.
+            || (terms.iter().any(|t| f.starts_with(t.as_str())) && terms.contains(&term(f)))
     };
-    let first = pieces.iter().position(|w| matches(w)).unwrap_or(0);
+    let piece_matches = |i: usize| {
+        let check = |f: &str| {
+            f.split(|c: char| !c.is_alphanumeric())
+                .any(|w| !w.is_empty() && word_matches(w))
+        };
+        if aligned {
+            check(folded_pieces[i])
+        } else {
+            check(&fold(pieces[i]))
+        }
+    };
+    let first = (0..pieces.len()).position(piece_matches).unwrap_or(0);
     let start = first.saturating_sub(EXCERPT_WORDS / 2);
     let end = (start + EXCERPT_WORDS * 2).min(pieces.len());
     let mut out: Vec<(String, bool)> = Vec::new();
@@ -119,7 +132,7 @@ fn excerpt(text: &str, terms: &[String], prefix: Option<&str>) -> Vec<(String, b
     }
     for (i, w) in pieces[start..end].iter().enumerate() {
         let sep = if i + 1 < end - start { " " } else { "" };
-        if matches(w) {
+        if piece_matches(start + i) {
             out.push((w.to_string(), true));
             out.push((sep.to_string(), false));
         } else {

@@ -8,6 +8,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
+use kernel::i18n::Lang;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
 use serde::Deserialize;
@@ -158,7 +159,15 @@ async fn edit(
     };
     let retired = f.retired.is_some();
     match TermInput::parse(&vocabulary, &code, &f.name_fr, &f.name_en) {
-        Ok(t) => {
+        Ok(mut t) => {
+            // A seeded term keeps following its texts while its names are left as they are.
+            if known.seeded {
+                for (name, lang) in [(&mut t.name_fr, Lang::Fr), (&mut t.name_en, Lang::En)] {
+                    if name.as_str() == kernel::i18n::tr(lang, &known.key) {
+                        name.clear();
+                    }
+                }
+            }
             terms::change(state.db(), &t, retired, &user.id).await?;
             Ok(redirect_with_flash(
                 "/directory/taxonomy",

@@ -913,6 +913,16 @@ on_every_engine!(
             )
             .await;
         assert_eq!(r.status(), 303);
+        let names: (String, String) =
+            sqlx::query_as("SELECT name_fr, name_en FROM directory_terms WHERE code = 'lighting'")
+                .fetch_one(app.state.db().pool())
+                .await
+                .unwrap();
+        assert_eq!(
+            names,
+            (String::new(), "Street lighting".to_string()),
+            "a seeded name left as it is keeps following the texts"
+        );
         assert_eq!(
             moderator
                 .get_text("/directory/taxonomy/theme/castle")

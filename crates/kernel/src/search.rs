@@ -395,9 +395,48 @@ fn key_of(words: impl Iterator<Item = String>) -> u64 {
 
 /// A word of a query matched against the index: (slot, score) pairs in slot order, and how
 /// many documents hold it.
-struct Matched {
-    hits: Vec<(u32, f32)>,
+struct Matched<'a> {
+    /// One posting list and its factor, read in place; or several merged into one.
+    hits: Hits<'a>,
     frequency: usize,
+}
+
+/// A posting list read in place with its factor.
+type Posting<'a> = (&'a [(u32, f32)], f32);
+
+/// The (slot, score) pairs of a query word, in slot order.
+enum Hits<'a> {
+    /// A word's own posting list, its scores times the factor.
+    One(&'a [(u32, f32)], f32),
+    /// Several lists merged (a prefix, a typo).
+    Merged(Vec<(u32, f32)>),
+}
+
+impl Hits<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Hits::One(l, _) => l.len(),
+            Hits::Merged(v) => v.len(),
+        }
+    }
+    fn slice(&self) -> &[(u32, f32)] {
+        match self {
+            Hits::One(l, _) => l,
+            Hits::Merged(v) => v,
+        }
+    }
+    fn factor(&self) -> f32 {
+        match self {
+            Hits::One(_, f) => *f,
+            Hits::Merged(_) => 1.0,
+        }
+    }
+    fn into_vec(self) -> Vec<(u32, f32)> {
+        match self {
+            Hits::One(l, f) => l.iter().map(|(s, w)| (*s, w * f)).collect(),
+            Hits::Merged(v) => v,
+        }
+    }
 }
 
 /// Merges posting lists (each in slot order) with their factors into one list in slot order,
@@ -573,10 +612,11 @@ impl SearchIndex for MemorySearch {
                 }
             }
             let frequency = lists.iter().map(|(l, _)| l.len()).sum();
-            matched.push(Matched {
-                hits: union(&lists, inner.docs.len()),
-                frequency,
-            });
+            let hits = match lists.as_slice() {
+                [(list, factor)] => Hits::One(list, *factor),
+                _ => Hits::Merged(union(&lists, inner.docs.len())),
+            };
+            matched.push(Matched { hits, frequency });
         }
         // Stop words are left out when other words say more; every other word must match.
         let common = if inner.live >= COMMON_FROM {
@@ -589,13 +629,25 @@ impl SearchIndex for MemorySearch {
         }
         matched.sort_by_key(|m| m.hits.len());
         let mut words_left = matched.into_iter();
-        let mut scores: Vec<(u32, f32)> = words_left.next().map(|m| m.hits).unwrap_or_default();
+        let first = words_left.next();
+        let single = words_left.len() == 0;
+        // One word: its own list is read in place; more: the rarest is copied and narrowed.
+        let (mut scores, alone): (Vec<(u32, f32)>, Option<Posting>) = match first {
+            Some(Matched {
+                hits: Hits::One(list, factor),
+                ..
+            }) if single => (Vec::new(), Some((list, factor))),
+            Some(m) => (m.hits.into_vec(), None),
+            None => (Vec::new(), None),
+        };
         for m in words_left {
-            // Both lists are in slot order: walk the longer one from where the last match was.
+            // Both lists are in slot order: walk the longer one, in place, from where the last
+            // match was.
+            let (list, factor) = (m.hits.slice(), m.hits.factor());
             let mut from = 0;
-            scores.retain_mut(|(slot, score)| match gallop(&m.hits[from..], *slot) {
+            scores.retain_mut(|(slot, score)| match gallop(&list[from..], *slot) {
                 Ok(k) => {
-                    *score += m.hits[from + k].1;
+                    *score += list[from + k].1 * factor;
                     from += k + 1;
                     true
                 }
@@ -619,8 +671,12 @@ impl SearchIndex for MemorySearch {
             .region
             .as_ref()
             .map(|r| inner.regions.iter().position(|x| x == r));
+        let candidates: Box<dyn Iterator<Item = (u32, f32)>> = match alone {
+            Some((list, factor)) => Box::new(list.iter().map(move |(s, w)| (*s, w * factor))),
+            None => Box::new(scores.into_iter()),
+        };
         let mut hits: Vec<(u32, f32)> = Vec::new();
-        for (slot, s) in scores {
+        for (slot, s) in candidates {
             let kind = inner.kind_of[slot as usize];
             if kind == GONE {
                 continue;

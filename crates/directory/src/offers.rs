@@ -173,6 +173,8 @@ pub struct Offer {
     pub updated_at: i64,
     /// The actor's région (INSEE code).
     pub region: String,
+    /// The actor's commune (INSEE code).
+    pub actor_commune: String,
 }
 
 impl Offer {
@@ -192,7 +194,7 @@ fn split(s: &str, sep: char) -> Vec<String> {
 const SELECT: &str = "SELECT o.id, o.actor_id, a.name, a.slug, a.lat, a.lon, \
      CASE WHEN o.state = 'published' AND a.state = 'published' THEN 1 ELSE 0 END, \
      o.title, o.themes, o.description, o.sizes, o.refs, o.status, o.created_at, o.updated_at, \
-     a.region FROM offers o JOIN actors a ON a.id = o.actor_id";
+     a.region, a.commune FROM offers o JOIN actors a ON a.id = o.actor_id";
 
 fn from_row(r: &AnyRow) -> Offer {
     Offer {
@@ -214,6 +216,7 @@ fn from_row(r: &AnyRow) -> Offer {
         created_at: r.get(13),
         updated_at: r.get(14),
         region: r.get(15),
+        actor_commune: r.get(16),
     }
 }
 

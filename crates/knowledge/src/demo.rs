@@ -253,6 +253,7 @@ pub async fn seed(db: Db) -> Result<(), Error> {
             contact_consent: n % 2 == 0,
             actors: Vec::new(),
             processes: Vec::new(),
+            attachments: Vec::new(),
         };
         let e = store::submit(&db, &report, &admin.id).await?;
         store::decide(&db, &e.id, true, "démonstration", &admin.id).await?;

@@ -1,6 +1,7 @@
 //! Experience reports (retours d'expérience): what a territory did, how, what made it work and
 //! what to watch for, parsed from a form into a valid report or every field's error.
 
+use kernel::uploads::Attachment;
 use kernel::{FieldError, FieldErrors, text};
 
 /// The tools a territory used, a managed list (names in the texts, `tool.{code}`).
@@ -62,6 +63,9 @@ pub struct ExperienceInput {
     pub actors: Vec<String>,
     /// Paths of processes on the platform (`/s/{space}/processes/{slug}`).
     pub processes: Vec<String>,
+    /// Attached documents and images.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
 }
 
 /// The raw fields of a report form.
@@ -243,6 +247,7 @@ impl<'a> ExperienceFields<'a> {
                 contact_consent,
                 actors,
                 processes: typed_processes,
+                attachments: Vec::new(),
             }),
             _ => Err(errors),
         }
@@ -287,6 +292,11 @@ impl ExperienceInput {
                 .map(|t| ("themes".to_string(), t.clone())),
         );
         out.extend(self.tools.iter().map(|t| ("tools".to_string(), t.clone())));
+        out.extend(
+            self.attachments
+                .iter()
+                .map(|a| ("kept_attachment".to_string(), a.kept_value())),
+        );
         out
     }
 
@@ -304,7 +314,10 @@ impl ExperienceInput {
                     let v = f
                         .iter()
                         .filter(|(x, _)| *x == k)
-                        .map(|(_, v)| v.as_str())
+                        .map(|(_, v)| match k.as_str() {
+                            "kept_attachment" => v.split_once('/').map_or(v.as_str(), |x| x.1),
+                            _ => v.as_str(),
+                        })
                         .collect::<Vec<_>>()
                         .join(", ");
                     (k, v)

@@ -13,9 +13,11 @@ use axum::routing::{get, post};
 use directory::terms::Taxonomy;
 use kernel::accounts::{Action, User, can};
 use kernel::i18n::Lang;
-use kernel::territories::{POPULATION_BANDS, TerritoryKind, TerritoryRef};
+use kernel::territories::{POPULATION_BANDS, TerritoryKind};
 use kernel::web::pager::Pager;
-use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::web::{
+    AttachedForm, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
+};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use std::sync::Arc;
 
@@ -29,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/library/moderation/revisions/{id}", post(decide_revision))
         .route("/library/{slug}", get(show))
         .route("/library/{slug}/edit", get(edit_form).post(edit))
+        .route("/library/{slug}/attachments/{file}", get(attachment))
 }
 
 /// The facets of the library, in the order of the page.
@@ -387,19 +390,44 @@ async fn actor_of(state: &AppState, typed: &str) -> Result<Option<String>, Error
         .map(|a| a.id))
 }
 
+/// Reads a posted report form and its attachments: its fields (to show it again) and the report
+/// or every field's error.
+async fn read_form(
+    state: &AppState,
+    multipart: axum::extract::Multipart,
+) -> Result<(Vec<(String, String)>, Result<ExperienceInput, FieldErrors>), Error> {
+    let form = AttachedForm::read(state, multipart).await?;
+    let parsed = form
+        .check(parse(state, &form.fields).await?)
+        .map(|input| ExperienceInput {
+            attachments: form.attachments.clone(),
+            ..input
+        });
+    Ok((form.fields, parsed))
+}
+
+async fn attachment(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path((slug, file)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let (report, _) = visible(&state, page.user.as_ref(), &slug).await?;
+    kernel::web::attachment(
+        state.uploads(),
+        &report.data.attachments,
+        &file,
+        report.state == ReportState::Published,
+    )
+    .await
+}
+
 /// Parses a posted report against the referential, the directory and the processes.
 async fn parse(
     state: &AppState,
     pairs: &[(String, String)],
 ) -> Result<Result<ExperienceInput, FieldErrors>, Error> {
     let fields = ExperienceFields(pairs);
-    let typed = kernel::spaces::web::resolve_territory(state, fields.get("territory"));
-    let territory = match TerritoryRef::parse(&typed) {
-        Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code)
-            .await?
-            .map(|_| r.as_string()),
-        Err(_) => None,
-    };
+    let territory = kernel::spaces::web::known_territory(state, fields.get("territory")).await?;
     let mut actors = Vec::new();
     for line in fields.typed_actors().iter().take(20) {
         actors.push(actor_of(state, line).await?);
@@ -463,6 +491,17 @@ impl FormPage {
     fn has(&self, name: &str, code: &str) -> bool {
         self.fields.iter().any(|(k, v)| k == name && v == code)
     }
+    fn kept(&self) -> Vec<kernel::uploads::Attachment> {
+        let stored = self.report.as_ref().map(|r| r.data.attachments.as_slice());
+        kernel::web::kept_attachments(&self.fields)
+            .into_iter()
+            .map(|a| {
+                stored
+                    .and_then(|s| s.iter().find(|x| x.file == a.file).cloned())
+                    .unwrap_or(a)
+            })
+            .collect()
+    }
     fn action(&self) -> String {
         match &self.report {
             Some(r) => format!("{}/edit", r.url()),
@@ -491,12 +530,13 @@ async fn propose(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
-    Form(pairs): Form<Vec<(String, String)>>,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     if let Some(r) = unconfirmed(&user) {
         return Ok(r);
     }
-    match parse(&state, &pairs).await? {
+    let (pairs, parsed) = read_form(&state, multipart).await?;
+    match parsed {
         Ok(input) => {
             let report = store::submit(state.db(), &input, &user.id).await?;
             Ok(redirect_with_flash(
@@ -540,9 +580,10 @@ async fn edit(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(slug): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     let report = editable(&state, &user, &slug).await?;
+    let (pairs, parsed) = read_form(&state, multipart).await?;
     let base: i64 = pairs
         .iter()
         .find(|(k, _)| k == "base")
@@ -558,7 +599,7 @@ async fn edit(
             render_invalid(&p)
         }
     };
-    let input = match parse(&state, &pairs).await? {
+    let input = match parsed {
         Ok(input) => input,
         Err(errors) => return refused(errors, report, pairs).await,
     };

@@ -1,8 +1,10 @@
 //! Open-innovation challenges (appels à solutions): a space publishes a need with weighted
 //! criteria and evaluators; members of directory actors answer before the deadline, privately;
 //! evaluators grade; the space ranks, shortlists, selects and publishes the outcome. Actors
-//! whose offers match the challenge's themes are suggested and can be told.
+//! whose offers match the challenge's themes (and area, where set) are suggested and can be
+//! told.
 
+pub mod demo;
 pub mod model;
 pub mod store;
 pub mod web;
@@ -25,6 +27,7 @@ pub fn component() -> Component {
         }],
         locales: Some((LOCALE_FR, LOCALE_EN)),
         space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
+        demo: Some(|db| Box::pin(demo::seed(db))),
         ..Component::empty("lab")
     }
 }
@@ -33,9 +36,10 @@ const LOCALE_FR: &str = include_str!("../locales/fr.toml");
 const LOCALE_EN: &str = include_str!("../locales/en.toml");
 
 /// The component's tables.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "lab/0001_challenges",
-    sql: r#"
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        id: "lab/0001_challenges",
+        sql: r#"
 CREATE TABLE challenges (
     id TEXT PRIMARY KEY,
     space_id TEXT NOT NULL REFERENCES spaces(id),
@@ -80,7 +84,18 @@ CREATE TABLE challenge_grades (
     PRIMARY KEY (answer_id, evaluator_id, criterion)
 );
 "#,
-}];
+    },
+    Migration {
+        id: "lab/0002_area_attachments",
+        // The area where solutions are wanted (`kind/code`, or empty), and the attachments of
+        // challenges and answers (a JSON list).
+        sql: r#"
+ALTER TABLE challenges ADD COLUMN area TEXT NOT NULL DEFAULT '';
+ALTER TABLE challenges ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE challenge_answers ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+"#,
+    },
+];
 
 #[cfg(test)]
 mod tests {

@@ -3,6 +3,7 @@
 //! and the evaluators' grades, each parsed from a form into a valid value or every field's
 //! error.
 
+use kernel::uploads::Attachment;
 use kernel::{FieldError, FieldErrors, text};
 
 /// Price bands of an answer, in euros (the budget bands of the library).
@@ -44,6 +45,11 @@ pub struct ChallengeInput {
     pub criteria: Vec<Criterion>,
     /// The evaluators' account ids.
     pub evaluators: Vec<String>,
+    /// Where the solutions are wanted, `kind/code` of the referential, or empty: the actors
+    /// suggested are those there (or with offers deployed there).
+    pub area: String,
+    /// Attached documents and images.
+    pub attachments: Vec<Attachment>,
 }
 
 /// The raw fields of a form.
@@ -115,15 +121,25 @@ pub fn parse_criteria(raw: &str) -> Result<Vec<Criterion>, FieldError> {
 
 impl Fields<'_> {
     /// Parses a challenge: `theme_known` checks a theme, `evaluators` gives the account id of
-    /// each typed address (none for an address without a confirmed account), `now` is the time
-    /// the deadline must follow.
+    /// each typed address (none for an address without a confirmed account), `area` the
+    /// `kind/code` of the typed area when the referential holds it, `now` is the time the
+    /// deadline must follow.
     pub fn challenge(
         &self,
         theme_known: impl Fn(&str) -> bool,
         evaluators: &[Option<String>],
+        area: Option<String>,
         now: i64,
     ) -> Result<ChallengeInput, FieldErrors> {
         let mut errors = FieldErrors::new();
+        let area = match area {
+            Some(a) => a,
+            None if self.get("area").trim().is_empty() => String::new(),
+            None => {
+                errors.push(FieldError::new("area", "challenge.area"));
+                String::new()
+            }
+        };
         let title = errors.take(text::line(self.get("title"), "title", 5, 160));
         let need = errors.take(text::paragraphs(self.get("need"), "need", 10_000));
         if need.as_deref().is_some_and(str::is_empty) {
@@ -178,6 +194,8 @@ impl Fields<'_> {
                 deadline,
                 criteria,
                 evaluators: ids,
+                area,
+                attachments: Vec::new(),
             }),
             _ => Err(errors),
         }
@@ -199,6 +217,8 @@ pub struct AnswerInput {
     pub references: Vec<String>,
     /// A price band of [`PRICES`], or empty.
     pub price: String,
+    /// Attached documents and images.
+    pub attachments: Vec<Attachment>,
 }
 
 impl Fields<'_> {
@@ -247,6 +267,7 @@ impl Fields<'_> {
                 offer_id,
                 references,
                 price,
+                attachments: Vec::new(),
             }),
             _ => Err(errors),
         }
@@ -340,11 +361,13 @@ mod tests {
             ("themes", "lighting"),
             ("deadline", "2020-01-01T12:00"),
             ("criteria", "Pertinence ; 60\nCoût ; 30"),
+            ("area", "Atlantide"),
         ]);
         let e = Fields(&p)
-            .challenge(|_| true, &[None], kernel::ids::now_ms())
+            .challenge(|_| true, &[None], None, kernel::ids::now_ms())
             .unwrap_err();
         for (field, code) in [
+            ("area", "challenge.area"),
             ("deadline", "challenge.deadline_past"),
             ("criteria", "challenge.weights"),
             ("evaluators", "challenge.evaluator_unknown"),

@@ -52,7 +52,7 @@ fn split(s: &str) -> Vec<String> {
 
 const SELECT: &str = "SELECT c.id, c.space_id, s.slug, c.slug, c.state, c.title, c.need, c.context, \
      c.themes, c.expected, c.budget, c.deadline, c.criteria, c.evaluators, c.outcome, c.created_at, \
-     s.name FROM challenges c JOIN spaces s ON s.id = c.space_id";
+     s.name, c.area, c.attachments FROM challenges c JOIN spaces s ON s.id = c.space_id";
 
 fn from_row(r: &AnyRow) -> Challenge {
     Challenge {
@@ -72,6 +72,8 @@ fn from_row(r: &AnyRow) -> Challenge {
             criteria: serde_json::from_str::<Vec<Criterion>>(&r.get::<String, _>(12))
                 .unwrap_or_default(),
             evaluators: split(&r.get::<String, _>(13)),
+            area: r.get(17),
+            attachments: serde_json::from_str(&r.get::<String, _>(18)).unwrap_or_default(),
         },
         outcome: r.get(14),
         created_at: r.get(15),
@@ -90,8 +92,9 @@ pub async fn create(
     let mut tx = db.pool().begin().await?;
     sqlx::query(
         "INSERT INTO challenges (id, space_id, slug, state, title, need, context, themes, expected, \
-         budget, deadline, criteria, evaluators, outcome, created_by, created_at) \
-         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $14)",
+         budget, deadline, criteria, evaluators, outcome, created_by, created_at, area, \
+         attachments) \
+         VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $8, $9, $10, $11, $12, '', $13, $14, $15, $16)",
     )
     .bind(&id)
     .bind(space_id)
@@ -107,6 +110,8 @@ pub async fn create(
     .bind(c.evaluators.join(","))
     .bind(by)
     .bind(now_ms())
+    .bind(&c.area)
+    .bind(serde_json::to_string(&c.attachments).map_err(Error::internal)?)
     .execute(&mut *tx)
     .await?;
     kernel::audit::log(
@@ -176,7 +181,7 @@ pub struct Answer {
 }
 
 const ANSWER: &str = "SELECT x.id, x.challenge_id, a.name, a.slug, x.state, x.actor_id, x.summary, \
-     x.description, x.offer_id, x.refs, x.price, x.updated_at \
+     x.description, x.offer_id, x.refs, x.price, x.updated_at, x.attachments \
      FROM challenge_answers x JOIN actors a ON a.id = x.actor_id";
 
 fn answer_from_row(r: &AnyRow) -> Answer {
@@ -193,6 +198,7 @@ fn answer_from_row(r: &AnyRow) -> Answer {
             offer_id: r.get(8),
             references: split(&r.get::<String, _>(9)),
             price: r.get(10),
+            attachments: serde_json::from_str(&r.get::<String, _>(12)).unwrap_or_default(),
         },
         updated_at: r.get(11),
     }
@@ -221,10 +227,11 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
     .fetch_optional(&mut *tx)
     .await?;
     let id = existing.clone().unwrap_or_else(new_id);
+    let files = serde_json::to_string(&a.attachments).map_err(Error::internal)?;
     if existing.is_some() {
         sqlx::query(
             "UPDATE challenge_answers SET summary = $1, description = $2, offer_id = $3, refs = $4, \
-             price = $5, by_user = $6, updated_at = $7 WHERE id = $8",
+             price = $5, by_user = $6, updated_at = $7, attachments = $8 WHERE id = $9",
         )
         .bind(&a.summary)
         .bind(&a.description)
@@ -233,14 +240,15 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
         .bind(&a.price)
         .bind(by)
         .bind(now)
+        .bind(&files)
         .bind(&id)
         .execute(&mut *tx)
         .await?;
     } else {
         sqlx::query(
             "INSERT INTO challenge_answers (id, challenge_id, actor_id, state, summary, description, \
-             offer_id, refs, price, by_user, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7, $8, $9, $10, $10)",
+             offer_id, refs, price, by_user, created_at, updated_at, attachments) \
+             VALUES ($1, $2, $3, 'submitted', $4, $5, $6, $7, $8, $9, $10, $10, $11)",
         )
         .bind(&id)
         .bind(&c.id)
@@ -252,6 +260,7 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
         .bind(&a.price)
         .bind(by)
         .bind(now)
+        .bind(&files)
         .execute(&mut *tx)
         .await?;
     }

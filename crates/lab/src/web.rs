@@ -4,7 +4,9 @@
 //! others told by mail); actors whose offers match the challenge's themes are suggested and can
 //! be told of it.
 
-use crate::model::{Criterion, Fields, GRADE_MAX, PRICES, weighted_score};
+use crate::model::{
+    AnswerInput, ChallengeInput, Criterion, Fields, GRADE_MAX, PRICES, weighted_score,
+};
 use crate::store::{self, Answer, Challenge, Grades};
 use askama::Template;
 use axum::Router;
@@ -15,10 +17,12 @@ use directory::terms::Taxonomy;
 use kernel::accounts::{Action, User, can};
 use kernel::i18n::Lang;
 use kernel::spaces::Space;
-use kernel::territories::TerritoryRef;
-use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::web::{
+    AttachedForm, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
+};
 use kernel::{AppState, Error, FieldError, FieldErrors, Section, SectionItem, SectionOf};
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The challenges' routes.
@@ -26,6 +30,14 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/s/{space}/challenges/new", get(new_form).post(create))
         .route("/s/{space}/challenges/{slug}", get(show))
+        .route(
+            "/s/{space}/challenges/{slug}/attachments/{file}",
+            get(challenge_attachment),
+        )
+        .route(
+            "/s/{space}/challenges/{slug}/answers/{id}/attachments/{file}",
+            get(answer_attachment),
+        )
         .route(
             "/s/{space}/challenges/{slug}/answer",
             get(answer_form).post(answer),
@@ -117,6 +129,9 @@ impl NewPage {
     fn get(&self, name: &str) -> &str {
         Fields(&self.fields).get(name)
     }
+    fn kept(&self) -> Vec<kernel::uploads::Attachment> {
+        kernel::web::kept_attachments(&self.fields)
+    }
     fn has(&self, name: &str, code: &str) -> bool {
         self.fields.iter().any(|(k, v)| k == name && v == code)
     }
@@ -184,21 +199,28 @@ async fn create(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(space): Path<String>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     let space = space_of(&state, &space).await?;
     if !manages(Some(&user), &space.id) {
         return Err(Error::Forbidden);
     }
-    let fields = Fields(&pairs);
+    let form = AttachedForm::read(&state, multipart).await?;
+    let fields = Fields(&form.fields);
     let tax = directory::terms::current(&state).await?;
     let ids = evaluators(&state, &fields.lines("evaluators")).await?;
-    match fields.challenge(|t| tax.knows("theme", t), &ids, kernel::ids::now_ms()) {
+    let area = kernel::spaces::web::known_territory(&state, fields.get("area")).await?;
+    let parsed = fields.challenge(|t| tax.knows("theme", t), &ids, area, kernel::ids::now_ms());
+    match form.check(parsed) {
         Ok(input) => {
+            let input = ChallengeInput {
+                attachments: form.attachments,
+                ..input
+            };
             let c = store::create(state.db(), &space.id, &input, &user.id).await?;
             Ok(redirect_with_flash(&c.url(), "flash.challenge_published"))
         }
-        Err(errors) => render_invalid(&new_page(&state, page, space, pairs, errors).await?),
+        Err(errors) => render_invalid(&new_page(&state, page, space, form.fields, errors).await?),
     }
 }
 
@@ -216,6 +238,8 @@ struct ChallengePage {
     /// The answers of the reader's actors.
     mine: Vec<Answer>,
     tax: Arc<Taxonomy>,
+    /// The area's page and name, when the challenge has one.
+    area: Option<(String, String)>,
 }
 
 impl ChallengePage {
@@ -272,7 +296,14 @@ async fn show(
     } else {
         Vec::new()
     };
+    let area = match kernel::territories::TerritoryRef::parse(&challenge.data.area) {
+        Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code)
+            .await?
+            .map(|t| (t.url(), t.name)),
+        Err(_) => None,
+    };
     render(&ChallengePage {
+        area,
         open: challenge.open_at(kernel::ids::now_ms()),
         tax: directory::terms::current(&state).await?,
         page,
@@ -299,6 +330,9 @@ struct AnswerFormPage {
 impl AnswerFormPage {
     fn get(&self, name: &str) -> &str {
         Fields(&self.fields).get(name)
+    }
+    fn kept(&self) -> Vec<kernel::uploads::Attachment> {
+        kernel::web::kept_attachments(&self.fields)
     }
 }
 
@@ -367,7 +401,15 @@ async fn answer_form(
             ("offer".to_string(), a.data.offer_id.clone()),
             ("references".to_string(), a.data.references.join("\n")),
             ("price".to_string(), a.data.price.clone()),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            a.data
+                .attachments
+                .iter()
+                .map(|f| ("kept_attachment".to_string(), f.kept_value())),
+        )
+        .collect(),
         None => Vec::new(),
     };
     render(&answer_form_page(&state, page, &user, challenge, fields, FieldErrors::new()).await?)
@@ -378,10 +420,11 @@ async fn answer(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path((space, slug)): Path<(String, String)>,
-    Form(pairs): Form<Vec<(String, String)>>,
+    multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     let challenge = answerable(&state, &user, &space, &slug).await?;
-    let fields = Fields(&pairs);
+    let form = AttachedForm::read(&state, multipart).await?;
+    let fields = Fields(&form.fields);
     let actors = own_actors(&state, &user).await?;
     let actor_id = fields.get("actor").trim().to_string();
     let offers = if actors.iter().any(|a| a.id == actor_id) {
@@ -391,20 +434,18 @@ async fn answer(
     };
     let mut resolved = Vec::new();
     for line in fields.lines("references").iter().take(50) {
-        let typed = kernel::spaces::web::resolve_territory(&state, line);
-        resolved.push(match TerritoryRef::parse(&typed) {
-            Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code)
-                .await?
-                .map(|_| r.as_string()),
-            Err(_) => None,
-        });
+        resolved.push(kernel::spaces::web::known_territory(&state, line).await?);
     }
-    let parsed = fields.answer(
+    let parsed = form.check(fields.answer(
         |id| actors.iter().any(|a| a.id == id),
         |id| offers.iter().any(|o| o.id == id),
         &resolved,
-    );
-    match parsed {
+    ));
+    let pairs = form.fields.clone();
+    match parsed.map(|input| AnswerInput {
+        attachments: form.attachments,
+        ..input
+    }) {
         Ok(input) => match store::answer(state.db(), &challenge, &input, &user.id).await {
             Ok(_) => Ok(redirect_with_flash(&challenge.url(), "flash.answer_sent")),
             Err(Error::Conflict("solution.closed")) => {
@@ -494,12 +535,56 @@ async fn answers_page(
     })
 }
 
-/// The actors whose published offers are on one of the challenge's themes.
+/// The shown offers on one of the challenge's themes and, when it has an area, of actors
+/// located there or deployed there (or across a territory that holds it), at most `most`.
+async fn matching_offers(
+    state: &AppState,
+    c: &Challenge,
+    most: usize,
+) -> Result<Vec<directory::offers::Offer>, Error> {
+    let offers = directory::offers::on_themes(state.db(), &c.data.themes, 2000).await?;
+    let area = match kernel::territories::TerritoryRef::parse(&c.data.area) {
+        Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code).await?,
+        Err(_) => None,
+    };
+    let Some(area) = area else {
+        return Ok(offers.into_iter().take(most).collect());
+    };
+    let mut known: HashMap<String, Option<kernel::territories::Territory>> = HashMap::new();
+    let mut out = Vec::new();
+    for o in offers {
+        let mut places = vec![format!("commune/{}", o.actor_commune)];
+        places.extend(o.data.references.iter().cloned());
+        let mut inside = false;
+        for place in places {
+            if !known.contains_key(&place) {
+                let t = match kernel::territories::TerritoryRef::parse(&place) {
+                    Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code).await?,
+                    Err(_) => None,
+                };
+                known.insert(place.clone(), t);
+            }
+            if known[&place].as_ref().is_some_and(|t| t.overlaps(&area)) {
+                inside = true;
+                break;
+            }
+        }
+        if inside {
+            out.push(o);
+            if out.len() >= most {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The actors suggested to the space: (actor name, address, offer title).
 async fn suggestions(
     state: &AppState,
     c: &Challenge,
 ) -> Result<Vec<(String, String, String)>, Error> {
-    Ok(directory::offers::on_themes(state.db(), &c.data.themes, 50)
+    Ok(matching_offers(state, c, 50)
         .await?
         .into_iter()
         .map(|o| (o.actor_name, o.actor_url, o.data.title))
@@ -538,6 +623,9 @@ struct AnswerPage {
 impl AnswerPage {
     fn html(&self, text: &str) -> String {
         kernel::markdown::to_html(text)
+    }
+    fn url(&self) -> String {
+        format!("{}/answers/{}", self.challenge.url(), self.answer.id)
     }
     fn criterion(&self, i: &usize) -> &Criterion {
         &self.challenge.data.criteria[*i]
@@ -628,6 +716,23 @@ async fn answer_view(
         errors,
         grade_max: GRADE_MAX,
     })
+}
+
+async fn challenge_attachment(
+    State(state): State<AppState>,
+    Path((space, slug, file)): Path<(String, String, String)>,
+) -> Result<Response, Error> {
+    let challenge = challenge_of(&state, &space, &slug).await?;
+    kernel::web::attachment(state.uploads(), &challenge.data.attachments, &file, true).await
+}
+
+async fn answer_attachment(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id, file)): Path<(String, String, String, String)>,
+) -> Result<Response, Error> {
+    let (_, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
+    kernel::web::attachment(state.uploads(), &answer.data.attachments, &file, false).await
 }
 
 async fn answer_page(
@@ -768,7 +873,7 @@ async fn notify(
         challenge.url()
     );
     let mut told: Vec<String> = Vec::new();
-    for o in directory::offers::on_themes(state.db(), &challenge.data.themes, 200).await? {
+    for o in matching_offers(&state, &challenge, 200).await? {
         for to in store::owner_emails(state.db(), &o.actor_id).await? {
             if told.contains(&to) {
                 continue;

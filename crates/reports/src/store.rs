@@ -960,11 +960,25 @@ pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, E
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
+/// A published report's search document and map point: its category, description and address
+/// (what its public page shows; never who sent it).
 fn map_entry(r: &AnyRow) -> kernel::changes::Entry {
+    let id: String = r.get(0);
+    let address: String = r.get(4);
     kernel::changes::Entry {
-        doc: None,
+        doc: Some(kernel::search::SearchDoc {
+            kind: "report",
+            id: id.clone(),
+            url: format!("/s/{}/reports/{id}", r.get::<String, _>(6)),
+            title: r.get(5),
+            body: format!("{} {address}", r.get::<String, _>(3)),
+            tag: "search.tag.report",
+            subtitle: address,
+            boost: 0.0,
+            region: r.get(7),
+        }),
         point: Some(kernel::geo::GeoPoint {
-            id: r.get(0),
+            id,
             lat: r.get(1),
             lon: r.get(2),
         }),
@@ -972,24 +986,28 @@ fn map_entry(r: &AnyRow) -> kernel::changes::Entry {
     }
 }
 
-/// Every published report as a point of the `reports` map layer.
+const MAP_ENTRY: &str = "SELECT r.id, r.lat, r.lon, r.description, r.address, c.name, s.slug, \
+     CASE WHEN t.kind = 'region' THEN t.code ELSE COALESCE(t.region_code, '') END \
+     FROM reports r JOIN report_categories c ON c.id = r.category_id \
+     JOIN spaces s ON s.id = r.space_id \
+     LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code \
+     WHERE r.published_at IS NOT NULL";
+
+/// Every published report: a point of the `reports` map layer and a search document.
 pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Error> {
-    let rows = sqlx::query("SELECT id, lat, lon FROM reports WHERE published_at IS NOT NULL")
-        .fetch_all(db.pool())
-        .await?;
+    let rows = sqlx::query(MAP_ENTRY).fetch_all(db.pool()).await?;
     Ok(rows.iter().map(map_entry).collect())
 }
 
-/// One report as a point of the map layer, once published.
+/// One report's entry, once published.
 pub async fn map_entry_of(
     db: Db,
     id: String,
 ) -> Result<Option<kernel::changes::Entry>, sqlx::Error> {
-    let row =
-        sqlx::query("SELECT id, lat, lon FROM reports WHERE id = $1 AND published_at IS NOT NULL")
-            .bind(id)
-            .fetch_optional(db.pool())
-            .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{MAP_ENTRY} AND r.id = $1")))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?;
     Ok(row.as_ref().map(map_entry))
 }
 

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kernel::accounts::User;
 use kernel::opendata::{PAGE, Shape, csv_field, round};
-use kernel::territories::{Territory, TerritoryRef};
+use kernel::territories::Territory;
 use kernel::web::pager::Pager;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
@@ -283,13 +283,7 @@ async fn parse(
         if line.is_empty() || resolved.iter().any(|(l, _)| l == line) {
             continue;
         }
-        let typed = kernel::spaces::web::resolve_territory(state, line);
-        let found = match TerritoryRef::parse(&typed) {
-            Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code)
-                .await?
-                .map(|_| r.as_string()),
-            Err(_) => None,
-        };
+        let found = kernel::spaces::web::known_territory(state, line).await?;
         resolved.push((line.to_string(), found));
         if resolved.len() > offers::MAX_REFERENCES {
             break;

@@ -40,6 +40,18 @@ pub async fn read_space_form(
     Ok((fields, form.file("logo").map(<[u8]>::to_vec)))
 }
 
+/// The `kind/code` of the territory a person typed (as [`resolve_territory`] reads it) when the
+/// referential holds it.
+pub async fn known_territory(state: &AppState, typed: &str) -> Result<Option<String>, Error> {
+    let typed = resolve_territory(state, typed);
+    Ok(match crate::territories::TerritoryRef::parse(&typed) {
+        Ok(r) => crate::territories::store::get(state.db(), r.kind, &r.code)
+            .await?
+            .map(|_| r.as_string()),
+        Err(_) => None,
+    })
+}
+
 /// What a person may type in the territory field of a form: `kind/code`, an INSEE code of a
 /// commune (`22113`), or the exact name of a territory (`Lannion`, `Occitanie`), largest first
 /// when several share it. Returns the `kind/code` form, or the text unchanged for the parser to

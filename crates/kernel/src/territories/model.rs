@@ -82,6 +82,26 @@ impl Territory {
     pub fn url(&self) -> String {
         format!("/territories/{}/{}", self.kind.as_str(), self.code)
     }
+
+    /// Whether it is `area` or lies within it, by the referential's links (a commune in its
+    /// EPCI, département and région; an EPCI or a département in its région).
+    pub fn within(&self, area: &Territory) -> bool {
+        if self.kind == area.kind {
+            return self.code == area.code;
+        }
+        let of = match area.kind {
+            TerritoryKind::Region => &self.region,
+            TerritoryKind::Departement => &self.departement,
+            TerritoryKind::Epci => &self.epci,
+            TerritoryKind::Commune => return false,
+        };
+        of.as_deref() == Some(area.code.as_str())
+    }
+
+    /// Whether one of the two lies within the other.
+    pub fn overlaps(&self, other: &Territory) -> bool {
+        self.within(other) || other.within(self)
+    }
 }
 
 /// Population bands of territories, smallest first (names: `territory.band.{code}`).
@@ -151,6 +171,44 @@ impl TerritoryRef {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn place(kind: TerritoryKind, code: &str, links: [Option<&str>; 3]) -> Territory {
+        let [region, departement, epci] = links.map(|c| c.map(String::from));
+        Territory {
+            kind,
+            code: code.into(),
+            name: code.into(),
+            population: None,
+            postcodes: Vec::new(),
+            region,
+            departement,
+            epci,
+        }
+    }
+
+    #[test]
+    fn a_commune_lies_in_its_epci_departement_and_region_only() {
+        use TerritoryKind::*;
+        let lannion = place(
+            Commune,
+            "22113",
+            [Some("53"), Some("22"), Some("200065928")],
+        );
+        let brittany = place(Region, "53", [None, None, None]);
+        let occitanie = place(Region, "76", [None, None, None]);
+        let cotes = place(Departement, "22", [Some("53"), None, None]);
+        let lta = place(Epci, "200065928", [Some("53"), Some("22"), None]);
+        let rennes = place(Commune, "35238", [Some("53"), Some("35"), None]);
+        for area in [&brittany, &cotes, &lta, &lannion] {
+            assert!(lannion.within(area), "{}", area.code);
+            assert!(lannion.overlaps(area) && area.overlaps(&lannion));
+        }
+        assert!(!lannion.within(&occitanie));
+        assert!(!lannion.overlaps(&rennes));
+        assert!(!brittany.within(&lannion));
+        assert!(cotes.within(&brittany) && !cotes.within(&occitanie));
+        assert!(!rennes.within(&cotes) && !rennes.overlaps(&lta));
+    }
 
     #[test]
     fn populations_fall_in_bands() {

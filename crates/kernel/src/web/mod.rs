@@ -9,7 +9,7 @@ pub mod ratelimit;
 
 use crate::accounts::User;
 use crate::app::AppState;
-use crate::error::Error;
+use crate::error::{Error, FieldErrors};
 use crate::i18n::{Lang, Tr};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -292,6 +292,8 @@ pub struct MultipartForm {
     pub texts: Vec<(String, String)>,
     /// Files, by field name, in order.
     pub files: Vec<(String, Vec<u8>)>,
+    /// The name each file was sent with (same order as `files`; empty when none was given).
+    pub file_names: Vec<String>,
 }
 
 impl MultipartForm {
@@ -309,9 +311,11 @@ impl MultipartForm {
         {
             let name = field.name().unwrap_or("").to_string();
             if file_fields.contains(&name.as_str()) {
+                let sent = field.file_name().unwrap_or("").to_string();
                 let bytes = field.bytes().await.map_err(|_| Error::PayloadTooLarge)?;
                 if !bytes.is_empty() {
                     form.files.push((name, bytes.to_vec()));
+                    form.file_names.push(sent);
                 }
             } else {
                 let text = field
@@ -340,6 +344,132 @@ impl MultipartForm {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_slice())
     }
+}
+
+/// A form with attachments, read: its text fields (the kept attachments among them replaced by
+/// every attachment now stored, so that a form shown again with errors keeps the files already
+/// sent), the attachments, and the refusal of a file if one was refused.
+pub struct AttachedForm {
+    /// The text fields.
+    pub fields: Vec<(String, String)>,
+    /// The attachments, kept and new.
+    pub attachments: Vec<crate::uploads::Attachment>,
+    /// Why a file was refused.
+    pub refused: Option<crate::error::FieldError>,
+}
+
+impl AttachedForm {
+    /// Reads a multipart form whose files are its `attachment` fields, and stores them.
+    pub async fn read(
+        state: &crate::AppState,
+        multipart: axum::extract::Multipart,
+    ) -> Result<AttachedForm, Error> {
+        let form = MultipartForm::read(multipart, &["attachment"]).await?;
+        let (attachments, refused) = state.uploads().attachments_of(&form).await?;
+        let mut fields: Vec<(String, String)> = form
+            .texts
+            .into_iter()
+            .filter(|(k, _)| k != "kept_attachment")
+            .collect();
+        fields.extend(
+            attachments
+                .iter()
+                .map(|a| ("kept_attachment".to_string(), a.kept_value())),
+        );
+        Ok(AttachedForm {
+            fields,
+            attachments,
+            refused,
+        })
+    }
+
+    /// The outcome of parsing the fields, with the file's refusal among the errors.
+    pub fn check<T>(&self, parsed: Result<T, FieldErrors>) -> Result<T, FieldErrors> {
+        match (parsed, &self.refused) {
+            (Ok(v), None) => Ok(v),
+            (Ok(_), Some(e)) => Err(e.clone().into()),
+            (Err(mut errors), Some(e)) => {
+                errors.push(e.clone());
+                Err(errors)
+            }
+            (Err(errors), None) => Err(errors),
+        }
+    }
+}
+
+/// The attachments a form's fields keep, as [`AttachedForm`] wrote them (for showing the form
+/// again; their sizes are not known there).
+pub fn kept_attachments(fields: &[(String, String)]) -> Vec<crate::uploads::Attachment> {
+    fields
+        .iter()
+        .filter(|(k, _)| k == "kept_attachment")
+        .filter_map(|(_, v)| {
+            let (file, name) = v.split_once('/')?;
+            crate::uploads::is_attachment_name(file).then(|| crate::uploads::Attachment {
+                file: file.to_string(),
+                name: name.to_string(),
+                bytes: 0,
+            })
+        })
+        .collect()
+}
+
+/// One of an item's attachments, for a reader the caller has let in: 404 unless `file` is in
+/// `list`. A public item's files may be cached anywhere; a private one's nowhere. PDFs open in
+/// the browser's reader, under the name they were sent with.
+pub async fn attachment(
+    uploads: &crate::uploads::Uploads,
+    list: &[crate::uploads::Attachment],
+    file: &str,
+    public: bool,
+) -> Result<Response, Error> {
+    let a = list
+        .iter()
+        .find(|a| a.file == file)
+        .ok_or(Error::NotFound)?;
+    let bytes = uploads.get_attachment(file).await.ok_or(Error::NotFound)?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(a.content_type()),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if public {
+            "public, max-age=86400"
+        } else {
+            "private, no-store"
+        }),
+    );
+    let ascii: String = a
+        .name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = a
+        .name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"._-".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
 }
 
 /// Renders a template as an HTML page.

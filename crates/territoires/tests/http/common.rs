@@ -118,6 +118,34 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Posts a multipart form (the CSRF token in the address) with files: (field, file name,
+    /// bytes).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> reqwest::Response {
+        let token = self.csrf().await;
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        for (field, name, bytes) in files {
+            form = form.part(
+                field.to_string(),
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.client
+            .post(self.url(&format!("{path}{sep}_csrf={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The mails of the outbox, oldest first.
     pub async fn mails(&self) -> Vec<kernel::mail::OutboxMail> {
         let mut m = self.state.mailer().outbox().await;

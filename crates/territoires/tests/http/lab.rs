@@ -8,8 +8,22 @@
 use crate::common::TestApp;
 use crate::on_every_engine;
 
+/// Lannion: its INSEE code and a position there.
+const LANNION: (&str, &str, &str) = ("22113", "48.7326", "-3.4566");
+
 /// A published company owned by `owner` with one offer on lighting. Returns the actor's id.
 async fn company(app: &TestApp, moderator: &TestApp, owner: &TestApp, name: &str) -> String {
+    company_in(app, moderator, owner, name, LANNION).await
+}
+
+/// The same, in a commune (INSEE code, latitude, longitude).
+async fn company_in(
+    app: &TestApp,
+    moderator: &TestApp,
+    owner: &TestApp,
+    name: &str,
+    (commune, lat, lon): (&str, &str, &str),
+) -> String {
     let fields = [
         ("name", name),
         ("kind", "company"),
@@ -17,9 +31,9 @@ async fn company(app: &TestApp, moderator: &TestApp, owner: &TestApp, name: &str
             "short_description",
             "Des luminaires pilotés pour les communes.",
         ),
-        ("commune", "22113"),
-        ("lat", "48.7326"),
-        ("lon", "-3.4566"),
+        ("commune", commune),
+        ("lat", lat),
+        ("lon", lon),
         ("themes", "lighting"),
         ("base", "0"),
     ];
@@ -89,7 +103,9 @@ on_every_engine!(
             ("criteria", "Pertinence ; 60\nCoût ; 30"),
             ("evaluators", "eve@test.fr\nnobody@test.fr"),
         ];
-        let r = admin.post_form("/s/lannion/challenges/new", &bad).await;
+        let r = admin
+            .post_multipart("/s/lannion/challenges/new", &bad, &[])
+            .await;
         assert_eq!(r.status(), 422);
         let page = r.text().await.unwrap();
         for text in ["dans le futur", "font 100 au total", "compte confirmé"] {
@@ -110,7 +126,9 @@ on_every_engine!(
             ("criteria", "Pertinence ; 75\nCoût ; 25"),
             ("evaluators", "eve@test.fr\nyann@test.fr"),
         ];
-        let r = admin.post_form("/s/lannion/challenges/new", &good).await;
+        let r = admin
+            .post_multipart("/s/lannion/challenges/new", &good, &[])
+            .await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
         let url = r.headers()["location"].to_str().unwrap().to_string();
         let (_, space) = app.get_text("/s/lannion").await;
@@ -167,12 +185,16 @@ on_every_engine!(
         };
         let form = answer("Atlantide");
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = anne.post_form(&format!("{url}/answer"), &form).await;
+        let r = anne
+            .post_multipart(&format!("{url}/answer"), &form, &[])
+            .await;
         assert_eq!(r.status(), 422);
         assert_eq!(app.count("challenge_answers").await, 0);
         let form = answer("Lannion");
         let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let r = anne.post_form(&format!("{url}/answer"), &form).await;
+        let r = anne
+            .post_multipart(&format!("{url}/answer"), &form, &[])
+            .await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
         // Anne sees her answer on the challenge and finds it in the form to change it.
         let (_, page) = anne.get_text(&url).await;
@@ -188,7 +210,9 @@ on_every_engine!(
         // Bruno may not answer for Anne's company.
         let mut forged = form.clone();
         forged.retain(|(k, _)| *k != "offer");
-        let r = bruno.post_form(&format!("{url}/answer"), &forged).await;
+        let r = bruno
+            .post_multipart(&format!("{url}/answer"), &forged, &[])
+            .await;
         assert_eq!(r.status(), 422);
         let answer_id: String = sqlx::query_scalar("SELECT id FROM challenge_answers")
             .fetch_one(app.state.db().pool())
@@ -290,8 +314,186 @@ on_every_engine!(
         };
         assert!(won.subject.contains("Mieux éclairer nos rues"));
         // Closed: no more answers.
-        let r = bruno.post_form(&format!("{url}/answer"), &forged).await;
+        let r = bruno
+            .post_multipart(&format!("{url}/answer"), &forged, &[])
+            .await;
         assert_eq!(r.status(), 409);
         let _ = nuit;
+    })
+);
+
+on_every_engine!(
+    a_challenge_with_an_area_suggests_actors_there_and_keeps_answer_files_private,
+    |app: TestApp| Box::pin(async move {
+        let admin = app.other_client();
+        admin.login_as_admin().await;
+        let r = crate::pages::create_space_form(
+            &admin,
+            &[
+                ("name", "Lannion innove"),
+                ("slug", "lannion"),
+                ("description", "Les appels à solutions de Lannion."),
+                ("territory", "commune/22113"),
+                ("accent_color", "#00577a"),
+            ],
+            None,
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        let eve = app.other_client();
+        eve.register_and_login("eve@test.fr", "Ève").await;
+        let anne = app.other_client();
+        anne.register_and_login("anne@test.fr", "Anne").await;
+        let bruno = app.other_client();
+        bruno.register_and_login("bruno@test.fr", "Bruno").await;
+        company(&app, &admin, &anne, "Lumière Trégor").await;
+        company_in(
+            &app,
+            &admin,
+            &bruno,
+            "Nuit Claire",
+            ("82121", "44.0176", "1.3550"),
+        )
+        .await;
+        let deadline = kernel::clock::form_value(kernel::ids::now_ms() + 30 * 86_400_000);
+        let mut fields = vec![
+            ("title", "Mieux éclairer nos rues"),
+            (
+                "need",
+                "Réduire la consommation de l'éclairage public sans nuire à la sécurité.",
+            ),
+            ("themes", "lighting"),
+            ("deadline", deadline.as_str()),
+            ("criteria", "Pertinence ; 75\nCoût ; 25"),
+            ("evaluators", "eve@test.fr"),
+            ("area", "Atlantide"),
+        ];
+        let cahier = crate::library::pdf("cahier des charges");
+        // An unknown area, an attachment of the wrong kind: both named, nothing saved.
+        let r = admin
+            .post_multipart(
+                "/s/lannion/challenges/new",
+                &fields,
+                &[("attachment", "plan.svg", b"<svg></svg>".to_vec())],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        for text in ["Ce territoire est introuvable", "Seuls les documents PDF"] {
+            assert!(page.contains(text), "{text}: {page}");
+        }
+        assert_eq!(app.count("challenges").await, 0);
+        fields.retain(|(k, _)| *k != "area");
+        fields.push(("area", "departement/22"));
+        let r = admin
+            .post_multipart(
+                "/s/lannion/challenges/new",
+                &fields,
+                &[("attachment", "Cahier des charges.pdf", cahier.clone())],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let url = r.headers()["location"].to_str().unwrap().to_string();
+        let (_, page) = app.get_text(&url).await;
+        assert!(page.contains("Côtes-d"), "the area is shown: {page}");
+        let file = page
+            .split(&format!("{url}/attachments/"))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("the attachment is listed")
+            .to_string();
+        let r = app.get(&format!("{url}/attachments/{file}")).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), cahier.as_slice());
+        // Only the company of the area is suggested, and told.
+        let (_, answers) = admin.get_text(&format!("{url}/answers")).await;
+        assert!(answers.contains("Lumière Trégor"), "{answers}");
+        assert!(
+            !answers.contains("Nuit Claire"),
+            "outside the area: {answers}"
+        );
+        let r = admin.post_form(&format!("{url}/notify"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let told = loop {
+            let m = app.next_mail_to("anne@test.fr").await;
+            if m.body.contains(&url) {
+                break m;
+            }
+        };
+        assert!(told.subject.contains("Mieux éclairer nos rues"), "{told:?}");
+        let told: String =
+            sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'challenge.notify'")
+                .fetch_one(app.state.db().pool())
+                .await
+                .unwrap();
+        assert_eq!(told, "1", "Bruno's company is outside the area");
+        // Anne answers with her file: it is private to her, the evaluators and the space.
+        let answer = [
+            ("actor", ""),
+            (
+                "summary",
+                "Des luminaires qui s'allument au passage des piétons.",
+            ),
+            (
+                "description",
+                "Un pilotage point par point, installé en deux semaines.",
+            ),
+        ];
+        let actor: String = sqlx::query_scalar("SELECT id FROM actors WHERE name = $1")
+            .bind("Lumière Trégor")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        let mut answer = answer.to_vec();
+        answer[0].1 = actor.as_str();
+        let r = anne
+            .post_multipart(
+                &format!("{url}/answer"),
+                &answer,
+                &[("attachment", "offre.exe", b"MZ\x90\x00".to_vec())],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(app.count("challenge_answers").await, 0);
+        let devis = crate::library::pdf("devis confidentiel");
+        let r = anne
+            .post_multipart(
+                &format!("{url}/answer"),
+                &answer,
+                &[("attachment", "Devis.pdf", devis.clone())],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let id: String = sqlx::query_scalar("SELECT id FROM challenge_answers")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        let answer_url = format!("{url}/answers/{id}");
+        let (_, page) = eve.get_text(&answer_url).await;
+        assert!(page.contains(">Devis.pdf</a>"), "{page}");
+        let file = page
+            .split(&format!("{answer_url}/attachments/"))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let link = format!("{answer_url}/attachments/{file}");
+        for reader in [&eve, &anne, &admin] {
+            let r = reader.get(&link).await;
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()["cache-control"], "private, no-store");
+            assert_eq!(r.bytes().await.unwrap().as_ref(), devis.as_slice());
+        }
+        assert_eq!(bruno.get(&link).await.status(), 404);
+        assert_ne!(app.other_client().get(&link).await.status(), 200);
+        // The file stays out of the public pages and the search.
+        let (_, public) = app.get_text(&url).await;
+        assert!(!public.contains(&file));
+        let (_, found) = app.get_text("/search?q=devis+confidentiel").await;
+        assert!(!found.contains(&file) && !found.contains("Devis.pdf"));
+        // The answer form shows the file kept; sending it again keeps it.
+        let (_, form) = anne.get_text(&format!("{url}/answer")).await;
+        assert!(form.contains("Devis.pdf"), "{form}");
     })
 );

@@ -47,7 +47,7 @@ on_every_engine!(
             }
         }
         bad.push(("actors", "/directory/actors/nobody"));
-        let r = anne.post_form("/library/propose", &bad).await;
+        let r = anne.post_multipart("/library/propose", &bad, &[]).await;
         assert_eq!(r.status(), 422);
         let page = r.text().await.unwrap();
         for text in [
@@ -62,12 +62,13 @@ on_every_engine!(
         assert_eq!(app.count("experiences").await, 0);
         // A good one: pending, seen by its author only.
         let r = anne
-            .post_form(
+            .post_multipart(
                 "/library/propose",
                 &report(
                     "Un budget participatif dans les écoles",
                     "participatory_budget",
                 ),
+                &[],
             )
             .await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
@@ -188,7 +189,7 @@ on_every_engine!(
             "participatory_budget",
         );
         second.push(("contact_consent", "1"));
-        let r = anne.post_form("/library/propose", &second).await;
+        let r = anne.post_multipart("/library/propose", &second, &[]).await;
         assert_eq!(r.status(), 303);
         let second_url = r.headers()["location"].to_str().unwrap().to_string();
         let second_id: String = sqlx::query_scalar("SELECT id FROM experiences WHERE id <> $1")
@@ -223,7 +224,9 @@ on_every_engine!(
                 _ => {}
             }
         }
-        let r = anne.post_form(&format!("{url}/edit"), &changed).await;
+        let r = anne
+            .post_multipart(&format!("{url}/edit"), &changed, &[])
+            .await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
         let (_, page) = app.get_text(&url).await;
         assert!(!page.contains("Associer les parents"), "not yet published");
@@ -245,7 +248,9 @@ on_every_engine!(
         assert_eq!(r.status(), 303);
         let (_, page) = app.get_text(&url).await;
         assert!(page.contains("<li>Associer les parents</li>"));
-        let r = anne.post_form(&format!("{url}/edit"), &changed).await;
+        let r = anne
+            .post_multipart(&format!("{url}/edit"), &changed, &[])
+            .await;
         assert_eq!(
             r.status(),
             422,
@@ -256,6 +261,147 @@ on_every_engine!(
             app.other_client().get_text(&format!("{url}/edit")).await.0,
             303,
             "sign in first"
+        );
+    })
+);
+
+/// A small whole PDF document.
+pub fn pdf(text: &str) -> Vec<u8> {
+    format!(
+        "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n% {text}\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    )
+    .into_bytes()
+}
+
+on_every_engine!(
+    a_report_carries_pdf_and_image_attachments_and_refuses_other_files_whole,
+    |app: TestApp| Box::pin(async move {
+        let moderator = app.other_client();
+        moderator.login_as_admin().await;
+        let anne = app.other_client();
+        anne.register_and_login("anne@test.fr", "Anne").await;
+        let fields = report("Des cours d'école végétalisées", "workshop");
+        // Not a PDF nor an image, a file over 10 MB, a PDF cut short, seven files: each refused
+        // with its message, no report saved.
+        let zip = b"PK\x03\x04 a word document".to_vec();
+        let mut big = pdf("big");
+        big.resize(10 * 1024 * 1024 + 1, b' ');
+        let mut cut = pdf("cut");
+        cut.truncate(20);
+        for (files, text) in [
+            (
+                vec![("attachment", "bilan.docx", zip)],
+                "Seuls les documents PDF",
+            ),
+            (vec![("attachment", "bilan.pdf", big)], "trop volumineux"),
+            (
+                vec![("attachment", "bilan.pdf", cut)],
+                "Seuls les documents PDF",
+            ),
+            (
+                (0..7)
+                    .map(|i| ("attachment", "page.pdf", pdf(&format!("page {i}"))))
+                    .collect(),
+                "Six fichiers au plus",
+            ),
+        ] {
+            let r = anne
+                .post_multipart("/library/propose", &fields, &files)
+                .await;
+            assert_eq!(r.status(), 422, "{text}");
+            let page = r.text().await.unwrap();
+            assert!(page.contains(text), "{text}: {page}");
+            assert_eq!(app.count("experiences").await, 0);
+        }
+        // A bad field with a good file: the form comes back keeping the file, nothing saved.
+        let mut untitled = fields.clone();
+        untitled[0].1 = "";
+        let r = anne
+            .post_multipart(
+                "/library/propose",
+                &untitled,
+                &[("attachment", "Bilan 2025.pdf", pdf("bilan"))],
+            )
+            .await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        let kept = page
+            .split("name=\"kept_attachment\" value=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("the file sent is kept")
+            .to_string();
+        assert!(kept.ends_with("/Bilan 2025.pdf"), "{kept}");
+        assert_eq!(app.count("experiences").await, 0);
+        // Sent again with the kept file and a photo: saved with both.
+        let mut again = fields.clone();
+        again.push(("kept_attachment", kept.as_str()));
+        let r = anne
+            .post_multipart(
+                "/library/propose",
+                &again,
+                &[("attachment", "cour.jpg", crate::pages::png(40, 30))],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let url = r.headers()["location"].to_str().unwrap().to_string();
+        let (_, page) = anne.get_text(&url).await;
+        assert!(page.contains(">Bilan 2025.pdf</a>"), "{page}");
+        assert!(page.contains(">cour.png</a>"), "{page}");
+        let file = page
+            .split(&format!("{url}/attachments/"))
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let link = format!("{url}/attachments/{file}");
+        // Pending: its files are its author's and the moderators' only.
+        assert_eq!(anne.get(&link).await.status(), 200);
+        assert_eq!(app.other_client().get(&link).await.status(), 404);
+        let id: String = sqlx::query_scalar("SELECT id FROM experiences")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        let r = moderator
+            .post_form(
+                &format!("/library/moderation/experiences/{id}"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let r = app.other_client().get(&link).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert!(
+            r.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("Bilan%202025.pdf")
+        );
+        assert_eq!(r.bytes().await.unwrap().as_ref(), pdf("bilan").as_slice());
+        assert_eq!(
+            app.get(&format!("{url}/attachments/{}", "0".repeat(32) + ".pdf"))
+                .await
+                .status(),
+            404,
+            "a file not attached to this report"
+        );
+        // The author removes the photo in an update: a revision that shows it in its diff.
+        let (_, form) = anne.get_text(&format!("{url}/edit")).await;
+        assert!(form.contains("name=\"kept_attachment\""), "{form}");
+        let mut update = fields.clone();
+        update.retain(|(k, _)| *k != "base");
+        update.push(("base", "1"));
+        update.push(("kept_attachment", kept.as_str()));
+        let r = anne
+            .post_multipart(&format!("{url}/edit"), &update, &[])
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let (_, queue) = moderator.get_text("/library/moderation").await;
+        assert!(queue.contains("Pièces jointes"), "{queue}");
+        assert!(
+            queue.contains("<del>Bilan 2025.pdf, cour.png</del>"),
+            "{queue}"
         );
     })
 );

@@ -106,6 +106,8 @@ on_every_engine!(
             .await
             .unwrap();
         assert!(!list.to_string().contains("boulangerie"));
+        let (_, found) = app.get_text("/search?q=boulangerie&kind=report").await;
+        assert!(!found.contains("/reports/"), "not in the search either");
         let link = app.link_in_last_mail_to("paul@exemple.fr").await;
         let r = app.get(&link).await;
         assert_eq!(r.status(), 303);
@@ -117,6 +119,26 @@ on_every_engine!(
         );
         assert!(shown.contains("/uploads/"));
         assert!(!shown.contains("paul@exemple.fr"));
+        // Published: in the platform's search by its words, its category and its région, the
+        // sender never.
+        let mut found = String::new();
+        for _ in 0..100 {
+            found = app
+                .get_text("/search?q=boulangerie+trou&kind=report&region=76")
+                .await
+                .1;
+            if found.contains(&report_url) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert!(found.contains(&report_url), "{found}");
+        assert!(
+            found.contains("Nid-de-poule") && !found.contains("paul@"),
+            "{found}"
+        );
+        let (_, found) = app.get_text("/search?q=paul+exemple").await;
+        assert!(!found.contains(&report_url));
         // The link works once.
         assert_eq!(app.get(&link).await.status(), 410);
         let team_mail = app.next_mail_to("voirie@demo.montauban.fr").await;

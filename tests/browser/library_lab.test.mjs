@@ -1,30 +1,49 @@
 // Library and challenge journeys, each on a fresh instance (no demo data):
-// - a confirmed citizen shares an experience report, first with a territory that does not exist
-//   and no tool; the administrator publishes it; it is found in the library (facets, its own
-//   search box, accents left out) and in the site-wide search; its page prints without the
-//   site's header;
-// - a space launches a challenge (first with weights that do not make 100), the owner of a
-//   published company answers it with her offer, the evaluator grades the answer, the space
-//   selects it and publishes the results, shown on the public page.
+// - a confirmed citizen shares an experience report, first with a territory that does not exist,
+//   no tool and a text file attached (refused), then with a PDF; the PDF is not served while the
+//   report waits; the administrator publishes it; it is found in the library (facets, its own
+//   search box, accents left out) and in the site-wide search; its page lists the PDF, which
+//   opens; it prints without the site's header;
+// - a space launches a challenge on a département with a PDF attached (first with weights that
+//   do not make 100: the PDF is kept), the owner of a published company answers it with her offer
+//   and a PDF, the evaluator reads it and grades the answer (the answer's PDF is refused to a
+//   visitor and to another member), the space selects it and publishes the results, shown on
+//   the public page with the challenge's PDF.
 // Every page on the way is scanned with axe-core.
 import { test, before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startServer, launchBrowser, newPage, expectAccessible, shot } from './harness.mjs';
 import * as h from './harness.mjs';
 
-let server, browser;
+let server, browser, files;
 const ADMIN = { email: 'maire@lannion.bzh', password: 'Lannion-Mairie-2026', name: 'Mairie de Lannion' };
 const CLAIRE = { email: 'claire@exemple.fr', password: 'Une phrase de passe', name: 'Claire Morvan' };
 const EVE = { email: 'eve@test.fr', password: 'Une phrase pour Eve', name: 'Eve Kerguelen' };
 const ANNE = { email: 'anne@test.fr', password: 'Une phrase pour Anne', name: 'Anne Le Bihan' };
+const YANN = { email: 'yann@test.fr', password: 'Une phrase pour Yann', name: 'Yann Guillou' };
 const LANNION = { commune: '22113', lat: '48.7326', lon: '-3.4566' };
+
+// Files to attach, made here: small whole PDFs (each its own bytes) and a text file.
+const REPORT_PDF = 'Bilan du budget participatif.pdf';
+const SPECS_PDF = 'Cahier des charges.pdf';
+const OFFER_PDF = 'Offre Lumière Trégor.pdf';
+const NOTES_TXT = 'notes.txt';
+const pdf = (title) => `%PDF-1.4\n% ${title}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n`;
+const file = (name) => join(files, name);
 
 before(async () => {
   browser = await launchBrowser();
+  files = mkdtempSync(join(tmpdir(), 'territoires-files-'));
+  for (const name of [REPORT_PDF, SPECS_PDF, OFFER_PDF]) writeFileSync(file(name), pdf(name));
+  writeFileSync(file(NOTES_TXT), 'Des notes de réunion, pas un PDF.\n');
 });
 
 after(async () => {
   await browser?.close();
+  if (files) rmSync(files, { recursive: true, force: true });
 });
 
 // A fresh instance for each journey.
@@ -41,6 +60,14 @@ const login = (page, who) => h.login(server.base, page, who);
 const setup = () => h.setupAdmin(browser, server.base, ADMIN);
 const register = (admin, who) => h.registerConfirmed(browser, server.base, admin, who);
 const { flash, eventually } = h;
+
+/** The status, media type and cache rule of a fetch of `url` from `page` (its cookies). */
+function fetched(page, url) {
+  return page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return [r.status, r.headers.get('content-type'), r.headers.get('cache-control')];
+  }, url);
+}
 
 /** The items of the ordered list under a heading of the page. */
 function listUnder(page, heading) {
@@ -60,13 +87,16 @@ test('an experience report is shared, moderated, found in the library and the se
   const territory = claire.getByLabel('Territoire', { exact: true });
   const themes = claire.getByRole('group', { name: 'Thèmes' });
   const tools = claire.getByRole('group', { name: 'Outils utilisés' });
+  const attach = claire.getByRole('group', { name: 'Pièces jointes' }).getByLabel('Ajouter des fichiers');
 
-  // First with a territory that does not exist and no tool: both errors listed and at the fields.
+  // First with a territory that does not exist, no tool and a text file: the three errors
+  // listed and at the fields.
   await claire.getByLabel('Titre', { exact: true }).fill(TITLE);
   await territory.fill('Atlantide');
   await themes.getByRole('checkbox', { name: 'Participation citoyenne' }).check();
+  await attach.setInputFiles(file(NOTES_TXT));
   const [refused] = await Promise.all([
-    claire.waitForResponse((r) => r.url().endsWith('/library/propose') && r.request().method() === 'POST'),
+    claire.waitForResponse((r) => new URL(r.url()).pathname === '/library/propose' && r.request().method() === 'POST'),
     claire.getByRole('button', { name: "Envoyer le retour d'expérience" }).click(),
   ]);
   assert.equal(refused.status(), 422);
@@ -74,12 +104,18 @@ test('an experience report is shared, moderated, found in the library and the se
   await summary.getByRole('heading', { name: 'Le formulaire contient des erreurs' }).waitFor();
   const territoryError = "Ce territoire n'est pas dans le référentiel : vérifiez son nom ou son code.";
   const toolsError = 'Choisissez au moins un outil.';
+  const fileError = 'Seuls les documents PDF et les images (PNG, JPEG, WebP) peuvent être joints.';
   assert.equal(await summary.getByRole('link', { name: territoryError }).getAttribute('href'), '#territory');
   assert.equal(await summary.getByRole('link', { name: toolsError }).getAttribute('href'), '#tools');
-  assert.equal(await summary.getByRole('link').count(), 2);
+  assert.equal(await summary.getByRole('link', { name: fileError }).getAttribute('href'), '#attachment');
+  assert.equal(await summary.getByRole('link').count(), 3);
   await claire.locator('#territory-error', { hasText: territoryError }).waitFor();
   await claire.locator('#tools-error', { hasText: toolsError }).waitFor();
+  await claire.locator('#attachment-error', { hasText: fileError }).waitFor();
   assert.equal(await territory.getAttribute('aria-invalid'), 'true');
+  assert.equal(await attach.getAttribute('aria-invalid'), 'true');
+  // The refused file is not kept.
+  assert.equal(await claire.locator('input[name="kept_attachment"]').count(), 0);
   assert.equal(await territory.inputValue(), 'Atlantide');
   assert.equal(await claire.getByLabel('Titre', { exact: true }).inputValue(), TITLE);
   assert.ok(await themes.getByRole('checkbox', { name: 'Participation citoyenne' }).isChecked());
@@ -99,17 +135,25 @@ test('an experience report is shared, moderated, found in the library and the se
   await claire.getByLabel('Budget', { exact: true }).selectOption({ label: '10 000 à 50 000 €' });
   await claire.getByLabel('Durée (mois)').fill('9');
   await claire.getByLabel('Résultats et impact').fill('Douze projets réalisés dans huit écoles.');
+  await attach.setInputFiles(file(REPORT_PDF));
   await claire.getByRole('button', { name: "Envoyer le retour d'expérience" }).click();
   await flash(claire, 'Merci ! Votre retour d\'expérience sera publié après relecture.');
   await claire.getByRole('heading', { level: 1, name: TITLE }).waitFor();
   await claire.getByText("Ce retour d'expérience attend la relecture d'un modérateur.").waitFor();
   const reportUrl = claire.url();
   assert.match(new URL(reportUrl).pathname, /^\/library\/un-budget-participatif-dans-les-ecoles/);
+  // Its author sees the PDF already.
+  const pdfHref = await claire.getByRole('region', { name: 'Pièces jointes' })
+    .getByRole('link', { name: REPORT_PDF }).getAttribute('href');
+  assert.ok(pdfHref.startsWith(`${new URL(reportUrl).pathname}/attachments/`), pdfHref);
+  assert.match(pdfHref, /\/attachments\/[0-9a-f]{32}\.pdf$/);
+  assert.deepEqual(await fetched(claire, pdfHref), [200, 'application/pdf', 'private, no-store']);
 
-  // Not yet in the library for visitors.
+  // Not yet in the library for visitors, nor its PDF.
   const visitor = await newPage(browser);
   const pending = await visitor.goto(reportUrl);
   assert.equal(pending.status(), 404);
+  assert.equal((await visitor.request.get(server.base + pdfHref)).status(), 404);
 
   // The administrator publishes it.
   await admin.goto(server.base + '/library/moderation');
@@ -188,6 +232,14 @@ test('an experience report is shared, moderated, found in the library and the se
   assert.equal(await visitor.getByRole('link', { name: 'Lannion', exact: true }).getAttribute('href'),
     '/territories/commune/22113');
   await visitor.locator('article.report strong', { hasText: 'votés par les élèves' }).waitFor();
+  // The PDF, listed with its type, opens as sent.
+  const attachments = visitor.getByRole('region', { name: 'Pièces jointes' });
+  await attachments.getByRole('heading', { level: 2, name: 'Pièces jointes' }).waitFor();
+  assert.equal(await attachments.getByRole('link').count(), 1);
+  assert.equal(await attachments.getByRole('link', { name: REPORT_PDF }).getAttribute('href'), pdfHref);
+  await attachments.getByRole('listitem').filter({ hasText: /\(PDF, 1 ko\)$/ }).waitFor();
+  assert.deepEqual(await fetched(visitor, pdfHref), [200, 'application/pdf', 'public, max-age=86400']);
+  assert.equal(await visitor.evaluate(async (u) => (await fetch(u)).text(), pdfHref), pdf(REPORT_PDF));
   await expectAccessible(visitor, 'experience report');
   await shot(visitor, 'library-report');
 
@@ -215,9 +267,10 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   await admin.waitForURL(/\/s\/lannion$/);
   await admin.getByRole('heading', { level: 1, name: 'Lannion participe' }).waitFor();
 
-  // The evaluator and the company's owner register.
+  // The evaluator, the company's owner and another member register.
   const eve = await register(admin, EVE);
   const anne = await register(admin, ANNE);
+  const yann = await register(admin, YANN);
 
   // Anne proposes her company; the administrator publishes it.
   await anne.goto(server.base + '/directory/propose');
@@ -271,8 +324,12 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   await admin.getByLabel('Date limite des réponses').fill(deadline);
   await criteria.fill('Pertinence ; 60\nCoût ; 30');
   await admin.getByLabel('Évaluateurs').fill(EVE.email);
+  const area = admin.getByLabel('Territoire concerné');
+  await area.fill("Côtes-d'Armor");
+  const attachments = admin.getByRole('group', { name: 'Pièces jointes' });
+  await attachments.getByLabel('Ajouter des fichiers').setInputFiles(file(SPECS_PDF));
 
-  // Weights that do not make 100: the error is listed and at the field.
+  // Weights that do not make 100: the error is listed and at the field; the PDF is kept.
   await admin.getByRole('button', { name: "Publier l'appel" }).click();
   const weights = 'Les poids des critères doivent faire 100 au total.';
   const summary = admin.getByRole('alert');
@@ -283,6 +340,10 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   assert.equal(await criteria.getAttribute('aria-invalid'), 'true');
   assert.equal(await criteria.inputValue(), 'Pertinence ; 60\nCoût ; 30');
   assert.equal(await admin.getByLabel('Date limite des réponses').inputValue(), deadline);
+  assert.equal(await area.inputValue(), "Côtes-d'Armor");
+  assert.equal(await admin.locator('#attachment-error').count(), 0);
+  assert.equal(await attachments.getByRole('checkbox').count(), 1);
+  assert.ok(await attachments.getByRole('checkbox', { name: SPECS_PDF }).isChecked());
   await expectAccessible(admin, 'new challenge form with errors');
   await shot(admin, 'challenge-form-errors');
 
@@ -296,6 +357,12 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   const table = admin.locator('table', { has: admin.getByRole('columnheader', { name: 'Critère' }) });
   assert.deepEqual(await table.locator('tbody tr').allInnerTexts(), ['Pertinence\t75 %', 'Coût\t25 %']);
   await admin.locator('dl.facts').getByText('Éclairage public').waitFor();
+  // The area, by its name, and the kept PDF.
+  assert.equal(await admin.locator('dl.facts').getByRole('link', { name: "Côtes-d'Armor" }).getAttribute('href'),
+    '/territories/departement/22');
+  const specs = admin.getByRole('region', { name: 'Pièces jointes' }).getByRole('link', { name: SPECS_PDF });
+  const specsHref = await specs.getAttribute('href');
+  assert.ok(specsHref.startsWith(`${new URL(challengeUrl).pathname}/attachments/`), specsHref);
   await expectAccessible(admin, 'challenge page (space administrator)');
   await shot(admin, 'challenge');
   // The space's page lists it.
@@ -314,6 +381,7 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   await anne.getByLabel('Résumé de la solution').fill('Des armoires connectées qui baissent l\'éclairage la nuit.');
   await anne.getByLabel('Description', { exact: true }).fill('Nous équipons les armoires électriques et formons les services.');
   await anne.getByLabel("Offre de l'annuaire").selectOption({ label: `${NAME} — ${OFFER}` });
+  await anne.getByRole('group', { name: 'Pièces jointes' }).getByLabel('Ajouter des fichiers').setInputFiles(file(OFFER_PDF));
   await anne.getByRole('button', { name: 'Envoyer la réponse' }).click();
   await flash(anne, 'Votre réponse est envoyée.');
   assert.equal(anne.url(), challengeUrl);
@@ -326,6 +394,16 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   await eve.getByRole('heading', { level: 1, name: NAME }).waitFor();
   await eve.getByRole('link', { name: OFFER }).waitFor();
   assert.equal(await eve.getByRole('button', { name: 'Retenir' }).count(), 0);
+  // Anne's PDF, for the evaluator only: not for a visitor (sent to sign in), nor another member.
+  const offerHref = await eve.getByRole('region', { name: 'Pièces jointes' })
+    .getByRole('link', { name: OFFER_PDF }).getAttribute('href');
+  assert.ok(offerHref.startsWith(`${new URL(eve.url()).pathname}/attachments/`), offerHref);
+  assert.deepEqual(await fetched(eve, offerHref), [200, 'application/pdf', 'private, no-store']);
+  const stranger = await newPage(browser);
+  const anonymous = await stranger.request.get(server.base + offerHref, { maxRedirects: 0 });
+  assert.equal(anonymous.status(), 303);
+  assert.match(anonymous.headers().location, /^\/login\?next=/);
+  assert.equal((await yann.request.get(server.base + offerHref)).status(), 404);
   await expectAccessible(eve, 'answer (evaluator)');
   await eve.getByRole('group', { name: 'Pertinence (75 %)' }).getByLabel('Note de 0 à 10').fill('8');
   await eve.getByRole('group', { name: 'Coût (25 %)' }).getByLabel('Note de 0 à 10').fill('6');
@@ -365,6 +443,11 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   const outcome = visitor.getByRole('region', { name: 'Résultats' });
   await outcome.getByText('retenue pour un essai d\'un an').waitFor();
   assert.equal(await outcome.getByRole('link', { name: NAME }).getAttribute('href'), new URL(actorUrl).pathname);
+  // The challenge's PDF is public.
+  const listed = visitor.getByRole('region', { name: 'Pièces jointes' });
+  await listed.getByRole('heading', { level: 2, name: 'Pièces jointes' }).waitFor();
+  assert.equal(await listed.getByRole('link', { name: SPECS_PDF }).getAttribute('href'), specsHref);
+  assert.deepEqual(await fetched(visitor, specsHref), [200, 'application/pdf', 'public, max-age=86400']);
   await expectAccessible(visitor, 'challenge with results');
   await shot(visitor, 'challenge-results');
 

@@ -327,8 +327,8 @@ async fn get_space(
 pub struct SearchParams {
     /// The words.
     q: String,
-    /// Only this kind: `territory`, `space`, `process`, `contribution`, `actor`, `offer`,
-    /// `experience`, `challenge`.
+    /// Only this kind: `territory`, `space`, `process`, `contribution`, `report`, `actor`,
+    /// `offer`, `experience`, `challenge`.
     #[param(pattern = "^[a-z_]*$")]
     kind: Option<String>,
     /// Only this région, by its INSEE code (`53`).

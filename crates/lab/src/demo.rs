@@ -108,7 +108,10 @@ pub async fn seed(db: Db) -> Result<(), Error> {
             }
             let answer = AnswerInput {
                 actor_id: o.actor_id.clone(),
-                summary: format!("{} : {}", o.data.title, o.actor_name),
+                summary: format!(
+                    "Nous proposons « {} », avec un accompagnement sur toute la durée du projet.",
+                    o.data.title
+                ),
                 description: o.data.description.clone(),
                 offer_id: o.id.clone(),
                 references: o.data.references.clone(),

@@ -7,6 +7,7 @@ use kernel::error::Error;
 use kernel::ids::{hash_secret, new_id, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::collections::HashMap;
 
 /// Creates a team in a space.
 pub async fn create_team(db: &Db, space_id: &str, name: &str, email: &str) -> Result<Team, Error> {
@@ -960,22 +961,23 @@ pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, E
     Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
-/// A published report's search document and map point: its category, description and address
+/// A published report's search document and map point from a row of [`MAP_ENTRY`] and its
+/// category's name, its space's address and région: its category, description and address
 /// (what its public page shows; never who sent it).
-fn map_entry(r: &AnyRow) -> kernel::changes::Entry {
+fn map_entry(r: &AnyRow, category: &str, space: &str, region: &str) -> kernel::changes::Entry {
     let id: String = r.get(0);
     let address: String = r.get(4);
     kernel::changes::Entry {
         doc: Some(kernel::search::SearchDoc {
             kind: "report",
             id: id.clone(),
-            url: format!("/s/{}/reports/{id}", r.get::<String, _>(6)),
-            title: r.get(5),
+            url: format!("/s/{space}/reports/{id}"),
+            title: category.to_string(),
             body: format!("{} {address}", r.get::<String, _>(3)),
             tag: "search.tag.report",
             subtitle: address,
             boost: 0.0,
-            region: r.get(7),
+            region: region.to_string(),
         }),
         point: Some(kernel::geo::GeoPoint {
             id,
@@ -986,17 +988,45 @@ fn map_entry(r: &AnyRow) -> kernel::changes::Entry {
     }
 }
 
-const MAP_ENTRY: &str = "SELECT r.id, r.lat, r.lon, r.description, r.address, c.name, s.slug, \
-     CASE WHEN t.kind = 'region' THEN t.code ELSE COALESCE(t.region_code, '') END \
-     FROM reports r JOIN report_categories c ON c.id = r.category_id \
-     JOIN spaces s ON s.id = r.space_id \
-     LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code \
-     WHERE r.published_at IS NOT NULL";
+const MAP_ENTRY: &str = "SELECT r.id, r.lat, r.lon, r.description, r.address, r.category_id, \
+     r.space_id FROM reports r WHERE r.published_at IS NOT NULL";
 
-/// Every published report: a point of the `reports` map layer and a search document.
+/// The région of a space's territory (its own code for a région).
+const SPACE_REGION: &str =
+    "CASE WHEN t.kind = 'region' THEN t.code ELSE COALESCE(t.region_code, '') END";
+
+/// Every published report: a point of the `reports` map layer and a search document. The
+/// categories' names and the spaces' addresses are read once, not joined to every report.
 pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Error> {
+    let categories: HashMap<String, String> = sqlx::query("SELECT id, name FROM report_categories")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    let spaces: HashMap<String, (String, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id, s.slug, {SPACE_REGION} FROM spaces s \
+         LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code"
+    )))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| (r.get(0), (r.get(1), r.get(2))))
+    .collect();
     let rows = sqlx::query(MAP_ENTRY).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(map_entry).collect())
+    Ok(rows
+        .iter()
+        .map(|r| {
+            let category = categories.get(&r.get::<String, _>(5));
+            let (space, region) = spaces.get(&r.get::<String, _>(6)).cloned().unzip();
+            map_entry(
+                r,
+                category.map_or("", String::as_str),
+                space.as_deref().unwrap_or(""),
+                region.as_deref().unwrap_or(""),
+            )
+        })
+        .collect())
 }
 
 /// One report's entry, once published.
@@ -1004,11 +1034,20 @@ pub async fn map_entry_of(
     db: Db,
     id: String,
 ) -> Result<Option<kernel::changes::Entry>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{MAP_ENTRY} AND r.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(map_entry))
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT r.id, r.lat, r.lon, r.description, r.address, c.name, s.slug, {SPACE_REGION} \
+         FROM reports r JOIN report_categories c ON c.id = r.category_id \
+         JOIN spaces s ON s.id = r.space_id \
+         LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code \
+         WHERE r.published_at IS NOT NULL AND r.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.map(|r| {
+        let (category, space, region): (String, String, String) = (r.get(5), r.get(6), r.get(7));
+        map_entry(&r, &category, &space, &region)
+    }))
 }
 
 /// Assigns a report to an agent (or to nobody), noted in its internal history.

@@ -84,16 +84,7 @@ async fn main() {
             load::wrk(&format!("{base}{path}"), connections, seconds)
         );
     }
-    let rss = || {
-        std::fs::read_to_string(format!("/proc/{}/status", server.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
-            })
-            .unwrap_or(0)
-    };
+    let rss = || load::rss_kb(server.id());
     // Three exports in a row: the first shows what the export costs, the next whether the
     // memory it takes stays flat.
     for run in 1..=3 {

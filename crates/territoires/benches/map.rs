@@ -32,8 +32,9 @@ async fn main() {
     let mut server = load::start(&dir, &url, port);
     load::wait_ready(&reqwest::Client::new(), port).await;
     println!(
-        "server ready (indexes built) in {:.1} s",
-        t.elapsed().as_secs_f64()
+        "server ready (map and search indexes built) in {:.1} s, RSS {} MB",
+        t.elapsed().as_secs_f64(),
+        load::rss_kb(server.id()) / 1024
     );
     let base = format!("http://127.0.0.1:{port}");
     let list = "/open311/v2/requests.json?jurisdiction_id=montauban";
@@ -54,6 +55,16 @@ async fn main() {
             "32",
         ),
         ("Open311 requests, default window, one client", list, "1"),
+        (
+            "search among the reports, one word matching every report",
+            "/api/v1/search?q=charge&kind=report",
+            "32",
+        ),
+        (
+            "search among the reports, a word matching none",
+            "/api/v1/search?q=lampadaire&kind=report",
+            "32",
+        ),
     ] {
         println!(
             "{what}: {}",

@@ -288,3 +288,12 @@ macro_rules! on_every_engine {
         }
     };
 }
+
+/// The stored name of the first attachment a page links under an item's address.
+pub fn attachment_in(page: &str, item: &str) -> String {
+    page.split(&format!("{item}/attachments/"))
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("an attachment is listed")
+        .to_string()
+}

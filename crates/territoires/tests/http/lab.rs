@@ -66,24 +66,30 @@ async fn company_in(
     id
 }
 
+/// The instance administrator, signed in, with the `lannion` space created.
+async fn lannion_space(app: &TestApp) -> TestApp {
+    let admin = app.other_client();
+    admin.login_as_admin().await;
+    let r = crate::pages::create_space_form(
+        &admin,
+        &[
+            ("name", "Lannion innove"),
+            ("slug", "lannion"),
+            ("description", "Les appels à solutions de Lannion."),
+            ("territory", "commune/22113"),
+            ("accent_color", "#00577a"),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    admin
+}
+
 on_every_engine!(
     a_space_publishes_a_challenge_answered_graded_and_decided,
     |app: TestApp| Box::pin(async move {
-        let admin = app.other_client();
-        admin.login_as_admin().await;
-        let r = crate::pages::create_space_form(
-            &admin,
-            &[
-                ("name", "Lannion innove"),
-                ("slug", "lannion"),
-                ("description", "Les appels à solutions de Lannion."),
-                ("territory", "commune/22113"),
-                ("accent_color", "#00577a"),
-            ],
-            None,
-        )
-        .await;
-        assert_eq!(r.status(), 303);
+        let admin = lannion_space(&app).await;
         let eve = app.other_client();
         eve.register_and_login("eve@test.fr", "Ève").await;
         let yann = app.other_client();
@@ -325,21 +331,7 @@ on_every_engine!(
 on_every_engine!(
     a_challenge_with_an_area_suggests_actors_there_and_keeps_answer_files_private,
     |app: TestApp| Box::pin(async move {
-        let admin = app.other_client();
-        admin.login_as_admin().await;
-        let r = crate::pages::create_space_form(
-            &admin,
-            &[
-                ("name", "Lannion innove"),
-                ("slug", "lannion"),
-                ("description", "Les appels à solutions de Lannion."),
-                ("territory", "commune/22113"),
-                ("accent_color", "#00577a"),
-            ],
-            None,
-        )
-        .await;
-        assert_eq!(r.status(), 303);
+        let admin = lannion_space(&app).await;
         let eve = app.other_client();
         eve.register_and_login("eve@test.fr", "Ève").await;
         let anne = app.other_client();
@@ -396,12 +388,7 @@ on_every_engine!(
         let url = r.headers()["location"].to_str().unwrap().to_string();
         let (_, page) = app.get_text(&url).await;
         assert!(page.contains("Côtes-d"), "the area is shown: {page}");
-        let file = page
-            .split(&format!("{url}/attachments/"))
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("the attachment is listed")
-            .to_string();
+        let file = crate::common::attachment_in(&page, &url);
         let r = app.get(&format!("{url}/attachments/{file}")).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/pdf");
@@ -472,12 +459,7 @@ on_every_engine!(
         let answer_url = format!("{url}/answers/{id}");
         let (_, page) = eve.get_text(&answer_url).await;
         assert!(page.contains(">Devis.pdf</a>"), "{page}");
-        let file = page
-            .split(&format!("{answer_url}/attachments/"))
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
+        let file = crate::common::attachment_in(&page, &answer_url);
         let link = format!("{answer_url}/attachments/{file}");
         for reader in [&eve, &anne, &admin] {
             let r = reader.get(&link).await;

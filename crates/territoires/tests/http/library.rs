@@ -29,6 +29,17 @@ fn report<'a>(title: &'a str, tools: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
+/// A moderator publishes a pending report.
+async fn approve(moderator: &TestApp, id: &str) {
+    let r = moderator
+        .post_form(
+            &format!("/library/moderation/experiences/{id}"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
 on_every_engine!(
     a_report_is_submitted_moderated_found_and_updated_through_a_reviewed_revision,
     |app: TestApp| Box::pin(async move {
@@ -90,13 +101,7 @@ on_every_engine!(
             .await;
         assert_eq!(r.status(), 422, "a refusal needs a reason");
         assert!(r.text().await.unwrap().contains("id=\"reason\""));
-        let r = moderator
-            .post_form(
-                &format!("/library/moderation/experiences/{id}"),
-                &[("decision", "approve")],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        approve(&moderator, &id).await;
         let mail = app.next_mail_to("anne@test.fr").await;
         let mail = if mail.subject.contains("publié") {
             mail
@@ -197,12 +202,7 @@ on_every_engine!(
             .fetch_one(app.state.db().pool())
             .await
             .unwrap();
-        moderator
-            .post_form(
-                &format!("/library/moderation/experiences/{second_id}"),
-                &[("decision", "approve")],
-            )
-            .await;
+        approve(&moderator, &second_id).await;
         let (_, page) = app.get_text(&second_url).await;
         assert!(
             page.contains("Service jeunesse de Lannion"),
@@ -348,12 +348,7 @@ on_every_engine!(
         let (_, page) = anne.get_text(&url).await;
         assert!(page.contains(">Bilan 2025.pdf</a>"), "{page}");
         assert!(page.contains(">cour.png</a>"), "{page}");
-        let file = page
-            .split(&format!("{url}/attachments/"))
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap()
-            .to_string();
+        let file = crate::common::attachment_in(&page, &url);
         let link = format!("{url}/attachments/{file}");
         // Pending: its files are its author's and the moderators' only.
         assert_eq!(anne.get(&link).await.status(), 200);
@@ -362,13 +357,7 @@ on_every_engine!(
             .fetch_one(app.state.db().pool())
             .await
             .unwrap();
-        let r = moderator
-            .post_form(
-                &format!("/library/moderation/experiences/{id}"),
-                &[("decision", "approve")],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        approve(&moderator, &id).await;
         let r = app.other_client().get(&link).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/pdf");

@@ -352,3 +352,15 @@ fn run_wrk(url: &str, connections: &str, seconds: u64, script: Option<&std::path
         }
     )
 }
+
+/// The resident memory of a process, in kB (0 when it cannot be read).
+pub fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .unwrap_or(0)
+}

@@ -185,13 +185,6 @@ const ACTORS: &[DemoActor] = &[
     ),
 ];
 
-async fn admin(db: &Db) -> Result<Option<String>, Error> {
-    let email = kernel::accounts::Email::parse(kernel::demo::DEMO_ADMIN)?;
-    Ok(kernel::accounts::store::user_by_email(db, &email)
-        .await?
-        .map(|u| u.id))
-}
-
 /// The form of one demo actor in a commune, `n` varying what varies.
 fn fields(pattern: usize, commune: usize, n: usize) -> ActorFields {
     let (name, kind, themes, activities, publics, short) = ACTORS[pattern % ACTORS.len()];
@@ -321,7 +314,7 @@ async fn add_offers(db: &Db, by: &str, actor_id: &str, n: usize) -> Result<(), E
 
 /// Adds the demo actors once: each kind of actor in a few communes (about fifty).
 pub async fn seed(db: Db) -> Result<(), Error> {
-    let Some(by) = admin(&db).await? else {
+    let Some(by) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };
     let any: i64 =
@@ -352,7 +345,7 @@ const GENERATED: &str = "Données de démonstration générées";
 /// Makes `n` generated actors exist (names, kinds and themes varied, in real communes): adds
 /// those missing, so that running it again adds nothing; `progress` is told after each.
 pub async fn scale(db: &Db, n: usize, progress: &dyn Fn(usize)) -> Result<usize, Error> {
-    let Some(by) = admin(db).await? else {
+    let Some(by) = kernel::demo::admin(db).await? else {
         return Ok(0);
     };
     let start: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM actors WHERE source = $1")

@@ -14,6 +14,13 @@ pub const DEMO_PASSWORD: &str = "Territoires-Demo-2026";
 /// The demo instance administrator.
 pub const DEMO_ADMIN: &str = "admin@demo.territoires.fr";
 
+/// The demo administrator's account id, once the demo accounts exist (the components' demo
+/// content is theirs).
+pub async fn admin(db: &Db) -> Result<Option<String>, Error> {
+    let email = Email::parse(DEMO_ADMIN)?;
+    Ok(accounts::user_by_email(db, &email).await?.map(|u| u.id))
+}
+
 struct StorySpace {
     slug: &'static str,
     name: &'static str,

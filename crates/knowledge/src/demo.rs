@@ -216,8 +216,7 @@ const STORIES: &[Story] = &[
 
 /// Adds the demo reports once, published, by the demo administrator.
 pub async fn seed(db: Db) -> Result<(), Error> {
-    let email = kernel::accounts::Email::parse(kernel::demo::DEMO_ADMIN)?;
-    let Some(admin) = kernel::accounts::store::user_by_email(&db, &email).await? else {
+    let Some(admin) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };
     let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM experiences")
@@ -255,8 +254,8 @@ pub async fn seed(db: Db) -> Result<(), Error> {
             processes: Vec::new(),
             attachments: Vec::new(),
         };
-        let e = store::submit(&db, &report, &admin.id).await?;
-        store::decide(&db, &e.id, true, "démonstration", &admin.id).await?;
+        let e = store::submit(&db, &report, &admin).await?;
+        store::decide(&db, &e.id, true, "démonstration", &admin).await?;
     }
     Ok(())
 }

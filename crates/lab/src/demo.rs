@@ -58,8 +58,7 @@ const CHALLENGES: &[DemoChallenge] = &[
 
 /// Adds the demo challenges once, by the demo administrator, who also evaluates them.
 pub async fn seed(db: Db) -> Result<(), Error> {
-    let email = kernel::accounts::Email::parse(kernel::demo::DEMO_ADMIN)?;
-    let Some(admin) = kernel::accounts::store::user_by_email(&db, &email).await? else {
+    let Some(admin) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };
     let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM challenges")
@@ -95,11 +94,11 @@ pub async fn seed(db: Db) -> Result<(), Error> {
                     weight: 20,
                 },
             ],
-            evaluators: vec![admin.id.clone()],
+            evaluators: vec![admin.clone()],
             area: d.area.into(),
             attachments: Vec::new(),
         };
-        let challenge = store::create(&db, &space.id, &input, &admin.id).await?;
+        let challenge = store::create(&db, &space.id, &input, &admin).await?;
         let offers = directory::offers::on_themes(&db, &input.themes, 3).await?;
         let mut answered = Vec::new();
         for (n, o) in offers.iter().enumerate() {
@@ -118,15 +117,15 @@ pub async fn seed(db: Db) -> Result<(), Error> {
                 price: input.budget.clone(),
                 attachments: Vec::new(),
             };
-            let id = store::answer(&db, &challenge, &answer, &admin.id).await?;
+            let id = store::answer(&db, &challenge, &answer, &admin).await?;
             answered.push(o.actor_id.clone());
             let grades: Vec<(i64, String)> = [8 - n as i64, 7, 6 + n as i64]
                 .into_iter()
                 .map(|g| (g.clamp(0, 10), String::new()))
                 .collect();
-            store::grade(&db, &id, &admin.id, &grades).await?;
+            store::grade(&db, &id, &admin, &grades).await?;
             if d.decided && n == 0 {
-                store::set_answer_state(&db, &id, "selected", &admin.id).await?;
+                store::set_answer_state(&db, &id, "selected", &admin).await?;
             }
         }
         if d.decided && !answered.is_empty() {
@@ -134,7 +133,7 @@ pub async fn seed(db: Db) -> Result<(), Error> {
                 &db,
                 &challenge,
                 "La Région a retenu la proposition la mieux notée ; la consultation ouvrira au printemps.",
-                &admin.id,
+                &admin,
             )
             .await?;
         }

@@ -368,32 +368,31 @@ impl Inner {
         let docs: Vec<SearchDoc> = (0..self.docs.len() as u32)
             .filter_map(|slot| self.doc(slot))
             .collect();
+        let analysed = analyse_all(&docs);
         *self = Inner::default();
-        for d in docs {
-            self.add(d);
+        for (d, a) in docs.into_iter().zip(analysed) {
+            self.insert(d, a);
         }
     }
 
     fn add(&mut self, doc: SearchDoc) {
+        let analysed = analyse(&doc, &mut HashMap::new());
+        self.insert(doc, analysed);
+    }
+
+    /// Adds a document whose text was analysed.
+    fn insert(&mut self, doc: SearchDoc, analysed: Analysed) {
         let slot = self.docs.len() as u32;
-        let mut weights: HashMap<String, f32> = HashMap::new();
-        for (text, weight) in [(&doc.title, TITLE_WEIGHT), (&doc.body, BODY_WEIGHT)] {
-            for w in words(text).filter(|w| !is_stop_word(w)) {
-                let t = match self.vocabulary.get(&w) {
-                    Some(t) => t.clone(),
-                    None => {
-                        let t = term(&w);
-                        if w.chars().count() >= TYPO_MIN_CHARS - 1 {
-                            self.vocabulary.insert(w, t.clone());
-                        }
-                        t
-                    }
-                };
-                *weights.entry(t).or_default() += weight;
-            }
+        for (w, t) in analysed.vocabulary {
+            self.vocabulary.entry(w).or_insert(t);
         }
-        for (t, w) in weights {
-            self.postings.entry(t).or_default().push((slot, w));
+        for (t, w) in analysed.terms {
+            match self.postings.get_mut(&t) {
+                Some(list) => list.push((slot, w)),
+                None => {
+                    self.postings.insert(t, vec![(slot, w)]);
+                }
+            }
         }
         self.slots
             .entry(doc.kind)
@@ -419,11 +418,89 @@ impl Inner {
         };
         self.kind_of.push(kind as u8);
         self.boost_of.push(doc.boost);
-        self.title_key
-            .push(key_of(words(&doc.title).filter(|w| !is_stop_word(w))));
+        self.title_key.push(analysed.title_key);
         self.docs.push(Some(StoredDoc::new(&doc)));
         self.live += 1;
     }
+}
+
+/// What indexing a document takes from its texts, worked out without the index (so that many
+/// documents are analysed on every core before the index is locked): its terms and their
+/// weights, the folded words a mistyped word may be compared with (and their terms), and the
+/// key of its title.
+struct Analysed {
+    terms: Vec<(String, f32)>,
+    vocabulary: Vec<(String, String)>,
+    title_key: u64,
+}
+
+/// Analyses a document; `stems` remembers the term of each word seen (a cache of the stemmer).
+fn analyse(doc: &SearchDoc, stems: &mut HashMap<String, String>) -> Analysed {
+    use std::hash::{Hash, Hasher};
+    let mut terms: Vec<(String, f32)> = Vec::new();
+    let mut vocabulary = Vec::new();
+    let mut title = std::collections::hash_map::DefaultHasher::new();
+    for (text, weight) in [(&doc.title, TITLE_WEIGHT), (&doc.body, BODY_WEIGHT)] {
+        for w in words(text).filter(|w| !is_stop_word(w)) {
+            if weight == TITLE_WEIGHT {
+                w.hash(&mut title);
+            }
+            let t = match stems.get(&w) {
+                Some(t) => t.clone(),
+                None => {
+                    let t = term(&w);
+                    if w.chars().count() >= TYPO_MIN_CHARS - 1 {
+                        vocabulary.push((w.clone(), t.clone()));
+                    }
+                    stems.insert(w, t.clone());
+                    t
+                }
+            };
+            terms.push((t, weight));
+        }
+    }
+    // One weight per term: the sum of its occurrences'.
+    terms.sort_by(|a, b| a.0.cmp(&b.0));
+    terms.dedup_by(|later, kept| {
+        if later.0 == kept.0 {
+            kept.1 += later.1;
+            true
+        } else {
+            false
+        }
+    });
+    Analysed {
+        terms,
+        vocabulary,
+        title_key: title.finish(),
+    }
+}
+
+/// Analyses documents on every core, in their order.
+fn analyse_all(docs: &[SearchDoc]) -> Vec<Analysed> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if cores == 1 || docs.len() < 2048 {
+        let mut stems = HashMap::new();
+        return docs.iter().map(|d| analyse(d, &mut stems)).collect();
+    }
+    let chunk = docs.len().div_ceil(cores);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = docs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut stems = HashMap::new();
+                    part.iter()
+                        .map(|d| analyse(d, &mut stems))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// French words too common to tell documents apart ("de", "la", the "l" of "l'école"…):
@@ -596,6 +673,7 @@ impl SearchIndex for MemorySearch {
     }
 
     fn replace_kind(&self, kind: &str, docs: Vec<SearchDoc>) {
+        let analysed = analyse_all(&docs);
         let Ok(mut inner) = self.inner.write() else {
             return;
         };
@@ -607,9 +685,9 @@ impl SearchIndex for MemorySearch {
         for id in ids {
             inner.remove(kind, &id);
         }
-        for d in docs {
+        for (d, a) in docs.into_iter().zip(analysed) {
             inner.remove(d.kind, &d.id.clone());
-            inner.add(d);
+            inner.insert(d, a);
         }
     }
 
@@ -829,6 +907,68 @@ mod tests {
             subtitle: String::new(),
             boost,
             region: String::new(),
+        }
+    }
+
+    #[test]
+    fn documents_analysed_together_on_every_core_index_as_one_by_one() {
+        let words = [
+            "vélo",
+            "mobilités",
+            "école",
+            "budget",
+            "participatif",
+            "jardin",
+            "éclairage",
+            "Lannion",
+            "quartier",
+            "concertation",
+            "propreté",
+            "numérique",
+        ];
+        let docs: Vec<SearchDoc> = (0..5000)
+            .map(|i| {
+                let mut d = doc(
+                    "experience",
+                    &format!("e{i}"),
+                    &format!("{} {}", words[i % 12], words[(i / 12) % 12]),
+                    (i % 7) as f32,
+                );
+                d.body = format!(
+                    "{} et {} du {}",
+                    words[(i * 5) % 12],
+                    words[(i * 7) % 12],
+                    i
+                );
+                d
+            })
+            .collect();
+        let together = MemorySearch::new();
+        together.replace_kind("experience", docs.clone());
+        let one_by_one = MemorySearch::new();
+        for d in docs {
+            one_by_one.upsert(d);
+        }
+        assert_eq!(together.len(), 5000);
+        for text in [
+            "velo",
+            "mobilite ecole",
+            "Lannion jardin",
+            "participatf",
+            "1234",
+            "quart",
+        ] {
+            let q = SearchQuery {
+                text: text.into(),
+                limit: 50,
+                ..Default::default()
+            };
+            let (a, b) = (together.search(&q), one_by_one.search(&q));
+            assert!(a.total > 0, "{text}");
+            assert_eq!(a.total, b.total, "{text}");
+            let ids =
+                |r: &SearchResults| r.hits.iter().map(|h| h.doc.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&a), ids(&b), "{text}");
         }
     }
 

@@ -1013,20 +1013,20 @@ pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Er
     .iter()
     .map(|r| (r.get(0), (r.get(1), r.get(2))))
     .collect();
-    let rows = sqlx::query(MAP_ENTRY).fetch_all(db.pool()).await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let category = categories.get(&r.get::<String, _>(5));
-            let (space, region) = spaces.get(&r.get::<String, _>(6)).cloned().unzip();
-            map_entry(
-                r,
-                category.map_or("", String::as_str),
-                space.as_deref().unwrap_or(""),
-                region.as_deref().unwrap_or(""),
-            )
-        })
-        .collect())
+    // Read as a stream: a million rows are never held at once.
+    let mut rows = sqlx::query(MAP_ENTRY).fetch(db.pool());
+    let mut out = Vec::new();
+    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+        let category = categories.get(&r.get::<String, _>(5));
+        let space = spaces.get(&r.get::<String, _>(6));
+        out.push(map_entry(
+            &r,
+            category.map_or("", String::as_str),
+            space.map_or("", |s| s.0.as_str()),
+            space.map_or("", |s| s.1.as_str()),
+        ));
+    }
+    Ok(out)
 }
 
 /// One report's entry, once published.

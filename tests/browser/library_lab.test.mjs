@@ -104,7 +104,7 @@ test('an experience report is shared, moderated, found in the library and the se
   await summary.getByRole('heading', { name: 'Le formulaire contient des erreurs' }).waitFor();
   const territoryError = "Ce territoire n'est pas dans le référentiel : vérifiez son nom ou son code.";
   const toolsError = 'Choisissez au moins un outil.';
-  const fileError = 'Seuls les documents PDF et les images (PNG, JPEG, WebP) peuvent être joints.';
+  const fileError = 'Seuls les documents PDF et les images PNG ou JPEG peuvent être joints.';
   assert.equal(await summary.getByRole('link', { name: territoryError }).getAttribute('href'), '#territory');
   assert.equal(await summary.getByRole('link', { name: toolsError }).getAttribute('href'), '#tools');
   assert.equal(await summary.getByRole('link', { name: fileError }).getAttribute('href'), '#attachment');

@@ -16,6 +16,14 @@ const MAX_PIXELS: u64 = 40_000_000;
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
 /// Most attachments of one item (a report, a challenge, an answer).
 pub const MAX_ATTACHMENTS: usize = 6;
+/// Largest body of a form with attachments: every file at its largest, and the form's text.
+pub const ATTACHED_FORM_LIMIT: usize = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 4 * 1024 * 1024;
+
+/// The body limit of a route whose form carries attachments (the platform's default is
+/// smaller).
+pub fn attached_form_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(ATTACHED_FORM_LIMIT)
+}
 
 /// A file attached to an item: a PDF kept as sent, or an image re-encoded as PNG. Attachments
 /// live apart from the photos and logos (`uploads/attachments`) and are only served through the
@@ -73,7 +81,8 @@ fn shown_name(sent: &str, ext: &str) -> String {
     let base = sent.rsplit(['/', '\\']).next().unwrap_or("");
     let mut name: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
+        .filter(|c| !c.is_control() && !is_format(*c))
+        .filter(|c| !matches!(c, '"' | '<' | '>' | '|' | '*' | '?' | ':'))
         .take(120)
         .collect::<String>()
         .trim()
@@ -88,6 +97,12 @@ fn shown_name(sent: &str, ext: &str) -> String {
         name.push_str(ext);
     }
     name
+}
+
+/// Invisible characters that change how a name reads (right-to-left overrides, zero-width
+/// characters, byte order mark).
+fn is_format(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// Whether bytes look like a whole PDF document: its header, and its end-of-file mark near the
@@ -355,6 +370,11 @@ mod tests {
         assert_eq!(shown_name("", ".png"), "document.png");
         assert_eq!(shown_name("\"<x>\".pdf", ".pdf"), "x.pdf");
         assert_eq!(shown_name(".pdf", ".pdf"), "document.pdf");
+        assert_eq!(
+            shown_name("facture\u{202E}fdp.exe", ".pdf"),
+            "facturefdp.exe.pdf",
+            "no right-to-left override"
+        );
         assert!(shown_name(&"a".repeat(500), ".pdf").chars().count() <= 124);
     }
 

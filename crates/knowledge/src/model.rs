@@ -302,6 +302,8 @@ impl ExperienceInput {
 
     /// The fields that differ from `other`, as (field, before, after) texts.
     pub fn diff(&self, other: &ExperienceInput) -> Vec<(String, String, String)> {
+        // Per field: its values joined as stored (what is compared: a file replaced by another
+        // of the same name is a change) and as shown (attachments by their names).
         let join = |f: Vec<(String, String)>| {
             let mut keys: Vec<String> = Vec::new();
             for (k, _) in &f {
@@ -311,37 +313,40 @@ impl ExperienceInput {
             }
             keys.into_iter()
                 .map(|k| {
-                    let v = f
+                    let values: Vec<&str> = f
                         .iter()
                         .filter(|(x, _)| *x == k)
-                        .map(|(_, v)| match k.as_str() {
-                            "kept_attachment" => v.split_once('/').map_or(v.as_str(), |x| x.1),
-                            _ => v.as_str(),
+                        .map(|(_, v)| v.as_str())
+                        .collect();
+                    let shown: Vec<&str> = values
+                        .iter()
+                        .map(|v| match k.as_str() {
+                            "kept_attachment" => v.split_once('/').map_or(*v, |x| x.1),
+                            _ => v,
                         })
-                        .collect::<Vec<_>>()
-                        .join(", ");
-                    (k, v)
+                        .collect();
+                    (k, values.join(", "), shown.join(", "))
                 })
                 .collect::<Vec<_>>()
         };
         let (a, b) = (join(self.fields()), join(other.fields()));
-        let mut names: Vec<String> = a.iter().map(|(k, _)| k.clone()).collect();
-        for (k, _) in &b {
+        let mut names: Vec<String> = a.iter().map(|(k, _, _)| k.clone()).collect();
+        for (k, _, _) in &b {
             if !names.contains(k) {
                 names.push(k.clone());
             }
         }
-        let get = |f: &[(String, String)], k: &str| {
+        let get = |f: &[(String, String, String)], k: &str| {
             f.iter()
-                .find(|(x, _)| x == k)
-                .map(|(_, v)| v.clone())
+                .find(|(x, _, _)| x == k)
+                .map(|(_, raw, shown)| (raw.clone(), shown.clone()))
                 .unwrap_or_default()
         };
         names
             .into_iter()
             .filter_map(|k| {
-                let (x, y) = (get(&a, &k), get(&b, &k));
-                (x != y).then_some((k, x, y))
+                let ((x, xs), (y, ys)) = (get(&a, &k), get(&b, &k));
+                (x != y).then_some((k, xs, ys))
             })
             .collect()
     }

@@ -25,13 +25,27 @@ use std::sync::Arc;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/library", get(list))
-        .route("/library/propose", get(propose_form).post(propose))
+        .route(
+            "/library/propose",
+            get(propose_form)
+                .post(propose)
+                .layer(kernel::uploads::attached_form_limit()),
+        )
         .route("/library/moderation", get(queue))
         .route("/library/moderation/experiences/{id}", post(decide))
         .route("/library/moderation/revisions/{id}", post(decide_revision))
         .route("/library/{slug}", get(show))
-        .route("/library/{slug}/edit", get(edit_form).post(edit))
+        .route(
+            "/library/{slug}/edit",
+            get(edit_form)
+                .post(edit)
+                .layer(kernel::uploads::attached_form_limit()),
+        )
         .route("/library/{slug}/attachments/{file}", get(attachment))
+        .route(
+            "/library/moderation/revisions/{id}/attachments/{file}",
+            get(revision_attachment),
+        )
 }
 
 /// The facets of the library, in the order of the page.
@@ -421,6 +435,23 @@ async fn attachment(
     .await
 }
 
+/// A file of a revision waiting for a moderator: the moderators open it before deciding.
+async fn revision_attachment(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((id, file)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    if !moderates(Some(&user)) {
+        return Err(Error::NotFound);
+    }
+    let revision = store::pending_revisions(state.db())
+        .await?
+        .into_iter()
+        .find(|r| r.id == id)
+        .ok_or(Error::NotFound)?;
+    kernel::web::attachment(state.uploads(), &revision.data.attachments, &file, false).await
+}
+
 /// Parses a posted report against the referential, the directory and the processes.
 async fn parse(
     state: &AppState,
@@ -626,6 +657,26 @@ struct Change {
     revision: Revision,
     report: Experience,
     diff: Vec<(String, String, String)>,
+}
+
+impl Change {
+    /// The attachments of the proposed version, each with whether the published one lacks it.
+    fn files(&self) -> Vec<(&kernel::uploads::Attachment, bool)> {
+        self.revision
+            .data
+            .attachments
+            .iter()
+            .map(|a| {
+                let new = !self
+                    .report
+                    .data
+                    .attachments
+                    .iter()
+                    .any(|b| b.file == a.file);
+                (a, new)
+            })
+            .collect()
+    }
 }
 
 #[derive(Template)]

@@ -28,7 +28,12 @@ use std::sync::Arc;
 /// The challenges' routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/s/{space}/challenges/new", get(new_form).post(create))
+        .route(
+            "/s/{space}/challenges/new",
+            get(new_form)
+                .post(create)
+                .layer(kernel::uploads::attached_form_limit()),
+        )
         .route("/s/{space}/challenges/{slug}", get(show))
         .route(
             "/s/{space}/challenges/{slug}/attachments/{file}",
@@ -40,7 +45,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/s/{space}/challenges/{slug}/answer",
-            get(answer_form).post(answer),
+            get(answer_form)
+                .post(answer)
+                .layer(kernel::uploads::attached_form_limit()),
         )
         .route("/s/{space}/challenges/{slug}/answers", get(answers))
         .route(

@@ -415,8 +415,9 @@ pub fn kept_attachments(fields: &[(String, String)]) -> Vec<crate::uploads::Atta
 }
 
 /// One of an item's attachments, for a reader the caller has let in: 404 unless `file` is in
-/// `list`. A public item's files may be cached anywhere; a private one's nowhere. PDFs open in
-/// the browser's reader, under the name they were sent with.
+/// `list`. A public item's files may be cached anywhere; a private one's nowhere. A PDF is
+/// downloaded under the name it was sent with (the pages' Content-Security-Policy would keep a
+/// browser's PDF reader from showing it); an image is shown.
 pub async fn attachment(
     uploads: &crate::uploads::Uploads,
     list: &[crate::uploads::Attachment],
@@ -465,7 +466,8 @@ pub async fn attachment(
         })
         .collect();
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "inline; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+        "{}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}",
+        if a.is_pdf() { "attachment" } else { "inline" }
     )) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

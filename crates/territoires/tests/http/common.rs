@@ -297,3 +297,12 @@ pub fn attachment_in(page: &str, item: &str) -> String {
         .expect("an attachment is listed")
         .to_string()
 }
+
+/// The value of the first `kept_attachment` field of a form page.
+pub fn kept_attachment_in(page: &str) -> String {
+    page.split("name=\"kept_attachment\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a file is kept in the form")
+        .to_string()
+}

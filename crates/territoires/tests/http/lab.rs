@@ -8,6 +8,14 @@
 use crate::common::TestApp;
 use crate::on_every_engine;
 
+/// A whole PDF of about 9 MB.
+fn large(text: &str) -> Vec<u8> {
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    bytes.resize(9 * 1024 * 1024, b' ');
+    bytes.extend(crate::library::pdf(text));
+    bytes
+}
+
 /// Lannion: its INSEE code and a position there.
 const LANNION: (&str, &str, &str) = ("22113", "48.7326", "-3.4566");
 
@@ -381,13 +389,19 @@ on_every_engine!(
             .post_multipart(
                 "/s/lannion/challenges/new",
                 &fields,
-                &[("attachment", "Cahier des charges.pdf", cahier.clone())],
+                &[
+                    ("attachment", "Cahier des charges.pdf", cahier.clone()),
+                    // Two large files: more in one form than other forms may send.
+                    ("attachment", "Plans.pdf", large("plans")),
+                    ("attachment", "Photos aériennes.pdf", large("photos")),
+                ],
             )
             .await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
         let url = r.headers()["location"].to_str().unwrap().to_string();
         let (_, page) = app.get_text(&url).await;
         assert!(page.contains("Côtes-d"), "the area is shown: {page}");
+        assert!(page.contains(">Photos aériennes.pdf</a>"), "{page}");
         let file = crate::common::attachment_in(&page, &url);
         let r = app.get(&format!("{url}/attachments/{file}")).await;
         assert_eq!(r.status(), 200);
@@ -474,8 +488,21 @@ on_every_engine!(
         assert!(!public.contains(&file));
         let (_, found) = app.get_text("/search?q=devis+confidentiel").await;
         assert!(!found.contains(&file) && !found.contains("Devis.pdf"));
-        // The answer form shows the file kept; sending it again keeps it.
+        // The answer form shows the file kept; sending it again keeps it, and unticked it goes.
         let (_, form) = anne.get_text(&format!("{url}/answer")).await;
-        assert!(form.contains("Devis.pdf"), "{form}");
+        let kept = crate::common::kept_attachment_in(&form);
+        assert!(kept.ends_with("/Devis.pdf"), "{kept}");
+        let mut again = answer.clone();
+        again.push(("kept_attachment", kept.as_str()));
+        let r = anne
+            .post_multipart(&format!("{url}/answer"), &again, &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(eve.get(&link).await.status(), 200);
+        let r = anne
+            .post_multipart(&format!("{url}/answer"), &answer, &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(eve.get(&link).await.status(), 404, "unticked, removed");
     })
 );

@@ -325,12 +325,7 @@ on_every_engine!(
             .await;
         assert_eq!(r.status(), 422);
         let page = r.text().await.unwrap();
-        let kept = page
-            .split("name=\"kept_attachment\" value=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .expect("the file sent is kept")
-            .to_string();
+        let kept = crate::common::kept_attachment_in(&page);
         assert!(kept.ends_with("/Bilan 2025.pdf"), "{kept}");
         assert_eq!(app.count("experiences").await, 0);
         // Sent again with the kept file and a photo: saved with both.
@@ -361,11 +356,10 @@ on_every_engine!(
         let r = app.other_client().get(&link).await;
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/pdf");
+        let disposition = r.headers()["content-disposition"].to_str().unwrap();
         assert!(
-            r.headers()["content-disposition"]
-                .to_str()
-                .unwrap()
-                .contains("Bilan%202025.pdf")
+            disposition.starts_with("attachment;") && disposition.contains("Bilan%202025.pdf"),
+            "a PDF is downloaded under its name: {disposition}"
         );
         assert_eq!(r.bytes().await.unwrap().as_ref(), pdf("bilan").as_slice());
         assert_eq!(
@@ -375,22 +369,76 @@ on_every_engine!(
             404,
             "a file not attached to this report"
         );
-        // The author removes the photo in an update: a revision that shows it in its diff.
+        // The author removes the photo and adds a file in an update: a revision whose diff
+        // names the files and whose new file the moderator opens before deciding.
         let (_, form) = anne.get_text(&format!("{url}/edit")).await;
         assert!(form.contains("name=\"kept_attachment\""), "{form}");
+        let photo = format!("{url}/attachments/{}", {
+            let (_, page) = app.get_text(&url).await;
+            page.split(&format!("{url}/attachments/"))
+                .find(|s| s.contains("cour.png"))
+                .and_then(|s| s.split('"').next())
+                .unwrap()
+                .to_string()
+        });
         let mut update = fields.clone();
         update.retain(|(k, _)| *k != "base");
         update.push(("base", "1"));
         update.push(("kept_attachment", kept.as_str()));
         let r = anne
-            .post_multipart(&format!("{url}/edit"), &update, &[])
+            .post_multipart(
+                &format!("{url}/edit"),
+                &update,
+                &[("attachment", "Bilan 2026.pdf", pdf("bilan 2026"))],
+            )
             .await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
         let (_, queue) = moderator.get_text("/library/moderation").await;
         assert!(queue.contains("Pièces jointes"), "{queue}");
         assert!(
-            queue.contains("<del>Bilan 2025.pdf, cour.png</del>"),
+            queue.contains("<del>Bilan 2025.pdf, cour.png</del>")
+                && queue.contains("<ins>Bilan 2025.pdf, Bilan 2026.pdf</ins>"),
             "{queue}"
         );
+        let rev: String = sqlx::query_scalar("SELECT id FROM experience_revisions")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        let new_file = queue
+            .split(">Bilan 2026.pdf</a>")
+            .next()
+            .and_then(|before| before.rsplit("/attachments/").next())
+            .and_then(|s| s.split('"').next())
+            .unwrap()
+            .to_string();
+        let proposed = format!("/library/moderation/revisions/{rev}/attachments/{new_file}");
+        let r = moderator.get(&proposed).await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(
+            r.bytes().await.unwrap().as_ref(),
+            pdf("bilan 2026").as_slice()
+        );
+        assert_eq!(anne.get(&proposed).await.status(), 404, "moderators only");
+        assert_eq!(
+            app.get(&format!("{url}/attachments/{new_file}"))
+                .await
+                .status(),
+            404,
+            "not public before the decision"
+        );
+        let r = moderator
+            .post_form(
+                &format!("/library/moderation/revisions/{rev}"),
+                &[("decision", "approve")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(
+            app.get(&format!("{url}/attachments/{new_file}"))
+                .await
+                .status(),
+            200
+        );
+        assert_eq!(app.get(&photo).await.status(), 404, "the photo is gone");
     })
 );

@@ -9,7 +9,7 @@ use kernel::changes::Entry;
 use kernel::db::{Db, Op, record_change};
 use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
-use kernel::territories::TerritoryRef;
+use kernel::territories::{Territory, TerritoryKind, TerritoryRef};
 use kernel::{FieldError, FieldErrors, text};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -389,6 +389,62 @@ pub async fn on_themes(db: &Db, themes: &[String], limit: i64) -> Result<Vec<Off
     }
     let rows = q.bind(limit).fetch_all(db.pool()).await?;
     Ok(rows.iter().map(from_row).collect())
+}
+
+/// The shown offers on one of some themes whose actor is located in `area` or which list
+/// deployments, those located first, by actor, at most `limit`; each with whether its actor is
+/// located in the area (the deployments are the caller's to compare with it).
+pub async fn on_themes_in(
+    db: &Db,
+    themes: &[String],
+    area: &Territory,
+    limit: i64,
+) -> Result<Vec<(Offer, bool)>, Error> {
+    if themes.is_empty() {
+        return Ok(Vec::new());
+    }
+    let any = (1..=themes.len())
+        .map(|i| format!("(',' || o.themes || ',') LIKE ${i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let n = themes.len();
+    // Whether the actor is located in the area, with the area's code as parameter `p`.
+    let located = |p: usize| match area.kind {
+        TerritoryKind::Region => format!("a.region = ${p}"),
+        TerritoryKind::Departement => format!("a.departement = ${p}"),
+        TerritoryKind::Commune => format!("a.commune = ${p}"),
+        TerritoryKind::Epci => format!(
+            "a.commune IN (SELECT code FROM territories WHERE kind = 'commune' AND epci_code = ${p})"
+        ),
+    };
+    // The offers' columns, and whether the actor is located in the area.
+    let select = SELECT.replacen(
+        " FROM offers o",
+        &format!(
+            ", CASE WHEN {} THEN 1 ELSE 0 END FROM offers o",
+            located(n + 1)
+        ),
+        1,
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{select} WHERE o.state = 'published' AND a.state = 'published' AND ({any}) \
+         AND ({} OR o.refs <> '') ORDER BY 18 DESC, a.name_key, o.title LIMIT ${}",
+        located(n + 2),
+        n + 3
+    )));
+    for t in themes {
+        q = q.bind(format!("%,{t},%"));
+    }
+    let rows = q
+        .bind(&area.code)
+        .bind(&area.code)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (from_row(r), r.get::<i64, _>(17) == 1))
+        .collect())
 }
 
 /// One page of the shown offers by id, after a cursor (the open data).

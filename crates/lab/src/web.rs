@@ -549,32 +549,32 @@ async fn matching_offers(
     c: &Challenge,
     most: usize,
 ) -> Result<Vec<directory::offers::Offer>, Error> {
-    let offers = directory::offers::on_themes(state.db(), &c.data.themes, 2000).await?;
     let area = match kernel::territories::TerritoryRef::parse(&c.data.area) {
         Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code).await?,
         Err(_) => None,
     };
     let Some(area) = area else {
-        return Ok(offers.into_iter().take(most).collect());
+        return directory::offers::on_themes(state.db(), &c.data.themes, most as i64).await;
     };
+    // Actors located in the area come first; the others' deployments are compared with it.
+    let candidates =
+        directory::offers::on_themes_in(state.db(), &c.data.themes, &area, 2000).await?;
     let mut known: HashMap<String, Option<kernel::territories::Territory>> = HashMap::new();
     let mut out = Vec::new();
-    for o in offers {
-        let mut places = vec![format!("commune/{}", o.actor_commune)];
-        places.extend(o.data.references.iter().cloned());
-        let mut inside = false;
-        for place in places {
-            if !known.contains_key(&place) {
-                let t = match kernel::territories::TerritoryRef::parse(&place) {
+    for (o, located) in candidates {
+        let mut inside = located;
+        for place in &o.data.references {
+            if inside {
+                break;
+            }
+            if !known.contains_key(place) {
+                let t = match kernel::territories::TerritoryRef::parse(place) {
                     Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code).await?,
                     Err(_) => None,
                 };
                 known.insert(place.clone(), t);
             }
-            if known[&place].as_ref().is_some_and(|t| t.overlaps(&area)) {
-                inside = true;
-                break;
-            }
+            inside = known[place].as_ref().is_some_and(|t| t.overlaps(&area));
         }
         if inside {
             out.push(o);

@@ -21,16 +21,18 @@ const LANNION: (&str, &str, &str) = ("22113", "48.7326", "-3.4566");
 
 /// A published company owned by `owner` with one offer on lighting. Returns the actor's id.
 async fn company(app: &TestApp, moderator: &TestApp, owner: &TestApp, name: &str) -> String {
-    company_in(app, moderator, owner, name, LANNION).await
+    company_in(app, moderator, owner, name, LANNION, "").await
 }
 
-/// The same, in a commune (INSEE code, latitude, longitude).
+/// The same, in a commune (INSEE code, latitude, longitude), its offer deployed in some
+/// territories (one per line).
 async fn company_in(
     app: &TestApp,
     moderator: &TestApp,
     owner: &TestApp,
     name: &str,
     (commune, lat, lon): (&str, &str, &str),
+    references: &str,
 ) -> String {
     let fields = [
         ("name", name),
@@ -67,6 +69,7 @@ async fn company_in(
                 ("title", "Éclairage public piloté"),
                 ("themes", "lighting"),
                 ("status", "available"),
+                ("references", references),
             ],
         )
         .await;
@@ -353,6 +356,19 @@ on_every_engine!(
             &bruno,
             "Nuit Claire",
             ("82121", "44.0176", "1.3550"),
+            "",
+        )
+        .await;
+        // Located elsewhere, but deployed in a commune of the area.
+        let chloe = app.other_client();
+        chloe.register_and_login("chloe@test.fr", "Chloé").await;
+        company_in(
+            &app,
+            &admin,
+            &chloe,
+            "Lueurs d'Occitanie",
+            ("82121", "44.0176", "1.3550"),
+            "commune/22278",
         )
         .await;
         let deadline = kernel::clock::form_value(kernel::ids::now_ms() + 30 * 86_400_000);
@@ -407,9 +423,13 @@ on_every_engine!(
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-type"], "application/pdf");
         assert_eq!(r.bytes().await.unwrap().as_ref(), cahier.as_slice());
-        // Only the company of the area is suggested, and told.
+        // Only the companies of the area (located or deployed there) are suggested, and told.
         let (_, answers) = admin.get_text(&format!("{url}/answers")).await;
         assert!(answers.contains("Lumière Trégor"), "{answers}");
+        assert!(
+            answers.contains("Lueurs d&#39;Occitanie"),
+            "deployed there: {answers}"
+        );
         assert!(
             !answers.contains("Nuit Claire"),
             "outside the area: {answers}"
@@ -428,7 +448,7 @@ on_every_engine!(
                 .fetch_one(app.state.db().pool())
                 .await
                 .unwrap();
-        assert_eq!(told, "1", "Bruno's company is outside the area");
+        assert_eq!(told, "2", "Bruno's company is outside the area");
         // Anne answers with her file: it is private to her, the evaluators and the space.
         let answer = [
             ("actor", ""),

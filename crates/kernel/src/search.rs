@@ -365,13 +365,28 @@ impl Inner {
     }
 
     fn compact(&mut self) {
+        // The words are rebuilt: let them go before the documents are read back.
+        self.postings = BTreeMap::new();
+        self.vocabulary = BTreeMap::new();
         let docs: Vec<SearchDoc> = (0..self.docs.len() as u32)
             .filter_map(|slot| self.doc(slot))
             .collect();
-        let analysed = analyse_all(&docs);
         *self = Inner::default();
-        for (d, a) in docs.into_iter().zip(analysed) {
-            self.insert(d, a);
+        self.insert_all(docs);
+    }
+
+    /// Adds documents, analysed on every core a batch at a time (so that the analyses of a
+    /// million documents are never held at once).
+    fn insert_all(&mut self, docs: Vec<SearchDoc>) {
+        const BATCH: usize = 65_536;
+        let mut docs = docs.into_iter().peekable();
+        while docs.peek().is_some() {
+            let batch: Vec<SearchDoc> = docs.by_ref().take(BATCH).collect();
+            let analysed = analyse_all(&batch);
+            for (d, a) in batch.into_iter().zip(analysed) {
+                self.remove(d.kind, &d.id.clone());
+                self.insert(d, a);
+            }
         }
     }
 
@@ -673,7 +688,6 @@ impl SearchIndex for MemorySearch {
     }
 
     fn replace_kind(&self, kind: &str, docs: Vec<SearchDoc>) {
-        let analysed = analyse_all(&docs);
         let Ok(mut inner) = self.inner.write() else {
             return;
         };
@@ -685,10 +699,7 @@ impl SearchIndex for MemorySearch {
         for id in ids {
             inner.remove(kind, &id);
         }
-        for (d, a) in docs.into_iter().zip(analysed) {
-            inner.remove(d.kind, &d.id.clone());
-            inner.insert(d, a);
-        }
+        inner.insert_all(docs);
     }
 
     fn search(&self, q: &SearchQuery) -> SearchResults {

@@ -32,9 +32,10 @@ async fn main() {
     let mut server = load::start(&dir, &url, port);
     load::wait_ready(&reqwest::Client::new(), port).await;
     println!(
-        "server ready (map and search indexes built) in {:.1} s, RSS {} MB",
+        "server ready (map and search indexes built) in {:.1} s, RSS {} MB (peak {} MB)",
         t.elapsed().as_secs_f64(),
-        load::rss_kb(server.id()) / 1024
+        load::rss_kb(server.id()) / 1024,
+        load::peak_rss_kb(server.id()) / 1024
     );
     let base = format!("http://127.0.0.1:{port}");
     let list = "/open311/v2/requests.json?jurisdiction_id=montauban";

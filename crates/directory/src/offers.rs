@@ -370,15 +370,21 @@ pub async fn list(
     Ok((rows.iter().map(from_row).collect(), total))
 }
 
+/// The SQL condition that an offer is on one of `n` themes, bound as parameters 1 to `n`
+/// (`%,{theme},%`).
+fn on_any_theme(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("(',' || o.themes || ',') LIKE ${i}"))
+        .collect::<Vec<_>>()
+        .join(" OR ")
+}
+
 /// The shown offers on one of some themes, by actor (the challenges' suggestions).
 pub async fn on_themes(db: &Db, themes: &[String], limit: i64) -> Result<Vec<Offer>, Error> {
     if themes.is_empty() {
         return Ok(Vec::new());
     }
-    let any = (1..=themes.len())
-        .map(|i| format!("(',' || o.themes || ',') LIKE ${i}"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    let any = on_any_theme(themes.len());
     let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE o.state = 'published' AND a.state = 'published' AND ({any}) \
          ORDER BY a.name_key, o.title LIMIT ${}",
@@ -403,10 +409,7 @@ pub async fn on_themes_in(
     if themes.is_empty() {
         return Ok(Vec::new());
     }
-    let any = (1..=themes.len())
-        .map(|i| format!("(',' || o.themes || ',') LIKE ${i}"))
-        .collect::<Vec<_>>()
-        .join(" OR ");
+    let any = on_any_theme(themes.len());
     let n = themes.len();
     // Whether the actor is located in the area, with the area's code as parameter `p`.
     let located = |p: usize| match area.kind {

@@ -29,6 +29,15 @@ fn report<'a>(title: &'a str, tools: &'a str) -> Vec<(&'a str, &'a str)> {
     ]
 }
 
+/// A moderator and a confirmed citizen (Anne), each signed in.
+async fn moderator_and_anne(app: &TestApp) -> (TestApp, TestApp) {
+    let moderator = app.other_client();
+    moderator.login_as_admin().await;
+    let anne = app.other_client();
+    anne.register_and_login("anne@test.fr", "Anne").await;
+    (moderator, anne)
+}
+
 /// A moderator publishes a pending report.
 async fn approve(moderator: &TestApp, id: &str) {
     let r = moderator
@@ -43,10 +52,7 @@ async fn approve(moderator: &TestApp, id: &str) {
 on_every_engine!(
     a_report_is_submitted_moderated_found_and_updated_through_a_reviewed_revision,
     |app: TestApp| Box::pin(async move {
-        let moderator = app.other_client();
-        moderator.login_as_admin().await;
-        let anne = app.other_client();
-        anne.register_and_login("anne@test.fr", "Anne").await;
+        let (moderator, anne) = moderator_and_anne(&app).await;
         // Bad input: every problem named, nothing saved.
         let mut bad = report("Un budget participatif dans les écoles", "crystal_ball");
         for (k, v) in bad.iter_mut() {
@@ -276,10 +282,7 @@ pub fn pdf(text: &str) -> Vec<u8> {
 on_every_engine!(
     a_report_carries_pdf_and_image_attachments_and_refuses_other_files_whole,
     |app: TestApp| Box::pin(async move {
-        let moderator = app.other_client();
-        moderator.login_as_admin().await;
-        let anne = app.other_client();
-        anne.register_and_login("anne@test.fr", "Anne").await;
+        let (moderator, anne) = moderator_and_anne(&app).await;
         let fields = report("Des cours d'école végétalisées", "workshop");
         // Not a PDF nor an image, a file over 10 MB, a PDF cut short, seven files: each refused
         // with its message, no report saved.

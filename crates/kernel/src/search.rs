@@ -451,14 +451,13 @@ struct Analysed {
 
 /// Analyses a document; `stems` remembers the term of each word seen (a cache of the stemmer).
 fn analyse(doc: &SearchDoc, stems: &mut HashMap<String, String>) -> Analysed {
-    use std::hash::{Hash, Hasher};
     let mut terms: Vec<(String, f32)> = Vec::new();
     let mut vocabulary = Vec::new();
-    let mut title = std::collections::hash_map::DefaultHasher::new();
+    let mut title = Vec::new();
     for (text, weight) in [(&doc.title, TITLE_WEIGHT), (&doc.body, BODY_WEIGHT)] {
         for w in words(text).filter(|w| !is_stop_word(w)) {
             if weight == TITLE_WEIGHT {
-                w.hash(&mut title);
+                title.push(w.clone());
             }
             let t = match stems.get(&w) {
                 Some(t) => t.clone(),
@@ -487,7 +486,7 @@ fn analyse(doc: &SearchDoc, stems: &mut HashMap<String, String>) -> Analysed {
     Analysed {
         terms,
         vocabulary,
-        title_key: title.finish(),
+        title_key: key_of(title.into_iter()),
     }
 }
 

@@ -73,6 +73,17 @@ impl Attachment {
     pub fn kept_value(&self) -> String {
         format!("{}/{}", self.file, self.name)
     }
+
+    /// The attachment a kept field names, as [`Attachment::kept_value`] wrote it (its size
+    /// unknown: 0); none for a value that does not name a stored attachment.
+    pub fn from_kept(value: &str) -> Option<Attachment> {
+        let (file, name) = value.trim().split_once('/')?;
+        is_attachment_name(file).then(|| Attachment {
+            file: file.to_string(),
+            name: shown_name(name, &file[32..]),
+            bytes: 0,
+        })
+    }
 }
 
 /// The name shown for a sent file: its last path part, without control characters nor
@@ -202,18 +213,17 @@ impl Uploads {
     ) -> Result<(Vec<Attachment>, Option<FieldError>), Error> {
         let mut out: Vec<Attachment> = Vec::new();
         for (_, v) in form.texts.iter().filter(|(k, _)| k == "kept_attachment") {
-            let Some((file, name)) = v.trim().split_once('/') else {
+            let Some(a) = Attachment::from_kept(v) else {
                 continue;
             };
-            if !is_attachment_name(file) || out.iter().any(|a| a.file == file) {
+            if out.iter().any(|o| o.file == a.file) {
                 continue;
             }
-            let path = self.dir.join("attachments").join(file);
+            let path = self.dir.join("attachments").join(&a.file);
             if let Ok(meta) = tokio::fs::metadata(&path).await {
                 out.push(Attachment {
-                    file: file.to_string(),
-                    name: shown_name(name, &file[32..]),
                     bytes: meta.len() as i64,
+                    ..a
                 });
             }
         }

@@ -318,11 +318,13 @@ impl ExperienceInput {
                         .filter(|(x, _)| *x == k)
                         .map(|(_, v)| v.as_str())
                         .collect();
-                    let shown: Vec<&str> = values
+                    let shown: Vec<String> = values
                         .iter()
                         .map(|v| match k.as_str() {
-                            "kept_attachment" => v.split_once('/').map_or(*v, |x| x.1),
-                            _ => v,
+                            "kept_attachment" => {
+                                Attachment::from_kept(v).map_or_else(|| v.to_string(), |a| a.name)
+                            }
+                            _ => v.to_string(),
                         })
                         .collect();
                     (k, values.join(", "), shown.join(", "))

@@ -7,7 +7,7 @@ use kernel::changes::Entry;
 use kernel::db::{Db, Op, record_change};
 use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
-use kernel::territories::{Territory, TerritoryRef};
+use kernel::territories::Territory;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -72,10 +72,7 @@ fn from_row(r: &AnyRow) -> Option<Experience> {
 
 /// The territory of a report, from the referential.
 pub async fn territory_of(db: &Db, e: &ExperienceInput) -> Result<Option<Territory>, Error> {
-    let Ok(r) = TerritoryRef::parse(&e.territory) else {
-        return Ok(None);
-    };
-    kernel::territories::store::get(db, r.kind, &r.code).await
+    kernel::territories::store::named(db, &e.territory).await
 }
 
 /// Writes the columns derived from the fields and the territory.

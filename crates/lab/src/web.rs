@@ -303,12 +303,9 @@ async fn show(
     } else {
         Vec::new()
     };
-    let area = match kernel::territories::TerritoryRef::parse(&challenge.data.area) {
-        Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code)
-            .await?
-            .map(|t| (t.url(), t.name)),
-        Err(_) => None,
-    };
+    let area = kernel::territories::store::named(state.db(), &challenge.data.area)
+        .await?
+        .map(|t| (t.url(), t.name));
     render(&ChallengePage {
         area,
         open: challenge.open_at(kernel::ids::now_ms()),
@@ -549,11 +546,7 @@ async fn matching_offers(
     c: &Challenge,
     most: usize,
 ) -> Result<Vec<directory::offers::Offer>, Error> {
-    let area = match kernel::territories::TerritoryRef::parse(&c.data.area) {
-        Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code).await?,
-        Err(_) => None,
-    };
-    let Some(area) = area else {
+    let Some(area) = kernel::territories::store::named(state.db(), &c.data.area).await? else {
         return directory::offers::on_themes(state.db(), &c.data.themes, most as i64).await;
     };
     // Actors located in the area come first; the others' deployments are compared with it.
@@ -568,10 +561,7 @@ async fn matching_offers(
                 break;
             }
             if !known.contains_key(place) {
-                let t = match kernel::territories::TerritoryRef::parse(place) {
-                    Ok(r) => kernel::territories::store::get(state.db(), r.kind, &r.code).await?,
-                    Err(_) => None,
-                };
+                let t = kernel::territories::store::named(state.db(), place).await?;
                 known.insert(place.clone(), t);
             }
             inside = known[place].as_ref().is_some_and(|t| t.overlaps(&area));

@@ -44,12 +44,9 @@ pub async fn read_space_form(
 /// referential holds it.
 pub async fn known_territory(state: &AppState, typed: &str) -> Result<Option<String>, Error> {
     let typed = resolve_territory(state, typed);
-    Ok(match crate::territories::TerritoryRef::parse(&typed) {
-        Ok(r) => crate::territories::store::get(state.db(), r.kind, &r.code)
-            .await?
-            .map(|_| r.as_string()),
-        Err(_) => None,
-    })
+    Ok(crate::territories::store::named(state.db(), &typed)
+        .await?
+        .map(|t| format!("{}/{}", t.kind.as_str(), t.code)))
 }
 
 /// What a person may type in the territory field of a form: `kind/code`, an INSEE code of a

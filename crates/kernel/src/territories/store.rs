@@ -1,6 +1,6 @@
 //! Territories: SQL.
 
-use super::model::{Territory, TerritoryKind};
+use super::model::{Territory, TerritoryKind, TerritoryRef};
 use crate::changes::Entry;
 use crate::db::{Db, Op, record_change};
 use crate::error::Error;
@@ -90,6 +90,14 @@ fn from_row(r: &AnyRow) -> Territory {
         region: opt(r.get(5)),
         departement: opt(r.get(6)),
         epci: opt(r.get(7)),
+    }
+}
+
+/// The territory a `kind/code` text names (none for a text that names nothing).
+pub async fn named(db: &Db, kind_code: &str) -> Result<Option<Territory>, Error> {
+    match TerritoryRef::parse(kind_code) {
+        Ok(r) => get(db, r.kind, &r.code).await,
+        Err(_) => Ok(None),
     }
 }
 

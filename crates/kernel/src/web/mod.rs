@@ -403,14 +403,7 @@ pub fn kept_attachments(fields: &[(String, String)]) -> Vec<crate::uploads::Atta
     fields
         .iter()
         .filter(|(k, _)| k == "kept_attachment")
-        .filter_map(|(_, v)| {
-            let (file, name) = v.split_once('/')?;
-            crate::uploads::is_attachment_name(file).then(|| crate::uploads::Attachment {
-                file: file.to_string(),
-                name: name.to_string(),
-                bytes: 0,
-            })
-        })
+        .filter_map(|(_, v)| crate::uploads::Attachment::from_kept(v))
         .collect()
 }
 

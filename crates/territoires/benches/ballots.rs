@@ -10,18 +10,10 @@ use std::time::{Duration, Instant};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let seconds: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10);
-    let engine = if args.iter().any(|a| a == "postgres") {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let seconds = load::number_args().first().copied().unwrap_or(10);
+    let engine = load::engine_arg();
     let (url, dir, vote) = load::prepare(engine, 200_000).await;
-    let port = load::free_port();
-    let mut server = load::start(&dir, &url, port);
-    let client = reqwest::Client::new();
-    load::wait_ready(&client, port).await;
+    let (mut server, port, _) = load::serve(&dir, &url).await;
     let voting = load::Load::start(port, &vote, 64);
     // One second of warm-up, then the measure.
     tokio::time::sleep(Duration::from_secs(1)).await;

@@ -12,10 +12,7 @@ use std::time::Instant;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<u64> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args = load::number_args();
     let reports = args.first().copied().unwrap_or(1_000_000) as usize;
     let seconds = args.get(1).copied().unwrap_or(10);
     let (url, dir) = load::prepare_reports("sqlite").await;
@@ -27,13 +24,10 @@ async fn main() {
         "{reports} reports stored in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let port = load::free_port();
-    let t = Instant::now();
-    let mut server = load::start(&dir, &url, port);
-    load::wait_ready(&reqwest::Client::new(), port).await;
+    let (mut server, port, ready) = load::serve(&dir, &url).await;
     println!(
         "server ready (map and search indexes built) in {:.1} s, RSS {} MB (peak {} MB)",
-        t.elapsed().as_secs_f64(),
+        ready.as_secs_f64(),
         load::rss_kb(server.id()) / 1024,
         load::peak_rss_kb(server.id()) / 1024
     );

@@ -13,16 +13,11 @@ use std::time::Instant;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let numbers: Vec<u64> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let numbers = load::number_args();
     let contributions = numbers.first().copied().unwrap_or(100_000) as usize;
     let comments = numbers.get(1).copied().unwrap_or(1_000_000) as usize;
     let seconds = numbers.get(2).copied().unwrap_or(10);
-    let engine = if args.iter().any(|a| a == "postgres") {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let engine = load::engine_arg();
     let (_, db, url, dir) = load::fresh_instance(engine).await;
     let t = Instant::now();
     let paths = fill(&db, contributions, comments).await;
@@ -32,13 +27,10 @@ async fn main() {
     );
     let points = viewport_in_process(&db, &paths.component_id).await;
     db.pool().close().await;
-    let port = load::free_port();
-    let t = Instant::now();
-    let mut server = load::start(&dir, &url, port);
-    load::wait_ready(&reqwest::Client::new(), port).await;
+    let (mut server, port, ready) = load::serve(&dir, &url).await;
     println!(
         "server ready (indexes built) in {:.1} s",
-        t.elapsed().as_secs_f64()
+        ready.as_secs_f64()
     );
     let base = format!("http://127.0.0.1:{port}");
     let page = reqwest::get(format!("{base}{}", paths.hot)).await.unwrap();

@@ -11,18 +11,10 @@ use std::time::{Duration, Instant};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let seconds: u64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(10);
-    let engine = if args.iter().any(|a| a == "postgres") {
-        "postgres"
-    } else {
-        "sqlite"
-    };
+    let seconds = load::number_args().first().copied().unwrap_or(10);
+    let engine = load::engine_arg();
     let (url, dir) = load::prepare_reports(engine).await;
-    let port = load::free_port();
-    let mut server = load::start(&dir, &url, port);
-    let client = reqwest::Client::new();
-    load::wait_ready(&client, port).await;
+    let (mut server, port, _) = load::serve(&dir, &url).await;
     let reporting = load::ReportLoad::start(port, 32, "bench");
     tokio::time::sleep(Duration::from_secs(1)).await;
     let (start, before) = (Instant::now(), reporting.count());

@@ -16,10 +16,7 @@ use words::{Rng, text, vocabulary};
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let args: Vec<u64> = std::env::args()
-        .skip(1)
-        .filter_map(|a| a.parse().ok())
-        .collect();
+    let args = load::number_args();
     let actors = args.first().copied().unwrap_or(465_000) as usize;
     let seconds = args.get(1).copied().unwrap_or(10);
     let (config, db, url, dir) = load::fresh_instance("sqlite").await;
@@ -30,13 +27,10 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     db.pool().close().await;
-    let port = load::free_port();
-    let t = Instant::now();
-    let mut server = load::start(&dir, &url, port);
-    load::wait_ready(&reqwest::Client::new(), port).await;
+    let (mut server, port, ready) = load::serve(&dir, &url).await;
     println!(
         "server ready (every document indexed) in {:.1} s",
-        t.elapsed().as_secs_f64()
+        ready.as_secs_f64()
     );
     let base = format!("http://127.0.0.1:{port}");
     let total: serde_json::Value = reqwest::get(format!("{base}/api/v1/search?q=de"))

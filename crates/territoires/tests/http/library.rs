@@ -38,6 +38,17 @@ async fn moderator_and_anne(app: &TestApp) -> (TestApp, TestApp) {
     (moderator, anne)
 }
 
+/// A moderator approves an author's pending revision.
+async fn approve_revision(moderator: &TestApp, id: &str) {
+    let r = moderator
+        .post_form(
+            &format!("/library/moderation/revisions/{id}"),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+}
+
 /// A moderator publishes a pending report.
 async fn approve(moderator: &TestApp, id: &str) {
     let r = moderator
@@ -245,13 +256,7 @@ on_every_engine!(
             .fetch_one(app.state.db().pool())
             .await
             .unwrap();
-        let r = moderator
-            .post_form(
-                &format!("/library/moderation/revisions/{rev}"),
-                &[("decision", "approve")],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        approve_revision(&moderator, &rev).await;
         let (_, page) = app.get_text(&url).await;
         assert!(page.contains("<li>Associer les parents</li>"));
         let r = anne
@@ -429,13 +434,7 @@ on_every_engine!(
             404,
             "not public before the decision"
         );
-        let r = moderator
-            .post_form(
-                &format!("/library/moderation/revisions/{rev}"),
-                &[("decision", "approve")],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        approve_revision(&moderator, &rev).await;
         assert_eq!(
             app.get(&format!("{url}/attachments/{new_file}"))
                 .await

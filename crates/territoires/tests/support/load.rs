@@ -11,7 +11,7 @@ use std::time::Duration;
 /// A fresh database of an engine with every migration and the referential, its
 /// configuration and its data directory: what a benchmark fills before starting a server.
 pub async fn fresh_instance(
-    engine: &'static str,
+    engine: &str,
 ) -> (
     kernel::config::Config,
     kernel::db::Db,
@@ -33,6 +33,33 @@ pub async fn fresh_instance(
         .unwrap();
     kernel::ensure_territories(&db).await.unwrap();
     (config, db, url, dir)
+}
+
+/// The numbers among a benchmark's arguments, in order (sizes, then seconds).
+pub fn number_args() -> Vec<u64> {
+    std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect()
+}
+
+/// The engine a benchmark's arguments name: `postgres` when one of them says so, else `sqlite`.
+pub fn engine_arg() -> &'static str {
+    if std::env::args().skip(1).any(|a| a == "postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    }
+}
+
+/// Starts `territoires serve` on a free port and waits until it is ready: the process, its
+/// port, and how long it took to be ready.
+pub async fn serve(dir: &std::path::Path, url: &str) -> (Child, u16, Duration) {
+    let port = free_port();
+    let t = std::time::Instant::now();
+    let server = start(dir, url, port);
+    wait_ready(&reqwest::Client::new(), port).await;
+    (server, port, t.elapsed())
 }
 
 /// A free port on the loopback address.
@@ -79,20 +106,7 @@ pub async fn prepare(
     engine: &str,
     codes: usize,
 ) -> (String, std::path::PathBuf, votes::testing::OpenVote) {
-    let (url, dir) = kernel::testing::fresh_database(engine).await;
-    let config = kernel::config::Config::resolve(
-        kernel::config::Overrides {
-            data_dir: Some(dir.clone()),
-            database_url: Some(url.clone()),
-            ..Default::default()
-        },
-        Default::default(),
-    )
-    .unwrap();
-    let db = kernel::open_database(&config, &territoires::components())
-        .await
-        .unwrap();
-    kernel::ensure_territories(&db).await.unwrap();
+    let (_, db, url, dir) = fresh_instance(engine).await;
     let vote = votes::testing::open_vote_with_codes(&db, codes)
         .await
         .unwrap();
@@ -180,20 +194,7 @@ impl Load {
 /// A fresh database of `engine` holding the demo's `montauban` space with its reporting
 /// categories and client application (key `reports::demo::DEMO_API_KEY`).
 pub async fn prepare_reports(engine: &str) -> (String, std::path::PathBuf) {
-    let (url, dir) = kernel::testing::fresh_database(engine).await;
-    let config = kernel::config::Config::resolve(
-        kernel::config::Overrides {
-            data_dir: Some(dir.clone()),
-            database_url: Some(url.clone()),
-            ..Default::default()
-        },
-        Default::default(),
-    )
-    .unwrap();
-    let db = kernel::open_database(&config, &territoires::components())
-        .await
-        .unwrap();
-    kernel::ensure_territories(&db).await.unwrap();
+    let (_, db, url, dir) = fresh_instance(engine).await;
     let input = kernel::spaces::model::SpaceFields {
         slug: "montauban".into(),
         name: "Montauban".into(),

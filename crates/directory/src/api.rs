@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use kernel::api::{ApiQuery, ErrorBody, Page, Paging};
-use kernel::web::{ApiJson, ApiUser};
+use kernel::web::{ApiJson, ApiSignedIn, ApiUser};
 use kernel::{AppState, Error};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
@@ -357,10 +357,9 @@ async fn one(
         (status = 422, body = ErrorBody, description = "A field error per problem")))]
 async fn create(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiSignedIn(user): ApiSignedIn,
     ApiJson(body): ApiJson<ActorIn>,
 ) -> Result<Response, Error> {
-    let user = user.ok_or(Error::Unauthorized)?;
     if !user.confirmed {
         return Err(Error::Conflict("directory.unconfirmed"));
     }
@@ -402,11 +401,10 @@ pub struct UpdateOut {
         (status = 422, body = ErrorBody, description = "A field error per problem")))]
 async fn update(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiSignedIn(user): ApiSignedIn,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<UpdateIn>,
 ) -> Result<Json<UpdateOut>, Error> {
-    let user = user.ok_or(Error::Unauthorized)?;
     let (actor, may_edit) = visible(&state, Some(&user), &id).await?;
     if !may_edit {
         return Err(Error::Forbidden);

@@ -59,6 +59,10 @@ pub fn component() -> Component {
         demo: Some(|db| Box::pin(demo::seed(db))),
         links: &[("directory.title", "/directory")],
         task: Some(|state| Box::pin(web::reminder_task(state))),
+        files: &[
+            "SELECT logo FROM actors",
+            "SELECT data FROM actor_revisions",
+        ],
         ..Component::empty("directory")
     }
 }

@@ -157,30 +157,10 @@ pub struct Website(String);
 impl Website {
     /// Parses a web address.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
-        let s = raw.trim();
-        let err = || FieldError::new("website", "website.format");
-        let full = if s.starts_with("http://") || s.starts_with("https://") {
-            s.to_string()
-        } else {
-            format!("https://{s}")
-        };
-        let rest = full.split_once("://").map(|(_, r)| r).ok_or_else(err)?;
-        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host_ok = host.contains('.')
-            && !host.starts_with('.')
-            && !host.ends_with('.')
-            && host
-                .chars()
-                .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':'));
-        if !host_ok
-            || full.len() > 500
-            || full
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
-        {
-            return Err(err());
+        match kernel::text::Link::parse(raw, "website", "website.format")? {
+            kernel::text::Link::Web(url) => Ok(Website(url)),
+            kernel::text::Link::Local(_) => Err(FieldError::new("website", "website.format")),
         }
-        Ok(Website(full))
     }
 
     /// The address.
@@ -294,7 +274,12 @@ mod tests {
     fn websites_get_a_scheme_and_need_a_host() {
         assert_eq!(
             Website::parse("lannion.bzh").unwrap().as_str(),
-            "https://lannion.bzh"
+            "https://lannion.bzh/"
+        );
+        assert_eq!(
+            Website::parse("https://x.fr/\"onmouseover").unwrap().as_str(),
+            "https://x.fr/%22onmouseover",
+            "kept in its canonical, encoded form"
         );
         assert_eq!(
             Website::parse("http://x.fr/a?b=1").unwrap().as_str(),
@@ -306,7 +291,7 @@ mod tests {
             "https://",
             "javascript:alert(1)",
             "https://a b.fr",
-            "https://x.fr/\"onmouseover",
+            "/s/lannion",
         ] {
             assert!(Website::parse(bad).is_err(), "{bad}");
         }

@@ -636,7 +636,7 @@ pub async fn export_csv_page(
         "siret".into(),
         "rna".into(),
         text("short_description"),
-        text("website"),
+        sql::typed(engine, "website"),
         text("email"),
         "phone".into(),
         text("address"),

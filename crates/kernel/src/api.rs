@@ -8,7 +8,7 @@ use crate::search::SearchQuery;
 use crate::spaces::model::SpaceFields;
 use crate::spaces::{Space, store as spaces};
 use crate::territories::{Territory, TerritoryKind, store as territories};
-use crate::web::{ApiJson, ApiUser, PageCtx, render};
+use crate::web::{ApiJson, ApiSignedIn, ApiUser, PageCtx, render};
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
@@ -291,10 +291,9 @@ async fn list_spaces(
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn create_space(
     State(state): State<AppState>,
-    ApiUser(user): ApiUser,
+    ApiSignedIn(user): ApiSignedIn,
     ApiJson(fields): ApiJson<SpaceFields>,
 ) -> Result<Response, Error> {
-    let user = user.ok_or(Error::Unauthorized)?;
     if !can(Some(&user), Action::AdministerInstance) {
         return Err(Error::Forbidden);
     }
@@ -479,7 +478,31 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// Whether a request may read `/metrics`: with the configured bearer token, or, without one,
+/// from a loopback client of a node that is not behind a proxy (behind one, every request would
+/// seem to come from the proxy).
+fn may_read_metrics(state: &AppState, headers: &axum::http::HeaderMap, peer: Option<std::net::IpAddr>) -> bool {
+    let config = state.config();
+    if let Some(token) = &config.metrics_token {
+        let given = headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        let expected = crate::ids::hash_secret(token);
+        return crate::ids::hash_secret(given.trim()) == expected;
+    }
+    !config.behind_proxy && peer.is_some_and(|ip| ip.is_loopback())
+}
+
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
+) -> Response {
+    if !may_read_metrics(&state, &headers, peer.map(|c| c.0.0.ip())) {
+        return Error::NotFound.into_response();
+    }
     let rss = resident_memory_bytes().unwrap_or(0) as f64;
     let body = state.metrics().render(&[
         (

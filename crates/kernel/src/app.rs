@@ -42,6 +42,10 @@ pub struct Component {
     pub task: Option<TaskFn>,
     /// Its links in every page's footer: (text key, path).
     pub links: &'static [(&'static str, &'static str)],
+    /// Queries of one text column in which it names the stored files it holds (a photo's name,
+    /// a JSON list of attachments): a stored file no component names is removed a day after it
+    /// was written.
+    pub files: &'static [&'static str],
 }
 
 static LINKS: std::sync::OnceLock<Vec<(&'static str, &'static str)>> = std::sync::OnceLock::new();
@@ -113,6 +117,7 @@ impl Component {
             datasets: None,
             task: None,
             links: &[],
+            files: &[],
         }
     }
 }
@@ -135,12 +140,14 @@ struct Inner {
     openapi: serde_json::Value,
     started: Instant,
     uploads: Uploads,
+    upload_key: Arc<Vec<u8>>,
     has_admin: AtomicBool,
     home: Derived<(Vec<crate::spaces::Space>, i64)>,
     space_sections: Vec<SectionFn>,
     process_sections: Vec<SectionFn>,
     extensions: std::sync::Mutex<Extensions>,
     datasets: Vec<crate::catalog::DatasetsFn>,
+    file_queries: Vec<&'static str>,
 }
 
 /// Per-node values components keep for themselves, one per type.
@@ -209,6 +216,7 @@ impl AppState {
         openapi: serde_json::Value,
         sections: (Vec<SectionFn>, Vec<SectionFn>),
         datasets: Vec<crate::catalog::DatasetsFn>,
+        (upload_key, file_queries): (Vec<u8>, Vec<&'static str>),
     ) -> Self {
         let config_dir = config.data_dir.clone();
         AppState {
@@ -224,12 +232,14 @@ impl AppState {
                 openapi,
                 started: Instant::now(),
                 uploads: Uploads::new(&config_dir),
+                upload_key: Arc::new(upload_key),
                 has_admin: AtomicBool::new(false),
                 home: Derived::default(),
                 space_sections: sections.0,
                 process_sections: sections.1,
                 extensions: Default::default(),
                 datasets,
+                file_queries,
             }),
         }
     }
@@ -272,6 +282,10 @@ impl AppState {
     /// The upload store.
     pub fn uploads(&self) -> &Uploads {
         &self.inner.uploads
+    }
+    /// The key that signs the files forms keep, the same on every node (kept in the database).
+    pub fn upload_key(&self) -> Arc<Vec<u8>> {
+        self.inner.upload_key.clone()
     }
     /// Whether an instance administrator exists (once true, it stays true: the last
     /// administrator can neither be revoked nor deleted).
@@ -346,6 +360,10 @@ impl AppState {
             }
         }
         Ok(out)
+    }
+    /// The components' queries of the stored files they hold (see [`Component::files`]).
+    pub fn file_queries(&self) -> &[&'static str] {
+        &self.inner.file_queries
     }
     /// When the node started.
     pub fn started(&self) -> Instant {

@@ -22,6 +22,37 @@ pub struct Overrides {
     pub mail_from: Option<String>,
     /// Whether a reverse proxy stands in front (client addresses from `X-Forwarded-For`).
     pub behind_proxy: Option<bool>,
+    /// The bearer token that opens `/metrics`.
+    pub metrics_token: Option<String>,
+    /// The limits on anonymous writes.
+    pub limits: Option<Limits>,
+}
+
+/// How many anonymous writes one client address, and how many mails one target address, may
+/// cause in an hour. Set in the TOML file's `[limits]` table.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Issue reports sent without a confirmed account, per client address and hour.
+    pub reports_per_hour: u32,
+    /// Registrations, per client address and hour.
+    pub registrations_per_hour: u32,
+    /// Password reset requests and confirmation resends, per client address and hour.
+    pub resets_per_hour: u32,
+    /// Mails that an anonymous or unconfirmed request causes (confirmations, reset links), per
+    /// receiving address and hour, counted across every node.
+    pub mails_per_address_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            reports_per_hour: 10,
+            registrations_per_hour: 5,
+            resets_per_hour: 5,
+            mails_per_address_per_hour: 3,
+        }
+    }
 }
 
 /// The optional TOML file, same names as the environment variables without the prefix.
@@ -37,6 +68,8 @@ pub struct FileConfig {
     tile_url: Option<String>,
     tile_attribution: Option<String>,
     behind_proxy: Option<bool>,
+    metrics_token: Option<String>,
+    limits: Option<Limits>,
 }
 
 /// The resolved configuration of a running instance.
@@ -63,6 +96,11 @@ pub struct Config {
     /// Whether a reverse proxy stands in front: the client's address is then the last one of
     /// `X-Forwarded-For`, the one the proxy added.
     pub behind_proxy: bool,
+    /// The bearer token that opens `/metrics`; without one, only loopback clients of a node
+    /// that is not behind a proxy may read it.
+    pub metrics_token: Option<String>,
+    /// The limits on anonymous writes.
+    pub limits: Limits,
 }
 
 /// A configuration problem, said in one sentence.
@@ -144,6 +182,11 @@ impl Config {
                 .tile_url
                 .unwrap_or_else(|| "https://tile.openstreetmap.org/{z}/{x}/{y}.png".into()),
             behind_proxy: o.behind_proxy.or(file.behind_proxy).unwrap_or(false),
+            metrics_token: o
+                .metrics_token
+                .or(file.metrics_token)
+                .filter(|t| !t.trim().is_empty()),
+            limits: o.limits.or(file.limits).unwrap_or_default(),
             tile_attribution: file.tile_attribution.unwrap_or_else(|| {
                 "© les contributeurs d'OpenStreetMap / OpenStreetMap contributors".into()
             }),

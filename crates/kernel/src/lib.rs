@@ -25,6 +25,7 @@ pub mod opendata;
 pub mod pages;
 pub mod review;
 pub mod search;
+pub mod secrets;
 pub mod spaces;
 pub mod territories;
 pub mod testing;
@@ -54,6 +55,7 @@ pub fn component() -> Component {
         name: "kernel",
         routes: Router::new(),
         migrations: migrations::MIGRATIONS,
+        files: &["SELECT logo FROM spaces WHERE logo IS NOT NULL"],
         indexers: vec![
             Indexer {
                 kind: "territory",
@@ -155,7 +157,9 @@ pub async fn build(
     let mut datasets = Vec::new();
     let mut tasks = Vec::new();
     let mut links = Vec::new();
+    let mut file_queries = component().files.to_vec();
     for c in components.into_iter().filter(|c| c.name != "kernel") {
+        file_queries.extend_from_slice(c.files);
         tasks.extend(c.task);
         links.extend_from_slice(c.links);
         indexers.extend(c.indexers);
@@ -183,13 +187,31 @@ pub async fn build(
     tracing::info!(documents = docs, "search index built");
     tokio::spawn(applier.clone().run());
     let openapi = serde_json::to_value(&openapi).map_err(|e| StartError(e.to_string()))?;
+    let upload_key = secrets::get_or_create(&db, "upload_signing")
+        .await
+        .map_err(|e| StartError(format!("the instance's keys could not be read: {e:?}")))?;
     let state = AppState::new(
-        config, db, mailer, search, geo, applier, openapi, sections, datasets,
+        config,
+        db,
+        mailer,
+        search,
+        geo,
+        applier,
+        openapi,
+        sections,
+        datasets,
+        (upload_key, file_queries),
     );
     app::register_links(links);
     for task in tasks {
         tokio::spawn(task(state.clone()));
     }
+    tokio::spawn(jobs::daily(
+        state.clone(),
+        "kernel.purge",
+        "03:30",
+        jobs::purge,
+    ));
     let router = Router::new()
         .merge(pages::routes())
         .merge(accounts::web::routes())

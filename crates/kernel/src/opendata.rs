@@ -88,7 +88,8 @@ pub fn round(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-/// A CSV field, quoted when it must be.
+/// A CSV field of a typed column (a number, a date, a code, an E.164 phone number, a parsed
+/// address), quoted when it must be. Free text goes through [`csv_text`].
 pub fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -97,14 +98,53 @@ pub fn csv_field(s: &str) -> String {
     }
 }
 
+/// What starts a formula in a spreadsheet: a cell of free text starting with one of these is
+/// read as text only once an apostrophe precedes it (as OWASP advises against CSV injection).
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// What every Table Schema says of its free-text columns.
+pub const TEXT_NOTE: &str = "Free text: a value starting with =, +, -, @, a tab or a carriage \
+     return is written with an apostrophe before it, so that no spreadsheet reads it as a formula.";
+
+/// A CSV field of free text (a name, a title, a description, an address, a note): quoted when it
+/// must be, and with an apostrophe before a value a spreadsheet would take for a formula.
+pub fn csv_text(s: &str) -> String {
+    if s.starts_with(FORMULA_STARTS) {
+        csv_field(&format!("'{s}"))
+    } else {
+        csv_field(s)
+    }
+}
+
+/// The Table Schema entry of a free-text column: its description followed by [`TEXT_NOTE`].
+pub fn schema_text(name: &str, description: &str) -> serde_json::Value {
+    schema_field(name, "string", &format!("{description} {TEXT_NOTE}"))
+}
+
 /// Pieces of SQL that write CSV in the database itself, so that a page of a large export is
 /// one text made by the engine rather than thousands of rows decoded one by one: the same
 /// quoting as [`csv_field`], dates as [`crate::ids::iso_date`], coordinates as [`round`].
 pub mod sql {
     use crate::db::Engine;
 
-    /// A text column as a CSV field, quoted when it holds a comma, a quote or a line break.
+    /// A free-text column as a CSV field, as [`super::csv_text`] writes it: an apostrophe
+    /// before a value that starts like a formula, quoted when it holds a comma, a quote or a
+    /// line break.
     pub fn text(engine: Engine, column: &str) -> String {
+        let chr = match engine {
+            Engine::Sqlite => "CHAR",
+            Engine::Postgres => "CHR",
+        };
+        let neutral = format!(
+            "(CASE WHEN SUBSTR({column}, 1, 1) IN ('=', '+', '-', '@', {chr}(9), {chr}(13)) \
+             THEN '''' || {column} ELSE {column} END)"
+        );
+        typed(engine, &neutral)
+    }
+
+    /// A typed text column (a code, an e-mail address checked at entry, a phone number) as a
+    /// CSV field, quoted when it holds a comma, a quote or a line break.
+    pub fn typed(engine: Engine, column: &str) -> String {
         let has = |c: &str| match engine {
             Engine::Sqlite => format!("INSTR({column}, '{c}') > 0"),
             Engine::Postgres => format!("STRPOS({column}, '{c}') > 0"),

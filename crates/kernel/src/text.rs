@@ -99,3 +99,121 @@ mod tests {
         assert_eq!(paragraphs("abc", "d", 2).unwrap_err().code, "text.too_long");
     }
 }
+
+/// A link a person typed, in its parsed canonical form: an `http(s)` address of a named host,
+/// or a path of this site. Any other scheme (`javascript:`, `data:`, `vbscript:`, `file:`…) is
+/// refused, whatever follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// An `http` or `https` address (a bare host gets `https://`).
+    Web(String),
+    /// A path of this site, from its `/`.
+    Local(String),
+}
+
+impl Link {
+    /// Parses a typed link; `code` names the field error of a refused one.
+    pub fn parse(raw: &str, field: &'static str, code: &'static str) -> Result<Link, FieldError> {
+        let s = raw.trim();
+        let err = || FieldError::new(field, code);
+        if s.is_empty() || s.len() > 500 || s.chars().any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(err());
+        }
+        if s.starts_with('/') {
+            if s.starts_with("//") || s.contains('\\') {
+                return Err(err());
+            }
+            let base = url::Url::parse("http://site.invalid").map_err(|_| err())?;
+            let url = base.join(s).map_err(|_| err())?;
+            let path = &url[url::Position::BeforePath..];
+            return Ok(Link::Local(path.to_string()));
+        }
+        let has_scheme = s
+            .split_once(':')
+            .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['.', '/']));
+        let full = if has_scheme {
+            s.to_string()
+        } else {
+            format!("https://{s}")
+        };
+        let url = url::Url::parse(&full).map_err(|_| err())?;
+        let named_host = matches!(url.host(), Some(url::Host::Domain(d)) if d.contains('.') && !d.ends_with('.'));
+        if !matches!(url.scheme(), "http" | "https")
+            || !named_host
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(err());
+        }
+        Ok(Link::Web(url.to_string()))
+    }
+
+    /// The link as stored and put in an `href`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Link::Web(s) | Link::Local(s) => s,
+        }
+    }
+
+    /// Its path: the whole of a local link, the path of an address.
+    pub fn path(&self) -> String {
+        match self {
+            Link::Local(s) => s.split(['?', '#']).next().unwrap_or("").to_string(),
+            Link::Web(s) => url::Url::parse(s)
+                .map(|u| u.path().to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::Link;
+
+    fn parse(s: &str) -> Option<String> {
+        Link::parse(s, "link", "link.format")
+            .ok()
+            .map(|l| l.as_str().to_string())
+    }
+
+    #[test]
+    fn only_web_addresses_and_local_paths_are_links() {
+        assert_eq!(parse("lannion.bzh").as_deref(), Some("https://lannion.bzh/"));
+        assert_eq!(
+            parse("HTTP://Lannion.BZH/a b").as_deref(),
+            None,
+            "no spaces"
+        );
+        assert_eq!(
+            parse("http://x.fr/a?b=1").as_deref(),
+            Some("http://x.fr/a?b=1")
+        );
+        assert_eq!(
+            parse("/s/lannion/processes/lannion-2030").as_deref(),
+            Some("/s/lannion/processes/lannion-2030")
+        );
+        for bad in [
+            "javascript://%0aalert(document.domain)/s/lannion/processes/lannion-2030",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "vbscript:msgbox(1)",
+            "file:///etc/passwd",
+            "//evil.example/x",
+            "/\\evil.example",
+            "https://user:pass@x.fr/",
+            "https://localhost/",
+            "https://",
+            "",
+        ] {
+            assert_eq!(parse(bad), None, "{bad}");
+        }
+        assert_eq!(
+            Link::parse("https://x.fr/s/a/processes/b?c", "l", "c")
+                .unwrap()
+                .path(),
+            "/s/a/processes/b"
+        );
+    }
+}

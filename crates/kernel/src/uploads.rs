@@ -1,16 +1,25 @@
 //! Uploaded files, behind one interface: today files under `DATA_DIR/uploads`, named by the hash
 //! of their content. Images are decoded and re-encoded, which drops their metadata (EXIF, and
 //! with it any GPS position).
+//!
+//! A file is checked whole (type, size, dimensions) before anything is written, and written only
+//! once the form it came with is accepted. A form shown again (refused, or a step before the
+//! last) keeps the files it already holds through [`Keeper`]: a reference signed for one
+//! account (or one browser) and one form, valid a day, never the bare stored name.
 
 use crate::error::{Error, FieldError};
 use crate::ids::sha256_hex;
 use std::io::Cursor;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Largest image accepted, in bytes.
 pub const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
-/// Largest image accepted, in pixels, so that a small file cannot expand into a huge bitmap.
-const MAX_PIXELS: u64 = 40_000_000;
+/// Largest bitmap an image may decode to, in bytes (width × height × bytes per pixel), so that a
+/// small file cannot expand into a huge one.
+pub const MAX_DECODED_BYTES: u64 = 100 * 1024 * 1024;
+/// How long a form keeps the files it holds, in seconds.
+const KEPT_SECS: i64 = 86_400;
 
 /// Largest attachment accepted, in bytes.
 pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
@@ -69,13 +78,15 @@ impl Attachment {
         }
     }
 
-    /// The value of the form field that keeps it on the next submission of a form.
+    /// How a form's fields hold it between the server and its pages (never sent to a browser
+    /// as it is: a page signs it with [`Keeper::sign`]).
     pub fn kept_value(&self) -> String {
         format!("{}/{}", self.file, self.name)
     }
 
-    /// The attachment a kept field names, as [`Attachment::kept_value`] wrote it (its size
-    /// unknown: 0); none for a value that does not name a stored attachment.
+    /// The attachment of a field value written by [`Attachment::kept_value`] (its size unknown:
+    /// 0); none for a value that does not name a stored attachment. Only for values the server
+    /// made: a browser's are read by [`Keeper::verify`].
     pub fn from_kept(value: &str) -> Option<Attachment> {
         let (file, name) = value.trim().split_once('/')?;
         is_attachment_name(file).then(|| Attachment {
@@ -83,6 +94,86 @@ impl Attachment {
             name: shown_name(name, &file[32..]),
             bytes: 0,
         })
+    }
+}
+
+/// Signs and reads the references by which a form keeps the files it already holds: each names
+/// a stored file, the account (or, for a visitor, the browser's CSRF token) and the form (its
+/// path) it was shown to, and when it ends. A reference made for someone else, another form,
+/// or that has ended, names nothing.
+#[derive(Clone, Default)]
+pub struct Keeper {
+    key: Option<Arc<Vec<u8>>>,
+    subject: String,
+    scope: String,
+}
+
+impl Keeper {
+    /// The keeper of one reader (`subject`) and one form (`scope`, its path).
+    pub fn new(key: Arc<Vec<u8>>, subject: &str, scope: &str) -> Self {
+        Keeper {
+            key: Some(key),
+            subject: subject.to_string(),
+            scope: scope.split('?').next().unwrap_or("").to_string(),
+        }
+    }
+
+    fn mac(&self, file: &str, name: &str, until: i64) -> Option<String> {
+        use hmac::{KeyInit, Mac};
+        let key = self.key.as_ref()?;
+        let mut mac = hmac::Hmac::<sha2_11::Sha256>::new_from_slice(key).ok()?;
+        for part in [self.subject.as_str(), &self.scope, file, name, &until.to_string()] {
+            mac.update(part.as_bytes());
+            mac.update(&[0]);
+        }
+        let out = mac.finalize().into_bytes();
+        Some(out[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The reference of a stored file (and the name it is shown under, empty for a photo).
+    pub fn sign(&self, file: &str, name: &str) -> String {
+        let until = crate::ids::now_ms() / 1000 + KEPT_SECS;
+        let mac = self.mac(file, name, until).unwrap_or_default();
+        format!("{file}/{until}/{mac}/{name}")
+    }
+
+    /// The reference of an attachment (see [`Keeper::sign`]).
+    pub fn sign_attachment(&self, a: &Attachment) -> String {
+        self.sign(&a.file, &a.name)
+    }
+
+    /// The file (and name) a reference names, when this keeper made it and it has not ended.
+    pub fn verify(&self, value: &str) -> Option<(String, String)> {
+        let mut parts = value.trim().splitn(4, '/');
+        let (file, until, mac, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let until: i64 = until.parse().ok()?;
+        if until < crate::ids::now_ms() / 1000 || until > crate::ids::now_ms() / 1000 + KEPT_SECS
+        {
+            return None;
+        }
+        let expected = self.mac(file, name, until)?;
+        let same = expected.len() == mac.len()
+            && expected
+                .bytes()
+                .zip(mac.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0;
+        same.then(|| (file.to_string(), name.to_string()))
+    }
+}
+
+/// A file checked whole and ready to be stored: nothing of it is written yet.
+#[derive(Clone)]
+pub struct Checked {
+    /// The name it will be stored under.
+    pub name: String,
+    bytes: Arc<Vec<u8>>,
+    attachment: bool,
+}
+
+impl std::fmt::Debug for Checked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Checked({}, {} bytes)", self.name, self.bytes.len())
     }
 }
 
@@ -127,69 +218,116 @@ fn is_pdf(bytes: &[u8]) -> bool {
 #[derive(Clone)]
 pub struct Uploads {
     dir: PathBuf,
+    /// One decode at a time per core, so that many uploads at once wait rather than hold many
+    /// bitmaps in memory together.
+    decoding: Arc<tokio::sync::Semaphore>,
 }
 
 impl Uploads {
     /// The store under a data directory.
     pub fn new(data_dir: &std::path::Path) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Uploads {
             dir: data_dir.join("uploads"),
+            decoding: Arc::new(tokio::sync::Semaphore::new(cores)),
         }
     }
 
-    /// Decodes an image, fits it in `max_side` pixels, re-encodes it as PNG and stores it.
-    /// Returns its name. Not an image, or too large: a field error on `field`.
+    /// Decodes an image (within [`MAX_DECODED_BYTES`]), fits it in `max_side` pixels and
+    /// re-encodes it as PNG, one decode per core at a time.
+    async fn reencoded(&self, bytes: &[u8], max_side: u32) -> Result<Vec<u8>, &'static str> {
+        // The header alone says how large the bitmap would be: a file that would decode too
+        // large is refused before any decoding starts.
+        decoded_size(bytes)?;
+        let Ok(_permit) = self.decoding.acquire().await else {
+            return Err("image.format");
+        };
+        let bytes = bytes.to_vec();
+        tokio::task::spawn_blocking(move || reencode(&bytes, max_side))
+            .await
+            .unwrap_or(Err("image.format"))
+    }
+
+    /// Checks an image: decodes it, fits it in `max_side` pixels and re-encodes it as PNG,
+    /// without storing it. Not an image, or too large: a field error on `field`.
+    pub async fn check_image(
+        &self,
+        field: &'static str,
+        bytes: &[u8],
+        max_side: u32,
+    ) -> Result<Checked, Error> {
+        if bytes.len() > MAX_IMAGE_BYTES {
+            return Err(FieldError::new(field, "image.too_large").into());
+        }
+        let png = self
+            .reencoded(bytes, max_side)
+            .await
+            .map_err(|code| Error::from(FieldError::new(field, code)))?;
+        Ok(Checked {
+            name: format!("{}.png", &sha256_hex(&png)[..32]),
+            bytes: Arc::new(png),
+            attachment: false,
+        })
+    }
+
+    /// Checks an image as [`Uploads::check_image`] does and stores it; returns its name. For
+    /// forms whose only field is the image: others check first and [`Uploads::store`] once the
+    /// whole form is accepted.
     pub async fn put_image(
         &self,
         field: &'static str,
         bytes: &[u8],
         max_side: u32,
     ) -> Result<String, Error> {
-        if bytes.len() > MAX_IMAGE_BYTES {
-            return Err(FieldError::new(field, "image.too_large").into());
-        }
-        let bytes = bytes.to_vec();
-        let png = tokio::task::spawn_blocking(move || reencode(&bytes, max_side))
-            .await
-            .map_err(Error::internal)?
-            .map_err(|code| Error::from(FieldError::new(field, code)))?;
-        let name = format!("{}.png", &sha256_hex(&png)[..32]);
-        self.write(&self.dir, &name, &png).await?;
-        Ok(name)
+        let checked = self.check_image(field, bytes, max_side).await?;
+        self.store(&checked).await?;
+        Ok(checked.name)
     }
 
-    /// Stores an attachment: a PDF as sent, an image decoded and re-encoded as PNG (at most
-    /// 2,400 pixels a side). Another type, or more than [`MAX_ATTACHMENT_BYTES`]: the error
-    /// code (`attachment.format`, `attachment.too_large`).
-    pub async fn put_attachment(
+    /// Writes a checked file.
+    pub async fn store(&self, file: &Checked) -> Result<(), Error> {
+        let dir = if file.attachment {
+            self.dir.join("attachments")
+        } else {
+            self.dir.clone()
+        };
+        self.write(&dir, &file.name, &file.bytes).await
+    }
+
+    /// Checks an attachment, without storing it: a PDF as sent, an image decoded and
+    /// re-encoded as PNG (at most 2,400 pixels a side). Another type, or more than
+    /// [`MAX_ATTACHMENT_BYTES`]: the error code (`attachment.format`, `attachment.too_large`).
+    pub async fn check_attachment(
         &self,
         bytes: &[u8],
         sent_name: &str,
-    ) -> Result<Result<Attachment, &'static str>, Error> {
+    ) -> Result<(Checked, Attachment), &'static str> {
         if bytes.len() > MAX_ATTACHMENT_BYTES {
-            return Ok(Err("attachment.too_large"));
+            return Err("attachment.too_large");
         }
         let (stored, ext) = if is_pdf(bytes) {
             (bytes.to_vec(), ".pdf")
         } else {
-            let bytes = bytes.to_vec();
-            let png = tokio::task::spawn_blocking(move || reencode(&bytes, 2400))
-                .await
-                .map_err(Error::internal)?;
-            match png {
+            match self.reencoded(bytes, 2400).await {
                 Ok(png) => (png, ".png"),
-                Err("image.too_large") => return Ok(Err("attachment.too_large")),
-                Err(_) => return Ok(Err("attachment.format")),
+                Err("image.too_large") => return Err("attachment.too_large"),
+                Err(_) => return Err("attachment.format"),
             }
         };
         let file = format!("{}{ext}", &sha256_hex(&stored)[..32]);
-        self.write(&self.dir.join("attachments"), &file, &stored)
-            .await?;
-        Ok(Ok(Attachment {
-            file,
+        let attachment = Attachment {
+            file: file.clone(),
             name: shown_name(sent_name, ext),
             bytes: stored.len() as i64,
-        }))
+        };
+        Ok((
+            Checked {
+                name: file,
+                bytes: Arc::new(stored),
+                attachment: true,
+            },
+            attachment,
+        ))
     }
 
     /// The bytes of an attachment, if the name is one of ours.
@@ -203,50 +341,57 @@ impl Uploads {
     }
 
     /// The attachments of a form, at most [`MAX_ATTACHMENTS`]: those it keeps (its
-    /// `kept_attachment` fields, as [`Attachment::kept_value`] wrote them, each still stored),
-    /// then its new files (`attachment` fields), each checked and stored as it comes. Returns
-    /// every attachment stored, and the first refusal (a field error on `attachment`): the form
-    /// shown again keeps what was stored, and nothing of the item is saved.
+    /// `kept_attachment` fields, references `keeper` signed, each still stored), then its new
+    /// files (`attachment` fields), each checked but not stored. Returns the kept ones, the new
+    /// ones, and the first refusal (a field error on `attachment`).
     pub async fn attachments_of(
         &self,
         form: &crate::web::MultipartForm,
-    ) -> Result<(Vec<Attachment>, Option<FieldError>), Error> {
-        let mut out: Vec<Attachment> = Vec::new();
+        keeper: &Keeper,
+    ) -> Result<AttachmentsOf, Error> {
+        let mut out = AttachmentsOf::default();
         for (_, v) in form.texts.iter().filter(|(k, _)| k == "kept_attachment") {
-            let Some(a) = Attachment::from_kept(v) else {
+            let Some((file, name)) = keeper.verify(v) else {
                 continue;
             };
-            if out.iter().any(|o| o.file == a.file) {
+            if !is_attachment_name(&file) || out.kept.iter().any(|o| o.file == file) {
                 continue;
             }
-            let path = self.dir.join("attachments").join(&a.file);
+            let path = self.dir.join("attachments").join(&file);
             if let Ok(meta) = tokio::fs::metadata(&path).await {
-                out.push(Attachment {
+                out.kept.push(Attachment {
+                    name: shown_name(&name, &file[32..]),
+                    file,
                     bytes: meta.len() as i64,
-                    ..a
                 });
             }
         }
-        out.truncate(MAX_ATTACHMENTS);
-        let mut refused = None;
+        out.kept.truncate(MAX_ATTACHMENTS);
         for (i, (field, bytes)) in form.files.iter().enumerate() {
             if field != "attachment" {
                 continue;
             }
-            if out.len() >= MAX_ATTACHMENTS {
-                refused.get_or_insert(FieldError::new("attachment", "attachment.too_many"));
+            if out.kept.len() + out.fresh.len() >= MAX_ATTACHMENTS {
+                out.refused
+                    .get_or_insert(FieldError::new("attachment", "attachment.too_many"));
                 continue;
             }
             let sent = form.file_names.get(i).map(String::as_str).unwrap_or("");
-            match self.put_attachment(bytes, sent).await? {
-                Ok(a) if !out.iter().any(|o| o.file == a.file) => out.push(a),
+            match self.check_attachment(bytes, sent).await {
+                Ok((checked, a))
+                    if !out.kept.iter().any(|o| o.file == a.file)
+                        && !out.fresh.iter().any(|(_, o)| o.file == a.file) =>
+                {
+                    out.fresh.push((checked, a))
+                }
                 Ok(_) => {}
                 Err(code) => {
-                    refused.get_or_insert(FieldError::new("attachment", code));
+                    out.refused
+                        .get_or_insert(FieldError::new("attachment", code));
                 }
             }
         }
-        Ok((out, refused))
+        Ok(out)
     }
 
     /// Writes a file under a name unless it is there already, through a temporary file so that
@@ -276,31 +421,35 @@ impl Uploads {
         tokio::fs::read(self.dir.join(name)).await.ok()
     }
 
-    /// The photos of a form, at most `most`: those kept from an earlier try of the same form
-    /// (its `kept_photo` fields, by name), then its new files, each decoded, re-encoded and
-    /// stored as it comes. A file that is not an image, one too large or one too many: a field
-    /// error on `photo` (`too_many` names the last case).
+    /// The photos of a form, at most `most`: those it keeps from an earlier step of the same
+    /// form (its `kept_photo` fields, references `keeper` signed), then its new files, each
+    /// decoded and re-encoded but not stored. A file that is not an image, one too large or one
+    /// too many: a field error on `photo` (`too_many` names the last case).
     pub async fn photos_of(
         &self,
         form: &crate::web::MultipartForm,
+        keeper: &Keeper,
         most: usize,
         too_many: &'static str,
-    ) -> Result<Vec<String>, Error> {
-        let mut photos: Vec<String> = form
-            .texts
-            .iter()
-            .filter(|(k, v)| k == "kept_photo" && is_stored_name(v.trim()))
-            .map(|(_, v)| v.trim().to_string())
-            .take(most)
-            .collect();
+    ) -> Result<Photos, Error> {
+        let mut photos = Photos::default();
+        for (_, v) in form.texts.iter().filter(|(k, _)| k == "kept_photo") {
+            if let Some((file, _)) = keeper.verify(v)
+                && is_stored_name(&file)
+                && !photos.kept.contains(&file)
+                && photos.kept.len() < most
+            {
+                photos.kept.push(file);
+            }
+        }
         let mut refused = None;
         for (_, bytes) in form.files.iter().filter(|(k, _)| k == "photo") {
-            if photos.len() >= most {
+            if photos.kept.len() + photos.fresh.len() >= most {
                 refused = Some(FieldError::new("photo", too_many));
                 continue;
             }
-            match self.put_image("photo", bytes, 1600).await {
-                Ok(stored) => photos.push(stored),
+            match self.check_image("photo", bytes, 1600).await {
+                Ok(checked) => photos.fresh.push(checked),
                 Err(Error::Invalid(e)) => refused = e.0.into_iter().next(),
                 Err(e) => return Err(e),
             }
@@ -309,6 +458,47 @@ impl Uploads {
             Some(e) => Err(e.into()),
             None => Ok(photos),
         }
+    }
+}
+
+/// The attachments of a posted form: kept from an earlier step, new (checked, not stored), and
+/// why a file was refused.
+#[derive(Default)]
+pub struct AttachmentsOf {
+    /// Already stored, kept through a signed reference.
+    pub kept: Vec<Attachment>,
+    /// New files, checked, written only by [`Uploads::store`].
+    pub fresh: Vec<(Checked, Attachment)>,
+    /// The first refusal.
+    pub refused: Option<FieldError>,
+}
+
+/// The photos of a posted form: kept from an earlier step (stored), and new ones (checked, not
+/// stored).
+#[derive(Debug, Default, Clone)]
+pub struct Photos {
+    /// Names of photos already stored.
+    pub kept: Vec<String>,
+    /// New photos, written only by [`Photos::store`].
+    pub fresh: Vec<Checked>,
+}
+
+impl Photos {
+    /// Stores the new photos; returns every photo's name, kept ones first.
+    pub async fn store(&self, uploads: &Uploads) -> Result<Vec<String>, Error> {
+        let mut names = self.kept.clone();
+        for file in &self.fresh {
+            uploads.store(file).await?;
+            if !names.contains(&file.name) {
+                names.push(file.name.clone());
+            }
+        }
+        Ok(names)
+    }
+
+    /// Whether the form holds no photo.
+    pub fn is_empty(&self) -> bool {
+        self.kept.is_empty() && self.fresh.is_empty()
     }
 }
 
@@ -325,22 +515,49 @@ pub fn is_attachment_name(name: &str) -> bool {
         && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-fn reencode(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, &'static str> {
+/// How many bytes an image would decode to, read from its header alone; more than
+/// [`MAX_DECODED_BYTES`] is `image.too_large`, something that is not a PNG or JPEG image
+/// `image.format`.
+pub fn decoded_size(bytes: &[u8]) -> Result<u64, &'static str> {
+    use image::ImageDecoder;
     let reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| "image.format")?;
-    if reader.format().is_none() {
+    if !matches!(
+        reader.format(),
+        Some(image::ImageFormat::Png | image::ImageFormat::Jpeg)
+    ) {
         return Err("image.format");
     }
-    let (w, h) = reader.into_dimensions().map_err(|_| "image.format")?;
-    if u64::from(w) * u64::from(h) > MAX_PIXELS {
-        return Err("image.too_large");
+    let decoder = reader.into_decoder().map_err(|_| "image.format")?;
+    let (w, h) = decoder.dimensions();
+    let size = u64::from(w)
+        .saturating_mul(u64::from(h))
+        .saturating_mul(u64::from(decoder.color_type().bytes_per_pixel()));
+    if size > MAX_DECODED_BYTES || w == 0 || h == 0 {
+        return Err(if size > MAX_DECODED_BYTES {
+            "image.too_large"
+        } else {
+            "image.format"
+        });
     }
-    let img = image::ImageReader::new(Cursor::new(bytes))
+    Ok(size)
+}
+
+fn reencode(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, &'static str> {
+    decoded_size(bytes)?;
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
-        .map_err(|_| "image.format")?
-        .decode()
         .map_err(|_| "image.format")?;
+    // The decoder itself may allocate no more than the bitmap the header announced, with room
+    // for its own buffers.
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_DECODED_BYTES + 16 * 1024 * 1024);
+    reader.limits(limits);
+    let img = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => "image.too_large",
+        _ => "image.format",
+    })?;
     let img = if img.width() > max_side || img.height() > max_side {
         img.thumbnail(max_side, max_side)
     } else {

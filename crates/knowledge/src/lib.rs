@@ -28,6 +28,10 @@ pub fn component() -> Component {
         locales: Some((LOCALE_FR, LOCALE_EN)),
         demo: Some(|db| Box::pin(demo::seed(db))),
         links: &[("library.title", "/library")],
+        files: &[
+            "SELECT data FROM experiences",
+            "SELECT data FROM experience_revisions",
+        ],
         ..Component::empty("knowledge")
     }
 }

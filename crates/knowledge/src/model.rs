@@ -79,8 +79,9 @@ pub struct Resolved {
     pub territory: Option<String>,
     /// The actors' ids, one per typed line; none for an unknown one.
     pub actors: Vec<Option<String>>,
-    /// Whether each typed process path names a process.
-    pub processes: Vec<bool>,
+    /// The path of the process each typed line names (`/s/{space}/processes/{slug}`, whatever
+    /// address was typed); none for a line that names none.
+    pub processes: Vec<Option<String>>,
 }
 
 fn lines(raw: &str) -> Vec<String> {
@@ -208,9 +209,14 @@ impl<'a> ExperienceFields<'a> {
                 actors.push(id.clone());
             }
         }
-        let typed_processes = self.typed_processes();
-        if resolved.processes.iter().any(|ok| !ok) {
+        if resolved.processes.iter().any(Option::is_none) {
             errors.push(FieldError::new("processes", "experience.process"));
+        }
+        let mut processes: Vec<String> = Vec::new();
+        for path in resolved.processes.iter().flatten() {
+            if !processes.contains(path) {
+                processes.push(path.clone());
+            }
         }
         match (
             title,
@@ -246,7 +252,7 @@ impl<'a> ExperienceFields<'a> {
                 contact_email,
                 contact_consent,
                 actors,
-                processes: typed_processes,
+                processes,
                 attachments: Vec::new(),
             }),
             _ => Err(errors),
@@ -416,7 +422,7 @@ mod tests {
         let unknown = Resolved {
             territory: None,
             actors: vec![None],
-            processes: vec![false],
+            processes: vec![None],
         };
         let e = ExperienceFields(&bad)
             .parse(|_| true, &unknown)

@@ -352,8 +352,9 @@ async fn show(
             .collect();
     let mut processes = Vec::new();
     for path in &report.data.processes {
-        if let Some(p) = process_of(&state, path).await? {
-            processes.push((path.clone(), p));
+        // The path shown is the one the process has now, never the stored text itself.
+        if let Some(found) = process_of(&state, path).await? {
+            processes.push(found);
         }
     }
     let cards = store::cards(state.db()).await?;
@@ -372,18 +373,20 @@ async fn show(
 
 /// The title of the process at a path of the platform (`/s/{space}/processes/{slug}`, or a
 /// full address ending so).
-async fn process_of(state: &AppState, typed: &str) -> Result<Option<String>, Error> {
-    let path = typed
-        .split_once("://")
-        .map(|(_, rest)| rest.find('/').map(|i| &rest[i..]).unwrap_or(""))
-        .unwrap_or(typed);
+/// The process a typed line names: its path on this site and its title.
+async fn process_of(state: &AppState, typed: &str) -> Result<Option<(String, String)>, Error> {
+    // Only an http(s) address or a path of this site is read; its path alone is kept.
+    let Ok(link) = kernel::text::Link::parse(typed, "processes", "experience.process") else {
+        return Ok(None);
+    };
+    let path = link.path();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let ["s", space, "processes", slug] = parts.as_slice() else {
         return Ok(None);
     };
     Ok(participation::store::get_by_slug(state.db(), space, slug)
         .await?
-        .map(|p| p.title))
+        .map(|p| (format!("/s/{}/processes/{}", p.space_slug, p.slug), p.title)))
 }
 
 /// The id of the published directory actor a line names: its address, its slug or its id.
@@ -408,11 +411,14 @@ async fn actor_of(state: &AppState, typed: &str) -> Result<Option<String>, Error
 /// or every field's error.
 async fn read_form(
     state: &AppState,
+    page: &PageCtx,
     multipart: axum::extract::Multipart,
 ) -> Result<(Vec<(String, String)>, Result<ExperienceInput, FieldErrors>), Error> {
-    let form = AttachedForm::read(state, multipart).await?;
+    let mut form = AttachedForm::read(state, page, multipart).await?;
+    let parsed = parse(state, &form.fields).await?;
     let parsed = form
-        .check(parse(state, &form.fields).await?)
+        .accept(state, parsed)
+        .await?
         .map(|input| ExperienceInput {
             attachments: form.attachments.clone(),
             ..input
@@ -465,7 +471,7 @@ async fn parse(
     }
     let mut processes = Vec::new();
     for line in fields.typed_processes().iter().take(20) {
-        processes.push(process_of(state, line).await?.is_some());
+        processes.push(process_of(state, line).await?.map(|(path, _)| path));
     }
     let tax = directory::terms::current(state).await?;
     Ok(fields.parse(
@@ -566,7 +572,7 @@ async fn propose(
     if let Some(r) = unconfirmed(&user) {
         return Ok(r);
     }
-    let (pairs, parsed) = read_form(&state, multipart).await?;
+    let (pairs, parsed) = read_form(&state, &page, multipart).await?;
     match parsed {
         Ok(input) => {
             let report = store::submit(state.db(), &input, &user.id).await?;
@@ -614,7 +620,7 @@ async fn edit(
     multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     let report = editable(&state, &user, &slug).await?;
-    let (pairs, parsed) = read_form(&state, multipart).await?;
+    let (pairs, parsed) = read_form(&state, &page, multipart).await?;
     let base: i64 = pairs
         .iter()
         .find(|(k, _)| k == "base")

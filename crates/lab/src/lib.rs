@@ -28,6 +28,10 @@ pub fn component() -> Component {
         locales: Some((LOCALE_FR, LOCALE_EN)),
         space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
         demo: Some(|db| Box::pin(demo::seed(db))),
+        files: &[
+            "SELECT attachments FROM challenges",
+            "SELECT attachments FROM challenge_answers",
+        ],
         ..Component::empty("lab")
     }
 }

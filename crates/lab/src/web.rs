@@ -212,13 +212,13 @@ async fn create(
     if !manages(Some(&user), &space.id) {
         return Err(Error::Forbidden);
     }
-    let form = AttachedForm::read(&state, multipart).await?;
+    let mut form = AttachedForm::read(&state, &page, multipart).await?;
     let fields = Fields(&form.fields);
     let tax = directory::terms::current(&state).await?;
     let ids = evaluators(&state, &fields.lines("evaluators")).await?;
     let area = kernel::spaces::web::known_territory(&state, fields.get("area")).await?;
     let parsed = fields.challenge(|t| tax.knows("theme", t), &ids, area, kernel::ids::now_ms());
-    match form.check(parsed) {
+    match form.accept(&state, parsed).await? {
         Ok(input) => {
             let input = ChallengeInput {
                 attachments: form.attachments,
@@ -427,7 +427,7 @@ async fn answer(
     multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     let challenge = answerable(&state, &user, &space, &slug).await?;
-    let form = AttachedForm::read(&state, multipart).await?;
+    let mut form = AttachedForm::read(&state, &page, multipart).await?;
     let fields = Fields(&form.fields);
     let actors = own_actors(&state, &user).await?;
     let actor_id = fields.get("actor").trim().to_string();
@@ -440,11 +440,12 @@ async fn answer(
     for line in fields.lines("references").iter().take(50) {
         resolved.push(kernel::spaces::web::known_territory(&state, line).await?);
     }
-    let parsed = form.check(fields.answer(
+    let parsed = fields.answer(
         |id| actors.iter().any(|a| a.id == id),
         |id| offers.iter().any(|o| o.id == id),
         &resolved,
-    ));
+    );
+    let parsed = form.accept(&state, parsed).await?;
     let pairs = form.fields.clone();
     match parsed.map(|input| AnswerInput {
         attachments: form.attachments,

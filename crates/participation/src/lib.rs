@@ -39,6 +39,10 @@ pub fn component() -> Component {
         datasets: Some(|state| Box::pin(web::datasets(state))),
         task: Some(|state| Box::pin(web::digest_task(state))),
         demo: Some(|db| Box::pin(demo::seed(db))),
+        files: &[
+            "SELECT image FROM processes",
+            "SELECT name FROM contribution_photos",
+        ],
         ..Component::empty("participation")
     }
 }

@@ -116,6 +116,15 @@ struct ServeArgs {
     /// A reverse proxy stands in front: take the client's address from X-Forwarded-For.
     #[arg(long, env = "TERRITOIRES_BEHIND_PROXY")]
     behind_proxy: bool,
+    /// A bearer token that opens /metrics to a monitoring server; without it, /metrics answers
+    /// only loopback clients of a node that is not behind a proxy.
+    #[arg(
+        long,
+        env = "TERRITOIRES_METRICS_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
     /// Add demo content before serving (see `territoires demo`).
     #[arg(long)]
     demo: bool,
@@ -183,6 +192,8 @@ fn config(settings: &Settings, serve: Option<&ServeArgs>) -> Result<Config, Stri
         smtp_url: serve.and_then(|s| s.smtp_url.clone()),
         mail_from: serve.and_then(|s| s.mail_from.clone()),
         behind_proxy: serve.and_then(|s| s.behind_proxy.then_some(true)),
+        metrics_token: serve.and_then(|s| s.metrics_token.clone()),
+        limits: None,
     };
     Config::resolve(overrides, file).map_err(|e| e.0)
 }

@@ -1018,19 +1018,20 @@ fn row(shape: Shape, a: &Actor, first: bool) -> String {
 
 fn schema(tax: &Taxonomy) -> serde_json::Value {
     let field = kernel::opendata::schema_field;
+    let text = kernel::opendata::schema_text;
     serde_json::json!({
         "title": "Annuaire des acteurs de l'innovation territoriale",
         "fields": [
             field("id", "string", "Identifiant stable de l'acteur"),
-            field("name", "string", "Nom"),
+            text("name", "Nom"),
             {"name": "kind", "type": "string", "description": "Type d'acteur", "constraints": {"enum": tax.codes("kind")}},
             field("siret", "string", "SIRET (14 chiffres)"),
             field("rna", "string", "Numéro RNA (associations)"),
-            field("short_description", "string", "Description courte (280 caractères au plus)"),
+            text("short_description", "Description courte (280 caractères au plus)"),
             field("website", "string", "Site web"),
-            field("email", "string", "Adresse électronique publique"),
+            text("email", "Adresse électronique publique"),
             field("phone", "string", "Téléphone (format international)"),
-            field("address", "string", "Adresse"),
+            text("address", "Adresse"),
             field("postcode", "string", "Code postal"),
             field("commune", "string", "Code INSEE de la commune"),
             field("departement", "string", "Code du département"),
@@ -1040,9 +1041,9 @@ fn schema(tax: &Taxonomy) -> serde_json::Value {
             field("themes", "string", "Thèmes, séparés par des points-virgules"),
             field("activities", "string", "Activités proposées, séparées par des points-virgules"),
             field("publics", "string", "Publics, séparés par des points-virgules"),
-            field("opening_hours", "string", "Horaires (syntaxe opening_hours d'OpenStreetMap)"),
-            field("source", "string", "Source de l'information"),
-            field("social", "string", "Liens vers les réseaux sociaux et autres pages publiques, séparés par des espaces"),
+            text("opening_hours", "Horaires (syntaxe opening_hours d'OpenStreetMap)"),
+            text("source", "Source de l'information"),
+            text("social", "Liens vers les réseaux sociaux et autres pages publiques, séparés par des espaces"),
             field("logo", "string", "Chemin du logo sur la plateforme, à la suite de son adresse, ou vide"),
             field("created_at", "date", "Date d'inscription"),
             field("updated_at", "date", "Date de dernière mise à jour"),

@@ -11,7 +11,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kernel::accounts::User;
-use kernel::opendata::{PAGE, Shape, csv_field, round};
+use kernel::opendata::{PAGE, Shape, csv_field, csv_text, round};
 use kernel::territories::Territory;
 use kernel::web::pager::Pager;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
@@ -427,21 +427,21 @@ fn row(shape: Shape, o: &Offer, first: bool) -> String {
     match shape {
         Shape::Csv => {
             let cells = [
-                o.id.as_str(),
-                &o.actor_id,
-                &o.actor_name,
-                &d.title,
-                &d.themes.join(";"),
-                &d.sizes.join(";"),
-                &d.references.join(";"),
-                &d.status,
-                &d.description,
-                &round(o.lat).to_string(),
-                &round(o.lon).to_string(),
-                &dates[0],
-                &dates[1],
+                csv_field(&o.id),
+                csv_field(&o.actor_id),
+                csv_text(&o.actor_name),
+                csv_text(&d.title),
+                csv_field(&d.themes.join(";")),
+                csv_field(&d.sizes.join(";")),
+                csv_field(&d.references.join(";")),
+                csv_field(&d.status),
+                csv_text(&d.description),
+                round(o.lat).to_string(),
+                round(o.lon).to_string(),
+                csv_field(&dates[0]),
+                csv_field(&dates[1]),
             ];
-            let mut line = cells.iter().map(|c| csv_field(c)).collect::<Vec<_>>().join(",");
+            let mut line = cells.join(",");
             line.push('\n');
             line
         }
@@ -459,18 +459,19 @@ fn row(shape: Shape, o: &Offer, first: bool) -> String {
 
 fn schema() -> serde_json::Value {
     let field = kernel::opendata::schema_field;
+    let text = kernel::opendata::schema_text;
     serde_json::json!({
         "title": "Offres des entreprises de l'annuaire de l'innovation territoriale",
         "fields": [
             field("id", "string", "Identifiant stable de l'offre"),
             field("actor_id", "string", "Identifiant de l'acteur qui la propose (jeu de données des acteurs)"),
-            field("actor_name", "string", "Nom de l'acteur"),
-            field("title", "string", "Titre de l'offre"),
+            text("actor_name", "Nom de l'acteur"),
+            text("title", "Titre de l'offre"),
             field("themes", "string", "Thèmes, séparés par des points-virgules"),
             {"name": "sizes", "type": "string", "description": "Tailles de territoire visées (population), séparées par des points-virgules", "constraints": {"pattern": format!("^(({0})(;({0}))*)?$", SIZES.join("|"))}},
             field("references", "string", "Territoires où l'offre est déployée (type/code INSEE ou SIREN), séparés par des points-virgules"),
             {"name": "status", "type": "string", "description": "État de l'offre", "constraints": {"enum": STATUSES}},
-            field("description", "string", "Description (Markdown simple)"),
+            text("description", "Description (Markdown simple)"),
             field("lat", "number", "Latitude WGS84 de l'acteur (4 décimales)"),
             field("long", "number", "Longitude WGS84 de l'acteur (4 décimales)"),
             field("created_at", "date", "Date de création"),

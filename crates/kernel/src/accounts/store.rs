@@ -8,16 +8,20 @@ use crate::ids::{hash_secret, new_id, new_token, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// How long a session lasts without being used again.
-pub const SESSION_DAYS: i64 = 30;
+/// How long a session lasts without being used.
+pub const SESSION_IDLE_DAYS: i64 = 14;
+/// How long a session lasts at most, however often it is used.
+pub const SESSION_MAX_DAYS: i64 = 90;
 const DAY_MS: i64 = 86_400_000;
+const HOUR_MS: i64 = 3_600_000;
 
 /// What a one-time link sent by mail is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     /// Confirming the email address (valid 48 hours).
     Confirm,
-    /// Choosing a new password (valid 2 hours).
+    /// Choosing a new password (valid one hour; a newer link, or the use of one, ends the
+    /// others).
     Reset,
 }
 
@@ -31,7 +35,7 @@ impl Purpose {
     fn ttl_ms(self) -> i64 {
         match self {
             Purpose::Confirm => 2 * DAY_MS,
-            Purpose::Reset => 2 * 3_600_000,
+            Purpose::Reset => HOUR_MS,
         }
     }
 }
@@ -222,25 +226,58 @@ pub async fn create_session(db: &Db, user_id: &str) -> Result<String, Error> {
     .bind(hash_secret(&token))
     .bind(user_id)
     .bind(now)
-    .bind(now + SESSION_DAYS * DAY_MS)
+    .bind(now + SESSION_IDLE_DAYS * DAY_MS)
     .execute(db.pool())
     .await?;
     Ok(token)
 }
 
-/// The user of a live session.
+/// The user of a live session: used within [`SESSION_IDLE_DAYS`], opened less than
+/// [`SESSION_MAX_DAYS`] ago. Using it pushes its idle end back (written at most once an hour).
 pub async fn user_by_session(db: &Db, token: &str) -> Result<Option<User>, Error> {
+    user_by_session_at(db, token, now_ms()).await
+}
+
+/// [`user_by_session`] as at `now` (ms).
+pub async fn user_by_session_at(db: &Db, token: &str, now: i64) -> Result<Option<User>, Error> {
+    let hash = hash_secret(token);
     let row = sqlx::query(
-        "SELECT u.id, u.email, u.display_name, u.lang, u.confirmed_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.deleted_at IS NULL",
+        "SELECT u.id, u.email, u.display_name, u.lang, u.confirmed_at, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 AND s.expires_at > $2 AND s.created_at > $3 AND u.deleted_at IS NULL",
     )
-    .bind(hash_secret(token))
-    .bind(now_ms())
+    .bind(&hash)
+    .bind(now)
+    .bind(now - SESSION_MAX_DAYS * DAY_MS)
     .fetch_optional(db.pool())
     .await?;
-    match row {
-        Some(r) => Ok(Some(with_grants(db, user_from_row(&r)).await?)),
-        None => Ok(None),
+    let Some(r) = row else {
+        return Ok(None);
+    };
+    let idle_end = now + SESSION_IDLE_DAYS * DAY_MS;
+    if r.try_get::<i64, _>("expires_at")? < idle_end - HOUR_MS {
+        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+            .bind(idle_end)
+            .bind(&hash)
+            .execute(db.pool())
+            .await?;
     }
+    Ok(Some(with_grants(db, user_from_row(&r)).await?))
+}
+
+/// Removes what has expired: sessions past their idle or greatest age, link tokens past their
+/// end or used. Returns how many rows went.
+pub async fn purge_expired(db: &Db, now: i64) -> Result<u64, Error> {
+    let mut gone = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR created_at <= $2")
+        .bind(now)
+        .bind(now - SESSION_MAX_DAYS * DAY_MS)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    gone += sqlx::query("DELETE FROM user_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL")
+        .bind(now)
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    Ok(gone)
 }
 
 /// Ends a session.
@@ -252,9 +289,14 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Makes a one-time link token for a user.
+/// Makes a one-time link token for a user. A new reset link ends every other one of the
+/// account, so that only the last link mailed works.
 pub async fn create_link_token(db: &Db, user_id: &str, purpose: Purpose) -> Result<String, Error> {
     let token = new_token();
+    let mut tx = db.pool().begin().await?;
+    if purpose == Purpose::Reset {
+        end_reset_links(&mut tx, user_id).await?;
+    }
     sqlx::query(
         "INSERT INTO user_tokens (token_hash, user_id, purpose, expires_at) VALUES ($1, $2, $3, $4)",
     )
@@ -262,9 +304,20 @@ pub async fn create_link_token(db: &Db, user_id: &str, purpose: Purpose) -> Resu
     .bind(user_id)
     .bind(purpose.as_str())
     .bind(now_ms() + purpose.ttl_ms())
-    .execute(db.pool())
+    .execute(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok(token)
+}
+
+/// Ends every outstanding reset link of an account.
+async fn end_reset_links(conn: &mut sqlx::AnyConnection, user_id: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM user_tokens WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+        .bind(user_id)
+        .bind(Purpose::Reset.as_str())
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// The user a link token belongs to, when it is live and unused; does not use it.
@@ -301,6 +354,7 @@ pub async fn confirm_email(db: &Db, token: &str) -> Result<String, Error> {
 pub async fn reset_password(db: &Db, token: &str, password_hash: &str) -> Result<String, Error> {
     let mut tx = db.pool().begin().await?;
     let user_id = use_link_token(&mut tx, token, Purpose::Reset).await?;
+    end_reset_links(&mut tx, &user_id).await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(password_hash)
         .bind(&user_id)

@@ -6,7 +6,7 @@ use super::{DisplayName, Email, Password, hash_password_async, verify_password_a
 use crate::app::AppState;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::i18n::{Lang, trf};
-use crate::web::ratelimit::{LOGIN, REGISTER, RESET, RESET_SUBMIT};
+use crate::web::ratelimit::{LOGIN, RESET_SUBMIT, mail_allowed, registrations, resets};
 use crate::web::{
     ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render,
     render_invalid, safe_next, set_cookie,
@@ -143,7 +143,9 @@ async fn register(
     ctx: RequestCtx,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, Error> {
-    state.limiter().check(REGISTER, ip)?;
+    state
+        .limiter()
+        .check(registrations(state.config()), ip)?;
     let lang = ctx.lang;
     let (name, email, password) = match form.parse() {
         Ok(parsed) => parsed,
@@ -160,18 +162,23 @@ async fn register(
     let hash = hash_password_async(&password).await?;
     match store::create_user(state.db(), &email, &hash, &name, lang).await {
         Ok(user_id) => {
-            let token = store::create_link_token(state.db(), &user_id, Purpose::Confirm).await?;
-            send(
-                &state,
-                lang,
-                email.as_str(),
-                "confirm",
-                &format!("/confirm/{token}"),
-            );
+            if anonymous_mail_allowed(&state, email.as_str()).await? {
+                let token =
+                    store::create_link_token(state.db(), &user_id, Purpose::Confirm).await?;
+                send(
+                    &state,
+                    lang,
+                    email.as_str(),
+                    "confirm",
+                    &format!("/confirm/{token}"),
+                );
+            }
         }
         // The same answer whether the address is known or not; the owner is told by mail.
         Err(Error::Invalid(e)) if e.on("email") == Some("email.taken") => {
-            send(&state, lang, email.as_str(), "already", "/password/forgot");
+            if anonymous_mail_allowed(&state, email.as_str()).await? {
+                send(&state, lang, email.as_str(), "already", "/password/forgot");
+            }
         }
         Err(e) => return Err(e),
     }
@@ -191,6 +198,7 @@ fn ctx_page(lang: Lang) -> PageCtx {
         csrf: String::new(),
         flash: None,
         path: "/".into(),
+        keeper: Default::default(),
     }
 }
 
@@ -252,11 +260,21 @@ pub async fn sign_in(
         set_cookie(
             SESSION_COOKIE,
             &token,
-            store::SESSION_DAYS * 86_400,
+            store::SESSION_MAX_DAYS * 86_400,
             state.config().secure_cookies,
         ),
     );
     Ok(res)
+}
+
+/// Whether a mail that a request without a confirmed account causes may go to `to` (see
+/// [`mail_allowed`]); the answer to the request is the same either way.
+async fn anonymous_mail_allowed(state: &AppState, to: &str) -> Result<bool, Error> {
+    let allowed = mail_allowed(state.db(), state.config(), to).await?;
+    if !allowed {
+        tracing::warn!("mail not sent: its address had its mails of the hour");
+    }
+    Ok(allowed)
 }
 
 async fn login(
@@ -280,14 +298,17 @@ async fn login(
         // The right password on an unconfirmed address: a new link, and no session until it
         // is followed (whoever registered an address that is not theirs gets nothing).
         Some(c) if ok => {
-            let token = store::create_link_token(state.db(), &c.user_id, Purpose::Confirm).await?;
-            send(
-                &state,
-                c.lang,
-                form.email.trim(),
-                "confirm",
-                &format!("/confirm/{token}"),
-            );
+            if anonymous_mail_allowed(&state, form.email.trim()).await? {
+                let token =
+                    store::create_link_token(state.db(), &c.user_id, Purpose::Confirm).await?;
+                send(
+                    &state,
+                    c.lang,
+                    form.email.trim(),
+                    "confirm",
+                    &format!("/confirm/{token}"),
+                );
+            }
             "login.unconfirmed"
         }
         _ => "login.invalid",
@@ -346,7 +367,7 @@ async fn forgot(
     ctx: RequestCtx,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, Error> {
-    state.limiter().check(RESET, ip)?;
+    state.limiter().check(resets(state.config()), ip)?;
     let email = match Email::parse(&form.email) {
         Ok(e) => e,
         Err(e) => {
@@ -358,7 +379,9 @@ async fn forgot(
             return render_invalid(&page);
         }
     };
-    if let Some(user) = store::user_by_email(state.db(), &email).await? {
+    if let Some(user) = store::user_by_email(state.db(), &email).await?
+        && anonymous_mail_allowed(&state, &user.email).await?
+    {
         let token = store::create_link_token(state.db(), &user.id, Purpose::Reset).await?;
         send(
             &state,

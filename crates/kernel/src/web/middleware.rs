@@ -82,15 +82,32 @@ pub async fn context(
 
     let mut req = req;
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let declared_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if unsafe_method
+        && path.starts_with("/api/")
+        && declared_length.is_some_and(|n| n > super::API_BODY_LIMIT)
+    {
+        return Err(Error::PayloadTooLarge);
+    }
     if unsafe_method && !machine {
         req = check_csrf(req, existing_csrf.as_deref()).await?;
     }
+    let keeper = crate::uploads::Keeper::new(
+        state.upload_key(),
+        user.as_ref().map_or(csrf.as_str(), |u| u.id.as_str()),
+        &path,
+    );
     req.extensions_mut().insert(RequestCtx {
         lang,
         user,
         csrf: csrf.clone(),
         flash,
         path: path_and_query,
+        keeper,
     });
     let mut res = next.run(req).await;
     if existing_csrf.is_none() && !machine {
@@ -104,6 +121,25 @@ pub async fn context(
         .get_all(header::SET_COOKIE)
         .iter()
         .any(|v| v.as_bytes().starts_with(FLASH_COOKIE.as_bytes()));
+    if secure && sets_flash {
+        // The handlers that set a message do not know the scheme: it is added here.
+        let cookies: Vec<HeaderValue> = res
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        res.headers_mut().remove(header::SET_COOKIE);
+        for v in cookies {
+            let secured = match v.to_str() {
+                Ok(text) if text.starts_with(FLASH_COOKIE) && !text.ends_with("; Secure") => {
+                    HeaderValue::from_str(&format!("{text}; Secure")).unwrap_or(v)
+                }
+                _ => v,
+            };
+            res.headers_mut().append(header::SET_COOKIE, secured);
+        }
+    }
     if had_flash && !sets_flash && !res.status().is_redirection() {
         res.headers_mut()
             .append(header::SET_COOKIE, set_cookie(FLASH_COOKIE, "", 0, secure));
@@ -332,6 +368,7 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
             csrf,
             flash: None,
             path: path.clone(),
+            keeper: Default::default(),
         },
         status: status.as_u16(),
         code,

@@ -83,6 +83,8 @@ pub struct RequestCtx {
     pub flash: Option<String>,
     /// Path and query, to come back after switching language.
     pub path: String,
+    /// Signs and reads the files this reader's forms keep (see [`crate::uploads::Keeper`]).
+    pub keeper: crate::uploads::Keeper,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
@@ -108,6 +110,8 @@ pub struct PageCtx {
     pub flash: Option<&'static str>,
     /// Path and query of the page.
     pub path: String,
+    /// Signs the files a form on this page keeps.
+    pub keeper: crate::uploads::Keeper,
 }
 
 impl PageCtx {
@@ -142,6 +146,14 @@ impl PageCtx {
     pub fn asset(&self, path: &str) -> String {
         assets::url(path)
     }
+    /// The value of a field that keeps an attachment in a form of this page.
+    pub fn keep(&self, a: &crate::uploads::Attachment) -> String {
+        self.keeper.sign_attachment(a)
+    }
+    /// The value of a field that keeps a stored photo in a form of this page.
+    pub fn keep_photo(&self, name: &str) -> String {
+        self.keeper.sign(name, "")
+    }
 }
 
 impl From<RequestCtx> for PageCtx {
@@ -152,6 +164,7 @@ impl From<RequestCtx> for PageCtx {
             user: r.user,
             csrf: r.csrf,
             path: r.path,
+            keeper: r.keeper,
         }
     }
 }
@@ -202,6 +215,23 @@ impl FromRequestParts<AppState> for ApiUser {
         }
     }
 }
+
+/// The user of an API request that needs one: a request without a valid bearer token is a 401
+/// before its body is read.
+pub struct ApiSignedIn(pub User);
+
+impl FromRequestParts<AppState> for ApiSignedIn {
+    type Rejection = Error;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        match ApiUser::from_request_parts(parts, state).await? {
+            ApiUser(Some(u)) => Ok(ApiSignedIn(u)),
+            ApiUser(None) => Err(Error::Unauthorized),
+        }
+    }
+}
+
+/// Largest body of an API request: a JSON object of one item, never a file.
+pub const API_BODY_LIMIT: u64 = 256 * 1024;
 
 /// The client's address, as rate limits count it: the peer, or behind a reverse proxy the
 /// address the proxy added last to `X-Forwarded-For`; an IPv6 address stands for its /64, which
@@ -346,46 +376,57 @@ impl MultipartForm {
     }
 }
 
-/// A form with attachments, read: its text fields (the kept attachments among them replaced by
-/// every attachment now stored, so that a form shown again with errors keeps the files already
-/// sent), the attachments, and the refusal of a file if one was refused.
+/// A form with attachments, read: its text fields (the kept attachments among them, as the
+/// server holds them, so that a form shown again keeps the files already stored), the
+/// attachments kept, the new files (checked, not stored), and the refusal of a file if one was
+/// refused.
 pub struct AttachedForm {
     /// The text fields.
     pub fields: Vec<(String, String)>,
-    /// The attachments, kept and new.
+    /// The attachments kept from an earlier step; [`AttachedForm::accept`] adds the new ones.
     pub attachments: Vec<crate::uploads::Attachment>,
+    fresh: Vec<(crate::uploads::Checked, crate::uploads::Attachment)>,
     /// Why a file was refused.
     pub refused: Option<crate::error::FieldError>,
 }
 
 impl AttachedForm {
-    /// Reads a multipart form whose files are its `attachment` fields, and stores them.
+    /// Reads a multipart form whose files are its `attachment` fields and checks them; nothing
+    /// is stored. Kept attachments are those the page's keeper signed for this reader and form.
     pub async fn read(
         state: &crate::AppState,
+        page: &PageCtx,
         multipart: axum::extract::Multipart,
     ) -> Result<AttachedForm, Error> {
         let form = MultipartForm::read(multipart, &["attachment"]).await?;
-        let (attachments, refused) = state.uploads().attachments_of(&form).await?;
+        let of = state.uploads().attachments_of(&form, &page.keeper).await?;
         let mut fields: Vec<(String, String)> = form
             .texts
             .into_iter()
             .filter(|(k, _)| k != "kept_attachment")
             .collect();
         fields.extend(
-            attachments
+            of.kept
                 .iter()
                 .map(|a| ("kept_attachment".to_string(), a.kept_value())),
         );
         Ok(AttachedForm {
             fields,
-            attachments,
-            refused,
+            attachments: of.kept,
+            fresh: of.fresh,
+            refused: of.refused,
         })
     }
 
-    /// The outcome of parsing the fields, with the file's refusal among the errors.
-    pub fn check<T>(&self, parsed: Result<T, FieldErrors>) -> Result<T, FieldErrors> {
-        match (parsed, &self.refused) {
+    /// The outcome of parsing the fields, with the file's refusal among the errors. When the
+    /// form is accepted its new files are stored and join [`AttachedForm::attachments`]; when
+    /// it is refused nothing is stored, and new files that were fine are asked for again.
+    pub async fn accept<T>(
+        &mut self,
+        state: &crate::AppState,
+        parsed: Result<T, FieldErrors>,
+    ) -> Result<Result<T, FieldErrors>, Error> {
+        let outcome = match (parsed, &self.refused) {
             (Ok(v), None) => Ok(v),
             (Ok(_), Some(e)) => Err(e.clone().into()),
             (Err(mut errors), Some(e)) => {
@@ -393,6 +434,26 @@ impl AttachedForm {
                 Err(errors)
             }
             (Err(errors), None) => Err(errors),
+        };
+        match outcome {
+            Ok(v) => {
+                for (checked, a) in std::mem::take(&mut self.fresh) {
+                    state.uploads().store(&checked).await?;
+                    self.fields
+                        .push(("kept_attachment".to_string(), a.kept_value()));
+                    self.attachments.push(a);
+                }
+                Ok(Ok(v))
+            }
+            Err(mut errors) => {
+                if !self.fresh.is_empty() && errors.on("attachment").is_none() {
+                    errors.push(crate::error::FieldError::new(
+                        "attachment",
+                        "attachment.again",
+                    ));
+                }
+                Ok(Err(errors))
+            }
         }
     }
 }

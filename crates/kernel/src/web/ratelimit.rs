@@ -1,12 +1,16 @@
-//! Rate limits on sensitive actions (login, registration, password reset), per client address.
+//! Rate limits on what anyone may do without an account: per client address in memory (a token
+//! bucket per action and address), and per receiving address for the mails such requests cause
+//! (in the database, so that every node counts them together).
 
+use crate::config::Config;
+use crate::db::Db;
 use crate::error::Error;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// A limited action: at most `max` attempts per `window`.
+/// A limited action: at most `max` attempts at once, given back one by one over `window`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limit {
     /// Name, part of the key.
@@ -17,67 +21,154 @@ pub struct Limit {
     pub window: Duration,
 }
 
+const HOUR: Duration = Duration::from_secs(3600);
+
 /// Logins: 10 attempts per 5 minutes.
 pub const LOGIN: Limit = Limit {
     action: "login",
     max: 10,
     window: Duration::from_secs(300),
 };
-/// Registrations: 10 per hour.
-pub const REGISTER: Limit = Limit {
-    action: "register",
-    max: 10,
-    window: Duration::from_secs(3600),
-};
 /// New passwords sent with a reset link: 20 per hour.
 pub const RESET_SUBMIT: Limit = Limit {
     action: "reset_submit",
     max: 20,
-    window: Duration::from_secs(3600),
-};
-/// Password reset requests: 5 per hour.
-pub const RESET: Limit = Limit {
-    action: "reset",
-    max: 5,
-    window: Duration::from_secs(3600),
+    window: HOUR,
 };
 
-/// The attempts of one (action, address): when its window started, how many so far.
-type Windows = HashMap<(&'static str, IpAddr), (Instant, u32)>;
+/// Registrations, per address and hour (`limits.registrations_per_hour`).
+pub fn registrations(config: &Config) -> Limit {
+    Limit {
+        action: "register",
+        max: config.limits.registrations_per_hour,
+        window: HOUR,
+    }
+}
 
-/// Fixed windows per (action, address), in memory.
+/// Password reset requests and confirmation resends, per address and hour
+/// (`limits.resets_per_hour`).
+pub fn resets(config: &Config) -> Limit {
+    Limit {
+        action: "reset",
+        max: config.limits.resets_per_hour,
+        window: HOUR,
+    }
+}
+
+/// Issue reports sent without a confirmed account, per address and hour
+/// (`limits.reports_per_hour`).
+pub fn anonymous_reports(config: &Config) -> Limit {
+    Limit {
+        action: "anonymous_report",
+        max: config.limits.reports_per_hour,
+        window: HOUR,
+    }
+}
+
+/// Most (action, address) buckets kept; past it the full ones (which say nothing) go first.
+const MOST_BUCKETS: usize = 100_000;
+
+/// One bucket: the attempts left, and when it was last counted.
+type Buckets = HashMap<(&'static str, IpAddr), (f64, Instant)>;
+
+/// Token buckets per (action, address), in memory, of bounded size.
 #[derive(Default)]
 pub struct RateLimiter {
-    windows: Mutex<Windows>,
+    buckets: Mutex<Buckets>,
 }
 
 impl RateLimiter {
     /// Counts one attempt; refuses it, with the seconds to wait, past the limit.
     pub fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), Error> {
-        let Ok(mut windows) = self.windows.lock() else {
+        self.check_at(limit, ip, Instant::now())
+    }
+
+    fn check_at(&self, limit: Limit, ip: IpAddr, now: Instant) -> Result<(), Error> {
+        let Ok(mut buckets) = self.buckets.lock() else {
             return Ok(());
         };
-        let now = Instant::now();
-        if windows.len() > 100_000 {
-            windows.retain(|(a, _), (start, _)| {
-                now.duration_since(*start) < limit.window || *a != limit.action
-            });
+        let max = f64::from(limit.max.max(1));
+        let per_sec = max / limit.window.as_secs_f64().max(1.0);
+        if buckets.len() >= MOST_BUCKETS && !buckets.contains_key(&(limit.action, ip)) {
+            // Full buckets hold no information: a new one would start full as well.
+            buckets.retain(|_, (left, at)| *left + now.duration_since(*at).as_secs_f64() * per_sec < max);
+            if buckets.len() >= MOST_BUCKETS {
+                buckets.clear();
+            }
         }
-        let entry = windows.entry((limit.action, ip)).or_insert((now, 0));
-        if now.duration_since(entry.0) >= limit.window {
-            *entry = (now, 0);
-        }
-        if entry.1 >= limit.max {
-            let retry = limit
-                .window
-                .saturating_sub(now.duration_since(entry.0))
-                .as_secs()
-                .max(1);
+        let (left, at) = buckets.entry((limit.action, ip)).or_insert((max, now));
+        *left = (*left + now.duration_since(*at).as_secs_f64() * per_sec).min(max);
+        *at = now;
+        if limit.max == 0 || *left < 1.0 {
+            let retry = ((1.0 - *left) / per_sec).ceil().max(1.0) as u64;
             return Err(Error::RateLimited(retry));
         }
-        entry.1 += 1;
+        *left -= 1.0;
         Ok(())
     }
+
+    /// How many buckets are kept.
+    pub fn len(&self) -> usize {
+        self.buckets.lock().map(|b| b.len()).unwrap_or(0)
+    }
+
+    /// Whether no bucket is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Counts a mail that an anonymous or unconfirmed request causes (a confirmation link, a reset
+/// link) to `address`: false when `address` has had its `limits.mails_per_address_per_hour` in
+/// the last hour, and then the mail is not to be sent. The count is kept in the database, per
+/// hour, and read as a sliding hour (the previous hour weighs what is left of it), so that all
+/// nodes count together; the increment is one atomic statement on both engines.
+pub async fn mail_allowed(db: &Db, config: &Config, address: &str) -> Result<bool, Error> {
+    mail_allowed_at(
+        db,
+        config.limits.mails_per_address_per_hour,
+        address,
+        crate::ids::now_ms(),
+    )
+    .await
+}
+
+/// [`mail_allowed`] as at `now` (ms), with at most `max` mails an hour.
+pub async fn mail_allowed_at(db: &Db, max: u32, address: &str, now: i64) -> Result<bool, Error> {
+    let key = crate::ids::hash_secret(&address.trim().to_lowercase());
+    let hour = now / 3_600_000;
+    let elapsed = (now % 3_600_000) as f64 / 3_600_000.0;
+    let previous: Option<i64> =
+        sqlx::query_scalar("SELECT sent FROM mail_quota WHERE address_hash = $1 AND hour = $2")
+            .bind(&key)
+            .bind(hour - 1)
+            .fetch_optional(db.pool())
+            .await?;
+    let carried = (previous.unwrap_or(0) as f64 * (1.0 - elapsed)).floor() as i64;
+    let room = i64::from(max) - carried;
+    if room < 1 {
+        return Ok(false);
+    }
+    let counted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO mail_quota (address_hash, hour, sent) VALUES ($1, $2, 1) \
+         ON CONFLICT (address_hash, hour) DO UPDATE SET sent = mail_quota.sent + 1 \
+         WHERE mail_quota.sent < $3 RETURNING sent",
+    )
+    .bind(&key)
+    .bind(hour)
+    .bind(room)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(counted.is_some())
+}
+
+/// Forgets the mail counts of hours that no longer weigh.
+pub async fn purge_mail_quota(db: &Db, now: i64) -> Result<u64, Error> {
+    Ok(sqlx::query("DELETE FROM mail_quota WHERE hour < $1")
+        .bind(now / 3_600_000 - 1)
+        .execute(db.pool())
+        .await?
+        .rows_affected())
 }
 
 #[cfg(test)]
@@ -85,7 +176,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn attempts_past_the_limit_are_refused_with_a_retry_hint() {
+    fn attempts_past_the_limit_are_refused_with_a_retry_hint_and_come_back_with_time() {
         let rl = RateLimiter::default();
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         let other: IpAddr = "127.0.0.2".parse().unwrap();
@@ -94,13 +185,34 @@ mod tests {
             max: 3,
             window: Duration::from_secs(60),
         };
+        let t0 = Instant::now();
         for _ in 0..3 {
-            rl.check(limit, ip).unwrap();
+            rl.check_at(limit, ip, t0).unwrap();
         }
-        match rl.check(limit, ip) {
-            Err(Error::RateLimited(s)) => assert!(s > 0 && s <= 60),
+        match rl.check_at(limit, ip, t0) {
+            Err(Error::RateLimited(s)) => assert!(s > 0 && s <= 20, "{s}"),
             other => panic!("{other:?}"),
         }
-        rl.check(limit, other).unwrap();
+        rl.check_at(limit, other, t0).unwrap();
+        // One attempt comes back every 20 seconds, not the whole window at once.
+        rl.check_at(limit, ip, t0 + Duration::from_secs(21))
+            .unwrap();
+        assert!(rl.check_at(limit, ip, t0 + Duration::from_secs(22)).is_err());
+    }
+
+    #[test]
+    fn the_buckets_stay_bounded() {
+        let rl = RateLimiter::default();
+        let limit = Limit {
+            action: "t",
+            max: 1,
+            window: Duration::from_secs(3600),
+        };
+        let t0 = Instant::now();
+        for i in 0..(MOST_BUCKETS as u32 + 10) {
+            let ip = IpAddr::from(i.to_be_bytes());
+            rl.check_at(limit, ip, t0).unwrap();
+        }
+        assert!(rl.len() <= MOST_BUCKETS);
     }
 }

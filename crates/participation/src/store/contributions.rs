@@ -358,6 +358,13 @@ pub async fn supports_given(db: &Db, component_id: &str, user_id: &str) -> Resul
 /// Supports a contribution: once per person, within the component's limit (0 for none).
 pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Result<(), Error> {
     let mut tx = db.pool().begin().await?;
+    // The person's row is written first: on PostgreSQL it stays locked until the end, so that
+    // two supports by the same person are counted one after the other; on SQLite it makes the
+    // transaction a writer from its start.
+    sqlx::query("UPDATE users SET display_name = display_name WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
     let already: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
     )

@@ -6,7 +6,7 @@ use super::processes::{FollowForm, process_or_404, set_follow};
 use super::{component_or_404, contribution_url, form_key, notify, participant};
 use crate::model::{
     AnswerFields, AnswerState, Category, Comment, ComponentKind, Contribution, ContributionFields,
-    MOST_PHOTOS, Phase, Process, ProcessComponent, State,
+    ContributionInput, MOST_PHOTOS, Phase, Process, ProcessComponent, State,
 };
 use crate::store::{self, contributions::Filter};
 use askama::Template;
@@ -19,7 +19,7 @@ use kernel::web::pager::Pager;
 use kernel::web::{
     Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
-use kernel::{AppState, Error, FieldErrors};
+use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -289,12 +289,21 @@ async fn new_form(
     })
 }
 
-/// Reads the form; photos are stored as they come. A refused photo is given back beside the
-/// fields, so that the page shows it with the form's other problems and keeps what was typed.
+/// Reads the form; photos are checked, not stored (see [`kernel::uploads::Photos`]). A refused
+/// photo is given back beside the fields, so that the page shows it with the form's other
+/// problems and keeps what was typed.
 async fn read_form(
     state: &AppState,
+    keeper: &kernel::uploads::Keeper,
     multipart: Multipart,
-) -> Result<(ContributionFields, Option<FieldErrors>), Error> {
+) -> Result<
+    (
+        ContributionFields,
+        kernel::uploads::Photos,
+        Option<FieldErrors>,
+    ),
+    Error,
+> {
     let form = MultipartForm::read(multipart, &["photo"]).await?;
     let mut f = ContributionFields {
         title: form.text("title"),
@@ -308,14 +317,16 @@ async fn read_form(
     };
     match state
         .uploads()
-        .photos_of(&form, MOST_PHOTOS, "contribution.too_many_photos")
+        .photos_of(&form, keeper, MOST_PHOTOS, "contribution.too_many_photos")
         .await
     {
-        Ok(photos) => f.photos = photos,
-        Err(Error::Invalid(errors)) => return Ok((f, Some(errors))),
-        Err(e) => return Err(e),
+        Ok(photos) => {
+            f.photos = photos.kept.clone();
+            Ok((f, photos, None))
+        }
+        Err(Error::Invalid(errors)) => Ok((f, Default::default(), Some(errors))),
+        Err(e) => Err(e),
     }
-    Ok((f, None))
 }
 
 async fn submit(
@@ -340,17 +351,25 @@ async fn submit(
         process,
         component,
     };
-    let (fields, photo_errors) = read_form(&state, multipart).await?;
+    let keeper = p.page.keeper.clone();
+    let (fields, photos, photo_errors) = read_form(&state, &keeper, multipart).await?;
     p.fields = fields;
     let parsed = p
         .fields
         .parse(&p.component, &p.categories, p.process.perimeter.as_ref());
     let input = match (parsed, photo_errors) {
-        (Ok(input), None) => input,
+        (Ok(input), None) => ContributionInput {
+            photos: photos.store(state.uploads()).await?,
+            ..input
+        },
         (parsed, photo_errors) => {
             let mut errors = photo_errors.unwrap_or_default();
             if let Err(more) = parsed {
                 errors.0.extend(more.0);
+            }
+            // Nothing is stored for a refused form: new photos are asked for again.
+            if !photos.fresh.is_empty() && errors.on("photo").is_none() {
+                errors.push(FieldError::new("photo", "photo.again"));
             }
             if p.fields.form_key.len() != 32 {
                 p.fields.form_key = form_key();
@@ -697,7 +716,9 @@ async fn follow(
     Path((space, process, id)): Path<(String, String, String)>,
     Form(f): Form<FollowForm>,
 ) -> Result<Response, Error> {
-    let (process, c, _) = target(&state, &space, &process, &id).await?;
+    // Only what the reader may see can be followed.
+    let process = process_or_404(&state, &space, &process).await?;
+    let c = visible(&state, Some(&user), &process, &id).await?;
     let flash = set_follow(&state, &c.id, &user, &f.how).await?;
     Ok(redirect_with_flash(
         &contribution_url(&process, &c.id),

@@ -10,7 +10,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use kernel::opendata::{AtomEntry, PAGE, Shape, csv_field, round};
+use kernel::opendata::{AtomEntry, PAGE, Shape, csv_text, round};
 use kernel::{AppState, Error};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -56,12 +56,12 @@ fn row(shape: Shape, r: &(Contribution, Names), first: bool) -> String {
                 "{},{},{},{},{},{lat},{lon},{},{},{state},{progress},{},{at},{created}\n",
                 c.id,
                 c.component_id,
-                csv_field(&c.title),
-                csv_field(&c.body),
-                csv_field(category),
+                csv_text(&c.title),
+                csv_text(&c.body),
+                csv_text(category),
                 c.supports,
                 c.comments,
-                csv_field(&text),
+                csv_text(&text),
             )
         }
         Shape::Json | Shape::GeoJson => shape.json_item(
@@ -79,14 +79,15 @@ fn row(shape: Shape, r: &(Contribution, Names), first: bool) -> String {
 
 fn schema(process: &Process) -> serde_json::Value {
     let field = kernel::opendata::schema_field;
+    let text = kernel::opendata::schema_text;
     serde_json::json!({
         "title": format!("Contributions — {}", process.title),
         "fields": [
             field("id", "string", "Identifiant de la contribution"),
             field("component_id", "string", "Identifiant de la boîte à idées ou de la carte"),
-            field("title", "string", "Titre"),
-            field("body", "string", "Texte (Markdown simple)"),
-            field("category", "string", "Catégorie"),
+            text("title", "Titre"),
+            text("body", "Texte (Markdown simple)"),
+            text("category", "Catégorie"),
             field("lat", "number", "Latitude WGS84, arrondie à 4 décimales (environ 10 m)"),
             field("long", "number", "Longitude WGS84, arrondie à 4 décimales (environ 10 m)"),
             field("supports", "integer", "Nombre de soutiens"),
@@ -94,7 +95,7 @@ fn schema(process: &Process) -> serde_json::Value {
             {"name": "answer_state", "type": "string", "description": "Réponse de la collectivité",
              "constraints": {"enum": ["", "studying", "accepted", "rejected", "implemented"]}},
             field("answer_progress", "integer", "Avancement (%)"),
-            field("answer_text", "string", "Texte de la réponse"),
+            text("answer_text", "Texte de la réponse"),
             field("answered_at", "datetime", "Date de la réponse (UTC)"),
             field("created_at", "datetime", "Date de dépôt (UTC)"),
         ],

@@ -15,7 +15,10 @@ use kernel::app::{Section, SectionItem, SectionOf};
 use kernel::i18n::Lang;
 use kernel::spaces::Space;
 use kernel::web::pager::Pager;
-use kernel::web::{MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::web::ratelimit::{anonymous_reports, mail_allowed};
+use kernel::web::{
+    ClientIp, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
+};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -93,8 +96,8 @@ struct ReportFields {
     hide_name: bool,
     new_anyway: bool,
     attributes: BTreeMap<String, Vec<String>>,
-    /// Photos already stored by an earlier step (names).
-    photos: Vec<String>,
+    /// Photos kept from an earlier step (stored), and new ones (checked, not stored).
+    photos: kernel::uploads::Photos,
 }
 
 #[derive(Template)]
@@ -204,9 +207,13 @@ async fn new_form(
     render(&new_page(&state, page, space, fields).await?)
 }
 
-/// Reads the multipart form; photos are decoded, re-encoded and stored as they come (a refused
-/// form keeps them for the next try, by name).
-async fn read_form(state: &AppState, multipart: Multipart) -> Result<ReportFields, Error> {
+/// Reads the multipart form; photos are decoded and re-encoded, not stored (an earlier step's
+/// photos are kept through the references the page signed).
+async fn read_form(
+    state: &AppState,
+    keeper: &kernel::uploads::Keeper,
+    multipart: Multipart,
+) -> Result<ReportFields, Error> {
     let form = MultipartForm::read(multipart, &["photo"]).await?;
     let mut f = ReportFields::default();
     for (name, text) in &form.texts {
@@ -230,7 +237,7 @@ async fn read_form(state: &AppState, multipart: Multipart) -> Result<ReportField
     }
     f.photos = state
         .uploads()
-        .photos_of(&form, MOST_PHOTOS, "report.too_many_photos")
+        .photos_of(&form, keeper, MOST_PHOTOS, "report.too_many_photos")
         .await?;
     Ok(f)
 }
@@ -288,11 +295,19 @@ struct SentPage {
 async fn submit(
     State(state): State<AppState>,
     page: PageCtx,
+    ClientIp(ip): ClientIp,
     Path(space): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, Error> {
     let space = space_or_404(&state, &space).await?;
-    let fields = match read_form(&state, multipart).await {
+    // Without a confirmed account every try counts, before any photo is decoded.
+    if !page.user.as_ref().is_some_and(|u| u.confirmed) {
+        state
+            .limiter()
+            .check(anonymous_reports(state.config()), ip)?;
+    }
+    let keeper = page.keeper.clone();
+    let fields = match read_form(&state, &keeper, multipart).await {
         Ok(f) => f,
         Err(Error::Invalid(errors)) => {
             let mut p = new_page(&state, page, space, ReportFields::default()).await?;
@@ -310,7 +325,12 @@ async fn submit(
     let area = store::area(state.db(), &p.space.id).await?;
     let (lat, lon, description) = match check(&p.fields, &category, user.is_some(), area) {
         Ok(x) => x,
-        Err(errors) => {
+        Err(mut errors) => {
+            // Nothing is stored for a refused form: new photos are asked for again.
+            if !p.fields.photos.fresh.is_empty() && errors.on("photo").is_none() {
+                errors.push(FieldError::new("photo", "photo.again"));
+            }
+            p.fields.photos.fresh.clear();
             p.errors = errors;
             return render_invalid(&p);
         }
@@ -318,10 +338,19 @@ async fn submit(
     if !p.fields.new_anyway {
         let similar = store::nearby_open(state.db(), &category, lat, lon, NEARBY_M).await?;
         if !similar.is_empty() {
+            // A step, not a refusal: the photos are stored and the next step keeps them.
+            p.fields.photos.kept = p.fields.photos.store(state.uploads()).await?;
+            p.fields.photos.fresh.clear();
             p.similar = similar;
             return render(&p);
         }
     }
+    if user.is_none() && !mail_allowed(state.db(), state.config(), &p.fields.email).await? {
+        p.fields.photos.fresh.clear();
+        p.errors = FieldError::new("email", "mail.quota").into();
+        return render_invalid(&p);
+    }
+    let photos = p.fields.photos.store(state.uploads()).await?;
     let (email, name) = match &user {
         Some(u) => (
             u.email.clone(),
@@ -344,7 +373,7 @@ async fn submit(
             reporter_id: user.as_ref().map(|u| u.id.as_str()),
             email: &email,
             name: &name,
-            photos: &p.fields.photos,
+            photos: &photos,
         },
         user.is_some(),
     )

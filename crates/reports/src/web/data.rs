@@ -11,7 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use kernel::opendata::{AtomEntry, PAGE, Shape, csv_field, round};
+use kernel::opendata::{AtomEntry, PAGE, Shape, csv_field, csv_text, round};
 use kernel::spaces::Space;
 use kernel::web::{PageCtx, render};
 use kernel::{AppState, Error};
@@ -32,13 +32,13 @@ fn row(shape: Shape, r: &Report, first: bool) -> String {
             "{},{},{},{},{},{},{},{},{}\n",
             r.id,
             csv_field(&r.service_code),
-            csv_field(&r.service_name),
+            csv_text(&r.service_name),
             r.status.as_str(),
             requested,
             updated,
             round(r.lat),
             round(r.lon),
-            csv_field(&r.status_notes)
+            csv_text(&r.status_notes)
         ),
         Shape::Json | Shape::GeoJson => shape.json_item(
             serde_json::json!({
@@ -57,18 +57,19 @@ const CSV_HEADER: &str = "id,service_code,service_name,status,requested_datetime
 /// The Table Schema of the CSV.
 fn schema(space: &Space) -> serde_json::Value {
     let field = kernel::opendata::schema_field;
+    let text = kernel::opendata::schema_text;
     serde_json::json!({
         "title": format!("Signalements — {}", space.name),
         "fields": [
             field("id", "string", "Identifiant du signalement (service_request_id Open311)"),
             field("service_code", "string", "Code de la catégorie"),
-            field("service_name", "string", "Nom de la catégorie"),
+            text("service_name", "Nom de la catégorie"),
             {"name": "status", "type": "string", "description": "État", "constraints": {"enum": ["new", "acknowledged", "in_progress", "resolved", "rejected"]}},
             field("requested_datetime", "datetime", "Reçu le (UTC)"),
             field("updated_datetime", "datetime", "Dernière mise à jour (UTC)"),
             field("lat", "number", "Latitude WGS84, arrondie à 4 décimales (environ 10 m)"),
             field("long", "number", "Longitude WGS84, arrondie à 4 décimales (environ 10 m)"),
-            field("status_notes", "string", "Dernière note publique"),
+            text("status_notes", "Dernière note publique"),
         ],
         "primaryKey": "id",
         "licenses": kernel::opendata::schema_licence(),

@@ -17,7 +17,12 @@ use kernel::{AppState, Error};
 /// The Open311 routes.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/open311/v2/{file}", get(top).post(submit))
+        .route(
+            "/open311/v2/{file}",
+            get(top)
+                .post(submit)
+                .layer(axum::extract::DefaultBodyLimit::max(OPEN311_BODY_LIMIT)),
+        )
         .route("/open311/v2/services/{file}", get(service))
         .route("/open311/v2/requests/{file}", get(request))
         .route("/open311/v2/tokens/{file}", get(token))
@@ -26,6 +31,9 @@ pub(super) fn routes() -> Router<AppState> {
 /// The default window of `GET requests`, and its most results.
 const WINDOW_MS: i64 = 90 * 86_400_000;
 const MOST: i64 = 1000;
+/// Largest body of a posted request: its key, its fields and a description of a few thousand
+/// characters; no file travels in it (a photo is a `media_url`).
+const OPEN311_BODY_LIMIT: usize = 64 * 1024;
 
 /// An answer of the API: a document, or an error document, in the asked format.
 struct Answer(Format, StatusCode, String);
@@ -305,6 +313,11 @@ fn filter(pairs: &[(String, String)], now: i64) -> Result<RequestFilter, Vec<Pro
     if start > end {
         problems.push(Problem::bad("start_date: after end_date"));
     }
+    for (name, most) in [("service_request_id", MOST as usize), ("service_code", 100)] {
+        if list(name).len() > most {
+            problems.push(Problem::bad(format!("{name}: at most {most} values")));
+        }
+    }
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -423,6 +436,11 @@ async fn submit(
     };
     if stem != "requests" {
         return fail(format, 404, "not found").into_response();
+    }
+    if let Err(e) = &form
+        && e.status() == StatusCode::PAYLOAD_TOO_LARGE
+    {
+        return fail(format, 413, "body: at most 64 KiB").into_response();
     }
     let Ok(axum::Form(mut pairs)) = form else {
         return fail(

@@ -25,11 +25,25 @@ on_every_engine!(api_errors_have_stable_codes, |app: TestApp| Box::pin(
             (s, v["error"]["code"].as_str()),
             (400, Some("query.invalid"))
         );
+        // A write that needs an account is refused before its body is read.
         let r = app
             .client
             .post(app.url("/api/v1/spaces"))
             .header("content-type", "application/json")
             .body("{\"slug\": ")
+            .send()
+            .await
+            .unwrap();
+        let (s, v) = json(r).await;
+        assert_eq!(
+            (s, v["error"]["code"].as_str()),
+            (401, Some("unauthorized"))
+        );
+        let r = app
+            .client
+            .post(app.url("/api/v1/votes/unknown/ballots"))
+            .header("content-type", "application/json")
+            .body("{\"answers\": ")
             .send()
             .await
             .unwrap();

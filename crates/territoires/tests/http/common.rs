@@ -31,12 +31,21 @@ pub async fn spawn_app_with(engine: &'static str, tweak: impl FnOnce(&mut Overri
         listen: Some("127.0.0.1:0".into()),
         data_dir: Some(data_dir.clone()),
         database_url: Some(url),
+        // Stories register many accounts from one address; the limits' own tests set them back.
+        limits: Some(kernel::config::Limits {
+            reports_per_hour: 1000,
+            registrations_per_hour: 1000,
+            resets_per_hour: 1000,
+            mails_per_address_per_hour: 1000,
+        }),
         ..Default::default()
     };
     tweak(&mut overrides);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    overrides.base_url = Some(format!("http://{addr}"));
+    if overrides.base_url.is_none() {
+        overrides.base_url = Some(format!("http://{addr}"));
+    }
     let config = Config::resolve(overrides, FileConfig::default()).unwrap();
     let (router, state) = territoires::app(config).await.unwrap();
     tokio::spawn(async move {
@@ -296,6 +305,18 @@ pub fn attachment_in(page: &str, item: &str) -> String {
         .and_then(|s| s.split('"').next())
         .expect("an attachment is listed")
         .to_string()
+}
+
+/// How many files the upload store holds (photos, logos and attachments).
+pub fn stored_files(app: &TestApp) -> usize {
+    let dir = app.data_dir.join("uploads");
+    [dir.clone(), dir.join("attachments")]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().is_file())
+        .count()
 }
 
 /// The value of the first `kept_attachment` field of a form page.

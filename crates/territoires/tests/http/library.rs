@@ -6,7 +6,7 @@
 use crate::common::TestApp;
 use crate::on_every_engine;
 
-fn report<'a>(title: &'a str, tools: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn report<'a>(title: &'a str, tools: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("title", title),
         ("territory", "Lannion"),
@@ -30,7 +30,7 @@ fn report<'a>(title: &'a str, tools: &'a str) -> Vec<(&'a str, &'a str)> {
 }
 
 /// A moderator and a confirmed citizen (Anne), each signed in.
-async fn moderator_and_anne(app: &TestApp) -> (TestApp, TestApp) {
+pub(crate) async fn moderator_and_anne(app: &TestApp) -> (TestApp, TestApp) {
     let moderator = app.other_client();
     moderator.login_as_admin().await;
     let anne = app.other_client();
@@ -321,7 +321,8 @@ on_every_engine!(
             assert!(page.contains(text), "{text}: {page}");
             assert_eq!(app.count("experiences").await, 0);
         }
-        // A bad field with a good file: the form comes back keeping the file, nothing saved.
+        // A bad field with a good file: the form comes back asking for the file again; nothing
+        // is saved, the file neither.
         let mut untitled = fields.clone();
         untitled[0].1 = "";
         let r = anne
@@ -333,17 +334,19 @@ on_every_engine!(
             .await;
         assert_eq!(r.status(), 422);
         let page = r.text().await.unwrap();
-        let kept = crate::common::kept_attachment_in(&page);
-        assert!(kept.ends_with("/Bilan 2025.pdf"), "{kept}");
+        assert!(page.contains("choisissez-les de nouveau"), "{page}");
+        assert!(!page.contains("name=\"kept_attachment\""));
         assert_eq!(app.count("experiences").await, 0);
-        // Sent again with the kept file and a photo: saved with both.
-        let mut again = fields.clone();
-        again.push(("kept_attachment", kept.as_str()));
+        assert_eq!(crate::common::stored_files(&app), 0);
+        // Sent again with the file and a photo: saved with both.
         let r = anne
             .post_multipart(
                 "/library/propose",
-                &again,
-                &[("attachment", "cour.jpg", crate::pages::png(40, 30))],
+                &fields,
+                &[
+                    ("attachment", "Bilan 2025.pdf", pdf("bilan")),
+                    ("attachment", "cour.jpg", crate::pages::png(40, 30)),
+                ],
             )
             .await;
         assert_eq!(r.status(), 303, "{:?}", r.text().await);
@@ -381,6 +384,8 @@ on_every_engine!(
         // names the files and whose new file the moderator opens before deciding.
         let (_, form) = anne.get_text(&format!("{url}/edit")).await;
         assert!(form.contains("name=\"kept_attachment\""), "{form}");
+        let kept = crate::common::kept_attachment_in(&form);
+        assert!(kept.ends_with("/Bilan 2025.pdf"), "{kept}");
         let photo = format!("{url}/attachments/{}", {
             let (_, page) = app.get_text(&url).await;
             page.split(&format!("{url}/attachments/"))

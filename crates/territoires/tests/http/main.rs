@@ -4,6 +4,7 @@
 mod accounts;
 mod api;
 mod common;
+mod hardening;
 mod directory;
 mod lab;
 mod library;

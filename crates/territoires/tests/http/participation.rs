@@ -11,7 +11,7 @@ const PERIMETER: &str = "48.760, -3.500\n48.760, -3.420\n48.715, -3.420\n48.715,
 
 /// A space `lannion` with a process `lannion-2030` set up by the administrator's client, a
 /// participatory map and its categories; returns (process URL, component URL).
-async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String, String) {
+pub(crate) async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String, String) {
     app.login_as_admin().await;
     let input = kernel::spaces::model::SpaceFields {
         slug: "lannion".into(),
@@ -113,7 +113,7 @@ async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String, String) {
     (process, component)
 }
 
-async fn process_id(app: &TestApp) -> String {
+pub(crate) async fn process_id(app: &TestApp) -> String {
     participation::store::get_by_slug(app.state.db(), "lannion", "lannion-2030")
         .await
         .unwrap()
@@ -121,7 +121,7 @@ async fn process_id(app: &TestApp) -> String {
         .id
 }
 
-async fn category(app: &TestApp, component: &str, name: &str) -> String {
+pub(crate) async fn category(app: &TestApp, component: &str, name: &str) -> String {
     let id = component.rsplit('/').next().unwrap();
     participation::store::categories(app.state.db(), id)
         .await
@@ -185,7 +185,7 @@ fn form(fields: &[(&str, &str)], photo: Option<(Vec<u8>, &str)>) -> reqwest::mul
 }
 
 /// Sends the contribution form of a component; returns the status and the page or location.
-async fn contribute(
+pub(crate) async fn contribute(
     app: &TestApp,
     component: &str,
     fields: &[(&str, &str)],

@@ -6,7 +6,7 @@
 use crate::common::TestApp;
 use crate::on_every_engine;
 
-async fn montauban(app: &TestApp) -> String {
+pub(crate) async fn montauban(app: &TestApp) -> String {
     let input = kernel::spaces::model::SpaceFields {
         slug: "montauban".into(),
         name: "Montauban signale".into(),
@@ -39,7 +39,7 @@ fn form(fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> reqwest::multipart::
     f
 }
 
-async fn send(app: &TestApp, fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> (u16, String) {
+pub(crate) async fn send(app: &TestApp, fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> (u16, String) {
     let token = app.csrf().await;
     let r = app
         .client

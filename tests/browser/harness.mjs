@@ -3,7 +3,7 @@
 // violation.
 import { deflateSync } from 'node:zlib';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -46,6 +46,12 @@ export async function startServer(args = []) {
   const base = `http://127.0.0.1:${port}`;
   const env = { ...process.env, TERRITOIRES_LOG: 'warn' };
   delete env.DATABASE_URL;
+  // The journeys register many accounts from one address: the limits on anonymous writes are
+  // raised for them (their own tests run in the HTTP suite).
+  const config = join(dataDir, 'territoires.toml');
+  writeFileSync(config, '[limits]\nreports_per_hour = 1000\nregistrations_per_hour = 1000\n'
+    + 'resets_per_hour = 1000\nmails_per_address_per_hour = 1000\n');
+  env.TERRITOIRES_CONFIG = config;
   const proc = spawn(bin, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
     env,
     stdio: ['ignore', 'ignore', 'inherit'],

@@ -329,25 +329,26 @@ test('a space launches a challenge, a company answers, it is graded, selected an
   const attachments = admin.getByRole('group', { name: 'Pièces jointes' });
   await attachments.getByLabel('Ajouter des fichiers').setInputFiles(file(SPECS_PDF));
 
-  // Weights that do not make 100: the error is listed and at the field; the PDF is kept.
+  // Weights that do not make 100: the error is listed and at the field; nothing is stored, so
+  // the PDF is asked for again.
   await admin.getByRole('button', { name: "Publier l'appel" }).click();
   const weights = 'Les poids des critères doivent faire 100 au total.';
   const summary = admin.getByRole('alert');
   await summary.getByRole('link', { name: weights }).waitFor();
-  assert.equal(await summary.getByRole('link').count(), 1);
-  assert.equal(await summary.getByRole('link').getAttribute('href'), '#criteria');
+  assert.equal(await summary.getByRole('link').count(), 2);
+  assert.equal(await summary.getByRole('link', { name: weights }).getAttribute('href'), '#criteria');
   await admin.locator('#criteria-error', { hasText: weights }).waitFor();
   assert.equal(await criteria.getAttribute('aria-invalid'), 'true');
   assert.equal(await criteria.inputValue(), 'Pertinence ; 60\nCoût ; 30');
   assert.equal(await admin.getByLabel('Date limite des réponses').inputValue(), deadline);
   assert.equal(await area.inputValue(), "Côtes-d'Armor");
-  assert.equal(await admin.locator('#attachment-error').count(), 0);
-  assert.equal(await attachments.getByRole('checkbox').count(), 1);
-  assert.ok(await attachments.getByRole('checkbox', { name: SPECS_PDF }).isChecked());
+  await admin.locator('#attachment-error', { hasText: 'choisissez-les de nouveau' }).waitFor();
+  assert.equal(await attachments.getByRole('checkbox').count(), 0);
   await expectAccessible(admin, 'new challenge form with errors');
   await shot(admin, 'challenge-form-errors');
 
   await criteria.fill('Pertinence ; 75\nCoût ; 25');
+  await attachments.getByLabel('Ajouter des fichiers').setInputFiles(file(SPECS_PDF));
   await admin.getByRole('button', { name: "Publier l'appel" }).click();
   await flash(admin, "L'appel à solutions est publié.");
   await admin.getByRole('heading', { level: 1, name: CHALLENGE }).waitFor();

@@ -277,7 +277,9 @@ mod tests {
             "https://lannion.bzh/"
         );
         assert_eq!(
-            Website::parse("https://x.fr/\"onmouseover").unwrap().as_str(),
+            Website::parse("https://x.fr/\"onmouseover")
+                .unwrap()
+                .as_str(),
             "https://x.fr/%22onmouseover",
             "kept in its canonical, encoded form"
         );

@@ -481,7 +481,11 @@ async fn readyz(State(state): State<AppState>) -> Response {
 /// Whether a request may read `/metrics`: with the configured bearer token, or, without one,
 /// from a loopback client of a node that is not behind a proxy (behind one, every request would
 /// seem to come from the proxy).
-fn may_read_metrics(state: &AppState, headers: &axum::http::HeaderMap, peer: Option<std::net::IpAddr>) -> bool {
+fn may_read_metrics(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    peer: Option<std::net::IpAddr>,
+) -> bool {
     let config = state.config();
     if let Some(token) = &config.metrics_token {
         let given = headers

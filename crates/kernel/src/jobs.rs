@@ -106,7 +106,11 @@ pub async fn sweep_files(state: &AppState, age: std::time::Duration) -> Result<u
                 .and_then(|m| m.modified().ok())
                 .and_then(|t| t.elapsed().ok())
                 .is_some_and(|e| e >= age);
-            if ours && old && !named.contains(&name) && tokio::fs::remove_file(entry.path()).await.is_ok() {
+            if ours
+                && old
+                && !named.contains(&name)
+                && tokio::fs::remove_file(entry.path()).await.is_ok()
+            {
                 gone += 1;
             }
         }

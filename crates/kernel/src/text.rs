@@ -116,8 +116,7 @@ impl Link {
     pub fn parse(raw: &str, field: &'static str, code: &'static str) -> Result<Link, FieldError> {
         let s = raw.trim();
         let err = || FieldError::new(field, code);
-        if s.is_empty() || s.len() > 500 || s.chars().any(|c| c.is_control() || c.is_whitespace())
-        {
+        if s.is_empty() || s.len() > 500 || s.chars().any(|c| c.is_control() || c.is_whitespace()) {
             return Err(err());
         }
         if s.starts_with('/') {
@@ -179,7 +178,10 @@ mod link_tests {
 
     #[test]
     fn only_web_addresses_and_local_paths_are_links() {
-        assert_eq!(parse("lannion.bzh").as_deref(), Some("https://lannion.bzh/"));
+        assert_eq!(
+            parse("lannion.bzh").as_deref(),
+            Some("https://lannion.bzh/")
+        );
         assert_eq!(
             parse("HTTP://Lannion.BZH/a b").as_deref(),
             None,

@@ -122,7 +122,13 @@ impl Keeper {
         use hmac::{KeyInit, Mac};
         let key = self.key.as_ref()?;
         let mut mac = hmac::Hmac::<sha2_11::Sha256>::new_from_slice(key).ok()?;
-        for part in [self.subject.as_str(), &self.scope, file, name, &until.to_string()] {
+        for part in [
+            self.subject.as_str(),
+            &self.scope,
+            file,
+            name,
+            &until.to_string(),
+        ] {
             mac.update(part.as_bytes());
             mac.update(&[0]);
         }
@@ -147,8 +153,7 @@ impl Keeper {
         let mut parts = value.trim().splitn(4, '/');
         let (file, until, mac, name) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         let until: i64 = until.parse().ok()?;
-        if until < crate::ids::now_ms() / 1000 || until > crate::ids::now_ms() / 1000 + KEPT_SECS
-        {
+        if until < crate::ids::now_ms() / 1000 || until > crate::ids::now_ms() / 1000 + KEPT_SECS {
             return None;
         }
         let expected = self.mac(file, name, until)?;
@@ -613,6 +618,83 @@ mod tests {
         let mut long = b"%PDF-1.4\n%%EOF".to_vec();
         long.extend(vec![b' '; 4096]);
         assert!(!is_pdf(&long), "the end mark is near the end");
+    }
+
+    #[test]
+    fn a_kept_reference_names_its_file_only_for_its_reader_and_form() {
+        let key = Arc::new(vec![7u8; 32]);
+        let anne = Keeper::new(key.clone(), "anne", "/library/propose?_csrf=x");
+        let file = format!("{}.pdf", "a".repeat(32));
+        let value = anne.sign(&file, "Bilan.pdf");
+        assert_eq!(
+            anne.verify(&value),
+            Some((file.clone(), "Bilan.pdf".to_string()))
+        );
+        let same_form = Keeper::new(key.clone(), "anne", "/library/propose");
+        assert!(
+            same_form.verify(&value).is_some(),
+            "the query is not part of the form"
+        );
+        for other in [
+            Keeper::new(key.clone(), "bob", "/library/propose"),
+            Keeper::new(key.clone(), "anne", "/library/x/edit"),
+            Keeper::new(Arc::new(vec![8u8; 32]), "anne", "/library/propose"),
+            Keeper::default(),
+        ] {
+            assert_eq!(other.verify(&value), None);
+        }
+        assert_eq!(
+            anne.verify(&format!("{file}/Bilan.pdf")),
+            None,
+            "a bare name"
+        );
+        let renamed = value.replace("Bilan.pdf", "Autre.pdf");
+        assert_eq!(anne.verify(&renamed), None);
+        let (f, until, mac, name) = {
+            let mut p = value.splitn(4, '/');
+            (
+                p.next().unwrap(),
+                p.next().unwrap(),
+                p.next().unwrap(),
+                p.next().unwrap(),
+            )
+        };
+        let later = format!("{f}/{}/{mac}/{name}", until.parse::<i64>().unwrap() + 1);
+        assert_eq!(anne.verify(&later), None, "its end cannot be moved");
+    }
+
+    #[test]
+    fn an_image_that_would_decode_too_large_is_refused_from_its_header() {
+        // A 16-bit RGBA image of 6300 × 6300 pixels: 317 MB once decoded, whatever the file's
+        // size. Its header is enough to refuse it.
+        let mut img = image::ImageBuffer::<image::Rgba<u16>, Vec<u16>>::new(1, 1);
+        img.put_pixel(0, 0, image::Rgba([1, 2, 3, 4]));
+        let mut small = Vec::new();
+        img.write_to(&mut Cursor::new(&mut small), image::ImageFormat::Png)
+            .unwrap();
+        assert_eq!(decoded_size(&small), Ok(8));
+        // The same header with larger dimensions (and its checksum made again).
+        let mut bomb = small.clone();
+        bomb[16..20].copy_from_slice(&6300u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&6300u32.to_be_bytes());
+        let crc = {
+            let mut c = 0xffff_ffffu32;
+            for b in &bomb[12..29] {
+                c ^= u32::from(*b);
+                for _ in 0..8 {
+                    c = if c & 1 != 0 {
+                        0xedb8_8320 ^ (c >> 1)
+                    } else {
+                        c >> 1
+                    };
+                }
+            }
+            !c
+        };
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        assert_eq!(decoded_size(&bomb), Err("image.too_large"));
+        assert_eq!(reencode(&bomb, 256), Err("image.too_large"));
+        assert!(decoded_size(&png(3000, 3000)).is_ok(), "27 MB: accepted");
     }
 
     #[test]

@@ -27,9 +27,7 @@ pub fn component() -> Component {
         migrations: MIGRATIONS,
         demo: Some(|db| Box::pin(demo::seed(db))),
         datasets: Some(|state| Box::pin(web::datasets(state))),
-        files: &[
-            "SELECT name FROM report_photos",
-        ],
+        files: &["SELECT name FROM report_photos"],
         ..Component::empty("reports")
     }
 }

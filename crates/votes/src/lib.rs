@@ -27,9 +27,7 @@ pub fn component() -> Component {
         process_section: Some(|state, of| Box::pin(web::process_section(state, of))),
         demo: Some(|db| Box::pin(demo::seed(db))),
         datasets: Some(|state| Box::pin(web::datasets(state))),
-        files: &[
-            "SELECT image FROM vote_options WHERE image IS NOT NULL",
-        ],
+        files: &["SELECT image FROM vote_options WHERE image IS NOT NULL"],
         ..Component::empty("votes")
     }
 }

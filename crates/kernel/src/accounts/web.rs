@@ -143,9 +143,7 @@ async fn register(
     ctx: RequestCtx,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, Error> {
-    state
-        .limiter()
-        .check(registrations(state.config()), ip)?;
+    state.limiter().check(registrations(state.config()), ip)?;
     let lang = ctx.lang;
     let (name, email, password) = match form.parse() {
         Ok(parsed) => parsed,

@@ -91,7 +91,9 @@ impl RateLimiter {
         let per_sec = max / limit.window.as_secs_f64().max(1.0);
         if buckets.len() >= MOST_BUCKETS && !buckets.contains_key(&(limit.action, ip)) {
             // Full buckets hold no information: a new one would start full as well.
-            buckets.retain(|_, (left, at)| *left + now.duration_since(*at).as_secs_f64() * per_sec < max);
+            buckets.retain(|_, (left, at)| {
+                *left + now.duration_since(*at).as_secs_f64() * per_sec < max
+            });
             if buckets.len() >= MOST_BUCKETS {
                 buckets.clear();
             }
@@ -197,7 +199,10 @@ mod tests {
         // One attempt comes back every 20 seconds, not the whole window at once.
         rl.check_at(limit, ip, t0 + Duration::from_secs(21))
             .unwrap();
-        assert!(rl.check_at(limit, ip, t0 + Duration::from_secs(22)).is_err());
+        assert!(
+            rl.check_at(limit, ip, t0 + Duration::from_secs(22))
+                .is_err()
+        );
     }
 
     #[test]

@@ -16,7 +16,11 @@ fn png_bomb_header(w: u32, h: u32) -> Vec<u8> {
         for b in bytes {
             c ^= u32::from(*b);
             for _ in 0..8 {
-                c = if c & 1 != 0 { 0xedb8_8320 ^ (c >> 1) } else { c >> 1 };
+                c = if c & 1 != 0 {
+                    0xedb8_8320 ^ (c >> 1)
+                } else {
+                    c >> 1
+                };
             }
         }
         !c
@@ -34,7 +38,11 @@ fn png_bomb_header(w: u32, h: u32) -> Vec<u8> {
     ihdr.extend(h.to_be_bytes());
     ihdr.extend([16, 6, 0, 0, 0]);
     chunk(&mut out, b"IHDR", &ihdr);
-    chunk(&mut out, b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
     chunk(&mut out, b"IEND", &[]);
     out
 }
@@ -49,7 +57,11 @@ async fn a_stored_file_name_is_no_key_to_someone_elses_file() {
             .post_multipart(
                 "/library/propose",
                 &fields,
-                &[("attachment", "Budget confidentiel.pdf", crate::library::pdf("x"))],
+                &[(
+                    "attachment",
+                    "Budget confidentiel.pdf",
+                    crate::library::pdf("x"),
+                )],
             )
             .await;
         assert_eq!(r.status(), 303);
@@ -65,7 +77,9 @@ async fn a_stored_file_name_is_no_key_to_someone_elses_file() {
             .unwrap();
         let (_, form) = anne.get_text(&format!("/library/{url}/edit")).await;
         let anne_kept = crate::common::kept_attachment_in(&form);
-        assert!(anne_kept.starts_with(&file) && anne_kept != format!("{file}/Budget confidentiel.pdf"));
+        assert!(
+            anne_kept.starts_with(&file) && anne_kept != format!("{file}/Budget confidentiel.pdf")
+        );
 
         let bob = app.other_client();
         bob.register_and_login("bob@test.fr", "Bob").await;
@@ -89,15 +103,13 @@ async fn a_stored_file_name_is_no_key_to_someone_elses_file() {
         let bob_url = r.headers()["location"].to_str().unwrap().to_string();
         let (_, page) = bob.get_text(&bob_url).await;
         assert!(!page.contains(&file), "{page}");
-        let r = bob
-            .get(&format!("{bob_url}/attachments/{file}"))
-            .await;
+        let r = bob.get(&format!("{bob_url}/attachments/{file}")).await;
         assert_eq!(r.status(), 404);
         let stored: String = sqlx::query_scalar("SELECT data FROM experiences WHERE slug <> $1")
-        .bind(&url)
-        .fetch_one(app.state.db().pool())
-        .await
-        .unwrap();
+            .bind(&url)
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
         assert!(!stored.contains(&file));
     }
 }
@@ -129,8 +141,10 @@ async fn anonymous_reports_are_limited_per_address_and_per_mailbox_and_refused_f
         let send = |fields: Vec<(String, String)>, photo: Option<Vec<u8>>| {
             let app = &app;
             async move {
-                let pairs: Vec<(&str, &str)> =
-                    fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let pairs: Vec<(&str, &str)> = fields
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
                 crate::reports::send(app, &pairs, photo).await
             }
         };
@@ -142,7 +156,11 @@ async fn anonymous_reports_are_limited_per_address_and_per_mailbox_and_refused_f
         assert!(page.contains("choisissez-les de nouveau"), "{page}");
         assert_eq!(stored_files(&app), 0, "{engine}");
         // A photo that would decode to 317 MB: a field error, read from its header alone.
-        let (status, page) = send(report(1, "paul@exemple.fr"), Some(png_bomb_header(6300, 6300))).await;
+        let (status, page) = send(
+            report(1, "paul@exemple.fr"),
+            Some(png_bomb_header(6300, 6300)),
+        )
+        .await;
         assert_eq!(status, 422);
         assert!(page.contains("100 Mo au plus une fois décodée"), "{page}");
         assert_eq!(stored_files(&app), 0);
@@ -174,7 +192,10 @@ async fn anonymous_reports_are_limited_per_address_and_per_mailbox_and_refused_f
         let citizen = app.other_client();
         citizen.register_and_login("jean@exemple.fr", "Jean").await;
         let fields = report(11, "jean@exemple.fr");
-        let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = fields
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let (status, page) = crate::reports::send(&citizen, &pairs, None).await;
         assert_eq!(status, 200, "{page}");
     }
@@ -350,20 +371,49 @@ async fn sessions_end_after_two_weeks_unused_or_ninety_days_and_are_purged() {
     use kernel::accounts::store as accounts;
     for engine in kernel::testing::engines() {
         let app = spawn_app(engine).await;
-        let id = app.other_client().register_and_login("s@exemple.fr", "S").await;
+        let id = app
+            .other_client()
+            .register_and_login("s@exemple.fr", "S")
+            .await;
         let db = app.state.db();
         let day = 86_400_000;
         let now = kernel::ids::now_ms();
         let idle = accounts::create_session(db, &id).await.unwrap();
-        assert!(accounts::user_by_session_at(db, &idle, now + 13 * day).await.unwrap().is_some());
+        assert!(
+            accounts::user_by_session_at(db, &idle, now + 13 * day)
+                .await
+                .unwrap()
+                .is_some()
+        );
         // Used at day 13: alive at day 26, gone at day 28 unused.
-        assert!(accounts::user_by_session_at(db, &idle, now + 26 * day).await.unwrap().is_some());
-        assert!(accounts::user_by_session_at(db, &idle, now + 41 * day).await.unwrap().is_none());
+        assert!(
+            accounts::user_by_session_at(db, &idle, now + 26 * day)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            accounts::user_by_session_at(db, &idle, now + 41 * day)
+                .await
+                .unwrap()
+                .is_none()
+        );
         let busy = accounts::create_session(db, &id).await.unwrap();
         for d in (10..=90).step_by(10) {
-            assert!(accounts::user_by_session_at(db, &busy, now + d * day).await.unwrap().is_some(), "day {d}");
+            assert!(
+                accounts::user_by_session_at(db, &busy, now + d * day)
+                    .await
+                    .unwrap()
+                    .is_some(),
+                "day {d}"
+            );
         }
-        assert!(accounts::user_by_session_at(db, &busy, now + 91 * day).await.unwrap().is_none());
+        assert!(
+            accounts::user_by_session_at(db, &busy, now + 91 * day)
+                .await
+                .unwrap()
+                .is_none()
+        );
         assert!(app.count("sessions").await >= 2);
         let gone = accounts::purge_expired(db, now + 91 * day).await.unwrap();
         assert!(gone >= 2, "{engine}");

@@ -4,8 +4,8 @@
 mod accounts;
 mod api;
 mod common;
-mod hardening;
 mod directory;
+mod hardening;
 mod lab;
 mod library;
 mod open311;

@@ -39,7 +39,11 @@ fn form(fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> reqwest::multipart::
     f
 }
 
-pub(crate) async fn send(app: &TestApp, fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> (u16, String) {
+pub(crate) async fn send(
+    app: &TestApp,
+    fields: &[(&str, &str)],
+    photo: Option<Vec<u8>>,
+) -> (u16, String) {
     let token = app.csrf().await;
     let r = app
         .client

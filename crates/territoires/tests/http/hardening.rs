@@ -8,45 +8,6 @@ async fn with_default_limits(engine: &'static str) -> TestApp {
     spawn_app_with(engine, |o| o.limits = Some(Default::default())).await
 }
 
-/// A PNG whose header announces `w`×`h` pixels of 16-bit RGBA and whose data is a few bytes: it
-/// would decode to `w × h × 8` bytes.
-fn png_bomb_header(w: u32, h: u32) -> Vec<u8> {
-    fn crc(bytes: &[u8]) -> u32 {
-        let mut c = 0xffff_ffffu32;
-        for b in bytes {
-            c ^= u32::from(*b);
-            for _ in 0..8 {
-                c = if c & 1 != 0 {
-                    0xedb8_8320 ^ (c >> 1)
-                } else {
-                    c >> 1
-                };
-            }
-        }
-        !c
-    }
-    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
-        out.extend((data.len() as u32).to_be_bytes());
-        let mut body = kind.to_vec();
-        body.extend_from_slice(data);
-        out.extend_from_slice(&body);
-        out.extend(crc(&body).to_be_bytes());
-    }
-    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
-    let mut ihdr = Vec::new();
-    ihdr.extend(w.to_be_bytes());
-    ihdr.extend(h.to_be_bytes());
-    ihdr.extend([16, 6, 0, 0, 0]);
-    chunk(&mut out, b"IHDR", &ihdr);
-    chunk(
-        &mut out,
-        b"IDAT",
-        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
-    );
-    chunk(&mut out, b"IEND", &[]);
-    out
-}
-
 #[tokio::test]
 async fn a_stored_file_name_is_no_key_to_someone_elses_file() {
     for engine in kernel::testing::engines() {
@@ -158,7 +119,7 @@ async fn anonymous_reports_are_limited_per_address_and_per_mailbox_and_refused_f
         // A photo that would decode to 317 MB: a field error, read from its header alone.
         let (status, page) = send(
             report(1, "paul@exemple.fr"),
-            Some(png_bomb_header(6300, 6300)),
+            Some(kernel::testing::png_bomb(6300, 6300)),
         )
         .await;
         assert_eq!(status, 422);

@@ -488,13 +488,8 @@ fn may_read_metrics(
 ) -> bool {
     let config = state.config();
     if let Some(token) = &config.metrics_token {
-        let given = headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        let expected = crate::ids::hash_secret(token);
-        return crate::ids::hash_secret(given.trim()) == expected;
+        let given = crate::web::bearer_token(headers).unwrap_or("");
+        return crate::ids::constant_time_eq(given, token);
     }
     !config.behind_proxy && peer.is_some_and(|ip| ip.is_loopback())
 }

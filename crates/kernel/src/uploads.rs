@@ -132,8 +132,7 @@ impl Keeper {
             mac.update(part.as_bytes());
             mac.update(&[0]);
         }
-        let out = mac.finalize().into_bytes();
-        Some(out[..16].iter().map(|b| format!("{b:02x}")).collect())
+        Some(crate::ids::hex(&mac.finalize().into_bytes()[..16]))
     }
 
     /// The reference of a stored file (and the name it is shown under, empty for a photo).
@@ -157,13 +156,7 @@ impl Keeper {
             return None;
         }
         let expected = self.mac(file, name, until)?;
-        let same = expected.len() == mac.len()
-            && expected
-                .bytes()
-                .zip(mac.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0;
-        same.then(|| (file.to_string(), name.to_string()))
+        crate::ids::constant_time_eq(&expected, mac).then(|| (file.to_string(), name.to_string()))
     }
 }
 

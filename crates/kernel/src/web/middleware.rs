@@ -7,6 +7,7 @@ use super::{
 use crate::app::AppState;
 use crate::error::{Error, ErrorCode};
 use crate::i18n::{Lang, Tr};
+use crate::ids::constant_time_eq;
 use askama::Template;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -35,14 +36,6 @@ fn request_lang(req: &Request, user_lang: Option<Lang>) -> Lang {
                 .map(Lang::negotiate)
                 .unwrap_or_default()
         })
-}
-
-fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// Builds the [`RequestCtx`], checks the CSRF token of unsafe requests, and sets the cookies

@@ -194,6 +194,17 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
     }
 }
 
+/// The token of an `Authorization: Bearer <token>` header; none when the header is missing or
+/// of another scheme.
+pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
 /// The user of an API request, from `Authorization: Bearer <token>`; the API ignores cookies,
 /// so that no other site can act through a reader's browser.
 pub struct ApiUser(pub Option<User>);
@@ -201,15 +212,11 @@ pub struct ApiUser(pub Option<User>);
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Error;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
             return Ok(ApiUser(None));
-        };
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(Error::Unauthorized)?;
-        match crate::accounts::store::user_by_api_token(state.db(), token.trim()).await? {
+        }
+        let token = bearer_token(&parts.headers).ok_or(Error::Unauthorized)?;
+        match crate::accounts::store::user_by_api_token(state.db(), token).await? {
             Some(u) => Ok(ApiUser(Some(u))),
             None => Err(Error::Unauthorized),
         }

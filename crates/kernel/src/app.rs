@@ -216,7 +216,8 @@ impl AppState {
         openapi: serde_json::Value,
         sections: (Vec<SectionFn>, Vec<SectionFn>),
         datasets: Vec<crate::catalog::DatasetsFn>,
-        (upload_key, file_queries): (Vec<u8>, Vec<&'static str>),
+        upload_key: Vec<u8>,
+        file_queries: Vec<&'static str>,
     ) -> Self {
         let config_dir = config.data_dir.clone();
         AppState {

@@ -200,7 +200,8 @@ pub async fn build(
         openapi,
         sections,
         datasets,
-        (upload_key, file_queries),
+        upload_key,
+        file_queries,
     );
     app::register_links(links);
     for task in tasks {

@@ -532,23 +532,23 @@ pub fn decoded_size(bytes: &[u8]) -> Result<u64, &'static str> {
     let size = u64::from(w)
         .saturating_mul(u64::from(h))
         .saturating_mul(u64::from(decoder.color_type().bytes_per_pixel()));
-    if size > MAX_DECODED_BYTES || w == 0 || h == 0 {
-        return Err(if size > MAX_DECODED_BYTES {
-            "image.too_large"
-        } else {
-            "image.format"
-        });
+    if w == 0 || h == 0 {
+        return Err("image.format");
+    }
+    if size > MAX_DECODED_BYTES {
+        return Err("image.too_large");
     }
     Ok(size)
 }
 
+/// Decodes an image and re-encodes it as PNG, fitted in `max_side` pixels. Its callers checked
+/// [`decoded_size`] first; the decoder's allocation cap stands behind that check.
 fn reencode(bytes: &[u8], max_side: u32) -> Result<Vec<u8>, &'static str> {
-    decoded_size(bytes)?;
     let mut reader = image::ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|_| "image.format")?;
-    // The decoder itself may allocate no more than the bitmap the header announced, with room
-    // for its own buffers.
+    // The decoder may allocate no more than the largest bitmap accepted, with room for its own
+    // buffers.
     let mut limits = image::Limits::default();
     limits.max_alloc = Some(MAX_DECODED_BYTES + 16 * 1024 * 1024);
     reader.limits(limits);

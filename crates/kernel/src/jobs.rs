@@ -81,70 +81,16 @@ pub fn purge(state: AppState) -> BoxFuture<Result<usize, Error>> {
 /// Removes the stored files that no component names and that were written more than `age` ago;
 /// returns how many went.
 pub async fn sweep_files(state: &AppState, age: std::time::Duration) -> Result<usize, Error> {
+    use futures_util::TryStreamExt;
     let mut named = std::collections::HashSet::new();
     for query in state.file_queries() {
         let mut rows = sqlx::query_scalar::<_, Option<String>>(sqlx::AssertSqlSafe(*query))
             .fetch(state.db().pool());
-        use futures_util::TryStreamExt;
         while let Some(text) = rows.try_next().await? {
-            named.extend(stored_names_in(text.as_deref().unwrap_or("")));
+            named.extend(crate::uploads::stored_names_in(
+                text.as_deref().unwrap_or(""),
+            ));
         }
     }
-    let dir = state.config().data_dir.join("uploads");
-    let mut gone = 0;
-    for folder in [dir.clone(), dir.join("attachments")] {
-        let Ok(mut entries) = tokio::fs::read_dir(&folder).await else {
-            continue;
-        };
-        while let Ok(Some(entry)) = entries.next_entry().await {
-            let name = entry.file_name().to_string_lossy().to_string();
-            let ours = crate::uploads::is_attachment_name(&name) || name.ends_with(".tmp");
-            let old = entry
-                .metadata()
-                .await
-                .ok()
-                .and_then(|m| m.modified().ok())
-                .and_then(|t| t.elapsed().ok())
-                .is_some_and(|e| e >= age);
-            if ours
-                && old
-                && !named.contains(&name)
-                && tokio::fs::remove_file(entry.path()).await.is_ok()
-            {
-                gone += 1;
-            }
-        }
-    }
-    Ok(gone)
-}
-
-/// The stored file names (32 hexadecimal digits and `.png` or `.pdf`) a text holds.
-fn stored_names_in(text: &str) -> Vec<String> {
-    let b = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i + 36 <= b.len() {
-        let candidate = &text.get(i..i + 36);
-        match candidate {
-            Some(c) if crate::uploads::is_attachment_name(c) => {
-                out.push(c.to_string());
-                i += 36;
-            }
-            _ => i += 1,
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn stored_names_are_found_in_any_text() {
-        let a = "0123456789abcdef0123456789abcdef";
-        let text = format!(r#"[{{"file":"{a}.pdf","name":"x.pdf"}}, "{a}.png"] {a}.exe"#);
-        assert_eq!(
-            super::stored_names_in(&text),
-            [format!("{a}.pdf"), format!("{a}.png")]
-        );
-    }
+    Ok(state.uploads().sweep(&named, age).await)
 }

@@ -392,6 +392,41 @@ impl Uploads {
         Ok(out)
     }
 
+    /// Removes the stored files (photos, logos, attachments, and temporary files left by a
+    /// write that stopped) that `named` does not hold and that were written more than `age`
+    /// ago; returns how many went.
+    pub async fn sweep(
+        &self,
+        named: &std::collections::HashSet<String>,
+        age: std::time::Duration,
+    ) -> usize {
+        let mut gone = 0;
+        for folder in [self.dir.clone(), self.dir.join("attachments")] {
+            let Ok(mut entries) = tokio::fs::read_dir(&folder).await else {
+                continue;
+            };
+            while let Ok(Some(entry)) = entries.next_entry().await {
+                let name = entry.file_name().to_string_lossy().to_string();
+                let ours = is_attachment_name(&name) || name.ends_with(".tmp");
+                let old = entry
+                    .metadata()
+                    .await
+                    .ok()
+                    .and_then(|m| m.modified().ok())
+                    .and_then(|t| t.elapsed().ok())
+                    .is_some_and(|e| e >= age);
+                if ours
+                    && old
+                    && !named.contains(&name)
+                    && tokio::fs::remove_file(entry.path()).await.is_ok()
+                {
+                    gone += 1;
+                }
+            }
+        }
+        gone
+    }
+
     /// Writes a file under a name unless it is there already, through a temporary file so that
     /// a reader never sees half of it.
     async fn write(&self, dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
@@ -498,6 +533,23 @@ impl Photos {
     pub fn is_empty(&self) -> bool {
         self.kept.is_empty() && self.fresh.is_empty()
     }
+}
+
+/// The stored file names (32 hexadecimal digits and `.png` or `.pdf`) a text holds: a photo's
+/// name, a JSON list of attachments.
+pub fn stored_names_in(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 36 <= text.len() {
+        match text.get(i..i + 36) {
+            Some(c) if is_attachment_name(c) => {
+                out.push(c.to_string());
+                i += 36;
+            }
+            _ => i += 1,
+        }
+    }
+    out
 }
 
 /// Whether a name is one the store gives (the start of a content hash, `.png`).
@@ -611,6 +663,16 @@ mod tests {
         let mut long = b"%PDF-1.4\n%%EOF".to_vec();
         long.extend(vec![b' '; 4096]);
         assert!(!is_pdf(&long), "the end mark is near the end");
+    }
+
+    #[test]
+    fn stored_names_are_found_in_any_text() {
+        let a = "0123456789abcdef0123456789abcdef";
+        let text = format!(r#"[{{"file":"{a}.pdf","name":"x.pdf"}}, "{a}.png"] {a}.exe"#);
+        assert_eq!(
+            stored_names_in(&text),
+            [format!("{a}.pdf"), format!("{a}.png")]
+        );
     }
 
     #[test]

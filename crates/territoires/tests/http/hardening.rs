@@ -446,3 +446,39 @@ async fn supports_past_the_limit_are_refused_even_at_once_and_hidden_items_canno
         assert_eq!(r.status(), 404, "{process}");
     }
 }
+
+#[tokio::test]
+async fn the_daily_sweep_removes_only_the_files_nothing_names() {
+    for engine in kernel::testing::engines() {
+        let app = spawn_app(engine).await;
+        let (_, anne) = crate::library::moderator_and_anne(&app).await;
+        let fields = crate::library::report("Des cours d'école végétalisées", "workshop");
+        let r = anne
+            .post_multipart(
+                "/library/propose",
+                &fields,
+                &[("attachment", "Bilan.pdf", crate::library::pdf("bilan"))],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        // A file nothing names, as a form left after its first step leaves one.
+        let orphan = app
+            .data_dir
+            .join("uploads")
+            .join(format!("{}.png", "f".repeat(32)));
+        std::fs::write(&orphan, crate::pages::png(4, 4)).unwrap();
+        assert_eq!(stored_files(&app), 2);
+        let day = std::time::Duration::from_secs(86_400);
+        assert_eq!(
+            kernel::jobs::sweep_files(&app.state, day).await.unwrap(),
+            0,
+            "too recent"
+        );
+        let gone = kernel::jobs::sweep_files(&app.state, std::time::Duration::ZERO)
+            .await
+            .unwrap();
+        assert_eq!(gone, 1, "{engine}");
+        assert!(!orphan.exists());
+        assert_eq!(stored_files(&app), 1, "the report's file stays");
+    }
+}

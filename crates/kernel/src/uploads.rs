@@ -529,6 +529,15 @@ impl Photos {
         Ok(names)
     }
 
+    /// The form they came with is refused: nothing is stored, so its new photos are dropped and
+    /// asked for again (`photo.again`, unless a photo was itself refused).
+    pub fn refuse(&mut self, errors: &mut crate::error::FieldErrors) {
+        if !self.fresh.is_empty() && errors.on("photo").is_none() {
+            errors.push(FieldError::new("photo", "photo.again"));
+        }
+        self.fresh.clear();
+    }
+
     /// Whether the form holds no photo.
     pub fn is_empty(&self) -> bool {
         self.kept.is_empty() && self.fresh.is_empty()

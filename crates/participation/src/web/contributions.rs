@@ -19,7 +19,7 @@ use kernel::web::pager::Pager;
 use kernel::web::{
     Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
-use kernel::{AppState, Error, FieldError, FieldErrors};
+use kernel::{AppState, Error, FieldErrors};
 use serde::Deserialize;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -352,7 +352,7 @@ async fn submit(
         component,
     };
     let keeper = p.page.keeper.clone();
-    let (fields, photos, photo_errors) = read_form(&state, &keeper, multipart).await?;
+    let (fields, mut photos, photo_errors) = read_form(&state, &keeper, multipart).await?;
     p.fields = fields;
     let parsed = p
         .fields
@@ -367,10 +367,7 @@ async fn submit(
             if let Err(more) = parsed {
                 errors.0.extend(more.0);
             }
-            // Nothing is stored for a refused form: new photos are asked for again.
-            if !photos.fresh.is_empty() && errors.on("photo").is_none() {
-                errors.push(FieldError::new("photo", "photo.again"));
-            }
+            photos.refuse(&mut errors);
             if p.fields.form_key.len() != 32 {
                 p.fields.form_key = form_key();
             }

@@ -326,11 +326,7 @@ async fn submit(
     let (lat, lon, description) = match check(&p.fields, &category, user.is_some(), area) {
         Ok(x) => x,
         Err(mut errors) => {
-            // Nothing is stored for a refused form: new photos are asked for again.
-            if !p.fields.photos.fresh.is_empty() && errors.on("photo").is_none() {
-                errors.push(FieldError::new("photo", "photo.again"));
-            }
-            p.fields.photos.fresh.clear();
+            p.fields.photos.refuse(&mut errors);
             p.errors = errors;
             return render_invalid(&p);
         }

@@ -8,24 +8,27 @@ async fn with_default_limits(engine: &'static str) -> TestApp {
     spawn_app_with(engine, |o| o.limits = Some(Default::default())).await
 }
 
+/// Anne, a confirmed citizen, proposes an experience report with a PDF (pending); returns her
+/// client.
+async fn anne_proposes_with_a_pdf(app: &TestApp, file_name: &str) -> TestApp {
+    let (_, anne) = crate::library::moderator_and_anne(app).await;
+    let fields = crate::library::report("Des cours d'école végétalisées", "workshop");
+    let r = anne
+        .post_multipart(
+            "/library/propose",
+            &fields,
+            &[("attachment", file_name, crate::library::pdf("x"))],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    anne
+}
+
 #[tokio::test]
 async fn a_stored_file_name_is_no_key_to_someone_elses_file() {
     for engine in kernel::testing::engines() {
         let app = spawn_app(engine).await;
-        let (_, anne) = crate::library::moderator_and_anne(&app).await;
-        let fields = crate::library::report("Des cours d'école végétalisées", "workshop");
-        let r = anne
-            .post_multipart(
-                "/library/propose",
-                &fields,
-                &[(
-                    "attachment",
-                    "Budget confidentiel.pdf",
-                    crate::library::pdf("x"),
-                )],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        let anne = anne_proposes_with_a_pdf(&app, "Budget confidentiel.pdf").await;
         let data: String = sqlx::query_scalar("SELECT data FROM experiences")
             .fetch_one(app.state.db().pool())
             .await
@@ -451,16 +454,7 @@ async fn supports_past_the_limit_are_refused_even_at_once_and_hidden_items_canno
 async fn the_daily_sweep_removes_only_the_files_nothing_names() {
     for engine in kernel::testing::engines() {
         let app = spawn_app(engine).await;
-        let (_, anne) = crate::library::moderator_and_anne(&app).await;
-        let fields = crate::library::report("Des cours d'école végétalisées", "workshop");
-        let r = anne
-            .post_multipart(
-                "/library/propose",
-                &fields,
-                &[("attachment", "Bilan.pdf", crate::library::pdf("bilan"))],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        anne_proposes_with_a_pdf(&app, "Bilan.pdf").await;
         // A file nothing names, as a form left after its first step leaves one.
         let orphan = app
             .data_dir

@@ -566,60 +566,103 @@ pub async fn cast(
     Ok(tracker)
 }
 
-/// Seals the ballot box of a closed vote, once: on PostgreSQL, where a table's rows are stored in
-/// the order they were written, the roll, the box and the receipts are rewritten in the order of
-/// their random keys, so that their storage no longer follows the order of the votes (SQLite
-/// stores them in key order from the start). Ballots cast while the vote was open keep the
-/// order of writing until then: see docs/architecture.md.
+/// Seals the ballot box of a closed vote, once: the roll, the box and the receipts are rewritten
+/// in a random order, so that where their rows sit no longer follows the order of the votes.
+/// PostgreSQL stores a table's rows in the order they were written, then vacuums the old
+/// versions away; SQLite keeps them in key order, but inside a page a row's bytes sit where free
+/// space was when it was written, so the rewrite runs with `secure_delete` (the old bytes are
+/// zeroed) and the write-ahead log is emptied afterwards. Ballots cast while the vote was open
+/// keep the order of writing until then: see SECURITY.md.
 pub async fn seal(db: &Db, v: &Votation) -> Result<(), Error> {
     // Read paths call this on every request: a sealed box costs nothing more.
     if v.sealed {
         return Ok(());
     }
-    let mut tx = db.pool().begin().await?;
+    let sqlite = db.engine() == kernel::db::Engine::Sqlite;
+    let mut conn = db.pool().acquire().await?;
+    if sqlite {
+        sqlx::query("PRAGMA secure_delete = ON")
+            .execute(&mut *conn)
+            .await?;
+    }
+    let sealed = rewrite_at_random(&mut conn, &v.id).await;
+    if sqlite {
+        sqlx::query("PRAGMA secure_delete = OFF")
+            .execute(&mut *conn)
+            .await?;
+    }
+    if !sealed? {
+        return Ok(());
+    }
+    if sqlite {
+        // The log still holds the pages as they were: copy them into the file, then empty it.
+        // A reader holding an old snapshot makes the checkpoint stop short; then it is retried
+        // shortly after, and said in the log if it never completes.
+        for attempt in 0..50 {
+            let busy: i64 = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&mut *conn)
+                .await?
+                .get(0);
+            if busy == 0 {
+                break;
+            }
+            if attempt == 49 {
+                tracing::warn!(vote = %v.id, "the write-ahead log could not be emptied after sealing");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    } else {
+        // The old row versions stay on disk until vacuumed: vacuum now rather than at some
+        // later time.
+        for table in ["vote_ballots", "vote_roll", "vote_trackers"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM {table}")))
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks the vote sealed and rewrites its three tables in a random order, in one transaction;
+/// false when another request sealed it first.
+async fn rewrite_at_random(conn: &mut sqlx::AnyConnection, vote: &str) -> Result<bool, Error> {
+    use sqlx::Connection;
+    let mut tx = conn.begin().await?;
     let fresh =
         sqlx::query("UPDATE votations SET sealed_at = $1 WHERE id = $2 AND sealed_at IS NULL")
             .bind(now_ms())
-            .bind(&v.id)
+            .bind(vote)
             .execute(&mut *tx)
             .await?;
-    if fresh.rows_affected() == 0 || db.engine() != kernel::db::Engine::Postgres {
-        tx.commit().await?;
-        return Ok(());
+    if fresh.rows_affected() == 0 {
+        return Ok(false);
     }
-    for (table, columns, key) in [
-        ("vote_ballots", "votation_id, id, content", "id"),
-        ("vote_roll", "votation_id, voter_key, day", "voter_key"),
-        ("vote_trackers", "votation_id, tracker", "tracker"),
+    for (table, columns) in [
+        ("vote_ballots", "votation_id, id, content"),
+        ("vote_roll", "votation_id, voter_key, day"),
+        ("vote_trackers", "votation_id, tracker"),
     ] {
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "CREATE TEMPORARY TABLE sealing ON COMMIT DROP AS SELECT {columns} FROM {table} WHERE votation_id = $1"
+            "CREATE TEMPORARY TABLE sealing AS SELECT {columns} FROM {table} WHERE votation_id = $1"
         )))
-        .bind(&v.id)
+        .bind(vote)
         .execute(&mut *tx)
         .await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "DELETE FROM {table} WHERE votation_id = $1"
         )))
-        .bind(&v.id)
+        .bind(vote)
         .execute(&mut *tx)
         .await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM sealing ORDER BY {key}"
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM sealing ORDER BY random()"
         )))
         .execute(&mut *tx)
         .await?;
         sqlx::query("DROP TABLE sealing").execute(&mut *tx).await?;
     }
     tx.commit().await?;
-    // The old row versions stay on disk until vacuumed: vacuum now rather than at some later
-    // time.
-    for table in ["vote_ballots", "vote_roll", "vote_trackers"] {
-        sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM {table}")))
-            .execute(db.pool())
-            .await?;
-    }
-    Ok(())
+    Ok(true)
 }
 
 /// Voters on the roll.

@@ -211,4 +211,110 @@ mod tests {
         let bad = SMALL.replace("budget;10", "budget;dix");
         assert!(parse(&bad).unwrap_err().reason.contains("budget"));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 256,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        /// A field as pabulib files hold them, or something close to one.
+        fn field() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just("project_id".to_string()),
+                Just("cost".to_string()),
+                Just("vote".to_string()),
+                Just("voter_id".to_string()),
+                Just("budget".to_string()),
+                Just("vote_type".to_string()),
+                Just("approval".to_string()),
+                Just("\"a;b\"".to_string()),
+                Just("\"".to_string()),
+                Just("1/0".to_string()),
+                Just("-.".to_string()),
+                "-?[0-9]{0,4}(\\.[0-9]{0,3})?(/-?[0-9]{1,3})?",
+                "[0-9]{1,2}(,[0-9]{0,2}){0,4}",
+                ".{0,6}",
+            ]
+        }
+
+        /// Section names and `;`-separated rows, in any order.
+        fn pabulib_like() -> impl Strategy<Value = String> {
+            let line = prop_oneof![
+                1 => Just("META".to_string()),
+                1 => Just("PROJECTS".to_string()),
+                1 => Just("VOTES".to_string()),
+                6 => prop::collection::vec(field(), 0..5).prop_map(|f| f.join(";")),
+            ];
+            prop::collection::vec(line, 0..30).prop_map(|l| l.join("\n"))
+        }
+
+        /// A valid file: costs, a budget, and ballots naming projects by their index.
+        fn valid_file() -> impl Strategy<Value = (Vec<u32>, u32, Vec<Vec<usize>>)> {
+            (1usize..8).prop_flat_map(|n| {
+                (
+                    prop::collection::vec(0u32..1000, n),
+                    0u32..5000,
+                    prop::collection::vec(prop::collection::vec(0..n, 0..n + 1), 0..12),
+                )
+            })
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_bytes_are_read_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+                let text = String::from_utf8_lossy(&bytes);
+                if let Err(e) = parse(&text) {
+                    prop_assert!(e.line <= text.lines().count());
+                }
+            }
+
+            #[test]
+            fn any_text_is_read_without_panic(text in any::<String>()) {
+                let _ = parse(&text);
+            }
+
+            #[test]
+            fn pabulib_like_lines_are_read_without_panic(text in pabulib_like()) {
+                if let Err(e) = parse(&text) {
+                    prop_assert!(e.line <= text.lines().count());
+                }
+            }
+
+            #[test]
+            fn a_valid_file_is_read_whole((costs, budget, ballots) in valid_file()) {
+                let mut text = format!("META\nkey;value\nbudget;{budget}\nvote_type;approval\n");
+                text.push_str("PROJECTS\nproject_id;cost;name\n");
+                for (i, cost) in costs.iter().enumerate() {
+                    text.push_str(&format!("p{i};{cost};\"Projet {i}; quartier\"\n"));
+                }
+                text.push_str("VOTES\nvoter_id;vote\n");
+                for (v, ballot) in ballots.iter().enumerate() {
+                    let ids: Vec<String> = ballot.iter().map(|i| format!("p{i}")).collect();
+                    text.push_str(&format!("{v};{}\n", ids.join(",")));
+                }
+                let e = parse(&text).map_err(|e| TestCaseError::fail(e.to_string()))?;
+                prop_assert_eq!(e.projects.len(), costs.len());
+                prop_assert_eq!(e.voters(), ballots.len() as u64);
+                prop_assert_eq!(&e.budget, &parse_q(&budget.to_string()).unwrap());
+                for (p, cost) in e.projects.iter().zip(&costs) {
+                    prop_assert_eq!(&p.cost, &parse_q(&cost.to_string()).unwrap());
+                }
+            }
+
+            #[test]
+            fn unquoted_fields_split_at_every_semicolon(parts in prop::collection::vec("[^;\"]{0,8}", 1..6)) {
+                let trimmed: Vec<String> = parts.iter().map(|p| p.trim().to_string()).collect();
+                prop_assert_eq!(fields(&parts.join(";")), trimmed);
+            }
+        }
+    }
 }

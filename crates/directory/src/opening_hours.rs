@@ -91,7 +91,12 @@ impl OpeningHours {
             }
             rules.push(words.join(" "));
         }
-        Ok(OpeningHours(rules.join("; ")))
+        // The limit holds for the text as stored, so that it is accepted again when sent back.
+        let text = rules.join("; ");
+        if text.len() > 500 {
+            return Err(err());
+        }
+        Ok(OpeningHours(text))
     }
 
     /// The normalised text.
@@ -143,6 +148,63 @@ mod tests {
             "Mo-Fr 09:00-18:00 extra",
         ] {
             assert!(OpeningHours::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hours_too_long_once_normalised_are_refused() {
+        // 500 bytes as typed, 666 once a space follows each semicolon.
+        let typed = vec!["Mo"; 167].join(";");
+        assert_eq!(typed.len(), 500);
+        assert!(OpeningHours::parse(&typed).is_err());
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 256,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        /// Texts made of the words and marks of the syntax, valid or not.
+        fn opening_hours_like() -> impl Strategy<Value = String> {
+            let token = prop_oneof![
+                prop::sample::select(DAYS.to_vec()).prop_map(str::to_string),
+                prop::sample::select(MONTHS.to_vec()).prop_map(str::to_string),
+                prop::sample::select(vec![
+                    "PH", "SH", "off", "closed", "24/7", ";", ",", "-", " ", ":", "; ", "é",
+                ])
+                .prop_map(str::to_string),
+                "[0-9]{1,3}:[0-9]{1,3}",
+                "[0-4][0-9]:[0-6][0-9]-[0-4][0-9]:[0-6][0-9]",
+            ];
+            prop::collection::vec(token, 0..24).prop_map(|t| t.concat())
+        }
+
+        fn normalised_text_is_read_the_same(raw: &str) -> Result<(), TestCaseError> {
+            if let Ok(hours) = OpeningHours::parse(raw) {
+                prop_assert_eq!(OpeningHours::parse(hours.as_str()), Ok(hours.clone()));
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_text_is_read_without_panic(raw in any::<String>()) {
+                normalised_text_is_read_the_same(&raw)?;
+            }
+
+            #[test]
+            fn opening_hours_like_text_is_read_without_panic(raw in opening_hours_like()) {
+                normalised_text_is_read_the_same(&raw)?;
+            }
         }
     }
 }

@@ -163,4 +163,102 @@ mod tests {
         assert_eq!(to_html("2 * 3 * 4"), "<p>2 * 3 * 4</p>\n");
         assert_eq!(to_plain("Un **banc** [ici](https://a.fr)"), "Un banc ici");
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 256,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        /// Texts built from the marks of the subset, of HTML and of script addresses.
+        fn markdown_like() -> impl Strategy<Value = String> {
+            let token = prop_oneof![
+                Just("*"),
+                Just("**"),
+                Just("_"),
+                Just("["),
+                Just("]("),
+                Just(")"),
+                Just("#"),
+                Just("- "),
+                Just("* "),
+                Just("1. "),
+                Just("\n"),
+                Just("\n\n"),
+                Just("\r\n"),
+                Just(" "),
+                Just("<script>"),
+                Just("</script>"),
+                Just("<SCRIPT "),
+                Just("javascript:"),
+                Just("https://"),
+                Just("http://"),
+                Just("\""),
+                Just("'"),
+                Just("&"),
+                Just("<"),
+                Just(">"),
+                Just("é"),
+                Just("x"),
+                Just("lannion.fr"),
+            ];
+            prop::collection::vec(token, 0..40).prop_map(|t| t.concat())
+        }
+
+        /// The elements the subset writes; any other `<` would be markup from the text.
+        const ELEMENTS: &[&str] = &[
+            "<p>",
+            "</p>",
+            "<br>",
+            "<ul>",
+            "</ul>",
+            "<ol>",
+            "</ol>",
+            "<li>",
+            "</li>",
+            "<strong>",
+            "</strong>",
+            "<em>",
+            "</em>",
+            "<a href=\"https://",
+            "<a href=\"http://",
+            "</a>",
+        ];
+
+        fn only_the_subset(html: &str) -> Result<(), TestCaseError> {
+            prop_assert!(!html.to_ascii_lowercase().contains("<script"), "{html}");
+            for (i, _) in html.match_indices('<') {
+                let rest = &html[i..];
+                prop_assert!(ELEMENTS.iter().any(|e| rest.starts_with(e)), "{html}");
+            }
+            for tag in ["p", "ul", "ol", "li", "strong", "em", "a"] {
+                let open = html.matches(&format!("<{tag}>")).count()
+                    + html.matches(&format!("<{tag} ")).count();
+                prop_assert_eq!(open, html.matches(&format!("</{tag}>")).count(), "{}", html);
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_text_renders_as_the_subset_only(text in any::<String>()) {
+                only_the_subset(&to_html(&text))?;
+                let _ = to_plain(&text);
+            }
+
+            #[test]
+            fn markdown_like_text_renders_as_the_subset_only(text in markdown_like()) {
+                only_the_subset(&to_html(&text))?;
+                prop_assert!(to_plain(&text).len() <= text.len());
+            }
+        }
+    }
 }

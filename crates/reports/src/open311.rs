@@ -598,4 +598,128 @@ mod tests {
         assert_eq!(datetime(1_795_683_600_000), "2026-11-26T09:00:00Z");
         assert_eq!(parse_datetime("2026-11-26 10:00"), None);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 256,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        fn key() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "jurisdiction_id",
+                    "api_key",
+                    "service_code",
+                    "lat",
+                    "long",
+                    "address_string",
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "phone",
+                    "description",
+                    "device_id",
+                    "attribute[",
+                    "attribute[]",
+                    "attribute[][]",
+                ])
+                .prop_map(str::to_string),
+                "attribute\\[[A-Z\\[\\]]{0,4}\\](\\[\\])?",
+                ".{0,12}",
+            ]
+        }
+
+        fn value() -> impl Strategy<Value = String> {
+            prop_oneof![
+                prop::sample::select(vec![
+                    "",
+                    " ",
+                    "NaN",
+                    "inf",
+                    "-inf",
+                    "1e400",
+                    "-90",
+                    "180.0000001",
+                    "s",
+                    "l",
+                    "<b>",
+                    "&#60;",
+                    "a@b.fr",
+                    "2026-11-26T10:00:00+01:00",
+                    "\r\n",
+                ])
+                .prop_map(str::to_string),
+                "-?[0-9]{1,3}(\\.[0-9]{1,8})?",
+                ".{0,16}",
+            ]
+        }
+
+        /// A service's questions, of every datatype and some unknown ones.
+        fn attributes() -> impl Strategy<Value = Vec<Attribute>> {
+            let datatype = prop::sample::select(vec![
+                "string",
+                "number",
+                "datetime",
+                "text",
+                "singlevaluelist",
+                "multivaluelist",
+                "other",
+            ]);
+            let attribute =
+                ("[A-Z]{0,3}", datatype, any::<bool>()).prop_map(|(code, d, required)| Attribute {
+                    code,
+                    datatype: d.to_string(),
+                    required,
+                    description: String::new(),
+                    order: 1,
+                    values: vec![("s".into(), "Petit".into()), ("l".into(), "Grand".into())],
+                });
+            prop::collection::vec(attribute, 0..4)
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_form_is_read_without_panic(
+                pairs in prop::collection::vec((key(), value()), 0..16),
+                attributes in attributes(),
+            ) {
+                match Submission::read(&pairs) {
+                    Ok(s) => {
+                        prop_assert!(!s.service_code.is_empty());
+                        let (lat, long) = s.position.unwrap();
+                        prop_assert!(lat.abs() <= 90.0 && long.abs() <= 180.0);
+                        prop_assert!(s.description.chars().count() <= MAX_DESCRIPTION);
+                        prop_assert!(!looks_like_html(&s.description));
+                        let _ = s.check_attributes(&attributes);
+                    }
+                    Err(problems) => prop_assert!(!problems.is_empty()),
+                }
+            }
+
+            #[test]
+            fn an_attribute_field_names_its_code(code in "[A-Za-z0-9_-]{0,12}", many in any::<bool>()) {
+                let field = format!("attribute[{code}]{}", if many { "[]" } else { "" });
+                prop_assert_eq!(attribute_code(&field), Some(code.as_str()));
+            }
+
+            #[test]
+            fn any_datetime_text_is_read_without_panic(text in ".{0,40}") {
+                let _ = parse_datetime(&text);
+            }
+
+            #[test]
+            fn a_written_datetime_is_read_back(ms in 0i64..253_402_300_799_000) {
+                prop_assert_eq!(parse_datetime(&datetime(ms)), Some(ms - ms % 1000));
+            }
+        }
+    }
 }

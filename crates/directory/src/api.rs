@@ -4,20 +4,21 @@
 
 use crate::actor::{ActorFields, ActorInput};
 use crate::store::{self, Actor};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use kernel::api::{ApiQuery, ErrorBody, Page, Paging};
+use kernel::web::routes::Routes;
 use kernel::web::{ApiJson, ApiSignedIn, ApiUser};
 use kernel::{AppState, Error};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The API routes of the directory.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/api/v1/actors", get(list).post(create))
         .route("/api/v1/actors/{id}", get(one).put(update))
 }

@@ -7,17 +7,17 @@ use crate::ids::iso_datetime;
 use crate::mail::OutboxMail;
 use crate::spaces::model::SpaceFields;
 use crate::spaces::{Space, store as spaces};
+use crate::web::routes::Routes;
 use crate::web::{PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use sqlx::Row;
 
 /// The administration routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/admin", get(dashboard))
         .route("/admin/spaces/new", get(new_space_form).post(create_space))
         .route("/admin/outbox", get(outbox))
@@ -103,12 +103,15 @@ async fn create_space(
     let (mut fields, logo) = crate::spaces::web::read_space_form(multipart).await?;
     fields.territory = crate::spaces::web::resolve_territory(&state, &fields.territory);
     let result = async {
-        let input = fields.parse()?;
-        let logo = match logo {
-            Some(bytes) => Some(state.uploads().put_image("logo", &bytes, 256).await?),
-            None => None,
-        };
-        spaces::create(state.db(), &input, logo.as_deref(), Some(&user.id)).await
+        let (input, logo) = Error::both(
+            fields.parse(),
+            crate::spaces::web::checked_logo(&state, logo).await,
+        )?;
+        let name = logo.as_ref().map(|l| l.name.as_str());
+        let space = spaces::create(state.db(), &input, name, Some(&user.id)).await?;
+        // Written once the form is accepted and saved: a refused form leaves no file.
+        state.uploads().store_all(logo.iter()).await?;
+        Ok(space)
     }
     .await;
     match result {

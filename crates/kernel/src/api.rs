@@ -8,21 +8,22 @@ use crate::search::SearchQuery;
 use crate::spaces::model::SpaceFields;
 use crate::spaces::{Space, store as spaces};
 use crate::territories::{Territory, TerritoryKind, store as territories};
+use crate::web::routes::Routes;
 use crate::web::{ApiJson, ApiSignedIn, ApiUser, PageCtx, render};
 use askama::Template;
+use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The API and operations routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

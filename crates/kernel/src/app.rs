@@ -9,7 +9,6 @@ use crate::search::SearchIndex;
 use crate::uploads::Uploads;
 use crate::web::metrics::Metrics;
 use crate::web::ratelimit::RateLimiter;
-use axum::Router;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -20,7 +19,7 @@ pub struct Component {
     /// Short name, also the prefix of its migration ids.
     pub name: &'static str,
     /// Its pages and API routes.
-    pub routes: Router<AppState>,
+    pub routes: crate::web::routes::Routes,
     /// Its migrations, in order.
     pub migrations: &'static [Migration],
     /// How its entities become search documents.
@@ -106,7 +105,7 @@ impl Component {
     pub fn empty(name: &'static str) -> Self {
         Component {
             name,
-            routes: Router::new(),
+            routes: crate::web::routes::Routes::new(),
             migrations: &[],
             indexers: Vec::new(),
             openapi: None,

@@ -3,9 +3,9 @@
 
 use crate::app::AppState;
 use crate::error::Error;
+use crate::web::routes::Routes;
 use crate::web::{PageCtx, render};
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -78,8 +78,8 @@ pub struct Dataset {
 pub type DatasetsFn = fn(AppState) -> crate::changes::BoxFuture<Result<Vec<Dataset>, Error>>;
 
 /// The catalogue routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/data/catalog.jsonld", get(jsonld))
         .route("/data/", get(page))
         .route("/data", get(page))

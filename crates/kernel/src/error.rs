@@ -92,6 +92,23 @@ pub enum Error {
 pub struct ErrorCode(pub &'static str);
 
 impl Error {
+    /// Two checks of one form as one answer: both results, or every field error of the two
+    /// together (so that a refused form says all that is wrong at once), or the first other
+    /// error.
+    pub fn both<A, B>(
+        a: Result<A, impl Into<Error>>,
+        b: Result<B, impl Into<Error>>,
+    ) -> Result<(A, B), Error> {
+        match (a.map_err(Into::into), b.map_err(Into::into)) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (Err(Error::Invalid(mut x)), Err(Error::Invalid(y))) => {
+                x.0.extend(y.0);
+                Err(Error::Invalid(x))
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        }
+    }
+
     /// The HTTP status of this error.
     pub fn status(&self) -> StatusCode {
         match self {

@@ -53,7 +53,7 @@ pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
 pub fn component() -> Component {
     Component {
         name: "kernel",
-        routes: Router::new(),
+        routes: web::routes::Routes::new(),
         migrations: migrations::MIGRATIONS,
         files: &["SELECT logo FROM spaces WHERE logo IS NOT NULL"],
         indexers: vec![
@@ -152,7 +152,19 @@ pub async fn build(
     let geo: Arc<dyn geo::GeoIndex> = Arc::new(geo::MemoryGeo::new());
     let mut indexers = component().indexers;
     let mut openapi = api::KernelApi::openapi_doc();
-    let mut routes = Router::new();
+    let mut routes = web::routes::Routes::new()
+        .merge(pages::routes())
+        .merge(accounts::web::routes())
+        .merge(spaces::web::routes())
+        .merge(admin::routes())
+        .merge(catalog::routes())
+        .merge(api::routes())
+        .route("/assets/{*path}", axum::routing::get(web::assets::serve));
+    let mut paths: Vec<(&'static str, String)> = routes
+        .paths()
+        .iter()
+        .map(|p| ("kernel", p.clone()))
+        .collect();
     let mut sections = (Vec::new(), Vec::new());
     let mut datasets = Vec::new();
     let mut tasks = Vec::new();
@@ -172,6 +184,7 @@ pub async fn build(
         if let Some(doc) = c.openapi {
             openapi.merge(doc);
         }
+        paths.extend(c.routes.paths().iter().map(|p| (c.name, p.clone())));
         routes = routes.merge(c.routes);
     }
     let applier = Arc::new(Applier::new(
@@ -213,15 +226,9 @@ pub async fn build(
         "03:30",
         jobs::purge,
     ));
-    let router = Router::new()
-        .merge(pages::routes())
-        .merge(accounts::web::routes())
-        .merge(spaces::web::routes())
-        .merge(admin::routes())
-        .merge(catalog::routes())
-        .merge(api::routes())
-        .merge(routes)
-        .route("/assets/{*path}", axum::routing::get(web::assets::serve))
+    state.extension(|_| web::routes::RoutePaths(paths));
+    let router = routes
+        .into_router()
         .fallback(|| async { Error::NotFound })
         .layer(from_fn_with_state(state.clone(), web::middleware::context))
         .layer(from_fn(web::middleware::error_pages))

@@ -7,9 +7,9 @@ use crate::search::{SearchHit, SearchQuery};
 use crate::spaces::{Space, store as spaces};
 use crate::territories::{Territory, TerritoryKind, store as territories};
 use crate::web::pager::Pager;
+use crate::web::routes::Routes;
 use crate::web::{LANG_COOKIE, PageCtx, percent_encode, render, safe_next, set_cookie};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,8 +17,8 @@ use axum::routing::get;
 use serde::Deserialize;
 
 /// The routes of these pages.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/", get(home))
         .route("/spaces", get(spaces_list))
         .route("/search", get(search))

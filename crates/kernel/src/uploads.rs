@@ -282,6 +282,14 @@ impl Uploads {
         Ok(checked.name)
     }
 
+    /// Writes checked files.
+    pub async fn store_all(&self, files: impl Iterator<Item = &Checked>) -> Result<(), Error> {
+        for file in files {
+            self.store(file).await?;
+        }
+        Ok(())
+    }
+
     /// Writes a checked file.
     pub async fn store(&self, file: &Checked) -> Result<(), Error> {
         let dir = if file.attachment {
@@ -752,5 +760,167 @@ mod tests {
         let mut truncated = png(10, 10);
         truncated.truncate(30);
         assert_eq!(reencode(&truncated, 256).unwrap_err(), "image.format");
+    }
+
+    mod properties {
+        use super::*;
+        use crate::web::MultipartForm;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 256,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        fn jpeg(w: u32, h: u32) -> Vec<u8> {
+            let img = image::RgbImage::from_pixel(w, h, image::Rgb([20, 120, 200]));
+            let mut out = Vec::new();
+            img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Jpeg)
+                .unwrap();
+            out
+        }
+
+        /// A small PNG or JPEG with some bytes changed and maybe cut short: what a broken or
+        /// crafted upload looks like to the decoder.
+        fn damaged_image() -> impl Strategy<Value = Vec<u8>> {
+            (
+                prop_oneof![Just(png(12, 7)), Just(jpeg(9, 14))],
+                prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+                any::<prop::sample::Index>(),
+            )
+                .prop_map(|(mut bytes, changes, cut)| {
+                    for (at, b) in changes {
+                        let i = at.index(bytes.len());
+                        bytes[i] = b;
+                    }
+                    let keep = bytes.len() - cut.index(bytes.len() / 4);
+                    bytes.truncate(keep);
+                    bytes
+                })
+        }
+
+        fn any_upload() -> impl Strategy<Value = Vec<u8>> {
+            prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..256),
+                damaged_image(),
+                prop::collection::vec(any::<u8>(), 0..64).prop_map(|b| [
+                    b"%PDF-1.7\n".as_slice(),
+                    &b,
+                    b"\n%%EOF"
+                ]
+                .concat()),
+            ]
+        }
+
+        fn shown_name_is_safe(name: &str, ext: &str) -> Result<(), TestCaseError> {
+            prop_assert!(name.to_ascii_lowercase().ends_with(ext), "{name}");
+            prop_assert!(!name.starts_with('.'), "{name}");
+            prop_assert!(name.chars().count() <= 124, "{name}");
+            prop_assert!(
+                !name
+                    .chars()
+                    .any(|c| c.is_control() || is_format(c) || "/\\\"<>|*?:".contains(c)),
+                "{name}"
+            );
+            Ok(())
+        }
+
+        fn runtime() -> tokio::runtime::Runtime {
+            tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap()
+        }
+
+        fn uploads() -> Uploads {
+            // Nothing is stored: checking reads no file and writes none.
+            Uploads::new(&std::env::temp_dir().join("territoires-never-written"))
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn any_bytes_get_a_size_or_a_refusal(bytes in any_upload()) {
+                match decoded_size(&bytes) {
+                    Ok(size) => prop_assert!(size > 0 && size <= MAX_DECODED_BYTES),
+                    Err(code) => prop_assert!(["image.format", "image.too_large"].contains(&code)),
+                }
+            }
+
+            #[test]
+            fn a_damaged_image_is_refused_or_reencoded_within_bounds(bytes in damaged_image()) {
+                if decoded_size(&bytes).is_ok()
+                    && let Ok(out) = reencode(&bytes, 8)
+                {
+                    let back = image::load_from_memory(&out).unwrap();
+                    prop_assert!(back.width() <= 8 && back.height() <= 8);
+                }
+            }
+
+            #[test]
+            fn any_sent_name_is_shown_safely(sent in any::<String>(), pdf in any::<bool>()) {
+                let ext = if pdf { ".pdf" } else { ".png" };
+                shown_name_is_safe(&shown_name(&sent, ext), ext)?;
+            }
+
+            #[test]
+            fn any_upload_is_checked_as_an_attachment_without_panic(
+                bytes in any_upload(),
+                sent in any::<String>(),
+            ) {
+                if let Ok((checked, a)) = runtime().block_on(uploads().check_attachment(&bytes, &sent)) {
+                    prop_assert!(is_attachment_name(&a.file));
+                    prop_assert_eq!(&checked.name, &a.file);
+                    shown_name_is_safe(&a.name, &a.file[32..])?;
+                }
+            }
+
+            #[test]
+            fn any_kept_value_names_a_stored_file_or_nothing(value in any::<String>()) {
+                if let Some(a) = Attachment::from_kept(&value) {
+                    prop_assert!(is_attachment_name(&a.file));
+                }
+                let keeper = Keeper::new(Arc::new(vec![7u8; 32]), "anne", "/reports/new");
+                prop_assert_eq!(keeper.verify(&value), None);
+                for name in stored_names_in(&value) {
+                    prop_assert!(is_attachment_name(&name));
+                }
+            }
+
+            #[test]
+            fn a_signed_reference_names_its_file_back(hash in "[0-9a-f]{32}", sent in any::<String>()) {
+                let keeper = Keeper::new(Arc::new(vec![7u8; 32]), "anne", "/reports/new");
+                let (file, name) = (format!("{hash}.pdf"), shown_name(&sent, ".pdf"));
+                prop_assert_eq!(keeper.verify(&keeper.sign(&file, &name)), Some((file, name)));
+            }
+
+            #[test]
+            fn any_multipart_form_yields_few_checked_files(
+                texts in prop::collection::vec(
+                    (prop_oneof![Just("kept_attachment"), Just("kept_photo"), Just("x")], any::<String>()),
+                    0..4,
+                ),
+                files in prop::collection::vec(
+                    (prop_oneof![Just("attachment"), Just("photo")], any_upload(), any::<String>()),
+                    0..9,
+                ),
+            ) {
+                let form = MultipartForm {
+                    texts: texts.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+                    file_names: files.iter().map(|(_, _, n)| n.clone()).collect(),
+                    files: files.into_iter().map(|(k, b, _)| (k.to_string(), b)).collect(),
+                };
+                let (uploads, keeper) = (uploads(), Keeper::new(Arc::new(vec![7u8; 32]), "anne", "/f"));
+                let rt = runtime();
+                let of = rt.block_on(uploads.attachments_of(&form, &keeper)).unwrap();
+                prop_assert!(of.kept.len() + of.fresh.len() <= MAX_ATTACHMENTS);
+                if let Ok(photos) = rt.block_on(uploads.photos_of(&form, &keeper, 3, "photo.too_many")) {
+                    prop_assert!(photos.kept.len() + photos.fresh.len() <= 3);
+                }
+            }
+        }
     }
 }

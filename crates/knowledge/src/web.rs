@@ -6,7 +6,6 @@
 use crate::model::{BUDGETS, ExperienceFields, ExperienceInput, Resolved, TOOLS};
 use crate::store::{self, Card, Experience, Revision, State as ReportState};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -15,6 +14,7 @@ use kernel::accounts::{Action, User, can};
 use kernel::i18n::Lang;
 use kernel::territories::{POPULATION_BANDS, TerritoryKind};
 use kernel::web::pager::Pager;
+use kernel::web::routes::Routes;
 use kernel::web::{
     AttachedForm, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
@@ -22,8 +22,8 @@ use kernel::{AppState, Error, FieldError, FieldErrors};
 use std::sync::Arc;
 
 /// The library's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/library", get(list))
         .route(
             "/library/propose",

@@ -9,7 +9,6 @@ use crate::model::{
 };
 use crate::store::{self, Answer, Challenge, Grades};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -17,6 +16,7 @@ use directory::terms::Taxonomy;
 use kernel::accounts::{Action, User, can};
 use kernel::i18n::Lang;
 use kernel::spaces::Space;
+use kernel::web::routes::Routes;
 use kernel::web::{
     AttachedForm, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
@@ -26,8 +26,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The challenges' routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route(
             "/s/{space}/challenges/new",
             get(new_form)

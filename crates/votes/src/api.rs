@@ -4,12 +4,13 @@
 use crate::model::{BasketLimit, Eligibility, Method, Phase, Rule, Votation};
 use crate::store;
 use crate::web::{cast_ballot, public_vote, results_body};
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
 use kernel::api::ErrorBody;
+use kernel::web::routes::Routes;
 use kernel::web::{ApiJson, ApiUser, ClientIp};
 use kernel::{AppState, Error};
 use serde::{Deserialize, Serialize};
@@ -17,8 +18,8 @@ use std::collections::BTreeMap;
 use utoipa::{OpenApi, ToSchema};
 
 /// The API routes of votes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/api/v1/votes/{id}", get(get_vote))
         .route("/api/v1/votes/{id}/ballots", post(cast))
         .route("/api/v1/votes/{id}/results", get(get_results))

@@ -12,7 +12,6 @@ use crate::actor::{ActorFields, ActorInput, LISTS};
 use crate::store::{self, Actor, Revision};
 use crate::terms::Taxonomy;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -20,13 +19,14 @@ use kernel::accounts::{Action, User, can};
 use kernel::i18n::Lang;
 use kernel::opendata::{PAGE, Shape};
 use kernel::web::pager::Pager;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
 use std::sync::Arc;
 
 /// The directory's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .merge(owners::routes())
         .merge(offers::routes())
         .merge(terms::routes())

@@ -6,7 +6,6 @@ use crate::offers::{self, Offer, OfferFields, OfferFilter, SIZES, STATUSES};
 use crate::store::{self, Actor};
 use crate::terms::Taxonomy;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,14 +13,15 @@ use kernel::accounts::User;
 use kernel::opendata::{PAGE, Shape, csv_field, csv_text, round};
 use kernel::territories::Territory;
 use kernel::web::pager::Pager;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 use std::sync::Arc;
 
 /// The offers' routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/directory/offers", get(list))
         .route("/directory/offers/{id}", get(show))
         .route("/directory/offers/{id}/edit", get(edit_form).post(edit))

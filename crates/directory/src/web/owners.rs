@@ -3,19 +3,19 @@
 
 use super::{actor_page, moderates, owned, tell_owners, visible};
 use crate::owners;
-use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use axum::routing::post;
 use kernel::accounts::Email;
 use kernel::i18n::Lang;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 
 /// The owners' routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/directory/actors/{slug}/owners", post(invite))
         .route("/directory/actors/{slug}/owners/remove", post(remove))
         .route(

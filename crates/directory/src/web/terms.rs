@@ -4,19 +4,19 @@
 use super::moderates;
 use crate::terms::{self, Taxonomy, Term, TermInput, VOCABULARIES};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::get;
 use kernel::i18n::Lang;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
 use serde::Deserialize;
 use std::sync::Arc;
 
 /// The taxonomy's routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/directory/taxonomy", get(list).post(add))
         .route(
             "/directory/taxonomy/{vocabulary}/{code}",

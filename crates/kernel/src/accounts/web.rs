@@ -7,12 +7,12 @@ use crate::app::AppState;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::i18n::{Lang, trf};
 use crate::web::ratelimit::{LOGIN, RESET_SUBMIT, mail_allowed, registrations, resets};
+use crate::web::routes::Routes;
 use crate::web::{
     ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render,
     render_invalid, safe_next, set_cookie,
 };
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,8 +20,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 /// The account routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/register", get(register_form).post(register))
         .route("/confirm/{token}", get(confirm))
         .route("/login", get(login_form).post(login))

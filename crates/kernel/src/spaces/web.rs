@@ -6,9 +6,9 @@ use crate::accounts::store::{self as accounts, Member};
 use crate::accounts::{Action, Email, Role, can};
 use crate::app::AppState;
 use crate::error::{Error, FieldError, FieldErrors};
+use crate::web::routes::Routes;
 use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -16,8 +16,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 /// The space routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/s/{slug}", get(show))
         .route("/s/{slug}/theme.css", get(theme))
         .route("/s/{slug}/admin", get(admin).post(update))
@@ -220,12 +220,11 @@ async fn update(
     fields.slug = space.slug.clone();
     fields.territory = resolve_territory(&state, &fields.territory);
     let result = async {
-        let input = fields.parse()?;
-        let logo = match logo {
-            Some(bytes) => Some(state.uploads().put_image("logo", &bytes, 256).await?),
-            None => None,
-        };
-        store::update(state.db(), &space.id, &input, logo.as_deref(), &user.id).await
+        let (input, logo) = Error::both(fields.parse(), checked_logo(&state, logo).await)?;
+        let name = logo.as_ref().map(|l| l.name.as_str());
+        store::update(state.db(), &space.id, &input, name, &user.id).await?;
+        // Written once the form is accepted and saved: a refused form leaves no file.
+        state.uploads().store_all(logo.iter()).await
     }
     .await;
     match result {
@@ -237,6 +236,19 @@ async fn update(
             render_invalid(&p)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// A space form's logo, checked (not stored): none when no file was chosen.
+pub(crate) async fn checked_logo(
+    state: &AppState,
+    logo: Option<Vec<u8>>,
+) -> Result<Option<crate::uploads::Checked>, Error> {
+    match logo {
+        Some(bytes) => Ok(Some(
+            state.uploads().check_image("logo", &bytes, 256).await?,
+        )),
+        None => Ok(None),
     }
 }
 

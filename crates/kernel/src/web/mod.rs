@@ -6,6 +6,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pager;
 pub mod ratelimit;
+pub mod routes;
 
 use crate::accounts::User;
 use crate::app::AppState;

@@ -7,17 +7,17 @@ use super::{contribution_url, notify, participant};
 use crate::model::{State, parse_comment, parse_flag_reason};
 use crate::store;
 use crate::store::moderation::Target;
-use axum::Router;
 use axum::extract::{Path, State as AxState};
 use axum::response::Response;
 use axum::routing::post;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
 use serde::Deserialize;
 
-pub(super) fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Routes {
     let c = "/s/{space}/processes/{process}/contributions/{id}";
-    Router::new()
+    Routes::new()
         .route(&format!("{c}/comments"), post(add))
         .route(&format!("{c}/flag"), post(flag_contribution))
         .route(&format!("{c}/comments/{{comment}}/edit"), post(edit))

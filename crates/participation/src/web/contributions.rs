@@ -10,21 +10,21 @@ use crate::model::{
 };
 use crate::store::{self, contributions::Filter};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, Query, State as AxState};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kernel::accounts::{Action, can};
 use kernel::web::pager::Pager;
+use kernel::web::routes::Routes;
 use kernel::web::{
     Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
 use kernel::{AppState, Error, FieldErrors};
 use serde::Deserialize;
 
-pub(super) fn routes() -> Router<AppState> {
+pub(super) fn routes() -> Routes {
     let c = "/s/{space}/processes/{process}/contributions/{id}";
-    Router::new()
+    Routes::new()
         .route("/s/{space}/processes/{process}/c/{component}", get(list))
         .route(
             "/s/{space}/processes/{process}/c/{component}/map.json",

@@ -6,15 +6,15 @@ use super::contribution_url;
 use super::processes::process_or_404;
 use crate::model::{Contribution, Process};
 use crate::store;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kernel::opendata::{AtomEntry, PAGE, Shape, csv_text, round};
+use kernel::web::routes::Routes;
 use kernel::{AppState, Error};
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
         .route("/data/processes/{space}/{process}/{file}", get(data_set))
         .route("/s/{space}/processes/{process}/feed.atom", get(feed))
 }

@@ -13,13 +13,13 @@ pub use processes::{can_manage, process_or_404, space_or_404, space_section};
 
 use crate::model::{Process, ProcessComponent};
 use crate::store;
-use axum::Router;
 use kernel::accounts::User;
+use kernel::web::routes::Routes;
 use kernel::{AppState, Error};
 
 /// Every route of the component.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .merge(processes::routes())
         .merge(contributions::routes())
         .merge(comments::routes())

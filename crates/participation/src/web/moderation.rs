@@ -6,18 +6,18 @@ use super::processes::space_or_404;
 use crate::store;
 use crate::store::moderation::{Decision, QueueItem, Target};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use kernel::accounts::{Action, can};
 use kernel::spaces::Space;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
         .route("/s/{space}/moderation", get(queue))
         .route("/s/{space}/moderation/{kind}/{id}", post(decide))
 }

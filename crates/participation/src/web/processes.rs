@@ -9,21 +9,21 @@ use crate::model::{
 };
 use crate::store;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kernel::accounts::{Action, User, can};
 use kernel::app::{Section, SectionItem, SectionOf};
 use kernel::spaces::Space;
+use kernel::web::routes::Routes;
 use kernel::web::{
     Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
 use kernel::{AppState, Error, FieldErrors};
 
 /// The process routes.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/s/{space}/processes/new", get(new_form).post(create))
         .route("/s/{space}/processes/{process}", get(show))
         .route(

@@ -7,7 +7,6 @@ use crate::model::{Category, Report, Status};
 use crate::open311::{Attribute, Datatype, Submission};
 use crate::store::{self, CitizenReport, Event};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,6 +15,7 @@ use kernel::i18n::Lang;
 use kernel::spaces::Space;
 use kernel::web::pager::Pager;
 use kernel::web::ratelimit::{anonymous_reports, mail_allowed};
+use kernel::web::routes::Routes;
 use kernel::web::{
     ClientIp, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
@@ -23,8 +23,8 @@ use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
         .route("/s/{space}/reports", get(list))
         .route("/s/{space}/reports/new", get(new_form).post(submit))
         .route("/s/{space}/reports/confirm/{token}", get(confirm))

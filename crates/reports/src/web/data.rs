@@ -7,18 +7,18 @@ use super::space_or_404;
 use crate::model::Report;
 use crate::store;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kernel::opendata::{AtomEntry, PAGE, Shape, csv_field, csv_text, round};
 use kernel::spaces::Space;
+use kernel::web::routes::Routes;
 use kernel::web::{PageCtx, render};
 use kernel::{AppState, Error};
 use serde::Deserialize;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
         .route("/data/reports/{file}", get(data_set))
         .route("/s/{space}/reports/feed.atom", get(feed))
         .route("/s/{space}/reports/stats", get(stats))

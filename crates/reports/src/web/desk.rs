@@ -8,18 +8,18 @@ use super::{Desk, desk_access, space_or_404};
 use crate::model::{Category, Report, Status};
 use crate::store::{self, DeskFilter, Event};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use kernel::spaces::Space;
 use kernel::web::pager::Pager;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render};
 use kernel::{AppState, Error};
 use serde::Deserialize;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
         .route("/s/{space}/reports/desk", get(queue))
         .route("/s/{space}/reports/desk/status", post(set_status))
         .route("/s/{space}/reports/{id}/handle", get(handle))

@@ -10,17 +10,17 @@ mod desk;
 mod open311;
 mod setup;
 
-use axum::Router;
 use kernel::accounts::{Action, Role, User, can};
 use kernel::spaces::Space;
+use kernel::web::routes::Routes;
 use kernel::{AppState, Error};
 
 /// The map layer of the published reports.
 pub const MAP_LAYER: &str = "reports";
 
 /// Every route of the component.
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::new()
         .merge(open311::routes())
         .merge(citizen::routes())
         .merge(desk::routes())

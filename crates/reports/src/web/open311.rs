@@ -5,18 +5,18 @@
 use crate::model::{Category, Report, Status};
 use crate::open311::{self, Format, Problem, Submission, Value};
 use crate::store::{self, RequestFilter};
-use axum::Router;
 use axum::extract::rejection::FormRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kernel::spaces::Space;
+use kernel::web::routes::Routes;
 use kernel::{AppState, Error};
 
 /// The Open311 routes.
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
         .route(
             "/open311/v2/{file}",
             get(top)

@@ -5,18 +5,18 @@ use super::space_or_404;
 use crate::model::{Category, Team, parse_attributes};
 use crate::store::{self, CategoryInput, Client};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use kernel::accounts::{Action, Email, can};
 use kernel::spaces::Space;
+use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 
-pub(super) fn routes() -> Router<AppState> {
-    Router::new()
+pub(super) fn routes() -> Routes {
+    Routes::new()
         .route("/s/{space}/reports/setup", get(page))
         .route("/s/{space}/reports/setup/teams", post(add_team))
         .route("/s/{space}/reports/setup/members", post(add_member))

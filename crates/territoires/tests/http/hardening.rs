@@ -2,6 +2,7 @@
 //! as an attacker would, then checks the safe answer.
 
 use crate::common::{TestApp, spawn_app, spawn_app_with, stored_files};
+use crate::on_every_engine;
 
 /// An application with the limits a fresh instance has (the other suites raise them).
 async fn with_default_limits(engine: &'static str) -> TestApp {
@@ -476,3 +477,37 @@ async fn the_daily_sweep_removes_only_the_files_nothing_names() {
         assert_eq!(stored_files(&app), 1, "the report's file stays");
     }
 }
+
+on_every_engine!(
+    a_refused_space_form_stores_no_logo_and_says_all_that_is_wrong,
+    |app: TestApp| Box::pin(async move {
+        app.login_as_admin().await;
+        let fields = [
+            ("name", "Lannion participe"),
+            ("slug", "lannion"),
+            ("territory", "commune/22113"),
+        ];
+        let form = crate::pages::create_space_form;
+        assert_eq!(form(&app, &fields, None).await.status(), 303);
+        // The slug is taken: refused once the database says so, and the logo is not kept.
+        let r = form(&app, &fields, Some(crate::pages::png(64, 64))).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(stored_files(&app), 0);
+        // A field and the logo both wrong: both are said at once.
+        let r = form(
+            &app,
+            &[
+                ("name", ""),
+                ("slug", "brest"),
+                ("territory", "commune/29019"),
+            ],
+            Some(kernel::testing::png_bomb(6300, 6300)),
+        )
+        .await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("100 Mo au plus une fois décodée"), "{page}");
+        assert!(page.contains("id=\"name-error\""), "{page}");
+        assert_eq!(stored_files(&app), 0);
+    })
+);

@@ -1,6 +1,7 @@
 //! The HTTP suite: the real application on port 0, on SQLite always and on PostgreSQL when
 //! `TERRITOIRES_TEST_DATABASE_URL` is set.
 
+mod access;
 mod accounts;
 mod api;
 mod common;

@@ -14,7 +14,6 @@ use crate::count::{self, Outcome, QuestionResult, Results};
 use crate::model::*;
 use crate::store;
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,6 +24,7 @@ use kernel::i18n::{Lang, Tr};
 use kernel::ids::now_ms;
 use kernel::web::pager::Pager;
 use kernel::web::ratelimit::Limit;
+use kernel::web::routes::Routes;
 use kernel::web::{
     ClientIp, Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
 };
@@ -39,9 +39,9 @@ use std::time::Duration;
 const BASE: &str = "/s/{space}/processes/{process}/votes";
 
 /// The vote routes.
-pub fn routes() -> Router<AppState> {
+pub fn routes() -> Routes {
     let r = |tail: &str| format!("{BASE}{tail}");
-    Router::new()
+    Routes::new()
         .route(&r("/new"), get(prepare::new_form).post(prepare::create))
         .route(&r("/{vote}"), get(voting::show))
         .route(&r("/{vote}/review"), post(voting::review))

@@ -366,20 +366,22 @@ pub(super) async fn option_details(
     };
     let image = form.file("image");
     let result = async {
-        let details = fields.parse()?;
-        let image = match image {
-            Some(bytes) => Some(state.uploads().put_image("image", bytes, 800).await?),
-            None => None,
+        let checked = match image {
+            Some(bytes) => Some(state.uploads().check_image("image", bytes, 800).await).transpose(),
+            None => Ok(None),
         };
+        let (details, image) = Error::both(fields.parse(), checked)?;
         store::set_option_details(
             state.db(),
             &l.vote,
             &option,
             &details,
-            image.as_deref(),
+            image.as_ref().map(|i| i.name.as_str()),
             &user.id,
         )
-        .await
+        .await?;
+        // Written once the form is accepted and saved: a refused form leaves no file.
+        state.uploads().store_all(image.iter()).await
     }
     .await;
     saved_or_shown(&state, page, l, result, |p, errors| {

@@ -3,6 +3,7 @@
 //! editing one they own (the same checks and moderation as the pages).
 
 use crate::actor::{ActorFields, ActorInput};
+use crate::policy::{self, Resource};
 use crate::store::{self, Actor};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -331,11 +332,14 @@ async fn visible(
         Some(u) => store::owns(state.db(), &actor.id, &u.id).await?,
         None => false,
     };
-    let moderator = kernel::accounts::can(user, kernel::accounts::Action::AdministerInstance);
-    if actor.state != store::State::Published && !owner && !moderator {
+    let resource = Resource::Actor {
+        published: actor.state == store::State::Published,
+        owned: owner,
+    };
+    if !policy::can(user, policy::Action::Read, &resource) {
         return Err(Error::NotFound);
     }
-    Ok((actor, owner || moderator))
+    Ok((actor, policy::can(user, policy::Action::Edit, &resource)))
 }
 
 /// One actor (published ones for everyone; pending ones for their owners).
@@ -407,9 +411,7 @@ async fn update(
     ApiJson(body): ApiJson<UpdateIn>,
 ) -> Result<Json<UpdateOut>, Error> {
     let (actor, may_edit) = visible(&state, Some(&user), &id).await?;
-    if !may_edit {
-        return Err(Error::Forbidden);
-    }
+    kernel::policy::require(may_edit)?;
     if actor.state == store::State::Rejected {
         return Err(Error::Conflict("actor.rejected"));
     }

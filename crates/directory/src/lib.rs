@@ -17,6 +17,7 @@ pub mod model;
 pub mod offers;
 pub mod opening_hours;
 pub mod owners;
+pub mod policy;
 pub mod store;
 pub mod terms;
 pub mod web;

@@ -1,14 +1,14 @@
 //! Instance administration: dashboard, space creation, outbox.
 
-use crate::accounts::{Action, User, can};
 use crate::app::AppState;
 use crate::error::{Error, FieldErrors};
 use crate::ids::iso_datetime;
 use crate::mail::OutboxMail;
+use crate::policy::InstanceAdmin;
 use crate::spaces::model::SpaceFields;
 use crate::spaces::{Space, store as spaces};
 use crate::web::routes::Routes;
-use crate::web::{PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use crate::web::{PageCtx, redirect_with_flash, render, render_invalid};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
@@ -24,14 +24,6 @@ pub fn routes() -> Routes {
         .route("/admin/outbox/{id}", get(outbox_mail))
 }
 
-fn require_admin(user: &User) -> Result<(), Error> {
-    if can(Some(user), Action::AdministerInstance) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
-}
-
 #[derive(Template)]
 #[template(path = "admin/index.html")]
 struct Dashboard {
@@ -45,9 +37,8 @@ struct Dashboard {
 async fn dashboard(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
+    _: InstanceAdmin,
 ) -> Result<Response, Error> {
-    require_admin(&user)?;
     let db = state.db();
     let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL")
         .fetch_one(db.pool())
@@ -80,8 +71,7 @@ struct NewSpacePage {
     errors: FieldErrors,
 }
 
-async fn new_space_form(page: PageCtx, SignedIn(user): SignedIn) -> Result<Response, Error> {
-    require_admin(&user)?;
+async fn new_space_form(page: PageCtx, _: InstanceAdmin) -> Result<Response, Error> {
     let fields = SpaceFields {
         accent_color: "#1d4f91".into(),
         ..Default::default()
@@ -96,10 +86,9 @@ async fn new_space_form(page: PageCtx, SignedIn(user): SignedIn) -> Result<Respo
 async fn create_space(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
+    InstanceAdmin(user): InstanceAdmin,
     multipart: Multipart,
 ) -> Result<Response, Error> {
-    require_admin(&user)?;
     let (mut fields, logo) = crate::spaces::web::read_space_form(multipart).await?;
     fields.territory = crate::spaces::web::resolve_territory(&state, &fields.territory);
     let result = async {
@@ -141,9 +130,8 @@ impl OutboxPage {
 async fn outbox(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
+    _: InstanceAdmin,
 ) -> Result<Response, Error> {
-    require_admin(&user)?;
     let mut mails = state.mailer().outbox().await;
     mails.truncate(200);
     render(&OutboxPage { page, mails })
@@ -182,10 +170,9 @@ impl MailPage {
 async fn outbox_mail(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
+    _: InstanceAdmin,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    require_admin(&user)?;
     let mail = state
         .mailer()
         .outbox()

@@ -1,7 +1,7 @@
 //! The JSON API shell (`/api/v1`), its OpenAPI document and docs page, and the operations
 //! endpoints (`/healthz`, `/readyz`, `/metrics`).
 
-use crate::accounts::{Action, can};
+use crate::accounts::Action;
 use crate::app::AppState;
 use crate::error::Error;
 use crate::search::SearchQuery;
@@ -295,9 +295,7 @@ async fn create_space(
     ApiSignedIn(user): ApiSignedIn,
     ApiJson(fields): ApiJson<SpaceFields>,
 ) -> Result<Response, Error> {
-    if !can(Some(&user), Action::AdministerInstance) {
-        return Err(Error::Forbidden);
-    }
+    crate::policy::check(&user, Action::AdministerInstance)?;
     let input = fields.parse()?;
     let space = spaces::create(state.db(), &input, None, Some(&user.id)).await?;
     Ok((

@@ -23,6 +23,7 @@ pub mod markdown;
 pub mod migrations;
 pub mod opendata;
 pub mod pages;
+pub mod policy;
 pub mod review;
 pub mod search;
 pub mod secrets;

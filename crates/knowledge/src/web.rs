@@ -4,13 +4,14 @@
 //! queue.
 
 use crate::model::{BUDGETS, ExperienceFields, ExperienceInput, Resolved, TOOLS};
+use crate::policy::{self, Resource};
 use crate::store::{self, Card, Experience, Revision, State as ReportState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use directory::terms::Taxonomy;
-use kernel::accounts::{Action, User, can};
+use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::territories::{POPULATION_BANDS, TerritoryKind};
 use kernel::web::pager::Pager;
@@ -53,11 +54,6 @@ const FACETS: &[&str] = &["theme", "tool", "kind", "band", "region"];
 
 /// Reports per page.
 const PER_PAGE: usize = 20;
-
-/// Whether the reader moderates the library (instance administrators, as for the directory).
-fn moderates(user: Option<&User>) -> bool {
-    can(user, Action::AdministerInstance)
-}
 
 /// The name of a facet value in a language.
 fn value_name(
@@ -251,7 +247,11 @@ async fn list(
         })
         .collect();
     render(&LibraryPage {
-        moderate: moderates(page.user.as_ref()),
+        moderate: policy::can(
+            page.user.as_ref(),
+            policy::Action::Moderate,
+            &Resource::Library,
+        ),
         page,
         q,
         sort,
@@ -302,7 +302,11 @@ async fn visible(
         .await?
         .ok_or(Error::NotFound)?;
     let mine = user.is_some_and(|u| u.id == report.author);
-    if report.state != ReportState::Published && !mine && !moderates(user) {
+    let resource = Resource::Report {
+        published: report.state == ReportState::Published,
+        mine,
+    };
+    if !policy::can(user, policy::Action::Read, &resource) {
         return Err(Error::NotFound);
     }
     Ok((report, mine))
@@ -361,7 +365,11 @@ async fn show(
     let similar = store::by_ids(state.db(), &similar_ids(&report, &cards)).await?;
     render(&ReportPage {
         tax: directory::terms::current(&state).await?,
-        moderate: moderates(page.user.as_ref()),
+        moderate: policy::can(
+            page.user.as_ref(),
+            policy::Action::Moderate,
+            &Resource::Library,
+        ),
         page,
         report,
         mine,
@@ -447,7 +455,7 @@ async fn revision_attachment(
     SignedIn(user): SignedIn,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
+    if !policy::can(Some(&user), policy::Action::Moderate, &Resource::Library) {
         return Err(Error::NotFound);
     }
     let revision = store::pending_revisions(state.db())
@@ -592,9 +600,11 @@ async fn propose(
 /// The report at this address that the reader wrote (or moderates).
 async fn editable(state: &AppState, user: &User, slug: &str) -> Result<Experience, Error> {
     let (report, mine) = visible(state, Some(user), slug).await?;
-    if !mine && !moderates(Some(user)) {
-        return Err(Error::Forbidden);
-    }
+    let resource = Resource::Report {
+        published: report.state == ReportState::Published,
+        mine,
+    };
+    policy::check(user, policy::Action::Edit, &resource)?;
     if report.state == ReportState::Rejected {
         return Err(Error::Conflict("experience.rejected"));
     }
@@ -722,9 +732,7 @@ async fn queue(
     page: PageCtx,
     SignedIn(user): SignedIn,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
     render(&queue_page(&state, page).await?)
 }
 
@@ -771,9 +779,7 @@ async fn decide(
     Path(id): Path<String>,
     Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
     let report = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
     let publish = match f.approves() {
         Ok(p) => p,
@@ -799,9 +805,7 @@ async fn decide_revision(
     Path(id): Path<String>,
     Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
     let approve = match f.approves() {
         Ok(p) => p,
         Err(errors) => return refused_decision(&state, page, errors, &id).await,

@@ -7,13 +7,14 @@
 use crate::model::{
     AnswerInput, ChallengeInput, Criterion, Fields, GRADE_MAX, PRICES, weighted_score,
 };
+use crate::policy::{self, Resource};
 use crate::store::{self, Answer, Challenge, Grades};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
 use directory::terms::Taxonomy;
-use kernel::accounts::{Action, User, can};
+use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::spaces::Space;
 use kernel::web::routes::Routes;
@@ -72,21 +73,17 @@ async fn space_of(state: &AppState, slug: &str) -> Result<Space, Error> {
         .ok_or(Error::NotFound)
 }
 
-fn manages(user: Option<&User>, space_id: &str) -> bool {
-    can(user, Action::ManageSpace(space_id))
-}
-
-fn evaluates(user: Option<&User>, c: &Challenge) -> bool {
-    user.is_some_and(|u| c.data.evaluators.contains(&u.id))
-}
-
 /// The challenges of a space, on its page.
 pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
     let challenges = store::of_space(state.db(), &of.id).await?;
     let space = kernel::spaces::store::get_by_id(state.db(), &of.id)
         .await?
         .ok_or(Error::NotFound)?;
-    let manage = manages(of.user.as_ref(), &of.id);
+    let manage = policy::can(
+        of.user.as_ref(),
+        policy::Action::Run,
+        &Resource::Space(&of.id),
+    );
     if challenges.is_empty() && !manage {
         return Ok(None);
     }
@@ -174,9 +171,7 @@ async fn new_form(
     Path(space): Path<String>,
 ) -> Result<Response, Error> {
     let space = space_of(&state, &space).await?;
-    if !manages(Some(&user), &space.id) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Run, &Resource::Space(&space.id))?;
     let fields = vec![(
         "criteria".to_string(),
         kernel::i18n::tr(page.tr.0, "challenge.criteria_example").to_string(),
@@ -209,9 +204,7 @@ async fn create(
     multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
     let space = space_of(&state, &space).await?;
-    if !manages(Some(&user), &space.id) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Run, &Resource::Space(&space.id))?;
     let mut form = AttachedForm::read(&state, &page, multipart).await?;
     let fields = Fields(&form.fields);
     let tax = directory::terms::current(&state).await?;
@@ -283,7 +276,11 @@ async fn show(
 ) -> Result<Response, Error> {
     let challenge = challenge_of(&state, &space, &slug).await?;
     let user = page.user.as_ref();
-    let insider = manages(user, &challenge.space_id) || evaluates(user, &challenge);
+    let insider = policy::can(
+        user,
+        policy::Action::ReadAnswers,
+        &Resource::Challenge(&challenge),
+    );
     let owned: Vec<String> = match user {
         Some(u) => own_actors(&state, u)
             .await?
@@ -523,7 +520,11 @@ async fn answers_page(
             .total_cmp(&a.score.unwrap_or(-1.0))
             .then(a.answer.updated_at.cmp(&b.answer.updated_at))
     });
-    let manage = manages(page.user.as_ref(), &challenge.space_id);
+    let manage = policy::can(
+        page.user.as_ref(),
+        policy::Action::Run,
+        &Resource::Challenge(&challenge),
+    );
     let suggestions = if manage {
         suggestions(state, &challenge).await?
     } else {
@@ -596,9 +597,11 @@ async fn answers(
     Path((space, slug)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let challenge = challenge_of(&state, &space, &slug).await?;
-    if !manages(Some(&user), &challenge.space_id) && !evaluates(Some(&user), &challenge) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(
+        &user,
+        policy::Action::ReadAnswers,
+        &Resource::Challenge(&challenge),
+    )?;
     render(&answers_page(&state, page, challenge, FieldErrors::new()).await?)
 }
 
@@ -668,10 +671,12 @@ async fn readable_answer(
         .await?
         .filter(|a| a.challenge_id == challenge.id)
         .ok_or(Error::NotFound)?;
-    let allowed = manages(Some(user), &challenge.space_id)
-        || evaluates(Some(user), &challenge)
-        || directory::store::owns(state.db(), &answer.data.actor_id, &user.id).await?;
-    if !allowed {
+    let owned = directory::store::owns(state.db(), &answer.data.actor_id, &user.id).await?;
+    let resource = Resource::Answer {
+        challenge: &challenge,
+        owned,
+    };
+    if !policy::can(Some(user), policy::Action::ReadAnswer, &resource) {
         // Whether an answer exists is not told to others.
         return Err(Error::NotFound);
     }
@@ -686,8 +691,16 @@ async fn answer_view(
     errors: FieldErrors,
 ) -> Result<AnswerPage, Error> {
     let user = page.user.clone();
-    let evaluate = evaluates(user.as_ref(), &challenge);
-    let manage = manages(user.as_ref(), &challenge.space_id);
+    let evaluate = policy::can(
+        user.as_ref(),
+        policy::Action::Grade,
+        &Resource::Challenge(&challenge),
+    );
+    let manage = policy::can(
+        user.as_ref(),
+        policy::Action::Run,
+        &Resource::Challenge(&challenge),
+    );
     // Grades are the evaluators' and the space's; an answer's authors see their answer only.
     let grades = if evaluate || manage {
         store::grades_of(state.db(), &answer.id).await?
@@ -751,9 +764,11 @@ async fn grade(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
-    if !evaluates(Some(&user), &challenge) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(
+        &user,
+        policy::Action::Grade,
+        &Resource::Challenge(&challenge),
+    )?;
     if challenge.state == "decided" {
         return Err(Error::Conflict("challenge.decided"));
     }
@@ -781,9 +796,7 @@ async fn answer_state(
     Form(f): Form<StateForm>,
 ) -> Result<Response, Error> {
     let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
-    if !manages(Some(&user), &challenge.space_id) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
     if challenge.state == "decided" {
         return Err(Error::Conflict("challenge.decided"));
     }
@@ -811,9 +824,7 @@ async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, Error> {
     let challenge = challenge_of(&state, &space, &slug).await?;
-    if !manages(Some(&user), &challenge.space_id) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
     let all = store::answers(state.db(), &challenge.id).await?;
     let mut errors = FieldErrors::new();
     let outcome = errors.take(kernel::text::paragraphs(&f.outcome, "outcome", 5_000));
@@ -859,9 +870,7 @@ async fn notify(
     Path((space, slug)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let challenge = challenge_of(&state, &space, &slug).await?;
-    if !manages(Some(&user), &challenge.space_id) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
     if !challenge.open_at(kernel::ids::now_ms()) {
         return Err(Error::Conflict("solution.closed"));
     }

@@ -5,6 +5,7 @@
 
 pub mod demo;
 pub mod model;
+pub mod policy;
 pub mod store;
 pub mod web;
 

@@ -7,6 +7,7 @@ pub mod ballot;
 pub mod count;
 pub mod demo;
 pub mod model;
+pub mod policy;
 pub mod store;
 pub mod svg;
 pub mod testing;

@@ -9,13 +9,14 @@ mod owners;
 mod terms;
 
 use crate::actor::{ActorFields, ActorInput, LISTS};
+use crate::policy::{self, Resource};
 use crate::store::{self, Actor, Revision};
 use crate::terms::Taxonomy;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use kernel::accounts::{Action, User, can};
+use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::opendata::{PAGE, Shape};
 use kernel::web::pager::Pager;
@@ -72,11 +73,6 @@ const FACETS: &[&str] = &[
 
 /// Actors per page of the list.
 const PER_PAGE: i64 = 30;
-
-/// Whether the reader moderates the directory (instance administrators, today).
-pub(crate) fn moderates(user: Option<&User>) -> bool {
-    can(user, Action::AdministerInstance)
-}
 
 /// The name of a facet value in the reader's language: a taxonomy text, or a territory name.
 fn term_name(
@@ -294,7 +290,11 @@ async fn directory_page(
 ) -> Result<Response, Error> {
     let l = listing(state, page.tr.0, pairs, "/directory").await?;
     render(&HomePage {
-        moderate: moderates(page.user.as_ref()),
+        moderate: policy::can(
+            page.user.as_ref(),
+            policy::Action::Moderate,
+            &Resource::Directory,
+        ),
         tiles: state.config().tile_url.clone(),
         heading,
         page,
@@ -503,7 +503,11 @@ pub(crate) async fn actor_page(
     .await?
     .map(|t| t.name)
     .unwrap_or_default();
-    let moderate = moderates(page.user.as_ref());
+    let moderate = policy::can(
+        page.user.as_ref(),
+        policy::Action::Moderate,
+        &Resource::Directory,
+    );
     let (owners, invitations) = if owner || moderate {
         (
             crate::owners::owners(state.db(), &actor.id).await?,
@@ -551,7 +555,11 @@ pub(crate) async fn visible(
         Some(u) => store::owns(state.db(), &actor.id, &u.id).await?,
         None => false,
     };
-    if actor.state != store::State::Published && !owner && !moderates(user) {
+    let resource = Resource::Actor {
+        published: actor.state == store::State::Published,
+        owned: owner,
+    };
+    if !policy::can(user, policy::Action::Read, &resource) {
         return Err(Error::NotFound);
     }
     Ok((actor, owner))
@@ -699,9 +707,11 @@ async fn propose(
 /// The actor at this address that the reader owns (or moderates).
 pub(crate) async fn owned(state: &AppState, user: &User, slug: &str) -> Result<Actor, Error> {
     let (actor, owner) = visible(state, Some(user), slug).await?;
-    if !owner && !moderates(Some(user)) {
-        return Err(Error::Forbidden);
-    }
+    let resource = Resource::Actor {
+        published: actor.state == store::State::Published,
+        owned: owner,
+    };
+    policy::check(user, policy::Action::Edit, &resource)?;
     if actor.state == store::State::Rejected {
         return Err(Error::Conflict("actor.rejected"));
     }
@@ -875,9 +885,7 @@ async fn queue(
     page: PageCtx,
     SignedIn(user): SignedIn,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
     render(&queue_page(&state, page).await?)
 }
 
@@ -912,9 +920,7 @@ async fn decide_actor(
     Path(id): Path<String>,
     Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
     let actor = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
     let publish = match f.approves() {
         Ok(p) => p,
@@ -945,9 +951,7 @@ async fn decide_revision(
     Path(id): Path<String>,
     Form(f): Form<kernel::review::DecisionForm>,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
     let approve = match f.approves() {
         Ok(a) => a,
         Err(errors) => {

@@ -1,8 +1,9 @@
 //! Offer pages: the list of offers (by theme, size of territory, status), an offer's page with
 //! the territories where it is deployed, the owners' form, withdrawal, and the open data.
 
-use super::{moderates, owned, tell_owners};
+use super::{owned, tell_owners};
 use crate::offers::{self, Offer, OfferFields, OfferFilter, SIZES, STATUSES};
+use crate::policy::{self, Resource};
 use crate::store::{self, Actor};
 use crate::terms::Taxonomy;
 use askama::Template;
@@ -160,12 +161,17 @@ impl OfferPage {
     }
 }
 
-/// Whether the reader owns the offer's actor or moderates the directory.
+/// Whether the reader may edit the offer: its actor's owners and the directory's moderators.
 async fn manages(state: &AppState, user: Option<&User>, o: &Offer) -> Result<bool, Error> {
-    Ok(match user {
-        Some(u) => moderates(Some(u)) || store::owns(state.db(), &o.actor_id, &u.id).await?,
+    let owned = match user {
+        Some(u) => store::owns(state.db(), &o.actor_id, &u.id).await?,
         None => false,
-    })
+    };
+    let resource = Resource::Actor {
+        published: true,
+        owned,
+    };
+    Ok(policy::can(user, policy::Action::Edit, &resource))
 }
 
 /// The offer at this address: shown ones for everyone, withdrawn ones for those who manage it.
@@ -188,7 +194,11 @@ async fn offer_page(
     }
     Ok(OfferPage {
         tax: crate::terms::current(state).await?,
-        moderate: moderates(page.user.as_ref()),
+        moderate: policy::can(
+            page.user.as_ref(),
+            policy::Action::Moderate,
+            &Resource::Directory,
+        ),
         page,
         offer,
         references,
@@ -345,9 +355,7 @@ async fn create(
 /// The offer at this address, with its actor, for one who manages it.
 async fn managed(state: &AppState, user: &User, id: &str) -> Result<(Offer, Actor), Error> {
     let offer = offers::get(state.db(), id).await?.ok_or(Error::NotFound)?;
-    if !manages(state, Some(user), &offer).await? {
-        return Err(Error::Forbidden);
-    }
+    kernel::policy::require(manages(state, Some(user), &offer).await?)?;
     if !offer.visible {
         return Err(Error::Conflict("offer.removed"));
     }

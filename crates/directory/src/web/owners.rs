@@ -1,8 +1,9 @@
 //! The owners' settings on an actor's page: inviting co-owners by address and answering an
 //! invitation, removing an owner, the logo; and the moderators' trust.
 
-use super::{actor_page, moderates, owned, tell_owners, visible};
+use super::{actor_page, owned, tell_owners, visible};
 use crate::owners;
+use crate::policy::{self, Resource};
 use axum::extract::{Multipart, Path, State};
 use axum::response::Response;
 use axum::routing::post;
@@ -164,9 +165,7 @@ async fn trust(
     Path(slug): Path<String>,
     Form(f): Form<TrustForm>,
 ) -> Result<Response, Error> {
-    if !moderates(Some(&user)) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
     let (actor, _) = visible(&state, Some(&user), &slug).await?;
     let trusted = match f.trusted.as_str() {
         "1" => true,

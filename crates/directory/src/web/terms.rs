@@ -1,7 +1,6 @@
 //! The moderators' pages of the managed taxonomy: every vocabulary with its terms, a form to
 //! add a term, and one to rename a term or retire it (or bring it back).
 
-use super::moderates;
 use crate::terms::{self, Taxonomy, Term, TermInput, VOCABULARIES};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -55,11 +54,11 @@ struct TermForm {
 }
 
 fn moderator(user: &kernel::accounts::User) -> Result<(), Error> {
-    if moderates(Some(user)) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+    crate::policy::check(
+        user,
+        crate::policy::Action::Moderate,
+        &crate::policy::Resource::Directory,
+    )
 }
 
 async fn list_page(

@@ -6,8 +6,9 @@ use crate::accounts::store::{self as accounts, Member};
 use crate::accounts::{Action, Email, Role, can};
 use crate::app::AppState;
 use crate::error::{Error, FieldError, FieldErrors};
+use crate::policy::SpaceManager;
 use crate::web::routes::Routes;
-use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use crate::web::{Form, PageCtx, redirect_with_flash, render, render_invalid};
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
 use axum::http::header;
@@ -174,18 +175,6 @@ fn fields_of(space: &Space) -> SpaceFields {
     }
 }
 
-async fn managed_space(
-    state: &AppState,
-    slug: &str,
-    user: &crate::accounts::User,
-) -> Result<Space, Error> {
-    let space = space_or_404(state, slug).await?;
-    if !can(Some(user), Action::ManageSpace(&space.id)) {
-        return Err(Error::Forbidden);
-    }
-    Ok(space)
-}
-
 async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<AdminPage, Error> {
     let members = accounts::space_members(state.db(), &space.id).await?;
     Ok(AdminPage {
@@ -201,21 +190,18 @@ async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<Adm
 async fn admin(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
 ) -> Result<Response, Error> {
-    let space = managed_space(&state, &slug, &user).await?;
     render(&admin_page(&state, page, space).await?)
 }
 
 async fn update(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
+    SpaceManager { user, space }: SpaceManager,
     Path(slug): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, Error> {
-    let space = managed_space(&state, &slug, &user).await?;
     let (mut fields, logo) = read_space_form(multipart).await?;
     fields.slug = space.slug.clone();
     fields.territory = resolve_territory(&state, &fields.territory);
@@ -265,11 +251,10 @@ struct MemberForm {
 async fn add_member(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
+    SpaceManager { user, space }: SpaceManager,
     Path(slug): Path<String>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, Error> {
-    let space = managed_space(&state, &slug, &user).await?;
     let role = Role::parse_space_role(&form.role);
     let found = match Email::parse(&form.email) {
         Ok(email) => accounts::user_by_email(state.db(), &email).await?,
@@ -305,11 +290,10 @@ async fn add_member(
 
 async fn remove_member(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
+    SpaceManager { user, space }: SpaceManager,
     Path(slug): Path<String>,
     Form(form): Form<MemberForm>,
 ) -> Result<Response, Error> {
-    let space = managed_space(&state, &slug, &user).await?;
     let role = Role::parse_space_role(&form.role).ok_or(Error::BadRequest("member.role"))?;
     accounts::revoke(
         state.db(),

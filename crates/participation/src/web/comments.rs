@@ -134,8 +134,13 @@ async fn edit(
     Form(f): Form<CommentForm>,
 ) -> Result<Response, Error> {
     let (process, c, m) = comment_of(&state, &space, &process, &id, &comment).await?;
+    crate::policy::check(
+        &user,
+        crate::policy::Action::EditComment,
+        &crate::policy::Resource::Comment(&m),
+    )?;
     let done = match parse_comment(&f.body) {
-        Ok(body) => store::comments::edit(state.db(), &m.id, &user.id, &body).await,
+        Ok(body) => store::comments::edit(state.db(), &m.id, &body).await,
         Err(e) => Err(e.into()),
     };
     match done {

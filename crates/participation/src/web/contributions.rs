@@ -8,6 +8,7 @@ use crate::model::{
     AnswerFields, AnswerState, Category, Comment, ComponentKind, Contribution, ContributionFields,
     ContributionInput, MOST_PHOTOS, Phase, Process, ProcessComponent, State,
 };
+use crate::policy::{self, Resource};
 use crate::store::{self, contributions::Filter};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State as AxState};
@@ -665,9 +666,7 @@ async fn withdraw(
     Path((space, process, id)): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
     let (process, c, _) = target(&state, &space, &process, &id).await?;
-    if c.author_id != user.id {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Withdraw, &Resource::Contribution(&c))?;
     store::contributions::set_state(state.db(), &c.id, State::Withdrawn, "", &user.id).await?;
     Ok(redirect_with_flash(
         &super::component_url(&process, &c.component_id),
@@ -683,9 +682,7 @@ async fn answer(
     Form(fields): Form<AnswerFields>,
 ) -> Result<Response, Error> {
     let (process, c, _) = target(&state, &space, &process, &id).await?;
-    if !super::can_manage(Some(&user), &process.space_id) {
-        return Err(Error::Forbidden);
-    }
+    policy::check(&user, policy::Action::Manage, &Resource::Contribution(&c))?;
     match fields.parse() {
         Ok(a) => {
             store::contributions::answer(state.db(), &c.id, &a, &user.id).await?;

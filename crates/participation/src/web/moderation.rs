@@ -2,17 +2,16 @@
 //! waiting for publication; each decision (publish or restore, hide, ban the author for a
 //! while) is logged with its reason.
 
-use super::processes::space_or_404;
 use crate::store;
 use crate::store::moderation::{Decision, QueueItem, Target};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
-use kernel::accounts::{Action, can};
+use kernel::policy::SpaceModerator;
 use kernel::spaces::Space;
 use kernel::web::routes::Routes;
-use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::web::{Form, PageCtx, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 
@@ -43,25 +42,11 @@ impl QueuePage {
     }
 }
 
-async fn moderated_space(
-    state: &AppState,
-    slug: &str,
-    user: &kernel::accounts::User,
-) -> Result<Space, Error> {
-    let space = space_or_404(state, slug).await?;
-    if !can(Some(user), Action::ModerateSpace(&space.id)) {
-        return Err(Error::Forbidden);
-    }
-    Ok(space)
-}
-
 async fn queue(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(space): Path<String>,
+    SpaceModerator { user: _, space }: SpaceModerator,
 ) -> Result<Response, Error> {
-    let space = moderated_space(&state, &space, &user).await?;
     let items = store::moderation::queue(state.db(), &space.id).await?;
     render(&QueuePage {
         page,
@@ -87,11 +72,10 @@ struct DecisionForm {
 async fn decide(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path((space, kind, id)): Path<(String, String, String)>,
+    SpaceModerator { user, space }: SpaceModerator,
+    Path((_, kind, id)): Path<(String, String, String)>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
-    let space = moderated_space(&state, &space, &user).await?;
     let target = Target::parse(&kind).ok_or(Error::NotFound)?;
     let mut errors = FieldErrors::new();
     let decision = match f.decision.as_str() {

@@ -14,6 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kernel::accounts::{Action, User, can};
 use kernel::app::{Section, SectionItem, SectionOf};
+use kernel::policy::SpaceManager;
 use kernel::spaces::Space;
 use kernel::web::routes::Routes;
 use kernel::web::{
@@ -67,7 +68,11 @@ pub async fn process_or_404(state: &AppState, space: &str, slug: &str) -> Result
 
 /// Whether `user` may manage the processes of a space (and what they hold).
 pub fn can_manage(user: Option<&User>, space_id: &str) -> bool {
-    can(user, Action::ManageSpace(space_id))
+    crate::policy::can(
+        user,
+        crate::policy::Action::Manage,
+        &crate::policy::Resource::Space(space_id),
+    )
 }
 
 /// The processes shown on a space's page.
@@ -109,21 +114,10 @@ struct NewPage {
     errors: FieldErrors,
 }
 
-async fn managed_space(state: &AppState, slug: &str, user: &User) -> Result<Space, Error> {
-    let space = space_or_404(state, slug).await?;
-    if !can_manage(Some(user), &space.id) {
-        return Err(Error::Forbidden);
-    }
-    Ok(space)
-}
-
 async fn new_form(
-    State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(space): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
 ) -> Result<Response, Error> {
-    let space = managed_space(&state, &space, &user).await?;
     render(&NewPage {
         page,
         space,
@@ -135,11 +129,9 @@ async fn new_form(
 async fn create(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(space): Path<String>,
+    SpaceManager { user, space }: SpaceManager,
     Form(fields): Form<ProcessFields>,
 ) -> Result<Response, Error> {
-    let space = managed_space(&state, &space, &user).await?;
     let result = match fields.parse() {
         Ok(input) => store::create(state.db(), &space.id, &input, &user.id).await,
         Err(errors) => Err(Error::Invalid(errors)),
@@ -233,9 +225,11 @@ async fn managed_process(
     user: &User,
 ) -> Result<Process, Error> {
     let process = process_or_404(state, space, slug).await?;
-    if !can_manage(Some(user), &process.space_id) {
-        return Err(Error::Forbidden);
-    }
+    crate::policy::check(
+        user,
+        crate::policy::Action::Manage,
+        &crate::policy::Resource::Space(&process.space_id),
+    )?;
     Ok(process)
 }
 

@@ -2,9 +2,10 @@
 //! confirmation link for reporters without an account, similar reports nearby offered first),
 //! the report page with its history, following and "me too", and the list of a space's reports.
 
-use super::{desk_access, space_or_404};
+use super::space_or_404;
 use crate::model::{Category, Report, Status};
 use crate::open311::{Attribute, Datatype, Submission};
+use crate::policy::desk_access;
 use crate::store::{self, CitizenReport, Event};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
@@ -43,7 +44,7 @@ pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Sect
     let takes_reports = !store::categories(state.db(), &of.id).await?.is_empty();
     let desk = desk_access(&state, of.user.as_ref(), &of.id).await?;
     // A space without categories shows nothing, but to its administrators, who set it up.
-    if !takes_reports && desk != Some(super::Desk::All) {
+    if !takes_reports && desk != Some(crate::policy::Desk::All) {
         return Ok(None);
     }
     let space = kernel::spaces::store::get_by_id(state.db(), &of.id)
@@ -62,7 +63,7 @@ pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Sect
     if desk.is_some() {
         items.push(link("desk.title", "/desk", ""));
     }
-    if desk == Some(super::Desk::All) {
+    if desk == Some(crate::policy::Desk::All) {
         items.push(link("report_setup.title", "/setup", ""));
     }
     Ok(Some(Section {

@@ -4,8 +4,9 @@
 //! and followers are mailed on every change.
 
 use super::citizen::status_key;
-use super::{Desk, desk_access, space_or_404};
+use super::space_or_404;
 use crate::model::{Category, Report, Status};
+use crate::policy::{Desk, check_handles, open_desk};
 use crate::store::{self, DeskFilter, Event};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -32,9 +33,10 @@ async fn desk(
     slug: &str,
 ) -> Result<(Space, Desk, Vec<Category>), Error> {
     let space = space_or_404(state, slug).await?;
-    let desk = desk_access(state, page.user.as_ref(), &space.id)
-        .await?
-        .ok_or(Error::Forbidden)?;
+    let desk = match &page.user {
+        Some(user) => open_desk(state, user, &space.id).await?,
+        None => return Err(Error::Unauthorized),
+    };
     let categories = store::categories(state.db(), &space.id)
         .await?
         .into_iter()
@@ -229,9 +231,7 @@ async fn handle(
     let (report, team) = store::report_in_space(state.db(), &space.id, &id)
         .await?
         .ok_or(Error::NotFound)?;
-    if !desk.covers(&team) {
-        return Err(Error::Forbidden);
-    }
+    check_handles(&desk, &team)?;
     let history = store::history(state.db(), &id, true).await?;
     let photos = store::photos(state.db(), &id).await?;
     let members = store::team_members(state.db(), &team).await?;
@@ -295,9 +295,7 @@ async fn set_status(
         let (report, team) = store::report_in_space(state.db(), &space.id, id)
             .await?
             .ok_or(Error::NotFound)?;
-        if !desk.covers(&team) {
-            return Err(Error::Forbidden);
-        }
+        check_handles(&desk, &team)?;
         chosen.push(report);
     }
     // A duplicate names the report it repeats: another published report of the space.
@@ -366,9 +364,7 @@ async fn assign(
     let (_, team) = store::report_in_space(state.db(), &space.id, &id)
         .await?
         .ok_or(Error::NotFound)?;
-    if !desk.covers(&team) {
-        return Err(Error::Forbidden);
-    }
+    check_handles(&desk, &team)?;
     // Only a member of the team the category is routed to.
     let members = store::team_members(state.db(), &team).await?;
     let agent = match form.agent.as_str() {

@@ -10,7 +10,6 @@ mod desk;
 mod open311;
 mod setup;
 
-use kernel::accounts::{Action, Role, User, can};
 use kernel::spaces::Space;
 use kernel::web::routes::Routes;
 use kernel::{AppState, Error};
@@ -72,41 +71,4 @@ fn map_points(reports: &[crate::model::Report], path: &str, tail: &str) -> Strin
             .collect::<Vec<_>>(),
     )
     .to_string()
-}
-
-/// What a reader may handle at a space's desk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Desk {
-    /// Every category (the space's administrators).
-    All,
-    /// The categories routed to these teams (an agent of the space and member of them).
-    Teams(Vec<String>),
-}
-
-impl Desk {
-    /// Whether a category routed to `team_id` is handled here.
-    pub fn covers(&self, team_id: &str) -> bool {
-        match self {
-            Desk::All => true,
-            Desk::Teams(teams) => teams.iter().any(|t| t == team_id),
-        }
-    }
-}
-
-/// The one decision of the component: what `user` may handle in a space, if anything. Space
-/// administrators handle every category; agents of the space the categories of their teams.
-pub async fn desk_access(
-    state: &AppState,
-    user: Option<&User>,
-    space_id: &str,
-) -> Result<Option<Desk>, Error> {
-    let Some(user) = user else { return Ok(None) };
-    if can(Some(user), Action::ManageSpace(space_id)) {
-        return Ok(Some(Desk::All));
-    }
-    if user.has_space_role(Role::Agent, space_id) {
-        let teams = crate::store::teams_of(state.db(), space_id, &user.id).await?;
-        return Ok(Some(Desk::Teams(teams)));
-    }
-    Ok(None)
 }

@@ -1,17 +1,17 @@
 //! The space administrators' setup of reporting: teams and their members, categories routed to
 //! teams with their questions, and the client applications of the Open311 API with their keys.
 
-use super::space_or_404;
 use crate::model::{Category, Team, parse_attributes};
 use crate::store::{self, CategoryInput, Client};
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, post};
-use kernel::accounts::{Action, Email, can};
+use kernel::accounts::Email;
+use kernel::policy::SpaceManager;
 use kernel::spaces::Space;
 use kernel::web::routes::Routes;
-use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use kernel::web::{Form, PageCtx, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use serde::Deserialize;
 
@@ -131,18 +131,6 @@ impl SetupPage {
     }
 }
 
-async fn managed(
-    state: &AppState,
-    slug: &str,
-    user: &kernel::accounts::User,
-) -> Result<Space, Error> {
-    let space = space_or_404(state, slug).await?;
-    if !can(Some(user), Action::ManageSpace(&space.id)) {
-        return Err(Error::Forbidden);
-    }
-    Ok(space)
-}
-
 async fn setup_page(state: &AppState, page: PageCtx, space: Space) -> Result<SetupPage, Error> {
     let space_id = space.id.clone();
     Ok(SetupPage {
@@ -165,10 +153,8 @@ async fn setup_page(state: &AppState, page: PageCtx, space: Space) -> Result<Set
 async fn page(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
 ) -> Result<Response, Error> {
-    let space = managed(&state, &slug, &user).await?;
     render(&setup_page(&state, page, space).await?)
 }
 
@@ -194,11 +180,9 @@ fn back(space: &Space) -> String {
 async fn add_team(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
     Form(f): Form<Fields>,
 ) -> Result<Response, Error> {
-    let space = managed(&state, &slug, &user).await?;
     let mut errors = FieldErrors::new();
     let name = errors.take(kernel::text::line(&f.name, "name", 2, 120));
     let email = errors.take(Email::parse(&f.email));
@@ -214,11 +198,9 @@ async fn add_team(
 async fn add_member(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user, space }: SpaceManager,
     Form(f): Form<Fields>,
 ) -> Result<Response, Error> {
-    let space = managed(&state, &slug, &user).await?;
     let teams = store::teams(state.db(), &space.id).await?;
     let Some(team) = teams.iter().find(|t| t.id == f.team) else {
         return refused(
@@ -277,11 +259,9 @@ async fn add_member(
 async fn add_category(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
     Form(f): Form<Fields>,
 ) -> Result<Response, Error> {
-    let space = managed(&state, &slug, &user).await?;
     let mut errors = FieldErrors::new();
     let code = f.code.trim().to_string();
     if code.is_empty()
@@ -338,11 +318,9 @@ async fn add_category(
 async fn add_client(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
     Form(f): Form<Fields>,
 ) -> Result<Response, Error> {
-    let space = managed(&state, &slug, &user).await?;
     let name = match kernel::text::line(&f.name, "name", 2, 120) {
         Ok(n) => n,
         Err(e) => return refused(&state, page, space, "client", f, e.into()).await,
@@ -360,11 +338,9 @@ async fn add_client(
 
 async fn revoke_client(
     State(state): State<AppState>,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
     Form(f): Form<Fields>,
 ) -> Result<Response, Error> {
-    let space = managed(&state, &slug, &user).await?;
     store::revoke_client(state.db(), &space.id, &f.client).await?;
     Ok(redirect_with_flash(&back(&space), "flash.saved"))
 }
@@ -372,11 +348,9 @@ async fn revoke_client(
 async fn set_area(
     State(state): State<AppState>,
     page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(slug): Path<String>,
+    SpaceManager { user: _, space }: SpaceManager,
     Form(f): Form<Fields>,
 ) -> Result<Response, Error> {
-    let space = managed(&state, &slug, &user).await?;
     match crate::model::Area::parse(&f.west, &f.south, &f.east, &f.north) {
         Ok(area) => {
             store::set_area(state.db(), &space.id, &area).await?;

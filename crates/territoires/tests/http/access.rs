@@ -595,3 +595,45 @@ async fn route_table() {
         );
     }
 }
+
+/// `Error::Forbidden` is built by the kernel and the components' policies only: a handler asks a
+/// policy, it never refuses on its own.
+#[test]
+fn refusals_come_from_the_policies_only() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(&crates).unwrap() {
+        let krate = entry.unwrap().path();
+        if krate.ends_with("kernel") {
+            continue;
+        }
+        let src = krate.join("src");
+        if src.is_dir() {
+            walk(&src, &mut files);
+        }
+    }
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|f| !f.ends_with("policy.rs"))
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .contains(concat!("Error::", "Forbidden"))
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "refusing outside a policy: {offenders:?}"
+    );
+}

@@ -30,7 +30,7 @@ use kernel::web::{
 };
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use participation::Process;
-use participation::web::{can_manage, process_or_404};
+use participation::web::process_or_404;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -108,9 +108,11 @@ async fn managed(
     user: &User,
 ) -> Result<Located, Error> {
     let l = locate(state, space, process, id).await?;
-    if !can_manage(Some(user), &l.process.space_id) {
-        return Err(Error::Forbidden);
-    }
+    crate::policy::check(
+        user,
+        crate::policy::Action::Prepare,
+        &crate::policy::Resource::Process(&l.process),
+    )?;
     Ok(l)
 }
 
@@ -135,7 +137,11 @@ pub async fn process_section(state: AppState, of: SectionOf) -> Result<Option<Se
     let process = participation::store::get(state.db(), &of.id)
         .await?
         .ok_or(Error::NotFound)?;
-    let manage = can_manage(of.user.as_ref(), &process.space_id);
+    let manage = crate::policy::can(
+        of.user.as_ref(),
+        crate::policy::Action::Prepare,
+        &crate::policy::Resource::Process(&process),
+    );
     if votes.is_empty() && !manage {
         return Ok(None);
     }

@@ -19,9 +19,11 @@ pub(super) async fn managed_process(
     user: &User,
 ) -> Result<Process, Error> {
     let p = process_or_404(state, space, process).await?;
-    if !can_manage(Some(user), &p.space_id) {
-        return Err(Error::Forbidden);
-    }
+    crate::policy::check(
+        user,
+        crate::policy::Action::Prepare,
+        &crate::policy::Resource::Process(&p),
+    )?;
     Ok(p)
 }
 

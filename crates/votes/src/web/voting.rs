@@ -98,7 +98,11 @@ pub(super) async fn show_page(
     errors: FieldErrors,
 ) -> Result<ShowPage, Error> {
     let phase = l.vote.phase(now_ms());
-    let manage = can_manage(page.user.as_ref(), &l.process.space_id);
+    let manage = crate::policy::can(
+        page.user.as_ref(),
+        crate::policy::Action::Prepare,
+        &crate::policy::Resource::Process(&l.process),
+    );
     let already_voted = match (&page.user, l.vote.eligibility) {
         (Some(u), Eligibility::Accounts) => {
             store::has_voted(state.db(), &l.vote, &account_key(u)).await?

@@ -216,14 +216,6 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        fn config() -> ProptestConfig {
-            ProptestConfig {
-                cases: 256,
-                failure_persistence: None,
-                ..ProptestConfig::default()
-            }
-        }
-
         /// A field as pabulib files hold them, or something close to one.
         fn field() -> impl Strategy<Value = String> {
             prop_oneof![
@@ -267,7 +259,6 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(config())]
 
             #[test]
             fn any_bytes_are_read_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {

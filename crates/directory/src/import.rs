@@ -131,14 +131,6 @@ mod tests {
     use crate::terms::Taxonomy;
     use proptest::prelude::*;
 
-    fn config() -> ProptestConfig {
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        }
-    }
-
     /// Every row parses as the form would, against the seeded terms and one known commune.
     fn parse_every_row(rows: &[Row]) -> Result<(), TestCaseError> {
         let tax = Taxonomy::seeded();
@@ -246,7 +238,6 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(config())]
 
         #[test]
         fn any_bytes_are_read_without_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {

@@ -163,14 +163,6 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        fn config() -> ProptestConfig {
-            ProptestConfig {
-                cases: 256,
-                failure_persistence: None,
-                ..ProptestConfig::default()
-            }
-        }
-
         /// Texts made of the words and marks of the syntax, valid or not.
         fn opening_hours_like() -> impl Strategy<Value = String> {
             let token = prop_oneof![
@@ -194,7 +186,6 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(config())]
 
             #[test]
             fn any_text_is_read_without_panic(raw in any::<String>()) {

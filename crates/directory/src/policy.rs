@@ -5,16 +5,8 @@
 use kernel::Error;
 use kernel::accounts::User;
 
-/// What someone may want to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Read an actor's entry.
-    Read,
-    /// Edit an actor, its offers, its owners or its logo.
-    Edit,
-    /// Review proposals, trust owners, keep the taxonomy.
-    Moderate,
-}
+/// What someone may want to do: read, edit, moderate.
+pub use kernel::policy::Review as Action;
 
 /// What it is done to, with what only this component knows about it.
 #[derive(Debug, Clone, Copy)]
@@ -30,15 +22,14 @@ pub enum Resource {
     },
 }
 
-/// Deny by default: whether `user` may do `action` to `resource`.
+/// Deny by default: whether `user` may do `action` to `resource` (the rule of reviewed
+/// entries, [`kernel::policy::reviewed`]).
 pub fn can(user: Option<&User>, action: Action, resource: &Resource) -> bool {
-    let moderator = kernel::policy::can(user, kernel::policy::Action::AdministerInstance);
-    match (action, *resource) {
-        (Action::Read, Resource::Actor { published, owned }) => published || owned || moderator,
-        (Action::Edit, Resource::Actor { owned, .. }) => user.is_some() && (owned || moderator),
-        (Action::Moderate, Resource::Directory) => moderator,
-        _ => false,
-    }
+    let entry = match *resource {
+        Resource::Directory => None,
+        Resource::Actor { published, owned } => Some((published, owned)),
+    };
+    kernel::policy::reviewed(user, action, entry)
 }
 
 /// [`can`] for a signed-in reader, as the 403 when refused.

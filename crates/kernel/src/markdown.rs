@@ -168,14 +168,6 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        fn config() -> ProptestConfig {
-            ProptestConfig {
-                cases: 256,
-                failure_persistence: None,
-                ..ProptestConfig::default()
-            }
-        }
-
         /// Texts built from the marks of the subset, of HTML and of script addresses.
         fn markdown_like() -> impl Strategy<Value = String> {
             let token = prop_oneof![
@@ -246,7 +238,6 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(config())]
 
             #[test]
             fn any_text_renders_as_the_subset_only(text in any::<String>()) {

@@ -46,8 +46,23 @@ async fn space_of(state: &AppState, parts: &Parts) -> Result<Space, Error> {
         .ok_or(Error::NotFound)
 }
 
-/// The signed-in reader of a `/s/{space}/…` address and its space, when they may manage it
-/// (its administrators and the instance's); anonymous readers go to the sign-in page.
+/// The signed-in reader of a `/s/{space}/…` address and its space, when they may do `action` to
+/// it; anonymous readers go to the sign-in page.
+async fn space_reader(
+    parts: &mut Parts,
+    state: &AppState,
+    action: fn(&str) -> Action<'_>,
+) -> Result<(User, Space), Response> {
+    let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
+    let space = space_of(state, parts)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    check(&user, action(&space.id)).map_err(IntoResponse::into_response)?;
+    Ok((user, space))
+}
+
+/// The reader of a `/s/{space}/…` address and its space, when they may manage it (its
+/// administrators and the instance's).
 pub struct SpaceManager {
     /// The reader.
     pub user: User,
@@ -58,17 +73,13 @@ pub struct SpaceManager {
 impl FromRequestParts<AppState> for SpaceManager {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
-        let space = space_of(state, parts)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        check(&user, Action::ManageSpace(&space.id)).map_err(IntoResponse::into_response)?;
+        let (user, space) = space_reader(parts, state, |id| Action::ManageSpace(id)).await?;
         Ok(SpaceManager { user, space })
     }
 }
 
-/// The signed-in reader of a `/s/{space}/…` address and its space, when they may moderate it
-/// (its moderators and administrators, and the instance's).
+/// The reader of a `/s/{space}/…` address and its space, when they may moderate it (its
+/// moderators and administrators, and the instance's).
 pub struct SpaceModerator {
     /// The reader.
     pub user: User,
@@ -79,11 +90,7 @@ pub struct SpaceModerator {
 impl FromRequestParts<AppState> for SpaceModerator {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
-        let space = space_of(state, parts)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        check(&user, Action::ModerateSpace(&space.id)).map_err(IntoResponse::into_response)?;
+        let (user, space) = space_reader(parts, state, |id| Action::ModerateSpace(id)).await?;
         Ok(SpaceModerator { user, space })
     }
 }
@@ -97,5 +104,71 @@ impl<S: Send + Sync> FromRequestParts<S> for InstanceAdmin {
         let SignedIn(user) = SignedIn::from_request_parts(parts, state).await?;
         check(&user, Action::AdministerInstance).map_err(IntoResponse::into_response)?;
         Ok(InstanceAdmin(user))
+    }
+}
+
+/// What can be done to an entry that moderators review before it is public (an actor of the
+/// directory, a report of the library).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Review {
+    /// Read the entry.
+    Read,
+    /// Propose a change to it.
+    Edit,
+    /// Review proposals and revisions, and what else only moderators do.
+    Moderate,
+}
+
+/// The rule of reviewed entries: anyone reads a published entry, its owners read and edit
+/// theirs, the moderators (the instance's administrators) do everything. `entry` is
+/// `(published, owned by the reader)`, or `None` for the collection as a whole.
+pub fn reviewed(user: Option<&User>, action: Review, entry: Option<(bool, bool)>) -> bool {
+    let moderator = can(user, Action::AdministerInstance);
+    match (action, entry) {
+        (Review::Read, Some((published, owned))) => published || owned || moderator,
+        (Review::Edit, Some((_, owned))) => user.is_some() && (owned || moderator),
+        (Review::Moderate, None) => moderator,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::{Grant, Role};
+
+    fn user(grants: Vec<Grant>) -> User {
+        User {
+            id: "u".into(),
+            email: "e@x.fr".into(),
+            display_name: "U".into(),
+            lang: Default::default(),
+            confirmed: true,
+            grants,
+        }
+    }
+
+    #[test]
+    fn reviewed_entries_are_read_when_published_and_edited_by_their_owners() {
+        let citizen = user(vec![]);
+        let admin = user(vec![Grant {
+            role: Role::Admin,
+            space_id: None,
+        }]);
+        let (published, pending) = (Some((true, false)), Some((false, false)));
+        assert!(reviewed(None, Review::Read, published));
+        assert!(!reviewed(None, Review::Read, pending));
+        assert!(!reviewed(Some(&citizen), Review::Read, pending));
+        assert!(reviewed(Some(&citizen), Review::Read, Some((false, true))));
+        assert!(!reviewed(Some(&citizen), Review::Edit, published));
+        assert!(reviewed(Some(&citizen), Review::Edit, Some((true, true))));
+        assert!(!reviewed(None, Review::Edit, Some((true, true))));
+        assert!(!reviewed(Some(&citizen), Review::Moderate, None));
+        assert!(reviewed(Some(&admin), Review::Moderate, None));
+        assert!(reviewed(Some(&admin), Review::Read, pending));
+        assert!(reviewed(Some(&admin), Review::Edit, pending));
+        // An entry is not the collection: moderating is asked of the whole.
+        assert!(!reviewed(Some(&admin), Review::Moderate, published));
+        assert!(require(false).is_err() && require(true).is_ok());
     }
 }

@@ -767,14 +767,6 @@ mod tests {
         use crate::web::MultipartForm;
         use proptest::prelude::*;
 
-        fn config() -> ProptestConfig {
-            ProptestConfig {
-                cases: 256,
-                failure_persistence: None,
-                ..ProptestConfig::default()
-            }
-        }
-
         fn jpeg(w: u32, h: u32) -> Vec<u8> {
             let img = image::RgbImage::from_pixel(w, h, image::Rgb([20, 120, 200]));
             let mut out = Vec::new();
@@ -840,7 +832,6 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(config())]
 
             #[test]
             fn any_bytes_get_a_size_or_a_refusal(bytes in any_upload()) {

@@ -4,16 +4,8 @@
 use kernel::Error;
 use kernel::accounts::User;
 
-/// What someone may want to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Read a report.
-    Read,
-    /// Propose a change to a report.
-    Edit,
-    /// Review proposals and revisions.
-    Moderate,
-}
+/// What someone may want to do: read, edit, moderate.
+pub use kernel::policy::Review as Action;
 
 /// What it is done to, with what only this component knows about it.
 #[derive(Debug, Clone, Copy)]
@@ -29,15 +21,14 @@ pub enum Resource {
     },
 }
 
-/// Deny by default: whether `user` may do `action` to `resource`.
+/// Deny by default: whether `user` may do `action` to `resource` (the rule of reviewed
+/// entries, [`kernel::policy::reviewed`]).
 pub fn can(user: Option<&User>, action: Action, resource: &Resource) -> bool {
-    let moderator = kernel::policy::can(user, kernel::policy::Action::AdministerInstance);
-    match (action, *resource) {
-        (Action::Read, Resource::Report { published, mine }) => published || mine || moderator,
-        (Action::Edit, Resource::Report { mine, .. }) => user.is_some() && (mine || moderator),
-        (Action::Moderate, Resource::Library) => moderator,
-        _ => false,
-    }
+    let entry = match *resource {
+        Resource::Library => None,
+        Resource::Report { published, mine } => Some((published, mine)),
+    };
+    kernel::policy::reviewed(user, action, entry)
 }
 
 /// [`can`] for a signed-in reader, as the 403 when refused.

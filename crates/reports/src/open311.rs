@@ -603,14 +603,6 @@ mod tests {
         use super::*;
         use proptest::prelude::*;
 
-        fn config() -> ProptestConfig {
-            ProptestConfig {
-                cases: 256,
-                failure_persistence: None,
-                ..ProptestConfig::default()
-            }
-        }
-
         fn key() -> impl Strategy<Value = String> {
             prop_oneof![
                 prop::sample::select(vec![
@@ -685,7 +677,6 @@ mod tests {
         }
 
         proptest! {
-            #![proptest_config(config())]
 
             #[test]
             fn any_form_is_read_without_panic(

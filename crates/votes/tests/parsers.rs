@@ -5,14 +5,6 @@ use proptest::prelude::*;
 use votes::ballot::census_hash;
 use votes::web::parse_census;
 
-fn config() -> ProptestConfig {
-    ProptestConfig {
-        cases: 256,
-        failure_persistence: None,
-        ..ProptestConfig::default()
-    }
-}
-
 /// A resident: identifier, and birth date as (year, month, day).
 fn resident() -> impl Strategy<Value = (String, (i32, u8, u8))> {
     (
@@ -63,7 +55,6 @@ fn bounded(text: &str, result: &Result<Vec<String>, (usize, &str)>) -> Result<()
 }
 
 proptest! {
-    #![proptest_config(config())]
 
     #[test]
     fn any_text_is_read_without_panic(text in any::<String>()) {

@@ -283,3 +283,40 @@ async fn the_change_feed_keeps_the_search_index_in_step() {
         assert_eq!(t.hits[0].doc.title, "Châteaulin", "{engine}");
     }
 }
+
+/// The CSV fields the database writes (`opendata::sql`) are the ones the application writes
+/// (`opendata::csv_text`, `csv_field`), formulas neutralised and quoting included.
+#[tokio::test]
+async fn csv_fields_written_by_the_database_match_the_application() {
+    use kernel::opendata::{csv_field, csv_text, sql};
+    let values = [
+        "Fablab de Lannion",
+        "=HYPERLINK(\"https://evil.example\";\"Cliquez\")",
+        "=SOMME(A1,A2)",
+        "+33 6 12",
+        "-3,46",
+        "@moi",
+        "\tonglet",
+        "\rretour",
+        "Annuaire \"Smart city\", édition 2026",
+        "deux\nlignes",
+        "a = b",
+        "",
+    ];
+    for engine in testing::engines() {
+        let db = db(engine).await;
+        for value in values {
+            let written: (String, String) = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT {}, {} FROM (SELECT CAST($1 AS TEXT) AS v) t",
+                sql::text(db.engine(), "v"),
+                sql::typed(db.engine(), "v")
+            )))
+            .bind(value)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            assert_eq!(written.0, csv_text(value), "{engine}: {value:?}");
+            assert_eq!(written.1, csv_field(value), "{engine}: {value:?}");
+        }
+    }
+}

@@ -96,11 +96,11 @@ async fn create_space(
             fields.parse(),
             crate::spaces::web::checked_logo(&state, logo).await,
         )?;
-        let name = logo.as_ref().map(|l| l.name.as_str());
-        let space = spaces::create(state.db(), &input, name, Some(&user.id)).await?;
-        // Written once the form is accepted and saved: a refused form leaves no file.
+        // Written once every field is accepted, before the row that names it (a file the
+        // database then refuses is swept a day later).
         state.uploads().store_all(logo.iter()).await?;
-        Ok(space)
+        let name = logo.as_ref().map(|l| l.name.as_str());
+        spaces::create(state.db(), &input, name, Some(&user.id)).await
     }
     .await;
     match result {

@@ -74,6 +74,13 @@ pub fn purge(state: AppState) -> BoxFuture<Result<usize, Error>> {
         let mut done = crate::accounts::store::purge_expired(state.db(), now).await? as usize;
         done += crate::web::ratelimit::purge_mail_quota(state.db(), now).await? as usize;
         done += sweep_files(&state, std::time::Duration::from_secs(86_400)).await?;
+        if state.db().engine() == crate::db::Engine::Sqlite {
+            // Pages a sealing could not take out of the write-ahead log (a reader held it) go
+            // now: the log is emptied once a day at least.
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(state.db().pool())
+                .await?;
+        }
         Ok(done)
     })
 }

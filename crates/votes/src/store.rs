@@ -568,54 +568,55 @@ pub async fn cast(
 
 /// Seals the ballot box of a closed vote, once: the roll, the box and the receipts are rewritten
 /// in a random order, so that where their rows sit no longer follows the order of the votes.
-/// PostgreSQL stores a table's rows in the order they were written, then vacuums the old
-/// versions away; SQLite keeps them in key order, but inside a page a row's bytes sit where free
-/// space was when it was written, so the rewrite runs with `secure_delete` (the old bytes are
-/// zeroed) and the write-ahead log is emptied afterwards. Ballots cast while the vote was open
-/// keep the order of writing until then: see SECURITY.md.
+/// SQLite keeps rows in key order, but inside a page a row's bytes sit where free space was when
+/// it was written: the rewrite runs with `secure_delete` (the old bytes are zeroed), then the
+/// write-ahead log is emptied. PostgreSQL stores rows in the order they are written and a plain
+/// `VACUUM` only marks the old versions free: the three tables are rewritten into new files
+/// (`VACUUM FULL`). Ballots cast while the vote was open keep the order of writing until then:
+/// see SECURITY.md.
 pub async fn seal(db: &Db, v: &Votation) -> Result<(), Error> {
     // Read paths call this on every request: a sealed box costs nothing more.
     if v.sealed {
         return Ok(());
     }
+    // In a task of its own, so that a request given up half-way does not stop it between the
+    // rewrite and the clean-up.
+    let (db, vote) = (db.clone(), v.id.clone());
+    tokio::spawn(async move { seal_now(&db, &vote).await })
+        .await
+        .map_err(Error::internal)?
+}
+
+async fn seal_now(db: &Db, vote: &str) -> Result<(), Error> {
     let sqlite = db.engine() == kernel::db::Engine::Sqlite;
     let mut conn = db.pool().acquire().await?;
     if sqlite {
+        // This connection never goes back to the pool: no later request inherits the setting.
+        conn.close_on_drop();
         sqlx::query("PRAGMA secure_delete = ON")
             .execute(&mut *conn)
             .await?;
     }
-    let sealed = rewrite_at_random(&mut conn, &v.id).await;
-    if sqlite {
-        sqlx::query("PRAGMA secure_delete = OFF")
-            .execute(&mut *conn)
-            .await?;
-    }
-    if !sealed? {
+    if !rewrite_at_random(&mut conn, vote).await? {
         return Ok(());
     }
     if sqlite {
-        // The log still holds the pages as they were: copy them into the file, then empty it.
-        // A reader holding an old snapshot makes the checkpoint stop short; then it is retried
-        // shortly after, and said in the log if it never completes.
-        for attempt in 0..50 {
-            let busy: i64 = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .fetch_one(&mut *conn)
-                .await?
-                .get(0);
-            if busy == 0 {
-                break;
-            }
-            if attempt == 49 {
-                tracing::warn!(vote = %v.id, "the write-ahead log could not be emptied after sealing");
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        // The log still holds the pages as they were: copy them into the file and empty it.
+        // A reader holding an old snapshot makes it stop short (after the busy timeout): the
+        // daily purge empties it then.
+        let busy: i64 = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(&mut *conn)
+            .await?
+            .get(0);
+        if busy != 0 {
+            tracing::warn!(
+                vote,
+                "the write-ahead log could not be emptied after sealing"
+            );
         }
     } else {
-        // The old row versions stay on disk until vacuumed: vacuum now rather than at some
-        // later time.
         for table in ["vote_ballots", "vote_roll", "vote_trackers"] {
-            sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM {table}")))
+            sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM FULL {table}")))
                 .execute(&mut *conn)
                 .await?;
         }

@@ -207,10 +207,11 @@ async fn update(
     fields.territory = resolve_territory(&state, &fields.territory);
     let result = async {
         let (input, logo) = Error::both(fields.parse(), checked_logo(&state, logo).await)?;
+        // Written once every field is accepted, before the row that names it (a file the
+        // database then refuses is swept a day later).
+        state.uploads().store_all(logo.iter()).await?;
         let name = logo.as_ref().map(|l| l.name.as_str());
-        store::update(state.db(), &space.id, &input, name, &user.id).await?;
-        // Written once the form is accepted and saved: a refused form leaves no file.
-        state.uploads().store_all(logo.iter()).await
+        store::update(state.db(), &space.id, &input, name, &user.id).await
     }
     .await;
     match result {

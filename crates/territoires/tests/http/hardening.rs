@@ -489,10 +489,15 @@ on_every_engine!(
         ];
         let form = crate::pages::create_space_form;
         assert_eq!(form(&app, &fields, None).await.status(), 303);
-        // The slug is taken: refused once the database says so, and the logo is not kept.
+        // The slug is taken: refused once the database says so; the logo written just before
+        // is named by nothing, and the daily sweep takes it.
         let r = form(&app, &fields, Some(crate::pages::png(64, 64))).await;
         assert_eq!(r.status(), 422);
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(stored_files(&app), 1);
+        let gone = kernel::jobs::sweep_files(&app.state, std::time::Duration::ZERO)
+            .await
+            .unwrap();
+        assert_eq!((gone, stored_files(&app)), (1, 0));
         // A field and the logo both wrong: both are said at once.
         let r = form(
             &app,

@@ -373,6 +373,9 @@ pub(super) async fn option_details(
             None => Ok(None),
         };
         let (details, image) = Error::both(fields.parse(), checked)?;
+        // Written once every field is accepted, before the row that names it (a file the
+        // database then refuses is swept a day later).
+        state.uploads().store_all(image.iter()).await?;
         store::set_option_details(
             state.db(),
             &l.vote,
@@ -381,9 +384,7 @@ pub(super) async fn option_details(
             image.as_ref().map(|i| i.name.as_str()),
             &user.id,
         )
-        .await?;
-        // Written once the form is accepted and saved: a refused form leaves no file.
-        state.uploads().store_all(image.iter()).await
+        .await
     }
     .await;
     saved_or_shown(&state, page, l, result, |p, errors| {

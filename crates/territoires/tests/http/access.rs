@@ -250,6 +250,66 @@ impl World {
             "term",
             first("SELECT code FROM directory_terms ORDER BY vocabulary, code").await,
         );
+        // A change to the world's library report waiting for a moderator, proposed by its
+        // author.
+        sqlx::query(
+            "INSERT INTO experience_revisions \
+             (id, experience_id, base_revision, data, state, reason, by_user, created_at) \
+             SELECT 'revision-of-the-routes', id, revision, data, 'pending', '', author, 0 \
+             FROM experiences WHERE id = $1",
+        )
+        .bind(&values["experience-id"])
+        .execute(db.pool())
+        .await
+        .unwrap();
+        values.insert("experience-revision", "revision-of-the-routes".into());
+        // A PDF attached to the world's challenge, its answer, its library report and a
+        // revision, so that the rows of private files tell who may read them.
+        let file = format!("{}.pdf", "a".repeat(32));
+        let dir = app.data_dir.join("uploads").join("attachments");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(&file), b"%PDF-1.4\n%%EOF\n").unwrap();
+        let list = serde_json::json!([{ "file": file, "name": "Annexe.pdf", "bytes": 16 }]);
+        for (sql, id) in [
+            (
+                "UPDATE challenges SET attachments = $1 WHERE slug = $2",
+                &values["challenge"],
+            ),
+            (
+                "UPDATE challenge_answers SET attachments = $1 WHERE id = $2",
+                &values["answer"],
+            ),
+        ] {
+            sqlx::query(sql)
+                .bind(list.to_string())
+                .bind(id)
+                .execute(db.pool())
+                .await
+                .unwrap();
+        }
+        for (table, id) in [
+            ("experiences", &values["experience-id"]),
+            ("experience_revisions", &values["experience-revision"]),
+        ] {
+            let data: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT data FROM {table} WHERE id = $1"
+            )))
+            .bind(id)
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+            let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
+            data["attachments"] = list.clone();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "UPDATE {table} SET data = $1 WHERE id = $2"
+            )))
+            .bind(data.to_string())
+            .bind(id)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+        values.insert("attachment", file);
         World { values }
     }
 
@@ -282,7 +342,7 @@ impl World {
                     "tokens" => "unknown.json".into(),
                     _ => "services.json".into(),
                 },
-                (_, "attachments", "file") => "missing.pdf".into(),
+                (_, "attachments", "file") => self.get("attachment").into(),
                 (t, "s", _) if t.contains("/votes/") => self.get("space-b").into(),
                 (_, "s", _) => self.get("space").into(),
                 (t, "processes", _) if t.contains("/votes/") => self.get("vote-process").into(),

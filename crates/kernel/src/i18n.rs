@@ -158,6 +158,11 @@ fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     .copied()
 }
 
+/// Whether `key` has a text of its own in `lang` (the kernel's or a registered component's).
+pub fn has(lang: Lang, key: &str) -> bool {
+    lookup(lang, key).is_some()
+}
+
 /// The text of `key` in `lang`; French when English lacks it; `?` when both lack it.
 pub fn tr(lang: Lang, key: &str) -> &'static str {
     lookup(lang, key)

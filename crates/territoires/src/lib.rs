@@ -22,3 +22,6 @@ pub async fn app(
     let db = kernel::open_database(&config, &components()).await?;
     kernel::build(config, db, components()).await
 }
+
+#[cfg(test)]
+mod texts;

@@ -210,7 +210,7 @@ pub struct Cache(kernel::app::Derived<Facets>);
 pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Facets>, Error> {
     let cache = state.extension(|_| Cache::default());
     let at = (
-        state.applier().version_of("actor"),
+        state.applier().version_of(crate::ACTOR),
         LOCAL_WRITES.load(Ordering::SeqCst),
     );
     let db = state.db().clone();

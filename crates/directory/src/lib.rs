@@ -26,6 +26,15 @@ use kernel::Component;
 use kernel::changes::Indexer;
 use kernel::db::Migration;
 
+/// The kind of entity `actor` in the change feed, shared by its writes and its indexer.
+pub const ACTOR: kernel::db::Entity = kernel::db::Entity::new("actor");
+
+/// The kind of entity `directory_term` in the change feed, shared by its writes and its indexer.
+pub const DIRECTORY_TERM: kernel::db::Entity = kernel::db::Entity::new("directory_term");
+
+/// The kind of entity `offer` in the change feed, shared by its writes and its indexer.
+pub const OFFER: kernel::db::Entity = kernel::db::Entity::new("offer");
+
 /// The component's manifest.
 pub fn component() -> Component {
     Component {
@@ -35,7 +44,7 @@ pub fn component() -> Component {
         migrations: MIGRATIONS,
         indexers: vec![
             Indexer {
-                kind: "actor",
+                kind: crate::ACTOR,
                 layer: Some(store::MAP_LAYER),
                 load_all: |db| Box::pin(store::index_entries(db)),
                 load_one: |db, id| Box::pin(store::index_entry(db, id)),
@@ -43,13 +52,13 @@ pub fn component() -> Component {
             // No document nor point: the applier's count of term changes keys each node's
             // taxonomy (`terms::current`).
             Indexer {
-                kind: "directory_term",
+                kind: crate::DIRECTORY_TERM,
                 layer: None,
                 load_all: |_| Box::pin(async { Ok(Vec::new()) }),
                 load_one: |_, _| Box::pin(async { Ok(None) }),
             },
             Indexer {
-                kind: "offer",
+                kind: crate::OFFER,
                 layer: None,
                 load_all: |db| Box::pin(offers::index_entries(db)),
                 load_one: |db, id| Box::pin(offers::index_entry(db, id)),

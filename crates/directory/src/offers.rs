@@ -242,7 +242,7 @@ pub async fn create(db: &Db, actor_id: &str, o: &OfferInput, by: &str) -> Result
     .execute(&mut *tx)
     .await?;
     kernel::audit::log(&mut tx, Some(by), "offer.create", "offer", &id, &o.title).await?;
-    record_change(&mut tx, "offer", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::OFFER.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(id)
@@ -266,7 +266,7 @@ pub async fn update(db: &Db, id: &str, o: &OfferInput, by: &str) -> Result<(), E
     .execute(&mut *tx)
     .await?;
     kernel::audit::log(&mut tx, Some(by), "offer.update", "offer", id, "").await?;
-    record_change(&mut tx, "offer", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::OFFER.as_str(), id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())
@@ -287,7 +287,7 @@ pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), E
         return Err(Error::Conflict("offer.removed"));
     }
     kernel::audit::log(&mut tx, Some(by), "offer.remove", "offer", id, reason).await?;
-    record_change(&mut tx, "offer", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::OFFER.as_str(), id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())

@@ -232,7 +232,7 @@ pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<boo
     .await?;
     write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
     kernel::audit::log(&mut tx, None, "actor.import", "actor", &id, &a.name).await?;
-    record_change(&mut tx, "actor", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::ACTOR.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     crate::facets::touched();
     db.notify_changed();
@@ -332,7 +332,7 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
         "actor.reject"
     };
     kernel::audit::log(&mut tx, Some(by), action, "actor", id, reason).await?;
-    record_change(&mut tx, "actor", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::ACTOR.as_str(), id, Op::Upsert).await?;
     tx.commit().await?;
     crate::facets::touched();
     db.notify_changed();

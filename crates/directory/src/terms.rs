@@ -247,7 +247,7 @@ async fn write(db: &Db, t: &TermInput, retired: bool, by: &str, action: &str) ->
     .await?;
     let id = format!("{}/{}", t.vocabulary, t.code);
     kernel::audit::log(&mut tx, Some(by), action, "directory_term", &id, &t.name_fr).await?;
-    record_change(&mut tx, "directory_term", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::DIRECTORY_TERM.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     LOCAL_WRITES.fetch_add(1, Ordering::SeqCst);
     db.notify_changed();
@@ -262,7 +262,7 @@ pub struct Cache(kernel::app::Derived<Taxonomy>);
 pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Taxonomy>, Error> {
     let cache = state.extension(|_| Cache::default());
     let at = (
-        state.applier().version_of("directory_term"),
+        state.applier().version_of(crate::DIRECTORY_TERM),
         LOCAL_WRITES.load(Ordering::SeqCst),
     );
     let db = state.db().clone();

@@ -48,7 +48,7 @@ impl From<SearchDoc> for Entry {
 #[derive(Clone, Copy)]
 pub struct Indexer {
     /// The kind, as written in the change feed and in the documents.
-    pub kind: &'static str,
+    pub kind: crate::db::Entity,
     /// The geo layer of the kind, for located entities.
     pub layer: Option<&'static str>,
     /// Every entry of the kind, for the start-up build.
@@ -125,11 +125,11 @@ impl Applier {
 
     /// The kinds of entries the indexes hold (a search's `kind` filter names one).
     pub fn kinds(&self) -> Vec<&'static str> {
-        self.indexers.iter().map(|ix| ix.kind).collect()
+        self.indexers.iter().map(|ix| ix.kind.as_str()).collect()
     }
 
     /// How many times the entries of one kind changed: what a cache of that kind keys on.
-    pub fn version_of(&self, kind: &str) -> u64 {
+    pub fn version_of(&self, kind: crate::db::Entity) -> u64 {
         self.indexers
             .iter()
             .position(|ix| ix.kind == kind)
@@ -138,7 +138,7 @@ impl Applier {
     }
 
     fn bump(&self, kind: &str) {
-        if let Some(i) = self.indexers.iter().position(|ix| ix.kind == kind) {
+        if let Some(i) = self.indexers.iter().position(|ix| ix.kind.as_str() == kind) {
             self.kind_versions[i].fetch_add(1, Ordering::SeqCst);
         }
         self.version.fetch_add(1, Ordering::SeqCst);
@@ -157,14 +157,14 @@ impl Applier {
                 None => points.extend(e.point),
             }
         }
-        self.search.replace_kind(ix.kind, docs);
+        self.search.replace_kind(ix.kind.as_str(), docs);
         if let Some(layer) = ix.layer {
             self.geo.load(layer, points);
             for (l, points) in sublayers {
                 self.geo.load(&l, points);
             }
         }
-        self.bump(ix.kind);
+        self.bump(ix.kind.as_str());
         Ok(n)
     }
 
@@ -227,7 +227,7 @@ impl Applier {
     }
 
     async fn apply(&self, kind: &str, id: &str, op: Op) -> Result<(), sqlx::Error> {
-        let Some(ix) = self.indexers.iter().find(|ix| ix.kind == kind) else {
+        let Some(ix) = self.indexers.iter().find(|ix| ix.kind.as_str() == kind) else {
             return Ok(());
         };
         if id == "*" {

@@ -247,8 +247,89 @@ impl Db {
     }
 }
 
+/// A kind of entity the change feed carries. The component that writes an entity and the
+/// indexer that reads it back name it with the same constant, so that the two cannot drift apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Entity(&'static str);
+
+impl Entity {
+    /// The kind named `name` in the feed and in the documents.
+    pub const fn new(name: &'static str) -> Entity {
+        Entity(name)
+    }
+
+    /// Its name.
+    pub const fn as_str(self) -> &'static str {
+        self.0
+    }
+}
+
+/// A write: one transaction that records the changes it makes to the feed and its entries in
+/// the audit log, and wakes this node's indexes once it is committed. Dropped without
+/// [`Write::commit`], nothing of it stays. Its SQL runs on it as on a connection.
+pub struct Write {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    db: Db,
+    changed: bool,
+}
+
+impl Db {
+    /// Starts a write.
+    pub async fn write(&self) -> Result<Write, sqlx::Error> {
+        Ok(Write {
+            tx: self.pool.begin().await?,
+            db: self.clone(),
+            changed: false,
+        })
+    }
+}
+
+impl Write {
+    /// Records that an entity changed (`*` for every entity of the kind: a bulk import).
+    pub async fn changed(&mut self, entity: Entity, id: &str, op: Op) -> Result<(), sqlx::Error> {
+        record_change(&mut self.tx, entity.as_str(), id, op).await?;
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Writes an entry of the audit log: who did what to which item.
+    pub async fn audit(
+        &mut self,
+        by: Option<&str>,
+        action: &str,
+        target_kind: &str,
+        target_id: &str,
+        detail: &str,
+    ) -> Result<(), sqlx::Error> {
+        crate::audit::log(&mut self.tx, by, action, target_kind, target_id, detail).await
+    }
+
+    /// Commits, then wakes this node's indexes when a change was recorded.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await?;
+        if self.changed {
+            self.db.notify_changed();
+        }
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Write {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
 /// Appends a change to the feed, inside the caller's transaction: the only way indexes learn of
-/// a write. The id `*` says that every entity of the kind changed (a bulk import).
+/// a write. The id `*` says that every entity of the kind changed (a bulk import). Components
+/// write through [`Write::changed`].
 pub async fn record_change(
     conn: &mut AnyConnection,
     kind: &str,

@@ -59,13 +59,13 @@ pub fn component() -> Component {
         files: &["SELECT logo FROM spaces WHERE logo IS NOT NULL"],
         indexers: vec![
             Indexer {
-                kind: "territory",
+                kind: territories::TERRITORY,
                 layer: None,
                 load_all: |db| Box::pin(territories::store::index_entries(db)),
                 load_one: |db, id| Box::pin(territories::store::index_entry(db, id)),
             },
             Indexer {
-                kind: "space",
+                kind: spaces::SPACE,
                 layer: None,
                 load_all: |db| Box::pin(spaces::store::index_entries(db)),
                 load_one: |db, id| Box::pin(spaces::store::index_entry(db, id)),

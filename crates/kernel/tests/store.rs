@@ -320,3 +320,41 @@ async fn csv_fields_written_by_the_database_match_the_application() {
         }
     }
 }
+
+/// A write records its change and its audit entry with its own rows, or nothing at all, and
+/// wakes the node's indexes only once committed.
+#[tokio::test]
+async fn a_write_keeps_its_change_and_audit_entry_only_when_committed() {
+    use kernel::db::{Entity, Op};
+    const THING: Entity = Entity::new("thing");
+    for engine in testing::engines() {
+        let db = db(engine).await;
+        let (changes, audit) = (count(&db, "changes").await, count(&db, "audit_log").await);
+        let generation = db.generation();
+        {
+            let mut w = db.write().await.unwrap();
+            w.changed(THING, "t1", Op::Upsert).await.unwrap();
+            w.audit(Some("u"), "thing.create", "thing", "t1", "")
+                .await
+                .unwrap();
+            // Dropped without a commit.
+        }
+        assert_eq!(count(&db, "changes").await, changes, "{engine}");
+        assert_eq!(count(&db, "audit_log").await, audit);
+        assert_eq!(db.generation(), generation);
+        let mut w = db.write().await.unwrap();
+        w.changed(THING, "t1", Op::Upsert).await.unwrap();
+        w.audit(Some("u"), "thing.create", "thing", "t1", "")
+            .await
+            .unwrap();
+        w.commit().await.unwrap();
+        assert_eq!(count(&db, "changes").await, changes + 1);
+        assert_eq!(count(&db, "audit_log").await, audit + 1);
+        assert_eq!(db.generation(), generation + 1);
+        let kind: String = sqlx::query_scalar("SELECT kind FROM changes ORDER BY seq DESC")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(kind, THING.as_str());
+    }
+}

@@ -14,6 +14,9 @@ use kernel::Component;
 use kernel::changes::Indexer;
 use kernel::db::Migration;
 
+/// The kind of entity `experience` in the change feed, shared by its writes and its indexer.
+pub const EXPERIENCE: kernel::db::Entity = kernel::db::Entity::new("experience");
+
 /// The component's manifest.
 pub fn component() -> Component {
     Component {
@@ -21,7 +24,7 @@ pub fn component() -> Component {
         routes: web::routes(),
         migrations: MIGRATIONS,
         indexers: vec![Indexer {
-            kind: "experience",
+            kind: crate::EXPERIENCE,
             layer: None,
             load_all: |db| Box::pin(store::index_entries(db)),
             load_one: |db, id| Box::pin(store::index_entry(db, id)),

@@ -136,7 +136,7 @@ pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience
         &e.title,
     )
     .await?;
-    record_change(&mut tx, "experience", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::EXPERIENCE.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     get(db, &id).await?.ok_or(Error::NotFound)
@@ -211,7 +211,7 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
         "experience.reject"
     };
     kernel::audit::log(&mut tx, Some(by), action, "experience", id, reason).await?;
-    record_change(&mut tx, "experience", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::EXPERIENCE.as_str(), id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())

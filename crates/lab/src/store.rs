@@ -3,7 +3,7 @@
 
 use crate::model::{AnswerInput, ChallengeInput, Criterion};
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
 use sqlx::Row;
@@ -89,7 +89,7 @@ pub async fn create(
     by: &str,
 ) -> Result<Challenge, Error> {
     let id = new_id();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO challenges (id, space_id, slug, state, title, need, context, themes, expected, \
          budget, deadline, criteria, evaluators, outcome, created_by, created_at, area, \
@@ -112,20 +112,12 @@ pub async fn create(
     .bind(now_ms())
     .bind(&c.area)
     .bind(serde_json::to_string(&c.attachments).map_err(Error::internal)?)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "challenge.create",
-        "challenge",
-        &id,
-        &c.title,
-    )
-    .await?;
-    record_change(&mut tx, "challenge", &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.audit(Some(by), "challenge.create", "challenge", &id, &c.title)
+        .await?;
+    w.changed(crate::CHALLENGE, &id, Op::Upsert).await?;
+    w.commit().await?;
     get(db, &id).await?.ok_or(Error::NotFound)
 }
 
@@ -208,13 +200,13 @@ fn answer_from_row(r: &AnyRow) -> Answer {
 /// deadline is checked in the same statement as the write.
 pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result<String, Error> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let open: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM challenges WHERE id = $1 AND state = 'open' AND deadline > $2",
     )
     .bind(&c.id)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w)
     .await?;
     if open == 0 {
         return Err(Error::Conflict("solution.closed"));
@@ -224,7 +216,7 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
     )
     .bind(&c.id)
     .bind(&a.actor_id)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *w)
     .await?;
     let id = existing.clone().unwrap_or_else(new_id);
     let files = serde_json::to_string(&a.attachments).map_err(Error::internal)?;
@@ -242,7 +234,7 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
         .bind(now)
         .bind(&files)
         .bind(&id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     } else {
         sqlx::query(
@@ -261,19 +253,12 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
         .bind(by)
         .bind(now)
         .bind(&files)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     }
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "challenge.answer",
-        "challenge_answer",
-        &id,
-        "",
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "challenge.answer", "challenge_answer", &id, "")
+        .await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -317,11 +302,11 @@ pub async fn grade(
     evaluator: &str,
     grades: &[(i64, String)],
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("DELETE FROM challenge_grades WHERE answer_id = $1 AND evaluator_id = $2")
         .bind(answer_id)
         .bind(evaluator)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     for (i, (g, comment)) in grades.iter().enumerate() {
         sqlx::query(
@@ -334,11 +319,10 @@ pub async fn grade(
         .bind(*g)
         .bind(comment)
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     }
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(evaluator),
         "challenge.grade",
         "challenge_answer",
@@ -346,7 +330,7 @@ pub async fn grade(
         "",
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -389,14 +373,13 @@ pub async fn grades_of(db: &Db, answer_id: &str) -> Result<Vec<Grades>, Error> {
 
 /// Sets an answer's place in the selection: `submitted`, `shortlisted` or `selected`.
 pub async fn set_answer_state(db: &Db, id: &str, state: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("UPDATE challenge_answers SET state = $1 WHERE id = $2")
         .bind(state)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         "challenge.answer_state",
         "challenge_answer",
@@ -404,36 +387,28 @@ pub async fn set_answer_state(db: &Db, id: &str, state: &str, by: &str) -> Resul
         state,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Publishes a challenge's outcome: its selected answers become public.
 pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE challenges SET state = 'decided', outcome = $1 WHERE id = $2 AND state = 'open'",
     )
     .bind(outcome)
     .bind(&c.id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
         return Err(Error::Conflict("challenge.decided"));
     }
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "challenge.decide",
-        "challenge",
-        &c.id,
-        "",
-    )
-    .await?;
-    record_change(&mut tx, "challenge", &c.id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.audit(Some(by), "challenge.decide", "challenge", &c.id, "")
+        .await?;
+    w.changed(crate::CHALLENGE, &c.id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 

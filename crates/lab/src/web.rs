@@ -895,9 +895,8 @@ async fn notify(
             told.push(to);
         }
     }
-    let mut conn = state.db().pool().acquire().await?;
-    kernel::audit::log(
-        &mut conn,
+    let mut w = state.db().write().await?;
+    w.audit(
         Some(&user.id),
         "challenge.notify",
         "challenge",
@@ -905,6 +904,7 @@ async fn notify(
         &told.len().to_string(),
     )
     .await?;
+    w.commit().await?;
     Ok(redirect_with_flash(
         &format!("{}/answers", challenge.url()),
         "flash.actors_told",

@@ -15,6 +15,12 @@ use kernel::db::Migration;
 
 pub use model::{Process, ProcessFields};
 
+/// The kind of entity `process` in the change feed, shared by its writes and its indexer.
+pub const PROCESS: kernel::db::Entity = kernel::db::Entity::new("process");
+
+/// The kind of entity `contribution` in the change feed, shared by its writes and its indexer.
+pub const CONTRIBUTION: kernel::db::Entity = kernel::db::Entity::new("contribution");
+
 /// The component's manifest.
 pub fn component() -> Component {
     Component {
@@ -23,13 +29,13 @@ pub fn component() -> Component {
         migrations: MIGRATIONS,
         indexers: vec![
             Indexer {
-                kind: "process",
+                kind: crate::PROCESS,
                 layer: None,
                 load_all: |db| Box::pin(store::index_entries(db)),
                 load_one: |db, id| Box::pin(store::index_entry(db, id)),
             },
             Indexer {
-                kind: "contribution",
+                kind: crate::CONTRIBUTION,
                 layer: Some(store::contributions::MAP_LAYER),
                 load_all: |db| Box::pin(store::contributions::index_entries(db)),
                 load_one: |db, id| Box::pin(store::contributions::index_entry(db, id)),

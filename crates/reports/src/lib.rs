@@ -12,13 +12,16 @@ pub mod web;
 use kernel::Component;
 use kernel::db::Migration;
 
+/// The kind of entity `report` in the change feed, shared by its writes and its indexer.
+pub const REPORT: kernel::db::Entity = kernel::db::Entity::new("report");
+
 /// The component's manifest.
 pub fn component() -> Component {
     Component {
         name: "reports",
         routes: web::routes(),
         indexers: vec![kernel::changes::Indexer {
-            kind: "report",
+            kind: crate::REPORT,
             layer: Some(web::MAP_LAYER),
             load_all: |db| Box::pin(store::map_entries(db)),
             load_one: |db, id| Box::pin(store::map_entry_of(db, id)),

@@ -216,7 +216,7 @@ pub async fn create_from_client(
         now,
     )
     .await?;
-    record_change(&mut tx, "report", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::REPORT.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(id)
@@ -422,7 +422,7 @@ pub async fn set_status_of(
     .bind(by)
     .execute(&mut *tx)
     .await?;
-    record_change(&mut tx, "report", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::REPORT.as_str(), id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())
@@ -510,7 +510,7 @@ pub async fn create_from_citizen(
         .execute(&mut *tx)
         .await?;
     }
-    record_change(&mut tx, "report", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::REPORT.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok((id, token))
@@ -536,7 +536,7 @@ pub async fn confirm(db: &Db, token: &str) -> Result<String, Error> {
         .bind(&id)
         .execute(&mut *tx)
         .await?;
-    record_change(&mut tx, "report", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::REPORT.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(id)

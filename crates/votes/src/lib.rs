@@ -17,6 +17,9 @@ pub mod writer;
 use kernel::Component;
 use kernel::db::Migration;
 
+/// The kind of entity `votation` in the change feed, shared by its writes and its indexer.
+pub const VOTATION: kernel::db::Entity = kernel::db::Entity::new("votation");
+
 /// The component's manifest.
 pub fn component() -> Component {
     Component {

@@ -86,7 +86,7 @@ pub async fn create(
     if input.kind == Kind::Budget {
         insert_question(&mut tx, &id, 0, &input.title, &Method::Basket).await?;
     }
-    record_change(&mut tx, "votation", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::VOTATION.as_str(), &id, Op::Upsert).await?;
     kernel::audit::log(
         &mut tx,
         Some(by),
@@ -444,7 +444,7 @@ async fn stamp(
     .bind(&v.id)
     .execute(&mut *tx)
     .await?;
-    record_change(&mut tx, "votation", &v.id, Op::Upsert).await?;
+    record_change(&mut tx, crate::VOTATION.as_str(), &v.id, Op::Upsert).await?;
     kernel::audit::log(&mut tx, Some(by), action, "votation", &v.id, "").await?;
     tx.commit().await?;
     db.notify_changed();

@@ -801,7 +801,7 @@ pub async fn reminder_task(state: AppState) {
     // directory does not wait for it.
     let warm = state.clone();
     tokio::spawn(async move {
-        while warm.applier().version_of("actor") == 0 {
+        while warm.applier().version_of(crate::ACTOR) == 0 {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         if let Err(e) = crate::facets::current(&warm).await {

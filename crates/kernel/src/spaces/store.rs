@@ -2,7 +2,7 @@
 
 use super::model::{Space, SpaceInput};
 use crate::changes::Entry;
-use crate::db::{Db, Op, record_change};
+use crate::db::{Db, Op};
 use crate::error::{Error, FieldError, is_unique_violation};
 use crate::ids::{new_id, now_ms};
 use crate::search::SearchDoc;
@@ -51,7 +51,7 @@ pub async fn create(
     check_territory(db, &input.territory).await?;
     let id = new_id();
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let res = sqlx::query(
         "INSERT INTO spaces (id, slug, name, description, territory_kind, territory_code, accent_color, logo, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)",
@@ -65,7 +65,7 @@ pub async fn create(
     .bind(input.accent_color.as_str())
     .bind(logo)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await;
     match res {
         Err(e) if is_unique_violation(&e, "spaces", "slug") => {
@@ -75,18 +75,10 @@ pub async fn create(
             other?;
         }
     }
-    record_change(&mut tx, "space", &id, Op::Upsert).await?;
-    crate::audit::log(
-        &mut tx,
-        by,
-        "space.create",
-        "space",
-        &id,
-        input.slug.as_str(),
-    )
-    .await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::spaces::SPACE, &id, Op::Upsert).await?;
+    w.audit(by, "space.create", "space", &id, input.slug.as_str())
+        .await?;
+    w.commit().await?;
     get_by_id(db, &id).await?.ok_or(Error::NotFound)
 }
 
@@ -100,7 +92,7 @@ pub async fn update(
     by: &str,
 ) -> Result<(), Error> {
     check_territory(db, &input.territory).await?;
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "UPDATE spaces SET name = $1, description = $2, territory_kind = $3, territory_code = $4, \
          accent_color = $5, logo = COALESCE($6, logo), updated_at = $7 WHERE id = $8",
@@ -113,12 +105,11 @@ pub async fn update(
     .bind(logo)
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    record_change(&mut tx, "space", id, Op::Upsert).await?;
-    crate::audit::log(&mut tx, Some(by), "space.update", "space", id, "").await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::spaces::SPACE, id, Op::Upsert).await?;
+    w.audit(Some(by), "space.update", "space", id, "").await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use super::model::{Territory, TerritoryKind, TerritoryRef};
 use crate::changes::Entry;
-use crate::db::{Db, Op, record_change};
+use crate::db::{Db, Op};
 use crate::error::Error;
 use crate::search::SearchDoc;
 use sqlx::Row;
@@ -20,7 +20,7 @@ pub async fn upsert_all(
     territories: &[Territory],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     for (i, chunk) in territories.chunks(BATCH).enumerate() {
         let mut sql = format!("INSERT INTO territories ({COLUMNS}) VALUES ");
         for j in 0..chunk.len() {
@@ -57,12 +57,12 @@ pub async fn upsert_all(
                 .bind(t.departement.clone())
                 .bind(t.epci.clone());
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut *w).await?;
         progress(((i * BATCH) + chunk.len()) as u64);
     }
-    record_change(&mut tx, "territory", "*", Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::territories::TERRITORY, "*", Op::Upsert)
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 

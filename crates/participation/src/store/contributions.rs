@@ -136,7 +136,7 @@ pub async fn create(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    record_change(&mut tx, "contribution", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::CONTRIBUTION.as_str(), &id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok((id, true))
@@ -297,7 +297,7 @@ pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) ->
         note,
     )
     .await?;
-    record_change(&mut tx, "contribution", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::CONTRIBUTION.as_str(), id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())
@@ -326,7 +326,7 @@ pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Error
         a.state.as_str(),
     )
     .await?;
-    record_change(&mut tx, "contribution", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::CONTRIBUTION.as_str(), id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())
@@ -409,7 +409,7 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
         .bind(&c.id)
         .execute(&mut *tx)
         .await?;
-    record_change(&mut tx, "contribution", &c.id, Op::Upsert).await?;
+    record_change(&mut tx, crate::CONTRIBUTION.as_str(), &c.id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())
@@ -433,7 +433,7 @@ pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), E
         .bind(&c.id)
         .execute(&mut *tx)
         .await?;
-    record_change(&mut tx, "contribution", &c.id, Op::Upsert).await?;
+    record_change(&mut tx, crate::CONTRIBUTION.as_str(), &c.id, Op::Upsert).await?;
     tx.commit().await?;
     db.notify_changed();
     Ok(())

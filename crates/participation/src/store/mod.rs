@@ -84,7 +84,7 @@ pub async fn create(
             other?;
         }
     }
-    record_change(&mut tx, "process", &id, Op::Upsert).await?;
+    record_change(&mut tx, crate::PROCESS.as_str(), &id, Op::Upsert).await?;
     kernel::audit::log(
         &mut tx,
         Some(by),
@@ -181,7 +181,7 @@ pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result
     if n == 0 {
         return Err(Error::NotFound);
     }
-    record_change(&mut tx, "process", id, Op::Upsert).await?;
+    record_change(&mut tx, crate::PROCESS.as_str(), id, Op::Upsert).await?;
     kernel::audit::log(&mut tx, Some(by), "process.update", "process", id, "").await?;
     tx.commit().await?;
     db.notify_changed();

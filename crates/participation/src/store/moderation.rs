@@ -99,7 +99,7 @@ pub async fn flag(
             .await?;
         }
         if held && target == Target::Contribution {
-            record_change(&mut tx, "contribution", id, Op::Upsert).await?;
+            record_change(&mut tx, crate::CONTRIBUTION.as_str(), id, Op::Upsert).await?;
         }
     }
     tx.commit().await?;

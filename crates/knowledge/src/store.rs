@@ -4,7 +4,7 @@
 
 use crate::model::ExperienceInput;
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op, Write};
 use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
 use kernel::territories::Territory;
@@ -77,7 +77,7 @@ pub async fn territory_of(db: &Db, e: &ExperienceInput) -> Result<Option<Territo
 
 /// Writes the columns derived from the fields and the territory.
 async fn write(
-    tx: &mut sqlx::AnyConnection,
+    conn: &mut sqlx::AnyConnection,
     id: &str,
     e: &ExperienceInput,
     t: &Territory,
@@ -102,7 +102,7 @@ async fn write(
     .bind(e.themes.join(","))
     .bind(e.tools.join(","))
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
@@ -114,7 +114,7 @@ pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience
         .ok_or(Error::BadRequest("experience.territory"))?;
     let id = new_id();
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO experiences (id, slug, state, title, data, territory_kind, territory_code, \
          territory_name, band, region, themes, tools, author, revision, created_at, updated_at) \
@@ -124,21 +124,13 @@ pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience
     .bind(kernel::text::slug(&e.title))
     .bind(by)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    write(&mut tx, &id, e, &t).await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "experience.submit",
-        "experience",
-        &id,
-        &e.title,
-    )
-    .await?;
-    record_change(&mut tx, crate::EXPERIENCE.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    write(&mut w, &id, e, &t).await?;
+    w.audit(Some(by), "experience.submit", "experience", &id, &e.title)
+        .await?;
+    w.changed(crate::EXPERIENCE, &id, Op::Upsert).await?;
+    w.commit().await?;
     get(db, &id).await?.ok_or(Error::NotFound)
 }
 
@@ -192,14 +184,14 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
     } else {
         State::Rejected
     };
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE experiences SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'pending'",
     )
     .bind(state.as_str())
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
@@ -210,10 +202,9 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
     } else {
         "experience.reject"
     };
-    kernel::audit::log(&mut tx, Some(by), action, "experience", id, reason).await?;
-    record_change(&mut tx, crate::EXPERIENCE.as_str(), id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.audit(Some(by), action, "experience", id, reason).await?;
+    w.changed(crate::EXPERIENCE, id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -304,7 +295,7 @@ pub async fn edit(
         apply(db, &e.id, base, data, by).await?;
         return Ok(true);
     }
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO experience_revisions (id, experience_id, base_revision, data, state, reason, \
          by_user, created_at) VALUES ($1, $2, $3, $4, 'pending', '', $5, $6)",
@@ -315,18 +306,11 @@ pub async fn edit(
     .bind(serde_json::to_string(data).map_err(Error::internal)?)
     .bind(by)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "experience.revise",
-        "experience",
-        &e.id,
-        "",
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "experience.revise", "experience", &e.id, "")
+        .await?;
+    w.commit().await?;
     Ok(false)
 }
 
@@ -341,15 +325,14 @@ async fn apply(
     let t = territory_of(db, data)
         .await?
         .ok_or(Error::BadRequest("experience.territory"))?;
-    let mut tx = db.pool().begin().await?;
-    apply_in(&mut tx, id, base, data, &t, by).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    let mut w = db.write().await?;
+    apply_in(&mut w, id, base, data, &t, by).await?;
+    w.commit().await?;
     Ok(())
 }
 
 async fn apply_in(
-    tx: &mut sqlx::AnyConnection,
+    w: &mut Write,
     id: &str,
     base: i64,
     data: &ExperienceInput,
@@ -362,23 +345,16 @@ async fn apply_in(
     .bind(now_ms())
     .bind(id)
     .bind(base)
-    .execute(&mut *tx)
+    .execute(&mut **w)
     .await?
     .rows_affected();
     if n == 0 {
         return Err(Error::Conflict("experience.stale"));
     }
-    write(&mut *tx, id, data, t).await?;
-    kernel::audit::log(
-        &mut *tx,
-        Some(by),
-        "experience.update",
-        "experience",
-        id,
-        "",
-    )
-    .await?;
-    record_change(&mut *tx, "experience", id, Op::Upsert).await?;
+    write(w, id, data, t).await?;
+    w.audit(Some(by), "experience.update", "experience", id, "")
+        .await?;
+    w.changed(crate::EXPERIENCE, id, Op::Upsert).await?;
     Ok(())
 }
 
@@ -419,9 +395,9 @@ pub async fn decide_revision(
     let t = territory_of(db, &rev.data)
         .await?
         .ok_or(Error::BadRequest("experience.territory"))?;
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     if approve {
-        apply_in(&mut tx, &rev.experience_id, rev.base, &rev.data, &t, by).await?;
+        apply_in(&mut w, &rev.experience_id, rev.base, &rev.data, &t, by).await?;
     }
     let n = sqlx::query(
         "UPDATE experience_revisions SET state = $1, reason = $2, decided_at = $3, decided_by = $4 \
@@ -432,7 +408,7 @@ pub async fn decide_revision(
     .bind(now_ms())
     .bind(by)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
@@ -443,17 +419,9 @@ pub async fn decide_revision(
     } else {
         "experience.revision_reject"
     };
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        action,
-        "experience",
-        &rev.experience_id,
-        reason,
-    )
-    .await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.audit(Some(by), action, "experience", &rev.experience_id, reason)
+        .await?;
+    w.commit().await?;
     Ok(rev.experience_id)
 }
 

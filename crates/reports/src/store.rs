@@ -2,7 +2,7 @@
 
 use crate::model::*;
 use crate::open311::{Attribute, Submission};
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::ids::{hash_secret, new_id, now_ms};
 use sqlx::Row;
@@ -179,7 +179,7 @@ pub async fn create_from_client(
     let id = new_id();
     let now = now_ms();
     let (lat, lon) = s.position.unwrap_or_default();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     if let Some(key) = idempotency_key {
         let fresh = sqlx::query(
             "INSERT INTO report_submissions (client_id, idempotency_key, report_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -187,18 +187,18 @@ pub async fn create_from_client(
         .bind(client_id)
         .bind(key)
         .bind(&id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
         if fresh.rows_affected() == 0 {
             // The same submission is being stored by a concurrent attempt: its id is the answer.
-            drop(tx);
+            drop(w);
             return submitted(db, client_id, key)
                 .await?
                 .ok_or(Error::Conflict("report.retry"));
         }
     }
     insert_report(
-        &mut tx,
+        &mut w,
         &id,
         category,
         &NewReport {
@@ -216,9 +216,8 @@ pub async fn create_from_client(
         now,
     )
     .await?;
-    record_change(&mut tx, crate::REPORT.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::REPORT, &id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -396,7 +395,7 @@ pub async fn set_status_of(
     duplicate_of: Option<&str>,
 ) -> Result<(), Error> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let changed = sqlx::query(
         "UPDATE reports SET status = $1, status_notes = CASE WHEN $2 = '' THEN status_notes ELSE $2 END, updated_at = $3, \
          duplicate_of = $5 WHERE id = $4",
@@ -406,7 +405,7 @@ pub async fn set_status_of(
     .bind(now)
     .bind(id)
     .bind(duplicate_of.filter(|_| status == Status::Rejected))
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
     if changed.rows_affected() == 0 {
         return Err(Error::NotFound);
@@ -420,11 +419,10 @@ pub async fn set_status_of(
     .bind(public_note)
     .bind(internal_note)
     .bind(by)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    record_change(&mut tx, crate::REPORT.as_str(), id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::REPORT, id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -458,9 +456,9 @@ pub async fn create_from_citizen(
 ) -> Result<(String, Option<String>), Error> {
     let id = new_id();
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     insert_report(
-        &mut tx,
+        &mut w,
         &id,
         category,
         &NewReport {
@@ -483,7 +481,7 @@ pub async fn create_from_citizen(
             .bind(&id)
             .bind(i as i64)
             .bind(name)
-            .execute(&mut *tx)
+            .execute(&mut *w)
             .await?;
     }
     let token = if published {
@@ -496,7 +494,7 @@ pub async fn create_from_citizen(
         .bind(hash_secret(&token))
         .bind(&id)
         .bind(now + 48 * 3_600_000)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
         Some(token)
     };
@@ -507,12 +505,11 @@ pub async fn create_from_citizen(
         .bind(&id)
         .bind(reporter)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     }
-    record_change(&mut tx, crate::REPORT.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::REPORT, &id, Op::Upsert).await?;
+    w.commit().await?;
     Ok((id, token))
 }
 
@@ -520,13 +517,13 @@ pub async fn create_from_citizen(
 /// `Gone`. Returns the report's id.
 pub async fn confirm(db: &Db, token: &str) -> Result<String, Error> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let id: Option<String> = sqlx::query_scalar(
         "UPDATE report_links SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 RETURNING report_id",
     )
     .bind(now)
     .bind(hash_secret(token))
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *w)
     .await?;
     let Some(id) = id else {
         return Err(Error::Gone("link.invalid"));
@@ -534,11 +531,10 @@ pub async fn confirm(db: &Db, token: &str) -> Result<String, Error> {
     sqlx::query("UPDATE reports SET published_at = $1, updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(&id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    record_change(&mut tx, crate::REPORT.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::REPORT, &id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -1053,12 +1049,12 @@ pub async fn map_entry_of(
 /// Assigns a report to an agent (or to nobody), noted in its internal history.
 pub async fn assign(db: &Db, id: &str, user: Option<(&str, &str)>, by: &str) -> Result<(), Error> {
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let status: Option<String> =
         sqlx::query_scalar("UPDATE reports SET assigned_to = $1 WHERE id = $2 RETURNING status")
             .bind(user.map(|u| u.0))
             .bind(id)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut *w)
             .await?;
     let status = status.ok_or(Error::NotFound)?;
     sqlx::query(
@@ -1069,9 +1065,9 @@ pub async fn assign(db: &Db, id: &str, user: Option<(&str, &str)>, by: &str) -> 
     .bind(status)
     .bind(format!("→ {}", user.map_or("—", |u| u.1)))
     .bind(by)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! of a random key) and no time finer than the day: nothing links a voter to a ballot.
 
 use crate::model::*;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::ids::{new_id, new_token, now_ms};
 use sqlx::Row;
@@ -54,7 +54,7 @@ pub async fn create(
     let id = new_id();
     let now = now_ms();
     let b = input.budget;
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO votations (id, process_id, kind, title, description, opens_at, closes_at, eligibility, \
          min_age, salt, budget, basket_max, rule, by_cost, created_at) \
@@ -81,23 +81,15 @@ pub async fn create(
     }))
     .bind(b.map(|b| i64::from(b.by_cost)))
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
     if input.kind == Kind::Budget {
-        insert_question(&mut tx, &id, 0, &input.title, &Method::Basket).await?;
+        insert_question(&mut w, &id, 0, &input.title, &Method::Basket).await?;
     }
-    record_change(&mut tx, crate::VOTATION.as_str(), &id, Op::Upsert).await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "votation.create",
-        "votation",
-        &id,
-        &input.title,
-    )
-    .await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::VOTATION, &id, Op::Upsert).await?;
+    w.audit(Some(by), "votation.create", "votation", &id, &input.title)
+        .await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -177,9 +169,9 @@ pub async fn add_question(
     if v.questions.len() >= crate::ballot::MAX_QUESTIONS {
         return Err(kernel::FieldError::new("title", "vote.questions_count").into());
     }
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let qid = insert_question(
-        &mut tx,
+        &mut w,
         &v.id,
         v.questions.len() as i64,
         &input.title,
@@ -187,10 +179,9 @@ pub async fn add_question(
     )
     .await?;
     for (i, o) in input.options.iter().enumerate() {
-        insert_option(&mut tx, &qid, i as i64, o, "", 0, "").await?;
+        insert_option(&mut w, &qid, i as i64, o, "", 0, "").await?;
     }
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         "votation.question",
         "votation",
@@ -198,7 +189,7 @@ pub async fn add_question(
         &input.title,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -216,9 +207,9 @@ pub async fn add_project(
     if q.options.len() >= 500 {
         return Err(kernel::FieldError::new("title", "vote.projects_count").into());
     }
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     insert_option(
-        &mut tx,
+        &mut w,
         &q.id,
         q.options.len() as i64,
         &input.title,
@@ -227,8 +218,7 @@ pub async fn add_project(
         &input.area,
     )
     .await?;
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         "votation.project",
         "votation",
@@ -236,7 +226,7 @@ pub async fn add_project(
         &input.title,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -258,7 +248,7 @@ pub async fn set_option_details(
     {
         return Err(Error::NotFound);
     }
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "UPDATE vote_options SET description = $1, image = COALESCE($2, image), lat = $3, lon = $4 WHERE id = $5",
     )
@@ -267,18 +257,11 @@ pub async fn set_option_details(
     .bind(details.position.map(|p| p.lat))
     .bind(details.position.map(|p| p.lon))
     .bind(option_id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "votation.option",
-        "votation",
-        &v.id,
-        option_id,
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "votation.option", "votation", &v.id, option_id)
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -388,14 +371,13 @@ async fn insert_hashes(
 /// Replaces the census list of a votation that has not opened yet with these salted hashes.
 pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Result<(), Error> {
     editable(v)?;
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("DELETE FROM vote_census WHERE votation_id = $1")
         .bind(&v.id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    insert_hashes(&mut tx, "vote_census", "entry_hash", &v.id, hashes, true).await?;
-    kernel::audit::log(
-        &mut tx,
+    insert_hashes(&mut w, "vote_census", "entry_hash", &v.id, hashes, true).await?;
+    w.audit(
         Some(by),
         "votation.census",
         "votation",
@@ -403,7 +385,7 @@ pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> R
         &hashes.len().to_string(),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -413,10 +395,9 @@ pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Re
     if v.phase(now_ms()) == Phase::Closed {
         return Err(Error::Conflict("vote.closed"));
     }
-    let mut tx = db.pool().begin().await?;
-    insert_hashes(&mut tx, "vote_codes", "code_hash", &v.id, hashes, false).await?;
-    kernel::audit::log(
-        &mut tx,
+    let mut w = db.write().await?;
+    insert_hashes(&mut w, "vote_codes", "code_hash", &v.id, hashes, false).await?;
+    w.audit(
         Some(by),
         "votation.codes",
         "votation",
@@ -424,7 +405,7 @@ pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Re
         &hashes.len().to_string(),
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -436,18 +417,17 @@ async fn stamp(
     action: &str,
     by: &str,
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE votations SET {column} = $1 WHERE id = $2"
     )))
     .bind(now_ms())
     .bind(&v.id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    record_change(&mut tx, crate::VOTATION.as_str(), &v.id, Op::Upsert).await?;
-    kernel::audit::log(&mut tx, Some(by), action, "votation", &v.id, "").await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::VOTATION, &v.id, Op::Upsert).await?;
+    w.audit(Some(by), action, "votation", &v.id, "").await?;
+    w.commit().await?;
     Ok(())
 }
 

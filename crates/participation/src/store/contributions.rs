@@ -5,7 +5,7 @@ use crate::model::{
     Answer, AnswerState, Contribution, ContributionInput, Process, ProcessComponent, State,
 };
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::{Error, is_unique_violation};
 use kernel::geo::{GeoPoint, Position};
 use kernel::ids::{new_id, now_ms};
@@ -78,7 +78,7 @@ pub async fn create(
     } else {
         State::Published
     };
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let res = sqlx::query(
         "INSERT INTO contributions (id, component_id, process_id, space_id, category_id, title, body, \
          lat, lon, author_id, anonymous, state, moderation_note, supports, comments, answer_state, \
@@ -99,11 +99,11 @@ pub async fn create(
     .bind(state.as_str())
     .bind(&input.form_key)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await;
     match res {
         Err(e) if is_unique_violation(&e, "contributions", "form_key") => {
-            drop(tx);
+            drop(w);
             let first: String = sqlx::query_scalar(
                 "SELECT id FROM contributions WHERE author_id = $1 AND form_key = $2",
             )
@@ -124,7 +124,7 @@ pub async fn create(
         .bind(&id)
         .bind(i as i64)
         .bind(name)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     }
     // The author follows what they wrote.
@@ -134,11 +134,10 @@ pub async fn create(
     .bind(&id)
     .bind(author_id)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    record_change(&mut tx, crate::CONTRIBUTION.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::CONTRIBUTION, &id, Op::Upsert).await?;
+    w.commit().await?;
     Ok((id, true))
 }
 
@@ -278,7 +277,7 @@ pub async fn export_page(
 /// Sets a contribution's state (withdrawn by its author, hidden, restored or published by a
 /// moderator), logged with its reason.
 pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "UPDATE contributions SET state = $1, moderation_note = $2, updated_at = $3 WHERE id = $4",
     )
@@ -286,10 +285,9 @@ pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) ->
     .bind(note)
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         &format!("contribution.{}", state.as_str()),
         "contribution",
@@ -297,15 +295,14 @@ pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) ->
         note,
     )
     .await?;
-    record_change(&mut tx, crate::CONTRIBUTION.as_str(), id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::CONTRIBUTION, id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Gives the space's official answer.
 pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "UPDATE contributions SET answer_state = $1, answer_text = $2, answer_progress = $3, \
          answered_at = $4, updated_at = $4 WHERE id = $5",
@@ -315,10 +312,9 @@ pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Error
     .bind(a.progress)
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         "contribution.answer",
         "contribution",
@@ -326,9 +322,8 @@ pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Error
         a.state.as_str(),
     )
     .await?;
-    record_change(&mut tx, crate::CONTRIBUTION.as_str(), id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::CONTRIBUTION, id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -357,20 +352,20 @@ pub async fn supports_given(db: &Db, component_id: &str, user_id: &str) -> Resul
 
 /// Supports a contribution: once per person, within the component's limit (0 for none).
 pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     // The person's row is written first: on PostgreSQL it stays locked until the end, so that
     // two supports by the same person are counted one after the other; on SQLite it makes the
     // transaction a writer from its start.
     sqlx::query("UPDATE users SET display_name = display_name WHERE id = $1")
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     let already: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
     )
     .bind(&c.id)
     .bind(user_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w)
     .await?;
     if already > 0 {
         return Err(Error::Conflict("support.already"));
@@ -381,7 +376,7 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
         )
         .bind(&c.component_id)
         .bind(user_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w)
         .await?;
         if given >= limit {
             return Err(Error::Conflict("support.limit"));
@@ -395,7 +390,7 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
     .bind(user_id)
     .bind(&c.component_id)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await;
     match res {
         Err(e) if is_unique_violation(&e, "contribution_supports", "user_id") => {
@@ -407,23 +402,22 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
     }
     sqlx::query("UPDATE contributions SET supports = supports + 1 WHERE id = $1")
         .bind(&c.id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    record_change(&mut tx, crate::CONTRIBUTION.as_str(), &c.id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::CONTRIBUTION, &c.id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Withdraws a support.
 pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let n = sqlx::query(
         "DELETE FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
     )
     .bind(&c.id)
     .bind(user_id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
@@ -431,11 +425,10 @@ pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), E
     }
     sqlx::query("UPDATE contributions SET supports = supports - 1 WHERE id = $1")
         .bind(&c.id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    record_change(&mut tx, crate::CONTRIBUTION.as_str(), &c.id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::CONTRIBUTION, &c.id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 

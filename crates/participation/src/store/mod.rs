@@ -11,7 +11,7 @@ use crate::model::{
     ProcessComponent, ProcessInput, Settings,
 };
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::{Error, FieldError, is_unique_violation};
 use kernel::ids::{new_id, now_ms};
 use kernel::search::SearchDoc;
@@ -60,7 +60,7 @@ pub async fn create(
     by: &str,
 ) -> Result<Process, Error> {
     let id = new_id();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let res = sqlx::query(
         "INSERT INTO processes (id, space_id, slug, title, summary, description, created_at, updated_at, themes, perimeter) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9)",
@@ -74,7 +74,7 @@ pub async fn create(
     .bind(now_ms())
     .bind(input.themes.join(","))
     .bind(perimeter_text(&input.perimeter))
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await;
     match res {
         Err(e) if is_unique_violation(&e, "processes", "slug") => {
@@ -84,9 +84,8 @@ pub async fn create(
             other?;
         }
     }
-    record_change(&mut tx, crate::PROCESS.as_str(), &id, Op::Upsert).await?;
-    kernel::audit::log(
-        &mut tx,
+    w.changed(crate::PROCESS, &id, Op::Upsert).await?;
+    w.audit(
         Some(by),
         "process.create",
         "process",
@@ -94,8 +93,7 @@ pub async fn create(
         input.slug.as_str(),
     )
     .await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.commit().await?;
     get(db, &id).await?.ok_or(Error::NotFound)
 }
 
@@ -163,7 +161,7 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
 
 /// Changes a process's texts, themes and perimeter (its address stays).
 pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE processes SET title = $1, summary = $2, description = $3, themes = $4, \
          perimeter = $5, updated_at = $6 WHERE id = $7",
@@ -175,16 +173,16 @@ pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result
     .bind(perimeter_text(&input.perimeter))
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
         return Err(Error::NotFound);
     }
-    record_change(&mut tx, crate::PROCESS.as_str(), id, Op::Upsert).await?;
-    kernel::audit::log(&mut tx, Some(by), "process.update", "process", id, "").await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.changed(crate::PROCESS, id, Op::Upsert).await?;
+    w.audit(Some(by), "process.update", "process", id, "")
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -234,7 +232,7 @@ pub async fn add_phase(
     by: &str,
 ) -> Result<(), Error> {
     let id = new_id();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO process_phases (id, process_id, name, starts_on, ends_on, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -245,18 +243,11 @@ pub async fn add_phase(
     .bind(input.starts_on.to_string())
     .bind(input.ends_on.to_string())
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "phase.add",
-        "process",
-        process_id,
-        &input.name,
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "phase.add", "process", process_id, &input.name)
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -267,11 +258,11 @@ pub async fn remove_phase(
     phase_id: &str,
     by: &str,
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let n = sqlx::query("DELETE FROM process_phases WHERE id = $1 AND process_id = $2")
         .bind(phase_id)
         .bind(process_id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?
         .rows_affected();
     if n == 0 {
@@ -279,7 +270,7 @@ pub async fn remove_phase(
     }
     let rows = sqlx::query("SELECT id, phases FROM process_components WHERE process_id = $1")
         .bind(process_id)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut *w)
         .await?;
     for r in rows {
         let list: Vec<String> = split_list(&r.get::<String, _>(1))
@@ -289,19 +280,12 @@ pub async fn remove_phase(
         sqlx::query("UPDATE process_components SET phases = $1 WHERE id = $2")
             .bind(list.join(","))
             .bind(r.get::<String, _>(0))
-            .execute(&mut *tx)
+            .execute(&mut *w)
             .await?;
     }
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "phase.remove",
-        "process",
-        process_id,
-        phase_id,
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "phase.remove", "process", process_id, phase_id)
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -359,7 +343,7 @@ pub async fn add_component(
 ) -> Result<String, Error> {
     let id = new_id();
     let s = &input.settings;
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO process_components (id, process_id, kind, title, phases, contributions_open, \
          supports_open, supports_limit, anonymous_allowed, moderated_before, flag_threshold, created_at) \
@@ -377,18 +361,11 @@ pub async fn add_component(
     .bind(i64::from(s.moderated_before))
     .bind(s.flag_threshold)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "component.add",
-        "process",
-        process_id,
-        &id,
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "component.add", "process", process_id, &id)
+        .await?;
+    w.commit().await?;
     Ok(id)
 }
 
@@ -400,7 +377,7 @@ pub async fn update_component(
     by: &str,
 ) -> Result<(), Error> {
     let s = &input.settings;
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "UPDATE process_components SET title = $1, phases = $2, contributions_open = $3, \
          supports_open = $4, supports_limit = $5, anonymous_allowed = $6, moderated_before = $7, \
@@ -415,10 +392,11 @@ pub async fn update_component(
     .bind(i64::from(s.moderated_before))
     .bind(s.flag_threshold)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(&mut tx, Some(by), "component.update", "component", id, "").await?;
-    tx.commit().await?;
+    w.audit(Some(by), "component.update", "component", id, "")
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -453,7 +431,7 @@ pub async fn add_category(
     by: &str,
 ) -> Result<String, Error> {
     let id = new_id();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO contribution_categories (id, component_id, name, colour, icon, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -464,10 +442,9 @@ pub async fn add_category(
     .bind(&input.colour)
     .bind(&input.icon)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         "category.add",
         "component",
@@ -475,7 +452,7 @@ pub async fn add_category(
         &input.name,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(id)
 }
 

@@ -3,7 +3,7 @@
 //! for a while), each logged.
 
 use crate::model::State;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::{Error, is_unique_violation};
 use kernel::ids::now_ms;
 use sqlx::Row;
@@ -51,7 +51,7 @@ pub async fn flag(
     reason: &str,
     threshold: i64,
 ) -> Result<bool, Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let res = sqlx::query(
         "INSERT INTO participation_flags (target_id, target_kind, space_id, user_id, reason, created_at, resolved_at) \
          VALUES ($1, $2, $3, $4, $5, $6, NULL)",
@@ -62,7 +62,7 @@ pub async fn flag(
     .bind(user_id)
     .bind(reason)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await;
     match res {
         Err(e) if is_unique_violation(&e, "participation_flags", "user_id") => {
@@ -76,7 +76,7 @@ pub async fn flag(
         "SELECT COUNT(*) FROM participation_flags WHERE target_id = $1 AND resolved_at IS NULL",
     )
     .bind(id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *w)
     .await?;
     let mut held = false;
     if open >= threshold {
@@ -85,27 +85,29 @@ pub async fn flag(
             target.table()
         )))
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?
         .rows_affected();
         held = n > 0;
         if held && target == Target::Comment {
-            sqlx::query(
-                "UPDATE contributions SET comments = comments - 1 \
-                 WHERE id = (SELECT contribution_id FROM comments WHERE id = $1)",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+            // Its contribution counts one comment less: the contribution changed.
+            let contribution: String =
+                sqlx::query_scalar("SELECT contribution_id FROM comments WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut *w)
+                    .await?;
+            sqlx::query("UPDATE contributions SET comments = comments - 1 WHERE id = $1")
+                .bind(&contribution)
+                .execute(&mut *w)
+                .await?;
+            w.changed(crate::CONTRIBUTION, &contribution, Op::Upsert)
+                .await?;
         }
         if held && target == Target::Contribution {
-            record_change(&mut tx, crate::CONTRIBUTION.as_str(), id, Op::Upsert).await?;
+            w.changed(crate::CONTRIBUTION, id, Op::Upsert).await?;
         }
     }
-    tx.commit().await?;
-    if held {
-        db.notify_changed();
-    }
+    w.commit().await?;
     Ok(held)
 }
 
@@ -277,18 +279,18 @@ pub async fn decide(
         }
         Target::Comment => super::comments::set_state(db, id, state, reason, by).await?,
     }
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("UPDATE participation_flags SET resolved_at = $1 WHERE target_id = $2 AND resolved_at IS NULL")
         .bind(now_ms())
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     if let Decision::Ban(days) = decision {
         let until = now_ms() + days * 24 * 3600 * 1000;
         sqlx::query("DELETE FROM participation_bans WHERE space_id = $1 AND user_id = $2")
             .bind(space_id)
             .bind(&author)
-            .execute(&mut *tx)
+            .execute(&mut *w)
             .await?;
         sqlx::query(
             "INSERT INTO participation_bans (space_id, user_id, until, reason, by_user, created_at) \
@@ -300,10 +302,9 @@ pub async fn decide(
         .bind(reason)
         .bind(by)
         .bind(now_ms())
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-        kernel::audit::log(
-            &mut tx,
+        w.audit(
             Some(by),
             "participation.ban",
             "user",
@@ -312,7 +313,7 @@ pub async fn decide(
         )
         .await?;
     }
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 

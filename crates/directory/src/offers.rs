@@ -6,7 +6,7 @@
 //! was moderated); moderators, and the owners, withdraw it.
 
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
 use kernel::territories::{Territory, TerritoryKind, TerritoryRef};
@@ -224,7 +224,7 @@ fn from_row(r: &AnyRow) -> Offer {
 pub async fn create(db: &Db, actor_id: &str, o: &OfferInput, by: &str) -> Result<String, Error> {
     let id = new_id();
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO offers (id, actor_id, state, title, themes, description, sizes, refs, status, \
          created_by, created_at, updated_at) VALUES ($1, $2, 'published', $3, $4, $5, $6, $7, $8, $9, $10, $10)",
@@ -239,18 +239,18 @@ pub async fn create(db: &Db, actor_id: &str, o: &OfferInput, by: &str) -> Result
     .bind(&o.status)
     .bind(by)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(&mut tx, Some(by), "offer.create", "offer", &id, &o.title).await?;
-    record_change(&mut tx, crate::OFFER.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.audit(Some(by), "offer.create", "offer", &id, &o.title)
+        .await?;
+    w.changed(crate::OFFER, &id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(id)
 }
 
 /// Rewrites an offer's fields.
 pub async fn update(db: &Db, id: &str, o: &OfferInput, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "UPDATE offers SET title = $1, themes = $2, description = $3, sizes = $4, refs = $5, \
          status = $6, updated_at = $7 WHERE id = $8",
@@ -263,33 +263,32 @@ pub async fn update(db: &Db, id: &str, o: &OfferInput, by: &str) -> Result<(), E
     .bind(&o.status)
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(&mut tx, Some(by), "offer.update", "offer", id, "").await?;
-    record_change(&mut tx, crate::OFFER.as_str(), id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.audit(Some(by), "offer.update", "offer", id, "").await?;
+    w.changed(crate::OFFER, id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Withdraws an offer from the directory, logged with the reason.
 pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE offers SET state = 'removed', updated_at = $1 WHERE id = $2 AND state = 'published'",
     )
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
         return Err(Error::Conflict("offer.removed"));
     }
-    kernel::audit::log(&mut tx, Some(by), "offer.remove", "offer", id, reason).await?;
-    record_change(&mut tx, crate::OFFER.as_str(), id, Op::Upsert).await?;
-    tx.commit().await?;
-    db.notify_changed();
+    w.audit(Some(by), "offer.remove", "offer", id, reason)
+        .await?;
+    w.changed(crate::OFFER, id, Op::Upsert).await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -75,7 +75,7 @@ pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bo
     if owner > 0 {
         return Ok(false);
     }
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO actor_invitations (actor_id, email, invited_by, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (actor_id, email) DO UPDATE SET invited_by = $3, created_at = $4",
@@ -84,18 +84,11 @@ pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bo
     .bind(email)
     .bind(by)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "actor.invite_owner",
-        "actor",
-        actor_id,
-        email,
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "actor.invite_owner", "actor", actor_id, email)
+        .await?;
+    w.commit().await?;
     Ok(true)
 }
 
@@ -108,11 +101,11 @@ pub async fn answer(
     user_id: &str,
     accept: bool,
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let n = sqlx::query("DELETE FROM actor_invitations WHERE actor_id = $1 AND email = $2")
         .bind(actor_id)
         .bind(email)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?
         .rows_affected();
     if n == 0 {
@@ -124,7 +117,7 @@ pub async fn answer(
         )
         .bind(actor_id)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     }
     let action = if accept {
@@ -132,21 +125,21 @@ pub async fn answer(
     } else {
         "actor.owner_declined"
     };
-    kernel::audit::log(&mut tx, Some(user_id), action, "actor", actor_id, "").await?;
-    tx.commit().await?;
+    w.audit(Some(user_id), action, "actor", actor_id, "")
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Withdraws an invitation.
 pub async fn withdraw(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("DELETE FROM actor_invitations WHERE actor_id = $1 AND email = $2")
         .bind(actor_id)
         .bind(email)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         "actor.withdraw_invitation",
         "actor",
@@ -154,16 +147,16 @@ pub async fn withdraw(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<
         email,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Removes an owner; the last one stays (an entry always has someone to answer for it).
 pub async fn remove(db: &Db, actor_id: &str, user_id: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM actor_owners WHERE actor_id = $1")
         .bind(actor_id)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *w)
         .await?;
     if count <= 1 {
         return Err(Error::Conflict("owner.last"));
@@ -171,54 +164,48 @@ pub async fn remove(db: &Db, actor_id: &str, user_id: &str, by: &str) -> Result<
     let n = sqlx::query("DELETE FROM actor_owners WHERE actor_id = $1 AND user_id = $2")
         .bind(actor_id)
         .bind(user_id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?
         .rows_affected();
     if n == 0 {
         return Err(Error::NotFound);
     }
-    kernel::audit::log(
-        &mut tx,
-        Some(by),
-        "actor.remove_owner",
-        "actor",
-        actor_id,
-        user_id,
-    )
-    .await?;
-    tx.commit().await?;
+    w.audit(Some(by), "actor.remove_owner", "actor", actor_id, user_id)
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Sets whether an actor's owners publish their edits without moderation.
 pub async fn set_trusted(db: &Db, actor: &Actor, trusted: bool, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("UPDATE actors SET trusted = $1 WHERE id = $2")
         .bind(i64::from(trusted))
         .bind(&actor.id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     let action = if trusted {
         "actor.trust"
     } else {
         "actor.distrust"
     };
-    kernel::audit::log(&mut tx, Some(by), action, "actor", &actor.id, "").await?;
-    tx.commit().await?;
+    w.audit(Some(by), action, "actor", &actor.id, "").await?;
+    w.commit().await?;
     Ok(())
 }
 
 /// Sets (or with an empty name removes) an actor's logo.
 pub async fn set_logo(db: &Db, actor: &Actor, logo: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("UPDATE actors SET logo = $1, updated_at = $2 WHERE id = $3")
         .bind(logo)
         .bind(now_ms())
         .bind(&actor.id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    kernel::audit::log(&mut tx, Some(by), "actor.logo", "actor", &actor.id, logo).await?;
-    tx.commit().await?;
+    w.audit(Some(by), "actor.logo", "actor", &actor.id, logo)
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 

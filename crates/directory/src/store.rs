@@ -4,7 +4,7 @@
 
 use crate::actor::{ActorInput, normalise};
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op, Write};
 use kernel::error::Error;
 use kernel::geo::{GeoPoint, Position};
 use kernel::ids::{new_id, now_ms};
@@ -187,9 +187,9 @@ pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> 
     let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
     let id = new_id();
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     insert_row(
-        &mut tx,
+        &mut w,
         &id,
         &kernel::text::slug(&a.name),
         "pending",
@@ -197,14 +197,15 @@ pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> 
         now,
     )
     .await?;
-    write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
+    write_fields(&mut w, &id, a, (&dep, &reg)).await?;
     sqlx::query("INSERT INTO actor_owners (actor_id, user_id) VALUES ($1, $2)")
         .bind(&id)
         .bind(by)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    kernel::audit::log(&mut tx, Some(by), "actor.propose", "actor", &id, &a.name).await?;
-    tx.commit().await?;
+    w.audit(Some(by), "actor.propose", "actor", &id, &a.name)
+        .await?;
+    w.commit().await?;
     get(db, &id).await?.ok_or(Error::NotFound)
 }
 
@@ -220,9 +221,9 @@ pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<boo
     let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
     let id = id.map(String::from).unwrap_or_else(new_id);
     let now = now_ms();
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     insert_row(
-        &mut tx,
+        &mut w,
         &id,
         &kernel::text::slug(&a.name),
         "published",
@@ -230,12 +231,11 @@ pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<boo
         now,
     )
     .await?;
-    write_fields(&mut tx, &id, a, (&dep, &reg)).await?;
-    kernel::audit::log(&mut tx, None, "actor.import", "actor", &id, &a.name).await?;
-    record_change(&mut tx, crate::ACTOR.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
+    write_fields(&mut w, &id, a, (&dep, &reg)).await?;
+    w.audit(None, "actor.import", "actor", &id, &a.name).await?;
+    w.changed(crate::ACTOR, &id, Op::Upsert).await?;
+    w.commit().await?;
     crate::facets::touched();
-    db.notify_changed();
     Ok(true)
 }
 
@@ -308,7 +308,7 @@ pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, Error>
 
 /// Publishes or rejects a proposed actor, logged with the reason.
 pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let state = if publish {
         State::Published
     } else {
@@ -320,7 +320,7 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
     .bind(state.as_str())
     .bind(now_ms())
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
@@ -331,11 +331,10 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
     } else {
         "actor.reject"
     };
-    kernel::audit::log(&mut tx, Some(by), action, "actor", id, reason).await?;
-    record_change(&mut tx, crate::ACTOR.as_str(), id, Op::Upsert).await?;
-    tx.commit().await?;
+    w.audit(Some(by), action, "actor", id, reason).await?;
+    w.changed(crate::ACTOR, id, Op::Upsert).await?;
+    w.commit().await?;
     crate::facets::touched();
-    db.notify_changed();
     Ok(())
 }
 
@@ -407,7 +406,7 @@ pub async fn edit(
         apply(db, &actor.id, base, a, by).await?;
         return Ok(true);
     }
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let data = serde_json::to_string(a).map_err(Error::internal)?;
     sqlx::query(
         "INSERT INTO actor_revisions (id, actor_id, base_revision, data, state, reason, by_user, created_at) \
@@ -419,27 +418,27 @@ pub async fn edit(
     .bind(data)
     .bind(by)
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
-    kernel::audit::log(&mut tx, Some(by), "actor.revise", "actor", &actor.id, "").await?;
-    tx.commit().await?;
+    w.audit(Some(by), "actor.revise", "actor", &actor.id, "")
+        .await?;
+    w.commit().await?;
     Ok(false)
 }
 
 /// Writes new fields of an actor if it is still at revision `base`.
 async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result<(), Error> {
     let place = place_of(db, &a.commune).await?.unwrap_or_default();
-    let mut tx = db.pool().begin().await?;
-    apply_in(&mut tx, id, base, a, &place, by).await?;
-    tx.commit().await?;
+    let mut w = db.write().await?;
+    apply_in(&mut w, id, base, a, &place, by).await?;
+    w.commit().await?;
     crate::facets::touched();
-    db.notify_changed();
     Ok(())
 }
 
 /// Writes new fields of an actor in a transaction if it is still at revision `base`.
 async fn apply_in(
-    tx: &mut AnyConnection,
+    w: &mut Write,
     id: &str,
     base: i64,
     a: &ActorInput,
@@ -454,15 +453,15 @@ async fn apply_in(
     .bind(now)
     .bind(id)
     .bind(base)
-    .execute(&mut *tx)
+    .execute(&mut **w)
     .await?
     .rows_affected();
     if n == 0 {
         return Err(Error::Conflict("actor.stale"));
     }
-    write_fields(&mut *tx, id, a, (&place.0, &place.1)).await?;
-    kernel::audit::log(&mut *tx, Some(by), "actor.update", "actor", id, "").await?;
-    record_change(&mut *tx, "actor", id, Op::Upsert).await?;
+    write_fields(w, id, a, (&place.0, &place.1)).await?;
+    w.audit(Some(by), "actor.update", "actor", id, "").await?;
+    w.changed(crate::ACTOR, id, Op::Upsert).await?;
     Ok(())
 }
 
@@ -509,9 +508,9 @@ pub async fn decide_revision(
     let rev = revision_from_row(&row).ok_or(Error::NotFound)?;
     let place = place_of(db, &rev.data.commune).await?.unwrap_or_default();
     // The change and the revision's decision are one transaction: never applied and still pending.
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     if approve {
-        apply_in(&mut tx, &rev.actor_id, rev.base, &rev.data, &place, by).await?;
+        apply_in(&mut w, &rev.actor_id, rev.base, &rev.data, &place, by).await?;
     }
     sqlx::query(
         "UPDATE actor_revisions SET state = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5",
@@ -521,32 +520,32 @@ pub async fn decide_revision(
     .bind(now_ms())
     .bind(by)
     .bind(id)
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
     let action = if approve {
         "actor.revision_approve"
     } else {
         "actor.revision_reject"
     };
-    kernel::audit::log(&mut tx, Some(by), action, "actor", &rev.actor_id, reason).await?;
-    tx.commit().await?;
+    w.audit(Some(by), action, "actor", &rev.actor_id, reason)
+        .await?;
+    w.commit().await?;
     if approve {
         crate::facets::touched();
-        db.notify_changed();
     }
     Ok(rev)
 }
 
 /// An owner confirms the actor is up to date.
 pub async fn verify(db: &Db, id: &str, by: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query("UPDATE actors SET verified_at = $1, reminded_at = NULL WHERE id = $2")
         .bind(now_ms())
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
-    kernel::audit::log(&mut tx, Some(by), "actor.verify", "actor", id, "").await?;
-    tx.commit().await?;
+    w.audit(Some(by), "actor.verify", "actor", id, "").await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -5,7 +5,7 @@
 //! no longer offered in forms or filters' lists but stays on the entries that have it.
 
 use crate::actor::taxonomy;
-use kernel::db::{Db, Op, record_change};
+use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::i18n::{Lang, tr};
 use kernel::ids::now_ms;
@@ -231,7 +231,7 @@ pub async fn change(db: &Db, t: &TermInput, retired: bool, by: &str) -> Result<(
 }
 
 async fn write(db: &Db, t: &TermInput, retired: bool, by: &str, action: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO directory_terms (vocabulary, code, name_fr, name_en, retired, position, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (vocabulary, code) DO UPDATE SET \
@@ -243,14 +243,14 @@ async fn write(db: &Db, t: &TermInput, retired: bool, by: &str, action: &str) ->
     .bind(&t.name_en)
     .bind(i64::from(retired))
     .bind(now_ms())
-    .execute(&mut *tx)
+    .execute(&mut *w)
     .await?;
     let id = format!("{}/{}", t.vocabulary, t.code);
-    kernel::audit::log(&mut tx, Some(by), action, "directory_term", &id, &t.name_fr).await?;
-    record_change(&mut tx, crate::DIRECTORY_TERM.as_str(), &id, Op::Upsert).await?;
-    tx.commit().await?;
+    w.audit(Some(by), action, "directory_term", &id, &t.name_fr)
+        .await?;
+    w.changed(crate::DIRECTORY_TERM, &id, Op::Upsert).await?;
+    w.commit().await?;
     LOCAL_WRITES.fetch_add(1, Ordering::SeqCst);
-    db.notify_changed();
     Ok(())
 }
 

@@ -137,16 +137,7 @@ mod tests {
     use super::*;
     use crate::accounts::{Grant, Role};
 
-    fn user(grants: Vec<Grant>) -> User {
-        User {
-            id: "u".into(),
-            email: "e@x.fr".into(),
-            display_name: "U".into(),
-            lang: Default::default(),
-            confirmed: true,
-            grants,
-        }
-    }
+    use crate::testing::user_with as user;
 
     #[test]
     fn reviewed_entries_are_read_when_published_and_edited_by_their_owners() {

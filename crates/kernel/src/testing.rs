@@ -108,3 +108,15 @@ pub fn png_bomb(w: u32, h: u32) -> Vec<u8> {
     chunk(&mut out, b"IEND", &[]);
     out
 }
+
+/// A confirmed account with these grants, for the tests of permissions.
+pub fn user_with(grants: Vec<crate::accounts::Grant>) -> crate::accounts::User {
+    crate::accounts::User {
+        id: "u".into(),
+        email: "e@x.fr".into(),
+        display_name: "U".into(),
+        lang: Default::default(),
+        confirmed: true,
+        grants,
+    }
+}

@@ -103,16 +103,7 @@ mod tests {
         assert!(!verify_password("Lannion-2026", None));
     }
 
-    fn user(grants: Vec<Grant>) -> User {
-        User {
-            id: "u".into(),
-            email: "e@x.fr".into(),
-            display_name: "U".into(),
-            lang: Default::default(),
-            confirmed: true,
-            grants,
-        }
-    }
+    use crate::testing::user_with as user;
 
     #[test]
     fn permissions_deny_by_default_and_follow_roles() {

@@ -295,6 +295,24 @@ on_every_engine!(
     })
 );
 
+/// `count` new invitation codes of a vote, as its administrator downloads them (CSV).
+async fn new_codes(app: &TestApp, url: &str, count: usize) -> Vec<String> {
+    let r = app
+        .post_form(
+            &format!("{url}/admin/codes"),
+            &[("count", &count.to_string()), ("format", "csv")],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    r.text()
+        .await
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(str::to_string)
+        .collect()
+}
+
 /// A vote of one approval question among five names, open to holders of `count` invitation codes,
 /// opened now; returns its URL, the codes and the option ids.
 async fn codes_vote(app: &TestApp, count: usize) -> (String, Vec<String>, Vec<String>) {
@@ -322,21 +340,7 @@ async fn codes_vote(app: &TestApp, count: usize) -> (String, Vec<String>, Vec<St
         ],
     )
     .await;
-    let r = app
-        .post_form(
-            &format!("{url}/admin/codes"),
-            &[("count", &count.to_string()), ("format", "csv")],
-        )
-        .await;
-    assert_eq!(r.status(), 200);
-    let codes: Vec<String> = r
-        .text()
-        .await
-        .unwrap()
-        .lines()
-        .skip(1)
-        .map(str::to_string)
-        .collect();
+    let codes = new_codes(app, &url, count).await;
     assert_eq!(codes.len(), count);
     assert_eq!(app.count("vote_codes").await, count as i64);
     // No code is stored as such.
@@ -533,20 +537,7 @@ on_every_engine!(
             )
             .await;
         assert_eq!(r.status(), 422);
-        let r = app
-            .post_form(
-                &format!("{url}/admin/codes"),
-                &[("count", "10"), ("format", "csv")],
-            )
-            .await;
-        let codes: Vec<String> = r
-            .text()
-            .await
-            .unwrap()
-            .lines()
-            .skip(1)
-            .map(str::to_string)
-            .collect();
+        let codes = new_codes(&app, &url, 10).await;
         // A project's details: a bad place is refused and nothing is saved; then a picture (its
         // metadata dropped by re-encoding) and a place.
         let first = options(&app, &url).await[0].clone();

@@ -394,8 +394,58 @@ pub async fn set_status_of(
     by: Option<&str>,
     duplicate_of: Option<&str>,
 ) -> Result<(), Error> {
+    let ids = [id.to_string()];
+    set_statuses(
+        db,
+        &ids,
+        status,
+        public_note,
+        internal_note,
+        by,
+        duplicate_of,
+    )
+    .await
+}
+
+/// Sets the status of several reports in one write: every one of them, or none.
+pub async fn set_statuses(
+    db: &Db,
+    ids: &[String],
+    status: Status,
+    public_note: &str,
+    internal_note: &str,
+    by: Option<&str>,
+    duplicate_of: Option<&str>,
+) -> Result<(), Error> {
     let now = now_ms();
     let mut w = db.write().await?;
+    for id in ids {
+        let id = id.as_str();
+        set_status_in(
+            &mut w,
+            id,
+            now,
+            status,
+            (public_note, internal_note),
+            by,
+            duplicate_of,
+        )
+        .await?;
+    }
+    w.commit().await?;
+    Ok(())
+}
+
+/// One report's new status and its history line, in a write.
+async fn set_status_in(
+    w: &mut kernel::db::Write,
+    id: &str,
+    now: i64,
+    status: Status,
+    (public_note, internal_note): (&str, &str),
+    by: Option<&str>,
+    duplicate_of: Option<&str>,
+) -> Result<(), Error> {
     let changed = sqlx::query(
         "UPDATE reports SET status = $1, status_notes = CASE WHEN $2 = '' THEN status_notes ELSE $2 END, updated_at = $3, \
          duplicate_of = $5 WHERE id = $4",
@@ -405,7 +455,7 @@ pub async fn set_status_of(
     .bind(now)
     .bind(id)
     .bind(duplicate_of.filter(|_| status == Status::Rejected))
-    .execute(&mut *w)
+    .execute(&mut **w)
     .await?;
     if changed.rows_affected() == 0 {
         return Err(Error::NotFound);
@@ -419,10 +469,9 @@ pub async fn set_status_of(
     .bind(public_note)
     .bind(internal_note)
     .bind(by)
-    .execute(&mut *w)
+    .execute(&mut **w)
     .await?;
     w.changed(crate::REPORT, id, Op::Upsert).await?;
-    w.commit().await?;
     Ok(())
 }
 

@@ -313,17 +313,19 @@ async fn set_status(
         }
     };
     let base = state.config().base_url.trim_end_matches('/').to_string();
+    // Every ticked report changes, or none.
+    let ids: Vec<String> = chosen.iter().map(|r| r.id.clone()).collect();
+    store::set_statuses(
+        state.db(),
+        &ids,
+        status,
+        &public_note,
+        &internal_note,
+        Some(&user.id),
+        duplicate_of.as_deref(),
+    )
+    .await?;
     for report in &chosen {
-        store::set_status_of(
-            state.db(),
-            &report.id,
-            status,
-            &public_note,
-            &internal_note,
-            Some(&user.id),
-            duplicate_of.as_deref(),
-        )
-        .await?;
         let what = format!(
             "{} — {}",
             report.service_name,

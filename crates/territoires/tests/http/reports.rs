@@ -668,3 +668,55 @@ on_every_engine!(
         assert_eq!(status, 400);
     })
 );
+
+/// The desk's change of several reports at once is one write: a report that cannot change
+/// (here, one that does not exist) leaves every other as it was.
+#[tokio::test]
+async fn a_bulk_status_change_is_all_or_nothing() {
+    for engine in kernel::testing::engines() {
+        let app = crate::common::spawn_app(engine).await;
+        montauban(&app).await;
+        let db = app.state.db();
+        let first: String = sqlx::query_scalar("SELECT id FROM reports ORDER BY id")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let status = |id: String| async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        };
+        let before = status(first.clone()).await;
+        let events = app.count("report_events").await;
+        let ids = [first.clone(), "no-such-report".to_string()];
+        let r = reports::store::set_statuses(
+            db,
+            &ids,
+            reports::model::Status::Resolved,
+            "Réparé.",
+            "",
+            None,
+            None,
+        )
+        .await;
+        assert!(matches!(r, Err(kernel::Error::NotFound)), "{engine}");
+        assert_eq!(status(first.clone()).await, before);
+        assert_eq!(app.count("report_events").await, events);
+        let ids = [first.clone()];
+        reports::store::set_statuses(
+            db,
+            &ids,
+            reports::model::Status::Resolved,
+            "Réparé.",
+            "",
+            None,
+            None,
+        )
+        .await
+        .unwrap();
+        assert_eq!(status(first).await, "resolved");
+        assert_eq!(app.count("report_events").await, events + 1);
+    }
+}

@@ -7,15 +7,6 @@ use kernel::db::Db;
 use kernel::error::Error;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// This node's writes of actors: a change is seen by the next request, before the applier.
-static LOCAL_WRITES: AtomicU64 = AtomicU64::new(0);
-
-/// Tells the index that this node wrote actors.
-pub fn touched() {
-    LOCAL_WRITES.fetch_add(1, Ordering::SeqCst);
-}
 
 /// Every published actor's terms.
 pub struct Facets {
@@ -211,7 +202,7 @@ pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Facets>,
     let cache = state.extension(|_| Cache::default());
     let at = (
         state.applier().version_of(crate::ACTOR),
-        LOCAL_WRITES.load(Ordering::SeqCst),
+        state.db().generation_of(crate::ACTOR),
     );
     let db = state.db().clone();
     cache

@@ -235,7 +235,6 @@ pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<boo
     w.audit(None, "actor.import", "actor", &id, &a.name).await?;
     w.changed(crate::ACTOR, &id, Op::Upsert).await?;
     w.commit().await?;
-    crate::facets::touched();
     Ok(true)
 }
 
@@ -334,7 +333,6 @@ pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) ->
     w.audit(Some(by), action, "actor", id, reason).await?;
     w.changed(crate::ACTOR, id, Op::Upsert).await?;
     w.commit().await?;
-    crate::facets::touched();
     Ok(())
 }
 
@@ -432,7 +430,6 @@ async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result
     let mut w = db.write().await?;
     apply_in(&mut w, id, base, a, &place, by).await?;
     w.commit().await?;
-    crate::facets::touched();
     Ok(())
 }
 
@@ -530,9 +527,6 @@ pub async fn decide_revision(
     w.audit(Some(by), action, "actor", &rev.actor_id, reason)
         .await?;
     w.commit().await?;
-    if approve {
-        crate::facets::touched();
-    }
     Ok(rev)
 }
 

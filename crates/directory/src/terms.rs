@@ -11,7 +11,6 @@ use kernel::i18n::{Lang, tr};
 use kernel::ids::now_ms;
 use kernel::{FieldError, FieldErrors, text};
 use sqlx::Row;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The vocabularies, in the order of the pages.
 pub const VOCABULARIES: &[&str] = &["kind", "theme", "activity", "public"];
@@ -214,9 +213,6 @@ impl TermInput {
     }
 }
 
-/// This node's writes of terms: seen by the next request, before the applier.
-static LOCAL_WRITES: AtomicU64 = AtomicU64::new(0);
-
 /// Adds a term; a code the vocabulary already has is a field error.
 pub async fn add(db: &Db, tax: &Taxonomy, t: &TermInput, by: &str) -> Result<(), Error> {
     if tax.knows(t.vocabulary, &t.code) {
@@ -250,7 +246,6 @@ async fn write(db: &Db, t: &TermInput, retired: bool, by: &str, action: &str) ->
         .await?;
     w.changed(crate::DIRECTORY_TERM, &id, Op::Upsert).await?;
     w.commit().await?;
-    LOCAL_WRITES.fetch_add(1, Ordering::SeqCst);
     Ok(())
 }
 
@@ -263,7 +258,7 @@ pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Taxonomy
     let cache = state.extension(|_| Cache::default());
     let at = (
         state.applier().version_of(crate::DIRECTORY_TERM),
-        LOCAL_WRITES.load(Ordering::SeqCst),
+        state.db().generation_of(crate::DIRECTORY_TERM),
     );
     let db = state.db().clone();
     cache

@@ -25,6 +25,8 @@ pub struct Db {
     engine: Engine,
     changed: Arc<Notify>,
     generation: Arc<AtomicU64>,
+    /// Local commits per kind of entity changed: what a cache of one kind keys on.
+    kinds: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, u64>>>,
 }
 
 /// A migration of one component: one text for both engines, statements separated by `;` at
@@ -131,6 +133,7 @@ impl Db {
             engine,
             changed: Arc::new(Notify::new()),
             generation: Arc::new(AtomicU64::new(0)),
+            kinds: Default::default(),
         })
     }
 
@@ -196,17 +199,31 @@ impl Db {
         Ok(applied)
     }
 
-    /// Wakes this node's change applier; call after committing a transaction that recorded
-    /// changes.
-    pub fn notify_changed(&self) {
+    /// Counts a local commit that changed entities of these kinds, and wakes this node's change
+    /// applier.
+    fn written(&self, kinds: &[Entity]) {
+        if let Ok(mut counts) = self.kinds.lock() {
+            for kind in kinds {
+                *counts.entry(kind.as_str()).or_default() += 1;
+            }
+        }
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.changed.notify_one();
     }
 
-    /// How many local commits recorded changes so far: what a cache of this node keys on, with
+    /// How many local commits changed something so far: what a cache of this node keys on, with
     /// the applier's position for the other nodes' writes.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// How many local commits changed entities of `kind` so far: what a cache of that kind keys
+    /// on, with [`crate::changes::Applier::version_of`] for the other nodes' writes.
+    pub fn generation_of(&self, kind: Entity) -> u64 {
+        self.kinds
+            .lock()
+            .map(|counts| counts.get(kind.as_str()).copied().unwrap_or(0))
+            .unwrap_or(0)
     }
 
     /// Waits until a local write was committed, or `timeout` passed.
@@ -270,7 +287,7 @@ impl Entity {
 pub struct Write {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     db: Db,
-    changed: bool,
+    changed: Vec<Entity>,
 }
 
 impl Db {
@@ -279,7 +296,7 @@ impl Db {
         Ok(Write {
             tx: self.pool.begin().await?,
             db: self.clone(),
-            changed: false,
+            changed: Vec::new(),
         })
     }
 }
@@ -288,7 +305,9 @@ impl Write {
     /// Records that an entity changed (`*` for every entity of the kind: a bulk import).
     pub async fn changed(&mut self, entity: Entity, id: &str, op: Op) -> Result<(), sqlx::Error> {
         record_change(&mut self.tx, entity.as_str(), id, op).await?;
-        self.changed = true;
+        if !self.changed.contains(&entity) {
+            self.changed.push(entity);
+        }
         Ok(())
     }
 
@@ -307,8 +326,8 @@ impl Write {
     /// Commits, then wakes this node's indexes when a change was recorded.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
-        if self.changed {
-            self.db.notify_changed();
+        if !self.changed.is_empty() {
+            self.db.written(&self.changed);
         }
         Ok(())
     }
@@ -330,7 +349,7 @@ impl std::ops::DerefMut for Write {
 /// Appends a change to the feed, inside the caller's transaction: the only way indexes learn of
 /// a write. The id `*` says that every entity of the kind changed (a bulk import). Components
 /// write through [`Write::changed`].
-pub async fn record_change(
+async fn record_change(
     conn: &mut AnyConnection,
     kind: &str,
     entity_id: &str,

@@ -351,6 +351,9 @@ async fn a_write_keeps_its_change_and_audit_entry_only_when_committed() {
         assert_eq!(count(&db, "changes").await, changes + 1);
         assert_eq!(count(&db, "audit_log").await, audit + 1);
         assert_eq!(db.generation(), generation + 1);
+        // A cache of one kind sees this node's writes of that kind only.
+        assert_eq!(db.generation_of(THING), 1);
+        assert_eq!(db.generation_of(Entity::new("other")), 0);
         let kind: String = sqlx::query_scalar("SELECT kind FROM changes ORDER BY seq DESC")
             .fetch_one(db.pool())
             .await

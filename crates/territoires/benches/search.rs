@@ -86,22 +86,21 @@ async fn main() {
     for k in 0..10 {
         let word = format!("zorglub{k}x");
         let t = Instant::now();
-        let mut tx = db.pool().begin().await.unwrap();
+        let mut w = db.write().await.unwrap();
         sqlx::query("UPDATE actors SET name = $1 WHERE id = $2")
             .bind(format!("Atelier {word}"))
             .bind(format!("a{:08}", k * 1000))
-            .execute(&mut *tx)
+            .execute(&mut *w)
             .await
             .unwrap();
-        kernel::db::record_change(
-            &mut tx,
-            "actor",
+        w.changed(
+            directory::ACTOR,
             &format!("a{:08}", k * 1000),
             kernel::db::Op::Upsert,
         )
         .await
         .unwrap();
-        tx.commit().await.unwrap();
+        w.commit().await.unwrap();
         loop {
             let r: serde_json::Value = client
                 .get(format!("{base}/api/v1/search?q={word}"))

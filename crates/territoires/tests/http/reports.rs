@@ -688,34 +688,17 @@ async fn a_bulk_status_change_is_all_or_nothing() {
                 .await
                 .unwrap()
         };
+        let resolve = |ids: Vec<String>| async move {
+            let status = reports::model::Status::Resolved;
+            reports::store::set_statuses(db, &ids, status, "Réparé.", "", None, None).await
+        };
         let before = status(first.clone()).await;
         let events = app.count("report_events").await;
-        let ids = [first.clone(), "no-such-report".to_string()];
-        let r = reports::store::set_statuses(
-            db,
-            &ids,
-            reports::model::Status::Resolved,
-            "Réparé.",
-            "",
-            None,
-            None,
-        )
-        .await;
+        let r = resolve(vec![first.clone(), "no-such-report".to_string()]).await;
         assert!(matches!(r, Err(kernel::Error::NotFound)), "{engine}");
         assert_eq!(status(first.clone()).await, before);
         assert_eq!(app.count("report_events").await, events);
-        let ids = [first.clone()];
-        reports::store::set_statuses(
-            db,
-            &ids,
-            reports::model::Status::Resolved,
-            "Réparé.",
-            "",
-            None,
-            None,
-        )
-        .await
-        .unwrap();
+        resolve(vec![first.clone()]).await.unwrap();
         assert_eq!(status(first).await, "resolved");
         assert_eq!(app.count("report_events").await, events + 1);
     }

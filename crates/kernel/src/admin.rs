@@ -94,7 +94,10 @@ async fn create_space(
     let result = async {
         let (input, logo) = Error::both(
             fields.parse(),
-            crate::spaces::web::checked_logo(&state, logo).await,
+            state
+                .uploads()
+                .check_optional_image("logo", logo.as_deref(), crate::spaces::web::LOGO_SIDE)
+                .await,
         )?;
         // Written once every field is accepted, before the row that names it (a file the
         // database then refuses is swept a day later).

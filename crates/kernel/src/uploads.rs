@@ -268,6 +268,19 @@ impl Uploads {
         })
     }
 
+    /// [`Uploads::check_image`] of an image a form may leave out: none when no file was chosen.
+    pub async fn check_optional_image(
+        &self,
+        field: &'static str,
+        bytes: Option<&[u8]>,
+        max_side: u32,
+    ) -> Result<Option<Checked>, Error> {
+        match bytes {
+            Some(bytes) => Ok(Some(self.check_image(field, bytes, max_side).await?)),
+            None => Ok(None),
+        }
+    }
+
     /// Checks an image as [`Uploads::check_image`] does and stores it; returns its name. For
     /// forms whose only field is the image: others check first and [`Uploads::store`] once the
     /// whole form is accepted.

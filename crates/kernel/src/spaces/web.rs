@@ -26,6 +26,9 @@ pub fn routes() -> Routes {
         .route("/s/{slug}/admin/members/remove", post(remove_member))
 }
 
+/// The largest side of a space's logo, in pixels.
+pub const LOGO_SIDE: u32 = 256;
+
 /// The fields and logo of a space form sent as `multipart/form-data`.
 pub async fn read_space_form(
     multipart: Multipart,
@@ -206,7 +209,13 @@ async fn update(
     fields.slug = space.slug.clone();
     fields.territory = resolve_territory(&state, &fields.territory);
     let result = async {
-        let (input, logo) = Error::both(fields.parse(), checked_logo(&state, logo).await)?;
+        let (input, logo) = Error::both(
+            fields.parse(),
+            state
+                .uploads()
+                .check_optional_image("logo", logo.as_deref(), 256)
+                .await,
+        )?;
         // Written once every field is accepted, before the row that names it (a file the
         // database then refuses is swept a day later).
         state.uploads().store_all(logo.iter()).await?;
@@ -223,19 +232,6 @@ async fn update(
             render_invalid(&p)
         }
         Err(e) => Err(e),
-    }
-}
-
-/// A space form's logo, checked (not stored): none when no file was chosen.
-pub(crate) async fn checked_logo(
-    state: &AppState,
-    logo: Option<Vec<u8>>,
-) -> Result<Option<crate::uploads::Checked>, Error> {
-    match logo {
-        Some(bytes) => Ok(Some(
-            state.uploads().check_image("logo", &bytes, 256).await?,
-        )),
-        None => Ok(None),
     }
 }
 

@@ -368,10 +368,10 @@ pub(super) async fn option_details(
     };
     let image = form.file("image");
     let result = async {
-        let checked = match image {
-            Some(bytes) => Some(state.uploads().check_image("image", bytes, 800).await).transpose(),
-            None => Ok(None),
-        };
+        let checked = state
+            .uploads()
+            .check_optional_image("image", image, 800)
+            .await;
         let (details, image) = Error::both(fields.parse(), checked)?;
         // Written once every field is accepted, before the row that names it (a file the
         // database then refuses is swept a day later).

@@ -41,9 +41,7 @@ async fn space_of(state: &AppState, parts: &Parts) -> Result<Space, Error> {
         .strip_prefix("/s/")
         .and_then(|rest| rest.split('/').next())
         .ok_or(Error::NotFound)?;
-    crate::spaces::store::get_by_slug(state.db(), slug)
-        .await?
-        .ok_or(Error::NotFound)
+    crate::spaces::web::space_or_404(state, slug).await
 }
 
 /// The signed-in reader of a `/s/{space}/…` address and its space, when they may do `action` to

@@ -17,6 +17,7 @@ use directory::terms::Taxonomy;
 use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::spaces::Space;
+use kernel::spaces::web::space_or_404;
 use kernel::web::routes::Routes;
 use kernel::web::{
     AttachedForm, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
@@ -65,12 +66,6 @@ pub fn routes() -> Routes {
         )
         .route("/s/{space}/challenges/{slug}/decide", post(decide))
         .route("/s/{space}/challenges/{slug}/notify", post(notify))
-}
-
-async fn space_of(state: &AppState, slug: &str) -> Result<Space, Error> {
-    kernel::spaces::store::get_by_slug(state.db(), slug)
-        .await?
-        .ok_or(Error::NotFound)
 }
 
 /// The challenges of a space, on its page.
@@ -170,7 +165,7 @@ async fn new_form(
     SignedIn(user): SignedIn,
     Path(space): Path<String>,
 ) -> Result<Response, Error> {
-    let space = space_of(&state, &space).await?;
+    let space = space_or_404(&state, &space).await?;
     policy::check(&user, policy::Action::Run, &Resource::Space(&space.id))?;
     let fields = vec![(
         "criteria".to_string(),
@@ -203,7 +198,7 @@ async fn create(
     Path(space): Path<String>,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
-    let space = space_of(&state, &space).await?;
+    let space = space_or_404(&state, &space).await?;
     policy::check(&user, policy::Action::Run, &Resource::Space(&space.id))?;
     let mut form = AttachedForm::read(&state, &page, multipart).await?;
     let fields = Fields(&form.fields);

@@ -88,7 +88,8 @@ pub fn resolve_territory(state: &AppState, typed: &str) -> String {
         .unwrap_or_else(|| typed.to_string())
 }
 
-async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
+/// The space of this slug, or 404.
+pub async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
     store::get_by_slug(state.db(), slug)
         .await?
         .ok_or(Error::NotFound)

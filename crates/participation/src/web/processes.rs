@@ -16,6 +16,7 @@ use kernel::accounts::{Action, User, can};
 use kernel::app::{Section, SectionItem, SectionOf};
 use kernel::policy::SpaceManager;
 use kernel::spaces::Space;
+pub use kernel::spaces::web::space_or_404;
 use kernel::web::routes::Routes;
 use kernel::web::{
     Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
@@ -50,13 +51,6 @@ pub fn routes() -> Routes {
             post(add_category),
         )
         .route("/s/{space}/processes/{process}/follow", post(follow))
-}
-
-/// The space at this address, or 404.
-pub async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
-    kernel::spaces::store::get_by_slug(state.db(), slug)
-        .await?
-        .ok_or(Error::NotFound)
 }
 
 /// The process at this address, or 404.

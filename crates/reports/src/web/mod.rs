@@ -10,9 +10,9 @@ mod desk;
 mod open311;
 mod setup;
 
-use kernel::spaces::Space;
+use kernel::Error;
+pub(crate) use kernel::spaces::web::space_or_404;
 use kernel::web::routes::Routes;
-use kernel::{AppState, Error};
 
 /// The map layer of the published reports.
 pub const MAP_LAYER: &str = "reports";
@@ -25,13 +25,6 @@ pub fn routes() -> Routes {
         .merge(desk::routes())
         .merge(data::routes())
         .merge(setup::routes())
-}
-
-/// The space at this address, or 404.
-async fn space_or_404(state: &AppState, slug: &str) -> Result<Space, Error> {
-    kernel::spaces::store::get_by_slug(state.db(), slug)
-        .await?
-        .ok_or(Error::NotFound)
 }
 
 /// The ids of the categories a filter asks for: the one with this code, or all when empty.

@@ -960,19 +960,26 @@ async fn on_sqlite_the_closing_leaves_no_trace_of_the_casting_order_in_the_file(
     assert_eq!(app.count("vote_roll").await, 400);
 }
 
+/// A new vote and `n` ballots put in its box in a known order: the vote and its voters' keys in
+/// that order.
+async fn cast_in_order(db: &kernel::db::Db, n: usize) -> (votes::testing::OpenVote, Vec<String>) {
+    let vote = votes::testing::open_vote_with_codes(db, 1).await.unwrap();
+    let keys: Vec<String> = (0..n)
+        .map(|i| kernel::ids::sha256_hex(format!("votant {i}").as_bytes()))
+        .collect();
+    for key in &keys {
+        votes::store::cast(db, &vote.id, key, "{}").await.unwrap();
+    }
+    (vote, keys)
+}
+
 /// A vote small enough for its roll to fit in one page shows its casting order in a copy of the
 /// file until it is sealed (each row written below the one before), and not after.
 #[tokio::test]
 async fn on_sqlite_a_small_vote_loses_its_order_at_closing() {
     let app = crate::common::spawn_app("sqlite").await;
     let db = app.state.db();
-    let vote = votes::testing::open_vote_with_codes(db, 1).await.unwrap();
-    let keys: Vec<String> = (0..30)
-        .map(|i| kernel::ids::sha256_hex(format!("petit vote {i}").as_bytes()))
-        .collect();
-    for key in &keys {
-        votes::store::cast(db, &vote.id, key, "{}").await.unwrap();
-    }
+    let (vote, keys) = cast_in_order(db, 30).await;
     let file = app.data_dir.join("territoires.db");
     let correlation = || async {
         sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -1008,13 +1015,7 @@ async fn on_postgresql_the_closing_leaves_no_trace_of_the_casting_order_in_the_f
         }
         let app = crate::common::spawn_app(engine).await;
         let db = app.state.db();
-        let vote = votes::testing::open_vote_with_codes(db, 1).await.unwrap();
-        let keys: Vec<String> = (0..400)
-            .map(|i| kernel::ids::sha256_hex(format!("votant {i}").as_bytes()))
-            .collect();
-        for key in &keys {
-            votes::store::cast(db, &vote.id, key, "{}").await.unwrap();
-        }
+        let (vote, keys) = cast_in_order(db, 400).await;
         let files = || async {
             sqlx::query("CHECKPOINT").execute(db.pool()).await.unwrap();
             let dir: String = sqlx::query_scalar("SELECT current_setting('data_directory')")

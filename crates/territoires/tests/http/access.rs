@@ -526,6 +526,18 @@ async fn status(visitor: &Visitor, method: &str, address: &str, body: &Body) -> 
     request.send().await.unwrap().status().as_u16()
 }
 
+/// Waits until this node's indexes hold every change written so far (at most ten seconds).
+async fn settle(app: &TestApp) {
+    let db = app.state.db();
+    for _ in 0..1000 {
+        if app.state.applier().applied() >= db.last_change().await.unwrap() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the indexes did not catch up with the writes");
+}
+
 /// The demo content, as `territoires demo` makes it.
 async fn seed_demo(app: &TestApp) {
     let db = app.state.db();
@@ -628,6 +640,9 @@ async fn route_table() {
             let address = world.address(&row.path);
             let mut statuses = Vec::new();
             for visitor in &people {
+                // What the rows before wrote is in the indexes first (`/readyz`, lists and
+                // search read them), however busy the machine.
+                settle(&app).await;
                 statuses.push(status(visitor, &row.method, &address, &row.body).await);
             }
             if !record && statuses != row.statuses {

@@ -171,7 +171,7 @@ impl World {
         values.insert("process", process);
         values.insert("component", component);
         let comment: Option<String> = sqlx::query_scalar(
-            "SELECT id FROM comments WHERE contribution_id = $1 ORDER BY created_at, id",
+            "SELECT id FROM comments WHERE contribution_id = $1 ORDER BY body, created_at",
         )
         .bind(&values["contribution"])
         .fetch_optional(db.pool())

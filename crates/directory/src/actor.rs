@@ -401,22 +401,20 @@ impl ActorFields {
 }
 
 impl ActorInput {
-    /// The fields that differ from `other`, by form name, as (name, before, after) texts.
-    pub fn diff(&self, other: &ActorInput) -> Vec<(&'static str, String, String)> {
-        let (a, b) = (ActorFields::of(self), ActorFields::of(other));
-        let mut out = Vec::new();
-        for f in FIELDS {
-            if a.get(f) != b.get(f) {
-                out.push((*f, a.get(f).to_string(), b.get(f).to_string()));
+    /// The fields that differ from `other`, by form name.
+    pub fn diff(&self, other: &ActorInput) -> Vec<kernel::review::FieldChange> {
+        let pairs = |a: &ActorInput| -> Vec<(String, String)> {
+            let f = ActorFields::of(a);
+            let mut out: Vec<(String, String)> = FIELDS
+                .iter()
+                .map(|n| (n.to_string(), f.get(n).to_string()))
+                .collect();
+            for (list, _) in LISTS {
+                out.extend(f.list(list).into_iter().map(|v| (list.to_string(), v)));
             }
-        }
-        for (list, _) in LISTS {
-            let (x, y) = (a.list(list), b.list(list));
-            if x != y {
-                out.push((*list, x.join(", "), y.join(", ")));
-            }
-        }
-        out
+            out
+        };
+        kernel::review::diff(&pairs(self), &pairs(other), |_, v| v.to_string())
     }
 
     /// The name folded for comparisons: lower case, no accents, letters and digits only.
@@ -514,13 +512,17 @@ mod tests {
         b.themes.push("participation".into());
         let d = a.diff(&b);
         assert_eq!(d.len(), 2);
-        assert_eq!(d[0].0, "short_description");
+        assert_eq!(d[0].field, "short_description");
         assert_eq!(
-            d[1],
+            (
+                d[1].field.as_str(),
+                d[1].before.as_str(),
+                d[1].after.as_str()
+            ),
             (
                 "themes",
-                "education, data_iot".into(),
-                "education, data_iot, participation".into()
+                "education, data_iot",
+                "education, data_iot, participation"
             )
         );
         assert_eq!(normalise("Fab'Lab du Trégor"), "fablabdutregor");

@@ -4,10 +4,11 @@
 
 use crate::actor::{ActorInput, normalise};
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, Write};
+use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::geo::{GeoPoint, Position};
 use kernel::ids::{new_id, now_ms};
+use kernel::review::{Mails, Reviewed};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -305,35 +306,26 @@ pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, Error>
     Ok(rows.into_iter().flatten().collect())
 }
 
+/// How actors are reviewed: proposed ones and their owners' revisions wait for a moderator.
+pub const REVIEW: Reviewed = Reviewed {
+    entity: crate::ACTOR,
+    table: "actors",
+    stamped: "updated_at, verified_at",
+    revisions: "actor_revisions",
+    item_column: "actor_id",
+    decided: "actor.decided",
+    stale: "actor.stale",
+    mails: Mails {
+        published: "mail.actor_published",
+        rejected: "mail.actor_rejected",
+        revision_approved: "mail.actor_revision_approved",
+        revision_rejected: "mail.actor_revision_rejected",
+    },
+};
+
 /// Publishes or rejects a proposed actor, logged with the reason.
 pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
-    let mut w = db.write().await?;
-    let state = if publish {
-        State::Published
-    } else {
-        State::Rejected
-    };
-    let n = sqlx::query(
-        "UPDATE actors SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'pending'",
-    )
-    .bind(state.as_str())
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *w)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(Error::Conflict("actor.decided"));
-    }
-    let action = if publish {
-        "actor.publish"
-    } else {
-        "actor.reject"
-    };
-    w.audit(Some(by), action, "actor", id, reason).await?;
-    w.changed(crate::ACTOR, id, Op::Upsert).await?;
-    w.commit().await?;
-    Ok(())
+    REVIEW.decide(db, id, publish, reason, by).await
 }
 
 /// Likely duplicates of an actor among the others: the same SIRET, or the same folded name
@@ -371,21 +363,7 @@ pub async fn duplicates(db: &Db, a: &Actor) -> Result<Vec<Actor>, Error> {
 }
 
 /// A proposed change of a published actor.
-#[derive(Debug, Clone)]
-pub struct Revision {
-    /// Opaque id.
-    pub id: String,
-    /// The actor.
-    pub actor_id: String,
-    /// The actor's revision it started from.
-    pub base: i64,
-    /// The proposed fields.
-    pub data: ActorInput,
-    /// Who proposed it.
-    pub by: String,
-    /// When (ms).
-    pub created_at: i64,
-}
+pub type Revision = kernel::review::Revision<ActorInput>;
 
 /// An owner's edit of a published actor: refused when the actor changed since the form was
 /// opened (`base`); published at once for trusted actors, else kept for a moderator.
@@ -397,30 +375,12 @@ pub async fn edit(
     a: &ActorInput,
     by: &str,
 ) -> Result<bool, Error> {
-    if base != actor.revision {
-        return Err(Error::Conflict("actor.stale"));
-    }
+    REVIEW.check_base(actor.revision, base)?;
     if actor.trusted || actor.state == State::Pending {
         apply(db, &actor.id, base, a, by).await?;
         return Ok(true);
     }
-    let mut w = db.write().await?;
-    let data = serde_json::to_string(a).map_err(Error::internal)?;
-    sqlx::query(
-        "INSERT INTO actor_revisions (id, actor_id, base_revision, data, state, reason, by_user, created_at) \
-         VALUES ($1, $2, $3, $4, 'pending', '', $5, $6)",
-    )
-    .bind(new_id())
-    .bind(&actor.id)
-    .bind(base)
-    .bind(data)
-    .bind(by)
-    .bind(now_ms())
-    .execute(&mut *w)
-    .await?;
-    w.audit(Some(by), "actor.revise", "actor", &actor.id, "")
-        .await?;
-    w.commit().await?;
+    REVIEW.propose(db, &actor.id, base, a, by).await?;
     Ok(false)
 }
 
@@ -428,62 +388,15 @@ pub async fn edit(
 async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result<(), Error> {
     let place = place_of(db, &a.commune).await?.unwrap_or_default();
     let mut w = db.write().await?;
-    apply_in(&mut w, id, base, a, &place, by).await?;
+    REVIEW.publish_change(&mut w, id, base, by).await?;
+    write_fields(&mut w, id, a, (&place.0, &place.1)).await?;
     w.commit().await?;
     Ok(())
 }
 
-/// Writes new fields of an actor in a transaction if it is still at revision `base`.
-async fn apply_in(
-    w: &mut Write,
-    id: &str,
-    base: i64,
-    a: &ActorInput,
-    place: &(String, String),
-    by: &str,
-) -> Result<(), Error> {
-    let now = now_ms();
-    let n = sqlx::query(
-        "UPDATE actors SET revision = revision + 1, updated_at = $1, verified_at = $1 \
-         WHERE id = $2 AND revision = $3",
-    )
-    .bind(now)
-    .bind(id)
-    .bind(base)
-    .execute(&mut **w)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(Error::Conflict("actor.stale"));
-    }
-    write_fields(w, id, a, (&place.0, &place.1)).await?;
-    w.audit(Some(by), "actor.update", "actor", id, "").await?;
-    w.changed(crate::ACTOR, id, Op::Upsert).await?;
-    Ok(())
-}
-
-const REVISION: &str =
-    "SELECT id, actor_id, base_revision, data, by_user, created_at FROM actor_revisions";
-
-fn revision_from_row(r: &AnyRow) -> Option<Revision> {
-    Some(Revision {
-        id: r.get(0),
-        actor_id: r.get(1),
-        base: r.get(2),
-        data: serde_json::from_str(&r.get::<String, _>(3)).ok()?,
-        by: r.get(4),
-        created_at: r.get(5),
-    })
-}
-
 /// The revisions waiting for a moderator, oldest first.
 pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{REVISION} WHERE state = 'pending' ORDER BY created_at LIMIT 200"
-    )))
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().filter_map(revision_from_row).collect())
+    REVIEW.pending_revisions(db, 200).await
 }
 
 /// Approves or rejects a pending revision. Approving one whose actor changed meanwhile is
@@ -495,36 +408,18 @@ pub async fn decide_revision(
     reason: &str,
     by: &str,
 ) -> Result<Revision, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{REVISION} WHERE id = $1 AND state = 'pending'"
-    )))
-    .bind(id)
-    .fetch_optional(db.pool())
-    .await?
-    .ok_or(Error::Conflict("actor.decided"))?;
-    let rev = revision_from_row(&row).ok_or(Error::NotFound)?;
+    let rev: Revision = REVIEW.pending_revision(db, id).await?;
     let place = place_of(db, &rev.data.commune).await?.unwrap_or_default();
-    // The change and the revision's decision are one transaction: never applied and still pending.
+    // The change and the revision's decision are one write: never applied and still pending.
     let mut w = db.write().await?;
     if approve {
-        apply_in(&mut w, &rev.actor_id, rev.base, &rev.data, &place, by).await?;
+        REVIEW
+            .publish_change(&mut w, &rev.item, rev.base, by)
+            .await?;
+        write_fields(&mut w, &rev.item, &rev.data, (&place.0, &place.1)).await?;
     }
-    sqlx::query(
-        "UPDATE actor_revisions SET state = $1, reason = $2, decided_at = $3, decided_by = $4 WHERE id = $5",
-    )
-    .bind(if approve { "approved" } else { "rejected" })
-    .bind(reason)
-    .bind(now_ms())
-    .bind(by)
-    .bind(id)
-    .execute(&mut *w)
-    .await?;
-    let action = if approve {
-        "actor.revision_approve"
-    } else {
-        "actor.revision_reject"
-    };
-    w.audit(Some(by), action, "actor", &rev.actor_id, reason)
+    REVIEW
+        .close_revision(&mut w, &rev, approve, reason, by)
         .await?;
     w.commit().await?;
     Ok(rev)

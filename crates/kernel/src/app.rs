@@ -255,6 +255,22 @@ impl AppState {
     pub fn mailer(&self) -> &Mailer {
         &self.inner.mailer
     }
+
+    /// Mails `to` the text `key` about an item named `what` at `path` on the platform (linked
+    /// in full), with a note (a moderator's reason, say) after the body; in French, English
+    /// beside it.
+    pub fn mail_about(&self, to: &[String], key: &str, (what, path): (&str, &str), note: &str) {
+        let link = format!("{}{path}", self.config().base_url.trim_end_matches('/'));
+        for to in to {
+            self.mailer().send_texts(
+                to,
+                crate::i18n::Lang::Fr,
+                key,
+                &[("what", what), ("link", &link)],
+                note,
+            );
+        }
+    }
     /// The search index.
     pub fn search(&self) -> &dyn SearchIndex {
         self.inner.search.as_ref()

@@ -1,8 +1,18 @@
 //! Review by moderators, shared by the components whose items wait for one before they are
-//! shown (directory actors, experience reports): where an item stands, and a moderator's
-//! decision with its reason.
+//! shown (directory actors, experience reports): where an item stands, a moderator's decision
+//! with its reason, the revisions an owner proposes to a published item (kept with the revision
+//! they started from, refused once the item changed meanwhile), the moderators' queue pieces
+//! (the field diff, the decision forms' errors) and the mails that tell the authors.
+//!
+//! A reviewed item lives in a table with `id`, `state`, `revision` and `updated_at` columns;
+//! its revisions in a table with `id`, the item's id, `base_revision`, `data` (the proposed
+//! fields as JSON), `state`, `reason`, `by_user`, `created_at`, `decided_at` and `decided_by`.
+//! A component describes both with a [`Reviewed`] and calls its methods inside its own writes.
 
-use crate::error::{FieldError, FieldErrors};
+use crate::db::{Db, Entity, Op, Write};
+use crate::error::{Error, FieldError, FieldErrors};
+use crate::ids::{new_id, now_ms};
+use sqlx::Row;
 
 /// Where a reviewed item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,6 +74,383 @@ impl DecisionForm {
     }
 }
 
+/// One kind of reviewed item: where it and its revisions are stored, the codes of its refusals
+/// and the mails of its decisions.
+#[derive(Debug, Clone, Copy)]
+pub struct Reviewed {
+    /// The kind of entity, shared with its indexer; its name is the audit target and the
+    /// prefix of the audit actions (`actor.publish`, `actor.revise`…).
+    pub entity: Entity,
+    /// The items' table.
+    pub table: &'static str,
+    /// The columns stamped with the time of a published change (`updated_at` at least).
+    pub stamped: &'static str,
+    /// The revisions' table.
+    pub revisions: &'static str,
+    /// The revisions' column naming their item.
+    pub item_column: &'static str,
+    /// The refusal of a decision on what was already decided.
+    pub decided: &'static str,
+    /// The refusal of a change made to an item that changed since.
+    pub stale: &'static str,
+    /// The texts of the mails that tell the authors.
+    pub mails: Mails,
+}
+
+/// The texts (`{key}.subject`, `{key}.body`) of the mails of a decision.
+#[derive(Debug, Clone, Copy)]
+pub struct Mails {
+    /// A proposed item published.
+    pub published: &'static str,
+    /// A proposed item refused.
+    pub rejected: &'static str,
+    /// A revision published.
+    pub revision_approved: &'static str,
+    /// A revision refused.
+    pub revision_rejected: &'static str,
+}
+
+/// What a moderator decided on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decided {
+    /// A proposed item.
+    Item,
+    /// A revision of a published item.
+    Revision,
+}
+
+/// A revision of an item by one of its owners, waiting for a moderator.
+#[derive(Debug, Clone)]
+pub struct Revision<T> {
+    /// Opaque id.
+    pub id: String,
+    /// The item's id.
+    pub item: String,
+    /// The item's revision it started from.
+    pub base: i64,
+    /// The proposed fields.
+    pub data: T,
+    /// Who proposed it.
+    pub by: String,
+    /// When (ms).
+    pub created_at: i64,
+}
+
+impl Reviewed {
+    fn action(&self, what: &str) -> String {
+        format!("{}.{what}", self.entity.as_str())
+    }
+
+    /// Publishes or refuses a proposed item, logged with the reason; refused (`decided`)
+    /// when it no longer waits.
+    pub async fn decide(
+        &self,
+        db: &Db,
+        id: &str,
+        publish: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let state = if publish {
+            State::Published
+        } else {
+            State::Rejected
+        };
+        let mut w = db.write().await?;
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'pending'",
+            self.table
+        )))
+        .bind(state.as_str())
+        .bind(now_ms())
+        .bind(id)
+        .execute(&mut *w)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::Conflict(self.decided));
+        }
+        let action = self.action(if publish { "publish" } else { "reject" });
+        w.audit(Some(by), &action, self.entity.as_str(), id, reason)
+            .await?;
+        w.changed(self.entity, id, Op::Upsert).await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    /// Refuses a change started from revision `base` of an item now at `current`.
+    pub fn check_base(&self, current: i64, base: i64) -> Result<(), Error> {
+        if current == base {
+            Ok(())
+        } else {
+            Err(Error::Conflict(self.stale))
+        }
+    }
+
+    /// Counts a published change of an item still at revision `base` (refused, `stale`, if it
+    /// is not), logged and recorded in the feed; the caller writes the fields in the same
+    /// write.
+    pub async fn publish_change(
+        &self,
+        w: &mut Write,
+        id: &str,
+        base: i64,
+        by: &str,
+    ) -> Result<(), Error> {
+        let stamp = self
+            .stamped
+            .split(',')
+            .map(|c| format!("{} = $1", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET revision = revision + 1, {stamp} WHERE id = $2 AND revision = $3",
+            self.table
+        )))
+        .bind(now_ms())
+        .bind(id)
+        .bind(base)
+        .execute(&mut **w)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::Conflict(self.stale));
+        }
+        w.audit(
+            Some(by),
+            &self.action("update"),
+            self.entity.as_str(),
+            id,
+            "",
+        )
+        .await?;
+        w.changed(self.entity, id, Op::Upsert).await?;
+        Ok(())
+    }
+
+    /// Keeps an owner's revision of a published item for a moderator.
+    pub async fn propose<T: serde::Serialize>(
+        &self,
+        db: &Db,
+        item: &str,
+        base: i64,
+        data: &T,
+        by: &str,
+    ) -> Result<(), Error> {
+        let data = serde_json::to_string(data).map_err(Error::internal)?;
+        let mut w = db.write().await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO {} (id, {}, base_revision, data, state, reason, by_user, created_at) \
+             VALUES ($1, $2, $3, $4, 'pending', '', $5, $6)",
+            self.revisions, self.item_column
+        )))
+        .bind(new_id())
+        .bind(item)
+        .bind(base)
+        .bind(data)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&mut *w)
+        .await?;
+        w.audit(
+            Some(by),
+            &self.action("revise"),
+            self.entity.as_str(),
+            item,
+            "",
+        )
+        .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
+    fn select_revisions(&self) -> String {
+        format!(
+            "SELECT id, {}, base_revision, data, by_user, created_at FROM {} WHERE state = 'pending'",
+            self.item_column, self.revisions
+        )
+    }
+
+    /// The revisions waiting for a moderator, oldest first (at most `limit`).
+    pub async fn pending_revisions<T: serde::de::DeserializeOwned>(
+        &self,
+        db: &Db,
+        limit: i64,
+    ) -> Result<Vec<Revision<T>>, Error> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{} ORDER BY created_at, id LIMIT $1",
+            self.select_revisions()
+        )))
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+        Ok(rows.iter().filter_map(revision_from_row).collect())
+    }
+
+    /// A revision still waiting for a moderator, or `decided`.
+    pub async fn pending_revision<T: serde::de::DeserializeOwned>(
+        &self,
+        db: &Db,
+        id: &str,
+    ) -> Result<Revision<T>, Error> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{} AND id = $1",
+            self.select_revisions()
+        )))
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?
+        .ok_or(Error::Conflict(self.decided))?;
+        revision_from_row(&row).ok_or(Error::NotFound)
+    }
+
+    /// Records a moderator's decision on a revision, in the write that applies it when it is
+    /// approved; refused (`decided`) when it no longer waits.
+    pub async fn close_revision<T>(
+        &self,
+        w: &mut Write,
+        rev: &Revision<T>,
+        approve: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE {} SET state = $1, reason = $2, decided_at = $3, decided_by = $4 \
+             WHERE id = $5 AND state = 'pending'",
+            self.revisions
+        )))
+        .bind(if approve { "approved" } else { "rejected" })
+        .bind(reason)
+        .bind(now_ms())
+        .bind(by)
+        .bind(&rev.id)
+        .execute(&mut **w)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(Error::Conflict(self.decided));
+        }
+        let action = self.action(if approve {
+            "revision_approve"
+        } else {
+            "revision_reject"
+        });
+        w.audit(Some(by), &action, self.entity.as_str(), &rev.item, reason)
+            .await?;
+        Ok(())
+    }
+
+    /// The text of the mail that tells the authors of a decision.
+    pub fn mail(&self, decided: Decided, approved: bool) -> &'static str {
+        match (decided, approved) {
+            (Decided::Item, true) => self.mails.published,
+            (Decided::Item, false) => self.mails.rejected,
+            (Decided::Revision, true) => self.mails.revision_approved,
+            (Decided::Revision, false) => self.mails.revision_rejected,
+        }
+    }
+}
+
+fn revision_from_row<T: serde::de::DeserializeOwned>(r: &sqlx::any::AnyRow) -> Option<Revision<T>> {
+    Some(Revision {
+        id: r.try_get("id").ok()?,
+        item: r.try_get(1).ok()?,
+        base: r.try_get("base_revision").ok()?,
+        data: serde_json::from_str(&r.try_get::<String, _>("data").ok()?).ok()?,
+        by: r.try_get("by_user").ok()?,
+        created_at: r.try_get("created_at").ok()?,
+    })
+}
+
+/// A field that differs between two versions of an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldChange {
+    /// The field's form name.
+    pub field: String,
+    /// Its text before.
+    pub before: String,
+    /// Its text after.
+    pub after: String,
+}
+
+/// The fields that differ between two versions of an item, each version given as (field,
+/// value) pairs in form order (a list has one pair per value, joined by ", "). Values are
+/// compared as given and shown through `shown` (a file by its name, say).
+pub fn diff(
+    before: &[(String, String)],
+    after: &[(String, String)],
+    shown: impl Fn(&str, &str) -> String,
+) -> Vec<FieldChange> {
+    let mut fields: Vec<&str> = Vec::new();
+    for (f, _) in before.iter().chain(after) {
+        if !fields.contains(&f.as_str()) {
+            fields.push(f);
+        }
+    }
+    let values = |pairs: &[(String, String)], field: &str| -> Vec<String> {
+        pairs
+            .iter()
+            .filter(|(f, _)| f == field)
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
+    let show = |field: &str, vs: &[String]| -> String {
+        vs.iter()
+            .map(|v| shown(field, v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    fields
+        .into_iter()
+        .filter_map(|field| {
+            let (a, b) = (values(before, field), values(after, field));
+            (a.join(", ") != b.join(", ")).then(|| FieldChange {
+                field: field.to_string(),
+                before: show(field, &a),
+                after: show(field, &b),
+            })
+        })
+        .collect()
+}
+
+/// The decision forms of a moderators' queue: the refused one's errors, and the ids its fields
+/// carry so that the errors' summary links to them.
+#[derive(Debug, Clone, Default)]
+pub struct Decisions {
+    /// Why the last decision was refused.
+    pub errors: FieldErrors,
+    /// The item (or revision) whose decision was refused.
+    pub failed: String,
+}
+
+impl Decisions {
+    /// A queue shown again after a refused decision on `failed`.
+    pub fn refused(errors: FieldErrors, failed: &str) -> Self {
+        Decisions {
+            errors,
+            failed: failed.to_string(),
+        }
+    }
+
+    /// The id of an item's reason field: `reason` for the refused one.
+    pub fn reason_id(&self, id: &str) -> String {
+        if self.failed == id {
+            "reason".into()
+        } else {
+            format!("reason-{id}")
+        }
+    }
+
+    /// The id of an item's decision fieldset: `decision` for the refused one.
+    pub fn decision_id(&self, id: &str) -> String {
+        if self.failed == id {
+            "decision".into()
+        } else {
+            format!("decision-{id}")
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,5 +475,50 @@ mod tests {
                 .is_some()
         );
         assert_eq!(State::parse(State::Published.as_str()), State::Published);
+    }
+
+    #[test]
+    fn a_diff_names_the_fields_that_changed() {
+        let pairs = |v: &[(&str, &str)]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        let before = pairs(&[
+            ("name", "Atelier"),
+            ("themes", "a"),
+            ("themes", "b"),
+            ("file", "x1"),
+        ]);
+        let after = pairs(&[
+            ("name", "Atelier"),
+            ("themes", "a"),
+            ("file", "x2"),
+            ("phone", "05"),
+        ]);
+        let d = diff(&before, &after, |f, v| {
+            if f == "file" {
+                "plan.pdf".into()
+            } else {
+                v.into()
+            }
+        });
+        let fields: Vec<&str> = d.iter().map(|c| c.field.as_str()).collect();
+        assert_eq!(fields, ["themes", "file", "phone"]);
+        assert_eq!((d[0].before.as_str(), d[0].after.as_str()), ("a, b", "a"));
+        // Two files of the same name differ: they are compared as stored, shown by name.
+        assert_eq!(
+            (d[1].before.as_str(), d[1].after.as_str()),
+            ("plan.pdf", "plan.pdf")
+        );
+        assert_eq!((d[2].before.as_str(), d[2].after.as_str()), ("", "05"));
+    }
+
+    #[test]
+    fn the_refused_decision_carries_the_ids_its_errors_link_to() {
+        let d = Decisions::refused(FieldError::new("reason", "review.reason").into(), "r1");
+        assert_eq!(d.reason_id("r1"), "reason");
+        assert_eq!(d.reason_id("r2"), "reason-r2");
+        assert_eq!(d.decision_id("r1"), "decision");
     }
 }

@@ -306,57 +306,13 @@ impl ExperienceInput {
         out
     }
 
-    /// The fields that differ from `other`, as (field, before, after) texts.
-    pub fn diff(&self, other: &ExperienceInput) -> Vec<(String, String, String)> {
-        // Per field: its values joined as stored (what is compared: a file replaced by another
-        // of the same name is a change) and as shown (attachments by their names).
-        let join = |f: Vec<(String, String)>| {
-            let mut keys: Vec<String> = Vec::new();
-            for (k, _) in &f {
-                if !keys.contains(k) {
-                    keys.push(k.clone());
-                }
-            }
-            keys.into_iter()
-                .map(|k| {
-                    let values: Vec<&str> = f
-                        .iter()
-                        .filter(|(x, _)| *x == k)
-                        .map(|(_, v)| v.as_str())
-                        .collect();
-                    let shown: Vec<String> = values
-                        .iter()
-                        .map(|v| match k.as_str() {
-                            "kept_attachment" => {
-                                Attachment::from_kept(v).map_or_else(|| v.to_string(), |a| a.name)
-                            }
-                            _ => v.to_string(),
-                        })
-                        .collect();
-                    (k, values.join(", "), shown.join(", "))
-                })
-                .collect::<Vec<_>>()
-        };
-        let (a, b) = (join(self.fields()), join(other.fields()));
-        let mut names: Vec<String> = a.iter().map(|(k, _, _)| k.clone()).collect();
-        for (k, _, _) in &b {
-            if !names.contains(k) {
-                names.push(k.clone());
-            }
-        }
-        let get = |f: &[(String, String, String)], k: &str| {
-            f.iter()
-                .find(|(x, _, _)| x == k)
-                .map(|(_, raw, shown)| (raw.clone(), shown.clone()))
-                .unwrap_or_default()
-        };
-        names
-            .into_iter()
-            .filter_map(|k| {
-                let ((x, xs), (y, ys)) = (get(&a, &k), get(&b, &k));
-                (x != y).then_some((k, xs, ys))
-            })
-            .collect()
+    /// The fields that differ from `other`: compared as stored (a file replaced by another of
+    /// the same name is a change), attachments shown by their names.
+    pub fn diff(&self, other: &ExperienceInput) -> Vec<kernel::review::FieldChange> {
+        kernel::review::diff(&self.fields(), &other.fields(), |field, v| match field {
+            "kept_attachment" => Attachment::from_kept(v).map_or_else(|| v.to_string(), |a| a.name),
+            _ => v.to_string(),
+        })
     }
 }
 
@@ -448,6 +404,6 @@ mod tests {
         b.tips.push("Associer les parents".into());
         let d = a.diff(&b);
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].0, "tips");
+        assert_eq!(d[0].field, "tips");
     }
 }

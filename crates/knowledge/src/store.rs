@@ -4,9 +4,10 @@
 
 use crate::model::ExperienceInput;
 use kernel::changes::Entry;
-use kernel::db::{Db, Op, Write};
+use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
+use kernel::review::{Mails, Reviewed};
 use kernel::territories::Territory;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -177,35 +178,26 @@ pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, Error> {
     Ok(found)
 }
 
+/// How reports are reviewed: submitted ones and their authors' revisions wait for a moderator.
+pub const REVIEW: Reviewed = Reviewed {
+    entity: crate::EXPERIENCE,
+    table: "experiences",
+    stamped: "updated_at",
+    revisions: "experience_revisions",
+    item_column: "experience_id",
+    decided: "experience.decided",
+    stale: "experience.stale",
+    mails: Mails {
+        published: "mail.experience_published",
+        rejected: "mail.experience_rejected",
+        revision_approved: "mail.experience_revision_approved",
+        revision_rejected: "mail.experience_revision_rejected",
+    },
+};
+
 /// Publishes or rejects a submitted report, logged with the reason.
 pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
-    let state = if publish {
-        State::Published
-    } else {
-        State::Rejected
-    };
-    let mut w = db.write().await?;
-    let n = sqlx::query(
-        "UPDATE experiences SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'pending'",
-    )
-    .bind(state.as_str())
-    .bind(now_ms())
-    .bind(id)
-    .execute(&mut *w)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(Error::Conflict("experience.decided"));
-    }
-    let action = if publish {
-        "experience.publish"
-    } else {
-        "experience.reject"
-    };
-    w.audit(Some(by), action, "experience", id, reason).await?;
-    w.changed(crate::EXPERIENCE, id, Op::Upsert).await?;
-    w.commit().await?;
-    Ok(())
+    REVIEW.decide(db, id, publish, reason, by).await
 }
 
 /// The reports waiting for a moderator, oldest first.
@@ -266,17 +258,7 @@ pub async fn cards(db: &Db) -> Result<Vec<Card>, Error> {
 }
 
 /// A report's revision by its author, waiting for a moderator.
-#[derive(Debug, Clone)]
-pub struct Revision {
-    /// Opaque id.
-    pub id: String,
-    /// The report.
-    pub experience_id: String,
-    /// The report's revision it started from.
-    pub base: i64,
-    /// The proposed fields.
-    pub data: ExperienceInput,
-}
+pub type Revision = kernel::review::Revision<ExperienceInput>;
 
 /// An author's edit: refused when the report changed since the form was opened; applied at
 /// once while the report waits for its first decision, else kept for a moderator. Returns
@@ -288,98 +270,32 @@ pub async fn edit(
     data: &ExperienceInput,
     by: &str,
 ) -> Result<bool, Error> {
-    if base != e.revision {
-        return Err(Error::Conflict("experience.stale"));
-    }
+    REVIEW.check_base(e.revision, base)?;
     if e.state == State::Pending {
-        apply(db, &e.id, base, data, by).await?;
+        let t = territory_of(db, data)
+            .await?
+            .ok_or(Error::BadRequest("experience.territory"))?;
+        let mut w = db.write().await?;
+        REVIEW.publish_change(&mut w, &e.id, base, by).await?;
+        write(&mut w, &e.id, data, &t).await?;
+        w.commit().await?;
         return Ok(true);
     }
-    let mut w = db.write().await?;
-    sqlx::query(
-        "INSERT INTO experience_revisions (id, experience_id, base_revision, data, state, reason, \
-         by_user, created_at) VALUES ($1, $2, $3, $4, 'pending', '', $5, $6)",
-    )
-    .bind(new_id())
-    .bind(&e.id)
-    .bind(base)
-    .bind(serde_json::to_string(data).map_err(Error::internal)?)
-    .bind(by)
-    .bind(now_ms())
-    .execute(&mut *w)
-    .await?;
-    w.audit(Some(by), "experience.revise", "experience", &e.id, "")
-        .await?;
-    w.commit().await?;
+    REVIEW.propose(db, &e.id, base, data, by).await?;
     Ok(false)
-}
-
-/// Writes new fields of a report still at revision `base`.
-async fn apply(
-    db: &Db,
-    id: &str,
-    base: i64,
-    data: &ExperienceInput,
-    by: &str,
-) -> Result<(), Error> {
-    let t = territory_of(db, data)
-        .await?
-        .ok_or(Error::BadRequest("experience.territory"))?;
-    let mut w = db.write().await?;
-    apply_in(&mut w, id, base, data, &t, by).await?;
-    w.commit().await?;
-    Ok(())
-}
-
-async fn apply_in(
-    w: &mut Write,
-    id: &str,
-    base: i64,
-    data: &ExperienceInput,
-    t: &Territory,
-    by: &str,
-) -> Result<(), Error> {
-    let n = sqlx::query(
-        "UPDATE experiences SET revision = revision + 1, updated_at = $1 WHERE id = $2 AND revision = $3",
-    )
-    .bind(now_ms())
-    .bind(id)
-    .bind(base)
-    .execute(&mut **w)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(Error::Conflict("experience.stale"));
-    }
-    write(w, id, data, t).await?;
-    w.audit(Some(by), "experience.update", "experience", id, "")
-        .await?;
-    w.changed(crate::EXPERIENCE, id, Op::Upsert).await?;
-    Ok(())
 }
 
 /// The revisions waiting for a moderator, oldest first.
 pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, Error> {
-    let rows = sqlx::query(
-        "SELECT id, experience_id, base_revision, data FROM experience_revisions \
-         WHERE state = 'pending' ORDER BY created_at LIMIT 100",
-    )
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .filter_map(|r| {
-            Some(Revision {
-                id: r.get(0),
-                experience_id: r.get(1),
-                base: r.get(2),
-                data: serde_json::from_str(&r.get::<String, _>(3)).ok()?,
-            })
-        })
-        .collect())
+    REVIEW.pending_revisions(db, 100).await
 }
 
-/// Approves (applies) or rejects a revision, in one transaction. Returns the report's id.
+/// A revision waiting for a moderator, or `experience.decided`.
+pub async fn pending_revision(db: &Db, id: &str) -> Result<Revision, Error> {
+    REVIEW.pending_revision(db, id).await
+}
+
+/// Approves (applies) or rejects a revision, in one write. Returns the report's id.
 pub async fn decide_revision(
     db: &Db,
     id: &str,
@@ -387,42 +303,22 @@ pub async fn decide_revision(
     reason: &str,
     by: &str,
 ) -> Result<String, Error> {
-    let rev = pending_revisions(db)
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(Error::Conflict("experience.decided"))?;
+    let rev = pending_revision(db, id).await?;
     let t = territory_of(db, &rev.data)
         .await?
         .ok_or(Error::BadRequest("experience.territory"))?;
     let mut w = db.write().await?;
     if approve {
-        apply_in(&mut w, &rev.experience_id, rev.base, &rev.data, &t, by).await?;
+        REVIEW
+            .publish_change(&mut w, &rev.item, rev.base, by)
+            .await?;
+        write(&mut w, &rev.item, &rev.data, &t).await?;
     }
-    let n = sqlx::query(
-        "UPDATE experience_revisions SET state = $1, reason = $2, decided_at = $3, decided_by = $4 \
-         WHERE id = $5 AND state = 'pending'",
-    )
-    .bind(if approve { "approved" } else { "rejected" })
-    .bind(reason)
-    .bind(now_ms())
-    .bind(by)
-    .bind(id)
-    .execute(&mut *w)
-    .await?
-    .rows_affected();
-    if n == 0 {
-        return Err(Error::Conflict("experience.decided"));
-    }
-    let action = if approve {
-        "experience.revision_approve"
-    } else {
-        "experience.revision_reject"
-    };
-    w.audit(Some(by), action, "experience", &rev.experience_id, reason)
+    REVIEW
+        .close_revision(&mut w, &rev, approve, reason, by)
         .await?;
     w.commit().await?;
-    Ok(rev.experience_id)
+    Ok(rev.item)
 }
 
 /// The author's address of a report.

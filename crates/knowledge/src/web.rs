@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use directory::terms::Taxonomy;
 use kernel::accounts::User;
 use kernel::i18n::Lang;
+use kernel::review::{Decided, DecisionForm, Decisions, FieldChange};
 use kernel::territories::{POPULATION_BANDS, TerritoryKind};
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
@@ -458,11 +459,10 @@ async fn revision_attachment(
     if !policy::can(Some(&user), policy::Action::Moderate, &Resource::Library) {
         return Err(Error::NotFound);
     }
-    let revision = store::pending_revisions(state.db())
-        .await?
-        .into_iter()
-        .find(|r| r.id == id)
-        .ok_or(Error::NotFound)?;
+    let revision = match store::pending_revision(state.db(), &id).await {
+        Err(Error::Conflict(_)) => return Err(Error::NotFound),
+        r => r?,
+    };
     kernel::web::attachment(state.uploads(), &revision.data.attachments, &file, false).await
 }
 
@@ -672,7 +672,7 @@ async fn edit(
 struct Change {
     revision: Revision,
     report: Experience,
-    diff: Vec<(String, String, String)>,
+    diff: Vec<FieldChange>,
 }
 
 impl Change {
@@ -701,15 +701,17 @@ struct QueuePage {
     page: PageCtx,
     reports: Vec<Experience>,
     changes: Vec<Change>,
-    errors: FieldErrors,
-    /// The item whose decision was refused: its reason field carries the id the error links to.
-    failed: String,
+    decisions: Decisions,
 }
 
-async fn queue_page(state: &AppState, page: PageCtx) -> Result<QueuePage, Error> {
+async fn queue_page(
+    state: &AppState,
+    page: PageCtx,
+    decisions: Decisions,
+) -> Result<QueuePage, Error> {
     let mut changes = Vec::new();
     for revision in store::pending_revisions(state.db()).await? {
-        if let Some(report) = store::get(state.db(), &revision.experience_id).await? {
+        if let Some(report) = store::get(state.db(), &revision.item).await? {
             let diff = report.data.diff(&revision.data);
             changes.push(Change {
                 revision,
@@ -722,8 +724,7 @@ async fn queue_page(state: &AppState, page: PageCtx) -> Result<QueuePage, Error>
         reports: store::pending(state.db()).await?,
         changes,
         page,
-        errors: FieldErrors::new(),
-        failed: String::new(),
+        decisions,
     })
 }
 
@@ -733,42 +734,33 @@ async fn queue(
     SignedIn(user): SignedIn,
 ) -> Result<Response, Error> {
     policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
-    render(&queue_page(&state, page).await?)
+    render(&queue_page(&state, page, Decisions::default()).await?)
 }
 
+/// The queue again, with why a decision on `failed` was refused.
 async fn refused_decision(
     state: &AppState,
     page: PageCtx,
     errors: FieldErrors,
     failed: &str,
 ) -> Result<Response, Error> {
-    let mut p = queue_page(state, page).await?;
-    p.errors = errors;
-    p.failed = failed.to_string();
-    render_invalid(&p)
+    render_invalid(&queue_page(state, page, Decisions::refused(errors, failed)).await?)
 }
 
 /// Tells a report's author of a decision.
 async fn tell_author(
     state: &AppState,
     report: &Experience,
-    key: &str,
+    decided: Decided,
+    approved: bool,
     reason: &str,
 ) -> Result<(), Error> {
-    if let Some(to) = store::author_email(state.db(), report).await? {
-        let link = format!(
-            "{}{}",
-            state.config().base_url.trim_end_matches('/'),
-            report.url()
-        );
-        state.mailer().send_texts(
-            &to,
-            Lang::Fr,
-            key,
-            &[("what", &report.data.title), ("link", &link)],
-            reason,
-        );
-    }
+    let to: Vec<String> = store::author_email(state.db(), report)
+        .await?
+        .into_iter()
+        .collect();
+    let key = store::REVIEW.mail(decided, approved);
+    state.mail_about(&to, key, (&report.data.title, &report.url()), reason);
     Ok(())
 }
 
@@ -777,7 +769,7 @@ async fn decide(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<kernel::review::DecisionForm>,
+    Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
     policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
     let report = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
@@ -786,12 +778,7 @@ async fn decide(
         Err(errors) => return refused_decision(&state, page, errors, &id).await,
     };
     store::decide(state.db(), &id, publish, f.reason(), &user.id).await?;
-    let key = if publish {
-        "mail.experience_published"
-    } else {
-        "mail.experience_rejected"
-    };
-    tell_author(&state, &report, key, f.reason()).await?;
+    tell_author(&state, &report, Decided::Item, publish, f.reason()).await?;
     Ok(redirect_with_flash(
         "/library/moderation",
         "flash.library_decided",
@@ -803,7 +790,7 @@ async fn decide_revision(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<kernel::review::DecisionForm>,
+    Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
     policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
     let approve = match f.approves() {
@@ -813,19 +800,14 @@ async fn decide_revision(
     let report_id =
         match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
             Ok(r) => r,
-            Err(Error::Conflict("experience.stale")) => {
-                let errors = FieldError::new("reason", "experience.stale").into();
+            Err(Error::Conflict(code)) if code == store::REVIEW.stale => {
+                let errors = FieldError::new("reason", code).into();
                 return refused_decision(&state, page, errors, &id).await;
             }
             Err(e) => return Err(e),
         };
     if let Some(report) = store::get(state.db(), &report_id).await? {
-        let key = if approve {
-            "mail.experience_revision_approved"
-        } else {
-            "mail.experience_revision_rejected"
-        };
-        tell_author(&state, &report, key, f.reason()).await?;
+        tell_author(&state, &report, Decided::Revision, approve, f.reason()).await?;
     }
     Ok(redirect_with_flash(
         "/library/moderation",

@@ -19,6 +19,7 @@ use axum::routing::{get, post};
 use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::opendata::{PAGE, Shape};
+use kernel::review::{Decided, DecisionForm, Decisions, FieldChange};
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
@@ -824,7 +825,7 @@ struct Proposal {
 struct Change {
     revision: Revision,
     actor: Actor,
-    diff: Vec<(&'static str, String, String)>,
+    diff: Vec<FieldChange>,
     stale: bool,
 }
 
@@ -834,26 +835,14 @@ struct QueuePage {
     page: PageCtx,
     proposals: Vec<Proposal>,
     changes: Vec<Change>,
-    errors: FieldErrors,
-    /// The item whose decision was refused: its fields carry the ids the errors link to.
-    failed: String,
+    decisions: Decisions,
 }
 
-impl QueuePage {
-    /// The id of an item's reason field: `reason` for the item whose decision was refused.
-    fn reason_id(&self, id: &str) -> String {
-        if self.failed == id {
-            "reason".into()
-        } else {
-            format!("reason-{id}")
-        }
-    }
-    fn field_name(&self, f: &str) -> &'static str {
-        self.page.tr.t(format!("actor_field.{f}"))
-    }
-}
-
-async fn queue_page(state: &AppState, page: PageCtx) -> Result<QueuePage, Error> {
+async fn queue_page(
+    state: &AppState,
+    page: PageCtx,
+    decisions: Decisions,
+) -> Result<QueuePage, Error> {
     let mut proposals = Vec::new();
     for actor in store::pending(state.db()).await? {
         let duplicates = store::duplicates(state.db(), &actor).await?;
@@ -861,7 +850,7 @@ async fn queue_page(state: &AppState, page: PageCtx) -> Result<QueuePage, Error>
     }
     let mut changes = Vec::new();
     for revision in store::pending_revisions(state.db()).await? {
-        let Some(actor) = store::get(state.db(), &revision.actor_id).await? else {
+        let Some(actor) = store::get(state.db(), &revision.item).await? else {
             continue;
         };
         changes.push(Change {
@@ -875,8 +864,7 @@ async fn queue_page(state: &AppState, page: PageCtx) -> Result<QueuePage, Error>
         page,
         proposals,
         changes,
-        errors: FieldErrors::new(),
-        failed: String::new(),
+        decisions,
     })
 }
 
@@ -886,7 +874,17 @@ async fn queue(
     SignedIn(user): SignedIn,
 ) -> Result<Response, Error> {
     policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
-    render(&queue_page(&state, page).await?)
+    render(&queue_page(&state, page, Decisions::default()).await?)
+}
+
+/// The queue again, with why a decision on `failed` was refused.
+async fn refused_decision(
+    state: &AppState,
+    page: PageCtx,
+    errors: FieldErrors,
+    failed: &str,
+) -> Result<Response, Error> {
+    render_invalid(&queue_page(state, page, Decisions::refused(errors, failed)).await?)
 }
 
 /// Tells an actor's owners of a decision.
@@ -896,20 +894,8 @@ pub(crate) async fn tell_owners(
     key: &str,
     reason: &str,
 ) -> Result<(), Error> {
-    let link = format!(
-        "{}{}",
-        state.config().base_url.trim_end_matches('/'),
-        actor.url()
-    );
-    for to in store::owner_emails(state.db(), &actor.id).await? {
-        state.mailer().send_texts(
-            &to,
-            Lang::Fr,
-            key,
-            &[("what", &actor.data.name), ("link", &link)],
-            reason,
-        );
-    }
+    let to = store::owner_emails(state.db(), &actor.id).await?;
+    state.mail_about(&to, key, (&actor.data.name, &actor.url()), reason);
     Ok(())
 }
 
@@ -918,25 +904,16 @@ async fn decide_actor(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<kernel::review::DecisionForm>,
+    Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
     policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
     let actor = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
     let publish = match f.approves() {
         Ok(p) => p,
-        Err(errors) => {
-            let mut p = queue_page(&state, page).await?;
-            p.errors = errors;
-            p.failed = id;
-            return render_invalid(&p);
-        }
+        Err(errors) => return refused_decision(&state, page, errors, &id).await,
     };
     store::decide(state.db(), &id, publish, f.reason(), &user.id).await?;
-    let key = if publish {
-        "mail.actor_published"
-    } else {
-        "mail.actor_rejected"
-    };
+    let key = store::REVIEW.mail(Decided::Item, publish);
     tell_owners(&state, &actor, key, f.reason()).await?;
     Ok(redirect_with_flash(
         "/directory/moderation",
@@ -949,40 +926,29 @@ async fn decide_revision(
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path(id): Path<String>,
-    Form(f): Form<kernel::review::DecisionForm>,
+    Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
     policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
     let approve = match f.approves() {
         Ok(a) => a,
-        Err(errors) => {
-            let mut p = queue_page(&state, page).await?;
-            p.errors = errors;
-            p.failed = id;
-            return render_invalid(&p);
-        }
+        Err(errors) => return refused_decision(&state, page, errors, &id).await,
     };
-    match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
-        Ok(rev) => {
-            if let Some(actor) = store::get(state.db(), &rev.actor_id).await? {
-                let key = if approve {
-                    "mail.revision_approved"
-                } else {
-                    "mail.revision_rejected"
-                };
-                tell_owners(&state, &actor, key, f.reason()).await?;
-            }
-            Ok(redirect_with_flash(
-                "/directory/moderation",
-                "flash.directory_decided",
-            ))
+    let rev = match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
+        Ok(rev) => rev,
+        Err(Error::Conflict(code)) if code == store::REVIEW.stale => {
+            let errors = kernel::FieldError::new("reason", code).into();
+            return refused_decision(&state, page, errors, &id).await;
         }
-        Err(Error::Conflict("actor.stale")) => {
-            let mut p = queue_page(&state, page).await?;
-            p.errors = kernel::FieldError::new("form", "actor.stale").into();
-            render_invalid(&p)
-        }
-        Err(e) => Err(e),
+        Err(e) => return Err(e),
+    };
+    if let Some(actor) = store::get(state.db(), &rev.item).await? {
+        let key = store::REVIEW.mail(Decided::Revision, approve);
+        tell_owners(&state, &actor, key, f.reason()).await?;
     }
+    Ok(redirect_with_flash(
+        "/directory/moderation",
+        "flash.directory_decided",
+    ))
 }
 
 // ----- Open data -----

@@ -266,7 +266,8 @@ impl Reviewed {
 
     fn select_revisions(&self) -> String {
         format!(
-            "SELECT id, {}, base_revision, data, by_user, created_at FROM {} WHERE state = 'pending'",
+            "SELECT id, {} AS item, base_revision, data, by_user, created_at FROM {} \
+             WHERE state = 'pending'",
             self.item_column, self.revisions
         )
     }
@@ -354,7 +355,7 @@ impl Reviewed {
 fn revision_from_row<T: serde::de::DeserializeOwned>(r: &sqlx::any::AnyRow) -> Option<Revision<T>> {
     Some(Revision {
         id: r.try_get("id").ok()?,
-        item: r.try_get(1).ok()?,
+        item: r.try_get("item").ok()?,
         base: r.try_get("base_revision").ok()?,
         data: serde_json::from_str(&r.try_get::<String, _>("data").ok()?).ok()?,
         by: r.try_get("by_user").ok()?,

@@ -1,0 +1,5 @@
+
+CREATE TABLE daily_jobs (
+    name TEXT PRIMARY KEY,
+    last_day TEXT NOT NULL
+);

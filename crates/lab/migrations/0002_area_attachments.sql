@@ -1,0 +1,4 @@
+
+ALTER TABLE challenges ADD COLUMN area TEXT NOT NULL DEFAULT '';
+ALTER TABLE challenges ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE challenge_answers ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';

@@ -1,0 +1,451 @@
+//! Evaluating the answers: the weighted ranking, the suggested actors, grades, shortlisting,
+//! the decision and the mails that tell the actors.
+
+use super::*;
+
+/// An answer in the ranking: its weighted score over 100 and how many evaluators graded it.
+struct Ranked {
+    answer: Answer,
+    score: Option<f64>,
+    graded: usize,
+}
+
+#[derive(Template)]
+#[template(path = "lab/answers.html")]
+struct AnswersPage {
+    page: PageCtx,
+    challenge: Challenge,
+    ranked: Vec<Ranked>,
+    manage: bool,
+    /// Actors whose offers match the challenge's themes: (actor name, address, offer title).
+    suggestions: Vec<(String, String, String)>,
+    errors: FieldErrors,
+    /// The outcome's text as typed (kept when it is refused).
+    outcome: String,
+}
+
+impl AnswersPage {
+    fn score(&self, r: &Ranked) -> String {
+        match r.score {
+            Some(s) if self.page.tr.0 == Lang::Fr => format!("{s:.1}").replace('.', ","),
+            Some(s) => format!("{s:.1}"),
+            None => "—".into(),
+        }
+    }
+}
+
+async fn answers_page(
+    state: &AppState,
+    page: PageCtx,
+    challenge: Challenge,
+    errors: FieldErrors,
+) -> Result<AnswersPage, Error> {
+    let mut ranked = Vec::new();
+    for answer in store::answers(state.db(), &challenge.id).await? {
+        let grades = store::grades_of(state.db(), &answer.id).await?;
+        let values: Vec<Vec<i64>> = grades
+            .iter()
+            .map(|g| g.grades.iter().map(|(v, _)| *v).collect())
+            .collect();
+        ranked.push(Ranked {
+            score: weighted_score(&challenge.data.criteria, &values),
+            graded: grades.len(),
+            answer,
+        });
+    }
+    ranked.sort_by(|a, b| {
+        b.score
+            .unwrap_or(-1.0)
+            .total_cmp(&a.score.unwrap_or(-1.0))
+            .then(a.answer.updated_at.cmp(&b.answer.updated_at))
+    });
+    let manage = policy::can(
+        page.user.as_ref(),
+        policy::Action::Run,
+        &Resource::Challenge(&challenge),
+    );
+    let suggestions = if manage {
+        suggestions(state, &challenge).await?
+    } else {
+        Vec::new()
+    };
+    Ok(AnswersPage {
+        page,
+        challenge,
+        ranked,
+        manage,
+        suggestions,
+        errors,
+        outcome: String::new(),
+    })
+}
+
+/// The shown offers on one of the challenge's themes and, when it has an area, of actors
+/// located there or deployed there (or across a territory that holds it), at most `most`.
+async fn matching_offers(
+    state: &AppState,
+    c: &Challenge,
+    most: usize,
+) -> Result<Vec<directory::offers::Offer>, Error> {
+    let Some(area) = kernel::territories::store::named(state.db(), &c.data.area).await? else {
+        return directory::offers::on_themes(state.db(), &c.data.themes, most as i64).await;
+    };
+    // Actors located in the area come first; the others' deployments are compared with it.
+    let candidates =
+        directory::offers::on_themes_in(state.db(), &c.data.themes, &area, 2000).await?;
+    let mut known: HashMap<String, Option<kernel::territories::Territory>> = HashMap::new();
+    let mut out = Vec::new();
+    for (o, located) in candidates {
+        let mut inside = located;
+        for place in &o.data.references {
+            if inside {
+                break;
+            }
+            if !known.contains_key(place) {
+                let t = kernel::territories::store::named(state.db(), place).await?;
+                known.insert(place.clone(), t);
+            }
+            inside = known[place].as_ref().is_some_and(|t| t.overlaps(&area));
+        }
+        if inside {
+            out.push(o);
+            if out.len() >= most {
+                break;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The actors suggested to the space: (actor name, address, offer title).
+async fn suggestions(
+    state: &AppState,
+    c: &Challenge,
+) -> Result<Vec<(String, String, String)>, Error> {
+    Ok(matching_offers(state, c, 50)
+        .await?
+        .into_iter()
+        .map(|o| (o.actor_name, o.actor_url, o.data.title))
+        .collect())
+}
+
+pub(super) async fn answers(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let challenge = challenge_of(&state, &space, &slug).await?;
+    policy::check(
+        &user,
+        policy::Action::ReadAnswers,
+        &Resource::Challenge(&challenge),
+    )?;
+    render(&answers_page(&state, page, challenge, FieldErrors::new()).await?)
+}
+
+#[derive(Template)]
+#[template(path = "lab/answer.html")]
+struct AnswerPage {
+    page: PageCtx,
+    challenge: Challenge,
+    answer: Answer,
+    offer: Option<directory::offers::Offer>,
+    grades: Vec<Grades>,
+    /// The reader's own grades, to fill the form.
+    mine: Option<Grades>,
+    evaluate: bool,
+    manage: bool,
+    errors: FieldErrors,
+    grade_max: i64,
+}
+
+impl AnswerPage {
+    fn html(&self, text: &str) -> String {
+        kernel::markdown::to_html(text)
+    }
+    fn url(&self) -> String {
+        format!("{}/answers/{}", self.challenge.url(), self.answer.id)
+    }
+    fn criterion(&self, i: &usize) -> &Criterion {
+        &self.challenge.data.criteria[*i]
+    }
+    fn criterion_name(&self, i: &usize) -> &str {
+        self.challenge
+            .data
+            .criteria
+            .get(*i)
+            .map(|c| c.name.as_str())
+            .unwrap_or("")
+    }
+    fn my_grade(&self, i: &usize) -> String {
+        self.mine
+            .as_ref()
+            .and_then(|g| g.grades.get(*i))
+            .map(|(v, _)| v.to_string())
+            .unwrap_or_default()
+    }
+    fn my_comment(&self, i: &usize) -> String {
+        self.mine
+            .as_ref()
+            .and_then(|g| g.grades.get(*i))
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default()
+    }
+    fn indexes(&self) -> Vec<usize> {
+        (0..self.challenge.data.criteria.len()).collect()
+    }
+}
+
+/// The answer at this address, for its authors, the evaluators and the space's administrators.
+async fn readable_answer(
+    state: &AppState,
+    user: &User,
+    space: &str,
+    slug: &str,
+    id: &str,
+) -> Result<(Challenge, Answer), Error> {
+    let challenge = challenge_of(state, space, slug).await?;
+    let answer = store::get_answer(state.db(), id)
+        .await?
+        .filter(|a| a.challenge_id == challenge.id)
+        .ok_or(Error::NotFound)?;
+    let owned = directory::store::owns(state.db(), &answer.data.actor_id, &user.id).await?;
+    let resource = Resource::Answer {
+        challenge: &challenge,
+        owned,
+    };
+    if !policy::can(Some(user), policy::Action::ReadAnswer, &resource) {
+        // Whether an answer exists is not told to others.
+        return Err(Error::NotFound);
+    }
+    Ok((challenge, answer))
+}
+
+async fn answer_view(
+    state: &AppState,
+    page: PageCtx,
+    challenge: Challenge,
+    answer: Answer,
+    errors: FieldErrors,
+) -> Result<AnswerPage, Error> {
+    let user = page.user.clone();
+    let evaluate = policy::can(
+        user.as_ref(),
+        policy::Action::Grade,
+        &Resource::Challenge(&challenge),
+    );
+    let manage = policy::can(
+        user.as_ref(),
+        policy::Action::Run,
+        &Resource::Challenge(&challenge),
+    );
+    // Grades are the evaluators' and the space's; an answer's authors see their answer only.
+    let grades = if evaluate || manage {
+        store::grades_of(state.db(), &answer.id).await?
+    } else {
+        Vec::new()
+    };
+    let mine = user
+        .as_ref()
+        .and_then(|u| grades.iter().find(|g| g.evaluator_id == u.id).cloned());
+    let offer = if answer.data.offer_id.is_empty() {
+        None
+    } else {
+        directory::offers::get(state.db(), &answer.data.offer_id).await?
+    };
+    Ok(AnswerPage {
+        page,
+        challenge,
+        answer,
+        offer,
+        grades,
+        mine,
+        evaluate,
+        manage,
+        errors,
+        grade_max: GRADE_MAX,
+    })
+}
+
+pub(super) async fn challenge_attachment(
+    State(state): State<AppState>,
+    Path((space, slug, file)): Path<(String, String, String)>,
+) -> Result<Response, Error> {
+    let challenge = challenge_of(&state, &space, &slug).await?;
+    kernel::web::attachment(state.uploads(), &challenge.data.attachments, &file, true).await
+}
+
+pub(super) async fn answer_attachment(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id, file)): Path<(String, String, String, String)>,
+) -> Result<Response, Error> {
+    let (_, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
+    kernel::web::attachment(state.uploads(), &answer.data.attachments, &file, false).await
+}
+
+pub(super) async fn answer_page(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id)): Path<(String, String, String)>,
+) -> Result<Response, Error> {
+    let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
+    render(&answer_view(&state, page, challenge, answer, FieldErrors::new()).await?)
+}
+
+pub(super) async fn grade(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id)): Path<(String, String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, Error> {
+    let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
+    policy::check(
+        &user,
+        policy::Action::Grade,
+        &Resource::Challenge(&challenge),
+    )?;
+    if challenge.state == "decided" {
+        return Err(Error::Conflict("challenge.decided"));
+    }
+    match Fields(&pairs).grades(challenge.data.criteria.len()) {
+        Ok(grades) => {
+            store::grade(state.db(), &answer.id, &user.id, &grades).await?;
+            Ok(redirect_with_flash(
+                &format!("{}/answers", challenge.url()),
+                "flash.grades_saved",
+            ))
+        }
+        Err(errors) => render_invalid(&answer_view(&state, page, challenge, answer, errors).await?),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct StateForm {
+    state: String,
+}
+
+pub(super) async fn answer_state(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((space, slug, id)): Path<(String, String, String)>,
+    Form(f): Form<StateForm>,
+) -> Result<Response, Error> {
+    let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
+    policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
+    if challenge.state == "decided" {
+        return Err(Error::Conflict("challenge.decided"));
+    }
+    if !["submitted", "shortlisted", "selected"].contains(&f.state.as_str()) {
+        return Err(Error::BadRequest("form.malformed"));
+    }
+    store::set_answer_state(state.db(), &answer.id, &f.state, &user.id).await?;
+    Ok(redirect_with_flash(
+        &format!("{}/answers", challenge.url()),
+        "flash.saved",
+    ))
+}
+
+#[derive(Deserialize)]
+pub(super) struct DecideForm {
+    #[serde(default)]
+    outcome: String,
+}
+
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, Error> {
+    let challenge = challenge_of(&state, &space, &slug).await?;
+    policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
+    let all = store::answers(state.db(), &challenge.id).await?;
+    let mut errors = FieldErrors::new();
+    let outcome = errors.take(kernel::text::paragraphs(&f.outcome, "outcome", 5_000));
+    if !all.iter().any(|a| a.state == "selected") {
+        errors.push(FieldError::new("outcome", "challenge.no_winner"));
+    }
+    let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
+        let mut p = answers_page(&state, page, challenge, errors).await?;
+        p.outcome = f.outcome;
+        return render_invalid(&p);
+    };
+    store::decide(state.db(), &challenge, &outcome, &user.id).await?;
+    let link = format!(
+        "{}{}",
+        state.config().base_url.trim_end_matches('/'),
+        challenge.url()
+    );
+    for a in &all {
+        let key = if a.state == "selected" {
+            "mail.answer_selected"
+        } else {
+            "mail.answer_not_selected"
+        };
+        for to in store::owner_emails(state.db(), &a.data.actor_id).await? {
+            state.mailer().send_texts(
+                &to,
+                Lang::Fr,
+                key,
+                &[("what", &challenge.data.title), ("link", &link)],
+                "",
+            );
+        }
+    }
+    Ok(redirect_with_flash(
+        &challenge.url(),
+        "flash.challenge_decided",
+    ))
+}
+
+pub(super) async fn notify(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path((space, slug)): Path<(String, String)>,
+) -> Result<Response, Error> {
+    let challenge = challenge_of(&state, &space, &slug).await?;
+    policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
+    if !challenge.open_at(kernel::ids::now_ms()) {
+        return Err(Error::Conflict("solution.closed"));
+    }
+    let link = format!(
+        "{}{}",
+        state.config().base_url.trim_end_matches('/'),
+        challenge.url()
+    );
+    let mut told: Vec<String> = Vec::new();
+    for o in matching_offers(&state, &challenge, 200).await? {
+        for to in store::owner_emails(state.db(), &o.actor_id).await? {
+            if told.contains(&to) {
+                continue;
+            }
+            state.mailer().send_texts(
+                &to,
+                Lang::Fr,
+                "mail.challenge_suggested",
+                &[("what", &challenge.data.title), ("link", &link)],
+                "",
+            );
+            told.push(to);
+        }
+    }
+    let mut w = state.db().write().await?;
+    w.audit(
+        Some(&user.id),
+        "challenge.notify",
+        "challenge",
+        &challenge.id,
+        &told.len().to_string(),
+    )
+    .await?;
+    w.commit().await?;
+    Ok(redirect_with_flash(
+        &format!("{}/answers", challenge.url()),
+        "flash.actors_told",
+    ))
+}

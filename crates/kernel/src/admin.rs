@@ -40,20 +40,27 @@ async fn dashboard(
     _: InstanceAdmin,
 ) -> Result<Response, Error> {
     let db = state.db();
-    let users: i64 = sqlx::query("SELECT COUNT(*) FROM users WHERE deleted_at IS NULL")
+    let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE deleted_at IS NULL")
         .fetch_one(db.pool())
         .await?
-        .get(0);
+        .try_get("n")?;
     let territories = crate::territories::store::count(db).await?;
     let (spaces, _) = spaces::list(db, 0, 200).await?;
     let audit = sqlx::query(
-        "SELECT a.at, COALESCE(u.display_name, ''), a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC LIMIT 50",
+        "SELECT a.at, COALESCE(u.display_name, '') AS actor_name, a.action, a.detail FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC LIMIT 50",
     )
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(|r| (iso_datetime(r.get(0)), r.get(1), r.get(2), r.get(3)))
-    .collect();
+    .map(|r| {
+        Ok((
+            iso_datetime(r.try_get("at")?),
+            r.try_get("actor_name")?,
+            r.try_get("action")?,
+            r.try_get("detail")?,
+        ))
+    })
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
     render(&Dashboard {
         page,
         users,

@@ -175,8 +175,8 @@ impl Db {
             .fetch_all(&mut *conn)
             .await?
             .iter()
-            .map(|r| r.get::<String, _>(0))
-            .collect();
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<_, _>>()?;
         let mut applied = 0;
         for m in migrations {
             if done.iter().any(|d| d == m.id) {
@@ -240,27 +240,28 @@ impl Db {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows
-            .iter()
-            .map(|r| Change {
-                seq: r.get(0),
-                kind: r.get(1),
-                entity_id: r.get(2),
-                op: if r.get::<String, _>(3) == "delete" {
-                    Op::Delete
-                } else {
-                    Op::Upsert
-                },
+        rows.iter()
+            .map(|r| {
+                Ok(Change {
+                    seq: r.try_get("seq")?,
+                    kind: r.try_get("kind")?,
+                    entity_id: r.try_get("entity_id")?,
+                    op: if r.try_get::<String, _>("op")? == "delete" {
+                        Op::Delete
+                    } else {
+                        Op::Upsert
+                    },
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// The highest sequence number of the feed (0 when empty).
     pub async fn last_change(&self) -> Result<i64, sqlx::Error> {
-        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) FROM changes")
+        let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) AS last_seq FROM changes")
             .fetch_one(&self.pool)
             .await?;
-        Ok(row.get::<i64, _>(0))
+        row.try_get::<i64, _>("last_seq")
     }
 }
 

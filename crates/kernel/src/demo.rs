@@ -165,15 +165,19 @@ pub async fn seed(
         .bind(scale as i64)
         .fetch_all(db.pool())
         .await?;
-        let names: Vec<String> = rows.iter().map(|r| r.get::<String, _>(1)).collect();
+        let names: Vec<String> = rows
+            .iter()
+            .map(|r| r.try_get::<String, _>("name"))
+            .collect::<Result<_, _>>()?;
         for (i, r) in rows.iter().enumerate() {
-            let code: String = r.get(0);
-            let name: String = r.get(1);
+            let code: String = r.try_get("code")?;
+            let name: String = r.try_get("name")?;
             // Two communes of the same name (Saint-Denis) are told apart by their département.
             let shown = if names.iter().filter(|n| **n == name).count() > 1 {
                 format!(
                     "{name} ({})",
-                    r.get::<Option<String>, _>(2).unwrap_or_default()
+                    r.try_get::<Option<String>, _>("departement_code")?
+                        .unwrap_or_default()
                 )
             } else {
                 name.clone()

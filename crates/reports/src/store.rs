@@ -79,18 +79,19 @@ pub async fn create_category(
 
 const CATEGORY: &str = "SELECT id, space_id, code, name, grp, keywords, description, team_id, attributes FROM report_categories";
 
-fn category(r: &AnyRow) -> Category {
-    Category {
-        id: r.get(0),
-        space_id: r.get(1),
-        code: r.get(2),
-        name: r.get(3),
-        group: r.get(4),
-        keywords: r.get(5),
-        description: r.get(6),
-        team_id: r.get(7),
-        attributes: serde_json::from_str(&r.get::<String, _>(8)).unwrap_or_default(),
-    }
+fn category(r: &AnyRow) -> Result<Category, sqlx::Error> {
+    Ok(Category {
+        id: r.try_get("id")?,
+        space_id: r.try_get("space_id")?,
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        group: r.try_get("grp")?,
+        keywords: r.try_get("keywords")?,
+        description: r.try_get("description")?,
+        team_id: r.try_get("team_id")?,
+        attributes: serde_json::from_str(&r.try_get::<String, _>("attributes")?)
+            .unwrap_or_default(),
+    })
 }
 
 /// The categories of a space, by code.
@@ -101,7 +102,7 @@ pub async fn categories(db: &Db, space_id: &str) -> Result<Vec<Category>, Error>
     .bind(space_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(category).collect())
+    Ok(rows.iter().map(category).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// The category of a space with this code.
@@ -117,7 +118,7 @@ pub async fn category_by_code(
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(category))
+    Ok(row.as_ref().map(category).transpose()?)
 }
 
 /// The slugs of the spaces that take reports.
@@ -284,28 +285,28 @@ async fn submitted(db: &Db, client_id: &str, key: &str) -> Result<Option<String>
     .await?)
 }
 
-const REPORT: &str = "SELECT r.id, c.code, c.name, r.status, r.status_notes, t.name, r.description, r.lat, r.lon, \
+const REPORT: &str = "SELECT r.id, c.code, c.name AS service_name, r.status, r.status_notes, t.name AS agency, r.description, r.lat, r.lon, \
      r.address, r.created_at, r.updated_at, r.duplicate_of, a.display_name FROM reports r \
      JOIN report_categories c ON c.id = r.category_id JOIN report_teams t ON t.id = c.team_id \
      LEFT JOIN users a ON a.id = r.assigned_to";
 
-fn report(r: &AnyRow) -> Report {
-    Report {
-        id: r.get(0),
-        service_code: r.get(1),
-        service_name: r.get(2),
-        status: Status::parse(&r.get::<String, _>(3)).unwrap_or(Status::New),
-        status_notes: r.get(4),
-        agency: r.get(5),
-        description: r.get(6),
-        lat: r.get(7),
-        lon: r.get(8),
-        address: r.get(9),
-        created_at: r.get(10),
-        updated_at: r.get(11),
-        duplicate_of: r.get(12),
-        assignee: r.get(13),
-    }
+fn report(r: &AnyRow) -> Result<Report, sqlx::Error> {
+    Ok(Report {
+        id: r.try_get("id")?,
+        service_code: r.try_get("code")?,
+        service_name: r.try_get("service_name")?,
+        status: Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::New),
+        status_notes: r.try_get("status_notes")?,
+        agency: r.try_get("agency")?,
+        description: r.try_get("description")?,
+        lat: r.try_get("lat")?,
+        lon: r.try_get("lon")?,
+        address: r.try_get("address")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        duplicate_of: r.try_get("duplicate_of")?,
+        assignee: r.try_get("display_name")?,
+    })
 }
 
 /// What `GET requests` asks for.
@@ -356,7 +357,7 @@ pub async fn published(db: &Db, space_id: &str, f: &RequestFilter) -> Result<Vec
         q = q.bind(*s);
     }
     let rows = q.bind(f.limit).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(report).collect())
+    Ok(rows.iter().map(report).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// One published report of a space.
@@ -368,7 +369,7 @@ pub async fn published_one(db: &Db, space_id: &str, id: &str) -> Result<Option<R
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(report))
+    Ok(row.as_ref().map(report).transpose()?)
 }
 
 /// Changes the status of a report with a public and an internal note, logged in its history.
@@ -613,6 +614,8 @@ pub async fn nearby_open(
     let mut near: Vec<(f64, Report)> = rows
         .iter()
         .map(report)
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
         .map(|r| {
             (
                 here.distance_m(&kernel::geo::Position {
@@ -642,7 +645,10 @@ pub async fn report_in_space(
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| (report(&r), r.get::<String, _>(14))))
+    match row {
+        Some(r) => Ok(Some((report(&r)?, r.try_get::<String, _>("team_id")?))),
+        None => Ok(None),
+    }
 }
 
 /// The stored photos of a report, in order.
@@ -678,13 +684,19 @@ pub async fn history(db: &Db, id: &str, internal: bool) -> Result<Vec<Event>, Er
     .await?;
     Ok(rows
         .iter()
-        .map(|r| Event {
-            at: r.get(0),
-            status: Status::parse(&r.get::<String, _>(1)).unwrap_or(Status::New),
-            public_note: r.get(2),
-            internal_note: if internal { r.get(3) } else { String::new() },
+        .map(|r| {
+            Ok(Event {
+                at: r.try_get("at")?,
+                status: Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::New),
+                public_note: r.try_get("public_note")?,
+                internal_note: if internal {
+                    r.try_get("internal_note")?
+                } else {
+                    String::new()
+                },
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// Follows a report ("moi aussi" when `supports`); following twice changes nothing.
@@ -777,12 +789,14 @@ pub async fn teams(db: &Db, space_id: &str) -> Result<Vec<Team>, Error> {
             .await?;
     Ok(rows
         .iter()
-        .map(|r| Team {
-            id: r.get(0),
-            name: r.get(1),
-            email: r.get(2),
+        .map(|r| {
+            Ok(Team {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                email: r.try_get("email")?,
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// What the desk lists.
@@ -870,7 +884,7 @@ pub async fn queue(
     }
     let rows = q.bind(limit).bind(offset).fetch_all(db.pool()).await?;
     let total = c.fetch_one(db.pool()).await?;
-    Ok((rows.iter().map(report).collect(), total))
+    Ok((rows.iter().map(report).collect::<Result<_, _>>()?, total))
 }
 
 /// The published reports of a space after a position of the order (created, id), oldest first:
@@ -892,7 +906,7 @@ pub async fn published_after(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(report).collect())
+    Ok(rows.iter().map(report).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Per category of a space: its name, how many published reports are in each status, and the
@@ -909,14 +923,14 @@ pub struct CategoryStats {
 /// The statistics of a space's reports.
 pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error> {
     let counts = sqlx::query(
-        "SELECT c.code, c.name, r.status, COUNT(*) FROM report_categories c JOIN reports r ON r.category_id = c.id \
+        "SELECT c.code, c.name, r.status, COUNT(*) AS n FROM report_categories c JOIN reports r ON r.category_id = c.id \
          WHERE c.space_id = $1 AND r.published_at IS NOT NULL GROUP BY c.code, c.name, r.status ORDER BY c.code",
     )
     .bind(space_id)
     .fetch_all(db.pool())
     .await?;
     let times = sqlx::query(
-        "SELECT c.code, MIN(e.at) - r.created_at FROM report_categories c JOIN reports r ON r.category_id = c.id \
+        "SELECT c.code, MIN(e.at) - r.created_at AS resolution_ms FROM report_categories c JOIN reports r ON r.category_id = c.id \
          JOIN report_events e ON e.report_id = r.id \
          WHERE c.space_id = $1 AND r.published_at IS NOT NULL AND r.status = 'resolved' AND e.status = 'resolved' \
          GROUP BY c.code, r.id, r.created_at",
@@ -926,14 +940,14 @@ pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error>
     .await?;
     let mut out: Vec<(String, CategoryStats)> = Vec::new();
     for row in &counts {
-        let code: String = row.get(0);
+        let code: String = row.try_get("code")?;
         let entry = match out.iter_mut().position(|(c, _)| *c == code) {
             Some(i) => &mut out[i].1,
             None => {
                 out.push((
                     code.clone(),
                     CategoryStats {
-                        name: row.get(1),
+                        name: row.try_get("name")?,
                         counts: Vec::new(),
                         resolution_ms: Vec::new(),
                     },
@@ -941,12 +955,14 @@ pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error>
                 &mut out.last_mut().ok_or(Error::NotFound)?.1
             }
         };
-        entry.counts.push((row.get(2), row.get(3)));
+        entry
+            .counts
+            .push((row.try_get("status")?, row.try_get("n")?));
     }
     for row in &times {
-        let code: String = row.get(0);
+        let code: String = row.try_get("code")?;
         if let Some((_, s)) = out.iter_mut().find(|(c, _)| *c == code) {
-            s.resolution_ms.push(row.get(1));
+            s.resolution_ms.push(row.try_get("resolution_ms")?);
         }
     }
     for (_, s) in &mut out {
@@ -975,12 +991,14 @@ pub async fn clients(db: &Db, space_id: &str) -> Result<Vec<Client>, Error> {
     .await?;
     Ok(rows
         .iter()
-        .map(|r| Client {
-            id: r.get(0),
-            name: r.get(1),
-            created_at: r.get(2),
+        .map(|r| {
+            Ok(Client {
+                id: r.try_get("id")?,
+                name: r.try_get("name")?,
+                created_at: r.try_get("created_at")?,
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// Revokes a client application of a space: its key stops working at once.
@@ -1003,22 +1021,30 @@ pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, E
     .bind(space_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("team_id")?, r.try_get("display_name")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// A published report's search document and map point from a row of [`MAP_ENTRY`] and its
 /// category's name, its space's address and région: its category, description and address
 /// (what its public page shows; never who sent it).
-fn map_entry(r: &AnyRow, category: &str, space: &str, region: &str) -> kernel::changes::Entry {
-    let id: String = r.get(0);
-    let address: String = r.get(4);
-    kernel::changes::Entry {
+fn map_entry(
+    r: &AnyRow,
+    category: &str,
+    space: &str,
+    region: &str,
+) -> Result<kernel::changes::Entry, sqlx::Error> {
+    let id: String = r.try_get("id")?;
+    let address: String = r.try_get("address")?;
+    Ok(kernel::changes::Entry {
         doc: Some(kernel::search::SearchDoc {
             kind: "report",
             id: id.clone(),
             url: format!("/s/{space}/reports/{id}"),
             title: category.to_string(),
-            body: format!("{} {address}", r.get::<String, _>(3)),
+            body: format!("{} {address}", r.try_get::<String, _>("description")?),
             tag: "search.tag.report",
             subtitle: address,
             boost: 0.0,
@@ -1026,11 +1052,11 @@ fn map_entry(r: &AnyRow, category: &str, space: &str, region: &str) -> kernel::c
         }),
         point: Some(kernel::geo::GeoPoint {
             id,
-            lat: r.get(1),
-            lon: r.get(2),
+            lat: r.try_get("lat")?,
+            lon: r.try_get("lon")?,
         }),
         ..Default::default()
-    }
+    })
 }
 
 const MAP_ENTRY: &str = "SELECT r.id, r.lat, r.lon, r.description, r.address, r.category_id, \
@@ -1047,29 +1073,29 @@ pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Er
         .fetch_all(db.pool())
         .await?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
     let spaces: HashMap<String, (String, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id, s.slug, {SPACE_REGION} FROM spaces s \
+        "SELECT s.id, s.slug, {SPACE_REGION} AS region FROM spaces s \
          LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code"
     )))
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(|r| (r.get(0), (r.get(1), r.get(2))))
-    .collect();
+    .map(|r| Ok((r.try_get("id")?, (r.try_get("slug")?, r.try_get("region")?))))
+    .collect::<Result<_, sqlx::Error>>()?;
     // Read as a stream: a million rows are never held at once.
     let mut rows = sqlx::query(MAP_ENTRY).fetch(db.pool());
     let mut out = Vec::new();
     while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
-        let category = categories.get(&r.get::<String, _>(5));
-        let space = spaces.get(&r.get::<String, _>(6));
+        let category = categories.get(&r.try_get::<String, _>("category_id")?);
+        let space = spaces.get(&r.try_get::<String, _>("space_id")?);
         out.push(map_entry(
             &r,
             category.map_or("", String::as_str),
             space.map_or("", |s| s.0.as_str()),
             space.map_or("", |s| s.1.as_str()),
-        ));
+        )?);
     }
     Ok(out)
 }
@@ -1080,7 +1106,7 @@ pub async fn map_entry_of(
     id: String,
 ) -> Result<Option<kernel::changes::Entry>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT r.id, r.lat, r.lon, r.description, r.address, c.name, s.slug, {SPACE_REGION} \
+        "SELECT r.id, r.lat, r.lon, r.description, r.address, c.name, s.slug, {SPACE_REGION} AS region \
          FROM reports r JOIN report_categories c ON c.id = r.category_id \
          JOIN spaces s ON s.id = r.space_id \
          LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code \
@@ -1089,10 +1115,12 @@ pub async fn map_entry_of(
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| {
-        let (category, space, region): (String, String, String) = (r.get(5), r.get(6), r.get(7));
+    row.map(|r| {
+        let (category, space, region): (String, String, String) =
+            (r.try_get("name")?, r.try_get("slug")?, r.try_get("region")?);
         map_entry(&r, &category, &space, &region)
-    }))
+    })
+    .transpose()
 }
 
 /// Assigns a report to an agent (or to nobody), noted in its internal history.
@@ -1129,7 +1157,10 @@ pub async fn duplicates(db: &Db, id: &str) -> Result<Vec<(String, String)>, Erro
     .bind(id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// The members of a team: user id and name.
@@ -1141,7 +1172,10 @@ pub async fn team_members(db: &Db, team_id: &str) -> Result<Vec<(String, String)
     .bind(team_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// The area a space takes reports in, when its administrators set one.
@@ -1150,12 +1184,15 @@ pub async fn area(db: &Db, space_id: &str) -> Result<Option<crate::model::Area>,
         .bind(space_id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| crate::model::Area {
-        west: r.get(0),
-        south: r.get(1),
-        east: r.get(2),
-        north: r.get(3),
-    }))
+    match row {
+        Some(r) => Ok(Some(crate::model::Area {
+            west: r.try_get("west")?,
+            south: r.try_get("south")?,
+            east: r.try_get("east")?,
+            north: r.try_get("north")?,
+        })),
+        None => Ok(None),
+    }
 }
 
 /// Sets the area a space takes reports in.

@@ -157,23 +157,26 @@ pub async fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, 
     .bind(email.as_str().to_lowercase())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| Credentials {
-        user_id: r.get(0),
-        password_hash: r.get(1),
-        confirmed: r.get::<Option<i64>, _>(2).is_some(),
-        lang: Lang::parse(&r.get::<String, _>(3)).unwrap_or_default(),
-    }))
+    match row {
+        Some(r) => Ok(Some(Credentials {
+            user_id: r.try_get("id")?,
+            password_hash: r.try_get("password_hash")?,
+            confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
+            lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
+        })),
+        None => Ok(None),
+    }
 }
 
-fn user_from_row(r: &AnyRow) -> User {
-    User {
-        id: r.get("id"),
-        email: r.get("email"),
-        display_name: r.get("display_name"),
-        lang: Lang::parse(&r.get::<String, _>("lang")).unwrap_or_default(),
-        confirmed: r.get::<Option<i64>, _>("confirmed_at").is_some(),
+fn user_from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
+    Ok(User {
+        id: r.try_get("id")?,
+        email: r.try_get("email")?,
+        display_name: r.try_get("display_name")?,
+        lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
+        confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
         grants: Vec::new(),
-    }
+    })
 }
 
 async fn with_grants(db: &Db, mut user: User) -> Result<User, Error> {
@@ -183,13 +186,17 @@ async fn with_grants(db: &Db, mut user: User) -> Result<User, Error> {
         .await?;
     user.grants = rows
         .iter()
-        .filter_map(|r| {
-            let space: String = r.get(1);
-            Some(Grant {
-                role: Role::parse(&r.get::<String, _>(0))?,
+        .map(|r| {
+            let space: String = r.try_get("space_id")?;
+            let role = r.try_get::<String, _>("role")?;
+            Ok(Role::parse(&role).map(|role| Grant {
+                role,
                 space_id: (!space.is_empty()).then_some(space),
-            })
+            }))
         })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?
+        .into_iter()
+        .flatten()
         .collect();
     Ok(user)
 }
@@ -203,7 +210,7 @@ pub async fn user_by_id(db: &Db, id: &str) -> Result<Option<User>, Error> {
     .fetch_optional(db.pool())
     .await?;
     match row {
-        Some(r) => Ok(Some(with_grants(db, user_from_row(&r)).await?)),
+        Some(r) => Ok(Some(with_grants(db, user_from_row(&r)?).await?)),
         None => Ok(None),
     }
 }
@@ -260,7 +267,7 @@ pub async fn user_by_session_at(db: &Db, token: &str, now: i64) -> Result<Option
             .execute(db.pool())
             .await?;
     }
-    Ok(Some(with_grants(db, user_from_row(&r)).await?))
+    Ok(Some(with_grants(db, user_from_row(&r)?).await?))
 }
 
 /// Removes what has expired: sessions past their idle or greatest age, link tokens past their
@@ -334,7 +341,7 @@ pub async fn peek_link_token(
     .bind(now_ms())
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.map(|r| r.get(0)))
+    Ok(row.map(|r| r.try_get("user_id")).transpose()?)
 }
 
 /// Confirms an email address with a link token, once. An expired or used token changes nothing.
@@ -391,7 +398,10 @@ async fn use_link_token(
     .bind(purpose.as_str())
     .fetch_optional(&mut *conn)
     .await?;
-    row.map(|r| r.get(0)).ok_or(Error::Gone("link.invalid"))
+    match row {
+        Some(r) => Ok(r.try_get("user_id")?),
+        None => Err(Error::Gone("link.invalid")),
+    }
 }
 
 /// Changes the display name and language.
@@ -496,10 +506,10 @@ async fn change_role(
 
 /// How many instance administrators there are.
 pub async fn admin_count(db: &Db) -> Result<i64, Error> {
-    let row = sqlx::query("SELECT COUNT(*) FROM roles WHERE role = 'admin'")
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM roles WHERE role = 'admin'")
         .fetch_one(db.pool())
         .await?;
-    Ok(row.get(0))
+    Ok(row.try_get("n")?)
 }
 
 /// A person holding a role in a space, for the space's admin page.
@@ -525,14 +535,21 @@ pub async fn space_members(db: &Db, space_id: &str) -> Result<Vec<Member>, Error
     .await?;
     Ok(rows
         .iter()
-        .filter_map(|r| {
-            Some(Member {
-                user_id: r.get(0),
-                display_name: r.get(1),
-                email: r.get(2),
-                role: Role::parse(&r.get::<String, _>(3))?,
-            })
+        .map(|r| {
+            let user_id = r.try_get("id")?;
+            let display_name = r.try_get("display_name")?;
+            let email = r.try_get("email")?;
+            let role = r.try_get::<String, _>("role")?;
+            Ok(Role::parse(&role).map(|role| Member {
+                user_id,
+                display_name,
+                email,
+                role,
+            }))
         })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?
+        .into_iter()
+        .flatten()
         .collect())
 }
 
@@ -572,12 +589,14 @@ pub async fn api_tokens(db: &Db, user_id: &str) -> Result<Vec<ApiTokenInfo>, Err
     .await?;
     Ok(rows
         .iter()
-        .map(|r| ApiTokenInfo {
-            id: r.get::<String, _>(0)[..16].to_string(),
-            name: r.get(1),
-            created_at: r.get(2),
+        .map(|r| {
+            Ok(ApiTokenInfo {
+                id: r.try_get::<String, _>("token_hash")?[..16].to_string(),
+                name: r.try_get("name")?,
+                created_at: r.try_get("created_at")?,
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// Revokes one of the user's API tokens, named by the start of its hash.
@@ -601,7 +620,7 @@ pub async fn user_by_api_token(db: &Db, token: &str) -> Result<Option<User>, Err
         .fetch_optional(db.pool())
         .await?;
     match row {
-        Some(r) => user_by_id(db, &r.get::<String, _>(0)).await,
+        Some(r) => user_by_id(db, &r.try_get::<String, _>("user_id")?).await,
         None => Ok(None),
     }
 }
@@ -629,25 +648,25 @@ pub async fn export_data(db: &Db, user_id: &str) -> Result<serde_json::Value, Er
     use crate::ids::iso_datetime;
     Ok(serde_json::json!({
         "account": {
-            "id": row.get::<String, _>(0),
-            "email": row.get::<String, _>(1),
-            "display_name": row.get::<String, _>(2),
-            "lang": row.get::<String, _>(3),
-            "confirmed_at": row.get::<Option<i64>, _>(4).map(iso_datetime),
-            "created_at": iso_datetime(row.get(5)),
+            "id": row.try_get::<String, _>("id")?,
+            "email": row.try_get::<String, _>("email")?,
+            "display_name": row.try_get::<String, _>("display_name")?,
+            "lang": row.try_get::<String, _>("lang")?,
+            "confirmed_at": row.try_get::<Option<i64>, _>("confirmed_at")?.map(iso_datetime),
+            "created_at": iso_datetime(row.try_get("created_at")?),
         },
-        "roles": roles.iter().map(|r| serde_json::json!({
-            "role": r.get::<String, _>(0),
-            "space_id": r.get::<String, _>(1),
-            "granted_at": iso_datetime(r.get(2)),
-        })).collect::<Vec<_>>(),
-        "sessions": sessions.iter().map(|r| serde_json::json!({
-            "created_at": iso_datetime(r.get(0)),
-            "expires_at": iso_datetime(r.get(1)),
-        })).collect::<Vec<_>>(),
-        "api_tokens": tokens.iter().map(|r| serde_json::json!({
-            "name": r.get::<String, _>(0),
-            "created_at": iso_datetime(r.get(1)),
-        })).collect::<Vec<_>>(),
+        "roles": roles.iter().map(|r| Ok(serde_json::json!({
+            "role": r.try_get::<String, _>("role")?,
+            "space_id": r.try_get::<String, _>("space_id")?,
+            "granted_at": iso_datetime(r.try_get("granted_at")?),
+        }))).collect::<Result<Vec<_>, sqlx::Error>>()?,
+        "sessions": sessions.iter().map(|r| Ok(serde_json::json!({
+            "created_at": iso_datetime(r.try_get("created_at")?),
+            "expires_at": iso_datetime(r.try_get("expires_at")?),
+        }))).collect::<Result<Vec<_>, sqlx::Error>>()?,
+        "api_tokens": tokens.iter().map(|r| Ok(serde_json::json!({
+            "name": r.try_get::<String, _>("name")?,
+            "created_at": iso_datetime(r.try_get("created_at")?),
+        }))).collect::<Result<Vec<_>, sqlx::Error>>()?,
     }))
 }

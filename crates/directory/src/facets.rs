@@ -54,14 +54,14 @@ impl Facets {
         for r in &rows {
             let mut own: Vec<u32> = Vec::new();
             for (column, vocabulary) in [
-                (3, "kind"),
-                (4, "theme"),
-                (5, "activity"),
-                (6, "public"),
-                (7, "departement"),
-                (8, "region"),
+                ("kind", "kind"),
+                ("themes", "theme"),
+                ("activities", "activity"),
+                ("publics", "public"),
+                ("departement", "departement"),
+                ("region", "region"),
             ] {
-                let value: String = r.get(column);
+                let value: String = r.try_get(column)?;
                 for code in value.split(',').filter(|c| !c.is_empty()) {
                     let t = *interned
                         .entry((vocabulary, code.to_string()))
@@ -72,8 +72,8 @@ impl Facets {
                     own.push(t);
                 }
             }
-            actors.push((r.get::<String, _>(0), own));
-            positions.push((r.get::<f64, _>(1), r.get::<f64, _>(2)));
+            actors.push((r.try_get::<String, _>("id")?, own));
+            positions.push((r.try_get::<f64, _>("lat")?, r.try_get::<f64, _>("lon")?));
         }
         Ok(Facets {
             terms,

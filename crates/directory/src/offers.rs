@@ -192,32 +192,32 @@ fn split(s: &str, sep: char) -> Vec<String> {
 }
 
 const SELECT: &str = "SELECT o.id, o.actor_id, a.name, a.slug, a.lat, a.lon, \
-     CASE WHEN o.state = 'published' AND a.state = 'published' THEN 1 ELSE 0 END, \
+     CASE WHEN o.state = 'published' AND a.state = 'published' THEN 1 ELSE 0 END AS visible, \
      o.title, o.themes, o.description, o.sizes, o.refs, o.status, o.created_at, o.updated_at, \
      a.region, a.commune FROM offers o JOIN actors a ON a.id = o.actor_id";
 
-fn from_row(r: &AnyRow) -> Offer {
-    Offer {
-        id: r.get(0),
-        actor_id: r.get(1),
-        actor_name: r.get(2),
-        actor_url: format!("/directory/actors/{}", r.get::<String, _>(3)),
-        lat: r.get(4),
-        lon: r.get(5),
-        visible: r.get::<i64, _>(6) == 1,
+fn from_row(r: &AnyRow) -> Result<Offer, sqlx::Error> {
+    Ok(Offer {
+        id: r.try_get("id")?,
+        actor_id: r.try_get("actor_id")?,
+        actor_name: r.try_get("name")?,
+        actor_url: format!("/directory/actors/{}", r.try_get::<String, _>("slug")?),
+        lat: r.try_get("lat")?,
+        lon: r.try_get("lon")?,
+        visible: r.try_get::<i64, _>("visible")? == 1,
         data: OfferInput {
-            title: r.get(7),
-            themes: split(&r.get::<String, _>(8), ','),
-            description: r.get(9),
-            sizes: split(&r.get::<String, _>(10), ','),
-            references: split(&r.get::<String, _>(11), ','),
-            status: r.get(12),
+            title: r.try_get("title")?,
+            themes: split(&r.try_get::<String, _>("themes")?, ','),
+            description: r.try_get("description")?,
+            sizes: split(&r.try_get::<String, _>("sizes")?, ','),
+            references: split(&r.try_get::<String, _>("refs")?, ','),
+            status: r.try_get("status")?,
         },
-        created_at: r.get(13),
-        updated_at: r.get(14),
-        region: r.get(15),
-        actor_commune: r.get(16),
-    }
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        region: r.try_get("region")?,
+        actor_commune: r.try_get("commune")?,
+    })
 }
 
 /// Adds an offer to an actor. Returns its id.
@@ -298,7 +298,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Offer>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The offers of an actor that are shown, by title.
@@ -309,7 +309,7 @@ pub async fn of_actor(db: &Db, actor_id: &str) -> Result<Vec<Offer>, Error> {
     .bind(actor_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// What the list of offers is filtered by: a theme, a size of territory, a status.
@@ -366,7 +366,7 @@ pub async fn list(
         q = q.bind(b);
     }
     let rows = q.bind(limit).bind(offset).fetch_all(db.pool()).await?;
-    Ok((rows.iter().map(from_row).collect(), total))
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
 }
 
 /// The SQL condition that an offer is on one of `n` themes, bound as parameters 1 to `n`
@@ -393,7 +393,7 @@ pub async fn on_themes(db: &Db, themes: &[String], limit: i64) -> Result<Vec<Off
         q = q.bind(format!("%,{t},%"));
     }
     let rows = q.bind(limit).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// The shown offers on one of some themes whose actor is located in `area` or which list
@@ -423,7 +423,7 @@ pub async fn on_themes_in(
     let select = SELECT.replacen(
         " FROM offers o",
         &format!(
-            ", CASE WHEN {} THEN 1 ELSE 0 END FROM offers o",
+            ", CASE WHEN {} THEN 1 ELSE 0 END AS located FROM offers o",
             located(n + 1)
         ),
         1,
@@ -445,8 +445,8 @@ pub async fn on_themes_in(
         .await?;
     Ok(rows
         .iter()
-        .map(|r| (from_row(r), r.get::<i64, _>(17) == 1))
-        .collect())
+        .map(|r| Ok((from_row(r)?, r.try_get::<i64, _>("located")? == 1)))
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// One page of the shown offers by id, after a cursor (the open data).
@@ -464,7 +464,7 @@ pub async fn export_page(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 fn entry(o: Offer) -> Entry {
@@ -496,7 +496,7 @@ pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(|r| entry(from_row(r))).collect())
+    rows.iter().map(|r| from_row(r).map(entry)).collect()
 }
 
 /// The index entry of one offer.
@@ -505,7 +505,7 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| entry(from_row(&r))))
+    row.map(|r| from_row(&r).map(entry)).transpose()
 }
 
 /// Parses `kind/code` references as stored.

@@ -30,12 +30,14 @@ pub async fn owners(db: &Db, actor_id: &str) -> Result<Vec<Owner>, Error> {
     .await?;
     Ok(rows
         .iter()
-        .map(|r| Owner {
-            user_id: r.get(0),
-            name: r.get(1),
-            email: r.get::<Option<String>, _>(2).unwrap_or_default(),
+        .map(|r| {
+            Ok(Owner {
+                user_id: r.try_get("id")?,
+                name: r.try_get("display_name")?,
+                email: r.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
+            })
         })
-        .collect())
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// The addresses invited to co-own an actor and not answered yet.

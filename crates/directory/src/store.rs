@@ -66,47 +66,47 @@ fn split(s: &str) -> Vec<String> {
         .collect()
 }
 
-fn from_row(r: &AnyRow) -> Actor {
-    Actor {
-        id: r.get(0),
-        slug: r.get(1),
-        state: State::parse(&r.get::<String, _>(2)),
+fn from_row(r: &AnyRow) -> Result<Actor, sqlx::Error> {
+    Ok(Actor {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        state: State::parse(&r.try_get::<String, _>("state")?),
         data: ActorInput {
-            name: r.get(3),
-            kind: r.get(4),
-            siret: r.get(5),
-            rna: r.get(6),
-            short_description: r.get(7),
-            description: r.get(8),
-            website: r.get(9),
-            email: r.get(10),
-            phone: r.get(11),
-            address: r.get(12),
-            postcode: r.get(13),
-            commune: r.get(14),
-            lat: r.get(15),
-            lon: r.get(16),
-            themes: split(&r.get::<String, _>(17)),
-            activities: split(&r.get::<String, _>(18)),
-            publics: split(&r.get::<String, _>(19)),
-            opening_hours: r.get(20),
-            source: r.get(21),
+            name: r.try_get("name")?,
+            kind: r.try_get("kind")?,
+            siret: r.try_get("siret")?,
+            rna: r.try_get("rna")?,
+            short_description: r.try_get("short_description")?,
+            description: r.try_get("description")?,
+            website: r.try_get("website")?,
+            email: r.try_get("email")?,
+            phone: r.try_get("phone")?,
+            address: r.try_get("address")?,
+            postcode: r.try_get("postcode")?,
+            commune: r.try_get("commune")?,
+            lat: r.try_get("lat")?,
+            lon: r.try_get("lon")?,
+            themes: split(&r.try_get::<String, _>("themes")?),
+            activities: split(&r.try_get::<String, _>("activities")?),
+            publics: split(&r.try_get::<String, _>("publics")?),
+            opening_hours: r.try_get("opening_hours")?,
+            source: r.try_get("source")?,
             social: r
-                .get::<String, _>(29)
+                .try_get::<String, _>("social")?
                 .split('\n')
                 .filter(|x| !x.is_empty())
                 .map(String::from)
                 .collect(),
         },
-        departement: r.get(22),
-        region: r.get(23),
-        trusted: r.get::<i64, _>(24) != 0,
-        revision: r.get(25),
-        created_at: r.get(26),
-        updated_at: r.get(27),
-        verified_at: r.get(28),
-        logo: r.get(30),
-    }
+        departement: r.try_get("departement")?,
+        region: r.try_get("region")?,
+        trusted: r.try_get::<i64, _>("trusted")? != 0,
+        revision: r.try_get("revision")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        verified_at: r.try_get("verified_at")?,
+        logo: r.try_get("logo")?,
+    })
 }
 
 /// Writes an actor's fields (the row exists).
@@ -271,7 +271,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Actor>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// One actor by its address.
@@ -280,7 +280,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Actor>, Error> {
         .bind(slug)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// Whether a user owns an actor.
@@ -349,17 +349,15 @@ pub async fn duplicates(db: &Db, a: &Actor) -> Result<Vec<Actor>, Error> {
         lat: a.data.lat,
         lon: a.data.lon,
     };
-    Ok(rows
-        .iter()
-        .map(from_row)
-        .filter(|o| {
-            (!a.data.siret.is_empty() && o.data.siret == a.data.siret)
-                || here.distance_m(&Position {
-                    lat: o.data.lat,
-                    lon: o.data.lon,
-                }) <= 200.0
-        })
-        .collect())
+    let mut found = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    found.retain(|o| {
+        (!a.data.siret.is_empty() && o.data.siret == a.data.siret)
+            || here.distance_m(&Position {
+                lat: o.data.lat,
+                lon: o.data.lon,
+            }) <= 200.0
+    });
+    Ok(found)
 }
 
 /// A proposed change of a published actor.
@@ -446,7 +444,7 @@ pub async fn due_reminders(db: &Db, before: i64) -> Result<Vec<Actor>, Error> {
     .bind(before)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// Notes that an actor's owners were reminded.
@@ -466,7 +464,7 @@ pub async fn pending(db: &Db) -> Result<Vec<Actor>, Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// Some actors by id, in the order of the ids given (a page of the directory).
@@ -484,7 +482,12 @@ pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Actor>, Error> {
     for id in ids {
         q = q.bind(id.clone());
     }
-    let mut found: Vec<Actor> = q.fetch_all(db.pool()).await?.iter().map(from_row).collect();
+    let mut found: Vec<Actor> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?;
     found.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
     Ok(found)
 }
@@ -504,7 +507,7 @@ pub async fn export_page(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 /// One page of the open data CSV after a cursor, written by the database: the columns of
@@ -548,10 +551,11 @@ pub async fn export_csv_page(
     // One call joins the cells (a chain of `||` would copy the line once per cell).
     let line = format!("CONCAT_WS(',', {}) || '\n'", cells.join(", "));
     let query = format!(
-        "SELECT {}, MAX(id), COUNT(*) FROM (SELECT id, name, kind, siret, rna, short_description, \
-         website, email, phone, address, postcode, commune, departement, region, lat, lon, themes, \
-         activities, publics, opening_hours, source, social, logo, created_at, updated_at, \
-         verified_at FROM actors WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2) page",
+        "SELECT {} AS page_text, MAX(id) AS last_id, COUNT(*) AS n FROM (SELECT id, name, kind, \
+         siret, rna, short_description, website, email, phone, address, postcode, commune, \
+         departement, region, lat, lon, themes, activities, publics, opening_hours, source, social, \
+         logo, created_at, updated_at, verified_at FROM actors WHERE state = 'published' AND id > $1 \
+         ORDER BY id LIMIT $2) page",
         sql::joined(engine, &line, "id")
     );
     let after = after.map(|(_, id)| id).unwrap_or_default();
@@ -560,12 +564,12 @@ pub async fn export_csv_page(
         .bind(limit)
         .fetch_one(db.pool())
         .await?;
-    if row.get::<i64, _>(2) == 0 {
+    if row.try_get::<i64, _>("n")? == 0 {
         return Ok(Vec::new());
     }
     Ok(vec![kernel::opendata::TextPage {
-        text: row.get(0),
-        last: row.get(1),
+        text: row.try_get("page_text")?,
+        last: row.try_get("last_id")?,
     }])
 }
 
@@ -574,38 +578,46 @@ pub async fn export_csv_page(
 const INDEXED: &str = "SELECT id, slug, state, name, short_description, description, address, \
      lat, lon, region FROM actors";
 
-fn entry(r: &AnyRow) -> Entry {
-    let published = r.get::<String, _>(2) == State::Published.as_str();
-    let id: String = r.get(0);
-    let short: String = r.get(4);
-    let description: String = r.get(5);
-    let address: String = r.get(6);
-    Entry {
-        doc: published.then(|| kernel::search::SearchDoc {
-            kind: "actor",
-            id: id.clone(),
-            url: format!("/directory/actors/{}", r.get::<String, _>(1)),
-            title: r.get(3),
-            body: if description.is_empty() {
-                format!("{short} {address}")
-            } else {
-                format!(
-                    "{short} {} {address}",
-                    kernel::markdown::to_plain(&description)
-                )
-            },
-            tag: "search.tag.actor",
-            subtitle: short,
-            boost: 1.0,
-            region: r.get(9),
-        }),
-        point: published.then(|| GeoPoint {
-            id,
-            lat: r.get(7),
-            lon: r.get(8),
-        }),
+fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+    let published = r.try_get::<String, _>("state")? == State::Published.as_str();
+    let id: String = r.try_get("id")?;
+    let short: String = r.try_get("short_description")?;
+    let description: String = r.try_get("description")?;
+    let address: String = r.try_get("address")?;
+    Ok(Entry {
+        doc: if published {
+            Some(kernel::search::SearchDoc {
+                kind: "actor",
+                id: id.clone(),
+                url: format!("/directory/actors/{}", r.try_get::<String, _>("slug")?),
+                title: r.try_get("name")?,
+                body: if description.is_empty() {
+                    format!("{short} {address}")
+                } else {
+                    format!(
+                        "{short} {} {address}",
+                        kernel::markdown::to_plain(&description)
+                    )
+                },
+                tag: "search.tag.actor",
+                subtitle: short,
+                boost: 1.0,
+                region: r.try_get("region")?,
+            })
+        } else {
+            None
+        },
+        point: if published {
+            Some(GeoPoint {
+                id,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+            })
+        } else {
+            None
+        },
         sublayer: None,
-    }
+    })
 }
 
 /// Every published actor as an index entry.
@@ -615,7 +627,7 @@ pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(entry).collect())
+    rows.iter().map(entry).collect()
 }
 
 /// The index entry of one actor.
@@ -624,5 +636,5 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(entry))
+    row.as_ref().map(entry).transpose()
 }

@@ -98,16 +98,16 @@ impl Taxonomy {
         .fetch_all(db.pool())
         .await?;
         for r in rows {
-            let vocabulary: String = r.get(0);
+            let vocabulary: String = r.try_get("vocabulary")?;
             let Some((_, terms)) = t.vocabularies.iter_mut().find(|(v, _)| *v == vocabulary) else {
                 continue;
             };
             let term = Term {
-                code: r.get(1),
+                code: r.try_get("code")?,
                 key: String::new(),
-                name_fr: r.get(2),
-                name_en: r.get(3),
-                retired: r.get::<i64, _>(4) != 0,
+                name_fr: r.try_get("name_fr")?,
+                name_en: r.try_get("name_en")?,
+                retired: r.try_get::<i64, _>("retired")? != 0,
                 seeded: false,
             };
             match terms.iter_mut().find(|x| x.code == term.code) {

@@ -54,21 +54,24 @@ impl Experience {
 const SELECT: &str = "SELECT id, slug, state, data, territory_name, territory_kind, band, region, \
      author, revision, created_at, updated_at FROM experiences";
 
-fn from_row(r: &AnyRow) -> Option<Experience> {
-    Some(Experience {
-        id: r.get(0),
-        slug: r.get(1),
-        state: State::parse(&r.get::<String, _>(2)),
-        data: serde_json::from_str(&r.get::<String, _>(3)).ok()?,
-        territory_name: r.get(4),
-        territory_kind: r.get(5),
-        band: r.get(6),
-        region: r.get(7),
-        author: r.get(8),
-        revision: r.get(9),
-        created_at: r.get(10),
-        updated_at: r.get(11),
-    })
+fn from_row(r: &AnyRow) -> Result<Option<Experience>, sqlx::Error> {
+    let Ok(data) = serde_json::from_str(&r.try_get::<String, _>("data")?) else {
+        return Ok(None);
+    };
+    Ok(Some(Experience {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        state: State::parse(&r.try_get::<String, _>("state")?),
+        data,
+        territory_name: r.try_get("territory_name")?,
+        territory_kind: r.try_get("territory_kind")?,
+        band: r.try_get("band")?,
+        region: r.try_get("region")?,
+        author: r.try_get("author")?,
+        revision: r.try_get("revision")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    }))
 }
 
 /// The territory of a report, from the referential.
@@ -141,7 +144,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Experience>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().and_then(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?.flatten())
 }
 
 /// One report by its address.
@@ -150,7 +153,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, Error> {
         .bind(slug)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().and_then(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?.flatten())
 }
 
 /// Some reports by id, in the order of the ids.
@@ -172,8 +175,8 @@ pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, Error> {
         .fetch_all(db.pool())
         .await?
         .iter()
-        .filter_map(from_row)
-        .collect();
+        .filter_map(|r| from_row(r).transpose())
+        .collect::<Result<_, _>>()?;
     found.sort_by_key(|e| ids.iter().position(|i| *i == e.id));
     Ok(found)
 }
@@ -207,7 +210,10 @@ pub async fn pending(db: &Db) -> Result<Vec<Experience>, Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().filter_map(from_row).collect())
+    Ok(rows
+        .iter()
+        .filter_map(|r| from_row(r).transpose())
+        .collect::<Result<_, _>>()?)
 }
 
 /// What the library filters and counts on, for every published report.
@@ -245,16 +251,18 @@ pub async fn cards(db: &Db) -> Result<Vec<Card>, Error> {
     };
     Ok(rows
         .iter()
-        .map(|r| Card {
-            id: r.get(0),
-            kind: r.get(1),
-            band: r.get(2),
-            region: r.get(3),
-            themes: split(r.get(4)),
-            tools: split(r.get(5)),
-            updated_at: r.get(6),
+        .map(|r| {
+            Ok(Card {
+                id: r.try_get("id")?,
+                kind: r.try_get("territory_kind")?,
+                band: r.try_get("band")?,
+                region: r.try_get("region")?,
+                themes: split(r.try_get("themes")?),
+                tools: split(r.try_get("tools")?),
+                updated_at: r.try_get("updated_at")?,
+            })
         })
-        .collect())
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// A report's revision by its author, waiting for a moderator.
@@ -365,7 +373,10 @@ pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().filter_map(from_row).map(entry).collect())
+    rows.iter()
+        .filter_map(|r| from_row(r).transpose())
+        .map(|e| e.map(entry))
+        .collect()
 }
 
 /// The index entry of one report.
@@ -374,5 +385,5 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().and_then(from_row).map(entry))
+    Ok(row.as_ref().map(from_row).transpose()?.flatten().map(entry))
 }

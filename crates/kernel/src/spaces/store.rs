@@ -11,24 +11,25 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 const SELECT: &str = "SELECT s.id, s.slug, s.name, s.description, s.territory_kind, s.territory_code, \
-     t.name, s.accent_color, s.logo, s.created_at FROM spaces s \
+     t.name AS territory_name, s.accent_color, s.logo, s.created_at FROM spaces s \
      JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code";
 
-fn from_row(r: &AnyRow) -> Space {
-    Space {
-        id: r.get(0),
-        slug: r.get(1),
-        name: r.get(2),
-        description: r.get(3),
+fn from_row(r: &AnyRow) -> Result<Space, sqlx::Error> {
+    Ok(Space {
+        id: r.try_get("id")?,
+        slug: r.try_get("slug")?,
+        name: r.try_get("name")?,
+        description: r.try_get("description")?,
         territory: TerritoryRef {
-            kind: TerritoryKind::parse(&r.get::<String, _>(4)).unwrap_or(TerritoryKind::Commune),
-            code: r.get(5),
+            kind: TerritoryKind::parse(&r.try_get::<String, _>("territory_kind")?)
+                .unwrap_or(TerritoryKind::Commune),
+            code: r.try_get("territory_code")?,
         },
-        territory_name: r.get(6),
-        accent_color: r.get(7),
-        logo: r.get(8),
-        created_at: r.get(9),
-    }
+        territory_name: r.try_get("territory_name")?,
+        accent_color: r.try_get("accent_color")?,
+        logo: r.try_get("logo")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 async fn check_territory(db: &Db, t: &TerritoryRef) -> Result<(), Error> {
@@ -122,7 +123,7 @@ pub async fn get_by_slug(db: &Db, slug: &str) -> Result<Option<Space>, Error> {
         .bind(slug)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The space with this id.
@@ -131,7 +132,7 @@ pub async fn get_by_id(db: &Db, id: &str) -> Result<Option<Space>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// A page of spaces by name, and the total.
@@ -143,11 +144,11 @@ pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<Space>, i64),
     .bind(offset)
     .fetch_all(db.pool())
     .await?;
-    let total: i64 = sqlx::query("SELECT COUNT(*) FROM spaces")
+    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM spaces")
         .fetch_one(db.pool())
         .await?
-        .get(0);
-    Ok((rows.iter().map(from_row).collect(), total))
+        .try_get("n")?;
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
 }
 
 /// The spaces of one territory.
@@ -159,7 +160,7 @@ pub async fn of_territory(db: &Db, t: &TerritoryRef) -> Result<Vec<Space>, Error
     .bind(&t.code)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
 fn document(s: Space) -> SearchDoc {
@@ -179,7 +180,9 @@ fn document(s: Space) -> SearchDoc {
 /// Every space as an index entry.
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(|r| document(from_row(r)).into()).collect())
+    rows.iter()
+        .map(|r| Ok(document(from_row(r)?).into()))
+        .collect()
 }
 
 /// The index entry of one space.
@@ -188,5 +191,5 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| document(from_row(&r)).into()))
+    row.map(|r| Ok(document(from_row(&r)?).into())).transpose()
 }

@@ -68,29 +68,30 @@ pub async fn upsert_all(
 
 /// How many territories are stored.
 pub async fn count(db: &Db) -> Result<i64, Error> {
-    Ok(sqlx::query("SELECT COUNT(*) FROM territories")
+    Ok(sqlx::query("SELECT COUNT(*) AS n FROM territories")
         .fetch_one(db.pool())
         .await?
-        .get(0))
+        .try_get("n")?)
 }
 
-fn from_row(r: &AnyRow) -> Territory {
+fn from_row(r: &AnyRow) -> Result<Territory, sqlx::Error> {
     let opt = |s: Option<String>| s.filter(|s| !s.is_empty());
-    Territory {
-        kind: TerritoryKind::parse(&r.get::<String, _>(0)).unwrap_or(TerritoryKind::Commune),
-        code: r.get(1),
-        name: r.get(2),
-        population: r.get(3),
+    Ok(Territory {
+        kind: TerritoryKind::parse(&r.try_get::<String, _>("kind")?)
+            .unwrap_or(TerritoryKind::Commune),
+        code: r.try_get("code")?,
+        name: r.try_get("name")?,
+        population: r.try_get("population")?,
         postcodes: r
-            .get::<String, _>(4)
+            .try_get::<String, _>("postcodes")?
             .split(' ')
             .filter(|s| !s.is_empty())
             .map(str::to_string)
             .collect(),
-        region: opt(r.get(5)),
-        departement: opt(r.get(6)),
-        epci: opt(r.get(7)),
-    }
+        region: opt(r.try_get("region_code")?),
+        departement: opt(r.try_get("departement_code")?),
+        epci: opt(r.try_get("epci_code")?),
+    })
 }
 
 /// The territory a `kind/code` text names (none for a text that names nothing).
@@ -118,7 +119,7 @@ async fn fetch(db: &Db, kind: TerritoryKind, code: &str) -> Result<Option<Territ
     .bind(code)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row))
+    row.as_ref().map(from_row).transpose()
 }
 
 /// The territories directly below one: the départements of a région, the EPCI and communes of a
@@ -146,14 +147,14 @@ pub async fn children(
     .fetch_all(db.pool())
     .await?;
     let total: i64 = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM territories WHERE kind = $1 AND {column} = $2"
+        "SELECT COUNT(*) AS n FROM territories WHERE kind = $1 AND {column} = $2"
     )))
     .bind(kind.as_str())
     .bind(&parent.code)
     .fetch_one(db.pool())
     .await?
-    .get(0);
-    Ok((rows.iter().map(from_row).collect(), total))
+    .try_get("n")?;
+    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
 }
 
 /// Names of the régions and départements, to describe territories in lists.
@@ -163,10 +164,9 @@ async fn parent_names(db: &Db) -> Result<HashMap<(String, String), String>, sqlx
     )
     .fetch_all(db.pool())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| ((r.get(0), r.get(1)), r.get(2)))
-        .collect())
+    rows.iter()
+        .map(|r| Ok(((r.try_get("kind")?, r.try_get("code")?), r.try_get("name")?)))
+        .collect()
 }
 
 fn document(t: Territory, names: &HashMap<(String, String), String>) -> SearchDoc {
@@ -214,10 +214,9 @@ pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows
-        .iter()
-        .map(|r| document(from_row(r), &names).into())
-        .collect())
+    rows.iter()
+        .map(|r| Ok(document(from_row(r)?, &names).into()))
+        .collect()
 }
 
 /// The index entry of one territory (`kind/code`).

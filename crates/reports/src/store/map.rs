@@ -1,0 +1,99 @@
+//! The reports' map layer: the entries of the open reports of every space.
+
+use super::*;
+
+/// A published report's search document and map point from a row of [`MAP_ENTRY`] and its
+/// category's name, its space's address and région: its category, description and address
+/// (what its public page shows; never who sent it).
+fn map_entry(
+    r: &AnyRow,
+    category: &str,
+    space: &str,
+    region: &str,
+) -> Result<kernel::changes::Entry, sqlx::Error> {
+    let id: String = r.try_get("id")?;
+    let address: String = r.try_get("address")?;
+    Ok(kernel::changes::Entry {
+        doc: Some(kernel::search::SearchDoc {
+            kind: "report",
+            id: id.clone(),
+            url: format!("/s/{space}/reports/{id}"),
+            title: category.to_string(),
+            body: format!("{} {address}", r.try_get::<String, _>("description")?),
+            tag: "search.tag.report",
+            subtitle: address,
+            boost: 0.0,
+            region: region.to_string(),
+        }),
+        point: Some(kernel::geo::GeoPoint {
+            id,
+            lat: r.try_get("lat")?,
+            lon: r.try_get("lon")?,
+        }),
+        ..Default::default()
+    })
+}
+
+const MAP_ENTRY: &str = "SELECT r.id, r.lat, r.lon, r.description, r.address, r.category_id, \
+     r.space_id FROM reports r WHERE r.published_at IS NOT NULL";
+
+/// The région of a space's territory (its own code for a région).
+const SPACE_REGION: &str =
+    "CASE WHEN t.kind = 'region' THEN t.code ELSE COALESCE(t.region_code, '') END";
+
+/// Every published report: a point of the `reports` map layer and a search document. The
+/// categories' names and the spaces' addresses are read once, not joined to every report.
+pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Error> {
+    let categories: HashMap<String, String> = sqlx::query("SELECT id, name FROM report_categories")
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+    let spaces: HashMap<String, (String, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id, s.slug, {SPACE_REGION} AS region FROM spaces s \
+         LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code"
+    )))
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("id")?, (r.try_get("slug")?, r.try_get("region")?))))
+    .collect::<Result<_, sqlx::Error>>()?;
+    // Read as a stream: a million rows are never held at once.
+    let mut rows = sqlx::query(MAP_ENTRY).fetch(db.pool());
+    let mut out = Vec::new();
+    while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+        let category = categories.get(&r.try_get::<String, _>("category_id")?);
+        let space = spaces.get(&r.try_get::<String, _>("space_id")?);
+        out.push(map_entry(
+            &r,
+            category.map_or("", String::as_str),
+            space.map_or("", |s| s.0.as_str()),
+            space.map_or("", |s| s.1.as_str()),
+        )?);
+    }
+    Ok(out)
+}
+
+/// One report's entry, once published.
+pub async fn map_entry_of(
+    db: Db,
+    id: String,
+) -> Result<Option<kernel::changes::Entry>, sqlx::Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT r.id, r.lat, r.lon, r.description, r.address, c.name, s.slug, {SPACE_REGION} AS region \
+         FROM reports r JOIN report_categories c ON c.id = r.category_id \
+         JOIN spaces s ON s.id = r.space_id \
+         LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code \
+         WHERE r.published_at IS NOT NULL AND r.id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        let (category, space, region): (String, String, String) =
+            (r.try_get("name")?, r.try_get("slug")?, r.try_get("region")?);
+        map_entry(&r, &category, &space, &region)
+    })
+    .transpose()
+}

@@ -78,7 +78,10 @@ pub(crate) fn schema(tax: &Taxonomy) -> serde_json::Value {
 /// Rows of a CSV page written by the database.
 const CSV_PAGE: i64 = 2_000;
 
-pub(crate) async fn data_set(State(state): State<AppState>, file: &'static str) -> Result<Response, Error> {
+pub(crate) async fn data_set(
+    State(state): State<AppState>,
+    file: &'static str,
+) -> Result<Response, Error> {
     let (_, shape) = Shape::of_file(file).ok_or(Error::NotFound)?;
     let db = state.db().clone();
     if shape == Shape::Csv {

@@ -4,7 +4,10 @@
 use super::*;
 
 /// The process a typed line names: its path on this site and its title.
-pub(super) async fn process_of(state: &AppState, typed: &str) -> Result<Option<(String, String)>, Error> {
+pub(super) async fn process_of(
+    state: &AppState,
+    typed: &str,
+) -> Result<Option<(String, String)>, Error> {
     // Only an http(s) address or a path of this site is read; its path alone is kept.
     let Ok(link) = kernel::text::Link::parse(typed, "processes", "experience.process") else {
         return Ok(None);

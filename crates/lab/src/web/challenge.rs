@@ -153,14 +153,21 @@ impl ChallengePage {
     }
 }
 
-pub(super) async fn challenge_of(state: &AppState, space: &str, slug: &str) -> Result<Challenge, Error> {
+pub(super) async fn challenge_of(
+    state: &AppState,
+    space: &str,
+    slug: &str,
+) -> Result<Challenge, Error> {
     store::by_slug(state.db(), space, slug)
         .await?
         .ok_or(Error::NotFound)
 }
 
 /// The published actors the reader owns.
-pub(super) async fn own_actors(state: &AppState, user: &User) -> Result<Vec<directory::store::Actor>, Error> {
+pub(super) async fn own_actors(
+    state: &AppState,
+    user: &User,
+) -> Result<Vec<directory::store::Actor>, Error> {
     Ok(directory::owners::owned_by(state.db(), &user.id)
         .await?
         .into_iter()

@@ -106,8 +106,7 @@ fn bad_submissions_name_every_field() {
     assert!(p.contains(&Problem::bad("lat, long: out of range")));
     assert!(p.contains(&Problem::bad("description: plain text only, no HTML")));
     let long = "a".repeat(4001);
-    let p =
-        Submission::read(&pairs(&[("service_code", "X"), ("description", &long)])).unwrap_err();
+    let p = Submission::read(&pairs(&[("service_code", "X"), ("description", &long)])).unwrap_err();
     assert!(p.contains(&Problem::bad("lat, long: a position is required")));
     assert!(p.contains(&Problem::bad("description: longer than 4000 characters")));
     assert!(!looks_like_html("3 < 4 et 5 > 2"));

@@ -342,8 +342,6 @@ async fn logout(
     Ok(res)
 }
 
-
-
 #[derive(Template)]
 #[template(path = "accounts/setup.html")]
 struct SetupPage {

@@ -15,7 +15,11 @@ struct AccountPage {
 }
 
 impl AccountPage {
-    async fn new(state: &AppState, page: PageCtx, user: crate::accounts::User) -> Result<Self, Error> {
+    async fn new(
+        state: &AppState,
+        page: PageCtx,
+        user: crate::accounts::User,
+    ) -> Result<Self, Error> {
         Ok(AccountPage {
             page,
             display_name: user.display_name.clone(),

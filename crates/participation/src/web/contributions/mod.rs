@@ -221,7 +221,6 @@ async fn map(
     Ok(axum::Json(answer).into_response())
 }
 
-
 #[derive(Deserialize, Default)]
 struct ShowQuery {
     /// The cursor of the next page of comments: `{time}_{id}`.

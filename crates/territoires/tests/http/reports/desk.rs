@@ -1,0 +1,149 @@
+//! The agents' desk: assignment, duplicates, areas, and a change of several reports in one
+//! write.
+
+use super::*;
+
+on_every_engine!(
+    agents_assign_reports_link_duplicates_and_filter_by_area,
+    |app: TestApp| Box::pin(async move {
+        let space = montauban(&app).await;
+        let agent = app.other_client();
+        let agent_id = agent
+            .register_and_login("agent@montauban.fr", "Agent Voirie")
+            .await;
+        kernel::accounts::store::grant(
+            app.state.db(),
+            &agent_id,
+            kernel::accounts::Role::Agent,
+            Some(&space),
+            None,
+        )
+        .await
+        .unwrap();
+        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
+        let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
+        reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
+            .await
+            .unwrap();
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT r.id FROM reports r JOIN report_categories c ON c.id = r.category_id \
+             WHERE c.code = 'VOIRIE-01' ORDER BY r.created_at LIMIT 2",
+        )
+        .fetch_all(app.state.db().pool())
+        .await
+        .unwrap();
+        let (first, second) = (&ids[0], &ids[1]);
+        // Assigned to a member of the team only.
+        let r = agent
+            .post_form(
+                &format!("/s/montauban/reports/{first}/assign"),
+                &[("agent", "quelqu-un")],
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let r = agent
+            .post_form(
+                &format!("/s/montauban/reports/{first}/assign"),
+                &[("agent", &agent_id)],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, mine) = agent.get_text("/s/montauban/reports/desk?mine=1").await;
+        assert!(mine.contains(&format!("/s/montauban/reports/{first}/handle")));
+        assert!(!mine.contains(&format!("/s/montauban/reports/{second}/handle")));
+        assert!(mine.contains("1 signalement(s)"), "{mine}");
+        // A duplicate must be rejected and name another report of the space; then both link.
+        let r = agent
+            .post_form(
+                "/s/montauban/reports/desk/status",
+                &[
+                    ("report", second.as_str()),
+                    ("status", "acknowledged"),
+                    ("duplicate_of", first.as_str()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let r = agent
+            .post_form(
+                "/s/montauban/reports/desk/status",
+                &[
+                    ("report", second.as_str()),
+                    ("status", "rejected"),
+                    ("duplicate_of", "inconnu"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 400);
+        let r = agent
+            .post_form(
+                "/s/montauban/reports/desk/status",
+                &[
+                    ("report", second.as_str()),
+                    ("status", "rejected"),
+                    ("public_note", "Déjà signalé."),
+                    (
+                        "duplicate_of",
+                        &format!("http://exemple/s/montauban/reports/{first}"),
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, dup) = app
+            .get_text(&format!("/s/montauban/reports/{second}"))
+            .await;
+        assert!(
+            dup.contains("Ce signalement est un doublon.")
+                && dup.contains(&format!("/s/montauban/reports/{first}"))
+        );
+        let (_, original) = app.get_text(&format!("/s/montauban/reports/{first}")).await;
+        assert!(original.contains(&format!("/s/montauban/reports/{second}")));
+        // The area filter keeps the reports inside the box.
+        let (_, all) = agent.get_text("/s/montauban/reports/desk").await;
+        let (_, none) = agent
+            .get_text("/s/montauban/reports/desk?west=2.0&south=45.0&east=2.1&north=45.1")
+            .await;
+        assert!(all.contains("Nid-de-poule"));
+        assert!(none.contains("0 signalement(s)"), "{none}");
+        let (status, _) = agent
+            .get_text("/s/montauban/reports/desk?west=2.0&south=x&east=1&north=3")
+            .await;
+        assert_eq!(status, 400);
+    })
+);
+
+/// The desk's change of several reports at once is one write: a report that cannot change
+/// (here, one that does not exist) leaves every other as it was.
+#[tokio::test]
+async fn a_bulk_status_change_is_all_or_nothing() {
+    for engine in kernel::testing::engines() {
+        let app = crate::common::spawn_app(engine).await;
+        montauban(&app).await;
+        let db = app.state.db();
+        let first: String = sqlx::query_scalar("SELECT id FROM reports ORDER BY id")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        let status = |id: String| async move {
+            sqlx::query_scalar::<_, String>("SELECT status FROM reports WHERE id = $1")
+                .bind(id)
+                .fetch_one(db.pool())
+                .await
+                .unwrap()
+        };
+        let resolve = |ids: Vec<String>| async move {
+            let status = reports::model::Status::Resolved;
+            reports::store::set_statuses(db, &ids, status, "Réparé.", "", None, None).await
+        };
+        let before = status(first.clone()).await;
+        let events = app.count("report_events").await;
+        let r = resolve(vec![first.clone(), "no-such-report".to_string()]).await;
+        assert!(matches!(r, Err(kernel::Error::NotFound)), "{engine}");
+        assert_eq!(status(first.clone()).await, before);
+        assert_eq!(app.count("report_events").await, events);
+        resolve(vec![first.clone()]).await.unwrap();
+        assert_eq!(status(first).await, "resolved");
+        assert_eq!(app.count("report_events").await, events + 1);
+    }
+}

@@ -10,6 +10,7 @@ use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
 use kernel::territories::{Territory, TerritoryKind, TerritoryRef};
+use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -44,28 +45,13 @@ pub struct OfferInput {
 /// territory per line, by `kind/code`, INSEE code or name).
 pub struct OfferFields<'a>(pub &'a [(String, String)]);
 
-impl<'a> OfferFields<'a> {
-    /// A single field, or empty.
-    pub fn get(&self, name: &str) -> &'a str {
+impl<'a> FormPairs<'a> for OfferFields<'a> {
+    fn pairs(&self) -> &'a [(String, String)] {
         self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
     }
+}
 
-    /// Every value of a repeated field, each once.
-    pub fn list(&self, name: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (_, v) in self.0.iter().filter(|(k, _)| k == name) {
-            let v = v.trim();
-            if !v.is_empty() && !out.iter().any(|o| o == v) {
-                out.push(v.to_string());
-            }
-        }
-        out
-    }
-
+impl<'a> OfferFields<'a> {
     /// Parses the form; `resolve` turns a typed territory into `kind/code` and says whether
     /// the referential holds it.
     pub fn parse(

@@ -20,6 +20,15 @@ pub fn slug(title: &str) -> String {
 
 use crate::error::FieldError;
 
+/// The non-empty lines of a text, trimmed.
+pub fn lines(raw: &str) -> Vec<String> {
+    raw.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// A one-line text of `min..=max` characters (titles, names).
 pub fn line(raw: &str, field: &'static str, min: usize, max: usize) -> Result<String, FieldError> {
     let s = raw.trim();

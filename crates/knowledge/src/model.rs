@@ -2,6 +2,7 @@
 //! what to watch for, parsed from a form into a valid report or every field's error.
 
 use kernel::uploads::Attachment;
+use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 
 /// The tools a territory used, a managed list (names in the texts, `tool.{code}`).
@@ -84,44 +85,21 @@ pub struct Resolved {
     pub processes: Vec<Option<String>>,
 }
 
-fn lines(raw: &str) -> Vec<String> {
-    raw.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect()
+impl<'a> FormPairs<'a> for ExperienceFields<'a> {
+    fn pairs(&self) -> &'a [(String, String)] {
+        self.0
+    }
 }
 
 impl<'a> ExperienceFields<'a> {
-    /// A single field, or empty.
-    pub fn get(&self, name: &str) -> &'a str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-
-    /// Every value of a repeated field, each once.
-    pub fn list(&self, name: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (_, v) in self.0.iter().filter(|(k, _)| k == name) {
-            let v = v.trim();
-            if !v.is_empty() && !out.iter().any(|o| o == v) {
-                out.push(v.to_string());
-            }
-        }
-        out
-    }
-
     /// The typed lines of the actors and processes fields (what [`Resolved`] answers).
     pub fn typed_actors(&self) -> Vec<String> {
-        lines(self.get("actors"))
+        self.lines("actors")
     }
 
     /// The typed process paths.
     pub fn typed_processes(&self) -> Vec<String> {
-        lines(self.get("processes"))
+        self.lines("processes")
     }
 
     /// Parses every field, collecting all errors.
@@ -152,7 +130,7 @@ impl<'a> ExperienceFields<'a> {
         let approach = errors.take(text::paragraphs(self.get("approach"), "approach", 10_000));
         let results = errors.take(text::paragraphs(self.get("results"), "results", 10_000));
         let mut items = |field: &'static str| {
-            let items = lines(self.get(field));
+            let items = self.lines(field);
             if items.len() > MAX_ITEMS {
                 errors.push(FieldError::new(field, "experience.too_many_items"));
             } else if items.iter().any(|i| i.chars().count() > 300) {

@@ -4,6 +4,7 @@
 //! error.
 
 use kernel::uploads::Attachment;
+use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 
 /// Price bands of an answer, in euros (the budget bands of the library).
@@ -55,38 +56,13 @@ pub struct ChallengeInput {
 /// The raw fields of a form.
 pub struct Fields<'a>(pub &'a [(String, String)]);
 
-impl<'a> Fields<'a> {
-    /// A single field, or empty.
-    pub fn get(&self, name: &str) -> &'a str {
+impl<'a> FormPairs<'a> for Fields<'a> {
+    fn pairs(&self) -> &'a [(String, String)] {
         self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-
-    /// Every value of a repeated field, each once.
-    pub fn list(&self, name: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for (_, v) in self.0.iter().filter(|(k, _)| k == name) {
-            let v = v.trim();
-            if !v.is_empty() && !out.iter().any(|o| o == v) {
-                out.push(v.to_string());
-            }
-        }
-        out
-    }
-
-    /// The non-empty lines of a field.
-    pub fn lines(&self, name: &str) -> Vec<String> {
-        self.get(name)
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(String::from)
-            .collect()
     }
 }
+
+impl<'a> Fields<'a> {}
 
 /// Parses criteria typed one per line as `name ; weight`.
 pub fn parse_criteria(raw: &str) -> Result<Vec<Criterion>, FieldError> {

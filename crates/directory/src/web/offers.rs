@@ -13,6 +13,7 @@ use axum::routing::{get, post};
 use kernel::accounts::User;
 use kernel::opendata::{PAGE, Shape, csv_field, csv_text, round};
 use kernel::territories::Territory;
+use kernel::web::FormPairs;
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};

@@ -283,6 +283,47 @@ pub fn limit_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The fields of a posted form as pairs in their order (a repeated field, several pairs), as
+/// the forms with repeated fields and files keep them: each component's raw form type reads
+/// its fields through this.
+pub trait FormPairs<'a> {
+    /// The pairs.
+    fn pairs(&self) -> &'a [(String, String)];
+
+    /// A single field, or empty.
+    fn get(&self, name: &str) -> &'a str {
+        self.pairs()
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value of a repeated field, trimmed, each once.
+    fn list(&self, name: &str) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (_, v) in self.pairs().iter().filter(|(k, _)| k == name) {
+            let v = v.trim();
+            if !v.is_empty() && !out.iter().any(|o| o == v) {
+                out.push(v.to_string());
+            }
+        }
+        out
+    }
+
+    /// The non-empty lines of a field, trimmed.
+    fn lines(&self, name: &str) -> Vec<String> {
+        crate::text::lines(self.get(name))
+    }
+}
+
+/// Posted pairs read as they are.
+impl<'a> FormPairs<'a> for &'a [(String, String)] {
+    fn pairs(&self) -> &'a [(String, String)] {
+        self
+    }
+}
+
 /// A form body; a malformed one is a 400 with a stable code, an oversized one a 413.
 pub struct Form<T>(pub T);
 

@@ -15,6 +15,7 @@ use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::review::{Decided, DecisionForm, Decisions, FieldChange};
 use kernel::territories::{POPULATION_BANDS, TerritoryKind};
+use kernel::web::FormPairs;
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
 use kernel::web::{

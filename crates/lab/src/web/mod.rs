@@ -18,6 +18,7 @@ use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::spaces::Space;
 use kernel::spaces::web::space_or_404;
+use kernel::web::FormPairs;
 use kernel::web::routes::Routes;
 use kernel::web::{
     AttachedForm, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,

@@ -64,7 +64,7 @@ pub fn component() -> Component {
                 load_one: |db, id| Box::pin(offers::index_entry(db, id)),
             },
         ],
-        locales: Some((LOCALE_FR, LOCALE_EN)),
+        locales: Some(LOCALES),
         datasets: Some(|state| Box::pin(web::datasets(state))),
         demo: Some(|db| Box::pin(demo::seed(db))),
         links: &[("directory.title", "/directory")],
@@ -77,25 +77,17 @@ pub fn component() -> Component {
     }
 }
 
-const LOCALE_FR: &str = include_str!("../locales/fr.toml");
-const LOCALE_EN: &str = include_str!("../locales/en.toml");
+/// The component's texts, French and English.
+pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables.
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        id: "directory/0001_actors",
-        sql: include_str!("../migrations/0001_actors.sql"),
-    },
-    Migration {
-        id: "directory/0002_offers_owners_logos",
-        sql: include_str!("../migrations/0002_offers_owners_logos.sql"),
-    },
-];
+pub const MIGRATIONS: &[Migration] =
+    kernel::migrations!("directory", "0001_actors", "0002_offers_owners_logos");
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_languages_have_the_same_keys() {
-        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+        kernel::i18n::same_keys(super::LOCALES.0, super::LOCALES.1).unwrap();
     }
 }

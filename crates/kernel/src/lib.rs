@@ -267,3 +267,27 @@ impl api::KernelApi {
         <Self as utoipa::OpenApi>::openapi()
     }
 }
+
+/// A component's migrations, read from its `migrations/{name}.sql` files, in the order given:
+/// `kernel::migrations!("directory", "0001_actors", "0002_offers")` makes the migrations
+/// `directory/0001_actors` and `directory/0002_offers`.
+#[macro_export]
+macro_rules! migrations {
+    ($component:literal, $($name:literal),+ $(,)?) => {
+        &[$($crate::db::Migration {
+            id: concat!($component, "/", $name),
+            sql: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/", $name, ".sql")),
+        }),+]
+    };
+}
+
+/// A component's texts: its `locales/fr.toml` and `locales/en.toml`, French first.
+#[macro_export]
+macro_rules! locales {
+    () => {
+        (
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/fr.toml")),
+            include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/locales/en.toml")),
+        )
+    };
+}

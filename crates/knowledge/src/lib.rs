@@ -29,7 +29,7 @@ pub fn component() -> Component {
             load_all: |db| Box::pin(store::index_entries(db)),
             load_one: |db, id| Box::pin(store::index_entry(db, id)),
         }],
-        locales: Some((LOCALE_FR, LOCALE_EN)),
+        locales: Some(LOCALES),
         demo: Some(|db| Box::pin(demo::seed(db))),
         links: &[("library.title", "/library")],
         files: &[
@@ -40,19 +40,16 @@ pub fn component() -> Component {
     }
 }
 
-const LOCALE_FR: &str = include_str!("../locales/fr.toml");
-const LOCALE_EN: &str = include_str!("../locales/en.toml");
+/// The component's texts, French and English.
+pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    id: "knowledge/0001_experiences",
-    sql: include_str!("../migrations/0001_experiences.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = kernel::migrations!("knowledge", "0001_experiences");
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_languages_have_the_same_keys() {
-        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+        kernel::i18n::same_keys(super::LOCALES.0, super::LOCALES.1).unwrap();
     }
 }

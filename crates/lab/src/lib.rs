@@ -29,7 +29,7 @@ pub fn component() -> Component {
             load_all: |db| Box::pin(store::index_entries(db)),
             load_one: |db, id| Box::pin(store::index_entry(db, id)),
         }],
-        locales: Some((LOCALE_FR, LOCALE_EN)),
+        locales: Some(LOCALES),
         space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
         demo: Some(|db| Box::pin(demo::seed(db))),
         files: &[
@@ -40,27 +40,19 @@ pub fn component() -> Component {
     }
 }
 
-const LOCALE_FR: &str = include_str!("../locales/fr.toml");
-const LOCALE_EN: &str = include_str!("../locales/en.toml");
+/// The component's texts, French and English.
+pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables.
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        id: "lab/0001_challenges",
-        sql: include_str!("../migrations/0001_challenges.sql"),
-    },
-    Migration {
-        id: "lab/0002_area_attachments",
-        // The area where solutions are wanted (`kind/code`, or empty), and the attachments of
-        // challenges and answers (a JSON list).
-        sql: include_str!("../migrations/0002_area_attachments.sql"),
-    },
-];
+/// `0002_area_attachments` adds the area where solutions are wanted (`kind/code`, or empty),
+/// and the attachments of challenges and answers (a JSON list).
+pub const MIGRATIONS: &[Migration] =
+    kernel::migrations!("lab", "0001_challenges", "0002_area_attachments");
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_languages_have_the_same_keys() {
-        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+        kernel::i18n::same_keys(super::LOCALES.0, super::LOCALES.1).unwrap();
     }
 }

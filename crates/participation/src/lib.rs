@@ -41,7 +41,7 @@ pub fn component() -> Component {
                 load_one: |db, id| Box::pin(store::contributions::index_entry(db, id)),
             },
         ],
-        locales: Some((LOCALE_FR, LOCALE_EN)),
+        locales: Some(LOCALES),
         space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
         datasets: Some(|state| Box::pin(web::datasets(state))),
         task: Some(|state| Box::pin(web::digest_task(state))),
@@ -54,25 +54,17 @@ pub fn component() -> Component {
     }
 }
 
-const LOCALE_FR: &str = include_str!("../locales/fr.toml");
-const LOCALE_EN: &str = include_str!("../locales/en.toml");
+/// The component's texts, French and English.
+pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables.
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        id: "participation/0001_processes",
-        sql: include_str!("../migrations/0001_processes.sql"),
-    },
-    Migration {
-        id: "participation/0002_contributions",
-        sql: include_str!("../migrations/0002_contributions.sql"),
-    },
-];
+pub const MIGRATIONS: &[Migration] =
+    kernel::migrations!("participation", "0001_processes", "0002_contributions");
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_languages_have_the_same_keys() {
-        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+        kernel::i18n::same_keys(super::LOCALES.0, super::LOCALES.1).unwrap();
     }
 }

@@ -26,7 +26,7 @@ pub fn component() -> Component {
             load_all: |db| Box::pin(store::map_entries(db)),
             load_one: |db, id| Box::pin(store::map_entry_of(db, id)),
         }],
-        locales: Some((LOCALE_FR, LOCALE_EN)),
+        locales: Some(LOCALES),
         space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
         migrations: MIGRATIONS,
         demo: Some(|db| Box::pin(demo::seed(db))),
@@ -36,33 +36,22 @@ pub fn component() -> Component {
     }
 }
 
-const LOCALE_FR: &str = include_str!("../locales/fr.toml");
-const LOCALE_EN: &str = include_str!("../locales/en.toml");
+/// The component's texts, French and English.
+pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables. Contact details stay in `reports` and are never published.
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        id: "reports/0001_reports",
-        sql: include_str!("../migrations/0001_reports.sql"),
-    },
-    Migration {
-        id: "reports/0002_citizens",
-        sql: include_str!("../migrations/0002_citizens.sql"),
-    },
-    Migration {
-        id: "reports/0003_handling",
-        sql: include_str!("../migrations/0003_handling.sql"),
-    },
-    Migration {
-        id: "reports/0004_areas",
-        sql: include_str!("../migrations/0004_areas.sql"),
-    },
-];
+pub const MIGRATIONS: &[Migration] = kernel::migrations!(
+    "reports",
+    "0001_reports",
+    "0002_citizens",
+    "0003_handling",
+    "0004_areas"
+);
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_languages_have_the_same_keys() {
-        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+        kernel::i18n::same_keys(super::LOCALES.0, super::LOCALES.1).unwrap();
     }
 }

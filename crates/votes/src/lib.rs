@@ -27,7 +27,7 @@ pub fn component() -> Component {
         routes: web::routes().merge(api::routes()),
         openapi: Some(<api::VotesApi as utoipa::OpenApi>::openapi()),
         migrations: MIGRATIONS,
-        locales: Some((LOCALE_FR, LOCALE_EN)),
+        locales: Some(LOCALES),
         process_section: Some(|state, of| Box::pin(web::process_section(state, of))),
         demo: Some(|db| Box::pin(demo::seed(db))),
         datasets: Some(|state| Box::pin(web::datasets(state))),
@@ -36,26 +36,18 @@ pub fn component() -> Component {
     }
 }
 
-const LOCALE_FR: &str = include_str!("../locales/fr.toml");
-const LOCALE_EN: &str = include_str!("../locales/en.toml");
+/// The component's texts, French and English.
+pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables. The roll, the ballot box and the receipts are keyed by values that
 /// carry no order (see [`store`]).
-pub const MIGRATIONS: &[Migration] = &[
-    Migration {
-        id: "votes/0001_votations",
-        sql: include_str!("../migrations/0001_votations.sql"),
-    },
-    Migration {
-        id: "votes/0002_option_details",
-        sql: include_str!("../migrations/0002_option_details.sql"),
-    },
-];
+pub const MIGRATIONS: &[Migration] =
+    kernel::migrations!("votes", "0001_votations", "0002_option_details");
 
 #[cfg(test)]
 mod tests {
     #[test]
     fn both_languages_have_the_same_keys() {
-        kernel::i18n::same_keys(super::LOCALE_FR, super::LOCALE_EN).unwrap();
+        kernel::i18n::same_keys(super::LOCALES.0, super::LOCALES.1).unwrap();
     }
 }

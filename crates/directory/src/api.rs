@@ -332,7 +332,7 @@ async fn visible(
         Some(u) => store::owns(state.db(), &actor.id, &u.id).await?,
         None => false,
     };
-    let resource = Resource::Actor {
+    let resource = Resource::Entry {
         published: actor.state == store::State::Published,
         owned: owner,
     };

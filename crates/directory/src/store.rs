@@ -469,27 +469,12 @@ pub async fn pending(db: &Db) -> Result<Vec<Actor>, Error> {
 
 /// Some actors by id, in the order of the ids given (a page of the directory).
 pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Actor>, Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE id IN ({marks})"
-    )));
-    for id in ids {
-        q = q.bind(id.clone());
-    }
-    let mut found: Vec<Actor> = q
-        .fetch_all(db.pool())
+    Ok(db
+        .rows_by_ids(SELECT, ids)
         .await?
         .iter()
         .map(from_row)
-        .collect::<Result<_, _>>()?;
-    found.sort_by_key(|a| ids.iter().position(|i| *i == a.id));
-    Ok(found)
+        .collect::<Result<_, _>>()?)
 }
 
 /// One page of the published actors in the order of their ids, after a cursor (the open data

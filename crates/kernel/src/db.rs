@@ -292,6 +292,36 @@ pub struct Write {
 }
 
 impl Db {
+    /// The rows `select` (a query without a WHERE clause, whose rows have an `id` column) finds
+    /// for these ids, in the order of the ids (a page of a list whose order the search made).
+    pub async fn rows_by_ids(
+        &self,
+        select: &str,
+        ids: &[String],
+    ) -> Result<Vec<sqlx::any::AnyRow>, sqlx::Error> {
+        use sqlx::Row;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = (1..=ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!("{select} WHERE id IN ({marks})");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(id.as_str());
+        }
+        let mut rows = q.fetch_all(self.pool()).await?;
+        let mut keyed = Vec::with_capacity(rows.len());
+        for row in rows.drain(..) {
+            let id: String = row.try_get("id")?;
+            keyed.push((ids.iter().position(|i| *i == id), row));
+        }
+        keyed.sort_by_key(|(at, _)| *at);
+        Ok(keyed.into_iter().map(|(_, row)| row).collect())
+    }
+
     /// Starts a write.
     pub async fn write(&self) -> Result<Write, sqlx::Error> {
         Ok(Write {

@@ -130,6 +130,36 @@ pub fn reviewed(user: Option<&User>, action: Review, entry: Option<(bool, bool)>
     }
 }
 
+/// What the rule of reviewed entries is about, in a component whose entries moderators review
+/// (the directory's actors, the library's experiences).
+#[derive(Debug, Clone, Copy)]
+pub enum Reviewed {
+    /// The component as a whole: its moderation queue, its settings.
+    Component,
+    /// One of its entries.
+    Entry {
+        /// Published.
+        published: bool,
+        /// Owned (or written) by the reader.
+        owned: bool,
+    },
+}
+
+/// Deny by default: whether `user` may do `action` to a reviewed component or one of its
+/// entries ([`reviewed`]).
+pub fn can_reviewed(user: Option<&User>, action: Review, resource: &Reviewed) -> bool {
+    let entry = match *resource {
+        Reviewed::Component => None,
+        Reviewed::Entry { published, owned } => Some((published, owned)),
+    };
+    reviewed(user, action, entry)
+}
+
+/// [`can_reviewed`] for a signed-in reader, as the 403 when refused.
+pub fn check_reviewed(user: &User, action: Review, resource: &Reviewed) -> Result<(), Error> {
+    require(can_reviewed(Some(user), action, resource))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,27 +158,12 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, Error> {
 
 /// Some reports by id, in the order of the ids.
 pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let marks = (1..=ids.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE id IN ({marks})"
-    )));
-    for id in ids {
-        q = q.bind(id.clone());
-    }
-    let mut found: Vec<Experience> = q
-        .fetch_all(db.pool())
+    Ok(db
+        .rows_by_ids(SELECT, ids)
         .await?
         .iter()
         .filter_map(|r| from_row(r).transpose())
-        .collect::<Result<_, _>>()?;
-    found.sort_by_key(|e| ids.iter().position(|i| *i == e.id));
-    Ok(found)
+        .collect::<Result<_, _>>()?)
 }
 
 /// How reports are reviewed: submitted ones and their authors' revisions wait for a moderator.

@@ -136,7 +136,7 @@ pub(crate) async fn propose(
 /// The actor at this address that the reader owns (or moderates).
 pub(crate) async fn owned(state: &AppState, user: &User, slug: &str) -> Result<Actor, Error> {
     let (actor, owner) = visible(state, Some(user), slug).await?;
-    let resource = Resource::Actor {
+    let resource = Resource::Entry {
         published: actor.state == store::State::Published,
         owned: owner,
     };

@@ -304,7 +304,7 @@ async fn directory_page(
         moderate: policy::can(
             page.user.as_ref(),
             policy::Action::Moderate,
-            &Resource::Directory,
+            &Resource::Component,
         ),
         tiles: state.config().tile_url.clone(),
         heading,

@@ -61,7 +61,7 @@ pub(crate) async fn queue(
     page: PageCtx,
     SignedIn(user): SignedIn,
 ) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
+    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
     render(&queue_page(&state, page, Decisions::default()).await?)
 }
 
@@ -94,7 +94,7 @@ pub(crate) async fn decide_actor(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
+    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
     let actor = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
     let publish = match f.approves() {
         Ok(p) => p,
@@ -116,7 +116,7 @@ pub(crate) async fn decide_revision(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
+    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
     let approve = match f.approves() {
         Ok(a) => a,
         Err(errors) => return refused_decision(&state, page, errors, &id).await,

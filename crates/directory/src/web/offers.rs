@@ -168,7 +168,7 @@ async fn manages(state: &AppState, user: Option<&User>, o: &Offer) -> Result<boo
         Some(u) => store::owns(state.db(), &o.actor_id, &u.id).await?,
         None => false,
     };
-    let resource = Resource::Actor {
+    let resource = Resource::Entry {
         published: true,
         owned,
     };
@@ -198,7 +198,7 @@ async fn offer_page(
         moderate: policy::can(
             page.user.as_ref(),
             policy::Action::Moderate,
-            &Resource::Directory,
+            &Resource::Component,
         ),
         page,
         offer,

@@ -165,7 +165,7 @@ async fn trust(
     Path(slug): Path<String>,
     Form(f): Form<TrustForm>,
 ) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Directory)?;
+    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
     let (actor, _) = visible(&state, Some(&user), &slug).await?;
     let trusted = match f.trusted.as_str() {
         "1" => true,

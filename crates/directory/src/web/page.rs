@@ -85,7 +85,7 @@ pub(crate) async fn actor_page(
     let moderate = policy::can(
         page.user.as_ref(),
         policy::Action::Moderate,
-        &Resource::Directory,
+        &Resource::Component,
     );
     let (owners, invitations) = if owner || moderate {
         (
@@ -134,7 +134,7 @@ pub(crate) async fn visible(
         Some(u) => store::owns(state.db(), &actor.id, &u.id).await?,
         None => false,
     };
-    let resource = Resource::Actor {
+    let resource = Resource::Entry {
         published: actor.state == store::State::Published,
         owned: owner,
     };

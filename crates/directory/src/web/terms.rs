@@ -57,7 +57,7 @@ fn moderator(user: &kernel::accounts::User) -> Result<(), Error> {
     crate::policy::check(
         user,
         crate::policy::Action::Moderate,
-        &crate::policy::Resource::Directory,
+        &crate::policy::Resource::Component,
     )
 }
 

@@ -80,7 +80,7 @@ pub(super) async fn revision_attachment(
     SignedIn(user): SignedIn,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    if !policy::can(Some(&user), policy::Action::Moderate, &Resource::Library) {
+    if !policy::can(Some(&user), policy::Action::Moderate, &Resource::Component) {
         return Err(Error::NotFound);
     }
     let revision = match store::pending_revision(state.db(), &id).await {
@@ -224,9 +224,9 @@ pub(super) async fn propose(
 /// The report at this address that the reader wrote (or moderates).
 async fn editable(state: &AppState, user: &User, slug: &str) -> Result<Experience, Error> {
     let (report, mine) = visible(state, Some(user), slug).await?;
-    let resource = Resource::Report {
+    let resource = Resource::Entry {
         published: report.state == ReportState::Published,
-        mine,
+        owned: mine,
     };
     policy::check(user, policy::Action::Edit, &resource)?;
     if report.state == ReportState::Rejected {

@@ -257,7 +257,7 @@ async fn list(
         moderate: policy::can(
             page.user.as_ref(),
             policy::Action::Moderate,
-            &Resource::Library,
+            &Resource::Component,
         ),
         page,
         q,
@@ -309,9 +309,9 @@ async fn visible(
         .await?
         .ok_or(Error::NotFound)?;
     let mine = user.is_some_and(|u| u.id == report.author);
-    let resource = Resource::Report {
+    let resource = Resource::Entry {
         published: report.state == ReportState::Published,
-        mine,
+        owned: mine,
     };
     if !policy::can(user, policy::Action::Read, &resource) {
         return Err(Error::NotFound);
@@ -375,7 +375,7 @@ async fn show(
         moderate: policy::can(
             page.user.as_ref(),
             policy::Action::Moderate,
-            &Resource::Library,
+            &Resource::Component,
         ),
         page,
         report,

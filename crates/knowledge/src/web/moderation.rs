@@ -68,7 +68,7 @@ pub(super) async fn queue(
     page: PageCtx,
     SignedIn(user): SignedIn,
 ) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
+    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
     render(&queue_page(&state, page, Decisions::default()).await?)
 }
 
@@ -106,7 +106,7 @@ pub(super) async fn decide(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
+    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
     let report = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
     let publish = match f.approves() {
         Ok(p) => p,
@@ -127,7 +127,7 @@ pub(super) async fn decide_revision(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Library)?;
+    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
     let approve = match f.approves() {
         Ok(p) => p,
         Err(errors) => return refused_decision(&state, page, errors, &id).await,

@@ -260,6 +260,39 @@ impl TestApp {
             .get(0)
     }
 
+    /// Adds the space `slug` named `name` for the territory `territory` (`commune/22113`);
+    /// returns its id.
+    pub async fn with_space(&self, slug: &str, name: &str, territory: &str) -> String {
+        let input = kernel::spaces::model::SpaceFields {
+            slug: slug.into(),
+            name: name.into(),
+            territory: territory.into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        kernel::spaces::store::create(self.state.db(), &input, None, None)
+            .await
+            .unwrap()
+            .id
+    }
+
+    /// Signs this client in as an instance administrator and adds the space `lannion` with the
+    /// process `slug` titled `title`, through its form; returns the process's address.
+    pub async fn with_process(&self, slug: &str, title: &str) -> String {
+        self.login_as_admin().await;
+        self.with_space("lannion", "Lannion participe", "commune/22113")
+            .await;
+        let r = self
+            .post_form(
+                "/s/lannion/processes/new",
+                &[("title", title), ("slug", slug)],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        format!("/s/lannion/processes/{slug}")
+    }
+
     /// Makes an instance administrator and logs this client in as them.
     pub async fn login_as_admin(&self) -> String {
         let db = self.state.db();

@@ -8,17 +8,8 @@ use crate::on_every_engine;
 
 /// The `montauban` space with the demo's teams, categories, client and reports.
 async fn montauban(app: &TestApp) {
-    let input = kernel::spaces::model::SpaceFields {
-        slug: "montauban".into(),
-        name: "Montauban signale".into(),
-        territory: "commune/82121".into(),
-        ..Default::default()
-    }
-    .parse()
-    .unwrap();
-    kernel::spaces::store::create(app.state.db(), &input, None, None)
-        .await
-        .unwrap();
+    app.with_space("montauban", "Montauban signale", "commune/82121")
+        .await;
     reports::demo::seed(app.state.db().clone()).await.unwrap();
 }
 
@@ -231,17 +222,7 @@ on_every_engine!(
     several_spaces_need_a_jurisdiction_and_are_listed,
     |app: TestApp| Box::pin(async move {
         montauban(&app).await;
-        let other = kernel::spaces::model::SpaceFields {
-            slug: "lannion".into(),
-            name: "Lannion".into(),
-            territory: "commune/22113".into(),
-            ..Default::default()
-        }
-        .parse()
-        .unwrap();
-        kernel::spaces::store::create(app.state.db(), &other, None, None)
-            .await
-            .unwrap();
+        app.with_space("lannion", "Lannion", "commune/22113").await;
         let r = app.get("/open311/v2/services.json").await;
         assert_eq!(r.status(), 400);
         let body: serde_json::Value = r.json().await.unwrap();

@@ -12,26 +12,7 @@ const PERIMETER: &str = "48.760, -3.500\n48.760, -3.420\n48.715, -3.420\n48.715,
 /// A space `lannion` with a process `lannion-2030` set up by the administrator's client, a
 /// participatory map and its categories; returns (process URL, component URL).
 pub(crate) async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String, String) {
-    app.login_as_admin().await;
-    let input = kernel::spaces::model::SpaceFields {
-        slug: "lannion".into(),
-        name: "Lannion participe".into(),
-        territory: "commune/22113".into(),
-        ..Default::default()
-    }
-    .parse()
-    .unwrap();
-    kernel::spaces::store::create(app.state.db(), &input, None, None)
-        .await
-        .unwrap();
-    let r = app
-        .post_form(
-            "/s/lannion/processes/new",
-            &[("title", "Lannion 2030"), ("slug", "lannion-2030")],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    let process = "/s/lannion/processes/lannion-2030".to_string();
+    let process = app.with_process("lannion-2030", "Lannion 2030").await;
     // Bad input: every problem named, nothing saved.
     let r = app
         .post_form(

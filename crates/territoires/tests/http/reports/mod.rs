@@ -7,19 +7,11 @@ use crate::common::TestApp;
 use crate::on_every_engine;
 
 pub(crate) async fn montauban(app: &TestApp) -> String {
-    let input = kernel::spaces::model::SpaceFields {
-        slug: "montauban".into(),
-        name: "Montauban signale".into(),
-        territory: "commune/82121".into(),
-        ..Default::default()
-    }
-    .parse()
-    .unwrap();
-    let space = kernel::spaces::store::create(app.state.db(), &input, None, None)
-        .await
-        .unwrap();
+    let space_id = app
+        .with_space("montauban", "Montauban signale", "commune/82121")
+        .await;
     reports::demo::seed(app.state.db().clone()).await.unwrap();
-    space.id
+    space_id
 }
 
 fn form(fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> reqwest::multipart::Form {
@@ -404,17 +396,7 @@ on_every_engine!(
 on_every_engine!(
     space_administrators_set_up_teams_categories_and_keys,
     |app: TestApp| Box::pin(async move {
-        let input = kernel::spaces::model::SpaceFields {
-            slug: "lannion".into(),
-            name: "Lannion".into(),
-            territory: "commune/22113".into(),
-            ..Default::default()
-        }
-        .parse()
-        .unwrap();
-        kernel::spaces::store::create(app.state.db(), &input, None, None)
-            .await
-            .unwrap();
+        app.with_space("lannion", "Lannion", "commune/22113").await;
         app.login_as_admin().await;
         let (_, space) = app.get_text("/s/lannion").await;
         assert!(space.contains("/s/lannion/reports/setup"));

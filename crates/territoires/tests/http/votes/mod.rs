@@ -10,26 +10,7 @@ use std::collections::HashMap;
 /// An administrator's client with a space `lannion` and a process `avenir`; returns the
 /// process's URL.
 async fn process(app: &TestApp) -> String {
-    app.login_as_admin().await;
-    let input = kernel::spaces::model::SpaceFields {
-        slug: "lannion".into(),
-        name: "Lannion participe".into(),
-        territory: "commune/22113".into(),
-        ..Default::default()
-    }
-    .parse()
-    .unwrap();
-    kernel::spaces::store::create(app.state.db(), &input, None, None)
-        .await
-        .unwrap();
-    let r = app
-        .post_form(
-            "/s/lannion/processes/new",
-            &[("title", "L'avenir du centre-ville"), ("slug", "avenir")],
-        )
-        .await;
-    assert_eq!(r.status(), 303);
-    "/s/lannion/processes/avenir".to_string()
+    app.with_process("avenir", "L'avenir du centre-ville").await
 }
 
 fn in_hours(h: i64) -> String {

@@ -43,12 +43,7 @@ pub fn component() -> Component {
         openapi: Some(<api::DirectoryApi as utoipa::OpenApi>::openapi()),
         migrations: MIGRATIONS,
         indexers: vec![
-            Indexer {
-                kind: crate::ACTOR,
-                layer: Some(store::MAP_LAYER),
-                load_all: |db| Box::pin(store::index_entries(db)),
-                load_one: |db, id| Box::pin(store::index_entry(db, id)),
-            },
+            kernel::indexer!(crate::ACTOR, Some(store::MAP_LAYER), store),
             // No document nor point: the applier's count of term changes keys each node's
             // taxonomy (`terms::current`).
             Indexer {
@@ -57,18 +52,13 @@ pub fn component() -> Component {
                 load_all: |_| Box::pin(async { Ok(Vec::new()) }),
                 load_one: |_, _| Box::pin(async { Ok(None) }),
             },
-            Indexer {
-                kind: crate::OFFER,
-                layer: None,
-                load_all: |db| Box::pin(offers::index_entries(db)),
-                load_one: |db, id| Box::pin(offers::index_entry(db, id)),
-            },
+            kernel::indexer!(crate::OFFER, None, offers),
         ],
         locales: Some(LOCALES),
-        datasets: Some(|state| Box::pin(web::datasets(state))),
-        demo: Some(|db| Box::pin(demo::seed(db))),
+        datasets: kernel::hook!(web::datasets),
+        demo: kernel::hook!(demo::seed),
         links: &[("directory.title", "/directory")],
-        task: Some(|state| Box::pin(web::reminder_task(state))),
+        task: kernel::hook!(web::reminder_task),
         files: &[
             "SELECT logo FROM actors",
             "SELECT data FROM actor_revisions",

@@ -291,3 +291,30 @@ macro_rules! locales {
         )
     };
 }
+
+/// A manifest's hook: an async function of the component, boxed as the manifest keeps it.
+/// `kernel::hook!(demo::seed)` for a function of one argument, `kernel::hook!(web::section, 2)`
+/// for one of two.
+#[macro_export]
+macro_rules! hook {
+    ($f:path) => {
+        Some(|a| Box::pin($f(a)))
+    };
+    ($f:path, 2) => {
+        Some(|a, b| Box::pin($f(a, b)))
+    };
+}
+
+/// A manifest's indexer of the entity `kind` (on the map layer `layer`, or `None`) whose
+/// entries the module `m` loads with its `index_entries` and `index_entry`.
+#[macro_export]
+macro_rules! indexer {
+    ($kind:expr, $layer:expr, $($m:ident)::+) => {
+        $crate::changes::Indexer {
+            kind: $kind,
+            layer: $layer,
+            load_all: |db| Box::pin($($m)::+::index_entries(db)),
+            load_one: |db, id| Box::pin($($m)::+::index_entry(db, id)),
+        }
+    };
+}

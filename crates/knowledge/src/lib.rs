@@ -11,7 +11,6 @@ pub mod store;
 pub mod web;
 
 use kernel::Component;
-use kernel::changes::Indexer;
 use kernel::db::Migration;
 
 /// The kind of entity `experience` in the change feed, shared by its writes and its indexer.
@@ -23,14 +22,9 @@ pub fn component() -> Component {
         name: "knowledge",
         routes: web::routes(),
         migrations: MIGRATIONS,
-        indexers: vec![Indexer {
-            kind: crate::EXPERIENCE,
-            layer: None,
-            load_all: |db| Box::pin(store::index_entries(db)),
-            load_one: |db, id| Box::pin(store::index_entry(db, id)),
-        }],
+        indexers: vec![kernel::indexer!(crate::EXPERIENCE, None, store)],
         locales: Some(LOCALES),
-        demo: Some(|db| Box::pin(demo::seed(db))),
+        demo: kernel::hook!(demo::seed),
         links: &[("library.title", "/library")],
         files: &[
             "SELECT data FROM experiences",

@@ -11,7 +11,6 @@ pub mod store;
 pub mod web;
 
 use kernel::Component;
-use kernel::changes::Indexer;
 use kernel::db::Migration;
 
 /// The kind of entity `challenge` in the change feed, shared by its writes and its indexer.
@@ -23,15 +22,10 @@ pub fn component() -> Component {
         name: "lab",
         routes: web::routes(),
         migrations: MIGRATIONS,
-        indexers: vec![Indexer {
-            kind: crate::CHALLENGE,
-            layer: None,
-            load_all: |db| Box::pin(store::index_entries(db)),
-            load_one: |db, id| Box::pin(store::index_entry(db, id)),
-        }],
+        indexers: vec![kernel::indexer!(crate::CHALLENGE, None, store)],
         locales: Some(LOCALES),
-        space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
-        demo: Some(|db| Box::pin(demo::seed(db))),
+        space_section: kernel::hook!(web::space_section, 2),
+        demo: kernel::hook!(demo::seed),
         files: &[
             "SELECT attachments FROM challenges",
             "SELECT attachments FROM challenge_answers",

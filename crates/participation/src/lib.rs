@@ -10,7 +10,6 @@ pub mod store;
 pub mod web;
 
 use kernel::Component;
-use kernel::changes::Indexer;
 use kernel::db::Migration;
 
 pub use model::{Process, ProcessFields};
@@ -28,24 +27,18 @@ pub fn component() -> Component {
         routes: web::routes(),
         migrations: MIGRATIONS,
         indexers: vec![
-            Indexer {
-                kind: crate::PROCESS,
-                layer: None,
-                load_all: |db| Box::pin(store::index_entries(db)),
-                load_one: |db, id| Box::pin(store::index_entry(db, id)),
-            },
-            Indexer {
-                kind: crate::CONTRIBUTION,
-                layer: Some(store::contributions::MAP_LAYER),
-                load_all: |db| Box::pin(store::contributions::index_entries(db)),
-                load_one: |db, id| Box::pin(store::contributions::index_entry(db, id)),
-            },
+            kernel::indexer!(crate::PROCESS, None, store),
+            kernel::indexer!(
+                crate::CONTRIBUTION,
+                Some(store::contributions::MAP_LAYER),
+                store::contributions
+            ),
         ],
         locales: Some(LOCALES),
-        space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
-        datasets: Some(|state| Box::pin(web::datasets(state))),
-        task: Some(|state| Box::pin(web::digest_task(state))),
-        demo: Some(|db| Box::pin(demo::seed(db))),
+        space_section: kernel::hook!(web::space_section, 2),
+        datasets: kernel::hook!(web::datasets),
+        task: kernel::hook!(web::digest_task),
+        demo: kernel::hook!(demo::seed),
         files: &[
             "SELECT image FROM processes",
             "SELECT name FROM contribution_photos",

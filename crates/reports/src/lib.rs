@@ -27,10 +27,10 @@ pub fn component() -> Component {
             load_one: |db, id| Box::pin(store::map_entry_of(db, id)),
         }],
         locales: Some(LOCALES),
-        space_section: Some(|state, of| Box::pin(web::space_section(state, of))),
+        space_section: kernel::hook!(web::space_section, 2),
         migrations: MIGRATIONS,
-        demo: Some(|db| Box::pin(demo::seed(db))),
-        datasets: Some(|state| Box::pin(web::datasets(state))),
+        demo: kernel::hook!(demo::seed),
+        datasets: kernel::hook!(web::datasets),
         files: &["SELECT name FROM report_photos"],
         ..Component::empty("reports")
     }

@@ -28,9 +28,9 @@ pub fn component() -> Component {
         openapi: Some(<api::VotesApi as utoipa::OpenApi>::openapi()),
         migrations: MIGRATIONS,
         locales: Some(LOCALES),
-        process_section: Some(|state, of| Box::pin(web::process_section(state, of))),
-        demo: Some(|db| Box::pin(demo::seed(db))),
-        datasets: Some(|state| Box::pin(web::datasets(state))),
+        process_section: kernel::hook!(web::process_section, 2),
+        demo: kernel::hook!(demo::seed),
+        datasets: kernel::hook!(web::datasets),
         files: &["SELECT image FROM vote_options WHERE image IS NOT NULL"],
         ..Component::empty("votes")
     }

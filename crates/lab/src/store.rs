@@ -50,35 +50,37 @@ fn split(s: &str) -> Vec<String> {
         .collect()
 }
 
-const SELECT: &str = "SELECT c.id, c.space_id, s.slug, c.slug, c.state, c.title, c.need, c.context, \
-     c.themes, c.expected, c.budget, c.deadline, c.criteria, c.evaluators, c.outcome, c.created_at, \
-     s.name, c.area, c.attachments FROM challenges c JOIN spaces s ON s.id = c.space_id";
+const SELECT: &str = "SELECT c.id, c.space_id, s.slug AS space_slug, c.slug, c.state, c.title, \
+     c.need, c.context, c.themes, c.expected, c.budget, c.deadline, c.criteria, c.evaluators, \
+     c.outcome, c.created_at, s.name AS space_name, c.area, c.attachments \
+     FROM challenges c JOIN spaces s ON s.id = c.space_id";
 
-fn from_row(r: &AnyRow) -> Challenge {
-    Challenge {
-        id: r.get(0),
-        space_id: r.get(1),
-        space_slug: r.get(2),
-        slug: r.get(3),
-        state: r.get(4),
+fn from_row(r: &AnyRow) -> Result<Challenge, sqlx::Error> {
+    Ok(Challenge {
+        id: r.try_get("id")?,
+        space_id: r.try_get("space_id")?,
+        space_slug: r.try_get("space_slug")?,
+        slug: r.try_get("slug")?,
+        state: r.try_get("state")?,
         data: ChallengeInput {
-            title: r.get(5),
-            need: r.get(6),
-            context: r.get(7),
-            themes: split(&r.get::<String, _>(8)),
-            expected: r.get(9),
-            budget: r.get(10),
-            deadline: r.get(11),
-            criteria: serde_json::from_str::<Vec<Criterion>>(&r.get::<String, _>(12))
+            title: r.try_get("title")?,
+            need: r.try_get("need")?,
+            context: r.try_get("context")?,
+            themes: split(&r.try_get::<String, _>("themes")?),
+            expected: r.try_get("expected")?,
+            budget: r.try_get("budget")?,
+            deadline: r.try_get("deadline")?,
+            criteria: serde_json::from_str::<Vec<Criterion>>(&r.try_get::<String, _>("criteria")?)
                 .unwrap_or_default(),
-            evaluators: split(&r.get::<String, _>(13)),
-            area: r.get(17),
-            attachments: serde_json::from_str(&r.get::<String, _>(18)).unwrap_or_default(),
+            evaluators: split(&r.try_get::<String, _>("evaluators")?),
+            area: r.try_get("area")?,
+            attachments: serde_json::from_str(&r.try_get::<String, _>("attachments")?)
+                .unwrap_or_default(),
         },
-        outcome: r.get(14),
-        created_at: r.get(15),
-        space_name: r.get(16),
-    }
+        outcome: r.try_get("outcome")?,
+        created_at: r.try_get("created_at")?,
+        space_name: r.try_get("space_name")?,
+    })
 }
 
 /// Publishes a challenge in a space. Returns it.
@@ -127,7 +129,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Challenge>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// A challenge by its space's and its own address.
@@ -139,7 +141,7 @@ pub async fn by_slug(db: &Db, space: &str, slug: &str) -> Result<Option<Challeng
     .bind(slug)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The challenges of a space, the latest first.
@@ -150,7 +152,7 @@ pub async fn of_space(db: &Db, space_id: &str) -> Result<Vec<Challenge>, Error> 
     .bind(space_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// An answer as stored.
@@ -172,28 +174,32 @@ pub struct Answer {
     pub updated_at: i64,
 }
 
-const ANSWER: &str = "SELECT x.id, x.challenge_id, a.name, a.slug, x.state, x.actor_id, x.summary, \
-     x.description, x.offer_id, x.refs, x.price, x.updated_at, x.attachments \
-     FROM challenge_answers x JOIN actors a ON a.id = x.actor_id";
+const ANSWER: &str = "SELECT x.id, x.challenge_id, a.name AS actor_name, a.slug AS actor_slug, \
+     x.state, x.actor_id, x.summary, x.description, x.offer_id, x.refs, x.price, x.updated_at, \
+     x.attachments FROM challenge_answers x JOIN actors a ON a.id = x.actor_id";
 
-fn answer_from_row(r: &AnyRow) -> Answer {
-    Answer {
-        id: r.get(0),
-        challenge_id: r.get(1),
-        actor_name: r.get(2),
-        actor_url: format!("/directory/actors/{}", r.get::<String, _>(3)),
-        state: r.get(4),
+fn answer_from_row(r: &AnyRow) -> Result<Answer, sqlx::Error> {
+    Ok(Answer {
+        id: r.try_get("id")?,
+        challenge_id: r.try_get("challenge_id")?,
+        actor_name: r.try_get("actor_name")?,
+        actor_url: format!(
+            "/directory/actors/{}",
+            r.try_get::<String, _>("actor_slug")?
+        ),
+        state: r.try_get("state")?,
         data: AnswerInput {
-            actor_id: r.get(5),
-            summary: r.get(6),
-            description: r.get(7),
-            offer_id: r.get(8),
-            references: split(&r.get::<String, _>(9)),
-            price: r.get(10),
-            attachments: serde_json::from_str(&r.get::<String, _>(12)).unwrap_or_default(),
+            actor_id: r.try_get("actor_id")?,
+            summary: r.try_get("summary")?,
+            description: r.try_get("description")?,
+            offer_id: r.try_get("offer_id")?,
+            references: split(&r.try_get::<String, _>("refs")?),
+            price: r.try_get("price")?,
+            attachments: serde_json::from_str(&r.try_get::<String, _>("attachments")?)
+                .unwrap_or_default(),
         },
-        updated_at: r.get(11),
-    }
+        updated_at: r.try_get("updated_at")?,
+    })
 }
 
 /// Stores an actor's answer, or replaces its earlier one, while the challenge is open: the
@@ -270,7 +276,10 @@ pub async fn answers(db: &Db, challenge_id: &str) -> Result<Vec<Answer>, Error> 
     .bind(challenge_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(answer_from_row).collect())
+    Ok(rows
+        .iter()
+        .map(answer_from_row)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// The answers of some actors to a challenge.
@@ -292,7 +301,7 @@ pub async fn get_answer(db: &Db, id: &str) -> Result<Option<Answer>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(answer_from_row))
+    Ok(row.as_ref().map(answer_from_row).transpose()?)
 }
 
 /// Records an evaluator's grades of an answer (replacing theirs).
@@ -356,16 +365,17 @@ pub async fn grades_of(db: &Db, answer_id: &str) -> Result<Vec<Grades>, Error> {
     .await?;
     let mut out: Vec<Grades> = Vec::new();
     for r in rows {
-        let id: String = r.get(0);
+        let id: String = r.try_get("evaluator_id")?;
         if out.last().is_none_or(|g| g.evaluator_id != id) {
             out.push(Grades {
-                evaluator: r.get(1),
+                evaluator: r.try_get("display_name")?,
                 evaluator_id: id,
                 grades: Vec::new(),
             });
         }
         if let Some(last) = out.last_mut() {
-            last.grades.push((r.get(3), r.get(4)));
+            last.grades
+                .push((r.try_get("grade")?, r.try_get("comment")?));
         }
     }
     Ok(out)
@@ -444,7 +454,7 @@ fn entry(c: Challenge) -> Entry {
 /// Every challenge as an index entry (challenges are public; answers are never indexed).
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(|r| entry(from_row(r))).collect())
+    rows.iter().map(|r| Ok(entry(from_row(r)?))).collect()
 }
 
 /// The index entry of one challenge.
@@ -453,5 +463,5 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| entry(from_row(&r))))
+    row.map(|r| Ok(entry(from_row(&r)?))).transpose()
 }

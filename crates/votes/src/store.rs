@@ -12,36 +12,40 @@ use sqlx::any::AnyRow;
 const SELECT: &str = "SELECT id, process_id, kind, title, description, opens_at, closes_at, closed_at, \
      eligibility, min_age, salt, budget, basket_max, rule, by_cost, sealed_at FROM votations";
 
-fn from_row(r: &AnyRow) -> Votation {
-    let budget: Option<i64> = r.get(11);
-    Votation {
-        id: r.get(0),
-        process_id: r.get(1),
-        kind: Kind::parse(&r.get::<String, _>(2)).unwrap_or(Kind::Votation),
-        title: r.get(3),
-        description: r.get(4),
-        opens_at: r.get(5),
-        closes_at: r.get(6),
-        closed_at: r.get(7),
-        eligibility: Eligibility::parse(&r.get::<String, _>(8)).unwrap_or(Eligibility::Accounts),
-        min_age: r.get::<Option<i64>, _>(9).map(|a| a as i32),
-        salt: r.get(10),
-        sealed: r.get::<Option<i64>, _>(15).is_some(),
-        budget: budget.map(|total| BudgetSettings {
-            total,
-            limit: match r.get::<Option<i64>, _>(12) {
-                Some(k) => BasketLimit::AtMost(k as usize),
-                None => BasketLimit::Fits,
-            },
-            rule: if r.get::<Option<String>, _>(13).as_deref() == Some("greedy") {
-                Rule::Greedy
-            } else {
-                Rule::EqualShares
-            },
-            by_cost: r.get::<Option<i64>, _>(14) != Some(0),
-        }),
+fn from_row(r: &AnyRow) -> Result<Votation, sqlx::Error> {
+    let budget: Option<i64> = r.try_get("budget")?;
+    Ok(Votation {
+        id: r.try_get("id")?,
+        process_id: r.try_get("process_id")?,
+        kind: Kind::parse(&r.try_get::<String, _>("kind")?).unwrap_or(Kind::Votation),
+        title: r.try_get("title")?,
+        description: r.try_get("description")?,
+        opens_at: r.try_get("opens_at")?,
+        closes_at: r.try_get("closes_at")?,
+        closed_at: r.try_get("closed_at")?,
+        eligibility: Eligibility::parse(&r.try_get::<String, _>("eligibility")?)
+            .unwrap_or(Eligibility::Accounts),
+        min_age: r.try_get::<Option<i64>, _>("min_age")?.map(|a| a as i32),
+        salt: r.try_get("salt")?,
+        sealed: r.try_get::<Option<i64>, _>("sealed_at")?.is_some(),
+        budget: match budget {
+            Some(total) => Some(BudgetSettings {
+                total,
+                limit: match r.try_get::<Option<i64>, _>("basket_max")? {
+                    Some(k) => BasketLimit::AtMost(k as usize),
+                    None => BasketLimit::Fits,
+                },
+                rule: if r.try_get::<Option<String>, _>("rule")?.as_deref() == Some("greedy") {
+                    Rule::Greedy
+                } else {
+                    Rule::EqualShares
+                },
+                by_cost: r.try_get::<Option<i64>, _>("by_cost")? != Some(0),
+            }),
+            None => None,
+        },
         questions: Vec::new(),
-    }
+    })
 }
 
 /// Creates a votation or a budget (with its one question) in a process.
@@ -274,7 +278,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
     else {
         return Ok(None);
     };
-    let mut v = from_row(&row);
+    let mut v = from_row(&row)?;
     let questions = sqlx::query(
         "SELECT id, title, method, min_choices, max_choices, grades FROM vote_questions \
          WHERE votation_id = $1 ORDER BY position",
@@ -289,15 +293,44 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
     .bind(id)
     .fetch_all(db.pool())
     .await?;
+    // Each option with its question's id.
+    let options: Vec<(String, VoteOption)> = options
+        .iter()
+        .map(|o| {
+            let position = match (
+                o.try_get::<Option<f64>, _>("lat")?,
+                o.try_get::<Option<f64>, _>("lon")?,
+            ) {
+                (Some(lat), Some(lon)) => Some(kernel::geo::Position { lat, lon }),
+                _ => None,
+            };
+            Ok((
+                o.try_get("question_id")?,
+                VoteOption {
+                    id: o.try_get("id")?,
+                    title: o.try_get("title")?,
+                    description: o.try_get("description")?,
+                    cost: o.try_get("cost")?,
+                    area: o.try_get("area")?,
+                    image: o.try_get("image")?,
+                    position,
+                },
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
     for q in &questions {
-        let qid: String = q.get(0);
-        let method = match q.get::<String, _>(2).as_str() {
+        let qid: String = q.try_get("id")?;
+        let method = match q.try_get::<String, _>("method")?.as_str() {
             "approval" => Method::Approval {
-                min: q.get::<Option<i64>, _>(3).unwrap_or(0) as usize,
-                max: q.get::<Option<i64>, _>(4).unwrap_or(0) as usize,
+                min: q.try_get::<Option<i64>, _>("min_choices")?.unwrap_or(0) as usize,
+                max: q.try_get::<Option<i64>, _>("max_choices")?.unwrap_or(0) as usize,
             },
             "judgment" => Method::Judgment {
-                grades: q.get::<String, _>(5).lines().map(str::to_string).collect(),
+                grades: q
+                    .try_get::<String, _>("grades")?
+                    .lines()
+                    .map(str::to_string)
+                    .collect(),
             },
             "basket" => Method::Basket,
             _ => Method::Single,
@@ -305,22 +338,11 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
         v.questions.push(Question {
             options: options
                 .iter()
-                .filter(|o| o.get::<String, _>(0) == qid)
-                .map(|o| VoteOption {
-                    id: o.get(1),
-                    title: o.get(2),
-                    description: o.get(3),
-                    cost: o.get(4),
-                    area: o.get(5),
-                    image: o.get(6),
-                    position: match (o.get::<Option<f64>, _>(7), o.get::<Option<f64>, _>(8)) {
-                        (Some(lat), Some(lon)) => Some(kernel::geo::Position { lat, lon }),
-                        _ => None,
-                    },
-                })
+                .filter(|(question, _)| *question == qid)
+                .map(|(_, o)| o.clone())
                 .collect(),
             id: qid,
-            title: q.get(1),
+            title: q.try_get("title")?,
             method,
         });
     }
@@ -335,7 +357,7 @@ pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Votation>, Erro
     .bind(process_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Inserts hashes of a vote into a table of (votation_id, hash column), 500 rows a statement;
@@ -450,16 +472,16 @@ pub async fn close(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
 
 /// How many census entries and invitation codes a vote has.
 pub async fn eligible_counts(db: &Db, v: &Votation) -> Result<(i64, i64), Error> {
-    let census: i64 = sqlx::query("SELECT COUNT(*) FROM vote_census WHERE votation_id = $1")
+    let census: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vote_census WHERE votation_id = $1")
         .bind(&v.id)
         .fetch_one(db.pool())
         .await?
-        .get(0);
-    let codes: i64 = sqlx::query("SELECT COUNT(*) FROM vote_codes WHERE votation_id = $1")
+        .try_get("n")?;
+    let codes: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vote_codes WHERE votation_id = $1")
         .bind(&v.id)
         .fetch_one(db.pool())
         .await?
-        .get(0);
+        .try_get("n")?;
     Ok((census, codes))
 }
 
@@ -587,7 +609,7 @@ async fn seal_now(db: &Db, vote: &str) -> Result<(), Error> {
         let busy: i64 = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .fetch_one(&mut *conn)
             .await?
-            .get(0);
+            .try_get("busy")?;
         if busy != 0 {
             tracing::warn!(
                 vote,
@@ -649,11 +671,11 @@ async fn rewrite_at_random(conn: &mut sqlx::AnyConnection, vote: &str) -> Result
 /// Voters on the roll.
 pub async fn roll_count(db: &Db, v: &Votation) -> Result<i64, Error> {
     Ok(
-        sqlx::query("SELECT COUNT(*) FROM vote_roll WHERE votation_id = $1")
+        sqlx::query("SELECT COUNT(*) AS n FROM vote_roll WHERE votation_id = $1")
             .bind(&v.id)
             .fetch_one(db.pool())
             .await?
-            .get(0),
+            .try_get("n")?,
     )
 }
 
@@ -682,11 +704,11 @@ pub async fn trackers(
     .bind(offset)
     .fetch_all(db.pool())
     .await?;
-    let total: i64 = sqlx::query("SELECT COUNT(*) FROM vote_trackers WHERE votation_id = $1")
+    let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vote_trackers WHERE votation_id = $1")
         .bind(&v.id)
         .fetch_one(db.pool())
         .await?
-        .get(0);
+        .try_get("n")?;
     Ok((page, total))
 }
 
@@ -706,7 +728,8 @@ pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<boo
 pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, Error> {
     let rows = sqlx::query(
         "SELECT v.id, v.process_id, v.kind, v.title, v.description, v.opens_at, v.closes_at, v.closed_at, \
-         v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, v.sealed_at, sp.name \
+         v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, v.sealed_at, \
+         sp.name AS space_name \
          FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces sp ON sp.id = p.space_id \
          WHERE v.closes_at <= $1 OR v.closed_at <= $1 ORDER BY v.opens_at DESC, v.id",
     )
@@ -715,6 +738,6 @@ pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, Error>
     .await?;
     Ok(rows
         .iter()
-        .map(|r| (from_row(r), r.get::<String, _>(16)))
-        .collect())
+        .map(|r| Ok((from_row(r)?, r.try_get::<String, _>("space_name")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }

@@ -106,8 +106,8 @@ async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Result<String, Error>>, Err
         .fetch_all(&mut *tx)
         .await?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect();
+        .map(|r| Ok((r.try_get("votation_id")?, r.try_get("voter_key")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
     // A voter twice in the batch: the first ballot is the one on the roll.
     let outcomes: Vec<Result<String, Error>> = batch
         .iter()

@@ -14,21 +14,21 @@ const SELECT: &str = "SELECT m.id, m.contribution_id, m.parent_id, m.depth, m.au
      u.display_name, m.body, m.state, m.up, m.down, m.created_at, m.edited_at \
      FROM comments m JOIN users u ON u.id = m.author_id";
 
-fn from_row(r: &AnyRow) -> Comment {
-    Comment {
-        id: r.get(0),
-        contribution_id: r.get(1),
-        parent_id: r.get(2),
-        depth: r.get(3),
-        author_id: r.get(4),
-        author_name: r.get(5),
-        body: r.get(6),
-        state: State::parse(&r.get::<String, _>(7)),
-        up: r.get(8),
-        down: r.get(9),
-        created_at: r.get(10),
-        edited_at: r.get(11),
-    }
+fn from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
+    Ok(Comment {
+        id: r.try_get("id")?,
+        contribution_id: r.try_get("contribution_id")?,
+        parent_id: r.try_get("parent_id")?,
+        depth: r.try_get("depth")?,
+        author_id: r.try_get("author_id")?,
+        author_name: r.try_get("display_name")?,
+        body: r.try_get("body")?,
+        state: State::parse(&r.try_get::<String, _>("state")?),
+        up: r.try_get("up")?,
+        down: r.try_get("down")?,
+        created_at: r.try_get("created_at")?,
+        edited_at: r.try_get("edited_at")?,
+    })
 }
 
 /// One comment.
@@ -37,7 +37,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Comment>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// Adds a comment to a contribution, or an answer to a comment of it (at most [`MAX_DEPTH`]
@@ -63,11 +63,11 @@ pub async fn add(
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(FieldError::new("parent", "comment.parent"))?;
-            let depth: i64 = row.get(1);
+            let depth: i64 = row.try_get("depth")?;
             if depth >= MAX_DEPTH {
                 return Err(FieldError::new("parent", "comment.too_deep").into());
             }
-            (row.get::<String, _>(0), depth + 1)
+            (row.try_get::<String, _>("root_id")?, depth + 1)
         }
     };
     let res = sqlx::query(
@@ -130,7 +130,7 @@ pub async fn page(
     .bind(limit + 1)
     .fetch_all(db.pool())
     .await?;
-    let mut roots: Vec<Comment> = roots.iter().map(from_row).collect();
+    let mut roots: Vec<Comment> = roots.iter().map(from_row).collect::<Result<_, _>>()?;
     let next = if roots.len() as i64 > limit {
         roots.truncate(limit as usize);
         roots.last().map(|c| (c.created_at, c.id.clone()))
@@ -150,7 +150,12 @@ pub async fn page(
     for r in &roots {
         q = q.bind(r.id.clone());
     }
-    let replies: Vec<Comment> = q.fetch_all(db.pool()).await?.iter().map(from_row).collect();
+    let replies: Vec<Comment> = q
+        .fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_row)
+        .collect::<Result<_, _>>()?;
     Ok((thread_order(roots, replies), next))
 }
 
@@ -251,8 +256,8 @@ pub async fn votes_of(db: &Db, user_id: &str, ids: &[String]) -> Result<Vec<(Str
     Ok(q.fetch_all(db.pool())
         .await?
         .iter()
-        .map(|r| (r.get(0), r.get(1)))
-        .collect())
+        .map(|r| Ok((r.try_get("comment_id")?, r.try_get("value")?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// Sets a comment's state (hidden or restored by a moderator), logged with its reason; the
@@ -264,7 +269,8 @@ pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) ->
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Error::NotFound)?;
-    let (contribution, before): (String, String) = (row.get(0), row.get(1));
+    let (contribution, before): (String, String) =
+        (row.try_get("contribution_id")?, row.try_get("state")?);
     sqlx::query("UPDATE comments SET state = $1, moderation_note = $2 WHERE id = $3")
         .bind(state.as_str())
         .bind(note)

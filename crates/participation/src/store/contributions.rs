@@ -27,39 +27,45 @@ pub(crate) const SELECT: &str = "SELECT c.id, c.component_id, c.process_id, c.sp
      c.answer_progress, c.answered_at, c.created_at FROM contributions c \
      JOIN users u ON u.id = c.author_id";
 
-pub(crate) fn from_row(r: &AnyRow) -> Contribution {
-    let position = match (r.get::<Option<f64>, _>(7), r.get::<Option<f64>, _>(8)) {
+pub(crate) fn from_row(r: &AnyRow) -> Result<Contribution, sqlx::Error> {
+    let position = match (
+        r.try_get::<Option<f64>, _>("lat")?,
+        r.try_get::<Option<f64>, _>("lon")?,
+    ) {
         (Some(lat), Some(lon)) => Some(Position { lat, lon }),
         _ => None,
     };
-    let answer = AnswerState::parse(&r.get::<String, _>(16)).map(|state| Answer {
-        state,
-        text: r.get(17),
-        progress: r.get(18),
-        at: r.get::<Option<i64>, _>(19).unwrap_or(0),
-    });
-    Contribution {
-        id: r.get(0),
-        component_id: r.get(1),
-        process_id: r.get(2),
-        space_id: r.get(3),
-        category_id: r.get(4),
-        title: r.get(5),
-        body: r.get(6),
+    let answer = match AnswerState::parse(&r.try_get::<String, _>("answer_state")?) {
+        Some(state) => Some(Answer {
+            state,
+            text: r.try_get("answer_text")?,
+            progress: r.try_get("answer_progress")?,
+            at: r.try_get::<Option<i64>, _>("answered_at")?.unwrap_or(0),
+        }),
+        None => None,
+    };
+    Ok(Contribution {
+        id: r.try_get("id")?,
+        component_id: r.try_get("component_id")?,
+        process_id: r.try_get("process_id")?,
+        space_id: r.try_get("space_id")?,
+        category_id: r.try_get("category_id")?,
+        title: r.try_get("title")?,
+        body: r.try_get("body")?,
         position,
-        author_id: r.get(9),
-        author_name: if r.get::<i64, _>(11) != 0 {
+        author_id: r.try_get("author_id")?,
+        author_name: if r.try_get::<i64, _>("anonymous")? != 0 {
             String::new()
         } else {
-            r.get(10)
+            r.try_get("display_name")?
         },
-        state: State::parse(&r.get::<String, _>(12)),
-        moderation_note: r.get(13),
-        supports: r.get(14),
-        comments: r.get(15),
+        state: State::parse(&r.try_get::<String, _>("state")?),
+        moderation_note: r.try_get("moderation_note")?,
+        supports: r.try_get("supports")?,
+        comments: r.try_get("comments")?,
         answer,
-        created_at: r.get(20),
-    }
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 /// Creates a contribution with its photos, published or pending per the component's moderation.
@@ -147,7 +153,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Contribution>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The photos of a contribution, in order.
@@ -219,19 +225,23 @@ pub async fn list(
         q = q.bind(b.clone());
     }
     let total: i64 = q.fetch_one(db.pool()).await?;
-    Ok((rows.iter().map(from_row).collect(), total))
+    Ok((
+        rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?,
+        total,
+    ))
 }
 
 /// How many published contributions a process has, and how many of them got an answer.
 pub async fn answered_counts(db: &Db, process_id: &str) -> Result<(i64, i64), Error> {
     let row = sqlx::query(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN answer_state <> '' THEN 1 ELSE 0 END), 0) \
+        "SELECT COUNT(*) AS total, \
+         COALESCE(SUM(CASE WHEN answer_state <> '' THEN 1 ELSE 0 END), 0) AS answered \
          FROM contributions WHERE process_id = $1 AND state = 'published'",
     )
     .bind(process_id)
     .fetch_one(db.pool())
     .await?;
-    Ok((row.get(0), row.get(1)))
+    Ok((row.try_get("total")?, row.try_get("answered")?))
 }
 
 /// The newest published contributions of a process (its feed).
@@ -248,7 +258,7 @@ pub async fn recent_of_process(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// One page of a process's published contributions in creation order, after `(created_at,
@@ -271,7 +281,7 @@ pub async fn export_page(
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Sets a contribution's state (withdrawn by its author, hidden, restored or published by a
@@ -458,10 +468,14 @@ fn entry(c: Contribution, space_slug: &str, process_slug: &str) -> Entry {
     }
 }
 
+/// The columns [`from_row`] reads (the private ones blank), and the space's and process's
+/// addresses.
 const ENTRY: &str = "SELECT c.id, c.component_id, c.process_id, c.space_id, \
-     c.category_id, c.title, c.body, c.lat, c.lon, c.author_id, '', CAST(1 AS BIGINT), \
-     c.state, '', c.supports, c.comments, '', '', CAST(0 AS BIGINT), CAST(NULL AS BIGINT), \
-     c.created_at, s.slug, p.slug \
+     c.category_id, c.title, c.body, c.lat, c.lon, c.author_id, '' AS display_name, \
+     CAST(1 AS BIGINT) AS anonymous, c.state, '' AS moderation_note, c.supports, c.comments, \
+     '' AS answer_state, '' AS answer_text, CAST(0 AS BIGINT) AS answer_progress, \
+     CAST(NULL AS BIGINT) AS answered_at, c.created_at, s.slug AS space_slug, \
+     p.slug AS process_slug \
      FROM contributions c JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = c.space_id";
 
 /// Every published contribution as an index entry.
@@ -471,16 +485,15 @@ pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows
-        .iter()
+    rows.iter()
         .map(|r| {
-            entry(
-                from_row(r),
-                &r.get::<String, _>(21),
-                &r.get::<String, _>(22),
-            )
+            Ok(entry(
+                from_row(r)?,
+                &r.try_get::<String, _>("space_slug")?,
+                &r.try_get::<String, _>("process_slug")?,
+            ))
         })
-        .collect())
+        .collect()
 }
 
 /// The index entry of one contribution (without point nor document when it is not public).
@@ -489,11 +502,12 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| {
-        entry(
-            from_row(&r),
-            &r.get::<String, _>(21),
-            &r.get::<String, _>(22),
-        )
-    }))
+    row.map(|r| {
+        Ok(entry(
+            from_row(&r)?,
+            &r.try_get::<String, _>("space_slug")?,
+            &r.try_get::<String, _>("process_slug")?,
+        ))
+    })
+    .transpose()
 }

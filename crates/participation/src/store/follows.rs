@@ -83,14 +83,14 @@ pub async fn followers(db: &Db, targets: &[&str]) -> Result<Vec<Follower>, Error
     }
     let mut out: Vec<Follower> = Vec::new();
     for r in q.fetch_all(db.pool()).await? {
-        let user_id: String = r.get(0);
-        let digest = r.get::<i64, _>(3) != 0;
+        let user_id: String = r.try_get("user_id")?;
+        let digest = r.try_get::<i64, _>("digest")? != 0;
         match out.iter_mut().find(|f| f.user_id == user_id) {
             Some(f) => f.digest &= digest,
             None => out.push(Follower {
                 user_id,
-                email: r.get(1),
-                lang: Lang::parse(&r.get::<String, _>(2)).unwrap_or(Lang::Fr),
+                email: r.try_get("email")?,
+                lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or(Lang::Fr),
                 digest,
             }),
         }
@@ -132,7 +132,28 @@ pub async fn take_digests(db: &Db) -> Result<Vec<Digest>, Error> {
     )
     .fetch_all(&mut *tx)
     .await?;
-    let last: Option<i64> = rows.iter().map(|r| r.get::<i64, _>(0)).max();
+    // Every line is read before any is removed: a line that cannot be read removes none.
+    let mut last: Option<i64> = None;
+    let mut out: Vec<(String, Digest)> = Vec::new();
+    for r in rows {
+        last = last.max(Some(r.try_get::<i64, _>("id")?));
+        let user: String = r.try_get("user_id")?;
+        let line = (
+            r.try_get::<String, _>("text")?,
+            r.try_get::<String, _>("link")?,
+        );
+        match out.last_mut() {
+            Some((u, d)) if *u == user => d.lines.push(line),
+            _ => out.push((
+                user,
+                Digest {
+                    email: r.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
+                    lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or(Lang::Fr),
+                    lines: vec![line],
+                },
+            )),
+        }
+    }
     if let Some(last) = last {
         sqlx::query("DELETE FROM participation_digest WHERE id <= $1")
             .bind(last)
@@ -140,22 +161,6 @@ pub async fn take_digests(db: &Db) -> Result<Vec<Digest>, Error> {
             .await?;
     }
     tx.commit().await?;
-    let mut out: Vec<(String, Digest)> = Vec::new();
-    for r in rows {
-        let user: String = r.get(5);
-        let line = (r.get::<String, _>(3), r.get::<String, _>(4));
-        match out.last_mut() {
-            Some((u, d)) if *u == user => d.lines.push(line),
-            _ => out.push((
-                user,
-                Digest {
-                    email: r.get::<Option<String>, _>(1).unwrap_or_default(),
-                    lang: Lang::parse(&r.get::<String, _>(2)).unwrap_or(Lang::Fr),
-                    lines: vec![line],
-                },
-            )),
-        }
-    }
     Ok(out
         .into_iter()
         .map(|(_, d)| d)

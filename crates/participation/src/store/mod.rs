@@ -18,25 +18,25 @@ use kernel::search::SearchDoc;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-const SELECT: &str = "SELECT p.id, p.space_id, s.slug, s.name, p.slug, p.title, p.summary, \
-     p.description, p.created_at, p.image, p.themes, p.perimeter \
+const SELECT: &str = "SELECT p.id, p.space_id, s.slug AS space_slug, s.name AS space_name, p.slug, \
+     p.title, p.summary, p.description, p.created_at, p.image, p.themes, p.perimeter \
      FROM processes p JOIN spaces s ON s.id = p.space_id";
 
-fn from_row(r: &AnyRow) -> Process {
-    Process {
-        id: r.get(0),
-        space_id: r.get(1),
-        space_slug: r.get(2),
-        space_name: r.get(3),
-        slug: r.get(4),
-        title: r.get(5),
-        summary: r.get(6),
-        description: r.get(7),
-        created_at: r.get(8),
-        image: r.get(9),
-        themes: split_list(&r.get::<String, _>(10)),
-        perimeter: Perimeter::from_json(&r.get::<String, _>(11)),
-    }
+fn from_row(r: &AnyRow) -> Result<Process, sqlx::Error> {
+    Ok(Process {
+        id: r.try_get("id")?,
+        space_id: r.try_get("space_id")?,
+        space_slug: r.try_get("space_slug")?,
+        space_name: r.try_get("space_name")?,
+        slug: r.try_get("slug")?,
+        title: r.try_get("title")?,
+        summary: r.try_get("summary")?,
+        description: r.try_get("description")?,
+        created_at: r.try_get("created_at")?,
+        image: r.try_get("image")?,
+        themes: split_list(&r.try_get::<String, _>("themes")?),
+        perimeter: Perimeter::from_json(&r.try_get::<String, _>("perimeter")?),
+    })
 }
 
 /// A list stored comma-separated.
@@ -103,7 +103,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Process>, Error> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The process at this address of a space.
@@ -115,7 +115,7 @@ pub async fn get_by_slug(db: &Db, space_slug: &str, slug: &str) -> Result<Option
     .bind(slug)
     .fetch_optional(db.pool())
     .await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(from_row).transpose()?)
 }
 
 /// The processes of a space, newest first (at most `limit`).
@@ -127,7 +127,7 @@ pub async fn of_space(db: &Db, space_id: &str, limit: i64) -> Result<Vec<Process
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }
 
 fn document(p: Process) -> SearchDoc {
@@ -147,7 +147,9 @@ fn document(p: Process) -> SearchDoc {
 /// Every process as an index entry.
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
-    Ok(rows.iter().map(|r| document(from_row(r)).into()).collect())
+    rows.iter()
+        .map(|r| Ok(document(from_row(r)?).into()))
+        .collect()
 }
 
 /// The index entry of one process.
@@ -156,7 +158,7 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.map(|r| document(from_row(&r)).into()))
+    row.map(|r| Ok(document(from_row(&r)?).into())).transpose()
 }
 
 /// Changes a process's texts, themes and perimeter (its address stays).
@@ -199,17 +201,20 @@ pub async fn set_image(db: &Db, id: &str, image: &str) -> Result<(), Error> {
 
 // ----- Phases -----
 
-fn phase_from_row(r: &AnyRow) -> Phase {
-    let date = |i: usize| {
-        kernel::clock::parse_date(&r.get::<String, _>(i), "date").unwrap_or(time::Date::MIN)
+fn phase_from_row(r: &AnyRow) -> Result<Phase, sqlx::Error> {
+    let date = |column: &str| -> Result<time::Date, sqlx::Error> {
+        Ok(
+            kernel::clock::parse_date(&r.try_get::<String, _>(column)?, "date")
+                .unwrap_or(time::Date::MIN),
+        )
     };
-    Phase {
-        id: r.get(0),
-        process_id: r.get(1),
-        name: r.get(2),
-        starts_on: date(3),
-        ends_on: date(4),
-    }
+    Ok(Phase {
+        id: r.try_get("id")?,
+        process_id: r.try_get("process_id")?,
+        name: r.try_get("name")?,
+        starts_on: date("starts_on")?,
+        ends_on: date("ends_on")?,
+    })
 }
 
 /// The phases of a process, in date order.
@@ -221,7 +226,10 @@ pub async fn phases(db: &Db, process_id: &str) -> Result<Vec<Phase>, Error> {
     .bind(process_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(phase_from_row).collect())
+    Ok(rows
+        .iter()
+        .map(phase_from_row)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Adds a phase to a process.
@@ -273,13 +281,13 @@ pub async fn remove_phase(
         .fetch_all(&mut *w)
         .await?;
     for r in rows {
-        let list: Vec<String> = split_list(&r.get::<String, _>(1))
+        let list: Vec<String> = split_list(&r.try_get::<String, _>("phases")?)
             .into_iter()
             .filter(|p| p != phase_id)
             .collect();
         sqlx::query("UPDATE process_components SET phases = $1 WHERE id = $2")
             .bind(list.join(","))
-            .bind(r.get::<String, _>(0))
+            .bind(r.try_get::<String, _>("id")?)
             .execute(&mut *w)
             .await?;
     }
@@ -295,23 +303,25 @@ const COMPONENT: &str = "SELECT id, process_id, kind, title, phases, contributio
      supports_open, supports_limit, anonymous_allowed, moderated_before, flag_threshold \
      FROM process_components";
 
-fn component_from_row(r: &AnyRow) -> ProcessComponent {
-    let flag = |i: usize| r.get::<i64, _>(i) != 0;
-    ProcessComponent {
-        id: r.get(0),
-        process_id: r.get(1),
-        kind: ComponentKind::parse(&r.get::<String, _>(2)).unwrap_or(ComponentKind::Ideas),
-        title: r.get(3),
-        phases: split_list(&r.get::<String, _>(4)),
+fn component_from_row(r: &AnyRow) -> Result<ProcessComponent, sqlx::Error> {
+    let flag =
+        |column: &str| -> Result<bool, sqlx::Error> { Ok(r.try_get::<i64, _>(column)? != 0) };
+    Ok(ProcessComponent {
+        id: r.try_get("id")?,
+        process_id: r.try_get("process_id")?,
+        kind: ComponentKind::parse(&r.try_get::<String, _>("kind")?)
+            .unwrap_or(ComponentKind::Ideas),
+        title: r.try_get("title")?,
+        phases: split_list(&r.try_get::<String, _>("phases")?),
         settings: Settings {
-            contributions_open: flag(5),
-            supports_open: flag(6),
-            supports_limit: r.get(7),
-            anonymous_allowed: flag(8),
-            moderated_before: flag(9),
-            flag_threshold: r.get(10),
+            contributions_open: flag("contributions_open")?,
+            supports_open: flag("supports_open")?,
+            supports_limit: r.try_get("supports_limit")?,
+            anonymous_allowed: flag("anonymous_allowed")?,
+            moderated_before: flag("moderated_before")?,
+            flag_threshold: r.try_get("flag_threshold")?,
         },
-    }
+    })
 }
 
 /// The components of a process, in creation order.
@@ -322,7 +332,10 @@ pub async fn components(db: &Db, process_id: &str) -> Result<Vec<ProcessComponen
     .bind(process_id)
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(component_from_row).collect())
+    Ok(rows
+        .iter()
+        .map(component_from_row)
+        .collect::<Result<Vec<_>, _>>()?)
 }
 
 /// One component.
@@ -331,7 +344,7 @@ pub async fn component(db: &Db, id: &str) -> Result<Option<ProcessComponent>, Er
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(component_from_row))
+    Ok(row.as_ref().map(component_from_row).transpose()?)
 }
 
 /// Adds a component to a process; returns its id.
@@ -413,14 +426,16 @@ pub async fn categories(db: &Db, component_id: &str) -> Result<Vec<Category>, Er
     .await?;
     Ok(rows
         .iter()
-        .map(|r| Category {
-            id: r.get(0),
-            component_id: r.get(1),
-            name: r.get(2),
-            colour: r.get(3),
-            icon: r.get(4),
+        .map(|r| {
+            Ok(Category {
+                id: r.try_get("id")?,
+                component_id: r.try_get("component_id")?,
+                name: r.try_get("name")?,
+                colour: r.try_get("colour")?,
+                icon: r.try_get("icon")?,
+            })
         })
-        .collect())
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
 }
 
 /// Adds a category to a component.
@@ -464,5 +479,5 @@ pub async fn with_contributions(db: &Db) -> Result<Vec<Process>, Error> {
     )))
     .fetch_all(db.pool())
     .await?;
-    Ok(rows.iter().map(from_row).collect())
+    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }

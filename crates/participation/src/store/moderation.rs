@@ -142,10 +142,11 @@ pub async fn queue(db: &Db, space_id: &str) -> Result<Vec<QueueItem>, Error> {
     .await?;
     let mut reasons: Vec<(String, Vec<String>)> = Vec::new();
     for r in &flags {
-        let id: String = r.get(0);
+        let id: String = r.try_get("target_id")?;
+        let reason: String = r.try_get("reason")?;
         match reasons.iter_mut().find(|(i, _)| *i == id) {
-            Some((_, list)) => list.push(r.get(1)),
-            None => reasons.push((id, vec![r.get(1)])),
+            Some((_, list)) => list.push(reason),
+            None => reasons.push((id, vec![reason])),
         }
     }
     let reasons_of = |id: &str| {
@@ -180,21 +181,21 @@ pub async fn queue(db: &Db, space_id: &str) -> Result<Vec<QueueItem>, Error> {
         .await?
         .iter()
         .map(|r| {
-            let id: String = r.get(0);
-            (
-                r.get(5),
+            let id: String = r.try_get("id")?;
+            Ok((
+                r.try_get("created_at")?,
                 QueueItem {
                     target: Target::Contribution,
                     contribution_id: id.clone(),
                     reasons: reasons_of(&id),
                     id,
-                    text: r.get(1),
-                    state: State::parse(&r.get::<String, _>(2)),
-                    author: (r.get(3), r.get(4)),
+                    text: r.try_get("title")?,
+                    state: State::parse(&r.try_get::<String, _>("state")?),
+                    author: (r.try_get("author_id")?, r.try_get("display_name")?),
                 },
-            )
+            ))
         })
-        .collect();
+        .collect::<Result<_, sqlx::Error>>()?;
     if !flagged.is_empty() {
         let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT m.id, m.contribution_id, m.body, m.state, m.author_id, u.display_name, m.created_at \
@@ -205,17 +206,17 @@ pub async fn queue(db: &Db, space_id: &str) -> Result<Vec<QueueItem>, Error> {
             q = q.bind(id.clone());
         }
         for r in q.fetch_all(db.pool()).await? {
-            let id: String = r.get(0);
+            let id: String = r.try_get("id")?;
             items.push((
-                r.get(6),
+                r.try_get("created_at")?,
                 QueueItem {
                     target: Target::Comment,
-                    contribution_id: r.get(1),
+                    contribution_id: r.try_get("contribution_id")?,
                     reasons: reasons_of(&id),
                     id,
-                    text: r.get(2),
-                    state: State::parse(&r.get::<String, _>(3)),
-                    author: (r.get(4), r.get(5)),
+                    text: r.try_get("body")?,
+                    state: State::parse(&r.try_get::<String, _>("state")?),
+                    author: (r.try_get("author_id")?, r.try_get("display_name")?),
                 },
             ));
         }
@@ -256,7 +257,7 @@ pub async fn decide(
                 .fetch_optional(db.pool())
                 .await?
                 .ok_or(Error::NotFound)?;
-            (r.get(0), r.get(1))
+            (r.try_get("space_id")?, r.try_get("author_id")?)
         }
         Target::Comment => {
             let r = sqlx::query(
@@ -267,7 +268,7 @@ pub async fn decide(
             .fetch_optional(db.pool())
             .await?
             .ok_or(Error::NotFound)?;
-            (r.get(0), r.get(1))
+            (r.try_get("space_id")?, r.try_get("author_id")?)
         }
     };
     if item_space != space_id {

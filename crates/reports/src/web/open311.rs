@@ -36,9 +36,9 @@ const MOST: i64 = 1000;
 const OPEN311_BODY_LIMIT: usize = 64 * 1024;
 
 /// An answer of the API: a document, or an error document, in the asked format.
-struct Answer(Format, StatusCode, String);
+struct Reply(Format, StatusCode, String);
 
-impl IntoResponse for Answer {
+impl IntoResponse for Reply {
     fn into_response(self) -> Response {
         (
             self.1,
@@ -52,7 +52,7 @@ impl IntoResponse for Answer {
     }
 }
 
-fn fail(format: Format, status: u16, description: impl Into<String>) -> Answer {
+fn fail(format: Format, status: u16, description: impl Into<String>) -> Reply {
     let p = Problem {
         code: status,
         description: description.into(),
@@ -60,26 +60,29 @@ fn fail(format: Format, status: u16, description: impl Into<String>) -> Answer {
     problems(format, vec![p])
 }
 
-fn problems(format: Format, problems: Vec<Problem>) -> Answer {
+fn problems(format: Format, problems: Vec<Problem>) -> Reply {
     let status = problems.first().map_or(400, |p| p.code);
-    Answer(
+    Reply(
         format,
         StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
         open311::errors(format, &problems),
     )
 }
 
-fn internal(format: Format, e: Error) -> Answer {
+fn internal(format: Format, e: Error) -> Reply {
     tracing::error!(error = ?e, "open311");
     fail(format, 500, "internal error")
 }
 
-fn ok(format: Format, status: StatusCode, root: &'static str, v: &Value) -> Answer {
-    Answer(format, status, open311::render(format, root, v))
+/// What a handler answers: a reply, or the refusal that stopped it (as a reply too).
+type Replied = Result<Reply, Reply>;
+
+fn ok(format: Format, status: StatusCode, root: &'static str, v: &Value) -> Reply {
+    Reply(format, status, open311::render(format, root, v))
 }
 
 /// The last segment of a path with its format; anything else is a 404 in JSON.
-fn split(file: &str) -> Result<(&str, Format), Answer> {
+fn split(file: &str) -> Result<(&str, Format), Reply> {
     Format::split(file).ok_or_else(|| fail(Format::Json, 404, "not found: use .json or .xml"))
 }
 
@@ -96,7 +99,7 @@ async fn jurisdiction(
     state: &AppState,
     given: Option<&str>,
     format: Format,
-) -> Result<Space, Answer> {
+) -> Result<Space, Reply> {
     let db = state.db();
     if let Some(slug) = given {
         return match kernel::spaces::store::get_by_slug(db, slug).await {
@@ -174,20 +177,17 @@ async fn top(
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let (stem, format) = match split(&file) {
-        Ok(x) => x,
-        Err(a) => return a.into_response(),
-    };
+) -> Replied {
+    let (stem, format) = split(&file)?;
     match stem {
-        "discovery" => discovery(&state, format).into_response(),
-        "services" => services(&state, format, &pairs).await.into_response(),
-        "requests" => requests(&state, format, &pairs).await.into_response(),
-        _ => fail(format, 404, "not found").into_response(),
+        "discovery" => Ok(discovery(&state, format)),
+        "services" => services(&state, format, &pairs).await,
+        "requests" => requests(&state, format, &pairs).await,
+        _ => Err(fail(format, 404, "not found")),
     }
 }
 
-fn discovery(state: &AppState, format: Format) -> Answer {
+fn discovery(state: &AppState, format: Format) -> Reply {
     let base = format!(
         "{}/open311/v2/",
         state.config().base_url.trim_end_matches('/')
@@ -221,57 +221,45 @@ fn discovery(state: &AppState, format: Format) -> Answer {
     )
 }
 
-async fn services(state: &AppState, format: Format, pairs: &[(String, String)]) -> Answer {
-    let space = match jurisdiction(state, param(pairs, "jurisdiction_id"), format).await {
-        Ok(s) => s,
-        Err(a) => return a,
-    };
-    match store::categories(state.db(), &space.id).await {
-        Ok(list) => ok(
-            format,
-            StatusCode::OK,
-            "services",
-            &Value::List("service", list.iter().map(service_value).collect()),
-        ),
-        Err(e) => internal(format, e),
-    }
+async fn services(state: &AppState, format: Format, pairs: &[(String, String)]) -> Replied {
+    let space = jurisdiction(state, param(pairs, "jurisdiction_id"), format).await?;
+    let list = store::categories(state.db(), &space.id)
+        .await
+        .map_err(|e| internal(format, e))?;
+    Ok(ok(
+        format,
+        StatusCode::OK,
+        "services",
+        &Value::List("service", list.iter().map(service_value).collect()),
+    ))
 }
 
 async fn service(
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let (code, format) = match split(&file) {
-        Ok(x) => x,
-        Err(a) => return a.into_response(),
-    };
-    let space = match jurisdiction(&state, param(&pairs, "jurisdiction_id"), format).await {
-        Ok(s) => s,
-        Err(a) => return a.into_response(),
-    };
-    match store::category_by_code(state.db(), &space.id, code).await {
-        Ok(Some(c)) => ok(
-            format,
-            StatusCode::OK,
-            "service_definition",
-            &Value::Record(vec![
-                ("service_code", c.code.as_str().into()),
-                (
-                    "attributes",
-                    Value::List(
-                        "attribute",
-                        c.attributes.iter().map(|a| a.value()).collect(),
-                    ),
+) -> Replied {
+    let (code, format) = split(&file)?;
+    let space = jurisdiction(&state, param(&pairs, "jurisdiction_id"), format).await?;
+    let c = store::category_by_code(state.db(), &space.id, code)
+        .await
+        .map_err(|e| internal(format, e))?
+        .ok_or_else(|| fail(format, 404, format!("service_code: unknown service {code}")))?;
+    Ok(ok(
+        format,
+        StatusCode::OK,
+        "service_definition",
+        &Value::Record(vec![
+            ("service_code", c.code.as_str().into()),
+            (
+                "attributes",
+                Value::List(
+                    "attribute",
+                    c.attributes.iter().map(|a| a.value()).collect(),
                 ),
-            ]),
-        )
-        .into_response(),
-        Ok(None) => {
-            fail(format, 404, format!("service_code: unknown service {code}")).into_response()
-        }
-        Err(e) => internal(format, e).into_response(),
-    }
+            ),
+        ]),
+    ))
 }
 
 /// Reads the filters of `GET requests`: every problem is named.
@@ -338,89 +326,70 @@ fn filter(pairs: &[(String, String)], now: i64) -> Result<RequestFilter, Vec<Pro
     })
 }
 
-async fn requests(state: &AppState, format: Format, pairs: &[(String, String)]) -> Answer {
-    let space = match jurisdiction(state, param(pairs, "jurisdiction_id"), format).await {
-        Ok(s) => s,
-        Err(a) => return a,
-    };
-    let f = match filter(pairs, kernel::ids::now_ms()) {
-        Ok(f) => f,
-        Err(p) => return problems(format, p),
-    };
-    match store::published(state.db(), &space.id, &f).await {
-        Ok(list) => ok(
-            format,
-            StatusCode::OK,
-            "service_requests",
-            &Value::List("request", list.iter().map(request_value).collect()),
-        ),
-        Err(e) => internal(format, e),
-    }
+async fn requests(state: &AppState, format: Format, pairs: &[(String, String)]) -> Replied {
+    let space = jurisdiction(state, param(pairs, "jurisdiction_id"), format).await?;
+    let f = filter(pairs, kernel::ids::now_ms()).map_err(|p| problems(format, p))?;
+    let list = store::published(state.db(), &space.id, &f)
+        .await
+        .map_err(|e| internal(format, e))?;
+    Ok(ok(
+        format,
+        StatusCode::OK,
+        "service_requests",
+        &Value::List("request", list.iter().map(request_value).collect()),
+    ))
 }
 
 async fn request(
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let (id, format) = match split(&file) {
-        Ok(x) => x,
-        Err(a) => return a.into_response(),
-    };
-    let space = match jurisdiction(&state, param(&pairs, "jurisdiction_id"), format).await {
-        Ok(s) => s,
-        Err(a) => return a.into_response(),
-    };
-    match store::published_one(state.db(), &space.id, id).await {
-        // The specification answers with a list, even for one request.
-        Ok(Some(r)) => ok(
-            format,
-            StatusCode::OK,
-            "service_requests",
-            &Value::List("request", vec![request_value(&r)]),
-        )
-        .into_response(),
-        Ok(None) => fail(
-            format,
-            404,
-            format!("service_request_id: unknown request {id}"),
-        )
-        .into_response(),
-        Err(e) => internal(format, e).into_response(),
-    }
+) -> Replied {
+    let (id, format) = split(&file)?;
+    let space = jurisdiction(&state, param(&pairs, "jurisdiction_id"), format).await?;
+    let r = store::published_one(state.db(), &space.id, id)
+        .await
+        .map_err(|e| internal(format, e))?
+        .ok_or_else(|| {
+            fail(
+                format,
+                404,
+                format!("service_request_id: unknown request {id}"),
+            )
+        })?;
+    // The specification answers with a list, even for one request.
+    Ok(ok(
+        format,
+        StatusCode::OK,
+        "service_requests",
+        &Value::List("request", vec![request_value(&r)]),
+    ))
 }
 
 async fn token(
     State(state): State<AppState>,
     Path(file): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
-) -> Response {
-    let (token, format) = match split(&file) {
-        Ok(x) => x,
-        Err(a) => return a.into_response(),
-    };
-    let space = match jurisdiction(&state, param(&pairs, "jurisdiction_id"), format).await {
-        Ok(s) => s,
-        Err(a) => return a.into_response(),
-    };
+) -> Replied {
+    let (token, format) = split(&file)?;
+    let space = jurisdiction(&state, param(&pairs, "jurisdiction_id"), format).await?;
     // Requests are created at once, so a request's token is its id.
-    match store::published_one(state.db(), &space.id, token).await {
-        Ok(Some(r)) => ok(
-            format,
-            StatusCode::OK,
-            "service_requests",
-            &Value::List(
-                "request",
-                vec![Value::Record(vec![
-                    ("service_request_id", r.id.as_str().into()),
-                    ("token", r.id.as_str().into()),
-                ])],
-            ),
-        )
-        .into_response(),
-        Ok(None) => fail(format, 404, format!("token: unknown token {token}")).into_response(),
-        Err(e) => internal(format, e).into_response(),
-    }
+    let r = store::published_one(state.db(), &space.id, token)
+        .await
+        .map_err(|e| internal(format, e))?
+        .ok_or_else(|| fail(format, 404, format!("token: unknown token {token}")))?;
+    Ok(ok(
+        format,
+        StatusCode::OK,
+        "service_requests",
+        &Value::List(
+            "request",
+            vec![Value::Record(vec![
+                ("service_request_id", r.id.as_str().into()),
+                ("token", r.id.as_str().into()),
+            ])],
+        ),
+    ))
 }
 
 async fn submit(
@@ -429,94 +398,77 @@ async fn submit(
     Query(query): Query<Vec<(String, String)>>,
     headers: HeaderMap,
     form: Result<axum::Form<Vec<(String, String)>>, FormRejection>,
-) -> Response {
-    let (stem, format) = match split(&file) {
-        Ok(x) => x,
-        Err(a) => return a.into_response(),
-    };
+) -> Replied {
+    let (stem, format) = split(&file)?;
     if stem != "requests" {
-        return fail(format, 404, "not found").into_response();
+        return Err(fail(format, 404, "not found"));
     }
     if let Err(e) = &form
         && e.status() == StatusCode::PAYLOAD_TOO_LARGE
     {
-        return fail(format, 413, "body: at most 64 KiB").into_response();
+        return Err(fail(format, 413, "body: at most 64 KiB"));
     }
     let Ok(axum::Form(mut pairs)) = form else {
-        return fail(
+        return Err(fail(
             format,
             400,
             "body: application/x-www-form-urlencoded expected",
-        )
-        .into_response();
+        ));
     };
     // Older clients send the key and the jurisdiction in the query string.
     pairs.extend(query);
-    let submission = match Submission::read(&pairs) {
-        Ok(s) => s,
-        Err(p) => {
-            // A bad key is told first, as the specification's 403.
-            return problems(format, p).into_response();
-        }
-    };
-    let space = match jurisdiction(&state, submission.jurisdiction_id.as_deref(), format).await {
-        Ok(s) => s,
-        Err(a) => return a.into_response(),
-    };
+    // A bad key is told first, as the specification's 403.
+    let submission = Submission::read(&pairs).map_err(|p| problems(format, p))?;
+    let space = jurisdiction(&state, submission.jurisdiction_id.as_deref(), format).await?;
     if let (Ok(Some(area)), Some((lat, lon))) = (
         store::area(state.db(), &space.id).await,
         submission.position,
     ) && !area.contains(lat, lon)
     {
-        return fail(
+        return Err(fail(
             format,
             400,
             format!("lat, long: outside the territory of {}", space.slug),
-        )
-        .into_response();
+        ));
     }
-    let client = match store::client_by_key(state.db(), &space.id, &submission.api_key).await {
-        Ok(Some(c)) if !submission.api_key.is_empty() => c,
-        Ok(_) => return fail(format, 403, "api_key: missing or invalid").into_response(),
-        Err(e) => return internal(format, e).into_response(),
-    };
-    let category =
-        match store::category_by_code(state.db(), &space.id, &submission.service_code).await {
-            Ok(Some(c)) => c,
-            Ok(None) => {
-                return fail(
-                    format,
-                    400,
-                    format!("service_code: unknown service {}", submission.service_code),
-                )
-                .into_response();
-            }
-            Err(e) => return internal(format, e).into_response(),
-        };
+    let client = store::client_by_key(state.db(), &space.id, &submission.api_key)
+        .await
+        .map_err(|e| internal(format, e))?
+        .filter(|_| !submission.api_key.is_empty())
+        .ok_or_else(|| fail(format, 403, "api_key: missing or invalid"))?;
+    let category = store::category_by_code(state.db(), &space.id, &submission.service_code)
+        .await
+        .map_err(|e| internal(format, e))?
+        .ok_or_else(|| {
+            fail(
+                format,
+                400,
+                format!("service_code: unknown service {}", submission.service_code),
+            )
+        })?;
     let attribute_problems = submission.check_attributes(&category.attributes);
     if !attribute_problems.is_empty() {
-        return problems(format, attribute_problems).into_response();
+        return Err(problems(format, attribute_problems));
     }
     let key = headers
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|k| !k.is_empty() && k.len() <= 200);
-    match store::create_from_client(state.db(), &category, &client, key, &submission).await {
-        Ok(id) => ok(
-            format,
-            StatusCode::CREATED,
-            "service_requests",
-            &Value::List(
-                "request",
-                vec![Value::Record(vec![
-                    ("service_request_id", id.as_str().into()),
-                    ("service_notice", "".into()),
-                    ("account_id", Value::Null),
-                ])],
-            ),
-        )
-        .into_response(),
-        Err(e) => internal(format, e).into_response(),
-    }
+    let id = store::create_from_client(state.db(), &category, &client, key, &submission)
+        .await
+        .map_err(|e| internal(format, e))?;
+    Ok(ok(
+        format,
+        StatusCode::CREATED,
+        "service_requests",
+        &Value::List(
+            "request",
+            vec![Value::Record(vec![
+                ("service_request_id", id.as_str().into()),
+                ("service_notice", "".into()),
+                ("account_id", Value::Null),
+            ])],
+        ),
+    ))
 }

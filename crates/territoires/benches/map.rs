@@ -24,14 +24,7 @@ async fn main() {
         "{reports} reports stored in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let (mut server, port, ready) = load::serve(&dir, &url).await;
-    println!(
-        "server ready (map and search indexes built) in {:.1} s, RSS {} MB (peak {} MB)",
-        ready.as_secs_f64(),
-        load::rss_kb(server.id()) / 1024,
-        load::peak_rss_kb(server.id()) / 1024
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, port, base) = load::serve_filled(&dir, &url).await;
     let list = "/open311/v2/requests.json?jurisdiction_id=montauban";
     for (what, path, connections) in [
         (

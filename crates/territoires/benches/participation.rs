@@ -27,12 +27,7 @@ async fn main() {
     );
     let points = viewport_in_process(&db, &paths.component_id).await;
     db.pool().close().await;
-    let (mut server, port, ready) = load::serve(&dir, &url).await;
-    println!(
-        "server ready (indexes built) in {:.1} s",
-        ready.as_secs_f64()
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, port, base) = load::serve_filled(&dir, &url).await;
     let page = reqwest::get(format!("{base}{}", paths.hot)).await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

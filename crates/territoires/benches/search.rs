@@ -27,12 +27,7 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     db.pool().close().await;
-    let (mut server, port, ready) = load::serve(&dir, &url).await;
-    println!(
-        "server ready (every document indexed) in {:.1} s",
-        ready.as_secs_f64()
-    );
-    let base = format!("http://127.0.0.1:{port}");
+    let (mut server, port, base) = load::serve_filled(&dir, &url).await;
     let total: serde_json::Value = reqwest::get(format!("{base}/api/v1/search?q=de"))
         .await
         .unwrap()

@@ -9,48 +9,49 @@ async fn json(r: reqwest::Response) -> (u16, Value) {
     (status, r.json().await.unwrap())
 }
 
+/// The status and the error code of an answer.
+async fn code(r: reqwest::Response) -> (u16, Option<String>) {
+    let (status, v) = json(r).await;
+    (status, v["error"]["code"].as_str().map(String::from))
+}
+
+/// Posts a raw JSON body.
+async fn post_raw(app: &TestApp, path: &str, body: &'static str) -> reqwest::Response {
+    app.client
+        .post(app.url(path))
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 on_every_engine!(api_errors_have_stable_codes, |app: TestApp| Box::pin(
     async move {
-        let (s, v) = json(app.get("/api/v1/nope").await).await;
-        assert_eq!((s, v["error"]["code"].as_str()), (404, Some("not_found")));
-        let (s, v) = json(app.get("/api/v1/territories?q=lannion&limit=500").await).await;
-        assert_eq!((s, v["error"]["code"].as_str()), (400, Some("limit.range")));
-        let (s, v) = json(app.get("/api/v1/territories?q=lannion&cursor=abc").await).await;
         assert_eq!(
-            (s, v["error"]["code"].as_str()),
-            (400, Some("cursor.invalid"))
+            code(app.get("/api/v1/nope").await).await,
+            (404, Some("not_found".into()))
         );
-        let (s, v) = json(app.get("/api/v1/territories").await).await;
         assert_eq!(
-            (s, v["error"]["code"].as_str()),
-            (400, Some("query.invalid"))
+            code(app.get("/api/v1/territories?q=lannion&limit=500").await).await,
+            (400, Some("limit.range".into()))
+        );
+        assert_eq!(
+            code(app.get("/api/v1/territories?q=lannion&cursor=abc").await).await,
+            (400, Some("cursor.invalid".into()))
+        );
+        assert_eq!(
+            code(app.get("/api/v1/territories").await).await,
+            (400, Some("query.invalid".into()))
         );
         // A write that needs an account is refused before its body is read.
-        let r = app
-            .client
-            .post(app.url("/api/v1/spaces"))
-            .header("content-type", "application/json")
-            .body("{\"slug\": ")
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = json(r).await;
         assert_eq!(
-            (s, v["error"]["code"].as_str()),
-            (401, Some("unauthorized"))
+            code(post_raw(&app, "/api/v1/spaces", "{\"slug\": ").await).await,
+            (401, Some("unauthorized".into()))
         );
-        let r = app
-            .client
-            .post(app.url("/api/v1/votes/unknown/ballots"))
-            .header("content-type", "application/json")
-            .body("{\"answers\": ")
-            .send()
-            .await
-            .unwrap();
-        let (s, v) = json(r).await;
         assert_eq!(
-            (s, v["error"]["code"].as_str()),
-            (400, Some("json.malformed"))
+            code(post_raw(&app, "/api/v1/votes/unknown/ballots", "{\"answers\": ").await).await,
+            (400, Some("json.malformed".into()))
         );
         let r = app
             .client
@@ -192,10 +193,9 @@ on_every_engine!(lists_are_paged_with_cursors, |app: TestApp| Box::pin(
         assert_ne!(v["items"][0]["code"], v2["items"][0]["code"]);
         let (_, v) = json(app.get("/api/v1/search?q=chateaulin").await).await;
         assert_eq!(v["items"][0]["title"], "Châteaulin");
-        let (s, v) = json(app.get("/api/v1/search?q=x&kind=planete").await).await;
         assert_eq!(
-            (s, v["error"]["code"].as_str()),
-            (400, Some("kind.unknown"))
+            code(app.get("/api/v1/search?q=x&kind=planete").await).await,
+            (400, Some("kind.unknown".into()))
         );
     }
 ));

@@ -293,6 +293,23 @@ impl TestApp {
         format!("/s/lannion/processes/{slug}")
     }
 
+    /// Another client, registered and signed in as `email` (shown as `name`), holding `role`
+    /// in the space `space` (its id); returns it with its account id.
+    pub async fn signed_in(
+        &self,
+        email: &str,
+        name: &str,
+        role: kernel::accounts::Role,
+        space: &str,
+    ) -> (TestApp, String) {
+        let client = self.other_client();
+        let id = client.register_and_login(email, name).await;
+        kernel::accounts::store::grant(self.state.db(), &id, role, Some(space), None)
+            .await
+            .unwrap();
+        (client, id)
+    }
+
     /// Makes an instance administrator and logs this client in as them.
     pub async fn login_as_admin(&self) -> String {
         let db = self.state.db();

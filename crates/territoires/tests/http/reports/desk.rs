@@ -7,19 +7,14 @@ on_every_engine!(
     agents_assign_reports_link_duplicates_and_filter_by_area,
     |app: TestApp| Box::pin(async move {
         let space = montauban(&app).await;
-        let agent = app.other_client();
-        let agent_id = agent
-            .register_and_login("agent@montauban.fr", "Agent Voirie")
+        let (agent, agent_id) = app
+            .signed_in(
+                "agent@montauban.fr",
+                "Agent Voirie",
+                kernel::accounts::Role::Agent,
+                &space,
+            )
             .await;
-        kernel::accounts::store::grant(
-            app.state.db(),
-            &agent_id,
-            kernel::accounts::Role::Agent,
-            Some(&space),
-            None,
-        )
-        .await
-        .unwrap();
         let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
         let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
         reports::store::add_member(app.state.db(), &voirie.id, &agent_id)

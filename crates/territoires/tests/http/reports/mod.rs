@@ -165,19 +165,14 @@ on_every_engine!(
         assert_eq!(app.count("reports").await, before + 1);
 
         // The road agent sees the road categories only, and handles the report.
-        let agent = app.other_client();
-        let agent_id = agent
-            .register_and_login("agent@montauban.fr", "Agent")
+        let (agent, agent_id) = app
+            .signed_in(
+                "agent@montauban.fr",
+                "Agent",
+                kernel::accounts::Role::Agent,
+                &space,
+            )
             .await;
-        kernel::accounts::store::grant(
-            app.state.db(),
-            &agent_id,
-            kernel::accounts::Role::Agent,
-            Some(&space),
-            None,
-        )
-        .await
-        .unwrap();
         let (status, _) = agent.get_text("/s/montauban/reports/desk").await;
         assert_eq!(status, 200);
         let teams = reports::store::teams(app.state.db(), &space).await.unwrap();

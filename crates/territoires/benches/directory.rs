@@ -23,7 +23,7 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     db.pool().close().await;
-    let (mut server, port, base) = load::serve_filled(&dir, &url).await;
+    let (mut server, base) = load::serve_filled(&dir, &url).await;
     // The facet index is read in the background once the indexes are built: the first list
     // shows how long a reader may wait for it just after a start.
     let t = Instant::now();

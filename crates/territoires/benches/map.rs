@@ -24,7 +24,7 @@ async fn main() {
         "{reports} reports stored in {:.1} s",
         t.elapsed().as_secs_f64()
     );
-    let (mut server, port, base) = load::serve_filled(&dir, &url).await;
+    let (mut server, base) = load::serve_filled(&dir, &url).await;
     let list = "/open311/v2/requests.json?jurisdiction_id=montauban";
     for (what, path, connections) in [
         (

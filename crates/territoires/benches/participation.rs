@@ -27,7 +27,7 @@ async fn main() {
     );
     let points = viewport_in_process(&db, &paths.component_id).await;
     db.pool().close().await;
-    let (mut server, port, base) = load::serve_filled(&dir, &url).await;
+    let (mut server, base) = load::serve_filled(&dir, &url).await;
     let page = reqwest::get(format!("{base}{}", paths.hot)).await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();

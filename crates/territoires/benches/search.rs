@@ -27,7 +27,7 @@ async fn main() {
         t.elapsed().as_secs_f64()
     );
     db.pool().close().await;
-    let (mut server, port, base) = load::serve_filled(&dir, &url).await;
+    let (mut server, base) = load::serve_filled(&dir, &url).await;
     let total: serde_json::Value = reqwest::get(format!("{base}/api/v1/search?q=de"))
         .await
         .unwrap()

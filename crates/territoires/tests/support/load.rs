@@ -53,8 +53,8 @@ pub fn engine_arg() -> &'static str {
 }
 
 /// Starts a release server on a filled database and says when its indexes are built and
-/// what memory it holds then; returns the server, its port and its address.
-pub async fn serve_filled(dir: &std::path::Path, url: &str) -> (Child, u16, String) {
+/// what memory it holds then; returns the server and its address.
+pub async fn serve_filled(dir: &std::path::Path, url: &str) -> (Child, String) {
     let (server, port, ready) = serve(dir, url).await;
     println!(
         "server ready (indexes built) in {:.1} s, RSS {} MB (peak {} MB)",
@@ -62,7 +62,7 @@ pub async fn serve_filled(dir: &std::path::Path, url: &str) -> (Child, u16, Stri
         rss_kb(server.id()) / 1024,
         peak_rss_kb(server.id()) / 1024
     );
-    (server, port, format!("http://127.0.0.1:{port}"))
+    (server, format!("http://127.0.0.1:{port}"))
 }
 
 /// Starts `territoires serve` on a free port and waits until it is ready: the process, its

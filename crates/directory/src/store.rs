@@ -11,6 +11,7 @@ use kernel::ids::{new_id, now_ms};
 use kernel::review::{Mails, Reviewed};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::{HashMap, HashSet};
 
 /// The map layer of the published actors.
 pub const MAP_LAYER: &str = "actors";
@@ -475,6 +476,44 @@ pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Actor>, Error> {
         .iter()
         .map(from_row)
         .collect::<Result<_, _>>()?)
+}
+
+/// What another component shows of an actor: its name and its page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorLink {
+    /// Opaque id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its page: `/directory/actors/{slug}`.
+    pub url: String,
+}
+
+/// The names and pages of some actors, whatever their state, by id, in one query (for the
+/// components that list what actors did, such as the challenges' responses). An id without an
+/// actor has no entry.
+pub async fn links(db: &Db, ids: &[String]) -> Result<HashMap<String, ActorLink>, Error> {
+    let mut seen = HashSet::new();
+    let unique: Vec<String> = ids
+        .iter()
+        .filter(|id| seen.insert(id.as_str()))
+        .cloned()
+        .collect();
+    let rows = db
+        .rows_by_ids("SELECT id, name, slug FROM actors", &unique)
+        .await?;
+    let mut out = HashMap::with_capacity(rows.len());
+    for r in &rows {
+        let id: String = r.try_get("id")?;
+        let slug: String = r.try_get("slug")?;
+        let link = ActorLink {
+            id: id.clone(),
+            name: r.try_get("name")?,
+            url: format!("/directory/actors/{slug}"),
+        };
+        out.insert(id, link);
+    }
+    Ok(out)
 }
 
 /// One page of the published actors in the order of their ids, after a cursor (the open data

@@ -1,7 +1,7 @@
 //! Demo challenges: three needs of the story spaces, one of them decided with its winner, each
-//! answered by demo companies of the directory whose offers match.
+//! with responses from demo companies of the directory whose offers match.
 
-use crate::model::{AnswerInput, ChallengeInput, Criterion};
+use crate::model::{ChallengeInput, Criterion, ResponseInput};
 use crate::store;
 use kernel::db::Db;
 use kernel::error::Error;
@@ -100,12 +100,12 @@ pub async fn seed(db: Db) -> Result<(), Error> {
         };
         let challenge = store::create(&db, &space.id, &input, &admin).await?;
         let offers = directory::offers::on_themes(&db, &input.themes, 3).await?;
-        let mut answered = Vec::new();
+        let mut responded = Vec::new();
         for (n, o) in offers.iter().enumerate() {
-            if answered.contains(&o.actor_id) {
+            if responded.contains(&o.actor_id) {
                 continue;
             }
-            let answer = AnswerInput {
+            let response = ResponseInput {
                 actor_id: o.actor_id.clone(),
                 summary: format!(
                     "Nous proposons « {} », avec un accompagnement sur toute la durée du projet.",
@@ -117,18 +117,18 @@ pub async fn seed(db: Db) -> Result<(), Error> {
                 price: input.budget.clone(),
                 attachments: Vec::new(),
             };
-            let id = store::answer(&db, &challenge, &answer, &admin).await?;
-            answered.push(o.actor_id.clone());
+            let id = store::respond(&db, &challenge, &response, &admin).await?;
+            responded.push(o.actor_id.clone());
             let grades: Vec<(i64, String)> = [8 - n as i64, 7, 6 + n as i64]
                 .into_iter()
                 .map(|g| (g.clamp(0, 10), String::new()))
                 .collect();
             store::grade(&db, &id, &admin, &grades).await?;
             if d.decided && n == 0 {
-                store::set_answer_state(&db, &id, "selected", &admin).await?;
+                store::set_response_state(&db, &id, "selected", &admin).await?;
             }
         }
-        if d.decided && !answered.is_empty() {
+        if d.decided && !responded.is_empty() {
             store::decide(
                 &db,
                 &challenge,

@@ -1,5 +1,5 @@
 //! Open-innovation challenges (appels à solutions): a space publishes a need with weighted
-//! criteria and evaluators; members of directory actors answer before the deadline, privately;
+//! criteria and evaluators; members of directory actors respond before the deadline, privately;
 //! evaluators grade; the space ranks, shortlists, selects and publishes the outcome. Actors
 //! whose offers match the challenge's themes (and area, where set) are suggested and can be
 //! told.
@@ -39,7 +39,7 @@ pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables.
 /// `0002_area_attachments` adds the area where solutions are wanted (`kind/code`, or empty),
-/// and the attachments of challenges and answers (a JSON list).
+/// and the attachments of challenges and responses (a JSON list).
 pub const MIGRATIONS: &[Migration] =
     kernel::migrations!("lab", "0001_challenges", "0002_area_attachments");
 

@@ -1,5 +1,5 @@
 //! Open-innovation challenges (appels à solutions): the need a space publishes with its
-//! weighted evaluation criteria and evaluators, the answers members of directory actors send,
+//! weighted evaluation criteria and evaluators, the responses members of directory actors send,
 //! and the evaluators' grades, each parsed from a form into a valid value or every field's
 //! error.
 
@@ -7,7 +7,7 @@ use kernel::uploads::Attachment;
 use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 
-/// Price bands of an answer, in euros (the budget bands of the library).
+/// Price bands of a response, in euros (the budget bands of the library).
 pub const PRICES: &[&str] = knowledge::model::BUDGETS;
 
 /// Highest grade of a criterion; grades go from 0.
@@ -40,7 +40,7 @@ pub struct ChallengeInput {
     pub expected: String,
     /// A budget band of [`PRICES`], or empty.
     pub budget: String,
-    /// Answers are taken until then (ms).
+    /// Responses are taken until then (ms).
     pub deadline: i64,
     /// The criteria, their weights summing to 100.
     pub criteria: Vec<Criterion>,
@@ -178,10 +178,10 @@ impl Fields<'_> {
     }
 }
 
-/// A valid answer.
+/// A valid response.
 #[derive(Debug, Clone, PartialEq)]
-pub struct AnswerInput {
-    /// The directory actor answering (its id).
+pub struct ResponseInput {
+    /// The directory actor responding (its id).
     pub actor_id: String,
     /// One paragraph, 10 to 500 characters.
     pub summary: String,
@@ -198,15 +198,15 @@ pub struct AnswerInput {
 }
 
 impl Fields<'_> {
-    /// Parses an answer: `actor_ok` says whether the reader may answer for an actor,
+    /// Parses a response: `actor_ok` says whether the reader may respond for an actor,
     /// `offer_ok` whether an offer is one of that actor's, `resolved` gives the `kind/code` of
     /// each typed reference (none for an unknown one).
-    pub fn answer(
+    pub fn response(
         &self,
         actor_ok: impl Fn(&str) -> bool,
         offer_ok: impl Fn(&str) -> bool,
         resolved: &[Option<String>],
-    ) -> Result<AnswerInput, FieldErrors> {
+    ) -> Result<ResponseInput, FieldErrors> {
         let mut errors = FieldErrors::new();
         let actor_id = self.get("actor").trim().to_string();
         if !actor_ok(&actor_id) {
@@ -236,7 +236,7 @@ impl Fields<'_> {
             errors.push(FieldError::new("price", "solution.price"));
         }
         match (summary, description) {
-            (Some(summary), Some(description)) if errors.is_empty() => Ok(AnswerInput {
+            (Some(summary), Some(description)) if errors.is_empty() => Ok(ResponseInput {
                 actor_id,
                 summary,
                 description,
@@ -275,7 +275,7 @@ impl Fields<'_> {
     }
 }
 
-/// The weighted score of an answer over 100: each evaluator's grades weighted by the criteria,
+/// The weighted score of a response over 100: each evaluator's grades weighted by the criteria,
 /// averaged over the evaluators who graded every criterion. None when nobody has.
 pub fn weighted_score(criteria: &[Criterion], grades: &[Vec<i64>]) -> Option<f64> {
     let complete: Vec<&Vec<i64>> = grades

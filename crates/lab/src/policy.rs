@@ -1,5 +1,5 @@
 //! Who may do what with challenges: a space's administrators run its challenges, the evaluators
-//! they name grade the answers, the owners of the actor that answered read their answer.
+//! they name grade the responses, the owners of the actor that responded read their response.
 
 use crate::store::Challenge;
 use kernel::Error;
@@ -8,13 +8,13 @@ use kernel::accounts::User;
 /// What someone may want to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Publish, edit and decide challenges, set an answer's state, see suggestions.
+    /// Publish, edit and decide challenges, set a response's state, see suggestions.
     Run,
-    /// Read every answer of a challenge.
-    ReadAnswers,
-    /// Read one answer.
-    ReadAnswer,
-    /// Grade the answers of a challenge.
+    /// Read every response of a challenge.
+    ReadResponses,
+    /// Read one response.
+    ReadResponse,
+    /// Grade the responses of a challenge.
     Grade,
 }
 
@@ -25,11 +25,11 @@ pub enum Resource<'a> {
     Space(&'a str),
     /// A challenge.
     Challenge(&'a Challenge),
-    /// An answer to a challenge; `owned` when the reader owns the actor that gave it.
-    Answer {
+    /// A response to a challenge; `owned` when the reader owns the actor that gave it.
+    Response {
         /// Its challenge.
         challenge: &'a Challenge,
-        /// Whether the reader owns the answering actor.
+        /// Whether the reader owns the responding actor.
         owned: bool,
     },
 }
@@ -43,8 +43,8 @@ pub fn can(user: Option<&User>, action: Action, resource: &Resource<'_>) -> bool
     match (action, *resource) {
         (Action::Run, Resource::Space(space_id)) => manages(space_id),
         (Action::Run, Resource::Challenge(c)) => manages(&c.space_id),
-        (Action::ReadAnswers, Resource::Challenge(c)) => manages(&c.space_id) || evaluates(c),
-        (Action::ReadAnswer, Resource::Answer { challenge, owned }) => {
+        (Action::ReadResponses, Resource::Challenge(c)) => manages(&c.space_id) || evaluates(c),
+        (Action::ReadResponse, Resource::Response { challenge, owned }) => {
             owned || manages(&challenge.space_id) || evaluates(challenge)
         }
         (Action::Grade, Resource::Challenge(c)) => evaluates(c),

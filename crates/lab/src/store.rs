@@ -1,7 +1,8 @@
-//! The challenges' SQL: challenges of a space, the answers of directory actors (private to
-//! their authors, the evaluators and the space's administrators), and the evaluators' grades.
+//! The challenges' SQL: challenges of a space, the responses of directory actors (private to
+//! their authors, the evaluators and the space's administrators, stored in `challenge_answers`),
+//! and the evaluators' grades. The actors' names and pages are the directory's to read.
 
-use crate::model::{AnswerInput, ChallengeInput, Criterion};
+use crate::model::{ChallengeInput, Criterion, ResponseInput};
 use kernel::changes::Entry;
 use kernel::db::{Db, Op};
 use kernel::error::Error;
@@ -37,7 +38,7 @@ impl Challenge {
     pub fn url(&self) -> String {
         format!("/s/{}/challenges/{}", self.space_slug, self.slug)
     }
-    /// Whether answers are still taken at `now`.
+    /// Whether responses are still taken at `now`.
     pub fn open_at(&self, now: i64) -> bool {
         self.state == "open" && now < self.data.deadline
     }
@@ -155,40 +156,38 @@ pub async fn of_space(db: &Db, space_id: &str) -> Result<Vec<Challenge>, Error> 
     Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
 }
 
-/// An answer as stored.
+/// A response as stored (a row of `challenge_answers`), with its actor's name and page.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub struct Response {
     /// Opaque id.
     pub id: String,
     /// The challenge.
     pub challenge_id: String,
-    /// The answering actor's name.
+    /// The responding actor's name.
     pub actor_name: String,
-    /// Its address.
+    /// Its page.
     pub actor_url: String,
     /// `submitted`, `shortlisted`, `selected`.
     pub state: String,
     /// Its fields.
-    pub data: AnswerInput,
+    pub data: ResponseInput,
     /// Submission or last change (ms).
     pub updated_at: i64,
 }
 
-const ANSWER: &str = "SELECT x.id, x.challenge_id, a.name AS actor_name, a.slug AS actor_slug, \
-     x.state, x.actor_id, x.summary, x.description, x.offer_id, x.refs, x.price, x.updated_at, \
-     x.attachments FROM challenge_answers x JOIN actors a ON a.id = x.actor_id";
+const RESPONSE: &str = "SELECT x.id, x.challenge_id, x.state, x.actor_id, x.summary, \
+     x.description, x.offer_id, x.refs, x.price, x.updated_at, x.attachments \
+     FROM challenge_answers x";
 
-fn answer_from_row(r: &AnyRow) -> Result<Answer, sqlx::Error> {
-    Ok(Answer {
+/// A response without its actor's name and page, which [`with_actors`] fills in.
+fn response_from_row(r: &AnyRow) -> Result<Response, sqlx::Error> {
+    Ok(Response {
         id: r.try_get("id")?,
         challenge_id: r.try_get("challenge_id")?,
-        actor_name: r.try_get("actor_name")?,
-        actor_url: format!(
-            "/directory/actors/{}",
-            r.try_get::<String, _>("actor_slug")?
-        ),
+        actor_name: String::new(),
+        actor_url: String::new(),
         state: r.try_get("state")?,
-        data: AnswerInput {
+        data: ResponseInput {
             actor_id: r.try_get("actor_id")?,
             summary: r.try_get("summary")?,
             description: r.try_get("description")?,
@@ -202,9 +201,25 @@ fn answer_from_row(r: &AnyRow) -> Result<Answer, sqlx::Error> {
     })
 }
 
-/// Stores an actor's answer, or replaces its earlier one, while the challenge is open: the
+/// Fills in the responses' actors' names and pages, read from the directory in one query; a
+/// response whose actor the directory does not have is left out.
+async fn with_actors(db: &Db, mut list: Vec<Response>) -> Result<Vec<Response>, Error> {
+    let ids: Vec<String> = list.iter().map(|r| r.data.actor_id.clone()).collect();
+    let links = directory::store::links(db, &ids).await?;
+    list.retain_mut(|r| match links.get(&r.data.actor_id) {
+        Some(link) => {
+            r.actor_name = link.name.clone();
+            r.actor_url = link.url.clone();
+            true
+        }
+        None => false,
+    });
+    Ok(list)
+}
+
+/// Stores an actor's response, or replaces its earlier one, while the challenge is open: the
 /// deadline is checked in the same statement as the write.
-pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result<String, Error> {
+pub async fn respond(db: &Db, c: &Challenge, r: &ResponseInput, by: &str) -> Result<String, Error> {
     let now = now_ms();
     let mut w = db.write().await?;
     let open: i64 = sqlx::query_scalar(
@@ -221,21 +236,21 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
         "SELECT id FROM challenge_answers WHERE challenge_id = $1 AND actor_id = $2",
     )
     .bind(&c.id)
-    .bind(&a.actor_id)
+    .bind(&r.actor_id)
     .fetch_optional(&mut *w)
     .await?;
     let id = existing.clone().unwrap_or_else(new_id);
-    let files = serde_json::to_string(&a.attachments).map_err(Error::internal)?;
+    let files = serde_json::to_string(&r.attachments).map_err(Error::internal)?;
     if existing.is_some() {
         sqlx::query(
             "UPDATE challenge_answers SET summary = $1, description = $2, offer_id = $3, refs = $4, \
              price = $5, by_user = $6, updated_at = $7, attachments = $8 WHERE id = $9",
         )
-        .bind(&a.summary)
-        .bind(&a.description)
-        .bind(&a.offer_id)
-        .bind(a.references.join(","))
-        .bind(&a.price)
+        .bind(&r.summary)
+        .bind(&r.description)
+        .bind(&r.offer_id)
+        .bind(r.references.join(","))
+        .bind(&r.price)
         .bind(by)
         .bind(now)
         .bind(&files)
@@ -250,12 +265,12 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
         )
         .bind(&id)
         .bind(&c.id)
-        .bind(&a.actor_id)
-        .bind(&a.summary)
-        .bind(&a.description)
-        .bind(&a.offer_id)
-        .bind(a.references.join(","))
-        .bind(&a.price)
+        .bind(&r.actor_id)
+        .bind(&r.summary)
+        .bind(&r.description)
+        .bind(&r.offer_id)
+        .bind(r.references.join(","))
+        .bind(&r.price)
         .bind(by)
         .bind(now)
         .bind(&files)
@@ -268,52 +283,59 @@ pub async fn answer(db: &Db, c: &Challenge, a: &AnswerInput, by: &str) -> Result
     Ok(id)
 }
 
-/// The answers of a challenge, in the order they came.
-pub async fn answers(db: &Db, challenge_id: &str) -> Result<Vec<Answer>, Error> {
+/// The responses of a challenge, without their actors, in the order they came.
+async fn rows_of(db: &Db, challenge_id: &str) -> Result<Vec<Response>, Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ANSWER} WHERE x.challenge_id = $1 ORDER BY x.created_at, x.id"
+        "{RESPONSE} WHERE x.challenge_id = $1 ORDER BY x.created_at, x.id"
     )))
     .bind(challenge_id)
     .fetch_all(db.pool())
     .await?;
     Ok(rows
         .iter()
-        .map(answer_from_row)
+        .map(response_from_row)
         .collect::<Result<Vec<_>, _>>()?)
 }
 
-/// The answers of some actors to a challenge.
-pub async fn answers_of(
+/// The responses of a challenge, in the order they came.
+pub async fn responses(db: &Db, challenge_id: &str) -> Result<Vec<Response>, Error> {
+    with_actors(db, rows_of(db, challenge_id).await?).await
+}
+
+/// The responses of some actors to a challenge.
+pub async fn responses_of(
     db: &Db,
     challenge_id: &str,
     actor_ids: &[String],
-) -> Result<Vec<Answer>, Error> {
-    Ok(answers(db, challenge_id)
-        .await?
-        .into_iter()
-        .filter(|a| actor_ids.contains(&a.data.actor_id))
-        .collect())
+) -> Result<Vec<Response>, Error> {
+    let mut list = rows_of(db, challenge_id).await?;
+    list.retain(|r| actor_ids.contains(&r.data.actor_id));
+    with_actors(db, list).await
 }
 
-/// One answer.
-pub async fn get_answer(db: &Db, id: &str) -> Result<Option<Answer>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ANSWER} WHERE x.id = $1")))
+/// One response.
+pub async fn get_response(db: &Db, id: &str) -> Result<Option<Response>, Error> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{RESPONSE} WHERE x.id = $1")))
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(answer_from_row).transpose()?)
+    let list = row.as_ref().map(response_from_row).transpose()?;
+    Ok(with_actors(db, list.into_iter().collect())
+        .await?
+        .into_iter()
+        .next())
 }
 
-/// Records an evaluator's grades of an answer (replacing theirs).
+/// Records an evaluator's grades of a response (replacing theirs).
 pub async fn grade(
     db: &Db,
-    answer_id: &str,
+    response_id: &str,
     evaluator: &str,
     grades: &[(i64, String)],
 ) -> Result<(), Error> {
     let mut w = db.write().await?;
     sqlx::query("DELETE FROM challenge_grades WHERE answer_id = $1 AND evaluator_id = $2")
-        .bind(answer_id)
+        .bind(response_id)
         .bind(evaluator)
         .execute(&mut *w)
         .await?;
@@ -322,7 +344,7 @@ pub async fn grade(
             "INSERT INTO challenge_grades (answer_id, evaluator_id, criterion, grade, comment, graded_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
         )
-        .bind(answer_id)
+        .bind(response_id)
         .bind(evaluator)
         .bind(i as i64)
         .bind(*g)
@@ -335,7 +357,7 @@ pub async fn grade(
         Some(evaluator),
         "challenge.grade",
         "challenge_answer",
-        answer_id,
+        response_id,
         "",
     )
     .await?;
@@ -343,7 +365,7 @@ pub async fn grade(
     Ok(())
 }
 
-/// One evaluator's grades of an answer.
+/// One evaluator's grades of a response.
 #[derive(Debug, Clone)]
 pub struct Grades {
     /// The evaluator's name.
@@ -354,13 +376,13 @@ pub struct Grades {
     pub grades: Vec<(i64, String)>,
 }
 
-/// Every evaluator's grades of an answer.
-pub async fn grades_of(db: &Db, answer_id: &str) -> Result<Vec<Grades>, Error> {
+/// Every evaluator's grades of a response.
+pub async fn grades_of(db: &Db, response_id: &str) -> Result<Vec<Grades>, Error> {
     let rows = sqlx::query(
         "SELECT g.evaluator_id, u.display_name, g.criterion, g.grade, g.comment FROM challenge_grades g \
          JOIN users u ON u.id = g.evaluator_id WHERE g.answer_id = $1 ORDER BY u.display_name, g.evaluator_id, g.criterion",
     )
-    .bind(answer_id)
+    .bind(response_id)
     .fetch_all(db.pool())
     .await?;
     let mut out: Vec<Grades> = Vec::new();
@@ -381,8 +403,8 @@ pub async fn grades_of(db: &Db, answer_id: &str) -> Result<Vec<Grades>, Error> {
     Ok(out)
 }
 
-/// Sets an answer's place in the selection: `submitted`, `shortlisted` or `selected`.
-pub async fn set_answer_state(db: &Db, id: &str, state: &str, by: &str) -> Result<(), Error> {
+/// Sets a response's place in the selection: `submitted`, `shortlisted` or `selected`.
+pub async fn set_response_state(db: &Db, id: &str, state: &str, by: &str) -> Result<(), Error> {
     let mut w = db.write().await?;
     sqlx::query("UPDATE challenge_answers SET state = $1 WHERE id = $2")
         .bind(state)
@@ -401,7 +423,7 @@ pub async fn set_answer_state(db: &Db, id: &str, state: &str, by: &str) -> Resul
     Ok(())
 }
 
-/// Publishes a challenge's outcome: its selected answers become public.
+/// Publishes a challenge's outcome: its selected responses become public.
 pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(), Error> {
     let mut w = db.write().await?;
     let n = sqlx::query(
@@ -451,7 +473,7 @@ fn entry(c: Challenge) -> Entry {
     }
 }
 
-/// Every challenge as an index entry (challenges are public; answers are never indexed).
+/// Every challenge as an index entry (challenges are public; responses are never indexed).
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
     rows.iter().map(|r| Ok(entry(from_row(r)?))).collect()

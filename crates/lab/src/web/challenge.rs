@@ -129,13 +129,14 @@ struct ChallengePage {
     page: PageCtx,
     challenge: Challenge,
     open: bool,
-    /// Whether the reader may see the answers (administrators and evaluators).
+    /// Whether the reader may see the responses (administrators and evaluators).
     insider: bool,
-    /// Whether the reader owns a published actor that may answer.
-    can_answer: bool,
-    winners: Vec<Answer>,
-    /// The answers of the reader's actors.
-    mine: Vec<Answer>,
+    /// Whether the reader owns a published actor that may respond.
+    can_respond: bool,
+    /// The selected responses, once the outcome is published.
+    winners: Vec<store::Response>,
+    /// The responses of the reader's actors.
+    mine: Vec<store::Response>,
     tax: Arc<Taxonomy>,
     /// The area's page and name, when the challenge has one.
     area: Option<(String, String)>,
@@ -184,7 +185,7 @@ pub(super) async fn show(
     let user = page.user.as_ref();
     let insider = policy::can(
         user,
-        policy::Action::ReadAnswers,
+        policy::Action::ReadResponses,
         &Resource::Challenge(&challenge),
     );
     let owned: Vec<String> = match user {
@@ -195,13 +196,13 @@ pub(super) async fn show(
             .collect(),
         None => Vec::new(),
     };
-    let can_answer = !owned.is_empty();
-    let mine = store::answers_of(state.db(), &challenge.id, &owned).await?;
+    let can_respond = !owned.is_empty();
+    let mine = store::responses_of(state.db(), &challenge.id, &owned).await?;
     let winners = if challenge.state == "decided" {
-        store::answers(state.db(), &challenge.id)
+        store::responses(state.db(), &challenge.id)
             .await?
             .into_iter()
-            .filter(|a| a.state == "selected")
+            .filter(|r| r.state == "selected")
             .collect()
     } else {
         Vec::new()
@@ -216,7 +217,7 @@ pub(super) async fn show(
         page,
         challenge,
         insider,
-        can_answer,
+        can_respond,
         winners,
         mine,
     })

@@ -1,18 +1,18 @@
-//! Evaluating the answers: the weighted ranking, the suggested actors, grades, shortlisting,
+//! Evaluating the responses: the weighted ranking, the suggested actors, grades, shortlisting,
 //! the decision and the mails that tell the actors.
 
 use super::*;
 
-/// An answer in the ranking: its weighted score over 100 and how many evaluators graded it.
+/// A response in the ranking: its weighted score over 100 and how many evaluators graded it.
 struct Ranked {
-    answer: Answer,
+    response: store::Response,
     score: Option<f64>,
     graded: usize,
 }
 
 #[derive(Template)]
 #[template(path = "lab/answers.html")]
-struct AnswersPage {
+struct ResponsesPage {
     page: PageCtx,
     challenge: Challenge,
     ranked: Vec<Ranked>,
@@ -24,7 +24,7 @@ struct AnswersPage {
     outcome: String,
 }
 
-impl AnswersPage {
+impl ResponsesPage {
     fn score(&self, r: &Ranked) -> String {
         match r.score {
             Some(s) if self.page.tr.0 == Lang::Fr => format!("{s:.1}").replace('.', ","),
@@ -34,15 +34,15 @@ impl AnswersPage {
     }
 }
 
-async fn answers_page(
+async fn responses_page(
     state: &AppState,
     page: PageCtx,
     challenge: Challenge,
     errors: FieldErrors,
-) -> Result<AnswersPage, Error> {
+) -> Result<ResponsesPage, Error> {
     let mut ranked = Vec::new();
-    for answer in store::answers(state.db(), &challenge.id).await? {
-        let grades = store::grades_of(state.db(), &answer.id).await?;
+    for response in store::responses(state.db(), &challenge.id).await? {
+        let grades = store::grades_of(state.db(), &response.id).await?;
         let values: Vec<Vec<i64>> = grades
             .iter()
             .map(|g| g.grades.iter().map(|(v, _)| *v).collect())
@@ -50,14 +50,14 @@ async fn answers_page(
         ranked.push(Ranked {
             score: weighted_score(&challenge.data.criteria, &values),
             graded: grades.len(),
-            answer,
+            response,
         });
     }
     ranked.sort_by(|a, b| {
         b.score
             .unwrap_or(-1.0)
             .total_cmp(&a.score.unwrap_or(-1.0))
-            .then(a.answer.updated_at.cmp(&b.answer.updated_at))
+            .then(a.response.updated_at.cmp(&b.response.updated_at))
     });
     let manage = policy::can(
         page.user.as_ref(),
@@ -69,7 +69,7 @@ async fn answers_page(
     } else {
         Vec::new()
     };
-    Ok(AnswersPage {
+    Ok(ResponsesPage {
         page,
         challenge,
         ranked,
@@ -129,7 +129,7 @@ async fn suggestions(
         .collect())
 }
 
-pub(super) async fn answers(
+pub(super) async fn responses(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
@@ -138,18 +138,18 @@ pub(super) async fn answers(
     let challenge = challenge_of(&state, &space, &slug).await?;
     policy::check(
         &user,
-        policy::Action::ReadAnswers,
+        policy::Action::ReadResponses,
         &Resource::Challenge(&challenge),
     )?;
-    render(&answers_page(&state, page, challenge, FieldErrors::new()).await?)
+    render(&responses_page(&state, page, challenge, FieldErrors::new()).await?)
 }
 
 #[derive(Template)]
 #[template(path = "lab/answer.html")]
-struct AnswerPage {
+struct ResponsePage {
     page: PageCtx,
     challenge: Challenge,
-    answer: Answer,
+    response: store::Response,
     offer: Option<directory::offers::Offer>,
     grades: Vec<Grades>,
     /// The reader's own grades, to fill the form.
@@ -160,12 +160,12 @@ struct AnswerPage {
     grade_max: i64,
 }
 
-impl AnswerPage {
+impl ResponsePage {
     fn html(&self, text: &str) -> String {
         kernel::markdown::to_html(text)
     }
     fn url(&self) -> String {
-        format!("{}/answers/{}", self.challenge.url(), self.answer.id)
+        format!("{}/answers/{}", self.challenge.url(), self.response.id)
     }
     fn criterion(&self, i: &usize) -> &Criterion {
         &self.challenge.data.criteria[*i]
@@ -197,38 +197,38 @@ impl AnswerPage {
     }
 }
 
-/// The answer at this address, for its authors, the evaluators and the space's administrators.
-async fn readable_answer(
+/// The response at this address, for its authors, the evaluators and the space's administrators.
+async fn readable_response(
     state: &AppState,
     user: &User,
     space: &str,
     slug: &str,
     id: &str,
-) -> Result<(Challenge, Answer), Error> {
+) -> Result<(Challenge, store::Response), Error> {
     let challenge = challenge_of(state, space, slug).await?;
-    let answer = store::get_answer(state.db(), id)
+    let response = store::get_response(state.db(), id)
         .await?
-        .filter(|a| a.challenge_id == challenge.id)
+        .filter(|r| r.challenge_id == challenge.id)
         .ok_or(Error::NotFound)?;
-    let owned = directory::store::owns(state.db(), &answer.data.actor_id, &user.id).await?;
-    let resource = Resource::Answer {
+    let owned = directory::store::owns(state.db(), &response.data.actor_id, &user.id).await?;
+    let resource = Resource::Response {
         challenge: &challenge,
         owned,
     };
-    if !policy::can(Some(user), policy::Action::ReadAnswer, &resource) {
-        // Whether an answer exists is not told to others.
+    if !policy::can(Some(user), policy::Action::ReadResponse, &resource) {
+        // Whether a response exists is not told to others.
         return Err(Error::NotFound);
     }
-    Ok((challenge, answer))
+    Ok((challenge, response))
 }
 
-async fn answer_view(
+async fn response_view(
     state: &AppState,
     page: PageCtx,
     challenge: Challenge,
-    answer: Answer,
+    response: store::Response,
     errors: FieldErrors,
-) -> Result<AnswerPage, Error> {
+) -> Result<ResponsePage, Error> {
     let user = page.user.clone();
     let evaluate = policy::can(
         user.as_ref(),
@@ -240,24 +240,24 @@ async fn answer_view(
         policy::Action::Run,
         &Resource::Challenge(&challenge),
     );
-    // Grades are the evaluators' and the space's; an answer's authors see their answer only.
+    // Grades are the evaluators' and the space's; a response's authors see their response only.
     let grades = if evaluate || manage {
-        store::grades_of(state.db(), &answer.id).await?
+        store::grades_of(state.db(), &response.id).await?
     } else {
         Vec::new()
     };
     let mine = user
         .as_ref()
         .and_then(|u| grades.iter().find(|g| g.evaluator_id == u.id).cloned());
-    let offer = if answer.data.offer_id.is_empty() {
+    let offer = if response.data.offer_id.is_empty() {
         None
     } else {
-        directory::offers::get(state.db(), &answer.data.offer_id).await?
+        directory::offers::get(state.db(), &response.data.offer_id).await?
     };
-    Ok(AnswerPage {
+    Ok(ResponsePage {
         page,
         challenge,
-        answer,
+        response,
         offer,
         grades,
         mine,
@@ -276,23 +276,23 @@ pub(super) async fn challenge_attachment(
     kernel::web::attachment(state.uploads(), &challenge.data.attachments, &file, true).await
 }
 
-pub(super) async fn answer_attachment(
+pub(super) async fn response_attachment(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     Path((space, slug, id, file)): Path<(String, String, String, String)>,
 ) -> Result<Response, Error> {
-    let (_, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
-    kernel::web::attachment(state.uploads(), &answer.data.attachments, &file, false).await
+    let (_, response) = readable_response(&state, &user, &space, &slug, &id).await?;
+    kernel::web::attachment(state.uploads(), &response.data.attachments, &file, false).await
 }
 
-pub(super) async fn answer_page(
+pub(super) async fn response_page(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path((space, slug, id)): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
-    let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
-    render(&answer_view(&state, page, challenge, answer, FieldErrors::new()).await?)
+    let (challenge, response) = readable_response(&state, &user, &space, &slug, &id).await?;
+    render(&response_view(&state, page, challenge, response, FieldErrors::new()).await?)
 }
 
 pub(super) async fn grade(
@@ -302,7 +302,7 @@ pub(super) async fn grade(
     Path((space, slug, id)): Path<(String, String, String)>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
-    let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
+    let (challenge, response) = readable_response(&state, &user, &space, &slug, &id).await?;
     policy::check(
         &user,
         policy::Action::Grade,
@@ -313,13 +313,15 @@ pub(super) async fn grade(
     }
     match Fields(&pairs).grades(challenge.data.criteria.len()) {
         Ok(grades) => {
-            store::grade(state.db(), &answer.id, &user.id, &grades).await?;
+            store::grade(state.db(), &response.id, &user.id, &grades).await?;
             Ok(redirect_with_flash(
                 &format!("{}/answers", challenge.url()),
                 "flash.grades_saved",
             ))
         }
-        Err(errors) => render_invalid(&answer_view(&state, page, challenge, answer, errors).await?),
+        Err(errors) => {
+            render_invalid(&response_view(&state, page, challenge, response, errors).await?)
+        }
     }
 }
 
@@ -328,13 +330,13 @@ pub(super) struct StateForm {
     state: String,
 }
 
-pub(super) async fn answer_state(
+pub(super) async fn response_state(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
     Path((space, slug, id)): Path<(String, String, String)>,
     Form(f): Form<StateForm>,
 ) -> Result<Response, Error> {
-    let (challenge, answer) = readable_answer(&state, &user, &space, &slug, &id).await?;
+    let (challenge, response) = readable_response(&state, &user, &space, &slug, &id).await?;
     policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
     if challenge.state == "decided" {
         return Err(Error::Conflict("challenge.decided"));
@@ -342,7 +344,7 @@ pub(super) async fn answer_state(
     if !["submitted", "shortlisted", "selected"].contains(&f.state.as_str()) {
         return Err(Error::BadRequest("form.malformed"));
     }
-    store::set_answer_state(state.db(), &answer.id, &f.state, &user.id).await?;
+    store::set_response_state(state.db(), &response.id, &f.state, &user.id).await?;
     Ok(redirect_with_flash(
         &format!("{}/answers", challenge.url()),
         "flash.saved",
@@ -364,14 +366,14 @@ pub(super) async fn decide(
 ) -> Result<Response, Error> {
     let challenge = challenge_of(&state, &space, &slug).await?;
     policy::check(&user, policy::Action::Run, &Resource::Challenge(&challenge))?;
-    let all = store::answers(state.db(), &challenge.id).await?;
+    let all = store::responses(state.db(), &challenge.id).await?;
     let mut errors = FieldErrors::new();
     let outcome = errors.take(kernel::text::paragraphs(&f.outcome, "outcome", 5_000));
-    if !all.iter().any(|a| a.state == "selected") {
+    if !all.iter().any(|r| r.state == "selected") {
         errors.push(FieldError::new("outcome", "challenge.no_winner"));
     }
     let Some(outcome) = outcome.filter(|_| errors.is_empty()) else {
-        let mut p = answers_page(&state, page, challenge, errors).await?;
+        let mut p = responses_page(&state, page, challenge, errors).await?;
         p.outcome = f.outcome;
         return render_invalid(&p);
     };
@@ -381,13 +383,13 @@ pub(super) async fn decide(
         state.config().base_url.trim_end_matches('/'),
         challenge.url()
     );
-    for a in &all {
-        let key = if a.state == "selected" {
+    for r in &all {
+        let key = if r.state == "selected" {
             "mail.answer_selected"
         } else {
             "mail.answer_not_selected"
         };
-        for to in store::owner_emails(state.db(), &a.data.actor_id).await? {
+        for to in store::owner_emails(state.db(), &r.data.actor_id).await? {
             state.mailer().send_texts(
                 &to,
                 Lang::Fr,

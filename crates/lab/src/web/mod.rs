@@ -1,14 +1,14 @@
 //! Challenge pages: a space's administrators publish a challenge; owners of directory actors
-//! answer before the deadline; evaluators grade each answer on each criterion; the space sees
+//! respond before the deadline; evaluators grade each response on each criterion; the space sees
 //! the weighted ranking, shortlists, selects and publishes the outcome (winners public, the
 //! others told by mail); actors whose offers match the challenge's themes are suggested and can
 //! be told of it.
 
 use crate::model::{
-    AnswerInput, ChallengeInput, Criterion, Fields, GRADE_MAX, PRICES, weighted_score,
+    ChallengeInput, Criterion, Fields, GRADE_MAX, PRICES, ResponseInput, weighted_score,
 };
 use crate::policy::{self, Resource};
-use crate::store::{self, Answer, Challenge, Grades};
+use crate::store::{self, Challenge, Grades};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -30,8 +30,8 @@ use std::sync::Arc;
 
 mod challenge;
 use challenge::*;
-mod answering;
-use answering::*;
+mod responding;
+use responding::*;
 mod evaluation;
 use evaluation::*;
 
@@ -51,18 +51,18 @@ pub fn routes() -> Routes {
         )
         .route(
             "/s/{space}/challenges/{slug}/answers/{id}/attachments/{file}",
-            get(answer_attachment),
+            get(response_attachment),
         )
         .route(
             "/s/{space}/challenges/{slug}/answer",
-            get(answer_form)
-                .post(answer)
+            get(response_form)
+                .post(respond)
                 .layer(kernel::uploads::attached_form_limit()),
         )
-        .route("/s/{space}/challenges/{slug}/answers", get(answers))
+        .route("/s/{space}/challenges/{slug}/answers", get(responses))
         .route(
             "/s/{space}/challenges/{slug}/answers/{id}",
-            get(answer_page),
+            get(response_page),
         )
         .route(
             "/s/{space}/challenges/{slug}/answers/{id}/grade",
@@ -70,7 +70,7 @@ pub fn routes() -> Routes {
         )
         .route(
             "/s/{space}/challenges/{slug}/answers/{id}/state",
-            post(answer_state),
+            post(response_state),
         )
         .route("/s/{space}/challenges/{slug}/decide", post(decide))
         .route("/s/{space}/challenges/{slug}/notify", post(notify))

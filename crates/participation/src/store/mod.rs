@@ -118,6 +118,14 @@ pub async fn get_by_slug(db: &Db, space_slug: &str, slug: &str) -> Result<Option
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
+/// The process at this address of a space, or [`Error::NotFound`] when there is none (for the
+/// pages under a process's address, this component's and the votes').
+pub async fn by_address(db: &Db, space_slug: &str, slug: &str) -> Result<Process, Error> {
+    get_by_slug(db, space_slug, slug)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 /// The processes of a space, newest first (at most `limit`).
 pub async fn of_space(db: &Db, space_id: &str, limit: i64) -> Result<Vec<Process>, Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -53,11 +53,9 @@ pub fn routes() -> Routes {
         .route("/s/{space}/processes/{process}/follow", post(follow))
 }
 
-/// The process at this address, or 404.
+/// The process at this address, or 404 ([`store::by_address`]).
 pub async fn process_or_404(state: &AppState, space: &str, slug: &str) -> Result<Process, Error> {
-    store::get_by_slug(state.db(), space, slug)
-        .await?
-        .ok_or(Error::NotFound)
+    store::by_address(state.db(), space, slug).await
 }
 
 /// Whether `user` may manage the processes of a space (and what they hold).

@@ -30,7 +30,6 @@ use kernel::web::{
 };
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use participation::Process;
-use participation::web::process_or_404;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -94,7 +93,7 @@ impl Located {
 }
 
 async fn locate(state: &AppState, space: &str, process: &str, id: &str) -> Result<Located, Error> {
-    let process = process_or_404(state, space, process).await?;
+    let process = participation::store::by_address(state.db(), space, process).await?;
     let vote = store::get(state.db(), id)
         .await?
         .filter(|v| v.process_id == process.id)

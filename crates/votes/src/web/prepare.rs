@@ -18,7 +18,7 @@ pub(super) async fn managed_process(
     process: &str,
     user: &User,
 ) -> Result<Process, Error> {
-    let p = process_or_404(state, space, process).await?;
+    let p = participation::store::by_address(state.db(), space, process).await?;
     crate::policy::check(
         user,
         crate::policy::Action::Prepare,

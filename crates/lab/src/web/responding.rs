@@ -1,10 +1,10 @@
-//! Answering a challenge, for the members of a directory actor, before the deadline.
+//! Responding to a challenge, for the members of a directory actor, before the deadline.
 
 use super::*;
 
 #[derive(Template)]
 #[template(path = "lab/answer_form.html")]
-struct AnswerFormPage {
+struct ResponseFormPage {
     page: PageCtx,
     challenge: Challenge,
     actors: Vec<directory::store::Actor>,
@@ -14,7 +14,7 @@ struct AnswerFormPage {
     prices: &'static [&'static str],
 }
 
-impl AnswerFormPage {
+impl ResponseFormPage {
     fn get(&self, name: &str) -> &str {
         Fields(&self.fields).get(name)
     }
@@ -23,20 +23,20 @@ impl AnswerFormPage {
     }
 }
 
-async fn answer_form_page(
+async fn response_form_page(
     state: &AppState,
     page: PageCtx,
     user: &User,
     challenge: Challenge,
     fields: Vec<(String, String)>,
     errors: FieldErrors,
-) -> Result<AnswerFormPage, Error> {
+) -> Result<ResponseFormPage, Error> {
     let actors = own_actors(state, user).await?;
     let mut offers = Vec::new();
     for a in &actors {
         offers.extend(directory::offers::of_actor(state.db(), &a.id).await?);
     }
-    Ok(AnswerFormPage {
+    Ok(ResponseFormPage {
         page,
         challenge,
         actors,
@@ -47,8 +47,8 @@ async fn answer_form_page(
     })
 }
 
-/// The challenge at this address, still taking answers from a reader who owns an actor.
-async fn answerable(
+/// The challenge at this address, still taking responses from a reader who owns an actor.
+async fn open_to_responses(
     state: &AppState,
     user: &User,
     space: &str,
@@ -64,20 +64,20 @@ async fn answerable(
     Ok(challenge)
 }
 
-pub(super) async fn answer_form(
+pub(super) async fn response_form(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path((space, slug)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    let challenge = answerable(&state, &user, &space, &slug).await?;
-    // An answer already sent is shown to be changed, not typed again.
+    let challenge = open_to_responses(&state, &user, &space, &slug).await?;
+    // A response already sent is shown to be changed, not typed again.
     let owned: Vec<String> = own_actors(&state, &user)
         .await?
         .into_iter()
         .map(|a| a.id)
         .collect();
-    let fields = match store::answers_of(state.db(), &challenge.id, &owned)
+    let fields = match store::responses_of(state.db(), &challenge.id, &owned)
         .await?
         .first()
     {
@@ -99,17 +99,17 @@ pub(super) async fn answer_form(
         .collect(),
         None => Vec::new(),
     };
-    render(&answer_form_page(&state, page, &user, challenge, fields, FieldErrors::new()).await?)
+    render(&response_form_page(&state, page, &user, challenge, fields, FieldErrors::new()).await?)
 }
 
-pub(super) async fn answer(
+pub(super) async fn respond(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
     Path((space, slug)): Path<(String, String)>,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
-    let challenge = answerable(&state, &user, &space, &slug).await?;
+    let challenge = open_to_responses(&state, &user, &space, &slug).await?;
     let mut form = AttachedForm::read(&state, &page, multipart).await?;
     let fields = Fields(&form.fields);
     let actors = own_actors(&state, &user).await?;
@@ -123,29 +123,29 @@ pub(super) async fn answer(
     for line in fields.lines("references").iter().take(50) {
         resolved.push(kernel::spaces::web::known_territory(&state, line).await?);
     }
-    let parsed = fields.answer(
+    let parsed = fields.response(
         |id| actors.iter().any(|a| a.id == id),
         |id| offers.iter().any(|o| o.id == id),
         &resolved,
     );
     let parsed = form.accept(&state, parsed).await?;
     let pairs = form.fields.clone();
-    match parsed.map(|input| AnswerInput {
+    match parsed.map(|input| ResponseInput {
         attachments: form.attachments,
         ..input
     }) {
-        Ok(input) => match store::answer(state.db(), &challenge, &input, &user.id).await {
+        Ok(input) => match store::respond(state.db(), &challenge, &input, &user.id).await {
             Ok(_) => Ok(redirect_with_flash(&challenge.url(), "flash.answer_sent")),
             Err(Error::Conflict("solution.closed")) => {
                 let errors = FieldError::new("form", "solution.closed").into();
                 render_invalid(
-                    &answer_form_page(&state, page, &user, challenge, pairs, errors).await?,
+                    &response_form_page(&state, page, &user, challenge, pairs, errors).await?,
                 )
             }
             Err(e) => Err(e),
         },
-        Err(errors) => {
-            render_invalid(&answer_form_page(&state, page, &user, challenge, pairs, errors).await?)
-        }
+        Err(errors) => render_invalid(
+            &response_form_page(&state, page, &user, challenge, pairs, errors).await?,
+        ),
     }
 }

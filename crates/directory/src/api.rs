@@ -83,7 +83,7 @@ impl From<Actor> for ActorOut {
     fn from(a: Actor) -> Self {
         let d = a.data;
         ActorOut {
-            url: format!("/directory/actors/{}", a.slug),
+            url: crate::store::actor_url(&a.slug),
             state: a.state.as_str(),
             revision: a.revision,
             created_at: kernel::ids::iso_datetime(a.created_at),

@@ -166,8 +166,13 @@ pub struct Offer {
 impl Offer {
     /// Its page.
     pub fn url(&self) -> String {
-        format!("/directory/offers/{}", self.id)
+        offer_url(&self.id)
     }
+}
+
+/// The page of the offer with this id.
+pub fn offer_url(id: &str) -> String {
+    format!("/directory/offers/{id}")
 }
 
 fn split(s: &str, sep: char) -> Vec<String> {
@@ -187,7 +192,7 @@ fn from_row(r: &AnyRow) -> Result<Offer, sqlx::Error> {
         id: r.try_get("id")?,
         actor_id: r.try_get("actor_id")?,
         actor_name: r.try_get("name")?,
-        actor_url: format!("/directory/actors/{}", r.try_get::<String, _>("slug")?),
+        actor_url: crate::store::actor_url(&r.try_get::<String, _>("slug")?),
         lat: r.try_get("lat")?,
         lon: r.try_get("lon")?,
         visible: r.try_get::<i64, _>("visible")? == 1,

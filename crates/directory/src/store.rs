@@ -51,8 +51,14 @@ pub struct Actor {
 impl Actor {
     /// Its page.
     pub fn url(&self) -> String {
-        format!("/directory/actors/{}", self.slug)
+        actor_url(&self.slug)
     }
+}
+
+/// The page of the actor at this address (its slug), or of this id (the map's points link by
+/// id: the page finds an actor by either).
+pub fn actor_url(slug_or_id: &str) -> String {
+    format!("/directory/actors/{slug_or_id}")
 }
 
 const SELECT: &str = "SELECT id, slug, state, name, kind, siret, rna, short_description, description, \
@@ -509,7 +515,7 @@ pub async fn links(db: &Db, ids: &[String]) -> Result<HashMap<String, ActorLink>
         let link = ActorLink {
             id: id.clone(),
             name: r.try_get("name")?,
-            url: format!("/directory/actors/{slug}"),
+            url: actor_url(&slug),
         };
         out.insert(id, link);
     }
@@ -613,7 +619,7 @@ fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
             Some(kernel::search::SearchDoc {
                 kind: "actor",
                 id: id.clone(),
-                url: format!("/directory/actors/{}", r.try_get::<String, _>("slug")?),
+                url: actor_url(&r.try_get::<String, _>("slug")?),
                 title: r.try_get("name")?,
                 body: if description.is_empty() {
                     format!("{short} {address}")

@@ -90,6 +90,16 @@ pub struct Category {
     pub attributes: Vec<Attribute>,
 }
 
+/// The page of the report `id` of the space at `space` (its slug).
+pub fn report_url(space: &str, id: &str) -> String {
+    format!("/s/{space}/reports/{id}")
+}
+
+/// The agents' page of the report `id` of the space at `space`.
+pub fn handle_url(space: &str, id: &str) -> String {
+    format!("{}/handle", report_url(space, id))
+}
+
 /// A report as published: no contact details.
 #[derive(Debug, Clone)]
 pub struct Report {

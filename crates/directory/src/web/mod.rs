@@ -415,7 +415,7 @@ async fn map(
     let (Ok(Query(q)), Query(pairs)) = (q, pairs) else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    let url = |id: &str| Some(format!("/directory/actors/{id}"));
+    let url = |id: &str| Some(store::actor_url(id));
     let filters = read_filters(&*crate::terms::current(&state).await?, &pairs)?;
     if filters.chosen.is_empty() && filters.q.is_empty() {
         return Ok(axum::Json(q.answer(state.geo(), store::MAP_LAYER, url)?).into_response());

@@ -341,7 +341,7 @@ async fn create(
         Ok(input) => {
             let id = offers::create(state.db(), &actor.id, &input, &user.id).await?;
             Ok(redirect_with_flash(
-                &format!("/directory/offers/{id}"),
+                &offers::offer_url(&id),
                 "flash.offer_saved",
             ))
         }

@@ -434,7 +434,7 @@ async fn tell_team(
             &team.email,
             Lang::Fr,
             "mail.report_team",
-            &format!("{base}/s/{space}/reports/{id}/handle"),
+            &format!("{base}{}", crate::model::handle_url(space, id)),
             &what,
             "",
         );
@@ -464,7 +464,7 @@ async fn confirm(
         .await?;
     }
     Ok(redirect_with_flash(
-        &format!("/s/{}/reports/{id}", space.slug),
+        &crate::model::report_url(&space.slug, &id),
         "flash.report_published",
     ))
 }
@@ -560,7 +560,7 @@ async fn follow(
     }
     store::follow(state.db(), &id, &user.id, form.support == "1").await?;
     Ok(redirect_with_flash(
-        &format!("/s/{}/reports/{id}", space.slug),
+        &crate::model::report_url(&space.slug, &id),
         "flash.report_followed",
     ))
 }

@@ -139,7 +139,7 @@ async fn feed(
             let status = kernel::i18n::tr(kernel::i18n::Lang::Fr, status_key(r.status));
             AtomEntry {
                 title: format!("{} — {status}", r.service_name),
-                url: format!("{base}/s/{}/reports/{}", space.slug, r.id),
+                url: format!("{base}{}", crate::model::report_url(&space.slug, &r.id)),
                 updated: r.updated_at,
                 published: r.created_at,
                 summary: if r.status_notes.is_empty() {

@@ -331,7 +331,10 @@ async fn set_status(
             report.service_name,
             kernel::i18n::tr(page.tr.0, status_key(status))
         );
-        let link = format!("{base}/s/{}/reports/{}", space.slug, report.id);
+        let link = format!(
+            "{base}{}",
+            crate::model::report_url(&space.slug, &report.id)
+        );
         for to in store::recipients(state.db(), &report.id).await? {
             super::citizen::mail_change(&state, &to, &link, &what, &public_note);
         }
@@ -381,7 +384,7 @@ async fn assign(
     };
     store::assign(state.db(), &id, agent, &user.id).await?;
     Ok(redirect_with_flash(
-        &format!("/s/{}/reports/{id}/handle", space.slug),
+        &crate::model::handle_url(&space.slug, &id),
         "flash.report_assigned",
     ))
 }

@@ -206,6 +206,19 @@ on_every_engine!(
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         }
         assert!(found, "searchable (accents folded) and on the map");
+        // A point's link leads to the actor's page.
+        let (_, m) = app
+            .get_text("/directory/map.json?west=-3.6&south=48.6&east=-3.3&north=48.8&zoom=14")
+            .await;
+        let link = m
+            .split("\"url\":\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a point with its link")
+            .to_string();
+        let (status, page) = app.get_text(&link).await;
+        assert_eq!(status, 200, "{link}");
+        assert!(page.contains("Fablab du Trégor"));
         // The live map follows the directory's filters.
         let view = "/directory/map.json?west=-3.6&south=48.6&east=-3.3&north=48.8&zoom=14";
         let (_, m) = app

@@ -8,7 +8,7 @@ use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 
 /// Price bands of a response, in euros (the budget bands of the library).
-pub const PRICES: &[&str] = knowledge::model::BUDGETS;
+pub const PRICES: &[&str] = library::model::BUDGETS;
 
 /// Highest grade of a criterion; grades go from 0.
 pub const GRADE_MAX: i64 = 10;

@@ -214,7 +214,7 @@ const STORIES: &[Story] = &[
     },
 ];
 
-/// Adds the demo reports once, published, by the demo administrator.
+/// Adds the demo experiences once, published, by the demo administrator.
 pub async fn seed(db: Db) -> Result<(), Error> {
     let Some(admin) = kernel::demo::admin(&db).await? else {
         return Ok(());
@@ -234,7 +234,7 @@ pub async fn seed(db: Db) -> Result<(), Error> {
         };
         let s = &STORIES[n % STORIES.len()];
         let list = |items: &[&str]| items.iter().map(|i| i.to_string()).collect::<Vec<_>>();
-        let report = ExperienceInput {
+        let experience = ExperienceInput {
             title: s.title.replace("{}", &t.name),
             territory: format!("commune/{code}"),
             themes: list(s.themes),
@@ -254,7 +254,7 @@ pub async fn seed(db: Db) -> Result<(), Error> {
             processes: Vec::new(),
             attachments: Vec::new(),
         };
-        let e = store::submit(&db, &report, &admin).await?;
+        let e = store::submit(&db, &experience, &admin).await?;
         store::decide(&db, &e.id, true, "démonstration", &admin).await?;
     }
     Ok(())

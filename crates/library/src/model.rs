@@ -1,5 +1,5 @@
 //! Experience reports (retours d'expérience): what a territory did, how, what made it work and
-//! what to watch for, parsed from a form into a valid report or every field's error.
+//! what to watch for, parsed from a form into a valid experience or every field's error.
 
 use kernel::uploads::Attachment;
 use kernel::web::FormPairs;
@@ -69,7 +69,7 @@ pub struct ExperienceInput {
     pub attachments: Vec<Attachment>,
 }
 
-/// The raw fields of a report form.
+/// The raw fields of an experience form.
 pub struct ExperienceFields<'a>(pub &'a [(String, String)]);
 
 /// What the referential and the directory say of what a form names: the `kind/code` of a typed
@@ -239,7 +239,7 @@ impl<'a> ExperienceFields<'a> {
 }
 
 impl ExperienceInput {
-    /// The form of a report as it stands (actors by id).
+    /// The form of an experience as it stands (actors by id).
     pub fn fields(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = [
             ("title", self.title.clone()),
@@ -333,7 +333,7 @@ mod tests {
     }
 
     #[test]
-    fn a_report_is_parsed_with_its_ordered_lists_and_every_bad_field_is_named() {
+    fn an_experience_is_parsed_with_its_ordered_lists_and_every_bad_field_is_named() {
         let f = form();
         let e = ExperienceFields(&f)
             .parse(|t| t != "fire", &resolved())

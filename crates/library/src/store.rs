@@ -12,10 +12,10 @@ use kernel::territories::Territory;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-/// Where a report stands: pending, published or rejected.
+/// Where an experience stands: pending, published or rejected.
 pub use kernel::review::State;
 
-/// A report as stored.
+/// An experience as stored.
 #[derive(Debug, Clone)]
 pub struct Experience {
     /// Opaque id.
@@ -74,7 +74,7 @@ fn from_row(r: &AnyRow) -> Result<Option<Experience>, sqlx::Error> {
     }))
 }
 
-/// The territory of a report, from the referential.
+/// The territory of an experience, from the referential.
 pub async fn territory_of(db: &Db, e: &ExperienceInput) -> Result<Option<Territory>, Error> {
     kernel::territories::store::named(db, &e.territory).await
 }
@@ -111,7 +111,7 @@ async fn write(
     Ok(())
 }
 
-/// Stores a submitted report, pending. Returns it.
+/// Stores a submitted experience, pending. Returns it.
 pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience, Error> {
     let t = territory_of(db, e)
         .await?
@@ -138,7 +138,7 @@ pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience
     get(db, &id).await?.ok_or(Error::NotFound)
 }
 
-/// One report.
+/// One experience.
 pub async fn get(db: &Db, id: &str) -> Result<Option<Experience>, Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
         .bind(id)
@@ -147,7 +147,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Experience>, Error> {
     Ok(row.as_ref().map(from_row).transpose()?.flatten())
 }
 
-/// One report by its address.
+/// One experience by its address.
 pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE slug = $1")))
         .bind(slug)
@@ -156,7 +156,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, Error> {
     Ok(row.as_ref().map(from_row).transpose()?.flatten())
 }
 
-/// Some reports by id, in the order of the ids.
+/// Some experiences by id, in the order of the ids.
 pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, Error> {
     Ok(db
         .rows_by_ids(SELECT, ids)
@@ -166,7 +166,7 @@ pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, Error> {
         .collect::<Result<_, _>>()?)
 }
 
-/// How reports are reviewed: submitted ones and their authors' revisions wait for a moderator.
+/// How experiences are reviewed: submitted ones and their authors' revisions wait for a moderator.
 pub const REVIEW: Reviewed = Reviewed {
     entity: crate::EXPERIENCE,
     table: "experiences",
@@ -183,12 +183,12 @@ pub const REVIEW: Reviewed = Reviewed {
     },
 };
 
-/// Publishes or rejects a submitted report, logged with the reason.
+/// Publishes or rejects a submitted experience, logged with the reason.
 pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
     REVIEW.decide(db, id, publish, reason, by).await
 }
 
-/// The reports waiting for a moderator, oldest first.
+/// The experiences waiting for a moderator, oldest first.
 pub async fn pending(db: &Db) -> Result<Vec<Experience>, Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE state = 'pending' ORDER BY created_at LIMIT 100"
@@ -201,7 +201,7 @@ pub async fn pending(db: &Db) -> Result<Vec<Experience>, Error> {
         .collect::<Result<_, _>>()?)
 }
 
-/// What the library filters and counts on, for every published report.
+/// What the library filters and counts on, for every published experience.
 #[derive(Debug, Clone)]
 pub struct Card {
     /// Id.
@@ -220,7 +220,7 @@ pub struct Card {
     pub updated_at: i64,
 }
 
-/// Every published report's card, the latest first.
+/// Every published experience's card, the latest first.
 pub async fn cards(db: &Db) -> Result<Vec<Card>, Error> {
     let rows = sqlx::query(
         "SELECT id, territory_kind, band, region, themes, tools, updated_at FROM experiences \
@@ -250,11 +250,11 @@ pub async fn cards(db: &Db) -> Result<Vec<Card>, Error> {
         .collect::<Result<_, sqlx::Error>>()?)
 }
 
-/// A report's revision by its author, waiting for a moderator.
+/// An experience's revision by its author, waiting for a moderator.
 pub type Revision = kernel::review::Revision<ExperienceInput>;
 
-/// An author's edit: refused when the report changed since the form was opened; applied at
-/// once while the report waits for its first decision, else kept for a moderator. Returns
+/// An author's edit: refused when the experience changed since the form was opened; applied
+/// at once while the experience waits for its first decision, else kept for a moderator. Returns
 /// whether it was applied.
 pub async fn edit(
     db: &Db,
@@ -288,7 +288,7 @@ pub async fn pending_revision(db: &Db, id: &str) -> Result<Revision, Error> {
     REVIEW.pending_revision(db, id).await
 }
 
-/// Approves (applies) or rejects a revision, in one write. Returns the report's id.
+/// Approves (applies) or rejects a revision, in one write. Returns the experience's id.
 pub async fn decide_revision(
     db: &Db,
     id: &str,
@@ -314,7 +314,7 @@ pub async fn decide_revision(
     Ok(rev.item)
 }
 
-/// The author's address of a report.
+/// The author's address of an experience.
 pub async fn author_email(db: &Db, e: &Experience) -> Result<Option<String>, Error> {
     let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
         .bind(&e.author)
@@ -351,7 +351,7 @@ fn entry(e: Experience) -> Entry {
     }
 }
 
-/// Every published report as an index entry.
+/// Every published experience as an index entry.
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE state = 'published'"
@@ -364,7 +364,7 @@ pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
         .collect()
 }
 
-/// The index entry of one report.
+/// The index entry of one experience.
 pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
         .bind(id)

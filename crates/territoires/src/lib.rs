@@ -10,7 +10,7 @@ pub fn components() -> Vec<Component> {
         participation::component(),
         votes::component(),
         reports::component(),
-        knowledge::component(),
+        library::component(),
         lab::component(),
     ]
 }

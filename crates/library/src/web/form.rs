@@ -40,8 +40,8 @@ async fn actor_of(state: &AppState, typed: &str) -> Result<Option<String>, Error
         .map(|a| a.id))
 }
 
-/// Reads a posted report form and its attachments: its fields (to show it again) and the report
-/// or every field's error.
+/// Reads a posted experience form and its attachments: its fields (to show it again) and the
+/// experience or every field's error.
 async fn read_form(
     state: &AppState,
     page: &PageCtx,
@@ -64,12 +64,12 @@ pub(super) async fn attachment(
     page: PageCtx,
     Path((slug, file)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    let (report, _) = visible(&state, page.user.as_ref(), &slug).await?;
+    let (experience, _) = visible(&state, page.user.as_ref(), &slug).await?;
     kernel::web::attachment(
         state.uploads(),
-        &report.data.attachments,
+        &experience.data.attachments,
         &file,
-        report.state == ReportState::Published,
+        experience.state == ExperienceState::Published,
     )
     .await
 }
@@ -90,7 +90,7 @@ pub(super) async fn revision_attachment(
     kernel::web::attachment(state.uploads(), &revision.data.attachments, &file, false).await
 }
 
-/// Parses a posted report against the referential, the directory and the processes.
+/// Parses a posted experience against the referential, the directory and the processes.
 async fn parse(
     state: &AppState,
     pairs: &[(String, String)],
@@ -117,10 +117,10 @@ async fn parse(
 }
 
 #[derive(Template)]
-#[template(path = "knowledge/form.html")]
+#[template(path = "library/form.html")]
 struct FormPage {
     page: PageCtx,
-    report: Option<Experience>,
+    experience: Option<Experience>,
     fields: Vec<(String, String)>,
     base: i64,
     errors: FieldErrors,
@@ -133,7 +133,7 @@ impl FormPage {
     async fn new(
         state: &AppState,
         page: PageCtx,
-        report: Option<Experience>,
+        experience: Option<Experience>,
         fields: Vec<(String, String)>,
     ) -> Result<Self, Error> {
         let tax = directory::terms::current(state).await?;
@@ -144,9 +144,9 @@ impl FormPage {
             .map(|t| (t.code.clone(), t.name(page.tr.0).to_string()))
             .collect();
         Ok(FormPage {
-            base: report.as_ref().map(|r| r.revision).unwrap_or(0),
+            base: experience.as_ref().map(|e| e.revision).unwrap_or(0),
             page,
-            report,
+            experience,
             fields,
             errors: FieldErrors::new(),
             themes,
@@ -161,7 +161,10 @@ impl FormPage {
         self.fields.iter().any(|(k, v)| k == name && v == code)
     }
     fn kept(&self) -> Vec<kernel::uploads::Attachment> {
-        let stored = self.report.as_ref().map(|r| r.data.attachments.as_slice());
+        let stored = self
+            .experience
+            .as_ref()
+            .map(|e| e.data.attachments.as_slice());
         kernel::web::kept_attachments(&self.fields)
             .into_iter()
             .map(|a| {
@@ -172,8 +175,8 @@ impl FormPage {
             .collect()
     }
     fn action(&self) -> String {
-        match &self.report {
-            Some(r) => format!("{}/edit", r.url()),
+        match &self.experience {
+            Some(e) => format!("{}/edit", e.url()),
             None => "/library/propose".into(),
         }
     }
@@ -207,9 +210,9 @@ pub(super) async fn propose(
     let (pairs, parsed) = read_form(&state, &page, multipart).await?;
     match parsed {
         Ok(input) => {
-            let report = store::submit(state.db(), &input, &user.id).await?;
+            let experience = store::submit(state.db(), &input, &user.id).await?;
             Ok(redirect_with_flash(
-                &report.url(),
+                &experience.url(),
                 "flash.experience_submitted",
             ))
         }
@@ -221,18 +224,18 @@ pub(super) async fn propose(
     }
 }
 
-/// The report at this address that the reader wrote (or moderates).
+/// The experience at this address that the reader wrote (or moderates).
 async fn editable(state: &AppState, user: &User, slug: &str) -> Result<Experience, Error> {
-    let (report, mine) = visible(state, Some(user), slug).await?;
+    let (experience, mine) = visible(state, Some(user), slug).await?;
     let resource = Resource::Entry {
-        published: report.state == ReportState::Published,
+        published: experience.state == ExperienceState::Published,
         owned: mine,
     };
     policy::check(user, policy::Action::Edit, &resource)?;
-    if report.state == ReportState::Rejected {
+    if experience.state == ExperienceState::Rejected {
         return Err(Error::Conflict("experience.rejected"));
     }
-    Ok(report)
+    Ok(experience)
 }
 
 pub(super) async fn edit_form(
@@ -241,9 +244,9 @@ pub(super) async fn edit_form(
     SignedIn(user): SignedIn,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let report = editable(&state, &user, &slug).await?;
-    let fields = report.data.fields();
-    render(&FormPage::new(&state, page, Some(report), fields).await?)
+    let experience = editable(&state, &user, &slug).await?;
+    let fields = experience.data.fields();
+    render(&FormPage::new(&state, page, Some(experience), fields).await?)
 }
 
 pub(super) async fn edit(
@@ -253,18 +256,18 @@ pub(super) async fn edit(
     Path(slug): Path<String>,
     multipart: axum::extract::Multipart,
 ) -> Result<Response, Error> {
-    let report = editable(&state, &user, &slug).await?;
+    let experience = editable(&state, &user, &slug).await?;
     let (pairs, parsed) = read_form(&state, &page, multipart).await?;
     let base: i64 = pairs
         .iter()
         .find(|(k, _)| k == "base")
         .and_then(|(_, v)| v.parse().ok())
         .ok_or(Error::BadRequest("form.malformed"))?;
-    let url = report.url();
-    let refused = |errors: FieldErrors, report: Experience, pairs: Vec<(String, String)>| {
+    let url = experience.url();
+    let refused = |errors: FieldErrors, experience: Experience, pairs: Vec<(String, String)>| {
         let state = state.clone();
         async move {
-            let mut p = FormPage::new(&state, page, Some(report), pairs).await?;
+            let mut p = FormPage::new(&state, page, Some(experience), pairs).await?;
             p.base = base;
             p.errors = errors;
             render_invalid(&p)
@@ -272,9 +275,9 @@ pub(super) async fn edit(
     };
     let input = match parsed {
         Ok(input) => input,
-        Err(errors) => return refused(errors, report, pairs).await,
+        Err(errors) => return refused(errors, experience, pairs).await,
     };
-    match store::edit(state.db(), &report, base, &input, &user.id).await {
+    match store::edit(state.db(), &experience, base, &input, &user.id).await {
         Ok(true) => Ok(redirect_with_flash(&url, "flash.saved")),
         Ok(false) => Ok(redirect_with_flash(
             &url,
@@ -283,7 +286,7 @@ pub(super) async fn edit(
         Err(Error::Conflict("experience.stale")) => {
             refused(
                 FieldError::new("form", "experience.stale").into(),
-                report,
+                experience,
                 pairs,
             )
             .await

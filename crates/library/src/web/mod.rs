@@ -1,11 +1,11 @@
-//! Library pages: the library (facets, text search, sort by date or relevance), a report's
-//! page (printable, with similar experiences), the form anyone confirmed submits a report
+//! Library pages: the library (facets, text search, sort by date or relevance), an experience's
+//! page (printable, with similar experiences), the form anyone confirmed submits an experience
 //! with, its author's edit (a revision for a moderator once published), and the moderators'
 //! queue.
 
 use crate::model::{BUDGETS, ExperienceFields, ExperienceInput, Resolved, TOOLS};
 use crate::policy::{self, Resource};
-use crate::store::{self, Card, Experience, Revision, State as ReportState};
+use crate::store::{self, Card, Experience, Revision, State as ExperienceState};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -59,7 +59,7 @@ pub fn routes() -> Routes {
 /// The facets of the library, in the order of the page.
 const FACETS: &[&str] = &["theme", "tool", "kind", "band", "region"];
 
-/// Reports per page.
+/// Experiences per page.
 const PER_PAGE: usize = 20;
 
 /// The name of a facet value in a language.
@@ -98,13 +98,13 @@ fn values<'a>(card: &'a Card, facet: &str) -> Vec<&'a str> {
 type Facet = (&'static str, Vec<(String, String, usize)>);
 
 #[derive(Template)]
-#[template(path = "knowledge/library.html")]
+#[template(path = "library/library.html")]
 struct LibraryPage {
     page: PageCtx,
     q: String,
     sort: String,
     chosen: Vec<(String, String)>,
-    reports: Vec<Experience>,
+    experiences: Vec<Experience>,
     facets: Vec<Facet>,
     pager: Pager,
     moderate: bool,
@@ -212,7 +212,7 @@ async fn list(
         .take(PER_PAGE)
         .map(|c| c.id.clone())
         .collect();
-    let reports = store::by_ids(state.db(), &ids).await?;
+    let experiences = store::by_ids(state.db(), &ids).await?;
     let mut regions = Vec::new();
     for c in &matches {
         if !c.region.is_empty()
@@ -263,7 +263,7 @@ async fn list(
         q,
         sort,
         chosen,
-        reports,
+        experiences,
         facets,
         pager,
         tax,
@@ -271,10 +271,10 @@ async fn list(
 }
 
 #[derive(Template)]
-#[template(path = "knowledge/report.html")]
-struct ReportPage {
+#[template(path = "library/experience.html")]
+struct ExperiencePage {
     page: PageCtx,
-    report: Experience,
+    experience: Experience,
     mine: bool,
     moderate: bool,
     actors: Vec<directory::store::Actor>,
@@ -283,7 +283,7 @@ struct ReportPage {
     tax: Arc<Taxonomy>,
 }
 
-impl ReportPage {
+impl ExperiencePage {
     fn theme(&self, code: &str) -> String {
         self.tax.name(self.page.tr.0, "theme", code)
     }
@@ -294,49 +294,49 @@ impl ReportPage {
         kernel::ids::iso_date(*ms)
     }
     fn territory_url(&self) -> String {
-        format!("/territories/{}", self.report.data.territory)
+        format!("/territories/{}", self.experience.data.territory)
     }
 }
 
-/// The report at this address: published ones for everyone, the others for their author and
-/// the moderators. Returns it and whether the reader wrote it.
+/// The experience at this address: published ones for everyone, the others for their author
+/// and the moderators. Returns it and whether the reader wrote it.
 async fn visible(
     state: &AppState,
     user: Option<&User>,
     slug: &str,
 ) -> Result<(Experience, bool), Error> {
-    let report = store::by_slug(state.db(), slug)
+    let experience = store::by_slug(state.db(), slug)
         .await?
         .ok_or(Error::NotFound)?;
-    let mine = user.is_some_and(|u| u.id == report.author);
+    let mine = user.is_some_and(|u| u.id == experience.author);
     let resource = Resource::Entry {
-        published: report.state == ReportState::Published,
+        published: experience.state == ExperienceState::Published,
         owned: mine,
     };
     if !policy::can(user, policy::Action::Read, &resource) {
         return Err(Error::NotFound);
     }
-    Ok((report, mine))
+    Ok((experience, mine))
 }
 
-/// The published reports most like this one: the same tools count twice, the same themes once,
+/// The published experiences most like this one: the same tools count twice, the same themes once,
 /// the same population band once.
-fn similar_ids(report: &Experience, cards: &[Card]) -> Vec<String> {
+fn similar_ids(experience: &Experience, cards: &[Card]) -> Vec<String> {
     let mut scored: Vec<(usize, &Card)> = cards
         .iter()
-        .filter(|c| c.id != report.id)
+        .filter(|c| c.id != experience.id)
         .map(|c| {
             let tools = c
                 .tools
                 .iter()
-                .filter(|t| report.data.tools.contains(t))
+                .filter(|t| experience.data.tools.contains(t))
                 .count();
             let themes = c
                 .themes
                 .iter()
-                .filter(|t| report.data.themes.contains(t))
+                .filter(|t| experience.data.themes.contains(t))
                 .count();
-            let band = usize::from(c.band == report.band);
+            let band = usize::from(c.band == experience.band);
             (tools * 2 + themes + band, c)
         })
         .filter(|(score, _)| *score > 1)
@@ -354,23 +354,23 @@ async fn show(
     page: PageCtx,
     Path(slug): Path<String>,
 ) -> Result<Response, Error> {
-    let (report, mine) = visible(&state, page.user.as_ref(), &slug).await?;
+    let (experience, mine) = visible(&state, page.user.as_ref(), &slug).await?;
     let actors: Vec<directory::store::Actor> =
-        directory::store::by_ids(state.db(), &report.data.actors)
+        directory::store::by_ids(state.db(), &experience.data.actors)
             .await?
             .into_iter()
             .filter(|a| a.state == directory::store::State::Published)
             .collect();
     let mut processes = Vec::new();
-    for path in &report.data.processes {
+    for path in &experience.data.processes {
         // The path shown is the one the process has now, never the stored text itself.
         if let Some(found) = process_of(&state, path).await? {
             processes.push(found);
         }
     }
     let cards = store::cards(state.db()).await?;
-    let similar = store::by_ids(state.db(), &similar_ids(&report, &cards)).await?;
-    render(&ReportPage {
+    let similar = store::by_ids(state.db(), &similar_ids(&experience, &cards)).await?;
+    render(&ExperiencePage {
         tax: directory::terms::current(&state).await?,
         moderate: policy::can(
             page.user.as_ref(),
@@ -378,7 +378,7 @@ async fn show(
             &Resource::Component,
         ),
         page,
-        report,
+        experience,
         mine,
         actors,
         processes,

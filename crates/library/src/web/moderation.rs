@@ -1,12 +1,12 @@
-//! The moderators' queue of the library: submitted reports, authors' revisions as a
+//! The moderators' queue of the library: submitted experiences, authors' revisions as a
 //! field-by-field diff with their files, the decisions and the mails that tell the authors.
 
 use super::*;
 
-/// A revision in the queue, with its report and the fields it changes.
+/// A revision in the queue, with its experience and the fields it changes.
 struct Change {
     revision: Revision,
-    report: Experience,
+    experience: Experience,
     diff: Vec<FieldChange>,
 }
 
@@ -19,7 +19,7 @@ impl Change {
             .iter()
             .map(|a| {
                 let new = !self
-                    .report
+                    .experience
                     .data
                     .attachments
                     .iter()
@@ -31,10 +31,10 @@ impl Change {
 }
 
 #[derive(Template)]
-#[template(path = "knowledge/moderation.html")]
+#[template(path = "library/moderation.html")]
 struct QueuePage {
     page: PageCtx,
-    reports: Vec<Experience>,
+    experiences: Vec<Experience>,
     changes: Vec<Change>,
     decisions: Decisions,
 }
@@ -46,17 +46,17 @@ async fn queue_page(
 ) -> Result<QueuePage, Error> {
     let mut changes = Vec::new();
     for revision in store::pending_revisions(state.db()).await? {
-        if let Some(report) = store::get(state.db(), &revision.item).await? {
-            let diff = report.data.diff(&revision.data);
+        if let Some(experience) = store::get(state.db(), &revision.item).await? {
+            let diff = experience.data.diff(&revision.data);
             changes.push(Change {
                 revision,
-                report,
+                experience,
                 diff,
             });
         }
     }
     Ok(QueuePage {
-        reports: store::pending(state.db()).await?,
+        experiences: store::pending(state.db()).await?,
         changes,
         page,
         decisions,
@@ -82,20 +82,25 @@ async fn refused_decision(
     render_invalid(&queue_page(state, page, Decisions::refused(errors, failed)).await?)
 }
 
-/// Tells a report's author of a decision.
+/// Tells an experience's author of a decision.
 async fn tell_author(
     state: &AppState,
-    report: &Experience,
+    experience: &Experience,
     decided: Decided,
     approved: bool,
     reason: &str,
 ) -> Result<(), Error> {
-    let to: Vec<String> = store::author_email(state.db(), report)
+    let to: Vec<String> = store::author_email(state.db(), experience)
         .await?
         .into_iter()
         .collect();
     let key = store::REVIEW.mail(decided, approved);
-    state.mail_about(&to, key, (&report.data.title, &report.url()), reason);
+    state.mail_about(
+        &to,
+        key,
+        (&experience.data.title, &experience.url()),
+        reason,
+    );
     Ok(())
 }
 
@@ -107,13 +112,13 @@ pub(super) async fn decide(
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
     policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
-    let report = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
+    let experience = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
     let publish = match f.approves() {
         Ok(p) => p,
         Err(errors) => return refused_decision(&state, page, errors, &id).await,
     };
     store::decide(state.db(), &id, publish, f.reason(), &user.id).await?;
-    tell_author(&state, &report, Decided::Item, publish, f.reason()).await?;
+    tell_author(&state, &experience, Decided::Item, publish, f.reason()).await?;
     Ok(redirect_with_flash(
         "/library/moderation",
         "flash.library_decided",
@@ -132,7 +137,7 @@ pub(super) async fn decide_revision(
         Ok(p) => p,
         Err(errors) => return refused_decision(&state, page, errors, &id).await,
     };
-    let report_id =
+    let experience_id =
         match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
             Ok(r) => r,
             Err(Error::Conflict(code)) if code == store::REVIEW.stale => {
@@ -141,8 +146,8 @@ pub(super) async fn decide_revision(
             }
             Err(e) => return Err(e),
         };
-    if let Some(report) = store::get(state.db(), &report_id).await? {
-        tell_author(&state, &report, Decided::Revision, approve, f.reason()).await?;
+    if let Some(experience) = store::get(state.db(), &experience_id).await? {
+        tell_author(&state, &experience, Decided::Revision, approve, f.reason()).await?;
     }
     Ok(redirect_with_flash(
         "/library/moderation",

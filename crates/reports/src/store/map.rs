@@ -17,7 +17,7 @@ fn map_entry(
         doc: Some(kernel::search::SearchDoc {
             kind: "report",
             id: id.clone(),
-            url: crate::model::report_url(&space, &id),
+            url: crate::model::report_url(space, &id),
             title: category.to_string(),
             body: format!("{} {address}", r.try_get::<String, _>("description")?),
             tag: "search.tag.report",

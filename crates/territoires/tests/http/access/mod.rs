@@ -112,7 +112,7 @@ fn write_table(component: &str, rows: &[Row]) {
         .max(4);
     let mut text = format!(
         "# Who may use the routes of `{component}`: the status each role gets (see the route × role\n\
-         # test, crates/territoires/tests/http/access.rs).\n# {:<6} {:<width$} {:<sent$} {}\n",
+         # test, crates/territoires/tests/http/access/).\n# {:<6} {:<width$} {:<sent$} {}\n",
         "method",
         "route",
         "sent",

@@ -37,6 +37,9 @@ use evaluation::*;
 
 /// The challenges' routes.
 pub fn routes() -> Routes {
+    // A challenge, and one of its responses.
+    let c = "/s/{space}/challenges/{slug}";
+    let r = "/s/{space}/challenges/{slug}/answers/{id}";
     Routes::new()
         .route(
             "/s/{space}/challenges/new",
@@ -44,36 +47,27 @@ pub fn routes() -> Routes {
                 .post(create)
                 .layer(kernel::uploads::attached_form_limit()),
         )
-        .route("/s/{space}/challenges/{slug}", get(show))
+        .route(c, get(show))
         .route(
-            "/s/{space}/challenges/{slug}/attachments/{file}",
+            &format!("{c}/attachments/{{file}}"),
             get(challenge_attachment),
         )
         .route(
-            "/s/{space}/challenges/{slug}/answers/{id}/attachments/{file}",
-            get(response_attachment),
-        )
-        .route(
-            "/s/{space}/challenges/{slug}/answer",
+            &format!("{c}/answer"),
             get(response_form)
                 .post(respond)
                 .layer(kernel::uploads::attached_form_limit()),
         )
-        .route("/s/{space}/challenges/{slug}/answers", get(responses))
+        .route(&format!("{c}/answers"), get(responses))
+        .route(r, get(response_page))
         .route(
-            "/s/{space}/challenges/{slug}/answers/{id}",
-            get(response_page),
+            &format!("{r}/attachments/{{file}}"),
+            get(response_attachment),
         )
-        .route(
-            "/s/{space}/challenges/{slug}/answers/{id}/grade",
-            post(grade),
-        )
-        .route(
-            "/s/{space}/challenges/{slug}/answers/{id}/state",
-            post(response_state),
-        )
-        .route("/s/{space}/challenges/{slug}/decide", post(decide))
-        .route("/s/{space}/challenges/{slug}/notify", post(notify))
+        .route(&format!("{r}/grade"), post(grade))
+        .route(&format!("{r}/state"), post(response_state))
+        .route(&format!("{c}/decide"), post(decide))
+        .route(&format!("{c}/notify"), post(notify))
 }
 
 /// The challenges of a space, on its page.

@@ -271,6 +271,26 @@ async fn edit_page(state: &AppState, page: PageCtx, process: Process) -> Result<
     })
 }
 
+/// The process's settings page again, keeping what was typed (`keep`), with why a change was
+/// refused.
+async fn refused(
+    state: &AppState,
+    page: PageCtx,
+    process: Process,
+    errors: FieldErrors,
+    keep: impl FnOnce(&mut EditPage),
+) -> Result<Response, Error> {
+    let mut p = edit_page(state, page, process).await?;
+    keep(&mut p);
+    p.errors = errors;
+    render_invalid(&p)
+}
+
+/// Back to the process's settings (at `anchor`, or its top) once a change is saved.
+fn saved(process: &Process, anchor: &str) -> Response {
+    redirect_with_flash(&format!("{}/edit{anchor}", process.url()), "flash.saved")
+}
+
 async fn edit_form(
     State(state): State<AppState>,
     page: PageCtx,
@@ -294,17 +314,9 @@ async fn edit(
     match fields.parse() {
         Ok(input) => {
             store::update(state.db(), &process.id, &input, &user.id).await?;
-            Ok(redirect_with_flash(
-                &format!("{}/edit", process.url()),
-                "flash.saved",
-            ))
+            Ok(saved(&process, ""))
         }
-        Err(errors) => {
-            let mut p = edit_page(&state, page, process).await?;
-            p.fields = fields;
-            p.errors = errors;
-            render_invalid(&p)
-        }
+        Err(errors) => refused(&state, page, process, errors, |p| p.fields = fields).await,
     }
 }
 
@@ -324,16 +336,9 @@ async fn image(
     match stored {
         Ok(name) => {
             store::set_image(state.db(), &process.id, &name).await?;
-            Ok(redirect_with_flash(
-                &format!("{}/edit", process.url()),
-                "flash.saved",
-            ))
+            Ok(saved(&process, ""))
         }
-        Err(Error::Invalid(errors)) => {
-            let mut p = edit_page(&state, page, process).await?;
-            p.errors = errors;
-            render_invalid(&p)
-        }
+        Err(Error::Invalid(errors)) => refused(&state, page, process, errors, |_| ()).await,
         Err(e) => Err(e),
     }
 }
@@ -349,17 +354,9 @@ async fn add_phase(
     match fields.parse() {
         Ok(input) => {
             store::add_phase(state.db(), &process.id, &input, &user.id).await?;
-            Ok(redirect_with_flash(
-                &format!("{}/edit#phases", process.url()),
-                "flash.saved",
-            ))
+            Ok(saved(&process, "#phases"))
         }
-        Err(errors) => {
-            let mut p = edit_page(&state, page, process).await?;
-            p.phase = fields;
-            p.errors = errors;
-            render_invalid(&p)
-        }
+        Err(errors) => refused(&state, page, process, errors, |p| p.phase = fields).await,
     }
 }
 
@@ -370,10 +367,7 @@ async fn remove_phase(
 ) -> Result<Response, Error> {
     let process = managed_process(&state, &space, &slug, &user).await?;
     store::remove_phase(state.db(), &process.id, &phase, &user.id).await?;
-    Ok(redirect_with_flash(
-        &format!("{}/edit#phases", process.url()),
-        "flash.saved",
-    ))
+    Ok(saved(&process, "#phases"))
 }
 
 async fn add_component(
@@ -394,12 +388,7 @@ async fn add_component(
                 "flash.saved",
             ))
         }
-        Err(errors) => {
-            let mut p = edit_page(&state, page, process).await?;
-            p.component = fields;
-            p.errors = errors;
-            render_invalid(&p)
-        }
+        Err(errors) => refused(&state, page, process, errors, |p| p.component = fields).await,
     }
 }
 

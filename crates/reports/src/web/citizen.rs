@@ -621,22 +621,13 @@ async fn list(
         kernel::web::percent_encode(&q.category),
         kernel::web::percent_encode(&q.status)
     );
-    let mut pager = Pager::new(q.page, 50, base);
     let filter = store::DeskFilter {
         status,
         newest_first: true,
         ..Default::default()
     };
-    let (reports, total) = store::queue(
-        state.db(),
-        &space.id,
-        &ids,
-        &filter,
-        pager.offset(),
-        pager.per_page,
-    )
-    .await?;
-    pager.total = total;
+    let (reports, pager) =
+        super::queue_page(&state, &space.id, &ids, &filter, q.page, base).await?;
     render(&ListPage {
         tiles: state.config().tile_url.clone(),
         page,

@@ -167,17 +167,8 @@ async fn queue(
         kernel::web::percent_encode(&q.east),
         kernel::web::percent_encode(&q.north),
     );
-    let mut pager = Pager::new(q.page, 50, base);
-    let (reports, total) = store::queue(
-        state.db(),
-        &space.id,
-        &ids,
-        &filter,
-        pager.offset(),
-        pager.per_page,
-    )
-    .await?;
-    pager.total = total;
+    let (reports, pager) =
+        super::queue_page(&state, &space.id, &ids, &filter, q.page, base).await?;
     render(&QueuePage {
         tiles: state.config().tile_url.clone(),
         page,

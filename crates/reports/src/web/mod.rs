@@ -65,3 +65,27 @@ fn map_points(reports: &[crate::model::Report], path: &str, tail: &str) -> Strin
     )
     .to_string()
 }
+
+/// One page (of 50) of the reports of these categories of a space that `filter` keeps, with
+/// its pager; `base` is the list's address with its filters.
+async fn queue_page(
+    state: &kernel::AppState,
+    space_id: &str,
+    category_ids: &[String],
+    filter: &crate::store::DeskFilter,
+    page: Option<i64>,
+    base: String,
+) -> Result<(Vec<crate::model::Report>, kernel::web::pager::Pager), Error> {
+    let mut pager = kernel::web::pager::Pager::new(page, 50, base);
+    let (reports, total) = crate::store::queue(
+        state.db(),
+        space_id,
+        category_ids,
+        filter,
+        pager.offset(),
+        pager.per_page,
+    )
+    .await?;
+    pager.total = total;
+    Ok((reports, pager))
+}

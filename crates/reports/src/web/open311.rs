@@ -81,6 +81,11 @@ fn ok(format: Format, status: StatusCode, root: &'static str, v: &Value) -> Repl
     Reply(format, status, open311::render(format, root, v))
 }
 
+/// A list as the specification answers it: `root` holding one `item` per value.
+fn listed(format: Format, root: &'static str, item: &'static str, values: Vec<Value>) -> Replied {
+    Ok(ok(format, StatusCode::OK, root, &Value::List(item, values)))
+}
+
 /// The last segment of a path with its format; anything else is a 404 in JSON.
 fn split(file: &str) -> Result<(&str, Format), Reply> {
     Format::split(file).ok_or_else(|| fail(Format::Json, 404, "not found: use .json or .xml"))
@@ -226,12 +231,12 @@ async fn services(state: &AppState, format: Format, pairs: &[(String, String)]) 
     let list = store::categories(state.db(), &space.id)
         .await
         .map_err(|e| internal(format, e))?;
-    Ok(ok(
+    listed(
         format,
-        StatusCode::OK,
         "services",
-        &Value::List("service", list.iter().map(service_value).collect()),
-    ))
+        "service",
+        list.iter().map(service_value).collect(),
+    )
 }
 
 async fn service(
@@ -332,12 +337,12 @@ async fn requests(state: &AppState, format: Format, pairs: &[(String, String)]) 
     let list = store::published(state.db(), &space.id, &f)
         .await
         .map_err(|e| internal(format, e))?;
-    Ok(ok(
+    listed(
         format,
-        StatusCode::OK,
         "service_requests",
-        &Value::List("request", list.iter().map(request_value).collect()),
-    ))
+        "request",
+        list.iter().map(request_value).collect(),
+    )
 }
 
 async fn request(
@@ -358,12 +363,12 @@ async fn request(
             )
         })?;
     // The specification answers with a list, even for one request.
-    Ok(ok(
+    listed(
         format,
-        StatusCode::OK,
         "service_requests",
-        &Value::List("request", vec![request_value(&r)]),
-    ))
+        "request",
+        vec![request_value(&r)],
+    )
 }
 
 async fn token(
@@ -378,18 +383,15 @@ async fn token(
         .await
         .map_err(|e| internal(format, e))?
         .ok_or_else(|| fail(format, 404, format!("token: unknown token {token}")))?;
-    Ok(ok(
+    listed(
         format,
-        StatusCode::OK,
         "service_requests",
-        &Value::List(
-            "request",
-            vec![Value::Record(vec![
-                ("service_request_id", r.id.as_str().into()),
-                ("token", r.id.as_str().into()),
-            ])],
-        ),
-    ))
+        "request",
+        vec![Value::Record(vec![
+            ("service_request_id", r.id.as_str().into()),
+            ("token", r.id.as_str().into()),
+        ])],
+    )
 }
 
 async fn submit(

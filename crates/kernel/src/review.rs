@@ -9,7 +9,12 @@
 //! fields as JSON), `state`, `reason`, `by_user`, `created_at`, `decided_at` and `decided_by`.
 //! A component describes both with a [`Reviewed`] and calls its methods inside its own writes.
 
+use crate::accounts::User;
+use crate::app::AppState;
 use crate::db::{Db, Entity, Op, Write};
+use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
+use axum::extract::{Path, State as Extracted};
+use axum::response::Response;
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::ids::{new_id, now_ms};
 use sqlx::Row;
@@ -450,6 +455,106 @@ impl Decisions {
             format!("decision-{id}")
         }
     }
+}
+
+/// A component whose items moderators review from a queue page: the queue and the decisions'
+/// handlers are [`queue`], [`decide_item`] and [`decide_revision`], the same for every such
+/// component.
+pub trait Moderation: Send + Sync + 'static {
+    /// The queue page.
+    type Queue: askama::Template + Send;
+    /// How its items are reviewed.
+    const REVIEW: Reviewed;
+    /// The queue's address.
+    const QUEUE: &'static str;
+    /// The flash text once a decision is recorded.
+    const DECIDED: &'static str;
+    /// Refused unless `user` moderates the component (its policy).
+    fn check(user: &User) -> Result<(), Error>;
+    /// The queue as it stands, with these decision forms.
+    fn queue(
+        state: &AppState,
+        page: PageCtx,
+        decisions: Decisions,
+    ) -> impl Future<Output = Result<Self::Queue, Error>> + Send;
+    /// Publishes or refuses a proposed item and tells its authors.
+    fn decide_item(
+        state: &AppState,
+        id: &str,
+        publish: bool,
+        reason: &str,
+        by: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+    /// Approves (applies) or refuses a revision and tells its authors; refused with
+    /// `REVIEW.stale` when its item changed since.
+    fn decide_revision(
+        state: &AppState,
+        id: &str,
+        approve: bool,
+        reason: &str,
+        by: &str,
+    ) -> impl Future<Output = Result<(), Error>> + Send;
+}
+
+/// The moderators' queue of a component.
+pub async fn queue<M: Moderation>(
+    Extracted(state): Extracted<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
+    M::check(&user)?;
+    render(&M::queue(&state, page, Decisions::default()).await?)
+}
+
+/// A moderator's decision on a proposed item.
+pub async fn decide_item<M: Moderation>(
+    Extracted(state): Extracted<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, Error> {
+    M::check(&user)?;
+    let decided = match f.approves() {
+        Ok(publish) => M::decide_item(&state, &id, publish, f.reason(), &user.id).await,
+        Err(errors) => Err(Error::Invalid(errors)),
+    };
+    decided_or_shown_again::<M>(&state, page, &id, decided).await
+}
+
+/// A moderator's decision on a revision.
+pub async fn decide_revision<M: Moderation>(
+    Extracted(state): Extracted<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(id): Path<String>,
+    Form(f): Form<DecisionForm>,
+) -> Result<Response, Error> {
+    M::check(&user)?;
+    let decided = match f.approves() {
+        Ok(approve) => M::decide_revision(&state, &id, approve, f.reason(), &user.id).await,
+        Err(errors) => Err(Error::Invalid(errors)),
+    };
+    decided_or_shown_again::<M>(&state, page, &id, decided).await
+}
+
+/// Back to the queue once decided; or the queue again with why the decision on `id` was
+/// refused (no decision, a refusal without its reason, a revision whose item changed since).
+async fn decided_or_shown_again<M: Moderation>(
+    state: &AppState,
+    page: PageCtx,
+    id: &str,
+    decided: Result<(), Error>,
+) -> Result<Response, Error> {
+    let errors: FieldErrors = match decided {
+        Ok(()) => return Ok(redirect_with_flash(M::QUEUE, M::DECIDED)),
+        Err(Error::Invalid(errors)) => errors,
+        Err(Error::Conflict(code)) if code == M::REVIEW.stale => {
+            FieldError::new("reason", code).into()
+        }
+        Err(e) => return Err(e),
+    };
+    render_invalid(&M::queue(state, page, Decisions::refused(errors, id)).await?)
 }
 
 #[cfg(test)]

@@ -18,18 +18,19 @@ pub fn field(index: usize) -> &'static str {
     FIELDS.get(index).copied().unwrap_or("ballot")
 }
 
-/// The answer to one question.
+/// A ballot's mark on one question: the options chosen, or the grade given to each (not an
+/// `Answer`, which is a space's official answer to a contribution).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
+pub enum Mark {
     /// The chosen options, by index, increasing.
     Choices(Vec<usize>),
     /// The grade of every option, by option index; 0 is the worst grade.
     Grades(Vec<usize>),
 }
 
-/// A ballot: one answer per question, in order.
+/// A ballot: one mark per question, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ballot(pub Vec<Answer>);
+pub struct Ballot(pub Vec<Mark>);
 
 impl Ballot {
     /// Reads a ballot from form pairs: `q1=<option id>` (repeated for several choices), and for
@@ -37,7 +38,7 @@ impl Ballot {
     /// question is reported.
     pub fn parse(v: &Votation, pairs: &[(String, String)]) -> Result<Ballot, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let mut answers = Vec::with_capacity(v.questions.len());
+        let mut marks = Vec::with_capacity(v.questions.len());
         for (qi, q) in v.questions.iter().enumerate() {
             let name = field(qi);
             match &q.method {
@@ -62,7 +63,7 @@ impl Ballot {
                     if given.iter().any(Option::is_none) {
                         errors.push(FieldError::new(name, "vote.grade_missing"));
                     } else {
-                        answers.push(Answer::Grades(given.into_iter().flatten().collect()));
+                        marks.push(Mark::Grades(given.into_iter().flatten().collect()));
                     }
                 }
                 method => {
@@ -86,25 +87,25 @@ impl Ballot {
                     };
                     match problem {
                         Some(code) => errors.push(FieldError::new(name, code)),
-                        None => answers.push(Answer::Choices(chosen)),
+                        None => marks.push(Mark::Choices(chosen)),
                     }
                 }
             }
         }
         if errors.is_empty() {
-            Ok(Ballot(answers))
+            Ok(Ballot(marks))
         } else {
             Err(errors)
         }
     }
 
-    /// The ballot as stored and published: answers separated by `;`, option indexes (or grades
+    /// The ballot as stored and published: marks separated by `;`, option indexes (or grades
     /// in option order) by `,`.
     pub fn encode(&self) -> String {
         self.0
             .iter()
             .map(|a| {
-                let (Answer::Choices(xs) | Answer::Grades(xs)) = a;
+                let (Mark::Choices(xs) | Mark::Grades(xs)) = a;
                 xs.iter()
                     .map(usize::to_string)
                     .collect::<Vec<_>>()
@@ -121,7 +122,7 @@ impl Ballot {
         if parts.len() != v.questions.len() {
             return None;
         }
-        let mut answers = Vec::with_capacity(parts.len());
+        let mut marks = Vec::with_capacity(parts.len());
         for (q, part) in v.questions.iter().zip(parts) {
             let xs: Vec<usize> = if part.is_empty() {
                 Vec::new()
@@ -130,22 +131,22 @@ impl Ballot {
                     .map(|x| x.parse().ok())
                     .collect::<Option<_>>()?
             };
-            answers.push(match &q.method {
+            marks.push(match &q.method {
                 Method::Judgment { grades } => {
                     if xs.len() != q.options.len() || xs.iter().any(|g| *g >= grades.len()) {
                         return None;
                     }
-                    Answer::Grades(xs)
+                    Mark::Grades(xs)
                 }
                 _ => {
                     if xs.iter().any(|o| *o >= q.options.len()) {
                         return None;
                     }
-                    Answer::Choices(xs)
+                    Mark::Choices(xs)
                 }
             });
         }
-        Some(Ballot(answers))
+        Some(Ballot(marks))
     }
 }
 
@@ -329,9 +330,9 @@ mod tests {
         assert_eq!(
             b,
             Ballot(vec![
-                Answer::Choices(vec![1]),
-                Answer::Choices(vec![0, 2]),
-                Answer::Grades(vec![2, 0])
+                Mark::Choices(vec![1]),
+                Mark::Choices(vec![0, 2]),
+                Mark::Grades(vec![2, 0])
             ])
         );
         assert_eq!(b.encode(), "1;0,2;2,0");

@@ -1,7 +1,7 @@
 //! Counting: the results of a closed vote from its ballots. Pure, so that anyone can recount
 //! the published ballots with the same code (`territoires decide` uses the same algorithms).
 
-use crate::ballot::{Answer, Ballot};
+use crate::ballot::{Mark, Ballot};
 use crate::model::{Method, Rule, Votation};
 use decide::pb::{self, Election, Project, Q, Satisfaction};
 
@@ -99,7 +99,7 @@ pub fn count(v: &Votation, ballots: &[Ballot]) -> Results {
                 Method::Judgment { grades } => {
                     let mut tallies = vec![vec![0u64; grades.len()]; q.options.len()];
                     for a in answers {
-                        if let Answer::Grades(g) = a {
+                        if let Mark::Grades(g) = a {
                             for (oi, grade) in g.iter().enumerate() {
                                 tallies[oi][*grade] += 1;
                             }
@@ -110,8 +110,8 @@ pub fn count(v: &Votation, ballots: &[Ballot]) -> Results {
                 Method::Basket => {
                     let baskets: Vec<&[usize]> = answers
                         .filter_map(|a| match a {
-                            Answer::Choices(c) => Some(c.as_slice()),
-                            Answer::Grades(_) => None,
+                            Mark::Choices(c) => Some(c.as_slice()),
+                            Mark::Grades(_) => None,
                         })
                         .collect();
                     budget(v, &q.options, &baskets)
@@ -119,7 +119,7 @@ pub fn count(v: &Votation, ballots: &[Ballot]) -> Results {
                 Method::Single | Method::Approval { .. } => {
                     let mut counts = vec![0u64; q.options.len()];
                     for a in answers {
-                        if let Answer::Choices(c) = a {
+                        if let Mark::Choices(c) = a {
                             for oi in c {
                                 counts[*oi] += 1;
                             }
@@ -313,7 +313,7 @@ mod tests {
 
     fn baskets(b: &[&[usize]]) -> Vec<Ballot> {
         b.iter()
-            .map(|c| Ballot(vec![Answer::Choices(c.to_vec())]))
+            .map(|c| Ballot(vec![Mark::Choices(c.to_vec())]))
             .collect()
     }
 
@@ -385,7 +385,7 @@ mod tests {
         // a: Bien, Passable, À rejeter → median Passable; b: Bien, Bien, À rejeter → Bien.
         let ballots: Vec<Ballot> = [[2, 2], [1, 2], [0, 0]]
             .iter()
-            .map(|g| Ballot(vec![Answer::Grades(g.to_vec())]))
+            .map(|g| Ballot(vec![Mark::Grades(g.to_vec())]))
             .collect();
         let r = count(&v, &ballots);
         assert_eq!(

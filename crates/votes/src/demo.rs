@@ -2,7 +2,7 @@
 //! closed participatory budget in Lannion with its ballots, so that the results show. Running it
 //! again changes nothing.
 
-use crate::ballot::{Answer, Ballot};
+use crate::ballot::{Mark, Ballot};
 use crate::model::{ProjectFields, QuestionFields, VotationFields};
 use crate::store;
 use kernel::Error;
@@ -181,7 +181,7 @@ async fn budget(db: &Db) -> Result<(), Error> {
         if basket.is_empty() {
             basket.push(2);
         }
-        let ballot = Ballot(vec![Answer::Choices(basket)]);
+        let ballot = Ballot(vec![Mark::Choices(basket)]);
         store::cast(db, &vote.id, &format!("demo:{voter}"), &ballot.encode()).await?;
     }
     let now = kernel::ids::now_ms();

@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::opendata::{PAGE, Shape};
-use kernel::review::{Decided, DecisionForm, Decisions, FieldChange};
+use kernel::review::{self, Decided, Decisions, FieldChange, Moderation, Reviewed};
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
@@ -51,11 +51,14 @@ pub fn routes() -> Routes {
         .route("/directory/actors/{slug}", get(show))
         .route("/directory/actors/{slug}/edit", get(edit_form).post(edit))
         .route("/directory/actors/{slug}/verify", post(verify))
-        .route("/directory/moderation", get(queue))
-        .route("/directory/moderation/actors/{id}", post(decide_actor))
+        .route("/directory/moderation", get(review::queue::<Actors>))
+        .route(
+            "/directory/moderation/actors/{id}",
+            post(review::decide_item::<Actors>),
+        )
         .route(
             "/directory/moderation/revisions/{id}",
-            post(decide_revision),
+            post(review::decide_revision::<Actors>),
         )
         .route("/data/actors.csv", get(|s| data_set(s, "actors.csv")))
         .route(

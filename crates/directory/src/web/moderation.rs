@@ -19,60 +19,84 @@ struct Change {
 
 #[derive(Template)]
 #[template(path = "directory/moderation.html")]
-struct QueuePage {
+pub(super) struct QueuePage {
     page: PageCtx,
     proposals: Vec<Proposal>,
     changes: Vec<Change>,
     decisions: Decisions,
 }
 
-async fn queue_page(
-    state: &AppState,
-    page: PageCtx,
-    decisions: Decisions,
-) -> Result<QueuePage, Error> {
-    let mut proposals = Vec::new();
-    for actor in store::pending(state.db()).await? {
-        let duplicates = store::duplicates(state.db(), &actor).await?;
-        proposals.push(Proposal { actor, duplicates });
-    }
-    let mut changes = Vec::new();
-    for revision in store::pending_revisions(state.db()).await? {
-        let Some(actor) = store::get(state.db(), &revision.item).await? else {
-            continue;
-        };
-        changes.push(Change {
-            diff: actor.data.diff(&revision.data),
-            stale: actor.revision != revision.base,
-            revision,
-            actor,
-        });
-    }
-    Ok(QueuePage {
-        page,
-        proposals,
-        changes,
-        decisions,
-    })
-}
+/// The directory's moderation: its queue and decisions are the kernel's
+/// ([`kernel::review::queue`], [`kernel::review::decide_item`], [`kernel::review::decide_revision`]).
+pub(super) struct Actors;
 
-pub(crate) async fn queue(
-    State(state): State<AppState>,
-    page: PageCtx,
-    SignedIn(user): SignedIn,
-) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
-    render(&queue_page(&state, page, Decisions::default()).await?)
-}
+impl Moderation for Actors {
+    type Queue = QueuePage;
+    const REVIEW: Reviewed = store::REVIEW;
+    const QUEUE: &'static str = "/directory/moderation";
+    const DECIDED: &'static str = "flash.directory_decided";
 
-/// The queue again, with why a decision on `failed` was refused.
-async fn refused_decision(
-    state: &AppState,
-    page: PageCtx,
-    errors: FieldErrors,
-    failed: &str,
-) -> Result<Response, Error> {
-    render_invalid(&queue_page(state, page, Decisions::refused(errors, failed)).await?)
+    fn check(user: &User) -> Result<(), Error> {
+        policy::check(user, policy::Action::Moderate, &Resource::Component)
+    }
+
+    async fn queue(
+        state: &AppState,
+        page: PageCtx,
+        decisions: Decisions,
+    ) -> Result<QueuePage, Error> {
+        let mut proposals = Vec::new();
+        for actor in store::pending(state.db()).await? {
+            let duplicates = store::duplicates(state.db(), &actor).await?;
+            proposals.push(Proposal { actor, duplicates });
+        }
+        let mut changes = Vec::new();
+        for revision in store::pending_revisions(state.db()).await? {
+            let Some(actor) = store::get(state.db(), &revision.item).await? else {
+                continue;
+            };
+            changes.push(Change {
+                diff: actor.data.diff(&revision.data),
+                stale: actor.revision != revision.base,
+                revision,
+                actor,
+            });
+        }
+        Ok(QueuePage {
+            page,
+            proposals,
+            changes,
+            decisions,
+        })
+    }
+
+    async fn decide_item(
+        state: &AppState,
+        id: &str,
+        publish: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let actor = store::get(state.db(), id).await?.ok_or(Error::NotFound)?;
+        store::decide(state.db(), id, publish, reason, by).await?;
+        let key = store::REVIEW.mail(Decided::Item, publish);
+        tell_owners(state, &actor, key, reason).await
+    }
+
+    async fn decide_revision(
+        state: &AppState,
+        id: &str,
+        approve: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let rev = store::decide_revision(state.db(), id, approve, reason, by).await?;
+        if let Some(actor) = store::get(state.db(), &rev.item).await? {
+            let key = store::REVIEW.mail(Decided::Revision, approve);
+            tell_owners(state, &actor, key, reason).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Tells an actor's owners of a decision.
@@ -85,56 +109,4 @@ pub(crate) async fn tell_owners(
     let to = store::owner_emails(state.db(), &actor.id).await?;
     state.mail_about(&to, key, (&actor.data.name, &actor.url()), reason);
     Ok(())
-}
-
-pub(crate) async fn decide_actor(
-    State(state): State<AppState>,
-    page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
-    let actor = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
-    let publish = match f.approves() {
-        Ok(p) => p,
-        Err(errors) => return refused_decision(&state, page, errors, &id).await,
-    };
-    store::decide(state.db(), &id, publish, f.reason(), &user.id).await?;
-    let key = store::REVIEW.mail(Decided::Item, publish);
-    tell_owners(&state, &actor, key, f.reason()).await?;
-    Ok(redirect_with_flash(
-        "/directory/moderation",
-        "flash.directory_decided",
-    ))
-}
-
-pub(crate) async fn decide_revision(
-    State(state): State<AppState>,
-    page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
-    let approve = match f.approves() {
-        Ok(a) => a,
-        Err(errors) => return refused_decision(&state, page, errors, &id).await,
-    };
-    let rev = match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
-        Ok(rev) => rev,
-        Err(Error::Conflict(code)) if code == store::REVIEW.stale => {
-            let errors = kernel::FieldError::new("reason", code).into();
-            return refused_decision(&state, page, errors, &id).await;
-        }
-        Err(e) => return Err(e),
-    };
-    if let Some(actor) = store::get(state.db(), &rev.item).await? {
-        let key = store::REVIEW.mail(Decided::Revision, approve);
-        tell_owners(&state, &actor, key, f.reason()).await?;
-    }
-    Ok(redirect_with_flash(
-        "/directory/moderation",
-        "flash.directory_decided",
-    ))
 }

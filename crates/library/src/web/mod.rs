@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use directory::terms::Taxonomy;
 use kernel::accounts::User;
 use kernel::i18n::Lang;
-use kernel::review::{Decided, DecisionForm, Decisions, FieldChange};
+use kernel::review::{self, Decided, Decisions, FieldChange, Moderation, Reviewed};
 use kernel::territories::{POPULATION_BANDS, TerritoryKind};
 use kernel::web::FormPairs;
 use kernel::web::pager::Pager;
@@ -39,9 +39,15 @@ pub fn routes() -> Routes {
                 .post(propose)
                 .layer(kernel::uploads::attached_form_limit()),
         )
-        .route("/library/moderation", get(queue))
-        .route("/library/moderation/experiences/{id}", post(decide))
-        .route("/library/moderation/revisions/{id}", post(decide_revision))
+        .route("/library/moderation", get(review::queue::<Experiences>))
+        .route(
+            "/library/moderation/experiences/{id}",
+            post(review::decide_item::<Experiences>),
+        )
+        .route(
+            "/library/moderation/revisions/{id}",
+            post(review::decide_revision::<Experiences>),
+        )
         .route("/library/{slug}", get(show))
         .route(
             "/library/{slug}/edit",

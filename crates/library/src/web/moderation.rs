@@ -32,54 +32,76 @@ impl Change {
 
 #[derive(Template)]
 #[template(path = "library/moderation.html")]
-struct QueuePage {
+pub(super) struct QueuePage {
     page: PageCtx,
     experiences: Vec<Experience>,
     changes: Vec<Change>,
     decisions: Decisions,
 }
 
-async fn queue_page(
-    state: &AppState,
-    page: PageCtx,
-    decisions: Decisions,
-) -> Result<QueuePage, Error> {
-    let mut changes = Vec::new();
-    for revision in store::pending_revisions(state.db()).await? {
-        if let Some(experience) = store::get(state.db(), &revision.item).await? {
-            let diff = experience.data.diff(&revision.data);
-            changes.push(Change {
-                revision,
-                experience,
-                diff,
-            });
-        }
+/// The library's moderation: its queue and decisions are the kernel's
+/// ([`kernel::review::queue`], [`kernel::review::decide_item`], [`kernel::review::decide_revision`]).
+pub(super) struct Experiences;
+
+impl Moderation for Experiences {
+    type Queue = QueuePage;
+    const REVIEW: Reviewed = store::REVIEW;
+    const QUEUE: &'static str = "/library/moderation";
+    const DECIDED: &'static str = "flash.library_decided";
+
+    fn check(user: &User) -> Result<(), Error> {
+        policy::check(user, policy::Action::Moderate, &Resource::Component)
     }
-    Ok(QueuePage {
-        experiences: store::pending(state.db()).await?,
-        changes,
-        page,
-        decisions,
-    })
-}
 
-pub(super) async fn queue(
-    State(state): State<AppState>,
-    page: PageCtx,
-    SignedIn(user): SignedIn,
-) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
-    render(&queue_page(&state, page, Decisions::default()).await?)
-}
+    async fn queue(
+        state: &AppState,
+        page: PageCtx,
+        decisions: Decisions,
+    ) -> Result<QueuePage, Error> {
+        let mut changes = Vec::new();
+        for revision in store::pending_revisions(state.db()).await? {
+            if let Some(experience) = store::get(state.db(), &revision.item).await? {
+                let diff = experience.data.diff(&revision.data);
+                changes.push(Change {
+                    revision,
+                    experience,
+                    diff,
+                });
+            }
+        }
+        Ok(QueuePage {
+            experiences: store::pending(state.db()).await?,
+            changes,
+            page,
+            decisions,
+        })
+    }
 
-/// The queue again, with why a decision on `failed` was refused.
-async fn refused_decision(
-    state: &AppState,
-    page: PageCtx,
-    errors: FieldErrors,
-    failed: &str,
-) -> Result<Response, Error> {
-    render_invalid(&queue_page(state, page, Decisions::refused(errors, failed)).await?)
+    async fn decide_item(
+        state: &AppState,
+        id: &str,
+        publish: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let experience = store::get(state.db(), id).await?.ok_or(Error::NotFound)?;
+        store::decide(state.db(), id, publish, reason, by).await?;
+        tell_author(state, &experience, Decided::Item, publish, reason).await
+    }
+
+    async fn decide_revision(
+        state: &AppState,
+        id: &str,
+        approve: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let experience_id = store::decide_revision(state.db(), id, approve, reason, by).await?;
+        if let Some(experience) = store::get(state.db(), &experience_id).await? {
+            tell_author(state, &experience, Decided::Revision, approve, reason).await?;
+        }
+        Ok(())
+    }
 }
 
 /// Tells an experience's author of a decision.
@@ -102,55 +124,4 @@ async fn tell_author(
         reason,
     );
     Ok(())
-}
-
-pub(super) async fn decide(
-    State(state): State<AppState>,
-    page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
-    let experience = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
-    let publish = match f.approves() {
-        Ok(p) => p,
-        Err(errors) => return refused_decision(&state, page, errors, &id).await,
-    };
-    store::decide(state.db(), &id, publish, f.reason(), &user.id).await?;
-    tell_author(&state, &experience, Decided::Item, publish, f.reason()).await?;
-    Ok(redirect_with_flash(
-        "/library/moderation",
-        "flash.library_decided",
-    ))
-}
-
-pub(super) async fn decide_revision(
-    State(state): State<AppState>,
-    page: PageCtx,
-    SignedIn(user): SignedIn,
-    Path(id): Path<String>,
-    Form(f): Form<DecisionForm>,
-) -> Result<Response, Error> {
-    policy::check(&user, policy::Action::Moderate, &Resource::Component)?;
-    let approve = match f.approves() {
-        Ok(p) => p,
-        Err(errors) => return refused_decision(&state, page, errors, &id).await,
-    };
-    let experience_id =
-        match store::decide_revision(state.db(), &id, approve, f.reason(), &user.id).await {
-            Ok(r) => r,
-            Err(Error::Conflict(code)) if code == store::REVIEW.stale => {
-                let errors = FieldError::new("reason", code).into();
-                return refused_decision(&state, page, errors, &id).await;
-            }
-            Err(e) => return Err(e),
-        };
-    if let Some(experience) = store::get(state.db(), &experience_id).await? {
-        tell_author(&state, &experience, Decided::Revision, approve, f.reason()).await?;
-    }
-    Ok(redirect_with_flash(
-        "/library/moderation",
-        "flash.library_decided",
-    ))
 }

@@ -251,7 +251,7 @@ pub(super) fn describe(v: &Votation, b: &Ballot) -> Vec<Choice> {
         .map(|(q, a)| Choice {
             question: q.title.clone(),
             answers: match (a, &q.method) {
-                (ballot::Answer::Grades(g), Method::Judgment { grades }) => q
+                (ballot::Mark::Grades(g), Method::Judgment { grades }) => q
                     .options
                     .iter()
                     .zip(g)
@@ -266,7 +266,7 @@ pub(super) fn describe(v: &Votation, b: &Ballot) -> Vec<Choice> {
                         )
                     })
                     .collect(),
-                (ballot::Answer::Choices(c), _) => {
+                (ballot::Mark::Choices(c), _) => {
                     c.iter().map(|i| q.options[*i].title.clone()).collect()
                 }
                 _ => Vec::new(),

@@ -332,7 +332,7 @@ pub const REVIEW: Reviewed = Reviewed {
 
 /// Publishes or rejects a proposed actor, logged with the reason.
 pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
-    REVIEW.decide(db, id, publish, reason, by).await
+    Ok(REVIEW.decide(db, id, publish, reason, by).await?)
 }
 
 /// Likely duplicates of an actor among the others: the same SIRET, or the same folded name
@@ -401,7 +401,7 @@ async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result
 
 /// The revisions waiting for a moderator, oldest first.
 pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, Error> {
-    REVIEW.pending_revisions(db, 200).await
+    Ok(REVIEW.pending_revisions(db, 200).await?)
 }
 
 /// Approves or rejects a pending revision. Approving one whose actor changed meanwhile is

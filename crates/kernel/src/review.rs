@@ -12,11 +12,11 @@
 use crate::accounts::User;
 use crate::app::AppState;
 use crate::db::{Db, Entity, Op, Write};
+use crate::error::{Error, FieldError, FieldErrors};
+use crate::ids::{new_id, now_ms};
 use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use axum::extract::{Path, State as Extracted};
 use axum::response::Response;
-use crate::error::{Error, FieldError, FieldErrors};
-use crate::ids::{new_id, now_ms};
 use sqlx::Row;
 
 /// Where a reviewed item stands.
@@ -141,6 +141,51 @@ pub struct Revision<T> {
     pub created_at: i64,
 }
 
+/// Why a review step was refused, or failed.
+#[derive(Debug)]
+pub enum ReviewError {
+    /// The item changed since the change started from it (its kind's code: `actor.stale`…).
+    Stale(&'static str),
+    /// Already decided, or not waiting (its kind's code: `actor.decided`…).
+    Decided(&'static str),
+    /// The database failed.
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for ReviewError {
+    fn from(e: sqlx::Error) -> Self {
+        ReviewError::Database(e)
+    }
+}
+
+impl std::fmt::Display for ReviewError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReviewError::Stale(code) | ReviewError::Decided(code) => f.write_str(code),
+            ReviewError::Database(e) => write!(f, "database: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ReviewError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReviewError::Database(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// At the web edge: both refusals are conflicts with their kind's code.
+impl From<ReviewError> for Error {
+    fn from(e: ReviewError) -> Self {
+        match e {
+            ReviewError::Stale(code) | ReviewError::Decided(code) => Error::Conflict(code),
+            ReviewError::Database(e) => e.into(),
+        }
+    }
+}
+
 impl Reviewed {
     fn action(&self, what: &str) -> String {
         format!("{}.{what}", self.entity.as_str())
@@ -155,7 +200,7 @@ impl Reviewed {
         publish: bool,
         reason: &str,
         by: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ReviewError> {
         let state = if publish {
             State::Published
         } else {
@@ -173,7 +218,7 @@ impl Reviewed {
         .await?
         .rows_affected();
         if n == 0 {
-            return Err(Error::Conflict(self.decided));
+            return Err(ReviewError::Decided(self.decided));
         }
         let action = self.action(if publish { "publish" } else { "reject" });
         w.audit(Some(by), &action, self.entity.as_str(), id, reason)
@@ -184,11 +229,11 @@ impl Reviewed {
     }
 
     /// Refuses a change started from revision `base` of an item now at `current`.
-    pub fn check_base(&self, current: i64, base: i64) -> Result<(), Error> {
+    pub fn check_base(&self, current: i64, base: i64) -> Result<(), ReviewError> {
         if current == base {
             Ok(())
         } else {
-            Err(Error::Conflict(self.stale))
+            Err(ReviewError::Stale(self.stale))
         }
     }
 
@@ -201,7 +246,7 @@ impl Reviewed {
         id: &str,
         base: i64,
         by: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ReviewError> {
         let stamp = self
             .stamped
             .split(',')
@@ -219,7 +264,7 @@ impl Reviewed {
         .await?
         .rows_affected();
         if n == 0 {
-            return Err(Error::Conflict(self.stale));
+            return Err(ReviewError::Stale(self.stale));
         }
         w.audit(
             Some(by),
@@ -241,8 +286,9 @@ impl Reviewed {
         base: i64,
         data: &T,
         by: &str,
-    ) -> Result<(), Error> {
-        let data = serde_json::to_string(data).map_err(Error::internal)?;
+    ) -> Result<(), ReviewError> {
+        let data = serde_json::to_string(data)
+            .map_err(|e| ReviewError::Database(sqlx::Error::Encode(Box::new(e))))?;
         let mut w = db.write().await?;
         sqlx::query(sqlx::AssertSqlSafe(format!(
             "INSERT INTO {} (id, {}, base_revision, data, state, reason, by_user, created_at) \
@@ -282,7 +328,7 @@ impl Reviewed {
         &self,
         db: &Db,
         limit: i64,
-    ) -> Result<Vec<Revision<T>>, Error> {
+    ) -> Result<Vec<Revision<T>>, ReviewError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} ORDER BY created_at, id LIMIT $1",
             self.select_revisions()
@@ -298,7 +344,7 @@ impl Reviewed {
         &self,
         db: &Db,
         id: &str,
-    ) -> Result<Revision<T>, Error> {
+    ) -> Result<Revision<T>, ReviewError> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{} AND id = $1",
             self.select_revisions()
@@ -306,8 +352,8 @@ impl Reviewed {
         .bind(id)
         .fetch_optional(db.pool())
         .await?
-        .ok_or(Error::Conflict(self.decided))?;
-        revision_from_row(&row).ok_or(Error::NotFound)
+        .ok_or(ReviewError::Decided(self.decided))?;
+        revision_from_row(&row).ok_or(ReviewError::Decided(self.decided))
     }
 
     /// Records a moderator's decision on a revision, in the write that applies it when it is
@@ -319,7 +365,7 @@ impl Reviewed {
         approve: bool,
         reason: &str,
         by: &str,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ReviewError> {
         let n = sqlx::query(sqlx::AssertSqlSafe(format!(
             "UPDATE {} SET state = $1, reason = $2, decided_at = $3, decided_by = $4 \
              WHERE id = $5 AND state = 'pending'",
@@ -334,7 +380,7 @@ impl Reviewed {
         .await?
         .rows_affected();
         if n == 0 {
-            return Err(Error::Conflict(self.decided));
+            return Err(ReviewError::Decided(self.decided));
         }
         let action = self.action(if approve {
             "revision_approve"
@@ -463,8 +509,6 @@ impl Decisions {
 pub trait Moderation: Send + Sync + 'static {
     /// The queue page.
     type Queue: askama::Template + Send;
-    /// How its items are reviewed.
-    const REVIEW: Reviewed;
     /// The queue's address.
     const QUEUE: &'static str;
     /// The flash text once a decision is recorded.
@@ -485,8 +529,8 @@ pub trait Moderation: Send + Sync + 'static {
         reason: &str,
         by: &str,
     ) -> impl Future<Output = Result<(), Error>> + Send;
-    /// Approves (applies) or refuses a revision and tells its authors; refused with
-    /// `REVIEW.stale` when its item changed since.
+    /// Approves (applies) or refuses a revision and tells its authors; a revision whose item
+    /// changed since is refused as a field error on its reason (see [`stale_revision`]).
     fn decide_revision(
         state: &AppState,
         id: &str,
@@ -538,6 +582,11 @@ pub async fn decide_revision<M: Moderation>(
     decided_or_shown_again::<M>(&state, page, &id, decided).await
 }
 
+/// A revision whose item changed since, as the field error its decision form shows.
+pub fn stale_revision(code: &'static str) -> Error {
+    Error::Invalid(FieldError::new("reason", code).into())
+}
+
 /// Back to the queue once decided; or the queue again with why the decision on `id` was
 /// refused (no decision, a refusal without its reason, a revision whose item changed since).
 async fn decided_or_shown_again<M: Moderation>(
@@ -549,9 +598,6 @@ async fn decided_or_shown_again<M: Moderation>(
     let errors: FieldErrors = match decided {
         Ok(()) => return Ok(redirect_with_flash(M::QUEUE, M::DECIDED)),
         Err(Error::Invalid(errors)) => errors,
-        Err(Error::Conflict(code)) if code == M::REVIEW.stale => {
-            FieldError::new("reason", code).into()
-        }
         Err(e) => return Err(e),
     };
     render_invalid(&M::queue(state, page, Decisions::refused(errors, id)).await?)

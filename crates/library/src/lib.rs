@@ -5,6 +5,7 @@
 //! band and région, by text, and by likeness.
 
 pub mod demo;
+pub mod error;
 pub mod model;
 pub mod policy;
 pub mod store;

@@ -2,10 +2,10 @@
 //! library filters on (territory kind, population band, région, themes, tools), the fields as
 //! one JSON document, and the authors' revisions waiting for a moderator.
 
+use crate::error::StoreError;
 use crate::model::ExperienceInput;
 use kernel::changes::Entry;
 use kernel::db::{Db, Op};
-use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
 use kernel::review::{Mails, Reviewed};
 use kernel::territories::Territory;
@@ -75,8 +75,8 @@ fn from_row(r: &AnyRow) -> Result<Option<Experience>, sqlx::Error> {
 }
 
 /// The territory of an experience, from the referential.
-pub async fn territory_of(db: &Db, e: &ExperienceInput) -> Result<Option<Territory>, Error> {
-    kernel::territories::store::named(db, &e.territory).await
+pub async fn territory_of(db: &Db, e: &ExperienceInput) -> Result<Option<Territory>, StoreError> {
+    Ok(kernel::territories::store::named(db, &e.territory).await?)
 }
 
 /// Writes the columns derived from the fields and the territory.
@@ -85,7 +85,7 @@ async fn write(
     id: &str,
     e: &ExperienceInput,
     t: &Territory,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let region = match t.kind {
         kernel::territories::TerritoryKind::Region => t.code.clone(),
         _ => t.region.clone().unwrap_or_default(),
@@ -95,7 +95,7 @@ async fn write(
          territory_name = $5, band = $6, region = $7, themes = $8, tools = $9 WHERE id = $10",
     )
     .bind(&e.title)
-    .bind(serde_json::to_string(e).map_err(Error::internal)?)
+    .bind(serde_json::to_string(e).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
     .bind(t.kind.as_str())
     .bind(&t.code)
     .bind(&t.name)
@@ -112,10 +112,10 @@ async fn write(
 }
 
 /// Stores a submitted experience, pending. Returns it.
-pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience, Error> {
+pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience, StoreError> {
     let t = territory_of(db, e)
         .await?
-        .ok_or(Error::BadRequest("experience.territory"))?;
+        .ok_or(StoreError::UnknownTerritory)?;
     let id = new_id();
     let now = now_ms();
     let mut w = db.write().await?;
@@ -135,11 +135,11 @@ pub async fn submit(db: &Db, e: &ExperienceInput, by: &str) -> Result<Experience
         .await?;
     w.changed(crate::EXPERIENCE, &id, Op::Upsert).await?;
     w.commit().await?;
-    get(db, &id).await?.ok_or(Error::NotFound)
+    get(db, &id).await?.ok_or(StoreError::NotFound)
 }
 
 /// One experience.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Experience>, Error> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<Experience>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
         .bind(id)
         .fetch_optional(db.pool())
@@ -148,7 +148,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Experience>, Error> {
 }
 
 /// One experience by its address.
-pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, Error> {
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE slug = $1")))
         .bind(slug)
         .fetch_optional(db.pool())
@@ -157,7 +157,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Experience>, Error> {
 }
 
 /// Some experiences by id, in the order of the ids.
-pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, Error> {
+pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Experience>, StoreError> {
     Ok(db
         .rows_by_ids(SELECT, ids)
         .await?
@@ -184,12 +184,18 @@ pub const REVIEW: Reviewed = Reviewed {
 };
 
 /// Publishes or rejects a submitted experience, logged with the reason.
-pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
-    REVIEW.decide(db, id, publish, reason, by).await
+pub async fn decide(
+    db: &Db,
+    id: &str,
+    publish: bool,
+    reason: &str,
+    by: &str,
+) -> Result<(), StoreError> {
+    Ok(REVIEW.decide(db, id, publish, reason, by).await?)
 }
 
 /// The experiences waiting for a moderator, oldest first.
-pub async fn pending(db: &Db) -> Result<Vec<Experience>, Error> {
+pub async fn pending(db: &Db) -> Result<Vec<Experience>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE state = 'pending' ORDER BY created_at LIMIT 100"
     )))
@@ -221,7 +227,7 @@ pub struct Card {
 }
 
 /// Every published experience's card, the latest first.
-pub async fn cards(db: &Db) -> Result<Vec<Card>, Error> {
+pub async fn cards(db: &Db) -> Result<Vec<Card>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, territory_kind, band, region, themes, tools, updated_at FROM experiences \
          WHERE state = 'published' ORDER BY updated_at DESC, id",
@@ -262,12 +268,12 @@ pub async fn edit(
     base: i64,
     data: &ExperienceInput,
     by: &str,
-) -> Result<bool, Error> {
+) -> Result<bool, StoreError> {
     REVIEW.check_base(e.revision, base)?;
     if e.state == State::Pending {
         let t = territory_of(db, data)
             .await?
-            .ok_or(Error::BadRequest("experience.territory"))?;
+            .ok_or(StoreError::UnknownTerritory)?;
         let mut w = db.write().await?;
         REVIEW.publish_change(&mut w, &e.id, base, by).await?;
         write(&mut w, &e.id, data, &t).await?;
@@ -279,13 +285,13 @@ pub async fn edit(
 }
 
 /// The revisions waiting for a moderator, oldest first.
-pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, Error> {
-    REVIEW.pending_revisions(db, 100).await
+pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, StoreError> {
+    Ok(REVIEW.pending_revisions(db, 100).await?)
 }
 
 /// A revision waiting for a moderator, or `experience.decided`.
-pub async fn pending_revision(db: &Db, id: &str) -> Result<Revision, Error> {
-    REVIEW.pending_revision(db, id).await
+pub async fn pending_revision(db: &Db, id: &str) -> Result<Revision, StoreError> {
+    Ok(REVIEW.pending_revision(db, id).await?)
 }
 
 /// Approves (applies) or rejects a revision, in one write. Returns the experience's id.
@@ -295,11 +301,11 @@ pub async fn decide_revision(
     approve: bool,
     reason: &str,
     by: &str,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let rev = pending_revision(db, id).await?;
     let t = territory_of(db, &rev.data)
         .await?
-        .ok_or(Error::BadRequest("experience.territory"))?;
+        .ok_or(StoreError::UnknownTerritory)?;
     let mut w = db.write().await?;
     if approve {
         REVIEW
@@ -315,7 +321,7 @@ pub async fn decide_revision(
 }
 
 /// The author's address of an experience.
-pub async fn author_email(db: &Db, e: &Experience) -> Result<Option<String>, Error> {
+pub async fn author_email(db: &Db, e: &Experience) -> Result<Option<String>, StoreError> {
     let email: Option<Option<String>> = sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
         .bind(&e.author)
         .fetch_optional(db.pool())

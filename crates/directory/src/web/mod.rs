@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use kernel::accounts::User;
 use kernel::i18n::Lang;
 use kernel::opendata::{PAGE, Shape};
-use kernel::review::{self, Decided, Decisions, FieldChange, Moderation, Reviewed};
+use kernel::review::{self, Decided, Decisions, FieldChange, Moderation};
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};

@@ -32,7 +32,6 @@ pub(super) struct Actors;
 
 impl Moderation for Actors {
     type Queue = QueuePage;
-    const REVIEW: Reviewed = store::REVIEW;
     const QUEUE: &'static str = "/directory/moderation";
     const DECIDED: &'static str = "flash.directory_decided";
 
@@ -90,7 +89,12 @@ impl Moderation for Actors {
         reason: &str,
         by: &str,
     ) -> Result<(), Error> {
-        let rev = store::decide_revision(state.db(), id, approve, reason, by).await?;
+        let rev = match store::decide_revision(state.db(), id, approve, reason, by).await {
+            Err(Error::Conflict(code)) if code == store::REVIEW.stale => {
+                return Err(review::stale_revision(code));
+            }
+            r => r?,
+        };
         if let Some(actor) = store::get(state.db(), &rev.item).await? {
             let key = store::REVIEW.mail(Decided::Revision, approve);
             tell_owners(state, &actor, key, reason).await?;

@@ -84,7 +84,7 @@ pub(super) async fn revision_attachment(
         return Err(Error::NotFound);
     }
     let revision = match store::pending_revision(state.db(), &id).await {
-        Err(Error::Conflict(_)) => return Err(Error::NotFound),
+        Err(StoreError::Decided) => return Err(Error::NotFound),
         r => r?,
     };
     kernel::web::attachment(state.uploads(), &revision.data.attachments, &file, false).await
@@ -283,14 +283,9 @@ pub(super) async fn edit(
             &url,
             "flash.experience_revision_pending",
         )),
-        Err(Error::Conflict("experience.stale")) => {
-            refused(
-                FieldError::new("form", "experience.stale").into(),
-                experience,
-                pairs,
-            )
-            .await
+        Err(e @ StoreError::Stale) => {
+            refused(FieldError::new("form", e.code()).into(), experience, pairs).await
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }

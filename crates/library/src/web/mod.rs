@@ -3,6 +3,7 @@
 //! with, its author's edit (a revision for a moderator once published), and the moderators'
 //! queue.
 
+use crate::error::StoreError;
 use crate::model::{BUDGETS, ExperienceFields, ExperienceInput, Resolved, TOOLS};
 use crate::policy::{self, Resource};
 use crate::store::{self, Card, Experience, Revision, State as ExperienceState};
@@ -13,14 +14,12 @@ use axum::routing::{get, post};
 use directory::terms::Taxonomy;
 use kernel::accounts::User;
 use kernel::i18n::Lang;
-use kernel::review::{self, Decided, Decisions, FieldChange, Moderation, Reviewed};
+use kernel::review::{self, Decided, Decisions, FieldChange, Moderation};
 use kernel::territories::{POPULATION_BANDS, TerritoryKind};
 use kernel::web::FormPairs;
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
-use kernel::web::{
-    AttachedForm, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
-};
+use kernel::web::{AttachedForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldError, FieldErrors};
 use std::sync::Arc;
 

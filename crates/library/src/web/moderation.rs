@@ -45,7 +45,6 @@ pub(super) struct Experiences;
 
 impl Moderation for Experiences {
     type Queue = QueuePage;
-    const REVIEW: Reviewed = store::REVIEW;
     const QUEUE: &'static str = "/library/moderation";
     const DECIDED: &'static str = "flash.library_decided";
 
@@ -96,7 +95,11 @@ impl Moderation for Experiences {
         reason: &str,
         by: &str,
     ) -> Result<(), Error> {
-        let experience_id = store::decide_revision(state.db(), id, approve, reason, by).await?;
+        let experience_id = match store::decide_revision(state.db(), id, approve, reason, by).await
+        {
+            Err(e @ StoreError::Stale) => return Err(review::stale_revision(e.code())),
+            r => r?,
+        };
         if let Some(experience) = store::get(state.db(), &experience_id).await? {
             tell_author(state, &experience, Decided::Revision, approve, reason).await?;
         }

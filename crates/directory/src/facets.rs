@@ -3,7 +3,7 @@
 //! changes, and this node's own writes), so that a list page and the counts of every facet
 //! value are one pass in memory and one query for the page's actors, whatever the size.
 
-use kernel::db::Db;
+use kernel::db::{Db, Entity};
 use kernel::error::Error;
 use sqlx::Row;
 use std::collections::{HashMap, HashSet};
@@ -193,22 +193,38 @@ impl Facets {
     }
 }
 
-/// The index of this node, read again when actors changed.
-#[derive(Default)]
-pub struct Cache(kernel::app::Derived<Facets>);
-
 /// The current facet index.
 pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Facets>, Error> {
-    let cache = state.extension(|_| Cache::default());
+    kept(
+        state,
+        crate::ACTOR,
+        |db| async move { Facets::load(&db).await },
+    )
+    .await
+}
+
+/// A value this node reads from the database (the facet index, the taxonomy), one per type.
+struct Kept<T>(kernel::app::Derived<T>);
+
+/// This node's value of type `T`, made by `load` again once entities of the kind `changes`
+/// changed, by this node's writes or by another node's (as the change feed tells).
+pub(crate) async fn kept<T, F, Fut>(
+    state: &kernel::AppState,
+    changes: Entity,
+    load: F,
+) -> Result<std::sync::Arc<T>, Error>
+where
+    T: Send + Sync + 'static,
+    F: FnOnce(Db) -> Fut,
+    Fut: std::future::Future<Output = Result<T, Error>>,
+{
+    let cache = state.extension(|_| Kept::<T>(Default::default()));
     let at = (
-        state.applier().version_of(crate::ACTOR),
-        state.db().generation_of(crate::ACTOR),
+        state.applier().version_of(changes),
+        state.db().generation_of(changes),
     );
     let db = state.db().clone();
-    cache
-        .0
-        .get(at, || async move { Facets::load(&db).await })
-        .await
+    cache.0.get(at, || load(db)).await
 }
 
 #[cfg(test)]

@@ -77,20 +77,23 @@ pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bo
     if owner > 0 {
         return Ok(false);
     }
-    let mut w = db.write().await?;
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO actor_invitations (actor_id, email, invited_by, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (actor_id, email) DO UPDATE SET invited_by = $3, created_at = $4",
     )
     .bind(actor_id)
     .bind(email)
     .bind(by)
-    .bind(now_ms())
-    .execute(&mut *w)
+    .bind(now_ms());
+    db.execute_audited(
+        query,
+        Some(by),
+        "actor.invite_owner",
+        "actor",
+        actor_id,
+        email,
+    )
     .await?;
-    w.audit(Some(by), "actor.invite_owner", "actor", actor_id, email)
-        .await?;
-    w.commit().await?;
     Ok(true)
 }
 
@@ -135,13 +138,11 @@ pub async fn answer(
 
 /// Withdraws an invitation.
 pub async fn withdraw(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<(), Error> {
-    let mut w = db.write().await?;
-    sqlx::query("DELETE FROM actor_invitations WHERE actor_id = $1 AND email = $2")
+    let query = sqlx::query("DELETE FROM actor_invitations WHERE actor_id = $1 AND email = $2")
         .bind(actor_id)
-        .bind(email)
-        .execute(&mut *w)
-        .await?;
-    w.audit(
+        .bind(email);
+    db.execute_audited(
+        query,
         Some(by),
         "actor.withdraw_invitation",
         "actor",
@@ -149,7 +150,6 @@ pub async fn withdraw(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<
         email,
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -198,16 +198,12 @@ pub async fn set_trusted(db: &Db, actor: &Actor, trusted: bool, by: &str) -> Res
 
 /// Sets (or with an empty name removes) an actor's logo.
 pub async fn set_logo(db: &Db, actor: &Actor, logo: &str, by: &str) -> Result<(), Error> {
-    let mut w = db.write().await?;
-    sqlx::query("UPDATE actors SET logo = $1, updated_at = $2 WHERE id = $3")
+    let query = sqlx::query("UPDATE actors SET logo = $1, updated_at = $2 WHERE id = $3")
         .bind(logo)
         .bind(now_ms())
-        .bind(&actor.id)
-        .execute(&mut *w)
+        .bind(&actor.id);
+    db.execute_audited(query, Some(by), "actor.logo", "actor", &actor.id, logo)
         .await?;
-    w.audit(Some(by), "actor.logo", "actor", &actor.id, logo)
-        .await?;
-    w.commit().await?;
     Ok(())
 }
 

@@ -249,22 +249,10 @@ async fn write(db: &Db, t: &TermInput, retired: bool, by: &str, action: &str) ->
     Ok(())
 }
 
-/// The taxonomy of this node, read again when terms changed.
-#[derive(Default)]
-pub struct Cache(kernel::app::Derived<Taxonomy>);
-
-/// The current taxonomy.
+/// The current taxonomy, read again when terms changed.
 pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Taxonomy>, Error> {
-    let cache = state.extension(|_| Cache::default());
-    let at = (
-        state.applier().version_of(crate::DIRECTORY_TERM),
-        state.db().generation_of(crate::DIRECTORY_TERM),
-    );
-    let db = state.db().clone();
-    cache
-        .0
-        .get(at, || async move { Taxonomy::load(&db).await })
-        .await
+    let load = |db: Db| async move { Taxonomy::load(&db).await };
+    crate::facets::kept(state, crate::DIRECTORY_TERM, load).await
 }
 
 #[cfg(test)]

@@ -322,6 +322,47 @@ impl Db {
         Ok(keyed.into_iter().map(|(_, row)| row).collect())
     }
 
+    /// The rows of `query`, in its order, each made into a `T` by `map` (a store's `from_row`);
+    /// the first row `map` fails on fails the whole.
+    pub async fn fetch_all_with<T>(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+        map: impl FnMut(&sqlx::any::AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        let rows = query.fetch_all(&self.pool).await?;
+        rows.iter().map(map).collect()
+    }
+
+    /// The first row of `query`, if any, made into a `T` by `map`.
+    pub async fn fetch_optional_with<T>(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+        map: impl FnOnce(&sqlx::any::AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        let row = query.fetch_optional(&self.pool).await?;
+        row.as_ref().map(map).transpose()
+    }
+
+    /// Runs one statement as a write of its own, with its entry in the audit log, in one
+    /// transaction; returns how many rows it affected. The entry is written whatever that
+    /// number; a write that must check it, or that changes an entity of the change feed, goes
+    /// through [`Db::write`].
+    pub async fn execute_audited(
+        &self,
+        query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+        by: Option<&str>,
+        action: &str,
+        target_kind: &str,
+        target_id: &str,
+        detail: &str,
+    ) -> Result<u64, sqlx::Error> {
+        let mut w = self.write().await?;
+        let affected = query.execute(&mut *w).await?.rows_affected();
+        w.audit(by, action, target_kind, target_id, detail).await?;
+        w.commit().await?;
+        Ok(affected)
+    }
+
     /// Starts a write.
     pub async fn write(&self) -> Result<Write, sqlx::Error> {
         Ok(Write {

@@ -126,34 +126,27 @@ pub async fn create(
 
 /// One challenge.
 pub async fn get(db: &Db, id: &str) -> Result<Option<Challenge>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1"))).bind(id);
+    Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// A challenge by its space's and its own address.
 pub async fn by_slug(db: &Db, space: &str, slug: &str) -> Result<Option<Challenge>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE s.slug = $1 AND c.slug = $2"
     )))
     .bind(space)
-    .bind(slug)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    .bind(slug);
+    Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// The challenges of a space, the latest first.
 pub async fn of_space(db: &Db, space_id: &str) -> Result<Vec<Challenge>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE c.space_id = $1 ORDER BY c.created_at DESC LIMIT 50"
     )))
-    .bind(space_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
+    .bind(space_id);
+    Ok(db.fetch_all_with(query, from_row).await?)
 }
 
 /// A response as stored (a row of `challenge_answers`), with its actor's name and page.
@@ -285,16 +278,11 @@ pub async fn respond(db: &Db, c: &Challenge, r: &ResponseInput, by: &str) -> Res
 
 /// The responses of a challenge, without their actors, in the order they came.
 async fn rows_of(db: &Db, challenge_id: &str) -> Result<Vec<Response>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{RESPONSE} WHERE x.challenge_id = $1 ORDER BY x.created_at, x.id"
     )))
-    .bind(challenge_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(response_from_row)
-        .collect::<Result<Vec<_>, _>>()?)
+    .bind(challenge_id);
+    Ok(db.fetch_all_with(query, response_from_row).await?)
 }
 
 /// The responses of a challenge, in the order they came.
@@ -315,12 +303,9 @@ pub async fn responses_of(
 
 /// One response.
 pub async fn get_response(db: &Db, id: &str) -> Result<Option<Response>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{RESPONSE} WHERE x.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    let list = row.as_ref().map(response_from_row).transpose()?;
-    Ok(with_actors(db, list.into_iter().collect())
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{RESPONSE} WHERE x.id = $1"))).bind(id);
+    let found = db.fetch_optional_with(query, response_from_row).await?;
+    Ok(with_actors(db, found.into_iter().collect())
         .await?
         .into_iter()
         .next())
@@ -405,13 +390,11 @@ pub async fn grades_of(db: &Db, response_id: &str) -> Result<Vec<Grades>, Error>
 
 /// Sets a response's place in the selection: `submitted`, `shortlisted` or `selected`.
 pub async fn set_response_state(db: &Db, id: &str, state: &str, by: &str) -> Result<(), Error> {
-    let mut w = db.write().await?;
-    sqlx::query("UPDATE challenge_answers SET state = $1 WHERE id = $2")
+    let query = sqlx::query("UPDATE challenge_answers SET state = $1 WHERE id = $2")
         .bind(state)
-        .bind(id)
-        .execute(&mut *w)
-        .await?;
-    w.audit(
+        .bind(id);
+    db.execute_audited(
+        query,
         Some(by),
         "challenge.answer_state",
         "challenge_answer",
@@ -419,7 +402,6 @@ pub async fn set_response_state(db: &Db, id: &str, state: &str, by: &str) -> Res
         state,
     )
     .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -449,8 +431,10 @@ pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, Error>
     directory::store::owner_emails(db, actor_id).await
 }
 
-fn entry(c: Challenge) -> Entry {
-    Entry {
+/// A challenge's entry in the search index.
+fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+    let c = from_row(r)?;
+    Ok(Entry {
         doc: Some(kernel::search::SearchDoc {
             kind: "challenge",
             id: c.id.clone(),
@@ -470,20 +454,16 @@ fn entry(c: Challenge) -> Entry {
         }),
         point: None,
         sublayer: None,
-    }
+    })
 }
 
 /// Every challenge as an index entry (challenges are public; responses are never indexed).
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
-    rows.iter().map(|r| Ok(entry(from_row(r)?))).collect()
+    db.fetch_all_with(sqlx::query(SELECT), entry).await
 }
 
 /// The index entry of one challenge.
 pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|r| Ok(entry(from_row(&r)?))).transpose()
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1"))).bind(id);
+    db.fetch_optional_with(query, entry).await
 }

@@ -3,7 +3,7 @@
 //! of a random key) and no time finer than the day: nothing links a voter to a ballot.
 
 use crate::model::*;
-use kernel::db::{Db, Op};
+use kernel::db::{Db, Op, Write};
 use kernel::error::Error;
 use kernel::ids::{new_id, new_token, now_ms};
 use sqlx::Row;
@@ -152,6 +152,20 @@ async fn insert_option(
     Ok(())
 }
 
+/// Commits a change to a votation with its entry in the audit log.
+async fn logged(
+    mut w: Write,
+    by: &str,
+    action: &str,
+    votation_id: &str,
+    detail: &str,
+) -> Result<(), Error> {
+    w.audit(Some(by), action, "votation", votation_id, detail)
+        .await?;
+    w.commit().await?;
+    Ok(())
+}
+
 fn editable(v: &Votation) -> Result<(), Error> {
     if v.phase(now_ms()) != Phase::Upcoming {
         return Err(Error::Conflict("vote.locked"));
@@ -185,16 +199,7 @@ pub async fn add_question(
     for (i, o) in input.options.iter().enumerate() {
         insert_option(&mut w, &qid, i as i64, o, "", 0, "").await?;
     }
-    w.audit(
-        Some(by),
-        "votation.question",
-        "votation",
-        &v.id,
-        &input.title,
-    )
-    .await?;
-    w.commit().await?;
-    Ok(())
+    logged(w, by, "votation.question", &v.id, &input.title).await
 }
 
 /// Adds a project to a budget that has not opened yet.
@@ -222,16 +227,7 @@ pub async fn add_project(
         &input.area,
     )
     .await?;
-    w.audit(
-        Some(by),
-        "votation.project",
-        "votation",
-        &v.id,
-        &input.title,
-    )
-    .await?;
-    w.commit().await?;
-    Ok(())
+    logged(w, by, "votation.project", &v.id, &input.title).await
 }
 
 /// Sets the details of an option or project of a vote that has not opened yet; the picture
@@ -252,20 +248,23 @@ pub async fn set_option_details(
     {
         return Err(Error::NotFound);
     }
-    let mut w = db.write().await?;
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE vote_options SET description = $1, image = COALESCE($2, image), lat = $3, lon = $4 WHERE id = $5",
     )
     .bind(&details.description)
     .bind(image)
     .bind(details.position.map(|p| p.lat))
     .bind(details.position.map(|p| p.lon))
-    .bind(option_id)
-    .execute(&mut *w)
+    .bind(option_id);
+    db.execute_audited(
+        query,
+        Some(by),
+        "votation.option",
+        "votation",
+        &v.id,
+        option_id,
+    )
     .await?;
-    w.audit(Some(by), "votation.option", "votation", &v.id, option_id)
-        .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -351,13 +350,11 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
 
 /// The votations of a process, without their questions, in opening order.
 pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Votation>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE process_id = $1 ORDER BY opens_at, id"
     )))
-    .bind(process_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
+    .bind(process_id);
+    Ok(db.fetch_all_with(query, from_row).await?)
 }
 
 /// Inserts hashes of a vote into a table of (votation_id, hash column), 500 rows a statement;
@@ -399,16 +396,7 @@ pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> R
         .execute(&mut *w)
         .await?;
     insert_hashes(&mut w, "vote_census", "entry_hash", &v.id, hashes, true).await?;
-    w.audit(
-        Some(by),
-        "votation.census",
-        "votation",
-        &v.id,
-        &hashes.len().to_string(),
-    )
-    .await?;
-    w.commit().await?;
-    Ok(())
+    logged(w, by, "votation.census", &v.id, &hashes.len().to_string()).await
 }
 
 /// Stores the hashes of new invitation codes (the codes themselves are shown once and never
@@ -419,16 +407,7 @@ pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Re
     }
     let mut w = db.write().await?;
     insert_hashes(&mut w, "vote_codes", "code_hash", &v.id, hashes, false).await?;
-    w.audit(
-        Some(by),
-        "votation.codes",
-        "votation",
-        &v.id,
-        &hashes.len().to_string(),
-    )
-    .await?;
-    w.commit().await?;
-    Ok(())
+    logged(w, by, "votation.codes", &v.id, &hashes.len().to_string()).await
 }
 
 /// Sets one of a vote's times (`opens_at`, `closed_at`) to now, logged as `action`.
@@ -448,9 +427,7 @@ async fn stamp(
     .execute(&mut *w)
     .await?;
     w.changed(crate::VOTATION, &v.id, Op::Upsert).await?;
-    w.audit(Some(by), action, "votation", &v.id, "").await?;
-    w.commit().await?;
-    Ok(())
+    logged(w, by, action, &v.id, "").await
 }
 
 /// Opens a vote now, ahead of its planned opening, once it is complete.
@@ -726,18 +703,17 @@ pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<boo
 
 /// The closed votes of the instance with their space's name, most recently opened first.
 pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT v.id, v.process_id, v.kind, v.title, v.description, v.opens_at, v.closes_at, v.closed_at, \
          v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, v.sealed_at, \
          sp.name AS space_name \
          FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces sp ON sp.id = p.space_id \
          WHERE v.closes_at <= $1 OR v.closed_at <= $1 ORDER BY v.opens_at DESC, v.id",
     )
-    .bind(now)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((from_row(r)?, r.try_get::<String, _>("space_name")?)))
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    .bind(now);
+    Ok(db
+        .fetch_all_with(query, |r| {
+            Ok((from_row(r)?, r.try_get::<String, _>("space_name")?))
+        })
+        .await?)
 }

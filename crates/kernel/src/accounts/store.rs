@@ -180,25 +180,20 @@ fn user_from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
 }
 
 async fn with_grants(db: &Db, mut user: User) -> Result<User, Error> {
-    let rows = sqlx::query("SELECT role, space_id FROM roles WHERE user_id = $1")
-        .bind(&user.id)
-        .fetch_all(db.pool())
-        .await?;
-    user.grants = rows
-        .iter()
-        .map(|r| {
-            let space: String = r.try_get("space_id")?;
-            let role = r.try_get::<String, _>("role")?;
-            Ok(Role::parse(&role).map(|role| Grant {
-                role,
-                space_id: (!space.is_empty()).then_some(space),
-            }))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?
-        .into_iter()
-        .flatten()
-        .collect();
+    let query = sqlx::query("SELECT role, space_id FROM roles WHERE user_id = $1").bind(&user.id);
+    let grants = db.fetch_all_with(query, grant_from_row).await?;
+    user.grants = grants.into_iter().flatten().collect();
     Ok(user)
+}
+
+/// A grant, or `None` when the role is not one this version knows.
+fn grant_from_row(r: &AnyRow) -> Result<Option<Grant>, sqlx::Error> {
+    let space: String = r.try_get("space_id")?;
+    let role = r.try_get::<String, _>("role")?;
+    Ok(Role::parse(&role).map(|role| Grant {
+        role,
+        space_id: (!space.is_empty()).then_some(space),
+    }))
 }
 
 /// The user with this id, with their roles.
@@ -527,30 +522,26 @@ pub struct Member {
 
 /// The people holding roles in a space.
 pub async fn space_members(db: &Db, space_id: &str) -> Result<Vec<Member>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT u.id, u.display_name, u.email, r.role FROM roles r JOIN users u ON u.id = r.user_id WHERE r.space_id = $1 ORDER BY r.role, u.display_name",
     )
-    .bind(space_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            let user_id = r.try_get("id")?;
-            let display_name = r.try_get("display_name")?;
-            let email = r.try_get("email")?;
-            let role = r.try_get::<String, _>("role")?;
-            Ok(Role::parse(&role).map(|role| Member {
-                user_id,
-                display_name,
-                email,
-                role,
-            }))
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?
-        .into_iter()
-        .flatten()
-        .collect())
+    .bind(space_id);
+    let members = db.fetch_all_with(query, member_from_row).await?;
+    Ok(members.into_iter().flatten().collect())
+}
+
+/// A member, or `None` when the role is not one this version knows.
+fn member_from_row(r: &AnyRow) -> Result<Option<Member>, sqlx::Error> {
+    let user_id = r.try_get("id")?;
+    let display_name = r.try_get("display_name")?;
+    let email = r.try_get("email")?;
+    let role = r.try_get::<String, _>("role")?;
+    Ok(Role::parse(&role).map(|role| Member {
+        user_id,
+        display_name,
+        email,
+        role,
+    }))
 }
 
 /// Creates a personal API token; returns it (only its hash is stored).
@@ -581,22 +572,19 @@ pub struct ApiTokenInfo {
 
 /// The API tokens of a user, newest first.
 pub async fn api_tokens(db: &Db, user_id: &str) -> Result<Vec<ApiTokenInfo>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT token_hash, name, created_at FROM api_tokens WHERE user_id = $1 ORDER BY created_at DESC",
     )
-    .bind(user_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(ApiTokenInfo {
-                id: r.try_get::<String, _>("token_hash")?[..16].to_string(),
-                name: r.try_get("name")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    .bind(user_id);
+    Ok(db.fetch_all_with(query, api_token_from_row).await?)
+}
+
+fn api_token_from_row(r: &AnyRow) -> Result<ApiTokenInfo, sqlx::Error> {
+    Ok(ApiTokenInfo {
+        id: r.try_get::<String, _>("token_hash")?[..16].to_string(),
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 /// Revokes one of the user's API tokens, named by the start of its hash.

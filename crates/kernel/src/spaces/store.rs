@@ -119,52 +119,45 @@ pub async fn get_by_slug(db: &Db, slug: &str) -> Result<Option<Space>, Error> {
     if super::model::Slug::parse(slug).is_err() {
         return Ok(None);
     }
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.slug = $1")))
-        .bind(slug)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.slug = $1"))).bind(slug);
+    Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// The space with this id.
 pub async fn get_by_id(db: &Db, id: &str) -> Result<Option<Space>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1"))).bind(id);
+    Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// A page of spaces by name, and the total.
 pub async fn list(db: &Db, offset: i64, limit: i64) -> Result<(Vec<Space>, i64), Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} ORDER BY s.name, s.id LIMIT $1 OFFSET $2"
     )))
     .bind(limit)
-    .bind(offset)
-    .fetch_all(db.pool())
-    .await?;
+    .bind(offset);
+    let spaces = db.fetch_all_with(query, from_row).await?;
     let total: i64 = sqlx::query("SELECT COUNT(*) AS n FROM spaces")
         .fetch_one(db.pool())
         .await?
         .try_get("n")?;
-    Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    Ok((spaces, total))
 }
 
 /// The spaces of one territory.
 pub async fn of_territory(db: &Db, t: &TerritoryRef) -> Result<Vec<Space>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE s.territory_kind = $1 AND s.territory_code = $2 ORDER BY s.name"
     )))
     .bind(t.kind.as_str())
-    .bind(&t.code)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+    .bind(&t.code);
+    Ok(db.fetch_all_with(query, from_row).await?)
 }
 
-fn document(s: Space) -> SearchDoc {
-    SearchDoc {
+/// A space's entry in the search index.
+fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+    let s = from_row(r)?;
+    Ok(SearchDoc {
         kind: "space",
         id: s.id.clone(),
         url: s.url(),
@@ -175,21 +168,16 @@ fn document(s: Space) -> SearchDoc {
         boost: 4.0,
         region: String::new(),
     }
+    .into())
 }
 
 /// Every space as an index entry.
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
-    rows.iter()
-        .map(|r| Ok(document(from_row(r)?).into()))
-        .collect()
+    db.fetch_all_with(sqlx::query(SELECT), entry).await
 }
 
 /// The index entry of one space.
 pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|r| Ok(document(from_row(&r)?).into())).transpose()
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE s.id = $1"))).bind(id);
+    db.fetch_optional_with(query, entry).await
 }

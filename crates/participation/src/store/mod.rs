@@ -99,23 +99,18 @@ pub async fn create(
 
 /// The process with this id.
 pub async fn get(db: &Db, id: &str) -> Result<Option<Process>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"))).bind(id);
+    Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// The process at this address of a space.
 pub async fn get_by_slug(db: &Db, space_slug: &str, slug: &str) -> Result<Option<Process>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE s.slug = $1 AND p.slug = $2"
     )))
     .bind(space_slug)
-    .bind(slug)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.as_ref().map(from_row).transpose()?)
+    .bind(slug);
+    Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// The process at this address of a space, or [`Error::NotFound`] when there is none (for the
@@ -128,18 +123,18 @@ pub async fn by_address(db: &Db, space_slug: &str, slug: &str) -> Result<Process
 
 /// The processes of a space, newest first (at most `limit`).
 pub async fn of_space(db: &Db, space_id: &str, limit: i64) -> Result<Vec<Process>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE p.space_id = $1 ORDER BY p.created_at DESC, p.id LIMIT $2"
     )))
     .bind(space_id)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
+    .bind(limit);
+    Ok(db.fetch_all_with(query, from_row).await?)
 }
 
-fn document(p: Process) -> SearchDoc {
-    SearchDoc {
+/// A process's entry in the search index.
+fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+    let p = from_row(r)?;
+    Ok(SearchDoc {
         kind: "process",
         id: p.id.clone(),
         url: p.url(),
@@ -150,23 +145,18 @@ fn document(p: Process) -> SearchDoc {
         boost: 2.0,
         region: String::new(),
     }
+    .into())
 }
 
 /// Every process as an index entry.
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows = sqlx::query(SELECT).fetch_all(db.pool()).await?;
-    rows.iter()
-        .map(|r| Ok(document(from_row(r)?).into()))
-        .collect()
+    db.fetch_all_with(sqlx::query(SELECT), entry).await
 }
 
 /// The index entry of one process.
 pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|r| Ok(document(from_row(&r)?).into())).transpose()
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"))).bind(id);
+    db.fetch_optional_with(query, entry).await
 }
 
 /// Changes a process's texts, themes and perimeter (its address stays).
@@ -227,17 +217,12 @@ fn phase_from_row(r: &AnyRow) -> Result<Phase, sqlx::Error> {
 
 /// The phases of a process, in date order.
 pub async fn phases(db: &Db, process_id: &str) -> Result<Vec<Phase>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT id, process_id, name, starts_on, ends_on FROM process_phases \
          WHERE process_id = $1 ORDER BY starts_on, created_at",
     )
-    .bind(process_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(phase_from_row)
-        .collect::<Result<Vec<_>, _>>()?)
+    .bind(process_id);
+    Ok(db.fetch_all_with(query, phase_from_row).await?)
 }
 
 /// Adds a phase to a process.
@@ -248,8 +233,7 @@ pub async fn add_phase(
     by: &str,
 ) -> Result<(), Error> {
     let id = new_id();
-    let mut w = db.write().await?;
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO process_phases (id, process_id, name, starts_on, ends_on, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -258,12 +242,16 @@ pub async fn add_phase(
     .bind(&input.name)
     .bind(input.starts_on.to_string())
     .bind(input.ends_on.to_string())
-    .bind(now_ms())
-    .execute(&mut *w)
+    .bind(now_ms());
+    db.execute_audited(
+        query,
+        Some(by),
+        "phase.add",
+        "process",
+        process_id,
+        &input.name,
+    )
     .await?;
-    w.audit(Some(by), "phase.add", "process", process_id, &input.name)
-        .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -334,25 +322,17 @@ fn component_from_row(r: &AnyRow) -> Result<ProcessComponent, sqlx::Error> {
 
 /// The components of a process, in creation order.
 pub async fn components(db: &Db, process_id: &str) -> Result<Vec<ProcessComponent>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{COMPONENT} WHERE process_id = $1 ORDER BY created_at, id"
     )))
-    .bind(process_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(component_from_row)
-        .collect::<Result<Vec<_>, _>>()?)
+    .bind(process_id);
+    Ok(db.fetch_all_with(query, component_from_row).await?)
 }
 
 /// One component.
 pub async fn component(db: &Db, id: &str) -> Result<Option<ProcessComponent>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{COMPONENT} WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    Ok(row.as_ref().map(component_from_row).transpose()?)
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{COMPONENT} WHERE id = $1"))).bind(id);
+    Ok(db.fetch_optional_with(query, component_from_row).await?)
 }
 
 /// Adds a component to a process; returns its id.
@@ -364,8 +344,7 @@ pub async fn add_component(
 ) -> Result<String, Error> {
     let id = new_id();
     let s = &input.settings;
-    let mut w = db.write().await?;
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO process_components (id, process_id, kind, title, phases, contributions_open, \
          supports_open, supports_limit, anonymous_allowed, moderated_before, flag_threshold, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
@@ -381,12 +360,9 @@ pub async fn add_component(
     .bind(i64::from(s.anonymous_allowed))
     .bind(i64::from(s.moderated_before))
     .bind(s.flag_threshold)
-    .bind(now_ms())
-    .execute(&mut *w)
-    .await?;
-    w.audit(Some(by), "component.add", "process", process_id, &id)
+    .bind(now_ms());
+    db.execute_audited(query, Some(by), "component.add", "process", process_id, &id)
         .await?;
-    w.commit().await?;
     Ok(id)
 }
 
@@ -398,8 +374,7 @@ pub async fn update_component(
     by: &str,
 ) -> Result<(), Error> {
     let s = &input.settings;
-    let mut w = db.write().await?;
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE process_components SET title = $1, phases = $2, contributions_open = $3, \
          supports_open = $4, supports_limit = $5, anonymous_allowed = $6, moderated_before = $7, \
          flag_threshold = $8 WHERE id = $9",
@@ -412,12 +387,9 @@ pub async fn update_component(
     .bind(i64::from(s.anonymous_allowed))
     .bind(i64::from(s.moderated_before))
     .bind(s.flag_threshold)
-    .bind(id)
-    .execute(&mut *w)
-    .await?;
-    w.audit(Some(by), "component.update", "component", id, "")
+    .bind(id);
+    db.execute_audited(query, Some(by), "component.update", "component", id, "")
         .await?;
-    w.commit().await?;
     Ok(())
 }
 
@@ -425,25 +397,22 @@ pub async fn update_component(
 
 /// The categories of a component, in creation order.
 pub async fn categories(db: &Db, component_id: &str) -> Result<Vec<Category>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT id, component_id, name, colour, icon FROM contribution_categories \
          WHERE component_id = $1 ORDER BY created_at, id",
     )
-    .bind(component_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(Category {
-                id: r.try_get("id")?,
-                component_id: r.try_get("component_id")?,
-                name: r.try_get("name")?,
-                colour: r.try_get("colour")?,
-                icon: r.try_get("icon")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    .bind(component_id);
+    Ok(db.fetch_all_with(query, category_from_row).await?)
+}
+
+fn category_from_row(r: &AnyRow) -> Result<Category, sqlx::Error> {
+    Ok(Category {
+        id: r.try_get("id")?,
+        component_id: r.try_get("component_id")?,
+        name: r.try_get("name")?,
+        colour: r.try_get("colour")?,
+        icon: r.try_get("icon")?,
+    })
 }
 
 /// Adds a category to a component.
@@ -454,8 +423,7 @@ pub async fn add_category(
     by: &str,
 ) -> Result<String, Error> {
     let id = new_id();
-    let mut w = db.write().await?;
-    sqlx::query(
+    let query = sqlx::query(
         "INSERT INTO contribution_categories (id, component_id, name, colour, icon, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -464,10 +432,9 @@ pub async fn add_category(
     .bind(&input.name)
     .bind(&input.colour)
     .bind(&input.icon)
-    .bind(now_ms())
-    .execute(&mut *w)
-    .await?;
-    w.audit(
+    .bind(now_ms());
+    db.execute_audited(
+        query,
         Some(by),
         "category.add",
         "component",
@@ -475,17 +442,14 @@ pub async fn add_category(
         &input.name,
     )
     .await?;
-    w.commit().await?;
     Ok(id)
 }
 
 /// The processes that have published contributions (for the data catalogue).
 pub async fn with_contributions(db: &Db) -> Result<Vec<Process>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE EXISTS (SELECT 1 FROM contributions c WHERE c.process_id = p.id \
          AND c.state = 'published') ORDER BY s.slug, p.slug"
-    )))
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?)
+    )));
+    Ok(db.fetch_all_with(query, from_row).await?)
 }

@@ -90,13 +90,11 @@ fn category(r: &AnyRow) -> Result<Category, sqlx::Error> {
 
 /// The categories of a space, by code.
 pub async fn categories(db: &Db, space_id: &str) -> Result<Vec<Category>, Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{CATEGORY} WHERE space_id = $1 ORDER BY code"
     )))
-    .bind(space_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows.iter().map(category).collect::<Result<Vec<_>, _>>()?)
+    .bind(space_id);
+    Ok(db.fetch_all_with(query, category).await?)
 }
 
 /// The category of a space with this code.
@@ -105,14 +103,12 @@ pub async fn category_by_code(
     space_id: &str,
     code: &str,
 ) -> Result<Option<Category>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{CATEGORY} WHERE space_id = $1 AND code = $2"
     )))
     .bind(space_id)
-    .bind(code)
-    .fetch_optional(db.pool())
-    .await?;
-    Ok(row.as_ref().map(category).transpose()?)
+    .bind(code);
+    Ok(db.fetch_optional_with(query, category).await?)
 }
 
 /// The slugs of the spaces that take reports.
@@ -182,21 +178,18 @@ pub async fn add_member(db: &Db, team_id: &str, user_id: &str) -> Result<(), Err
 
 /// The teams of a space.
 pub async fn teams(db: &Db, space_id: &str) -> Result<Vec<Team>, Error> {
-    let rows =
+    let query =
         sqlx::query("SELECT id, name, email FROM report_teams WHERE space_id = $1 ORDER BY name")
-            .bind(space_id)
-            .fetch_all(db.pool())
-            .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(Team {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                email: r.try_get("email")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+            .bind(space_id);
+    Ok(db.fetch_all_with(query, team).await?)
+}
+
+fn team(r: &AnyRow) -> Result<Team, sqlx::Error> {
+    Ok(Team {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        email: r.try_get("email")?,
+    })
 }
 
 /// A client application of a space, without its key.
@@ -211,22 +204,19 @@ pub struct Client {
 
 /// The client applications of a space that are not revoked.
 pub async fn clients(db: &Db, space_id: &str) -> Result<Vec<Client>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT id, name, created_at FROM report_clients WHERE space_id = $1 AND revoked_at IS NULL ORDER BY created_at",
     )
-    .bind(space_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| {
-            Ok(Client {
-                id: r.try_get("id")?,
-                name: r.try_get("name")?,
-                created_at: r.try_get("created_at")?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    .bind(space_id);
+    Ok(db.fetch_all_with(query, client).await?)
+}
+
+fn client(r: &AnyRow) -> Result<Client, sqlx::Error> {
+    Ok(Client {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        created_at: r.try_get("created_at")?,
+    })
 }
 
 /// Revokes a client application of a space: its key stops working at once.
@@ -242,32 +232,30 @@ pub async fn revoke_client(db: &Db, space_id: &str, id: &str) -> Result<(), Erro
 
 /// The members of the teams of a space: (team id, display name).
 pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT m.team_id, u.display_name FROM report_team_members m JOIN report_teams t ON t.id = m.team_id \
          JOIN users u ON u.id = m.user_id WHERE t.space_id = $1 ORDER BY u.display_name",
     )
-    .bind(space_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.try_get("team_id")?, r.try_get("display_name")?)))
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    .bind(space_id);
+    Ok(db
+        .fetch_all_with(query, |r| {
+            Ok((r.try_get("team_id")?, r.try_get("display_name")?))
+        })
+        .await?)
 }
 
 /// The members of a team: user id and name.
 pub async fn team_members(db: &Db, team_id: &str) -> Result<Vec<(String, String)>, Error> {
-    let rows = sqlx::query(
+    let query = sqlx::query(
         "SELECT u.id, u.display_name FROM report_team_members m JOIN users u ON u.id = m.user_id \
          WHERE m.team_id = $1 AND u.deleted_at IS NULL ORDER BY u.display_name",
     )
-    .bind(team_id)
-    .fetch_all(db.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("display_name")?)))
-        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+    .bind(team_id);
+    Ok(db
+        .fetch_all_with(query, |r| {
+            Ok((r.try_get("id")?, r.try_get("display_name")?))
+        })
+        .await?)
 }
 
 /// The area a space takes reports in, when its administrators set one.

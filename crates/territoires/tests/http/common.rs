@@ -91,6 +91,21 @@ impl TestApp {
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
+    /// The JSON document served at `path`.
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        self.get(path).await.json().await.unwrap()
+    }
+
+    /// The names of the fields the Table Schema served at `path` declares, in order.
+    pub async fn schema_fields(&self, path: &str) -> Vec<String> {
+        self.get_json(path).await["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
     /// The value of a cookie the client holds.
     pub fn cookie(&self, name: &str) -> Option<String> {
         let url = self.base.parse().unwrap();
@@ -346,6 +361,21 @@ macro_rules! on_every_engine {
             }
         }
     };
+}
+
+/// Checks that a form was taken (303, else the page is shown) and returns where it leads.
+pub async fn redirected_to(r: reqwest::Response) -> String {
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// Checks that a form was refused (422) with a page naming every one of `problems`.
+pub async fn assert_refused_naming(r: reqwest::Response, problems: &[&str]) {
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.unwrap();
+    for text in problems {
+        assert!(page.contains(text), "{text}: {page}");
+    }
 }
 
 /// The stored name of the first attachment a page links under an item's address.

@@ -86,6 +86,16 @@ pub async fn create_space_form(
         .unwrap()
 }
 
+/// `by` gives the account of `email` the role `role` in the space `space` (its slug), through
+/// the space's members form; returns the answer.
+async fn add_member(by: &TestApp, space: &str, email: &str, role: &str) -> reqwest::Response {
+    by.post_form(
+        &format!("/s/{space}/admin/members"),
+        &[("email", email), ("role", role)],
+    )
+    .await
+}
+
 on_every_engine!(
     an_administrator_creates_a_space_with_a_logo_and_everyone_sees_it,
     |app: TestApp| Box::pin(async move {
@@ -352,23 +362,13 @@ on_every_engine!(
         lannion_admin
             .register_and_login("elu@exemple.fr", "Élu")
             .await;
-        let r = admin
-            .post_form(
-                "/s/lannion/admin/members",
-                &[("email", "elu@exemple.fr"), ("role", "space_admin")],
-            )
-            .await;
+        let r = add_member(&admin, "lannion", "elu@exemple.fr", "space_admin").await;
         assert_eq!(r.status(), 303);
         let brest_moderator = app.other_client();
         brest_moderator
             .register_and_login("mod@exemple.fr", "Modé")
             .await;
-        let r = admin
-            .post_form(
-                "/s/brest/admin/members",
-                &[("email", "mod@exemple.fr"), ("role", "moderator")],
-            )
-            .await;
+        let r = add_member(&admin, "brest", "mod@exemple.fr", "moderator").await;
         assert_eq!(r.status(), 303);
 
         // route, [anonymous, citizen, lannion admin, brest moderator, instance admin]
@@ -403,26 +403,11 @@ on_every_engine!(
             }
         }
         // Writes too: a citizen cannot add members, a space admin cannot touch another space.
-        let r = citizen
-            .post_form(
-                "/s/lannion/admin/members",
-                &[("email", "citoyen@exemple.fr"), ("role", "space_admin")],
-            )
-            .await;
+        let r = add_member(&citizen, "lannion", "citoyen@exemple.fr", "space_admin").await;
         assert_eq!(r.status(), 403);
-        let r = lannion_admin
-            .post_form(
-                "/s/brest/admin/members",
-                &[("email", "elu@exemple.fr"), ("role", "space_admin")],
-            )
-            .await;
+        let r = add_member(&lannion_admin, "brest", "elu@exemple.fr", "space_admin").await;
         assert_eq!(r.status(), 403);
-        let r = lannion_admin
-            .post_form(
-                "/s/lannion/admin/members",
-                &[("email", "citoyen@exemple.fr"), ("role", "agent")],
-            )
-            .await;
+        let r = add_member(&lannion_admin, "lannion", "citoyen@exemple.fr", "agent").await;
         assert_eq!(r.status(), 303);
         // The space page shows its management link only to those who may manage it.
         assert!(
@@ -551,12 +536,7 @@ on_every_engine!(roles_go_only_to_confirmed_addresses, |app: TestApp| {
                 ],
             )
             .await;
-        let r = app
-            .post_form(
-                "/s/lannion/admin/members",
-                &[("email", "maire@lannion.bzh"), ("role", "space_admin")],
-            )
-            .await;
+        let r = add_member(&app, "lannion", "maire@lannion.bzh", "space_admin").await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("pas encore confirmée"));
         assert_eq!(app.count("roles").await, 1, "only the administrator's");

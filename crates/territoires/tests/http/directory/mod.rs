@@ -3,7 +3,7 @@
 //! list with its facets, in the search, on the map and in the open data; its owner's edit
 //! waits as a field-by-field diff until approved; an edit from a stale form is refused.
 
-use crate::common::TestApp;
+use crate::common::{TestApp, assert_refused_naming, redirected_to};
 use crate::on_every_engine;
 
 fn fablab<'a>(name: &'a str, siret: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -60,27 +60,21 @@ on_every_engine!(
             }
         }
         let r = anne.post_form("/directory/propose", &bad).await;
-        assert_eq!(r.status(), 422);
-        let page = r.text().await.unwrap();
-        for text in [
-            "Ce SIRET n&#39;existe pas",
-            "au plus 280 caractères",
-            "comme dans OpenStreetMap",
-            "La latitude est comprise",
-            "n&#39;existe pas dans la liste",
-        ] {
-            assert!(page.contains(text), "{text}: {page}");
-        }
+        assert_refused_naming(
+            r,
+            &[
+                "Ce SIRET n&#39;existe pas",
+                "au plus 280 caractères",
+                "comme dans OpenStreetMap",
+                "La latitude est comprise",
+                "n&#39;existe pas dans la liste",
+            ],
+        )
+        .await;
         assert_eq!(app.count("actors").await, 0);
         // A good one: pending, seen by its owner only.
-        let r = anne
-            .post_form(
-                "/directory/propose",
-                &fablab("Fablab du Trégor", "73282932000074"),
-            )
-            .await;
-        assert_eq!(r.status(), 303, "{:?}", r.text().await);
-        let url = r.headers()["location"].to_str().unwrap().to_string();
+        let good = fablab("Fablab du Trégor", "73282932000074");
+        let url = redirected_to(anne.post_form("/directory/propose", &good).await).await;
         let (status, page) = anne.get_text(&url).await;
         assert_eq!(status, 200);
         assert!(page.contains("attend la relecture"));
@@ -240,20 +234,8 @@ on_every_engine!(
         );
         assert!(!csv.contains("anne@test.fr"), "no personal data of owners");
         let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-        let schema: serde_json::Value = app
-            .get("/data/actors.schema.json")
-            .await
-            .json()
-            .await
-            .unwrap();
-        let names: Vec<&str> = schema["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["name"].as_str().unwrap())
-            .collect();
-        assert_eq!(header, names);
-        let geo: serde_json::Value = app.get("/data/actors.geojson").await.json().await.unwrap();
+        assert_eq!(header, app.schema_fields("/data/actors.schema.json").await);
+        let geo = app.get_json("/data/actors.geojson").await;
         assert_eq!(geo["features"].as_array().unwrap().len(), 1);
         let (_, catalog) = app.get_text("/data/catalog.jsonld").await;
         assert!(catalog.contains("/data/actors.csv"));

@@ -201,9 +201,84 @@ async fn mail_about(app: &TestApp, to: &str, about: &str) -> kernel::mail::Outbo
 
 /// Follows a redirect answer and returns the page it leads to (with its flash message).
 async fn after(app: &TestApp, r: reqwest::Response) -> String {
-    assert_eq!(r.status(), 303, "{:?}", r.text().await);
-    let to = r.headers()["location"].to_str().unwrap().to_string();
+    let to = crate::common::redirected_to(r).await;
     app.get_text(&to).await.1
+}
+
+/// `client` places a contribution without a photo on the map of `component`: its title and
+/// text in `category`, at (latitude, longitude), sent with the form's one-time `key`. Checks
+/// that it is taken (303) and returns where it leads.
+pub(crate) async fn propose(
+    client: &TestApp,
+    component: &str,
+    category: &str,
+    (title, body): (&str, &str),
+    (lat, lon): (&str, &str),
+    key: &str,
+) -> String {
+    let (status, to) = contribute(
+        client,
+        component,
+        &[
+            ("title", title),
+            ("body", body),
+            ("category", category),
+            ("lat", lat),
+            ("lon", lon),
+            ("form_key", key),
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(status, 303, "{to}");
+    to
+}
+
+/// `client` supports the contribution at `url`; returns the page it is sent back to.
+async fn support(client: &TestApp, url: &str) -> String {
+    after(
+        client,
+        client.post_form(&format!("{url}/support"), &[]).await,
+    )
+    .await
+}
+
+/// `client` follows a process or a contribution at `url`, told `how` (`mail`, `digest`);
+/// returns the page it is sent back to.
+async fn follow(client: &TestApp, url: &str, how: &str) -> String {
+    after(
+        client,
+        client
+            .post_form(&format!("{url}/follow"), &[("how", how)])
+            .await,
+    )
+    .await
+}
+
+/// `client` comments on the contribution at `url`, answering the comment `parent` when one
+/// is given, with the form's one-time `key`; returns the answer.
+async fn comment(
+    client: &TestApp,
+    url: &str,
+    body: &str,
+    parent: Option<&str>,
+    key: &str,
+) -> reqwest::Response {
+    let mut fields = vec![("body", body)];
+    fields.extend(parent.map(|p| ("parent", p)));
+    fields.push(("form_key", key));
+    client.post_form(&format!("{url}/comments"), &fields).await
+}
+
+/// The id of the comment an answer sends back to (its `#comment-` anchor).
+fn comment_id(r: &reqwest::Response) -> String {
+    r.headers()["location"]
+        .to_str()
+        .unwrap()
+        .rsplit("#comment-")
+        .next()
+        .unwrap()
+        .to_string()
 }
 
 mod moderation;
@@ -315,42 +390,31 @@ on_every_engine!(
         assert!(seen, "on the map: {list}");
 
         // B supports it; a second support and one beyond the limit are refused.
-        let page = after(&b, b.post_form(&format!("{url}/support"), &[]).await).await;
-        assert!(page.contains("Merci pour votre soutien"));
-        let page = after(&b, b.post_form(&format!("{url}/support"), &[]).await).await;
-        assert!(page.contains("Vous soutenez déjà"));
-        let (_, url2) = contribute(
+        assert!(support(&b, &url).await.contains("Merci pour votre soutien"));
+        assert!(support(&b, &url).await.contains("Vous soutenez déjà"));
+        let url2 = propose(
             &a,
             &component,
-            &[
-                ("title", "Un passage piéton rue de Tréguier"),
-                ("body", "Dangereux le soir."),
-                ("category", &idea),
-                ("lat", "48.7351"),
-                ("lon", "-3.4601"),
-                ("form_key", "1123456789abcdef0123456789abcdef"),
-            ],
-            None,
+            &idea,
+            ("Un passage piéton rue de Tréguier", "Dangereux le soir."),
+            ("48.7351", "-3.4601"),
+            "1123456789abcdef0123456789abcdef",
         )
         .await;
-        let page = after(&b, b.post_form(&format!("{url2}/support"), &[]).await).await;
+        let page = support(&b, &url2).await;
         assert!(page.contains("nombre de soutiens permis"), "{page}");
         assert_eq!(app.count("contribution_supports").await, 1);
 
         // B comments; A answers; the thread goes three deep and no deeper.
-        let page = after(
+        let r = comment(
             &b,
-            b.post_form(
-                &format!("{url}/comments"),
-                &[
-                    ("body", "Très bonne idée"),
-                    ("form_key", "c0000000000000000000000000000001"),
-                ],
-            )
-            .await,
+            &url,
+            "Très bonne idée",
+            None,
+            "c0000000000000000000000000000001",
         )
         .await;
-        assert!(page.contains("Votre commentaire est publié"));
+        assert!(after(&b, r).await.contains("Votre commentaire est publié"));
         let first = participation::store::comments::page(
             app.state.db(),
             url.rsplit('/').next().unwrap(),
@@ -362,50 +426,32 @@ on_every_engine!(
         .0[0]
             .id
             .clone();
-        let r = a
-            .post_form(
-                &format!("{url}/comments"),
-                &[
-                    ("body", "Merci !"),
-                    ("parent", &first),
-                    ("form_key", "c0000000000000000000000000000002"),
-                ],
-            )
-            .await;
-        let second = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .rsplit("#comment-")
-            .next()
-            .unwrap()
-            .to_string();
-        let r = b
-            .post_form(
-                &format!("{url}/comments"),
-                &[
-                    ("body", "Avec plaisir"),
-                    ("parent", &second),
-                    ("form_key", "c0000000000000000000000000000003"),
-                ],
-            )
-            .await;
-        let third = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .rsplit("#comment-")
-            .next()
-            .unwrap()
-            .to_string();
-        let r = a
-            .post_form(
-                &format!("{url}/comments"),
-                &[
-                    ("body", "Trop loin"),
-                    ("parent", &third),
-                    ("form_key", "c0000000000000000000000000000004"),
-                ],
-            )
-            .await;
+        let r = comment(
+            &a,
+            &url,
+            "Merci !",
+            Some(&first),
+            "c0000000000000000000000000000002",
+        )
+        .await;
+        let second = comment_id(&r);
+        let r = comment(
+            &b,
+            &url,
+            "Avec plaisir",
+            Some(&second),
+            "c0000000000000000000000000000003",
+        )
+        .await;
+        let third = comment_id(&r);
+        let r = comment(
+            &a,
+            &url,
+            "Trop loin",
+            Some(&third),
+            "c0000000000000000000000000000004",
+        )
+        .await;
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("plus loin dans ce fil"));
         assert_eq!(app.count("comments").await, 3);
@@ -434,13 +480,11 @@ on_every_engine!(
         assert!(page.contains("1 pour · 0 contre"), "{page}");
 
         // The space answers; the author and B (who follows by mail) are told.
-        let page = after(
-            &b,
-            b.post_form(&format!("{url}/follow"), &[("how", "mail")])
-                .await,
-        )
-        .await;
-        assert!(page.contains("vous serez prévenu"));
+        assert!(
+            follow(&b, &url, "mail")
+                .await
+                .contains("vous serez prévenu")
+        );
         let r = app
             .post_form(
                 &format!("{url}/answer"),
@@ -479,25 +523,13 @@ on_every_engine!(
             "{csv}"
         );
         let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
-        let schema: serde_json::Value = app
-            .get("/data/processes/lannion/lannion-2030/contributions.schema.json")
-            .await
-            .json()
-            .await
-            .unwrap();
-        let names: Vec<&str> = schema["fields"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["name"].as_str().unwrap())
-            .collect();
+        let names = app
+            .schema_fields("/data/processes/lannion/lannion-2030/contributions.schema.json")
+            .await;
         assert_eq!(header, names);
-        let geo: serde_json::Value = app
-            .get("/data/processes/lannion/lannion-2030/contributions.geojson")
-            .await
-            .json()
-            .await
-            .unwrap();
+        let geo = app
+            .get_json("/data/processes/lannion/lannion-2030/contributions.geojson")
+            .await;
         assert_eq!(geo["features"].as_array().unwrap().len(), 2);
         let (_, atom) = app.get_text(&format!("{process}/feed.atom")).await;
         assert!(

@@ -3,6 +3,30 @@
 
 use super::*;
 
+/// `client` flags the comment `comment` of the contribution at `url`, giving `reason`.
+async fn flag(client: &TestApp, url: &str, comment: &str, reason: &str) -> reqwest::Response {
+    client
+        .post_form(
+            &format!("{url}/comments/{comment}/flag"),
+            &[("reason", reason)],
+        )
+        .await
+}
+
+/// `moderator` decides on an item of the moderation queue of the space `lannion` (`kind`
+/// `comment` or `contribution`, and its id) with the form's `fields` (the decision, its reason…);
+/// returns the answer.
+async fn moderate(
+    moderator: &TestApp,
+    kind: &str,
+    id: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    moderator
+        .post_form(&format!("/s/lannion/moderation/{kind}/{id}"), fields)
+        .await
+}
+
 on_every_engine!(
     flags_hold_a_comment_and_a_moderator_hides_it_and_suspends_its_author,
     |app: TestApp| Box::pin(async move {
@@ -14,71 +38,35 @@ on_every_engine!(
         b.register_and_login("bruno@test.fr", "Bruno").await;
         let c = app.other_client();
         c.register_and_login("chloe@test.fr", "Chloé").await;
-        let (_, url) = contribute(
+        let url = propose(
             &a,
             &component,
-            &[
-                ("title", "Un jardin partagé"),
-                ("body", "À Ker Uhel."),
-                ("category", &idea),
-                ("lat", "48.7458"),
-                ("lon", "-3.4703"),
-                ("form_key", "0123456789abcdef0123456789abcdef"),
-            ],
+            &idea,
+            ("Un jardin partagé", "À Ker Uhel."),
+            ("48.7458", "-3.4703"),
+            "0123456789abcdef0123456789abcdef",
+        )
+        .await;
+        let r = comment(
+            &b,
+            &url,
+            "Propos injurieux",
             None,
+            "c0000000000000000000000000000001",
         )
         .await;
-        let r = b
-            .post_form(
-                &format!("{url}/comments"),
-                &[
-                    ("body", "Propos injurieux"),
-                    ("form_key", "c0000000000000000000000000000001"),
-                ],
-            )
-            .await;
-        let comment = r.headers()["location"]
-            .to_str()
-            .unwrap()
-            .rsplit("#comment-")
-            .next()
-            .unwrap()
-            .to_string();
-        let page = after(
-            &a,
-            a.post_form(
-                &format!("{url}/comments/{comment}/flag"),
-                &[("reason", "x")],
-            )
-            .await,
-        )
-        .await;
+        let insult = comment_id(&r);
+        let page = after(&a, flag(&a, &url, &insult, "x").await).await;
         assert!(page.contains("Indiquez le motif"), "a reason is needed");
-        a.post_form(
-            &format!("{url}/comments/{comment}/flag"),
-            &[("reason", "Insulte")],
-        )
-        .await;
-        let page = after(
-            &a,
-            a.post_form(
-                &format!("{url}/comments/{comment}/flag"),
-                &[("reason", "Insulte")],
-            )
-            .await,
-        )
-        .await;
+        flag(&a, &url, &insult, "Insulte").await;
+        let page = after(&a, flag(&a, &url, &insult, "Insulte").await).await;
         assert!(page.contains("déjà signalé"));
         let (_, page) = app.other_client().get_text(&url).await;
         assert!(
             page.contains("Propos injurieux"),
             "one flag is below the threshold"
         );
-        c.post_form(
-            &format!("{url}/comments/{comment}/flag"),
-            &[("reason", "Irrespectueux")],
-        )
-        .await;
+        flag(&c, &url, &insult, "Irrespectueux").await;
         let (_, page) = app.other_client().get_text(&url).await;
         assert!(
             !page.contains("Propos injurieux"),
@@ -94,53 +82,26 @@ on_every_engine!(
                 && queue.contains("Insulte")
                 && queue.contains("Irrespectueux")
         );
-        let r = app
-            .post_form(
-                &format!("/s/lannion/moderation/comment/{comment}"),
-                &[("decision", "ban"), ("reason", ""), ("days", "0")],
-            )
-            .await;
+        let ban = |reason, days| [("decision", "ban"), ("reason", reason), ("days", days)];
+        let r = moderate(&app, "comment", &insult, &ban("", "0")).await;
         assert_eq!(r.status(), 422);
-        let r = app
-            .post_form(
-                &format!("/s/lannion/moderation/comment/{comment}"),
-                &[
-                    ("decision", "ban"),
-                    ("reason", "Insultes répétées"),
-                    ("days", "7"),
-                ],
-            )
-            .await;
+        let r = moderate(&app, "comment", &insult, &ban("Insultes répétées", "7")).await;
         assert_eq!(r.status(), 303);
         let (_, queue) = app.get_text("/s/lannion/moderation").await;
         assert!(!queue.contains("Propos injurieux"));
         // Suspended: B can no longer comment in the space.
-        let page = after(
-            &b,
-            b.post_form(
-                &format!("{url}/comments"),
-                &[
-                    ("body", "Encore"),
-                    ("form_key", "c0000000000000000000000000000002"),
-                ],
-            )
-            .await,
-        )
-        .await;
+        let r = comment(&b, &url, "Encore", None, "c0000000000000000000000000000002").await;
+        let page = after(&b, r).await;
         assert!(page.contains("suspendue"), "{page}");
         assert_eq!(app.count("comments").await, 1);
         // A moderator hides a contribution from its page, with a reason; it is gone for others.
         let id = url.rsplit('/').next().unwrap();
-        let r = app
-            .post_form(
-                &format!("/s/lannion/moderation/contribution/{id}"),
-                &[
-                    ("decision", "hide"),
-                    ("reason", "Hors sujet"),
-                    ("back", &url),
-                ],
-            )
-            .await;
+        let hide = [
+            ("decision", "hide"),
+            ("reason", "Hors sujet"),
+            ("back", url.as_str()),
+        ];
+        let r = moderate(&app, "contribution", id, &hide).await;
         assert_eq!(r.status(), 303);
         assert_eq!(r.headers()["location"], url.as_str());
         let (status, _) = c.get_text(&url).await;
@@ -168,28 +129,17 @@ on_every_engine!(
         a.register_and_login("anne@test.fr", "Anne").await;
         let b = app.other_client();
         b.register_and_login("bruno@test.fr", "Bruno").await;
-        let page = after(
-            &b,
-            b.post_form(&format!("{process}/follow"), &[("how", "digest")])
-                .await,
-        )
-        .await;
+        let page = follow(&b, &process, "digest").await;
         assert!(page.contains("vous serez prévenu"));
-        let (status, url) = contribute(
+        let url = propose(
             &a,
             &component,
-            &[
-                ("title", "Une fontaine au parc"),
-                ("body", "Pour l'été."),
-                ("category", &idea),
-                ("lat", "48.7336"),
-                ("lon", "-3.4498"),
-                ("form_key", "0123456789abcdef0123456789abcdef"),
-            ],
-            None,
+            &idea,
+            ("Une fontaine au parc", "Pour l'été."),
+            ("48.7336", "-3.4498"),
+            "0123456789abcdef0123456789abcdef",
         )
         .await;
-        assert_eq!(status, 303);
         // Pending: its author sees it, the public does not.
         let (status, page) = a.get_text(&url).await;
         assert_eq!(status, 200);
@@ -197,35 +147,24 @@ on_every_engine!(
         let (status, _) = app.other_client().get_text(&url).await;
         assert_eq!(status, 404);
         let id = url.rsplit('/').next().unwrap();
-        let r = app
-            .post_form(
-                &format!("/s/lannion/moderation/contribution/{id}"),
-                &[("decision", "restore")],
-            )
-            .await;
+        let restore = [("decision", "restore")];
+        let r = moderate(&app, "contribution", id, &restore).await;
         assert_eq!(r.status(), 303);
         let (status, _) = app.other_client().get_text(&url).await;
         assert_eq!(status, 200);
         // A comment: B follows the process by digest, so nothing leaves at once…
-        a.post_form(&format!("{process}/follow"), &[("how", "mail")])
-            .await;
+        follow(&a, &process, "mail").await;
         let c = app.other_client();
         c.register_and_login("chloe@test.fr", "Chloé").await;
-        let (status, _) = contribute(
+        propose(
             &c,
             &component,
-            &[
-                ("title", "Des toilettes publiques"),
-                ("body", "Près du marché."),
-                ("category", &idea),
-                ("lat", "48.7321"),
-                ("lon", "-3.4575"),
-                ("form_key", "1123456789abcdef0123456789abcdef"),
-            ],
-            None,
+            &idea,
+            ("Des toilettes publiques", "Près du marché."),
+            ("48.7321", "-3.4575"),
+            "1123456789abcdef0123456789abcdef",
         )
         .await;
-        assert_eq!(status, 303);
         let id2 = participation::store::contributions::list(
             app.state.db(),
             component.rsplit('/').next().unwrap(),
@@ -243,12 +182,7 @@ on_every_engine!(
                 .fetch_one(app.state.db().pool())
                 .await
                 .unwrap();
-        let r = app
-            .post_form(
-                &format!("/s/lannion/moderation/contribution/{pending}"),
-                &[("decision", "restore")],
-            )
-            .await;
+        let r = moderate(&app, "contribution", &pending, &restore).await;
         assert_eq!(r.status(), 303);
         assert_eq!(
             app.count("participation_digest").await,
@@ -260,21 +194,15 @@ on_every_engine!(
             .execute(app.state.db().pool())
             .await
             .unwrap();
-        let (status, _) = contribute(
+        propose(
             &c,
             &component,
-            &[
-                ("title", "Un parking vélo"),
-                ("body", "À la médiathèque."),
-                ("category", &idea),
-                ("lat", "48.7330"),
-                ("lon", "-3.4560"),
-                ("form_key", "2123456789abcdef0123456789abcdef"),
-            ],
-            None,
+            &idea,
+            ("Un parking vélo", "À la médiathèque."),
+            ("48.7330", "-3.4560"),
+            "2123456789abcdef0123456789abcdef",
         )
         .await;
-        assert_eq!(status, 303);
         assert_eq!(
             app.count("participation_digest").await,
             1,
@@ -296,21 +224,15 @@ on_every_engine!(
             .await
             .unwrap();
         let before = app.count("contributions").await;
-        let (status, to) = contribute(
+        let to = propose(
             &c,
             &component,
-            &[
-                ("title", "Trop tard pour cette étape"),
-                ("body", "…"),
-                ("category", &idea),
-                ("lat", "48.7330"),
-                ("lon", "-3.4560"),
-                ("form_key", "3123456789abcdef0123456789abcdef"),
-            ],
-            None,
+            &idea,
+            ("Trop tard pour cette étape", "…"),
+            ("48.7330", "-3.4560"),
+            "3123456789abcdef0123456789abcdef",
         )
         .await;
-        assert_eq!(status, 303);
         let (_, page) = c.get_text(&to).await;
         assert!(page.contains("ne reçoit pas de contributions"), "{page}");
         assert_eq!(app.count("contributions").await, before);

@@ -47,6 +47,17 @@ pub(crate) async fn send(
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
+/// `admin` adds to the space `lannion` the team `name`, reached at `email`;
+/// returns the answer.
+async fn add_team(admin: &TestApp, name: &str, email: &str) -> reqwest::Response {
+    admin
+        .post_form(
+            "/s/lannion/reports/setup/teams",
+            &[("name", name), ("email", email)],
+        )
+        .await
+}
+
 mod desk;
 
 on_every_engine!(
@@ -395,19 +406,9 @@ on_every_engine!(
         app.login_as_admin().await;
         let (_, space) = app.get_text("/s/lannion").await;
         assert!(space.contains("/s/lannion/reports/setup"));
-        let r = app
-            .post_form(
-                "/s/lannion/reports/setup/teams",
-                &[("name", "Voirie"), ("email", "pas une adresse")],
-            )
-            .await;
+        let r = add_team(&app, "Voirie", "pas une adresse").await;
         assert_eq!(r.status(), 422);
-        let r = app
-            .post_form(
-                "/s/lannion/reports/setup/teams",
-                &[("name", "Voirie"), ("email", "voirie@lannion.bzh")],
-            )
-            .await;
+        let r = add_team(&app, "Voirie", "voirie@lannion.bzh").await;
         assert_eq!(r.status(), 303);
         let team = reports::store::teams(app.state.db(), &{
             kernel::spaces::store::get_by_slug(app.state.db(), "lannion")

@@ -206,19 +206,10 @@ on_every_engine!(
 on_every_engine!(
     the_api_describes_a_vote_takes_a_ballot_and_publishes_results_after_closing,
     |app: TestApp| Box::pin(async move {
-        let process = process(&app).await;
-        let url = new_vote(
+        let url = votation(&app, "Marché de Noël", "codes").await;
+        add_question(
             &app,
-            &process,
-            &[
-                ("kind", "votation"),
-                ("title", "Marché de Noël"),
-                ("eligibility", "codes"),
-            ],
-        )
-        .await;
-        app.post_form(
-            &format!("{url}/admin/questions"),
+            &url,
             &[
                 ("title", "Où installer le marché ?"),
                 ("method", "judgment"),
@@ -227,20 +218,7 @@ on_every_engine!(
             ],
         )
         .await;
-        let r = app
-            .post_form(
-                &format!("{url}/admin/codes"),
-                &[("count", "2"), ("format", "csv")],
-            )
-            .await;
-        let codes: Vec<String> = r
-            .text()
-            .await
-            .unwrap()
-            .lines()
-            .skip(1)
-            .map(str::to_string)
-            .collect();
+        let codes = new_codes(&app, &url, 2).await;
         open_now(&app, &url).await;
         let id = vote_id(&url);
         let api = app.other_client();

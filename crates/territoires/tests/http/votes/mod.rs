@@ -29,6 +29,31 @@ async fn new_vote(app: &TestApp, process: &str, fields: &[(&str, &str)]) -> Stri
     admin.trim_end_matches("/admin").to_string()
 }
 
+/// A votation titled `title`, open to `eligibility` (`codes`, `accounts`…), in a new process
+/// (see [`process`]); returns its URL.
+async fn votation(app: &TestApp, title: &str, eligibility: &str) -> String {
+    let process = process(app).await;
+    new_vote(
+        app,
+        &process,
+        &[
+            ("kind", "votation"),
+            ("title", title),
+            ("eligibility", eligibility),
+        ],
+    )
+    .await
+}
+
+/// Adds a question to the vote at `url` (its title, method, options one a line and any further
+/// field); checks that it is taken.
+async fn add_question(app: &TestApp, url: &str, fields: &[(&str, &str)]) {
+    let r = app
+        .post_form(&format!("{url}/admin/questions"), fields)
+        .await;
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
+}
+
 fn vote_id(url: &str) -> String {
     url.rsplit('/').next().unwrap().to_string()
 }
@@ -106,17 +131,16 @@ on_every_engine!(
             ],
         )
         .await;
-        let r = app
-            .post_form(
-                &format!("{url}/admin/questions"),
-                &[
-                    ("title", "Que pensez-vous de chaque scénario ?"),
-                    ("method", "judgment"),
-                    ("options", "Piéton toute l'année\nPiéton l'été\nStatu quo"),
-                ],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        add_question(
+            &app,
+            &url,
+            &[
+                ("title", "Que pensez-vous de chaque scénario ?"),
+                ("method", "judgment"),
+                ("options", "Piéton toute l'année\nPiéton l'été\nStatu quo"),
+            ],
+        )
+        .await;
         // A bad line is named, and nothing of the file is kept.
         let r = app
             .client
@@ -297,19 +321,10 @@ async fn new_codes(app: &TestApp, url: &str, count: usize) -> Vec<String> {
 /// A vote of one approval question among five names, open to holders of `count` invitation codes,
 /// opened now; returns its URL, the codes and the option ids.
 async fn codes_vote(app: &TestApp, count: usize) -> (String, Vec<String>, Vec<String>) {
-    let process = process(app).await;
-    let url = new_vote(
+    let url = votation(app, "Nom de la médiathèque", "codes").await;
+    add_question(
         app,
-        &process,
-        &[
-            ("kind", "votation"),
-            ("title", "Nom de la médiathèque"),
-            ("eligibility", "codes"),
-        ],
-    )
-    .await;
-    app.post_form(
-        &format!("{url}/admin/questions"),
+        &url,
         &[
             ("title", "Quels noms retenez-vous ?"),
             ("method", "approval"),

@@ -87,19 +87,10 @@ on_every_engine!(
 on_every_engine!(
     sixty_four_concurrent_attempts_by_one_voter_store_one_ballot,
     |app: TestApp| Box::pin(async move {
-        let process = process(&app).await;
-        let url = new_vote(
+        let url = votation(&app, "Horaires de la piscine", "accounts").await;
+        add_question(
             &app,
-            &process,
-            &[
-                ("kind", "votation"),
-                ("title", "Horaires de la piscine"),
-                ("eligibility", "accounts"),
-            ],
-        )
-        .await;
-        app.post_form(
-            &format!("{url}/admin/questions"),
+            &url,
             &[
                 ("title", "Quel horaire préférez-vous ?"),
                 ("method", "single"),

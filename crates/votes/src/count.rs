@@ -1,7 +1,7 @@
 //! Counting: the results of a closed vote from its ballots. Pure, so that anyone can recount
 //! the published ballots with the same code (`territoires decide` uses the same algorithms).
 
-use crate::ballot::{Mark, Ballot};
+use crate::ballot::{Ballot, Mark};
 use crate::model::{Method, Rule, Votation};
 use decide::pb::{self, Election, Project, Q, Satisfaction};
 

@@ -2,7 +2,7 @@
 //! closed participatory budget in Lannion with its ballots, so that the results show. Running it
 //! again changes nothing.
 
-use crate::ballot::{Mark, Ballot};
+use crate::ballot::{Ballot, Mark};
 use crate::model::{ProjectFields, QuestionFields, VotationFields};
 use crate::store;
 use kernel::Error;

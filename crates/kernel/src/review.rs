@@ -148,6 +148,8 @@ pub enum ReviewError {
     Stale(&'static str),
     /// Already decided, or not waiting (its kind's code: `actor.decided`…).
     Decided(&'static str),
+    /// A revision whose stored fields no longer read as its kind's.
+    Unreadable,
     /// The database failed.
     Database(sqlx::Error),
 }
@@ -162,6 +164,7 @@ impl std::fmt::Display for ReviewError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             ReviewError::Stale(code) | ReviewError::Decided(code) => f.write_str(code),
+            ReviewError::Unreadable => f.write_str("unreadable revision"),
             ReviewError::Database(e) => write!(f, "database: {e}"),
         }
     }
@@ -181,6 +184,7 @@ impl From<ReviewError> for Error {
     fn from(e: ReviewError) -> Self {
         match e {
             ReviewError::Stale(code) | ReviewError::Decided(code) => Error::Conflict(code),
+            ReviewError::Unreadable => Error::NotFound,
             ReviewError::Database(e) => e.into(),
         }
     }
@@ -353,7 +357,7 @@ impl Reviewed {
         .fetch_optional(db.pool())
         .await?
         .ok_or(ReviewError::Decided(self.decided))?;
-        revision_from_row(&row).ok_or(ReviewError::Decided(self.decided))
+        revision_from_row(&row).ok_or(ReviewError::Unreadable)
     }
 
     /// Records a moderator's decision on a revision, in the write that applies it when it is
@@ -558,12 +562,7 @@ pub async fn decide_item<M: Moderation>(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
-    M::check(&user)?;
-    let decided = match f.approves() {
-        Ok(publish) => M::decide_item(&state, &id, publish, f.reason(), &user.id).await,
-        Err(errors) => Err(Error::Invalid(errors)),
-    };
-    decided_or_shown_again::<M>(&state, page, &id, decided).await
+    decide::<M>(&state, page, &user, &id, &f, Decided::Item).await
 }
 
 /// A moderator's decision on a revision.
@@ -574,12 +573,28 @@ pub async fn decide_revision<M: Moderation>(
     Path(id): Path<String>,
     Form(f): Form<DecisionForm>,
 ) -> Result<Response, Error> {
-    M::check(&user)?;
-    let decided = match f.approves() {
-        Ok(approve) => M::decide_revision(&state, &id, approve, f.reason(), &user.id).await,
-        Err(errors) => Err(Error::Invalid(errors)),
+    decide::<M>(&state, page, &user, &id, &f, Decided::Revision).await
+}
+
+/// A moderator's decision on what `id` names: back to the queue once recorded, or the queue
+/// again with why it was refused.
+async fn decide<M: Moderation>(
+    state: &AppState,
+    page: PageCtx,
+    user: &User,
+    id: &str,
+    f: &DecisionForm,
+    what: Decided,
+) -> Result<Response, Error> {
+    M::check(user)?;
+    let decided = match (f.approves(), what) {
+        (Ok(yes), Decided::Item) => M::decide_item(state, id, yes, f.reason(), &user.id).await,
+        (Ok(yes), Decided::Revision) => {
+            M::decide_revision(state, id, yes, f.reason(), &user.id).await
+        }
+        (Err(errors), _) => Err(Error::Invalid(errors)),
     };
-    decided_or_shown_again::<M>(&state, page, &id, decided).await
+    decided_or_shown_again::<M>(state, page, id, decided).await
 }
 
 /// A revision whose item changed since, as the field error its decision form shows.

@@ -69,6 +69,7 @@ impl From<ReviewError> for StoreError {
         match e {
             ReviewError::Stale(_) => StoreError::Stale,
             ReviewError::Decided(_) => StoreError::Decided,
+            ReviewError::Unreadable => StoreError::NotFound,
             ReviewError::Database(e) => StoreError::Database(e),
         }
     }

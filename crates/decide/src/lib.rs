@@ -4,3 +4,4 @@
 pub mod mj;
 pub mod pabulib;
 pub mod pb;
+pub mod polis;

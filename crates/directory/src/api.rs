@@ -3,6 +3,7 @@
 //! editing one they own (the same checks and moderation as the pages).
 
 use crate::actor::{ActorFields, ActorInput};
+use crate::columns::{self, COLUMNS, Cell, Column, Kind};
 use crate::policy::{self, Resource};
 use crate::store::{self, Actor};
 use axum::Json;
@@ -14,7 +15,13 @@ use kernel::api::{ApiQuery, ErrorBody, Page, Paging};
 use kernel::web::routes::Routes;
 use kernel::web::{ApiJson, ApiSignedIn, ApiUser};
 use kernel::{AppState, Error};
+use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat,
+    SchemaType, Type,
+};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// The API routes of the directory.
@@ -32,197 +39,210 @@ pub fn routes() -> Routes {
 )]
 pub struct DirectoryApi;
 
-/// An actor of the directory.
-#[derive(Serialize, ToSchema)]
-pub struct ActorOut {
-    /// Stable id.
-    id: String,
-    /// Its page.
-    url: String,
-    /// `pending`, `published` or `rejected`.
-    state: &'static str,
-    /// Incremented by every published change; an update names the one it starts from.
-    revision: i64,
-    name: String,
-    /// A kind of the directory's taxonomy, such as `fablab`.
-    kind: String,
-    siret: String,
-    rna: String,
-    short_description: String,
-    /// Markdown subset.
-    description: String,
-    website: String,
-    email: String,
-    /// International format, `+33…`.
-    phone: String,
-    address: String,
-    postcode: String,
-    /// INSEE code of the commune.
-    commune: String,
-    departement: String,
-    region: String,
-    lat: f64,
-    lon: f64,
-    themes: Vec<String>,
-    activities: Vec<String>,
-    publics: Vec<String>,
-    /// OpenStreetMap `opening_hours` syntax.
-    opening_hours: String,
-    source: String,
-    /// Social network pages and other public links.
-    social: Vec<String>,
-    /// Address of its logo, if any.
-    logo: Option<String>,
-    /// RFC 3339.
-    created_at: String,
-    updated_at: String,
-    verified_at: String,
-}
+/// An actor of the directory: its `id`, then `url`, `state` and `revision`, then its other
+/// columns (`crate::columns::COLUMNS`), each written as its kind says.
+pub struct ActorOut(Actor);
 
 impl From<Actor> for ActorOut {
     fn from(a: Actor) -> Self {
-        let d = a.data;
-        ActorOut {
-            url: crate::store::actor_url(&a.slug),
-            state: a.state.as_str(),
-            revision: a.revision,
-            created_at: kernel::ids::iso_datetime(a.created_at),
-            updated_at: kernel::ids::iso_datetime(a.updated_at),
-            verified_at: kernel::ids::iso_datetime(a.verified_at),
-            departement: a.departement,
-            region: a.region,
-            logo: (!a.logo.is_empty()).then(|| format!("/uploads/{}", a.logo)),
-            id: a.id,
-            name: d.name,
-            kind: d.kind,
-            siret: d.siret,
-            rna: d.rna,
-            short_description: d.short_description,
-            description: d.description,
-            website: d.website,
-            email: d.email,
-            phone: d.phone,
-            address: d.address,
-            postcode: d.postcode,
-            commune: d.commune,
-            lat: d.lat,
-            lon: d.lon,
-            themes: d.themes,
-            activities: d.activities,
-            publics: d.publics,
-            opening_hours: d.opening_hours,
-            source: d.source,
-            social: d.social,
+        ActorOut(a)
+    }
+}
+
+/// The members of an answer that are not columns, written after the id: (name, description).
+const ANSWER_ONLY: [(&str, &str); 3] = [
+    ("url", "Its page."),
+    ("state", "`pending`, `published` or `rejected`."),
+    (
+        "revision",
+        "Incremented by every published change; an update names the one it starts from.",
+    ),
+];
+
+impl Serialize for ActorOut {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let a = &self.0;
+        let mut map = s.serialize_map(Some(COLUMNS.len() + ANSWER_ONLY.len()))?;
+        for c in COLUMNS {
+            match c.of(a) {
+                Cell::Text(t) => map.serialize_entry(c.name, t)?,
+                Cell::Number(n) => map.serialize_entry(c.name, &n)?,
+                Cell::List(items) => map.serialize_entry(c.name, &items)?,
+                Cell::Date(ms) => map.serialize_entry(c.name, &kernel::ids::iso_datetime(ms))?,
+                Cell::Upload(file) => map.serialize_entry(
+                    c.name,
+                    &(!file.is_empty()).then(|| format!("/uploads/{file}")),
+                )?,
+            }
+            if c.name == "id" {
+                map.serialize_entry("url", &store::actor_url(&a.slug))?;
+                map.serialize_entry("state", a.state.as_str())?;
+                map.serialize_entry("revision", &a.revision)?;
+            }
+        }
+        map.end()
+    }
+}
+
+/// The OpenAPI schema of a column's value: in request bodies (`asked`) with its example and
+/// range, in the answers without.
+fn value_schema(c: &Column, asked: bool) -> RefOr<Schema> {
+    let doc = if asked { c.api.ask } else { c.api.about };
+    let doc = (!doc.is_empty()).then_some(doc);
+    let example = asked
+        .then(|| serde_json::from_str::<serde_json::Value>(c.api.example).ok())
+        .flatten();
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    #[allow(deprecated)] // the derived schemas of the other components write `example` too
+    match c.kind {
+        Kind::Terms(_) | Kind::Links => ArrayBuilder::new()
+            .items(string())
+            .description(doc)
+            .example(example)
+            .into(),
+        Kind::Coordinate(bound) => {
+            let bound = (asked).then_some(isize::from(bound));
+            ObjectBuilder::new()
+                .schema_type(Type::Number)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Double)))
+                .description(doc)
+                .example(example)
+                .maximum(bound)
+                .minimum(bound.map(|b| -b))
+                .into()
+        }
+        Kind::Upload => ObjectBuilder::new()
+            .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+            .description(doc)
+            .into(),
+        Kind::Text | Kind::Code | Kind::Term(_) | Kind::Link | Kind::Date => {
+            string().description(doc).example(example).into()
         }
     }
 }
 
-/// The fields of an actor, as the form has them; each is checked as on the pages, and every
-/// problem is a field error of the 422 answer.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ActorIn {
-    name: String,
-    /// A kind of the directory's taxonomy.
-    #[schema(example = "fablab")]
-    kind: String,
-    #[serde(default)]
-    siret: String,
-    #[serde(default)]
-    rna: String,
-    /// One sentence, 280 characters at most.
-    short_description: String,
-    #[serde(default)]
-    description: String,
-    #[serde(default)]
-    website: String,
-    /// A public address.
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    phone: String,
-    #[serde(default)]
-    address: String,
-    #[serde(default)]
-    postcode: String,
-    /// INSEE code of the commune, such as `22113`.
-    #[schema(example = "22113")]
-    commune: String,
-    #[schema(minimum = -90.0, maximum = 90.0, example = 48.7326)]
-    lat: f64,
-    #[schema(minimum = -180.0, maximum = 180.0, example = -3.4566)]
-    lon: f64,
-    /// At least one theme of the taxonomy.
-    #[schema(example = json!(["education"]))]
-    themes: Vec<String>,
-    #[serde(default)]
-    activities: Vec<String>,
-    #[serde(default)]
-    publics: Vec<String>,
-    #[serde(default)]
-    opening_hours: String,
-    #[serde(default)]
-    source: String,
-    /// Web addresses, six at most.
-    #[serde(default)]
-    social: Vec<String>,
+impl utoipa::PartialSchema for ActorOut {
+    fn schema() -> RefOr<Schema> {
+        let mut o = ObjectBuilder::new().description(Some("An actor of the directory."));
+        for c in COLUMNS {
+            o = o.property(c.name, value_schema(c, false));
+            if c.kind != Kind::Upload {
+                o = o.required(c.name);
+            }
+            if c.name == "id" {
+                for (name, doc) in ANSWER_ONLY {
+                    let kind = if name == "revision" {
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    } else {
+                        ObjectBuilder::new().schema_type(Type::String)
+                    };
+                    o = o.property(name, kind.description(Some(doc))).required(name);
+                }
+            }
+        }
+        o.into()
+    }
 }
+
+impl ToSchema for ActorOut {}
+
+/// The fields of an actor in a request body, as the form has them (the input columns:
+/// `crate::columns::inputs`); each is checked as on the pages, and every problem is a field
+/// error of the 422 answer. A member the input does not know, given twice, missing while
+/// required or of the wrong type is a 400 (`json.invalid`).
+pub struct ActorIn {
+    /// The form's pairs.
+    pairs: Vec<(String, String)>,
+}
+
+impl<'de> Deserialize<'de> for ActorIn {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ActorInVisitor)
+    }
+}
+
+struct ActorInVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ActorInVisitor {
+    type Value = ActorIn;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the fields of an actor")
+    }
+
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, mut map: M) -> Result<ActorIn, M::Error> {
+        use serde::de::Error as _;
+        let mut given: Vec<&str> = Vec::new();
+        let mut pairs = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Some(c) = columns::field(&key) else {
+                return Err(M::Error::unknown_field(&key, &[]));
+            };
+            if given.contains(&c.name) {
+                return Err(M::Error::duplicate_field(c.name));
+            }
+            given.push(c.name);
+            let name = || c.name.to_string();
+            match c.kind {
+                Kind::Coordinate(_) => pairs.push((name(), map.next_value::<f64>()?.to_string())),
+                // A list item is one code: a comma in it is a wrong code, not two.
+                Kind::Terms(_) => {
+                    pairs.extend(map.next_value::<Vec<String>>()?.into_iter().map(|v| {
+                        let v = if v.contains(',') { "?".to_string() } else { v };
+                        (name(), v)
+                    }))
+                }
+                // One address per item: a space in it makes it a wrong address, not two.
+                Kind::Links => {
+                    let items = map.next_value::<Vec<String>>()?;
+                    let lines: Vec<&str> = items
+                        .iter()
+                        .map(|u| {
+                            if u.trim().contains(char::is_whitespace) {
+                                "?"
+                            } else {
+                                u.trim()
+                            }
+                        })
+                        .collect();
+                    pairs.push((name(), lines.join("\n")));
+                }
+                _ => pairs.push((name(), map.next_value::<String>()?)),
+            }
+        }
+        if let Some(c) = columns::inputs().find(|c| c.api.required && !given.contains(&c.name)) {
+            return Err(M::Error::missing_field(c.name));
+        }
+        Ok(ActorIn { pairs })
+    }
+}
+
+impl utoipa::PartialSchema for ActorIn {
+    fn schema() -> RefOr<Schema> {
+        let mut o = ObjectBuilder::new()
+            .description(Some(
+                "The fields of an actor, as the form has them; each is checked as on the pages, \
+                 and every\nproblem is a field error of the 422 answer.",
+            ))
+            .additional_properties(Some(AdditionalProperties::<Schema>::FreeForm(false)));
+        for c in columns::inputs() {
+            o = o.property(c.name, value_schema(c, true));
+            if c.api.required {
+                o = o.required(c.name);
+            }
+        }
+        o.into()
+    }
+}
+
+impl ToSchema for ActorIn {}
 
 impl ActorIn {
     /// Checks the fields as the form does.
     async fn parse(self, state: &AppState) -> Result<ActorInput, Error> {
-        let mut pairs: Vec<(String, String)> = [
-            ("name", self.name),
-            ("kind", self.kind),
-            ("siret", self.siret),
-            ("rna", self.rna),
-            ("short_description", self.short_description),
-            ("description", self.description),
-            ("website", self.website),
-            ("email", self.email),
-            ("phone", self.phone),
-            ("address", self.address),
-            ("postcode", self.postcode),
-            ("commune", self.commune),
-            ("lat", self.lat.to_string()),
-            ("lon", self.lon.to_string()),
-            ("opening_hours", self.opening_hours),
-            ("source", self.source),
-            // One address per item: a space in it makes it a wrong address, not two.
-            (
-                "social",
-                self.social
-                    .iter()
-                    .map(|u| {
-                        if u.trim().contains(char::is_whitespace) {
-                            "?"
-                        } else {
-                            u.trim()
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-            ),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
-        for (list, items) in [
-            ("themes", self.themes),
-            ("activities", self.activities),
-            ("publics", self.publics),
-        ] {
-            // A list item is one code: a comma in it is a wrong code, not two.
-            pairs.extend(items.into_iter().map(|v| {
-                let v = if v.contains(',') {
-                    String::from("?")
-                } else {
-                    v
-                };
-                (list.to_string(), v)
-            }));
-        }
-        let fields = ActorFields::from_pairs(&pairs);
+        let fields = ActorFields::from_pairs(&self.pairs);
         let tax = crate::terms::current(state).await?;
         Ok(store::parse_actor(state.db(), &tax, &fields).await??)
     }

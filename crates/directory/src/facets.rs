@@ -3,6 +3,7 @@
 //! changes, and this node's own writes), so that a list page and the counts of every facet
 //! value are one pass in memory and one query for the page's actors, whatever the size.
 
+use crate::error::StoreError;
 use kernel::db::{Db, Entity};
 use kernel::error::Error;
 use sqlx::Row;
@@ -39,7 +40,7 @@ pub struct Selection {
 
 impl Facets {
     /// Reads the index from the database.
-    pub async fn load(db: &Db) -> Result<Facets, Error> {
+    pub async fn load(db: &Db) -> Result<Facets, StoreError> {
         // An actor's row holds every term it is filed under: one read of the table.
         let rows = sqlx::query(
             "SELECT id, lat, lon, kind, themes, activities, publics, departement, region \
@@ -195,11 +196,9 @@ impl Facets {
 
 /// The current facet index.
 pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Facets>, Error> {
-    kept(
-        state,
-        crate::ACTOR,
-        |db| async move { Facets::load(&db).await },
-    )
+    kept(state, crate::ACTOR, |db| async move {
+        Ok(Facets::load(&db).await?)
+    })
     .await
 }
 

@@ -3,9 +3,10 @@
 //! the id of an actor updates it, any other row adds a published actor (with that id when one
 //! is given). A bad row is reported with its line and reason and skipped; the others go in.
 
-use crate::actor::{ActorFields, FIELDS, LISTS};
+use crate::actor::ActorFields;
+use crate::columns;
+use crate::error::StoreError;
 use crate::store;
-use kernel::Error;
 use kernel::db::Db;
 use kernel::i18n::{Lang, tr};
 
@@ -32,34 +33,32 @@ pub struct Row {
 }
 
 /// Reads the data rows of a CSV text by the names of its header line, which must name `name`.
-pub fn rows(text: &str) -> Result<Vec<Row>, Error> {
+pub fn rows(text: &str) -> Result<Vec<Row>, StoreError> {
     let records = kernel::opendata::csv_records(text);
     let Some(((_, header), records)) = records.split_first() else {
-        return Err(Error::BadRequest("import.empty"));
+        return Err(StoreError::ImportEmpty);
     };
     let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
     let column = |name: &str| header.iter().position(|h| h == name);
     if column("name").is_none() {
-        return Err(Error::BadRequest("import.header"));
+        return Err(StoreError::ImportHeader);
     }
     let id_column = column("id");
     let mut rows = Vec::new();
     for (line, record) in records {
         let mut pairs: Vec<(String, String)> = Vec::new();
         for (i, name) in header.iter().enumerate() {
+            let Some(c) = field_of(name) else { continue };
             let value = record.get(i).cloned().unwrap_or_default();
-            // The export writes `long`; the form says `lon`.
-            let name = if name == "long" { "lon" } else { name.as_str() };
-            if LISTS.iter().any(|(l, _)| *l == name) {
-                pairs.extend(
+            match c.kind.separators() {
+                Some((_, csv)) if c.kind.repeats_in_form() => pairs.extend(
                     value
-                        .split(';')
+                        .split(csv)
                         .map(str::trim)
                         .filter(|v| !v.is_empty())
-                        .map(|v| (name.to_string(), v.to_string())),
-                );
-            } else if FIELDS.contains(&name) {
-                pairs.push((name.to_string(), value));
+                        .map(|v| (c.name.to_string(), v.to_string())),
+                ),
+                _ => pairs.push((c.name.to_string(), value)),
             }
         }
         let id = id_column
@@ -75,6 +74,13 @@ pub fn rows(text: &str) -> Result<Vec<Row>, Error> {
     Ok(rows)
 }
 
+/// The field of the form a column of the file fills: named as the field, or as the export's
+/// header names it (`long` for `lon`).
+fn field_of(header: &str) -> Option<&'static columns::Column> {
+    columns::field(header)
+        .or_else(|| columns::inputs().find(|c| c.open_data.is_some_and(|o| o.header == header)))
+}
+
 /// Whether an id given in a file may name an actor: letters, digits and dashes, 64 at most.
 fn is_valid_id(id: &str) -> bool {
     id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
@@ -85,7 +91,7 @@ pub async fn import(
     db: &Db,
     text: &str,
     progress: &dyn Fn(usize, usize),
-) -> Result<Summary, Error> {
+) -> Result<Summary, StoreError> {
     let rows = rows(text)?;
     let mut summary = Summary::default();
     let tax = crate::terms::Taxonomy::load(db).await?;
@@ -139,8 +145,8 @@ mod tests {
                 .fields
                 .parse(&tax, |c| (c == "22113").then(|| "22".to_string()));
             if let Ok(actor) = parsed {
-                prop_assert!(!actor.themes.is_empty());
-                prop_assert_eq!(actor.commune, "22113");
+                prop_assert!(!actor.themes().is_empty());
+                prop_assert_eq!(actor.commune(), "22113");
             }
         }
         Ok(())
@@ -149,11 +155,9 @@ mod tests {
     /// The columns a file may have, `name` aside: the form's fields and lists (the position's
     /// longitude written `long`, as the export does), `id`, and one the import does not know.
     fn columns() -> Vec<&'static str> {
-        let fields = crate::actor::FIELDS.iter().filter(|f| **f != "name");
-        let lists = crate::actor::LISTS.iter().map(|(l, _)| l);
-        fields
-            .chain(lists)
-            .map(|c| if *c == "lon" { "long" } else { *c })
+        columns::form_fields()
+            .filter(|c| c.name != "name")
+            .map(|c| if c.name == "lon" { "long" } else { c.name })
             .chain(["id", "unknown"])
             .collect()
     }

@@ -9,18 +9,22 @@
 //! open data), co-owners invited by address, moderators' trust, logos and social links.
 
 pub mod actor;
-pub mod api;
+mod api;
+mod columns;
 pub mod demo;
-pub mod facets;
+pub mod error;
+mod facets;
 pub mod import;
 pub mod model;
 pub mod offers;
-pub mod opening_hours;
+mod opening_hours;
 pub mod owners;
-pub mod policy;
+mod policy;
 pub mod store;
 pub mod terms;
-pub mod web;
+mod web;
+
+pub use web::send_reminders;
 
 use kernel::Component;
 use kernel::changes::Indexer;

@@ -2,6 +2,92 @@
 
 use kernel::FieldError;
 
+/// A value of an actor built only by parsing, and kept as the text it parsed to: the form, the
+/// `actors` table, the revisions' JSON, the open data and the API all hold that text, and what
+/// is read back from the table or a revision goes through [`Parsed::parse`] again.
+pub trait Parsed: Sized {
+    /// Parses a text as typed (or as kept).
+    fn parse(raw: &str) -> Result<Self, FieldError>;
+
+    /// The text it is kept as.
+    fn as_str(&self) -> &str;
+
+    /// Parses a typed text, refusing one whose kept text would not parse again (a web address
+    /// of 500 characters that percent-encoding makes longer, say): what is stored must read
+    /// back.
+    fn parse_to_keep(raw: &str) -> Result<Self, FieldError> {
+        let value = Self::parse(raw)?;
+        Self::parse(value.as_str())?;
+        Ok(value)
+    }
+
+    /// Parses an optional field: none when it is blank.
+    fn parse_optional(raw: &str) -> Result<Option<Self>, FieldError> {
+        if raw.trim().is_empty() {
+            Ok(None)
+        } else {
+            Self::parse_to_keep(raw).map(Some)
+        }
+    }
+}
+
+/// `Parsed` and `Display` (what the templates print) of a newtype of this module, through its
+/// own `parse` and `as_str`.
+macro_rules! parsed {
+    ($($t:ty),*) => {$(
+        impl Parsed for $t {
+            fn parse(raw: &str) -> Result<Self, FieldError> {
+                <$t>::parse(raw)
+            }
+            fn as_str(&self) -> &str {
+                <$t>::as_str(self)
+            }
+        }
+
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    )*};
+}
+
+parsed!(
+    ActorName,
+    Siret,
+    Rna,
+    Phone,
+    Website,
+    ShortDescription,
+    crate::opening_hours::OpeningHours
+);
+
+/// The public e-mail address of an actor.
+impl Parsed for kernel::accounts::Email {
+    fn parse(raw: &str) -> Result<Self, FieldError> {
+        kernel::accounts::Email::parse(raw)
+    }
+    fn as_str(&self) -> &str {
+        kernel::accounts::Email::as_str(self)
+    }
+}
+
+/// The name of an actor: one line of 2 to 140 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActorName(String);
+
+impl ActorName {
+    /// Parses a name, trimmed.
+    pub fn parse(raw: &str) -> Result<Self, FieldError> {
+        kernel::text::line(raw, "name", 2, 140).map(ActorName)
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A SIRET number: 14 digits passing the Luhn check (La Poste's establishments, SIREN 356000000,
 /// follow their own rule: the sum of the digits is a multiple of 5).
 #[derive(Debug, Clone, PartialEq, Eq)]

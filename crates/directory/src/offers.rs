@@ -5,9 +5,9 @@
 //! An offer is written by the owners of a published actor and shown at once (the actor itself
 //! was moderated); moderators, and the owners, withdraw it.
 
+use crate::error::StoreError;
 use kernel::changes::Entry;
 use kernel::db::{Db, Op};
-use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
 use kernel::territories::{Territory, TerritoryKind, TerritoryRef};
 use kernel::web::FormPairs;
@@ -212,7 +212,12 @@ fn from_row(r: &AnyRow) -> Result<Offer, sqlx::Error> {
 }
 
 /// Adds an offer to an actor. Returns its id.
-pub async fn create(db: &Db, actor_id: &str, o: &OfferInput, by: &str) -> Result<String, Error> {
+pub async fn create(
+    db: &Db,
+    actor_id: &str,
+    o: &OfferInput,
+    by: &str,
+) -> Result<String, StoreError> {
     let id = new_id();
     let now = now_ms();
     let mut w = db.write().await?;
@@ -240,7 +245,7 @@ pub async fn create(db: &Db, actor_id: &str, o: &OfferInput, by: &str) -> Result
 }
 
 /// Rewrites an offer's fields.
-pub async fn update(db: &Db, id: &str, o: &OfferInput, by: &str) -> Result<(), Error> {
+pub async fn update(db: &Db, id: &str, o: &OfferInput, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query(
         "UPDATE offers SET title = $1, themes = $2, description = $3, sizes = $4, refs = $5, \
@@ -263,7 +268,7 @@ pub async fn update(db: &Db, id: &str, o: &OfferInput, by: &str) -> Result<(), E
 }
 
 /// Withdraws an offer from the directory, logged with the reason.
-pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), Error> {
+pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE offers SET state = 'removed', updated_at = $1 WHERE id = $2 AND state = 'published'",
@@ -274,7 +279,7 @@ pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), E
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(Error::Conflict("offer.removed"));
+        return Err(StoreError::OfferRemoved);
     }
     w.audit(Some(by), "offer.remove", "offer", id, reason)
         .await?;
@@ -284,7 +289,7 @@ pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), E
 }
 
 /// One offer, withdrawn or not.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Offer>, Error> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<Offer>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE o.id = $1")))
         .bind(id)
         .fetch_optional(db.pool())
@@ -293,7 +298,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Offer>, Error> {
 }
 
 /// The offers of an actor that are shown, by title.
-pub async fn of_actor(db: &Db, actor_id: &str) -> Result<Vec<Offer>, Error> {
+pub async fn of_actor(db: &Db, actor_id: &str) -> Result<Vec<Offer>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE o.actor_id = $1 AND o.state = 'published' ORDER BY o.title, o.id"
     )))
@@ -338,7 +343,7 @@ pub async fn list(
     filter: &OfferFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<Offer>, i64), Error> {
+) -> Result<(Vec<Offer>, i64), StoreError> {
     let (clause, binds) = filter.sql();
     let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(format!(
         "SELECT COUNT(*) FROM offers o JOIN actors a ON a.id = o.actor_id WHERE {clause}"
@@ -370,7 +375,7 @@ fn on_any_theme(n: usize) -> String {
 }
 
 /// The shown offers on one of some themes, by actor (the challenges' suggestions).
-pub async fn on_themes(db: &Db, themes: &[String], limit: i64) -> Result<Vec<Offer>, Error> {
+pub async fn on_themes(db: &Db, themes: &[String], limit: i64) -> Result<Vec<Offer>, StoreError> {
     if themes.is_empty() {
         return Ok(Vec::new());
     }
@@ -395,7 +400,7 @@ pub async fn on_themes_in(
     themes: &[String],
     area: &Territory,
     limit: i64,
-) -> Result<Vec<(Offer, bool)>, Error> {
+) -> Result<Vec<(Offer, bool)>, StoreError> {
     if themes.is_empty() {
         return Ok(Vec::new());
     }
@@ -445,7 +450,7 @@ pub async fn export_page(
     db: &Db,
     after: Option<(i64, String)>,
     limit: i64,
-) -> Result<Vec<Offer>, Error> {
+) -> Result<Vec<Offer>, StoreError> {
     let after = after.map(|(_, id)| id).unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE o.state = 'published' AND a.state = 'published' AND o.id > $1 \

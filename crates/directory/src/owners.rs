@@ -2,8 +2,8 @@
 //! invite by address), the moderators' trust (trusted owners publish their edits directly), and
 //! the entry's logo.
 
+use crate::error::StoreError;
 use crate::store::{self, Actor};
-use kernel::Error;
 use kernel::db::Db;
 use kernel::ids::now_ms;
 use sqlx::Row;
@@ -20,7 +20,7 @@ pub struct Owner {
 }
 
 /// The owners of an actor, by name.
-pub async fn owners(db: &Db, actor_id: &str) -> Result<Vec<Owner>, Error> {
+pub async fn owners(db: &Db, actor_id: &str) -> Result<Vec<Owner>, StoreError> {
     let rows = sqlx::query(
         "SELECT u.id, u.display_name, u.email FROM actor_owners o JOIN users u ON u.id = o.user_id \
          WHERE o.actor_id = $1 ORDER BY u.display_name, u.id",
@@ -41,7 +41,7 @@ pub async fn owners(db: &Db, actor_id: &str) -> Result<Vec<Owner>, Error> {
 }
 
 /// The addresses invited to co-own an actor and not answered yet.
-pub async fn invitations(db: &Db, actor_id: &str) -> Result<Vec<String>, Error> {
+pub async fn invitations(db: &Db, actor_id: &str) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT email FROM actor_invitations WHERE actor_id = $1 ORDER BY created_at, email",
     )
@@ -51,7 +51,7 @@ pub async fn invitations(db: &Db, actor_id: &str) -> Result<Vec<String>, Error> 
 }
 
 /// Whether an address is invited to co-own an actor.
-pub async fn is_invited(db: &Db, actor_id: &str, email: &str) -> Result<bool, Error> {
+pub async fn is_invited(db: &Db, actor_id: &str, email: &str) -> Result<bool, StoreError> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM actor_invitations WHERE actor_id = $1 AND email = $2",
     )
@@ -65,7 +65,7 @@ pub async fn is_invited(db: &Db, actor_id: &str, email: &str) -> Result<bool, Er
 /// Invites an address to co-own an actor (again, if it was already invited). Returns false
 /// when the address already belongs to an owner. Addresses are compared in lower case, as
 /// people write them.
-pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bool, Error> {
+pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bool, StoreError> {
     let owner: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM actor_owners o JOIN users u ON u.id = o.user_id \
          WHERE o.actor_id = $1 AND LOWER(u.email) = $2",
@@ -98,14 +98,14 @@ pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bo
 }
 
 /// Answers an invitation addressed to `email`: the account `user_id` becomes an owner when it
-/// accepts. An invitation already answered or withdrawn is a conflict.
+/// accepts. An invitation already answered or withdrawn is refused (`NoInvitation`).
 pub async fn answer(
     db: &Db,
     actor_id: &str,
     email: &str,
     user_id: &str,
     accept: bool,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query("DELETE FROM actor_invitations WHERE actor_id = $1 AND email = $2")
         .bind(actor_id)
@@ -114,7 +114,7 @@ pub async fn answer(
         .await?
         .rows_affected();
     if n == 0 {
-        return Err(Error::Conflict("owner.no_invitation"));
+        return Err(StoreError::NoInvitation);
     }
     if accept {
         sqlx::query(
@@ -137,7 +137,7 @@ pub async fn answer(
 }
 
 /// Withdraws an invitation.
-pub async fn withdraw(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<(), Error> {
+pub async fn withdraw(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<(), StoreError> {
     let query = sqlx::query("DELETE FROM actor_invitations WHERE actor_id = $1 AND email = $2")
         .bind(actor_id)
         .bind(email);
@@ -154,14 +154,14 @@ pub async fn withdraw(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<
 }
 
 /// Removes an owner; the last one stays (an entry always has someone to answer for it).
-pub async fn remove(db: &Db, actor_id: &str, user_id: &str, by: &str) -> Result<(), Error> {
+pub async fn remove(db: &Db, actor_id: &str, user_id: &str, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM actor_owners WHERE actor_id = $1")
         .bind(actor_id)
         .fetch_one(&mut *w)
         .await?;
     if count <= 1 {
-        return Err(Error::Conflict("owner.last"));
+        return Err(StoreError::LastOwner);
     }
     let n = sqlx::query("DELETE FROM actor_owners WHERE actor_id = $1 AND user_id = $2")
         .bind(actor_id)
@@ -170,7 +170,7 @@ pub async fn remove(db: &Db, actor_id: &str, user_id: &str, by: &str) -> Result<
         .await?
         .rows_affected();
     if n == 0 {
-        return Err(Error::NotFound);
+        return Err(StoreError::NotFound);
     }
     w.audit(Some(by), "actor.remove_owner", "actor", actor_id, user_id)
         .await?;
@@ -179,7 +179,12 @@ pub async fn remove(db: &Db, actor_id: &str, user_id: &str, by: &str) -> Result<
 }
 
 /// Sets whether an actor's owners publish their edits without moderation.
-pub async fn set_trusted(db: &Db, actor: &Actor, trusted: bool, by: &str) -> Result<(), Error> {
+pub async fn set_trusted(
+    db: &Db,
+    actor: &Actor,
+    trusted: bool,
+    by: &str,
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query("UPDATE actors SET trusted = $1 WHERE id = $2")
         .bind(i64::from(trusted))
@@ -197,7 +202,7 @@ pub async fn set_trusted(db: &Db, actor: &Actor, trusted: bool, by: &str) -> Res
 }
 
 /// Sets (or with an empty name removes) an actor's logo.
-pub async fn set_logo(db: &Db, actor: &Actor, logo: &str, by: &str) -> Result<(), Error> {
+pub async fn set_logo(db: &Db, actor: &Actor, logo: &str, by: &str) -> Result<(), StoreError> {
     let query = sqlx::query("UPDATE actors SET logo = $1, updated_at = $2 WHERE id = $3")
         .bind(logo)
         .bind(now_ms())
@@ -208,7 +213,7 @@ pub async fn set_logo(db: &Db, actor: &Actor, logo: &str, by: &str) -> Result<()
 }
 
 /// The actors a user owns, by name (the owner's way back to their entries).
-pub async fn owned_by(db: &Db, user_id: &str) -> Result<Vec<Actor>, Error> {
+pub async fn owned_by(db: &Db, user_id: &str) -> Result<Vec<Actor>, StoreError> {
     let ids: Vec<String> = sqlx::query_scalar(
         "SELECT o.actor_id FROM actor_owners o JOIN actors a ON a.id = o.actor_id \
          WHERE o.user_id = $1 ORDER BY a.name_key LIMIT 200",

@@ -2,16 +2,22 @@
 //! owners propose. An actor's row holds its terms (kind, themes, activities, publics,
 //! département and région), which the facet index reads.
 
+mod row;
+
 use crate::actor::{ActorInput, normalise};
+use crate::error::StoreError;
+use crate::model::Siret;
 use kernel::changes::Entry;
 use kernel::db::{Db, Op};
-use kernel::error::Error;
-use kernel::geo::{GeoPoint, Position};
+use kernel::geo::GeoPoint;
 use kernel::ids::{new_id, now_ms};
 use kernel::review::{Mails, Reviewed};
+use row::{SELECT, from_row, insert_row, write_fields};
+use sqlx::Row;
 use sqlx::any::AnyRow;
-use sqlx::{AnyConnection, Row};
 use std::collections::{HashMap, HashSet};
+
+pub(crate) use row::csv_page_query;
 
 /// The map layer of the published actors.
 pub const MAP_LAYER: &str = "actors";
@@ -61,106 +67,8 @@ pub fn actor_url(slug_or_id: &str) -> String {
     format!("/directory/actors/{slug_or_id}")
 }
 
-const SELECT: &str = "SELECT id, slug, state, name, kind, siret, rna, short_description, description, \
-     website, email, phone, address, postcode, commune, lat, lon, themes, activities, publics, \
-     opening_hours, source, departement, region, trusted, revision, created_at, updated_at, verified_at, \
-     social, logo FROM actors";
-
-fn split(s: &str) -> Vec<String> {
-    s.split(',')
-        .filter(|x| !x.is_empty())
-        .map(String::from)
-        .collect()
-}
-
-fn from_row(r: &AnyRow) -> Result<Actor, sqlx::Error> {
-    Ok(Actor {
-        id: r.try_get("id")?,
-        slug: r.try_get("slug")?,
-        state: State::parse(&r.try_get::<String, _>("state")?),
-        data: ActorInput {
-            name: r.try_get("name")?,
-            kind: r.try_get("kind")?,
-            siret: r.try_get("siret")?,
-            rna: r.try_get("rna")?,
-            short_description: r.try_get("short_description")?,
-            description: r.try_get("description")?,
-            website: r.try_get("website")?,
-            email: r.try_get("email")?,
-            phone: r.try_get("phone")?,
-            address: r.try_get("address")?,
-            postcode: r.try_get("postcode")?,
-            commune: r.try_get("commune")?,
-            lat: r.try_get("lat")?,
-            lon: r.try_get("lon")?,
-            themes: split(&r.try_get::<String, _>("themes")?),
-            activities: split(&r.try_get::<String, _>("activities")?),
-            publics: split(&r.try_get::<String, _>("publics")?),
-            opening_hours: r.try_get("opening_hours")?,
-            source: r.try_get("source")?,
-            social: r
-                .try_get::<String, _>("social")?
-                .split('\n')
-                .filter(|x| !x.is_empty())
-                .map(String::from)
-                .collect(),
-        },
-        departement: r.try_get("departement")?,
-        region: r.try_get("region")?,
-        trusted: r.try_get::<i64, _>("trusted")? != 0,
-        revision: r.try_get("revision")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        verified_at: r.try_get("verified_at")?,
-        logo: r.try_get("logo")?,
-    })
-}
-
-/// Writes an actor's fields (the row exists).
-async fn write_fields(
-    tx: &mut AnyConnection,
-    id: &str,
-    a: &ActorInput,
-    place: (&str, &str),
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE actors SET name = $1, name_key = $2, kind = $3, siret = $4, rna = $5, \
-         short_description = $6, description = $7, website = $8, email = $9, phone = $10, \
-         address = $11, postcode = $12, commune = $13, departement = $14, region = $15, lat = $16, \
-         lon = $17, themes = $18, activities = $19, publics = $20, opening_hours = $21, source = $22, \
-         social = $23 WHERE id = $24",
-    )
-    .bind(&a.name)
-    .bind(a.normalised_name())
-    .bind(&a.kind)
-    .bind(&a.siret)
-    .bind(&a.rna)
-    .bind(&a.short_description)
-    .bind(&a.description)
-    .bind(&a.website)
-    .bind(&a.email)
-    .bind(&a.phone)
-    .bind(&a.address)
-    .bind(&a.postcode)
-    .bind(&a.commune)
-    .bind(place.0)
-    .bind(place.1)
-    .bind(a.lat)
-    .bind(a.lon)
-    .bind(a.themes.join(","))
-    .bind(a.activities.join(","))
-    .bind(a.publics.join(","))
-    .bind(&a.opening_hours)
-    .bind(&a.source)
-    .bind(a.social.join("\n"))
-    .bind(id)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
 /// The département and région of a commune, from the referential.
-pub async fn place_of(db: &Db, commune: &str) -> Result<Option<(String, String)>, Error> {
+pub async fn place_of(db: &Db, commune: &str) -> Result<Option<(String, String)>, StoreError> {
     let t =
         kernel::territories::store::get(db, kernel::territories::TerritoryKind::Commune, commune)
             .await?;
@@ -178,7 +86,7 @@ pub async fn parse_actor(
     db: &Db,
     tax: &crate::terms::Taxonomy,
     fields: &crate::actor::ActorFields,
-) -> Result<Result<ActorInput, kernel::FieldErrors>, Error> {
+) -> Result<Result<ActorInput, kernel::FieldErrors>, StoreError> {
     let commune = fields.get("commune").trim().to_uppercase();
     let departement = place_of(db, &commune).await?.map(|(d, _)| d);
     Ok(fields.parse(tax, |c| {
@@ -191,90 +99,59 @@ pub async fn parse_actor(
 }
 
 /// Stores a proposed actor, pending, its proposer as owner. Returns it.
-pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, Error> {
-    let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
+pub async fn propose(db: &Db, a: &ActorInput, by: &str) -> Result<Actor, StoreError> {
+    let (dep, reg) = place_of(db, a.commune()).await?.unwrap_or_default();
     let id = new_id();
-    let now = now_ms();
+    let slug = kernel::text::slug(a.name());
     let mut w = db.write().await?;
     insert_row(
         &mut w,
-        &id,
-        &kernel::text::slug(&a.name),
-        "pending",
-        Some(by),
-        now,
+        (&id, &slug, "pending", Some(by), now_ms()),
+        a,
+        (&dep, &reg),
     )
     .await?;
-    write_fields(&mut w, &id, a, (&dep, &reg)).await?;
     sqlx::query("INSERT INTO actor_owners (actor_id, user_id) VALUES ($1, $2)")
         .bind(&id)
         .bind(by)
         .execute(&mut *w)
         .await?;
-    w.audit(Some(by), "actor.propose", "actor", &id, &a.name)
+    w.audit(Some(by), "actor.propose", "actor", &id, a.name())
         .await?;
     w.commit().await?;
-    get(db, &id).await?.ok_or(Error::NotFound)
+    get(db, &id).await?.ok_or(StoreError::NotFound)
 }
 
 /// Imports one actor: updates the actor with this id when there is one (a new revision), else
 /// adds it published (with this id when given). Returns whether it was added.
-pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<bool, Error> {
+pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<bool, StoreError> {
     if let Some(id) = id
         && let Some(actor) = get(db, id).await?
     {
         apply(db, id, actor.revision, a, "import").await?;
         return Ok(false);
     }
-    let (dep, reg) = place_of(db, &a.commune).await?.unwrap_or_default();
+    let (dep, reg) = place_of(db, a.commune()).await?.unwrap_or_default();
     let id = id.map(String::from).unwrap_or_else(new_id);
-    let now = now_ms();
+    let slug = kernel::text::slug(a.name());
     let mut w = db.write().await?;
     insert_row(
         &mut w,
-        &id,
-        &kernel::text::slug(&a.name),
-        "published",
-        None,
-        now,
+        (&id, &slug, "published", None, now_ms()),
+        a,
+        (&dep, &reg),
     )
     .await?;
-    write_fields(&mut w, &id, a, (&dep, &reg)).await?;
-    w.audit(None, "actor.import", "actor", &id, &a.name).await?;
+    w.audit(None, "actor.import", "actor", &id, a.name())
+        .await?;
     w.changed(crate::ACTOR, &id, Op::Upsert).await?;
     w.commit().await?;
     Ok(true)
 }
 
-/// Inserts an actor's row with empty fields (they are written next).
-async fn insert_row(
-    tx: &mut AnyConnection,
-    id: &str,
-    slug: &str,
-    state: &str,
-    by: Option<&str>,
-    now: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO actors (id, slug, state, name, name_key, kind, siret, rna, short_description, \
-         description, website, email, phone, address, postcode, commune, departement, region, lat, lon, \
-         themes, activities, publics, opening_hours, source, trusted, revision, created_by, created_at, \
-         updated_at, verified_at) VALUES ($1, $2, $3, '', '', '', '', '', '', '', '', '', '', '', \
-         '', '', '', '', 0, 0, '', '', '', '', '', 0, 1, $4, $5, $5, $5)",
-    )
-    .bind(id)
-    .bind(slug)
-    .bind(state)
-    .bind(by)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
-}
-
 /// One actor by id, whatever its state.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Actor>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
+pub async fn get(db: &Db, id: &str) -> Result<Option<Actor>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{} WHERE id = $1", *SELECT)))
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
@@ -282,8 +159,8 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Actor>, Error> {
 }
 
 /// One actor by its address.
-pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Actor>, Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE slug = $1")))
+pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Actor>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{} WHERE slug = $1", *SELECT)))
         .bind(slug)
         .fetch_optional(db.pool())
         .await?;
@@ -291,7 +168,7 @@ pub async fn by_slug(db: &Db, slug: &str) -> Result<Option<Actor>, Error> {
 }
 
 /// Whether a user owns an actor.
-pub async fn owns(db: &Db, actor_id: &str, user_id: &str) -> Result<bool, Error> {
+pub async fn owns(db: &Db, actor_id: &str, user_id: &str) -> Result<bool, StoreError> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM actor_owners WHERE actor_id = $1 AND user_id = $2",
     )
@@ -303,7 +180,7 @@ pub async fn owns(db: &Db, actor_id: &str, user_id: &str) -> Result<bool, Error>
 }
 
 /// The owners' addresses of an actor (for the moderators' answers).
-pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, Error> {
+pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, StoreError> {
     let rows: Vec<Option<String>> = sqlx::query_scalar(
         "SELECT u.email FROM actor_owners o JOIN users u ON u.id = o.user_id WHERE o.actor_id = $1",
     )
@@ -331,38 +208,39 @@ pub const REVIEW: Reviewed = Reviewed {
 };
 
 /// Publishes or rejects a proposed actor, logged with the reason.
-pub async fn decide(db: &Db, id: &str, publish: bool, reason: &str, by: &str) -> Result<(), Error> {
+pub async fn decide(
+    db: &Db,
+    id: &str,
+    publish: bool,
+    reason: &str,
+    by: &str,
+) -> Result<(), StoreError> {
     Ok(REVIEW.decide(db, id, publish, reason, by).await?)
 }
 
 /// Likely duplicates of an actor among the others: the same SIRET, or the same folded name
 /// within 200 m.
-pub async fn duplicates(db: &Db, a: &Actor) -> Result<Vec<Actor>, Error> {
+pub async fn duplicates(db: &Db, a: &Actor) -> Result<Vec<Actor>, StoreError> {
     let d = 0.01; // about 1 km: the box the distance is then computed in
+    let here = a.data.position();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE id <> $1 AND state <> 'rejected' AND ((siret <> '' AND siret = $2) \
-         OR (name_key = $3 AND lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7)) LIMIT 20"
+        "{} WHERE id <> $1 AND state <> 'rejected' AND ((siret <> '' AND siret = $2) \
+         OR (name_key = $3 AND lat BETWEEN $4 AND $5 AND lon BETWEEN $6 AND $7)) LIMIT 20",
+        *SELECT
     )))
     .bind(&a.id)
-    .bind(&a.data.siret)
-    .bind(normalise(&a.data.name))
-    .bind(a.data.lat - d)
-    .bind(a.data.lat + d)
-    .bind(a.data.lon - d * 1.5)
-    .bind(a.data.lon + d * 1.5)
+    .bind(a.data.siret().map_or("", Siret::as_str))
+    .bind(normalise(a.data.name()))
+    .bind(here.lat - d)
+    .bind(here.lat + d)
+    .bind(here.lon - d * 1.5)
+    .bind(here.lon + d * 1.5)
     .fetch_all(db.pool())
     .await?;
-    let here = Position {
-        lat: a.data.lat,
-        lon: a.data.lon,
-    };
     let mut found = rows.iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
     found.retain(|o| {
-        (!a.data.siret.is_empty() && o.data.siret == a.data.siret)
-            || here.distance_m(&Position {
-                lat: o.data.lat,
-                lon: o.data.lon,
-            }) <= 200.0
+        (a.data.siret().is_some() && o.data.siret() == a.data.siret())
+            || here.distance_m(&o.data.position()) <= 200.0
     });
     Ok(found)
 }
@@ -379,7 +257,7 @@ pub async fn edit(
     base: i64,
     a: &ActorInput,
     by: &str,
-) -> Result<bool, Error> {
+) -> Result<bool, StoreError> {
     REVIEW.check_base(actor.revision, base)?;
     if actor.trusted || actor.state == State::Pending {
         apply(db, &actor.id, base, a, by).await?;
@@ -390,8 +268,8 @@ pub async fn edit(
 }
 
 /// Writes new fields of an actor if it is still at revision `base`.
-async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result<(), Error> {
-    let place = place_of(db, &a.commune).await?.unwrap_or_default();
+async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result<(), StoreError> {
+    let place = place_of(db, a.commune()).await?.unwrap_or_default();
     let mut w = db.write().await?;
     REVIEW.publish_change(&mut w, id, base, by).await?;
     write_fields(&mut w, id, a, (&place.0, &place.1)).await?;
@@ -400,7 +278,7 @@ async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result
 }
 
 /// The revisions waiting for a moderator, oldest first.
-pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, Error> {
+pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, StoreError> {
     Ok(REVIEW.pending_revisions(db, 200).await?)
 }
 
@@ -412,9 +290,9 @@ pub async fn decide_revision(
     approve: bool,
     reason: &str,
     by: &str,
-) -> Result<Revision, Error> {
+) -> Result<Revision, StoreError> {
     let rev: Revision = REVIEW.pending_revision(db, id).await?;
-    let place = place_of(db, &rev.data.commune).await?.unwrap_or_default();
+    let place = place_of(db, rev.data.commune()).await?.unwrap_or_default();
     // The change and the revision's decision are one write: never applied and still pending.
     let mut w = db.write().await?;
     if approve {
@@ -431,7 +309,7 @@ pub async fn decide_revision(
 }
 
 /// An owner confirms the actor is up to date.
-pub async fn verify(db: &Db, id: &str, by: &str) -> Result<(), Error> {
+pub async fn verify(db: &Db, id: &str, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query("UPDATE actors SET verified_at = $1, reminded_at = NULL WHERE id = $2")
         .bind(now_ms())
@@ -444,9 +322,10 @@ pub async fn verify(db: &Db, id: &str, by: &str) -> Result<(), Error> {
 }
 
 /// Published actors not verified since `before` (ms) whose owners were not reminded yet.
-pub async fn due_reminders(db: &Db, before: i64) -> Result<Vec<Actor>, Error> {
+pub async fn due_reminders(db: &Db, before: i64) -> Result<Vec<Actor>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE state = 'published' AND verified_at < $1 AND reminded_at IS NULL LIMIT 1000"
+        "{} WHERE state = 'published' AND verified_at < $1 AND reminded_at IS NULL LIMIT 1000",
+        *SELECT
     )))
     .bind(before)
     .fetch_all(db.pool())
@@ -455,7 +334,7 @@ pub async fn due_reminders(db: &Db, before: i64) -> Result<Vec<Actor>, Error> {
 }
 
 /// Notes that an actor's owners were reminded.
-pub async fn reminded(db: &Db, id: &str) -> Result<(), Error> {
+pub async fn reminded(db: &Db, id: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE actors SET reminded_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(id)
@@ -465,9 +344,10 @@ pub async fn reminded(db: &Db, id: &str) -> Result<(), Error> {
 }
 
 /// Proposed actors waiting for a moderator, oldest first.
-pub async fn pending(db: &Db) -> Result<Vec<Actor>, Error> {
+pub async fn pending(db: &Db) -> Result<Vec<Actor>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE state = 'pending' ORDER BY created_at LIMIT 200"
+        "{} WHERE state = 'pending' ORDER BY created_at LIMIT 200",
+        *SELECT
     )))
     .fetch_all(db.pool())
     .await?;
@@ -475,9 +355,9 @@ pub async fn pending(db: &Db) -> Result<Vec<Actor>, Error> {
 }
 
 /// Some actors by id, in the order of the ids given (a page of the directory).
-pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Actor>, Error> {
+pub async fn by_ids(db: &Db, ids: &[String]) -> Result<Vec<Actor>, StoreError> {
     Ok(db
-        .rows_by_ids(SELECT, ids)
+        .rows_by_ids(&SELECT, ids)
         .await?
         .iter()
         .map(from_row)
@@ -498,7 +378,7 @@ pub struct ActorLink {
 /// The names and pages of some actors, whatever their state, by id, in one query (for the
 /// components that list what actors did, such as the challenges' responses). An id without an
 /// actor has no entry.
-pub async fn links(db: &Db, ids: &[String]) -> Result<HashMap<String, ActorLink>, Error> {
+pub async fn links(db: &Db, ids: &[String]) -> Result<HashMap<String, ActorLink>, StoreError> {
     let mut seen = HashSet::new();
     let unique: Vec<String> = ids
         .iter()
@@ -528,10 +408,11 @@ pub async fn export_page(
     db: &Db,
     after: Option<(i64, String)>,
     limit: i64,
-) -> Result<Vec<Actor>, Error> {
+) -> Result<Vec<Actor>, StoreError> {
     let after = after.map(|(_, id)| id).unwrap_or_default();
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2"
+        "{} WHERE state = 'published' AND id > $1 ORDER BY id LIMIT $2",
+        *SELECT
     )))
     .bind(after)
     .bind(limit)
@@ -540,56 +421,16 @@ pub async fn export_page(
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-/// One page of the open data CSV after a cursor, written by the database: the columns of
-/// `web::CSV_HEADER`, in the order of the ids (none when the export is done).
+/// One page of the open data CSV after a cursor, written by the database: the published
+/// columns (`crate::columns::published`, the header of `web::CSV_HEADER`), in the order of the
+/// ids (none when the export is done).
 pub async fn export_csv_page(
     db: &Db,
     after: Option<(i64, String)>,
     limit: i64,
-) -> Result<Vec<kernel::opendata::TextPage>, Error> {
-    use kernel::opendata::sql;
-    let engine = db.engine();
-    let text = |c: &str| sql::text(engine, c);
-    let cells = [
-        "id".to_string(),
-        text("name"),
-        "kind".into(),
-        "siret".into(),
-        "rna".into(),
-        text("short_description"),
-        sql::typed(engine, "website"),
-        text("email"),
-        "phone".into(),
-        text("address"),
-        "postcode".into(),
-        "commune".into(),
-        "departement".into(),
-        "region".into(),
-        sql::coordinate(engine, "lat"),
-        sql::coordinate(engine, "lon"),
-        "REPLACE(themes, ',', ';')".into(),
-        "REPLACE(activities, ',', ';')".into(),
-        "REPLACE(publics, ',', ';')".into(),
-        text("opening_hours"),
-        text("source"),
-        text("REPLACE(social, '\n', ' ')"),
-        "CASE WHEN logo = '' THEN '' ELSE '/uploads/' || logo END".into(),
-        sql::date(engine, "created_at"),
-        sql::date(engine, "updated_at"),
-        sql::date(engine, "verified_at"),
-    ];
-    // One call joins the cells (a chain of `||` would copy the line once per cell).
-    let line = format!("CONCAT_WS(',', {}) || '\n'", cells.join(", "));
-    let query = format!(
-        "SELECT {} AS page_text, MAX(id) AS last_id, COUNT(*) AS n FROM (SELECT id, name, kind, \
-         siret, rna, short_description, website, email, phone, address, postcode, commune, \
-         departement, region, lat, lon, themes, activities, publics, opening_hours, source, social, \
-         logo, created_at, updated_at, verified_at FROM actors WHERE state = 'published' AND id > $1 \
-         ORDER BY id LIMIT $2) page",
-        sql::joined(engine, &line, "id")
-    );
+) -> Result<Vec<kernel::opendata::TextPage>, StoreError> {
     let after = after.map(|(_, id)| id).unwrap_or_default();
-    let row = sqlx::query(sqlx::AssertSqlSafe(query))
+    let row = sqlx::query(sqlx::AssertSqlSafe(csv_page_query(db.engine())))
         .bind(after)
         .bind(limit)
         .fetch_one(db.pool())

@@ -5,6 +5,7 @@
 //! no longer offered in forms or filters' lists but stays on the entries that have it.
 
 use crate::actor::taxonomy;
+use crate::error::StoreError;
 use kernel::db::{Db, Op};
 use kernel::error::Error;
 use kernel::i18n::{Lang, tr};
@@ -89,7 +90,7 @@ impl Taxonomy {
     }
 
     /// The seeded terms with the moderators' changes and additions.
-    pub async fn load(db: &Db) -> Result<Taxonomy, Error> {
+    pub async fn load(db: &Db) -> Result<Taxonomy, StoreError> {
         let mut t = Taxonomy::seeded();
         let rows = sqlx::query(
             "SELECT vocabulary, code, name_fr, name_en, retired FROM directory_terms \
@@ -214,19 +215,27 @@ impl TermInput {
 }
 
 /// Adds a term; a code the vocabulary already has is a field error.
-pub async fn add(db: &Db, tax: &Taxonomy, t: &TermInput, by: &str) -> Result<(), Error> {
+pub async fn add(db: &Db, tax: &Taxonomy, t: &TermInput, by: &str) -> Result<(), StoreError> {
     if tax.knows(t.vocabulary, &t.code) {
-        return Err(FieldError::new("code", "term.taken").into());
+        return Err(StoreError::Invalid(
+            FieldError::new("code", "term.taken").into(),
+        ));
     }
     write(db, t, false, by, "term.add").await
 }
 
 /// Renames a term, or retires or restores it.
-pub async fn change(db: &Db, t: &TermInput, retired: bool, by: &str) -> Result<(), Error> {
+pub async fn change(db: &Db, t: &TermInput, retired: bool, by: &str) -> Result<(), StoreError> {
     write(db, t, retired, by, "term.change").await
 }
 
-async fn write(db: &Db, t: &TermInput, retired: bool, by: &str, action: &str) -> Result<(), Error> {
+async fn write(
+    db: &Db,
+    t: &TermInput,
+    retired: bool,
+    by: &str,
+    action: &str,
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO directory_terms (vocabulary, code, name_fr, name_en, retired, position, updated_at) \
@@ -251,7 +260,7 @@ async fn write(db: &Db, t: &TermInput, retired: bool, by: &str, action: &str) ->
 
 /// The current taxonomy, read again when terms changed.
 pub async fn current(state: &kernel::AppState) -> Result<std::sync::Arc<Taxonomy>, Error> {
-    let load = |db: Db| async move { Taxonomy::load(&db).await };
+    let load = |db: Db| async move { Ok(Taxonomy::load(&db).await?) };
     crate::facets::kept(state, crate::DIRECTORY_TERM, load).await
 }
 

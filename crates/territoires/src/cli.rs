@@ -91,6 +91,14 @@ enum DecideCommand {
         #[arg(long, default_value = "cost", value_parser = ["cost", "cardinality"])]
         sat: String,
     },
+    /// Opinion map of a conversation: reads `votes.json` and `comments.json` (the Polis API's
+    /// shape) or, failing those, `votes.csv` and `comments.csv` (Polis' export) from DIR and
+    /// prints one JSON object (schema "polis-opinion-map/1"): in-conversation participants,
+    /// groups, representative and consensus statements, components and positions.
+    Polis {
+        /// The folder holding the conversation's files.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Args)]
@@ -315,11 +323,34 @@ fn decide_pb(file: &std::path::Path, rule: &str, sat: &str) -> Result<(), String
     Ok(())
 }
 
+fn decide_polis(dir: &std::path::Path) -> Result<(), String> {
+    use decide::polis;
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let located = |e: polis::InputError| format!("{}: {e}", dir.display());
+    let (votes, statements) = if dir.join("votes.json").exists() {
+        (
+            polis::votes_from_json(&read("votes.json")?).map_err(located)?,
+            polis::statements_from_json(&read("comments.json")?).map_err(located)?,
+        )
+    } else {
+        (
+            polis::votes_from_csv(&read("votes.csv")?).map_err(located)?,
+            polis::statements_from_csv(&read("comments.csv")?).map_err(located)?,
+        )
+    };
+    println!("{}", polis::opinion_map(&votes, &statements).to_json());
+    Ok(())
+}
+
 /// Runs a command.
 pub async fn run(cli: Cli) -> Result<(), String> {
     match &cli.command {
         Command::Decide(DecideCommand::Mj { file }) => decide_mj(file),
         Command::Decide(DecideCommand::Pb { file, rule, sat }) => decide_pb(file, rule, sat),
+        Command::Decide(DecideCommand::Polis { dir }) => decide_polis(dir),
         Command::Serve(args) => serve(config(&cli.settings, Some(args))?, args.demo).await,
         Command::Migrate => {
             let config = config(&cli.settings, None)?;
@@ -347,8 +378,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             })
             .await
             .map_err(|e| match e {
-                kernel::Error::BadRequest("import.empty") => format!("{} is empty", file.display()),
-                kernel::Error::BadRequest(_) => format!(
+                directory::error::StoreError::ImportEmpty => format!("{} is empty", file.display()),
+                directory::error::StoreError::ImportHeader => format!(
                     "{}: the first line must name the columns, among them \"name\"",
                     file.display()
                 ),

@@ -342,3 +342,50 @@ fn importing_actors_reports_each_bad_row_and_keeps_the_others() {
     assert!(!o.status.success());
     assert!(text(&o).contains("cannot read"), "{}", text(&o));
 }
+
+#[test]
+fn decide_polis_prints_the_opinion_map_and_names_bad_records() {
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../decide/tests/data/polis/below-100-ptpts"
+    );
+    let dir = kernel::testing::temp_dir();
+    let o = territoires(&["decide", "polis", fixture], &dir);
+    assert!(o.status.success(), "{}", text(&o));
+    let map: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(map["schema"], "polis-opinion-map/1");
+    assert_eq!(map["group_count"], 3, "as Polis computed");
+    assert_eq!(map["moderated_out"], serde_json::json!([11, 33]));
+    assert_eq!(map["in_conv"].as_array().unwrap().len(), 23);
+    let again = territoires(&["decide", "polis", fixture], &dir);
+    assert_eq!(o.stdout, again.stdout, "same input, same bytes");
+
+    // A vote of 2 on the second record: named, nothing printed, a failure.
+    let bad = dir.join("bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    let votes: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(format!("{fixture}/votes.json")).unwrap())
+            .unwrap();
+    let mut votes = votes;
+    votes[1]["vote"] = serde_json::json!(2);
+    std::fs::write(
+        bad.join("votes.json"),
+        serde_json::to_string(&votes).unwrap(),
+    )
+    .unwrap();
+    std::fs::copy(
+        format!("{fixture}/comments.json"),
+        bad.join("comments.json"),
+    )
+    .unwrap();
+    let o = territoires(&["decide", "polis", bad.to_str().unwrap()], &dir);
+    assert!(!o.status.success());
+    assert!(o.stdout.is_empty());
+    assert!(text(&o).contains("votes.json record 1"), "{}", text(&o));
+    let o = territoires(
+        &["decide", "polis", dir.join("none").to_str().unwrap()],
+        &dir,
+    );
+    assert!(!o.status.success());
+    assert!(text(&o).contains("cannot read"), "{}", text(&o));
+}

@@ -47,9 +47,8 @@ impl FormPage {
         Ok(FormPage {
             base: actor.as_ref().map(|a| a.revision).unwrap_or(0),
             kinds: offered(&tax, lang, "kind", |c| fields.get("kind") == c),
-            lists: LISTS
-                .iter()
-                .map(|(l, v)| (*l, *v, offered(&tax, lang, v, |c| fields.has(l, c))))
+            lists: crate::columns::lists()
+                .map(|(l, v)| (l, v, offered(&tax, lang, v, |c| fields.has(l, c))))
                 .collect(),
             page,
             actor,
@@ -104,7 +103,7 @@ async fn parse(
     fields: &ActorFields,
 ) -> Result<Result<ActorInput, FieldErrors>, Error> {
     let tax = crate::terms::current(state).await?;
-    store::parse_actor(state.db(), &tax, fields).await
+    Ok(store::parse_actor(state.db(), &tax, fields).await?)
 }
 
 pub(crate) async fn propose(
@@ -185,13 +184,13 @@ pub(crate) async fn edit(
     match store::edit(state.db(), &actor, base, &input, &user.id).await {
         Ok(true) => Ok(redirect_with_flash(&url, "flash.saved")),
         Ok(false) => Ok(redirect_with_flash(&url, "flash.actor_revision_pending")),
-        Err(Error::Conflict("actor.stale")) => {
+        Err(e @ StoreError::Stale) => {
             let mut p = FormPage::new(&state, page, Some(actor), fields).await?;
             p.base = base;
-            p.errors = kernel::FieldError::new("form", "actor.stale").into();
+            p.errors = kernel::FieldError::new("form", e.code()).into();
             render_invalid(&p)
         }
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -8,7 +8,8 @@ mod offers;
 mod owners;
 mod terms;
 
-use crate::actor::{ActorFields, ActorInput, LISTS};
+use crate::actor::{ActorFields, ActorInput};
+use crate::error::StoreError;
 use crate::policy::{self, Resource};
 use crate::store::{self, Actor, Revision};
 use crate::terms::Taxonomy;
@@ -35,6 +36,15 @@ mod moderation;
 use moderation::*;
 mod opendata;
 pub use opendata::*;
+
+/// An actor on a map: `[lat, lon, name]`, and its page when given.
+fn point(a: &Actor, url: Option<String>) -> serde_json::Value {
+    let p = a.data.position();
+    match url {
+        Some(url) => serde_json::json!([p.lat, p.lon, a.data.name(), url]),
+        None => serde_json::json!([p.lat, p.lon, a.data.name()]),
+    }
+}
 
 /// The directory's routes.
 pub fn routes() -> Routes {
@@ -157,13 +167,13 @@ impl HomePage {
             .any(|(v, c)| v == vocabulary && c == code)
     }
     fn kind_name(&self, a: &Actor) -> String {
-        self.tax.name(self.page.tr.0, "kind", &a.data.kind)
+        self.tax.name(self.page.tr.0, "kind", a.data.kind())
     }
     fn points(&self) -> String {
         serde_json::Value::from(
             self.actors
                 .iter()
-                .map(|a| serde_json::json!([a.data.lat, a.data.lon, a.data.name, a.url()]))
+                .map(|a| point(a, Some(a.url())))
                 .collect::<Vec<_>>(),
         )
         .to_string()
@@ -402,7 +412,7 @@ impl EmbedPage {
         serde_json::Value::from(
             self.actors
                 .iter()
-                .map(|a| serde_json::json!([a.data.lat, a.data.lon, a.data.name, a.url()]))
+                .map(|a| point(a, Some(a.url())))
                 .collect::<Vec<_>>(),
         )
         .to_string()

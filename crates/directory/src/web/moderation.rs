@@ -90,9 +90,7 @@ impl Moderation for Actors {
         by: &str,
     ) -> Result<(), Error> {
         let rev = match store::decide_revision(state.db(), id, approve, reason, by).await {
-            Err(Error::Conflict(code)) if code == store::REVIEW.stale => {
-                return Err(review::stale_revision(code));
-            }
+            Err(e @ StoreError::Stale) => return Err(review::stale_revision(e.code())),
             r => r?,
         };
         if let Some(actor) = store::get(state.db(), &rev.item).await? {
@@ -111,6 +109,6 @@ pub(crate) async fn tell_owners(
     reason: &str,
 ) -> Result<(), Error> {
     let to = store::owner_emails(state.db(), &actor.id).await?;
-    state.mail_about(&to, key, (&actor.data.name, &actor.url()), reason);
+    state.mail_about(&to, key, (actor.data.name(), &actor.url()), reason);
     Ok(())
 }

@@ -499,7 +499,7 @@ async fn data_set(State(state): State<AppState>, file: &'static str) -> Result<R
         CSV_HEADER,
         Box::new(move |after| {
             let db = db.clone();
-            Box::pin(async move { offers::export_page(&db, after, PAGE).await })
+            Box::pin(async move { Ok(offers::export_page(&db, after, PAGE).await?) })
         }),
         row,
         |o| (0, o.id.clone()),

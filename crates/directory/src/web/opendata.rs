@@ -1,75 +1,76 @@
 //! The directory's open data: the actors as CSV and GeoJSON with their Table Schema.
 
 use super::*;
+use crate::columns::{self, Cell, Kind};
+use std::sync::LazyLock;
 
 // ----- Open data -----
 
-pub(crate) const CSV_HEADER: &str = "id,name,kind,siret,rna,short_description,website,email,phone,address,postcode,commune,departement,region,lat,long,themes,activities,publics,opening_hours,source,social,logo,created_at,updated_at,verified_at\n";
+/// The CSV header: the published columns' headers (`crate::columns::published`).
+pub(crate) static CSV_HEADER: LazyLock<String> = LazyLock::new(|| {
+    let headers: Vec<&str> = columns::published().map(|(_, o)| o.header).collect();
+    format!("{}\n", headers.join(","))
+});
 
 /// The path of an actor's logo on the platform, or empty.
 pub(crate) fn logo_path(a: &Actor) -> String {
-    if a.logo.is_empty() {
+    upload_path(&a.logo)
+}
+
+/// The path of a file of the uploads, or empty for none.
+fn upload_path(file: &str) -> String {
+    if file.is_empty() {
         String::new()
     } else {
-        format!("/uploads/{}", a.logo)
+        format!("/uploads/{file}")
     }
 }
 
 /// An actor as an item of the JSON and GeoJSON exports (the CSV is written by the database:
-/// `store::export_csv_page`).
+/// `store::export_csv_page`): the published columns but the position, which `json_item` adds
+/// (rounded) or makes the geometry.
 fn row(shape: Shape, a: &Actor, first: bool) -> String {
-    let d = &a.data;
-    let dates = [a.created_at, a.updated_at, a.verified_at].map(kernel::ids::iso_date);
-    match shape {
-        Shape::Csv => unreachable!("the CSV export is written by the database"),
-        Shape::Json | Shape::GeoJson => shape.json_item(
-            serde_json::json!({
-                "id": a.id, "name": d.name, "kind": d.kind, "siret": d.siret, "rna": d.rna,
-                "short_description": d.short_description, "website": d.website, "email": d.email,
-                "phone": d.phone, "address": d.address, "postcode": d.postcode, "commune": d.commune,
-                "departement": a.departement, "region": a.region, "themes": d.themes,
-                "activities": d.activities, "publics": d.publics, "opening_hours": d.opening_hours,
-                "source": d.source, "social": d.social, "logo": logo_path(a), "created_at": dates[0], "updated_at": dates[1], "verified_at": dates[2],
-            }),
-            Some((d.lat, d.lon)),
-            first,
-        ),
+    if shape == Shape::Csv {
+        unreachable!("the CSV export is written by the database");
     }
+    let mut props = serde_json::Map::new();
+    for (c, o) in columns::published() {
+        let value = match c.of(a) {
+            Cell::Text(t) => t.into(),
+            Cell::List(items) => items.into(),
+            Cell::Date(ms) => kernel::ids::iso_date(ms).into(),
+            Cell::Upload(file) => upload_path(file).into(),
+            Cell::Number(_) => continue,
+        };
+        props.insert(o.header.to_string(), value);
+    }
+    let position = a.data.position();
+    shape.json_item(props.into(), Some((position.lat, position.lon)), first)
 }
 
+/// The Table Schema of the CSV: an entry per published column, typed as its kind says (free
+/// text with the platform's note on formulas).
 pub(crate) fn schema(tax: &Taxonomy) -> serde_json::Value {
-    let field = kernel::opendata::schema_field;
-    let text = kernel::opendata::schema_text;
+    let fields: Vec<serde_json::Value> = columns::published()
+        .map(|(c, o)| {
+            let kind = match c.kind {
+                Kind::Text | Kind::Links => {
+                    return kernel::opendata::schema_text(o.header, o.about);
+                }
+                Kind::Coordinate(_) => "number",
+                Kind::Date => "date",
+                Kind::Code | Kind::Term(_) | Kind::Link | Kind::Terms(_) | Kind::Upload => "string",
+            };
+            let mut field = kernel::opendata::schema_field(o.header, kind, o.about);
+            if let Kind::Term(vocabulary) = c.kind {
+                field["constraints"] = serde_json::json!({"enum": tax.codes(vocabulary)});
+            }
+            field
+        })
+        .collect();
     serde_json::json!({
         "title": "Annuaire des acteurs de l'innovation territoriale",
-        "fields": [
-            field("id", "string", "Identifiant stable de l'acteur"),
-            text("name", "Nom"),
-            {"name": "kind", "type": "string", "description": "Type d'acteur", "constraints": {"enum": tax.codes("kind")}},
-            field("siret", "string", "SIRET (14 chiffres)"),
-            field("rna", "string", "Numéro RNA (associations)"),
-            text("short_description", "Description courte (280 caractères au plus)"),
-            field("website", "string", "Site web"),
-            text("email", "Adresse électronique publique"),
-            field("phone", "string", "Téléphone (format international)"),
-            text("address", "Adresse"),
-            field("postcode", "string", "Code postal"),
-            field("commune", "string", "Code INSEE de la commune"),
-            field("departement", "string", "Code du département"),
-            field("region", "string", "Code de la région"),
-            field("lat", "number", "Latitude WGS84 (4 décimales)"),
-            field("long", "number", "Longitude WGS84 (4 décimales)"),
-            field("themes", "string", "Thèmes, séparés par des points-virgules"),
-            field("activities", "string", "Activités proposées, séparées par des points-virgules"),
-            field("publics", "string", "Publics, séparés par des points-virgules"),
-            text("opening_hours", "Horaires (syntaxe opening_hours d'OpenStreetMap)"),
-            text("source", "Source de l'information"),
-            text("social", "Liens vers les réseaux sociaux et autres pages publiques, séparés par des espaces"),
-            field("logo", "string", "Chemin du logo sur la plateforme, à la suite de son adresse, ou vide"),
-            field("created_at", "date", "Date d'inscription"),
-            field("updated_at", "date", "Date de dernière mise à jour"),
-            field("verified_at", "date", "Date de dernière vérification par l'acteur"),
-        ],
+        "fields": fields,
         "primaryKey": "id",
         "licenses": kernel::opendata::schema_licence(),
     })
@@ -88,10 +89,10 @@ pub(crate) async fn data_set(
         // The largest export: each page is one text the database writes.
         return Ok(kernel::opendata::stream(
             shape,
-            CSV_HEADER,
+            CSV_HEADER.as_str(),
             Box::new(move |after| {
                 let db = db.clone();
-                Box::pin(async move { store::export_csv_page(&db, after, CSV_PAGE).await })
+                Box::pin(async move { Ok(store::export_csv_page(&db, after, CSV_PAGE).await?) })
             }),
             kernel::opendata::TextPage::row,
             kernel::opendata::TextPage::cursor,
@@ -99,10 +100,10 @@ pub(crate) async fn data_set(
     }
     Ok(kernel::opendata::stream(
         shape,
-        CSV_HEADER,
+        CSV_HEADER.as_str(),
         Box::new(move |after| {
             let db = db.clone();
-            Box::pin(async move { store::export_page(&db, after, PAGE).await })
+            Box::pin(async move { Ok(store::export_page(&db, after, PAGE).await?) })
         }),
         row,
         |a| (0, a.id.clone()),

@@ -71,7 +71,7 @@ async fn invite(
         Lang::Fr,
         "mail.owner_invitation",
         &[
-            ("what", &actor.data.name),
+            ("what", actor.data.name()),
             ("who", &user.display_name),
             ("link", &link),
         ],

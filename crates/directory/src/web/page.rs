@@ -32,25 +32,16 @@ impl ActorPage {
         self.tax.name(self.page.tr.0, vocabulary, code)
     }
     fn description_html(&self) -> String {
-        kernel::markdown::to_html(&self.actor.data.description)
-    }
-    fn phone(&self) -> String {
-        crate::model::Phone::parse(&self.actor.data.phone)
-            .map(|p| p.display())
-            .unwrap_or_else(|_| self.actor.data.phone.clone())
+        kernel::markdown::to_html(self.actor.data.description())
     }
     fn points(&self) -> String {
-        serde_json::json!([[
-            self.actor.data.lat,
-            self.actor.data.lon,
-            self.actor.data.name
-        ]])
-        .to_string()
+        serde_json::json!([point(&self.actor, None)]).to_string()
     }
     fn date(&self, ms: &i64) -> String {
         kernel::ids::iso_date(*ms)
     }
-    fn host(&self, url: &str) -> String {
+    fn host(&self, url: &crate::model::Website) -> String {
+        let url = url.as_str();
         url.split_once("://")
             .map(|(_, r)| r)
             .unwrap_or(url)
@@ -77,7 +68,7 @@ pub(crate) async fn actor_page(
     let commune = kernel::territories::store::get(
         state.db(),
         kernel::territories::TerritoryKind::Commune,
-        &actor.data.commune,
+        actor.data.commune(),
     )
     .await?
     .map(|t| t.name)

@@ -1,6 +1,7 @@
 //! The moderators' pages of the managed taxonomy: every vocabulary with its terms, a form to
 //! add a term, and one to rename a term or retire it (or bring it back).
 
+use crate::error::StoreError;
 use crate::terms::{self, Taxonomy, Term, TermInput, VOCABULARIES};
 use askama::Template;
 use axum::extract::{Path, State};
@@ -96,20 +97,21 @@ async fn add(
     Form(f): Form<TermForm>,
 ) -> Result<Response, Error> {
     moderator(&user)?;
-    let result = match TermInput::parse(&f.vocabulary, &f.code, &f.name_fr, &f.name_en) {
-        Ok(t) => {
-            let tax = terms::current(&state).await?;
-            terms::add(state.db(), &tax, &t, &user.id).await
-        }
-        Err(errors) => Err(errors.into()),
+    let t = match TermInput::parse(&f.vocabulary, &f.code, &f.name_fr, &f.name_en) {
+        Ok(t) => t,
+        Err(errors) => return render_invalid(&list_page(&state, page, errors, f).await?),
     };
-    match result {
+    let tax = terms::current(&state).await?;
+    // A code the vocabulary already has is refused as a field of the same form.
+    match terms::add(state.db(), &tax, &t, &user.id).await {
         Ok(()) => Ok(redirect_with_flash(
             "/directory/taxonomy",
             "flash.term_saved",
         )),
-        Err(Error::Invalid(errors)) => render_invalid(&list_page(&state, page, errors, f).await?),
-        Err(e) => Err(e),
+        Err(StoreError::Invalid(errors)) => {
+            render_invalid(&list_page(&state, page, errors, f).await?)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 

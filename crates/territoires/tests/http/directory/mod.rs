@@ -247,7 +247,7 @@ on_every_engine!(
             .execute(app.state.db().pool())
             .await
             .unwrap();
-        assert_eq!(directory::web::send_reminders(&app.state).await.unwrap(), 1);
+        assert_eq!(directory::send_reminders(&app.state).await.unwrap(), 1);
         let reminder = app.next_mail_to("anne@test.fr").await;
         assert!(
             reminder.subject.contains("est-elle à jour"),
@@ -255,7 +255,7 @@ on_every_engine!(
             reminder.subject
         );
         assert_eq!(
-            directory::web::send_reminders(&app.state).await.unwrap(),
+            directory::send_reminders(&app.state).await.unwrap(),
             0,
             "once"
         );

@@ -4,11 +4,12 @@
 //! whose offers match the challenge's themes (and area, where set) are suggested and can be
 //! told.
 
-pub mod demo;
-pub mod model;
-pub mod policy;
-pub mod store;
-pub mod web;
+mod demo;
+mod error;
+mod model;
+mod policy;
+mod store;
+mod web;
 
 use kernel::Component;
 use kernel::db::Migration;

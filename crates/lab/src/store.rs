@@ -2,10 +2,10 @@
 //! their authors, the evaluators and the space's administrators, stored in `challenge_answers`),
 //! and the evaluators' grades. The actors' names and pages are the directory's to read.
 
+use crate::error::StoreError;
 use crate::model::{ChallengeInput, Criterion, ResponseInput};
 use kernel::changes::Entry;
 use kernel::db::{Db, Op};
-use kernel::error::Error;
 use kernel::ids::{new_id, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -29,8 +29,6 @@ pub struct Challenge {
     pub data: ChallengeInput,
     /// The published outcome's text, when decided.
     pub outcome: String,
-    /// Creation (ms).
-    pub created_at: i64,
 }
 
 impl Challenge {
@@ -53,7 +51,7 @@ fn split(s: &str) -> Vec<String> {
 
 const SELECT: &str = "SELECT c.id, c.space_id, s.slug AS space_slug, c.slug, c.state, c.title, \
      c.need, c.context, c.themes, c.expected, c.budget, c.deadline, c.criteria, c.evaluators, \
-     c.outcome, c.created_at, s.name AS space_name, c.area, c.attachments \
+     c.outcome, s.name AS space_name, c.area, c.attachments \
      FROM challenges c JOIN spaces s ON s.id = c.space_id";
 
 fn from_row(r: &AnyRow) -> Result<Challenge, sqlx::Error> {
@@ -79,9 +77,13 @@ fn from_row(r: &AnyRow) -> Result<Challenge, sqlx::Error> {
                 .unwrap_or_default(),
         },
         outcome: r.try_get("outcome")?,
-        created_at: r.try_get("created_at")?,
         space_name: r.try_get("space_name")?,
     })
+}
+
+/// A value as the JSON text of a column.
+fn json(v: &impl serde::Serialize) -> Result<String, sqlx::Error> {
+    serde_json::to_string(v).map_err(|e| sqlx::Error::Encode(Box::new(e)))
 }
 
 /// Publishes a challenge in a space. Returns it.
@@ -90,7 +92,7 @@ pub async fn create(
     space_id: &str,
     c: &ChallengeInput,
     by: &str,
-) -> Result<Challenge, Error> {
+) -> Result<Challenge, StoreError> {
     let id = new_id();
     let mut w = db.write().await?;
     sqlx::query(
@@ -109,29 +111,29 @@ pub async fn create(
     .bind(&c.expected)
     .bind(&c.budget)
     .bind(c.deadline)
-    .bind(serde_json::to_string(&c.criteria).map_err(Error::internal)?)
+    .bind(json(&c.criteria)?)
     .bind(c.evaluators.join(","))
     .bind(by)
     .bind(now_ms())
     .bind(&c.area)
-    .bind(serde_json::to_string(&c.attachments).map_err(Error::internal)?)
+    .bind(json(&c.attachments)?)
     .execute(&mut *w)
     .await?;
     w.audit(Some(by), "challenge.create", "challenge", &id, &c.title)
         .await?;
     w.changed(crate::CHALLENGE, &id, Op::Upsert).await?;
     w.commit().await?;
-    get(db, &id).await?.ok_or(Error::NotFound)
+    get(db, &id).await?.ok_or(StoreError::NotFound)
 }
 
 /// One challenge.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Challenge>, Error> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<Challenge>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1"))).bind(id);
     Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// A challenge by its space's and its own address.
-pub async fn by_slug(db: &Db, space: &str, slug: &str) -> Result<Option<Challenge>, Error> {
+pub async fn by_slug(db: &Db, space: &str, slug: &str) -> Result<Option<Challenge>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE s.slug = $1 AND c.slug = $2"
     )))
@@ -141,7 +143,7 @@ pub async fn by_slug(db: &Db, space: &str, slug: &str) -> Result<Option<Challeng
 }
 
 /// The challenges of a space, the latest first.
-pub async fn of_space(db: &Db, space_id: &str) -> Result<Vec<Challenge>, Error> {
+pub async fn of_space(db: &Db, space_id: &str) -> Result<Vec<Challenge>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE c.space_id = $1 ORDER BY c.created_at DESC LIMIT 50"
     )))
@@ -196,7 +198,7 @@ fn response_from_row(r: &AnyRow) -> Result<Response, sqlx::Error> {
 
 /// Fills in the responses' actors' names and pages, read from the directory in one query; a
 /// response whose actor the directory does not have is left out.
-async fn with_actors(db: &Db, mut list: Vec<Response>) -> Result<Vec<Response>, Error> {
+async fn with_actors(db: &Db, mut list: Vec<Response>) -> Result<Vec<Response>, StoreError> {
     let ids: Vec<String> = list.iter().map(|r| r.data.actor_id.clone()).collect();
     let links = directory::store::links(db, &ids).await?;
     list.retain_mut(|r| match links.get(&r.data.actor_id) {
@@ -211,8 +213,13 @@ async fn with_actors(db: &Db, mut list: Vec<Response>) -> Result<Vec<Response>, 
 }
 
 /// Stores an actor's response, or replaces its earlier one, while the challenge is open: the
-/// deadline is checked in the same statement as the write.
-pub async fn respond(db: &Db, c: &Challenge, r: &ResponseInput, by: &str) -> Result<String, Error> {
+/// deadline is checked in the same transaction as the write ([`StoreError::Closed`] once past).
+pub async fn respond(
+    db: &Db,
+    c: &Challenge,
+    r: &ResponseInput,
+    by: &str,
+) -> Result<String, StoreError> {
     let now = now_ms();
     let mut w = db.write().await?;
     let open: i64 = sqlx::query_scalar(
@@ -223,7 +230,7 @@ pub async fn respond(db: &Db, c: &Challenge, r: &ResponseInput, by: &str) -> Res
     .fetch_one(&mut *w)
     .await?;
     if open == 0 {
-        return Err(Error::Conflict("solution.closed"));
+        return Err(StoreError::Closed);
     }
     let existing: Option<String> = sqlx::query_scalar(
         "SELECT id FROM challenge_answers WHERE challenge_id = $1 AND actor_id = $2",
@@ -233,7 +240,7 @@ pub async fn respond(db: &Db, c: &Challenge, r: &ResponseInput, by: &str) -> Res
     .fetch_optional(&mut *w)
     .await?;
     let id = existing.clone().unwrap_or_else(new_id);
-    let files = serde_json::to_string(&r.attachments).map_err(Error::internal)?;
+    let files = json(&r.attachments)?;
     if existing.is_some() {
         sqlx::query(
             "UPDATE challenge_answers SET summary = $1, description = $2, offer_id = $3, refs = $4, \
@@ -277,7 +284,7 @@ pub async fn respond(db: &Db, c: &Challenge, r: &ResponseInput, by: &str) -> Res
 }
 
 /// The responses of a challenge, without their actors, in the order they came.
-async fn rows_of(db: &Db, challenge_id: &str) -> Result<Vec<Response>, Error> {
+async fn rows_of(db: &Db, challenge_id: &str) -> Result<Vec<Response>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{RESPONSE} WHERE x.challenge_id = $1 ORDER BY x.created_at, x.id"
     )))
@@ -286,7 +293,7 @@ async fn rows_of(db: &Db, challenge_id: &str) -> Result<Vec<Response>, Error> {
 }
 
 /// The responses of a challenge, in the order they came.
-pub async fn responses(db: &Db, challenge_id: &str) -> Result<Vec<Response>, Error> {
+pub async fn responses(db: &Db, challenge_id: &str) -> Result<Vec<Response>, StoreError> {
     with_actors(db, rows_of(db, challenge_id).await?).await
 }
 
@@ -295,14 +302,14 @@ pub async fn responses_of(
     db: &Db,
     challenge_id: &str,
     actor_ids: &[String],
-) -> Result<Vec<Response>, Error> {
+) -> Result<Vec<Response>, StoreError> {
     let mut list = rows_of(db, challenge_id).await?;
     list.retain(|r| actor_ids.contains(&r.data.actor_id));
     with_actors(db, list).await
 }
 
 /// One response.
-pub async fn get_response(db: &Db, id: &str) -> Result<Option<Response>, Error> {
+pub async fn get_response(db: &Db, id: &str) -> Result<Option<Response>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!("{RESPONSE} WHERE x.id = $1"))).bind(id);
     let found = db.fetch_optional_with(query, response_from_row).await?;
     Ok(with_actors(db, found.into_iter().collect())
@@ -317,7 +324,7 @@ pub async fn grade(
     response_id: &str,
     evaluator: &str,
     grades: &[(i64, String)],
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query("DELETE FROM challenge_grades WHERE answer_id = $1 AND evaluator_id = $2")
         .bind(response_id)
@@ -362,7 +369,7 @@ pub struct Grades {
 }
 
 /// Every evaluator's grades of a response.
-pub async fn grades_of(db: &Db, response_id: &str) -> Result<Vec<Grades>, Error> {
+pub async fn grades_of(db: &Db, response_id: &str) -> Result<Vec<Grades>, StoreError> {
     let rows = sqlx::query(
         "SELECT g.evaluator_id, u.display_name, g.criterion, g.grade, g.comment FROM challenge_grades g \
          JOIN users u ON u.id = g.evaluator_id WHERE g.answer_id = $1 ORDER BY u.display_name, g.evaluator_id, g.criterion",
@@ -389,7 +396,12 @@ pub async fn grades_of(db: &Db, response_id: &str) -> Result<Vec<Grades>, Error>
 }
 
 /// Sets a response's place in the selection: `submitted`, `shortlisted` or `selected`.
-pub async fn set_response_state(db: &Db, id: &str, state: &str, by: &str) -> Result<(), Error> {
+pub async fn set_response_state(
+    db: &Db,
+    id: &str,
+    state: &str,
+    by: &str,
+) -> Result<(), StoreError> {
     let query = sqlx::query("UPDATE challenge_answers SET state = $1 WHERE id = $2")
         .bind(state)
         .bind(id);
@@ -405,8 +417,9 @@ pub async fn set_response_state(db: &Db, id: &str, state: &str, by: &str) -> Res
     Ok(())
 }
 
-/// Publishes a challenge's outcome: its selected responses become public.
-pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(), Error> {
+/// Publishes a challenge's outcome: its selected responses become public. Once only: a second
+/// decision is [`StoreError::Decided`].
+pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE challenges SET state = 'decided', outcome = $1 WHERE id = $2 AND state = 'open'",
@@ -417,7 +430,7 @@ pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(Error::Conflict("challenge.decided"));
+        return Err(StoreError::Decided);
     }
     w.audit(Some(by), "challenge.decide", "challenge", &c.id, "")
         .await?;
@@ -427,8 +440,8 @@ pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(
 }
 
 /// The owners' addresses of an actor.
-pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, Error> {
-    directory::store::owner_emails(db, actor_id).await
+pub async fn owner_emails(db: &Db, actor_id: &str) -> Result<Vec<String>, StoreError> {
+    Ok(directory::store::owner_emails(db, actor_id).await?)
 }
 
 /// A challenge's entry in the search index.

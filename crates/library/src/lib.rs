@@ -4,12 +4,12 @@
 //! moderated revisions, and readers find experiences by theme, tool, territory type, population
 //! band and région, by text, and by likeness.
 
-pub mod demo;
-pub mod error;
+mod demo;
+mod error;
 pub mod model;
-pub mod policy;
-pub mod store;
-pub mod web;
+mod policy;
+mod store;
+mod web;
 
 use kernel::Component;
 use kernel::db::Migration;

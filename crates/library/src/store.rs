@@ -38,8 +38,6 @@ pub struct Experience {
     pub author: String,
     /// Incremented by every published change.
     pub revision: i64,
-    /// Submission (ms).
-    pub created_at: i64,
     /// Last published change (ms).
     pub updated_at: i64,
 }
@@ -52,7 +50,7 @@ impl Experience {
 }
 
 const SELECT: &str = "SELECT id, slug, state, data, territory_name, territory_kind, band, region, \
-     author, revision, created_at, updated_at FROM experiences";
+     author, revision, updated_at FROM experiences";
 
 fn from_row(r: &AnyRow) -> Result<Option<Experience>, sqlx::Error> {
     let Ok(data) = serde_json::from_str(&r.try_get::<String, _>("data")?) else {
@@ -69,7 +67,6 @@ fn from_row(r: &AnyRow) -> Result<Option<Experience>, sqlx::Error> {
         region: r.try_get("region")?,
         author: r.try_get("author")?,
         revision: r.try_get("revision")?,
-        created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     }))
 }

@@ -3,11 +3,14 @@
 //! with photos, supports, threaded comments, the space's official answers, following by mail
 //! or daily digest, moderation, and open data.
 
-pub mod demo;
+mod demo;
+pub mod error;
 pub mod model;
-pub mod policy;
+mod policy;
 pub mod store;
-pub mod web;
+mod web;
+
+pub use web::send_digests;
 
 use kernel::Component;
 use kernel::db::Migration;

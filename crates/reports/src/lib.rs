@@ -3,11 +3,12 @@
 //! and the Open311 API; the citizens' and agents' pages come next.
 
 pub mod demo;
+pub mod error;
 pub mod model;
-pub mod open311;
-pub mod policy;
+mod open311;
+mod policy;
 pub mod store;
-pub mod web;
+mod web;
 
 use kernel::Component;
 use kernel::db::Migration;

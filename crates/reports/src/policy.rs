@@ -8,50 +8,28 @@ use kernel::{AppState, Error};
 /// What someone may want to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
-    /// Open a space's desk.
+    /// Open a space's desk (which reports it then handles is the [`Desk`]'s to say).
     OpenDesk,
-    /// Handle a report: change its status, assign it, read its internal history.
-    Handle,
 }
 
-/// What it is done to, with the reader's teams in the space.
+/// What it is done to.
 #[derive(Debug, Clone, Copy)]
 pub enum Resource<'a> {
     /// A space's desk.
     Desk {
         /// The space.
         space_id: &'a str,
-        /// The reader's teams there.
-        teams: &'a [String],
-    },
-    /// A report of a space, routed to a team.
-    Report {
-        /// The space.
-        space_id: &'a str,
-        /// The team its category is routed to.
-        team: &'a str,
-        /// The reader's teams in the space.
-        teams: &'a [String],
     },
 }
 
 /// Deny by default: whether `user` may do `action` to `resource`.
 pub fn can(user: Option<&User>, action: Action, resource: &Resource<'_>) -> bool {
     let Some(u) = user else { return false };
-    let manages =
-        |space_id: &str| kernel::policy::can(user, kernel::policy::Action::ManageSpace(space_id));
-    let agent = |space_id: &str| u.has_space_role(Role::Agent, space_id);
     match (action, *resource) {
-        (Action::OpenDesk, Resource::Desk { space_id, .. }) => manages(space_id) || agent(space_id),
-        (
-            Action::Handle,
-            Resource::Report {
-                space_id,
-                team,
-                teams,
-            },
-        ) => manages(space_id) || (agent(space_id) && teams.iter().any(|t| t == team)),
-        _ => false,
+        (Action::OpenDesk, Resource::Desk { space_id }) => {
+            kernel::policy::can(user, kernel::policy::Action::ManageSpace(space_id))
+                || u.has_space_role(Role::Agent, space_id)
+        }
     }
 }
 
@@ -87,11 +65,7 @@ pub async fn desk_access(
     } else {
         Vec::new()
     };
-    let resource = Resource::Desk {
-        space_id,
-        teams: &teams,
-    };
-    if !can(user, Action::OpenDesk, &resource) {
+    if !can(user, Action::OpenDesk, &Resource::Desk { space_id }) {
         return Ok(None);
     }
     if kernel::policy::can(user, kernel::policy::Action::ManageSpace(space_id)) {

@@ -83,6 +83,12 @@ fn every_text_asked_for_exists_in_both_languages() {
         for code in literals_after(&text, "FieldError::new(", true) {
             wanted.push((name.clone(), format!("field.{code}")));
         }
+        // A component's error enum names each code in one arm of its `code()`.
+        if file.ends_with("error.rs") {
+            for code in literals_after(&text, "=> ", false) {
+                wanted.push((name.clone(), format!("error.{code}")));
+            }
+        }
         for marker in ["tr(lang, ", "tr(page.lang, ", "trf(lang, "] {
             for key in literals_after(&text, marker, false) {
                 wanted.push((name.clone(), key));

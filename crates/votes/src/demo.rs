@@ -52,7 +52,7 @@ async fn new_vote(db: &Db, process: &str, fields: VotationFields) -> Result<Stri
         closes_at: kernel::clock::form_value(now + 30 * 86_400_000),
         ..fields
     };
-    store::create(db, process, &fields.parse(now)?, "demo").await
+    Ok(store::create(db, process, &fields.parse(now)?, "demo").await?)
 }
 
 async fn set_dates(db: &Db, id: &str, opens_at: i64, closes_at: i64) -> Result<(), Error> {

@@ -2,17 +2,20 @@
 //! census list, invitation codes), secret ballots with receipts, and results counted with the
 //! `decide` algorithms (majority judgment, greedy, Method of Equal Shares).
 
-pub mod api;
+mod api;
 pub mod ballot;
-pub mod count;
-pub mod demo;
+mod count;
+mod demo;
+pub mod error;
 pub mod model;
-pub mod policy;
+mod policy;
 pub mod store;
-pub mod svg;
+mod svg;
 pub mod testing;
-pub mod web;
-pub mod writer;
+mod web;
+mod writer;
+
+pub use web::parse_census;
 
 use kernel::Component;
 use kernel::db::Migration;

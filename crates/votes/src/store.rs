@@ -2,9 +2,9 @@
 //! (`vote_trackers`) are three tables that share no key, no order (each is stored in the order
 //! of a random key) and no time finer than the day: nothing links a voter to a ballot.
 
+use crate::error::StoreError;
 use crate::model::*;
 use kernel::db::{Db, Op, Write};
-use kernel::error::Error;
 use kernel::ids::{new_id, new_token, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -54,7 +54,7 @@ pub async fn create(
     process_id: &str,
     input: &VotationInput,
     by: &str,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let id = new_id();
     let now = now_ms();
     let b = input.budget;
@@ -103,7 +103,7 @@ async fn insert_question(
     position: i64,
     title: &str,
     method: &Method,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let id = new_id();
     let (min, max, grades) = match method {
         Method::Approval { min, max } => (Some(*min as i64), Some(*max as i64), String::new()),
@@ -135,7 +135,7 @@ async fn insert_option(
     description: &str,
     cost: i64,
     area: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO vote_options (id, question_id, position, title, description, cost, area) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -159,16 +159,16 @@ async fn logged(
     action: &str,
     votation_id: &str,
     detail: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     w.audit(Some(by), action, "votation", votation_id, detail)
         .await?;
     w.commit().await?;
     Ok(())
 }
 
-fn editable(v: &Votation) -> Result<(), Error> {
+fn editable(v: &Votation) -> Result<(), StoreError> {
     if v.phase(now_ms()) != Phase::Upcoming {
-        return Err(Error::Conflict("vote.locked"));
+        return Err(StoreError::Locked);
     }
     Ok(())
 }
@@ -179,10 +179,10 @@ pub async fn add_question(
     v: &Votation,
     input: &QuestionInput,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     editable(v)?;
     if v.kind != Kind::Votation {
-        return Err(Error::Conflict("vote.not_a_votation"));
+        return Err(StoreError::NotAVotation);
     }
     if v.questions.len() >= crate::ballot::MAX_QUESTIONS {
         return Err(kernel::FieldError::new("title", "vote.questions_count").into());
@@ -208,10 +208,10 @@ pub async fn add_project(
     v: &Votation,
     input: &ProjectInput,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     editable(v)?;
     let Some(q) = v.questions.first().filter(|_| v.kind == Kind::Budget) else {
-        return Err(Error::Conflict("vote.not_a_budget"));
+        return Err(StoreError::NotABudget);
     };
     if q.options.len() >= 500 {
         return Err(kernel::FieldError::new("title", "vote.projects_count").into());
@@ -239,14 +239,14 @@ pub async fn set_option_details(
     details: &OptionDetails,
     image: Option<&str>,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     editable(v)?;
     if !v
         .questions
         .iter()
         .any(|q| q.options.iter().any(|o| o.id == option_id))
     {
-        return Err(Error::NotFound);
+        return Err(StoreError::NotFound);
     }
     let query = sqlx::query(
         "UPDATE vote_options SET description = $1, image = COALESCE($2, image), lat = $3, lon = $4 WHERE id = $5",
@@ -269,7 +269,7 @@ pub async fn set_option_details(
 }
 
 /// The votation with this id, with its questions and options.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, StoreError> {
     let Some(row) = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE id = $1")))
         .bind(id)
         .fetch_optional(db.pool())
@@ -349,7 +349,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, Error> {
 }
 
 /// The votations of a process, without their questions, in opening order.
-pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Votation>, Error> {
+pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Votation>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE process_id = $1 ORDER BY opens_at, id"
     )))
@@ -366,7 +366,7 @@ async fn insert_hashes(
     votation_id: &str,
     hashes: &[String],
     skip_repeats: bool,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     for chunk in hashes.chunks(500) {
         let marks: Vec<String> = (0..chunk.len())
             .map(|i| format!("($1, ${})", i + 2))
@@ -388,7 +388,12 @@ async fn insert_hashes(
 }
 
 /// Replaces the census list of a votation that has not opened yet with these salted hashes.
-pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Result<(), Error> {
+pub async fn set_census(
+    db: &Db,
+    v: &Votation,
+    hashes: &[String],
+    by: &str,
+) -> Result<(), StoreError> {
     editable(v)?;
     let mut w = db.write().await?;
     sqlx::query("DELETE FROM vote_census WHERE votation_id = $1")
@@ -401,9 +406,14 @@ pub async fn set_census(db: &Db, v: &Votation, hashes: &[String], by: &str) -> R
 
 /// Stores the hashes of new invitation codes (the codes themselves are shown once and never
 /// kept). Codes may be added while the vote is open, for latecomers.
-pub async fn add_codes(db: &Db, v: &Votation, hashes: &[String], by: &str) -> Result<(), Error> {
+pub async fn add_codes(
+    db: &Db,
+    v: &Votation,
+    hashes: &[String],
+    by: &str,
+) -> Result<(), StoreError> {
     if v.phase(now_ms()) == Phase::Closed {
-        return Err(Error::Conflict("vote.closed"));
+        return Err(StoreError::Closed);
     }
     let mut w = db.write().await?;
     insert_hashes(&mut w, "vote_codes", "code_hash", &v.id, hashes, false).await?;
@@ -417,7 +427,7 @@ async fn stamp(
     column: &'static str,
     action: &str,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "UPDATE votations SET {column} = $1 WHERE id = $2"
@@ -431,24 +441,24 @@ async fn stamp(
 }
 
 /// Opens a vote now, ahead of its planned opening, once it is complete.
-pub async fn open(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
+pub async fn open(db: &Db, v: &Votation, by: &str) -> Result<(), StoreError> {
     editable(v)?;
     if !v.is_complete() {
-        return Err(Error::Conflict("vote.incomplete"));
+        return Err(StoreError::Incomplete);
     }
     stamp(db, v, "opens_at", "votation.open", by).await
 }
 
 /// Closes an open vote now.
-pub async fn close(db: &Db, v: &Votation, by: &str) -> Result<(), Error> {
+pub async fn close(db: &Db, v: &Votation, by: &str) -> Result<(), StoreError> {
     if v.phase(now_ms()) != Phase::Open {
-        return Err(Error::Conflict("vote.not_open"));
+        return Err(StoreError::NotOpen);
     }
     stamp(db, v, "closed_at", "votation.close", by).await
 }
 
 /// How many census entries and invitation codes a vote has.
-pub async fn eligible_counts(db: &Db, v: &Votation) -> Result<(i64, i64), Error> {
+pub async fn eligible_counts(db: &Db, v: &Votation) -> Result<(i64, i64), StoreError> {
     let census: i64 = sqlx::query("SELECT COUNT(*) AS n FROM vote_census WHERE votation_id = $1")
         .bind(&v.id)
         .fetch_one(db.pool())
@@ -469,7 +479,7 @@ async fn holds(
     column: &'static str,
     v: &Votation,
     value: &str,
-) -> Result<bool, Error> {
+) -> Result<bool, StoreError> {
     Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT 1 FROM {table} WHERE votation_id = $1 AND {column} = $2"
     )))
@@ -481,30 +491,31 @@ async fn holds(
 }
 
 /// Whether the census of a vote holds this hash.
-pub async fn census_has(db: &Db, v: &Votation, hash: &str) -> Result<bool, Error> {
+pub async fn census_has(db: &Db, v: &Votation, hash: &str) -> Result<bool, StoreError> {
     holds(db, "vote_census", "entry_hash", v, hash).await
 }
 
 /// Whether an invitation code of a vote has this hash.
-pub async fn code_exists(db: &Db, v: &Votation, hash: &str) -> Result<bool, Error> {
+pub async fn code_exists(db: &Db, v: &Votation, hash: &str) -> Result<bool, StoreError> {
     holds(db, "vote_codes", "code_hash", v, hash).await
 }
 
 /// Whether this voter is on the roll already.
-pub async fn has_voted(db: &Db, v: &Votation, voter_key: &str) -> Result<bool, Error> {
+pub async fn has_voted(db: &Db, v: &Votation, voter_key: &str) -> Result<bool, StoreError> {
     holds(db, "vote_roll", "voter_key", v, voter_key).await
 }
 
 /// Puts a ballot in the box, inside the caller's transaction: the voter on the roll (with the
 /// day only), the ballot under a random key, a new random tracker. A voter already on the roll
-/// gets `vote.already_cast` and nothing of this ballot is written (no statement fails, so the
-/// transaction can go on with other ballots). Returns the tracker.
+/// gets [`StoreError::AlreadyCast`] inside `Ok` and nothing of this ballot is written (no
+/// statement fails, so the transaction can go on with other ballots); the outer error is a
+/// failed statement. Returns the tracker.
 pub async fn cast_in(
     tx: &mut sqlx::AnyConnection,
     votation_id: &str,
     voter_key: &str,
     ballot: &str,
-) -> Result<Result<String, Error>, Error> {
+) -> Result<Result<String, StoreError>, StoreError> {
     let day = kernel::ids::iso_date(now_ms());
     let on_roll = sqlx::query(
         "INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -515,7 +526,7 @@ pub async fn cast_in(
     .execute(&mut *tx)
     .await?;
     if on_roll.rows_affected() == 0 {
-        return Ok(Err(Error::Conflict("vote.already_cast")));
+        return Ok(Err(StoreError::AlreadyCast));
     }
     sqlx::query("INSERT INTO vote_ballots (votation_id, id, content) VALUES ($1, $2, $3)")
         .bind(votation_id)
@@ -538,7 +549,7 @@ pub async fn cast(
     votation_id: &str,
     voter_key: &str,
     ballot: &str,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let mut tx = db.pool().begin().await?;
     let tracker = cast_in(&mut tx, votation_id, voter_key, ballot).await??;
     tx.commit().await?;
@@ -553,7 +564,7 @@ pub async fn cast(
 /// `VACUUM` only marks the old versions free: the three tables are rewritten into new files
 /// (`VACUUM FULL`). Ballots cast while the vote was open keep the order of writing until then:
 /// see SECURITY.md.
-pub async fn seal(db: &Db, v: &Votation) -> Result<(), Error> {
+pub async fn seal(db: &Db, v: &Votation) -> Result<(), StoreError> {
     // Read paths call this on every request: a sealed box costs nothing more.
     if v.sealed {
         return Ok(());
@@ -563,10 +574,10 @@ pub async fn seal(db: &Db, v: &Votation) -> Result<(), Error> {
     let (db, vote) = (db.clone(), v.id.clone());
     tokio::spawn(async move { seal_now(&db, &vote).await })
         .await
-        .map_err(Error::internal)?
+        .map_err(|e| StoreError::Stopped(e.to_string()))?
 }
 
-async fn seal_now(db: &Db, vote: &str) -> Result<(), Error> {
+async fn seal_now(db: &Db, vote: &str) -> Result<(), StoreError> {
     let sqlite = db.engine() == kernel::db::Engine::Sqlite;
     let mut conn = db.pool().acquire().await?;
     if sqlite {
@@ -605,7 +616,7 @@ async fn seal_now(db: &Db, vote: &str) -> Result<(), Error> {
 
 /// Marks the vote sealed and rewrites its three tables in a random order, in one transaction;
 /// false when another request sealed it first.
-async fn rewrite_at_random(conn: &mut sqlx::AnyConnection, vote: &str) -> Result<bool, Error> {
+async fn rewrite_at_random(conn: &mut sqlx::AnyConnection, vote: &str) -> Result<bool, StoreError> {
     use sqlx::Connection;
     let mut tx = conn.begin().await?;
     let fresh =
@@ -646,7 +657,7 @@ async fn rewrite_at_random(conn: &mut sqlx::AnyConnection, vote: &str) -> Result
 }
 
 /// Voters on the roll.
-pub async fn roll_count(db: &Db, v: &Votation) -> Result<i64, Error> {
+pub async fn roll_count(db: &Db, v: &Votation) -> Result<i64, StoreError> {
     Ok(
         sqlx::query("SELECT COUNT(*) AS n FROM vote_roll WHERE votation_id = $1")
             .bind(&v.id)
@@ -657,7 +668,7 @@ pub async fn roll_count(db: &Db, v: &Votation) -> Result<i64, Error> {
 }
 
 /// The ballots of a vote, in the order of their random keys.
-pub async fn ballots(db: &Db, v: &Votation) -> Result<Vec<String>, Error> {
+pub async fn ballots(db: &Db, v: &Votation) -> Result<Vec<String>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT content FROM vote_ballots WHERE votation_id = $1 ORDER BY id")
             .bind(&v.id)
@@ -672,7 +683,7 @@ pub async fn trackers(
     v: &Votation,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<String>, i64), Error> {
+) -> Result<(Vec<String>, i64), StoreError> {
     let page = sqlx::query_scalar(
         "SELECT tracker FROM vote_trackers WHERE votation_id = $1 ORDER BY tracker LIMIT $2 OFFSET $3",
     )
@@ -690,7 +701,7 @@ pub async fn trackers(
 }
 
 /// Whether a tracker is among those of a vote.
-pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<bool, Error> {
+pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<bool, StoreError> {
     Ok(
         sqlx::query("SELECT 1 FROM vote_trackers WHERE votation_id = $1 AND tracker = $2")
             .bind(&v.id)
@@ -702,7 +713,7 @@ pub async fn tracker_counted(db: &Db, v: &Votation, tracker: &str) -> Result<boo
 }
 
 /// The closed votes of the instance with their space's name, most recently opened first.
-pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, Error> {
+pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, StoreError> {
     let query = sqlx::query(
         "SELECT v.id, v.process_id, v.kind, v.title, v.description, v.opens_at, v.closes_at, v.closed_at, \
          v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, v.sealed_at, \

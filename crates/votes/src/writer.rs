@@ -3,8 +3,8 @@
 //! their receipt only once that commit is done. Durability per ballot stays what it was; the
 //! cost of the flush is shared.
 
+use crate::error::StoreError;
 use crate::store;
-use kernel::Error;
 use kernel::db::Db;
 use sqlx::Row;
 use tokio::sync::{mpsc, oneshot};
@@ -16,7 +16,7 @@ struct Job {
     votation_id: String,
     voter_key: String,
     ballot: String,
-    reply: oneshot::Sender<Result<String, Error>>,
+    reply: oneshot::Sender<Result<String, StoreError>>,
 }
 
 /// The node's ballot writer (one per application, see `AppState::extension`).
@@ -38,7 +38,7 @@ impl BallotWriter {
         votation_id: &str,
         voter_key: &str,
         ballot: &str,
-    ) -> Result<String, Error> {
+    ) -> Result<String, StoreError> {
         let (reply, answer) = oneshot::channel();
         self.jobs
             .send(Job {
@@ -48,10 +48,10 @@ impl BallotWriter {
                 reply,
             })
             .await
-            .map_err(|_| Error::internal("the ballot writer stopped"))?;
+            .map_err(|_| StoreError::Stopped("the ballot writer stopped".into()))?;
         answer
             .await
-            .map_err(|_| Error::internal("the ballot writer dropped a ballot"))?
+            .map_err(|_| StoreError::Stopped("the ballot writer dropped a ballot".into()))?
     }
 }
 
@@ -73,7 +73,11 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
             }
             // The shared commit failed: nothing of it was written. Each ballot is tried again
             // alone, so that one bad ballot cannot fail the others.
-            Err(_) => {
+            Err(e) => {
+                tracing::warn!(
+                    cause = %e,
+                    "a shared commit of ballots failed; each ballot is tried alone"
+                );
                 for job in batch.drain(..) {
                     let outcome =
                         store::cast(&db, &job.votation_id, &job.voter_key, &job.ballot).await;
@@ -87,7 +91,7 @@ async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
 /// Writes a batch in one transaction of three statements, whatever its size: the roll entries
 /// (those already on the roll are skipped and named by what the insert returns), then the
 /// ballots and receipts of the voters newly on the roll.
-async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Result<String, Error>>, Error> {
+async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Result<String, StoreError>>, StoreError> {
     let day = kernel::ids::iso_date(kernel::ids::now_ms());
     let mut tx = db.pool().begin().await?;
     let mut sql = String::from("INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ");
@@ -109,13 +113,13 @@ async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Result<String, Error>>, Err
         .map(|r| Ok((r.try_get("votation_id")?, r.try_get("voter_key")?)))
         .collect::<Result<_, sqlx::Error>>()?;
     // A voter twice in the batch: the first ballot is the one on the roll.
-    let outcomes: Vec<Result<String, Error>> = batch
+    let outcomes: Vec<Result<String, StoreError>> = batch
         .iter()
         .map(|job| {
             if added.remove(&(job.votation_id.clone(), job.voter_key.clone())) {
                 Ok(kernel::ids::new_id())
             } else {
-                Err(Error::Conflict("vote.already_cast"))
+                Err(StoreError::AlreadyCast)
             }
         })
         .collect();

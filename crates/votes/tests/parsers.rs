@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use votes::ballot::census_hash;
-use votes::web::parse_census;
+use votes::parse_census;
 
 /// A resident: identifier, and birth date as (year, month, day).
 fn resident() -> impl Strategy<Value = (String, (i32, u8, u8))> {

@@ -88,7 +88,7 @@ async fn matching_offers(
     most: usize,
 ) -> Result<Vec<directory::offers::Offer>, Error> {
     let Some(area) = kernel::territories::store::named(state.db(), &c.data.area).await? else {
-        return directory::offers::on_themes(state.db(), &c.data.themes, most as i64).await;
+        return Ok(directory::offers::on_themes(state.db(), &c.data.themes, most as i64).await?);
     };
     // Actors located in the area come first; the others' deployments are compared with it.
     let candidates =

@@ -4,6 +4,7 @@
 //! others told by mail); actors whose offers match the challenge's themes are suggested and can
 //! be told of it.
 
+use crate::error::StoreError;
 use crate::model::{
     ChallengeInput, Criterion, Fields, GRADE_MAX, PRICES, ResponseInput, weighted_score,
 };

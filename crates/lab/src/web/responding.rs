@@ -136,13 +136,13 @@ pub(super) async fn respond(
     }) {
         Ok(input) => match store::respond(state.db(), &challenge, &input, &user.id).await {
             Ok(_) => Ok(redirect_with_flash(&challenge.url(), "flash.answer_sent")),
-            Err(Error::Conflict("solution.closed")) => {
-                let errors = FieldError::new("form", "solution.closed").into();
+            Err(e @ StoreError::Closed) => {
+                let errors = FieldError::new("form", e.code()).into();
                 render_invalid(
                     &response_form_page(&state, page, &user, challenge, pairs, errors).await?,
                 )
             }
-            Err(e) => Err(e),
+            Err(e) => Err(e.into()),
         },
         Err(errors) => render_invalid(
             &response_form_page(&state, page, &user, challenge, pairs, errors).await?,

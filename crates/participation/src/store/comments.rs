@@ -2,9 +2,10 @@
 //! first screen of a contribution with ten thousand comments costs what one with ten does),
 //! votes, and the author's edits within 15 minutes.
 
+use crate::error::StoreError;
 use crate::model::{Comment, MAX_DEPTH, State};
 use kernel::db::Db;
-use kernel::error::{Error, FieldError, is_unique_violation};
+use kernel::error::{FieldError, is_unique_violation};
 use kernel::ids::{new_id, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -32,7 +33,7 @@ fn from_row(r: &AnyRow) -> Result<Comment, sqlx::Error> {
 }
 
 /// One comment.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Comment>, Error> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<Comment>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE m.id = $1")))
         .bind(id)
         .fetch_optional(db.pool())
@@ -49,7 +50,7 @@ pub async fn add(
     author_id: &str,
     body: &str,
     form_key: &str,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let id = new_id();
     let mut tx = db.pool().begin().await?;
     let (root, depth) = match parent_id {
@@ -117,7 +118,7 @@ pub async fn page(
     contribution_id: &str,
     after: Option<(i64, String)>,
     limit: i64,
-) -> Result<(Vec<Comment>, Option<(i64, String)>), Error> {
+) -> Result<(Vec<Comment>, Option<(i64, String)>), StoreError> {
     let (at, id) = after.unwrap_or((i64::MIN, String::new()));
     let roots = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE m.contribution_id = $1 AND m.depth = 1 \
@@ -183,8 +184,8 @@ fn thread_order(roots: Vec<Comment>, replies: Vec<Comment>) -> Vec<Comment> {
 }
 
 /// Changes a comment's text within the edit window (who may is the policy's to say).
-pub async fn edit(db: &Db, id: &str, body: &str) -> Result<(), Error> {
-    let c = get(db, id).await?.ok_or(Error::NotFound)?;
+pub async fn edit(db: &Db, id: &str, body: &str) -> Result<(), StoreError> {
+    let c = get(db, id).await?.ok_or(StoreError::NotFound)?;
     let now = now_ms();
     if !c.editable_at(now) {
         return Err(FieldError::new("body", "comment.edit_closed").into());
@@ -199,7 +200,7 @@ pub async fn edit(db: &Db, id: &str, body: &str) -> Result<(), Error> {
 }
 
 /// A user's vote on a comment: +1, −1, or 0 to take it back. The counts follow.
-pub async fn vote(db: &Db, id: &str, user_id: &str, value: i64) -> Result<(), Error> {
+pub async fn vote(db: &Db, id: &str, user_id: &str, value: i64) -> Result<(), StoreError> {
     let mut tx = db.pool().begin().await?;
     let before: Option<i64> = sqlx::query_scalar(
         "SELECT value FROM comment_votes WHERE comment_id = $1 AND user_id = $2",
@@ -238,7 +239,11 @@ pub async fn vote(db: &Db, id: &str, user_id: &str, value: i64) -> Result<(), Er
 }
 
 /// A user's votes among some comments: (comment id, value).
-pub async fn votes_of(db: &Db, user_id: &str, ids: &[String]) -> Result<Vec<(String, i64)>, Error> {
+pub async fn votes_of(
+    db: &Db,
+    user_id: &str,
+    ids: &[String],
+) -> Result<Vec<(String, i64)>, StoreError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -262,13 +267,19 @@ pub async fn votes_of(db: &Db, user_id: &str, ids: &[String]) -> Result<Vec<(Str
 
 /// Sets a comment's state (hidden or restored by a moderator), logged with its reason; the
 /// contribution's count of published comments follows.
-pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) -> Result<(), Error> {
+pub async fn set_state(
+    db: &Db,
+    id: &str,
+    state: State,
+    note: &str,
+    by: &str,
+) -> Result<(), StoreError> {
     let mut tx = db.pool().begin().await?;
     let row = sqlx::query("SELECT contribution_id, state FROM comments WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or(Error::NotFound)?;
+        .ok_or(StoreError::NotFound)?;
     let (contribution, before): (String, String) =
         (row.try_get("contribution_id")?, row.try_get("state")?);
     sqlx::query("UPDATE comments SET state = $1, moderation_note = $2 WHERE id = $3")

@@ -1,12 +1,13 @@
 //! Contributions: creation (a form sent twice makes one), lists with filters, supports, the
 //! official answer, states, and the map layer.
 
+use crate::error::StoreError;
 use crate::model::{
     Answer, AnswerState, Contribution, ContributionInput, Process, ProcessComponent, State,
 };
 use kernel::changes::Entry;
 use kernel::db::{Db, Op};
-use kernel::error::{Error, is_unique_violation};
+use kernel::error::is_unique_violation;
 use kernel::geo::{GeoPoint, Position};
 use kernel::ids::{new_id, now_ms};
 use sqlx::Row;
@@ -76,7 +77,7 @@ pub async fn create(
     component: &ProcessComponent,
     author_id: &str,
     input: &ContributionInput,
-) -> Result<(String, bool), Error> {
+) -> Result<(String, bool), StoreError> {
     let id = new_id();
     let now = now_ms();
     let state = if component.settings.moderated_before {
@@ -148,7 +149,7 @@ pub async fn create(
 }
 
 /// One contribution, whatever its state.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Contribution>, Error> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<Contribution>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.id = $1")))
         .bind(id)
         .fetch_optional(db.pool())
@@ -157,7 +158,7 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Contribution>, Error> {
 }
 
 /// The photos of a contribution, in order.
-pub async fn photos(db: &Db, id: &str) -> Result<Vec<String>, Error> {
+pub async fn photos(db: &Db, id: &str) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT name FROM contribution_photos WHERE contribution_id = $1 ORDER BY position",
     )
@@ -193,7 +194,7 @@ pub async fn list(
     filter: &Filter,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<Contribution>, i64), Error> {
+) -> Result<(Vec<Contribution>, i64), StoreError> {
     let mut cond = String::from("c.component_id = $1 AND c.state = 'published'");
     let mut binds: Vec<String> = vec![component_id.to_string()];
     if let Some(cat) = &filter.category {
@@ -232,7 +233,7 @@ pub async fn list(
 }
 
 /// How many published contributions a process has, and how many of them got an answer.
-pub async fn answered_counts(db: &Db, process_id: &str) -> Result<(i64, i64), Error> {
+pub async fn answered_counts(db: &Db, process_id: &str) -> Result<(i64, i64), StoreError> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS total, \
          COALESCE(SUM(CASE WHEN answer_state <> '' THEN 1 ELSE 0 END), 0) AS answered \
@@ -249,7 +250,7 @@ pub async fn recent_of_process(
     db: &Db,
     process_id: &str,
     limit: i64,
-) -> Result<Vec<Contribution>, Error> {
+) -> Result<Vec<Contribution>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE c.process_id = $1 AND c.state = 'published' \
          ORDER BY c.created_at DESC, c.id LIMIT $2"
@@ -268,7 +269,7 @@ pub async fn export_page(
     process_id: &str,
     after: Option<(i64, String)>,
     limit: i64,
-) -> Result<Vec<Contribution>, Error> {
+) -> Result<Vec<Contribution>, StoreError> {
     let (at, id) = after.unwrap_or((i64::MIN, String::new()));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE c.process_id = $1 AND c.state = 'published' \
@@ -286,7 +287,13 @@ pub async fn export_page(
 
 /// Sets a contribution's state (withdrawn by its author, hidden, restored or published by a
 /// moderator), logged with its reason.
-pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) -> Result<(), Error> {
+pub async fn set_state(
+    db: &Db,
+    id: &str,
+    state: State,
+    note: &str,
+    by: &str,
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query(
         "UPDATE contributions SET state = $1, moderation_note = $2, updated_at = $3 WHERE id = $4",
@@ -311,7 +318,7 @@ pub async fn set_state(db: &Db, id: &str, state: State, note: &str, by: &str) ->
 }
 
 /// Gives the space's official answer.
-pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Error> {
+pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query(
         "UPDATE contributions SET answer_state = $1, answer_text = $2, answer_progress = $3, \
@@ -338,7 +345,7 @@ pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Error
 }
 
 /// Whether a user supports a contribution.
-pub async fn supports(db: &Db, id: &str, user_id: &str) -> Result<bool, Error> {
+pub async fn supports(db: &Db, id: &str, user_id: &str) -> Result<bool, StoreError> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
     )
@@ -350,7 +357,7 @@ pub async fn supports(db: &Db, id: &str, user_id: &str) -> Result<bool, Error> {
 }
 
 /// How many supports a user gives in a component.
-pub async fn supports_given(db: &Db, component_id: &str, user_id: &str) -> Result<i64, Error> {
+pub async fn supports_given(db: &Db, component_id: &str, user_id: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM contribution_supports WHERE component_id = $1 AND user_id = $2",
     )
@@ -361,7 +368,12 @@ pub async fn supports_given(db: &Db, component_id: &str, user_id: &str) -> Resul
 }
 
 /// Supports a contribution: once per person, within the component's limit (0 for none).
-pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Result<(), Error> {
+pub async fn support(
+    db: &Db,
+    c: &Contribution,
+    user_id: &str,
+    limit: i64,
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     // The person's row is written first: on PostgreSQL it stays locked until the end, so that
     // two supports by the same person are counted one after the other; on SQLite it makes the
@@ -378,7 +390,7 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
     .fetch_one(&mut *w)
     .await?;
     if already > 0 {
-        return Err(Error::Conflict("support.already"));
+        return Err(StoreError::SupportAlready);
     }
     if limit > 0 {
         let given: i64 = sqlx::query_scalar(
@@ -389,7 +401,7 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
         .fetch_one(&mut *w)
         .await?;
         if given >= limit {
-            return Err(Error::Conflict("support.limit"));
+            return Err(StoreError::SupportLimit);
         }
     }
     let res = sqlx::query(
@@ -404,7 +416,7 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
     .await;
     match res {
         Err(e) if is_unique_violation(&e, "contribution_supports", "user_id") => {
-            return Err(Error::Conflict("support.already"));
+            return Err(StoreError::SupportAlready);
         }
         other => {
             other?;
@@ -420,7 +432,7 @@ pub async fn support(db: &Db, c: &Contribution, user_id: &str, limit: i64) -> Re
 }
 
 /// Withdraws a support.
-pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), Error> {
+pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query(
         "DELETE FROM contribution_supports WHERE contribution_id = $1 AND user_id = $2",
@@ -431,7 +443,7 @@ pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), E
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(Error::Conflict("support.none"));
+        return Err(StoreError::SupportNone);
     }
     sqlx::query("UPDATE contributions SET supports = supports - 1 WHERE id = $1")
         .bind(&c.id)

@@ -1,13 +1,18 @@
 //! Following a process or a contribution: mail at once, or gathered in a daily digest.
 
+use crate::error::StoreError;
 use kernel::db::Db;
-use kernel::error::Error;
 use kernel::i18n::Lang;
 use kernel::ids::now_ms;
 use sqlx::Row;
 
 /// Follows (or changes how one follows) a process or contribution.
-pub async fn follow(db: &Db, target_id: &str, user_id: &str, digest: bool) -> Result<(), Error> {
+pub async fn follow(
+    db: &Db,
+    target_id: &str,
+    user_id: &str,
+    digest: bool,
+) -> Result<(), StoreError> {
     let mut tx = db.pool().begin().await?;
     sqlx::query("DELETE FROM participation_follows WHERE target_id = $1 AND user_id = $2")
         .bind(target_id)
@@ -28,7 +33,7 @@ pub async fn follow(db: &Db, target_id: &str, user_id: &str, digest: bool) -> Re
 }
 
 /// Stops following.
-pub async fn unfollow(db: &Db, target_id: &str, user_id: &str) -> Result<(), Error> {
+pub async fn unfollow(db: &Db, target_id: &str, user_id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM participation_follows WHERE target_id = $1 AND user_id = $2")
         .bind(target_id)
         .bind(user_id)
@@ -38,7 +43,11 @@ pub async fn unfollow(db: &Db, target_id: &str, user_id: &str) -> Result<(), Err
 }
 
 /// How a user follows something: `None` when not, else whether by digest.
-pub async fn following(db: &Db, target_id: &str, user_id: &str) -> Result<Option<bool>, Error> {
+pub async fn following(
+    db: &Db,
+    target_id: &str,
+    user_id: &str,
+) -> Result<Option<bool>, StoreError> {
     let d: Option<i64> = sqlx::query_scalar(
         "SELECT digest FROM participation_follows WHERE target_id = $1 AND user_id = $2",
     )
@@ -64,7 +73,7 @@ pub struct Follower {
 
 /// The followers of any of these targets, each once (by mail at once if any of their follows
 /// asks so), confirmed accounts only.
-pub async fn followers(db: &Db, targets: &[&str]) -> Result<Vec<Follower>, Error> {
+pub async fn followers(db: &Db, targets: &[&str]) -> Result<Vec<Follower>, StoreError> {
     let marks = (0..targets.len())
         .map(|i| format!("${}", i + 1))
         .collect::<Vec<_>>()
@@ -99,7 +108,12 @@ pub async fn followers(db: &Db, targets: &[&str]) -> Result<Vec<Follower>, Error
 }
 
 /// Keeps a line for a user's next digest.
-pub async fn queue_digest(db: &Db, user_id: &str, text: &str, link: &str) -> Result<(), Error> {
+pub async fn queue_digest(
+    db: &Db,
+    user_id: &str,
+    text: &str,
+    link: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO participation_digest (user_id, text, link, at) VALUES ($1, $2, $3, $4)",
     )
@@ -124,7 +138,7 @@ pub struct Digest {
 }
 
 /// Takes every pending digest line, grouped per user (they are removed as they are taken).
-pub async fn take_digests(db: &Db) -> Result<Vec<Digest>, Error> {
+pub async fn take_digests(db: &Db) -> Result<Vec<Digest>, StoreError> {
     let mut tx = db.pool().begin().await?;
     let rows = sqlx::query(
         "SELECT d.id, u.email, u.lang, d.text, d.link, d.user_id FROM participation_digest d \

@@ -6,13 +6,14 @@ pub mod contributions;
 pub mod follows;
 pub mod moderation;
 
+use crate::error::StoreError;
 use crate::model::{
     Category, CategoryInput, ComponentInput, ComponentKind, Perimeter, Phase, PhaseInput, Process,
     ProcessComponent, ProcessInput, Settings,
 };
 use kernel::changes::Entry;
 use kernel::db::{Db, Op};
-use kernel::error::{Error, FieldError, is_unique_violation};
+use kernel::error::{FieldError, is_unique_violation};
 use kernel::ids::{new_id, now_ms};
 use kernel::search::SearchDoc;
 use sqlx::Row;
@@ -58,7 +59,7 @@ pub async fn create(
     space_id: &str,
     input: &ProcessInput,
     by: &str,
-) -> Result<Process, Error> {
+) -> Result<Process, StoreError> {
     let id = new_id();
     let mut w = db.write().await?;
     let res = sqlx::query(
@@ -94,17 +95,21 @@ pub async fn create(
     )
     .await?;
     w.commit().await?;
-    get(db, &id).await?.ok_or(Error::NotFound)
+    get(db, &id).await?.ok_or(StoreError::NotFound)
 }
 
 /// The process with this id.
-pub async fn get(db: &Db, id: &str) -> Result<Option<Process>, Error> {
+pub async fn get(db: &Db, id: &str) -> Result<Option<Process>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"))).bind(id);
     Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
 /// The process at this address of a space.
-pub async fn get_by_slug(db: &Db, space_slug: &str, slug: &str) -> Result<Option<Process>, Error> {
+pub async fn get_by_slug(
+    db: &Db,
+    space_slug: &str,
+    slug: &str,
+) -> Result<Option<Process>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE s.slug = $1 AND p.slug = $2"
     )))
@@ -113,16 +118,16 @@ pub async fn get_by_slug(db: &Db, space_slug: &str, slug: &str) -> Result<Option
     Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
-/// The process at this address of a space, or [`Error::NotFound`] when there is none (for the
+/// The process at this address of a space, or [`StoreError::NotFound`] when there is none (for the
 /// pages under a process's address, this component's and the votes').
-pub async fn by_address(db: &Db, space_slug: &str, slug: &str) -> Result<Process, Error> {
+pub async fn by_address(db: &Db, space_slug: &str, slug: &str) -> Result<Process, StoreError> {
     get_by_slug(db, space_slug, slug)
         .await?
-        .ok_or(Error::NotFound)
+        .ok_or(StoreError::NotFound)
 }
 
 /// The processes of a space, newest first (at most `limit`).
-pub async fn of_space(db: &Db, space_id: &str, limit: i64) -> Result<Vec<Process>, Error> {
+pub async fn of_space(db: &Db, space_id: &str, limit: i64) -> Result<Vec<Process>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE p.space_id = $1 ORDER BY p.created_at DESC, p.id LIMIT $2"
     )))
@@ -160,7 +165,7 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
 }
 
 /// Changes a process's texts, themes and perimeter (its address stays).
-pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result<(), Error> {
+pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE processes SET title = $1, summary = $2, description = $3, themes = $4, \
@@ -177,7 +182,7 @@ pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result
     .await?
     .rows_affected();
     if n == 0 {
-        return Err(Error::NotFound);
+        return Err(StoreError::NotFound);
     }
     w.changed(crate::PROCESS, id, Op::Upsert).await?;
     w.audit(Some(by), "process.update", "process", id, "")
@@ -187,7 +192,7 @@ pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result
 }
 
 /// Sets a process's image (an upload name).
-pub async fn set_image(db: &Db, id: &str, image: &str) -> Result<(), Error> {
+pub async fn set_image(db: &Db, id: &str, image: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE processes SET image = $1, updated_at = $2 WHERE id = $3")
         .bind(image)
         .bind(now_ms())
@@ -216,7 +221,7 @@ fn phase_from_row(r: &AnyRow) -> Result<Phase, sqlx::Error> {
 }
 
 /// The phases of a process, in date order.
-pub async fn phases(db: &Db, process_id: &str) -> Result<Vec<Phase>, Error> {
+pub async fn phases(db: &Db, process_id: &str) -> Result<Vec<Phase>, StoreError> {
     let query = sqlx::query(
         "SELECT id, process_id, name, starts_on, ends_on FROM process_phases \
          WHERE process_id = $1 ORDER BY starts_on, created_at",
@@ -231,7 +236,7 @@ pub async fn add_phase(
     process_id: &str,
     input: &PhaseInput,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let id = new_id();
     let query = sqlx::query(
         "INSERT INTO process_phases (id, process_id, name, starts_on, ends_on, created_at) \
@@ -261,7 +266,7 @@ pub async fn remove_phase(
     process_id: &str,
     phase_id: &str,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query("DELETE FROM process_phases WHERE id = $1 AND process_id = $2")
         .bind(phase_id)
@@ -270,7 +275,7 @@ pub async fn remove_phase(
         .await?
         .rows_affected();
     if n == 0 {
-        return Err(Error::NotFound);
+        return Err(StoreError::NotFound);
     }
     let rows = sqlx::query("SELECT id, phases FROM process_components WHERE process_id = $1")
         .bind(process_id)
@@ -321,7 +326,7 @@ fn component_from_row(r: &AnyRow) -> Result<ProcessComponent, sqlx::Error> {
 }
 
 /// The components of a process, in creation order.
-pub async fn components(db: &Db, process_id: &str) -> Result<Vec<ProcessComponent>, Error> {
+pub async fn components(db: &Db, process_id: &str) -> Result<Vec<ProcessComponent>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{COMPONENT} WHERE process_id = $1 ORDER BY created_at, id"
     )))
@@ -330,7 +335,7 @@ pub async fn components(db: &Db, process_id: &str) -> Result<Vec<ProcessComponen
 }
 
 /// One component.
-pub async fn component(db: &Db, id: &str) -> Result<Option<ProcessComponent>, Error> {
+pub async fn component(db: &Db, id: &str) -> Result<Option<ProcessComponent>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!("{COMPONENT} WHERE id = $1"))).bind(id);
     Ok(db.fetch_optional_with(query, component_from_row).await?)
 }
@@ -341,7 +346,7 @@ pub async fn add_component(
     process_id: &str,
     input: &ComponentInput,
     by: &str,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let id = new_id();
     let s = &input.settings;
     let query = sqlx::query(
@@ -372,7 +377,7 @@ pub async fn update_component(
     id: &str,
     input: &ComponentInput,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let s = &input.settings;
     let query = sqlx::query(
         "UPDATE process_components SET title = $1, phases = $2, contributions_open = $3, \
@@ -396,7 +401,7 @@ pub async fn update_component(
 // ----- Categories -----
 
 /// The categories of a component, in creation order.
-pub async fn categories(db: &Db, component_id: &str) -> Result<Vec<Category>, Error> {
+pub async fn categories(db: &Db, component_id: &str) -> Result<Vec<Category>, StoreError> {
     let query = sqlx::query(
         "SELECT id, component_id, name, colour, icon FROM contribution_categories \
          WHERE component_id = $1 ORDER BY created_at, id",
@@ -421,7 +426,7 @@ pub async fn add_category(
     component_id: &str,
     input: &CategoryInput,
     by: &str,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let id = new_id();
     let query = sqlx::query(
         "INSERT INTO contribution_categories (id, component_id, name, colour, icon, created_at) \
@@ -446,7 +451,7 @@ pub async fn add_category(
 }
 
 /// The processes that have published contributions (for the data catalogue).
-pub async fn with_contributions(db: &Db) -> Result<Vec<Process>, Error> {
+pub async fn with_contributions(db: &Db) -> Result<Vec<Process>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{SELECT} WHERE EXISTS (SELECT 1 FROM contributions c WHERE c.process_id = p.id \
          AND c.state = 'published') ORDER BY s.slug, p.slug"

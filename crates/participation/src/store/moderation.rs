@@ -2,9 +2,10 @@
 //! until a moderator decides), the queue of a space, decisions (restore, hide, ban the author
 //! for a while), each logged.
 
+use crate::error::StoreError;
 use crate::model::State;
 use kernel::db::{Db, Op};
-use kernel::error::{Error, is_unique_violation};
+use kernel::error::is_unique_violation;
 use kernel::ids::now_ms;
 use sqlx::Row;
 
@@ -50,7 +51,7 @@ pub async fn flag(
     user_id: &str,
     reason: &str,
     threshold: i64,
-) -> Result<bool, Error> {
+) -> Result<bool, StoreError> {
     let mut w = db.write().await?;
     let res = sqlx::query(
         "INSERT INTO participation_flags (target_id, target_kind, space_id, user_id, reason, created_at, resolved_at) \
@@ -66,7 +67,7 @@ pub async fn flag(
     .await;
     match res {
         Err(e) if is_unique_violation(&e, "participation_flags", "user_id") => {
-            return Err(Error::Conflict("flag.already"));
+            return Err(StoreError::FlagAlready);
         }
         other => {
             other?;
@@ -132,7 +133,7 @@ pub struct QueueItem {
 
 /// The queue of a space: flagged items and contributions waiting for publication, oldest
 /// first (at most 200).
-pub async fn queue(db: &Db, space_id: &str) -> Result<Vec<QueueItem>, Error> {
+pub async fn queue(db: &Db, space_id: &str) -> Result<Vec<QueueItem>, StoreError> {
     let flags = sqlx::query(
         "SELECT target_id, reason FROM participation_flags \
          WHERE space_id = $1 AND resolved_at IS NULL ORDER BY created_at LIMIT 2000",
@@ -245,7 +246,7 @@ pub async fn decide(
     decision: &Decision,
     reason: &str,
     by: &str,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let state = match decision {
         Decision::Restore => State::Published,
         Decision::Hide | Decision::Ban(_) => State::Hidden,
@@ -256,7 +257,7 @@ pub async fn decide(
                 .bind(id)
                 .fetch_optional(db.pool())
                 .await?
-                .ok_or(Error::NotFound)?;
+                .ok_or(StoreError::NotFound)?;
             (r.try_get("space_id")?, r.try_get("author_id")?)
         }
         Target::Comment => {
@@ -267,12 +268,12 @@ pub async fn decide(
             .bind(id)
             .fetch_optional(db.pool())
             .await?
-            .ok_or(Error::NotFound)?;
+            .ok_or(StoreError::NotFound)?;
             (r.try_get("space_id")?, r.try_get("author_id")?)
         }
     };
     if item_space != space_id {
-        return Err(Error::NotFound);
+        return Err(StoreError::NotFound);
     }
     match target {
         Target::Contribution => {
@@ -319,7 +320,11 @@ pub async fn decide(
 }
 
 /// Until when a user is barred from contributing in a space, if they are now.
-pub async fn banned_until(db: &Db, space_id: &str, user_id: &str) -> Result<Option<i64>, Error> {
+pub async fn banned_until(
+    db: &Db,
+    space_id: &str,
+    user_id: &str,
+) -> Result<Option<i64>, StoreError> {
     let until: Option<i64> = sqlx::query_scalar(
         "SELECT until FROM participation_bans WHERE space_id = $1 AND user_id = $2",
     )

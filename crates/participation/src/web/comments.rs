@@ -3,7 +3,7 @@
 
 use super::contributions::{back, show_page};
 use super::processes::process_or_404;
-use super::{contribution_url, notify, participant};
+use super::{Refused, contribution_url, notify, participant};
 use crate::model::{State, parse_comment, parse_flag_reason};
 use crate::store;
 use crate::store::moderation::Target;
@@ -54,7 +54,9 @@ async fn add(
     let parent = (!f.parent.is_empty()).then_some(f.parent.as_str());
     let added = match parse_comment(&f.body) {
         Ok(body) if key_ok => {
-            store::comments::add(state.db(), &c.id, parent, &user.id, &body, &f.form_key).await
+            store::comments::add(state.db(), &c.id, parent, &user.id, &body, &f.form_key)
+                .await
+                .map_err(Error::from)
         }
         Ok(_) => Err(Error::BadRequest("form.malformed")),
         Err(e) => Err(e.into()),
@@ -140,7 +142,9 @@ async fn edit(
         &crate::policy::Resource::Comment(&m),
     )?;
     let done = match parse_comment(&f.body) {
-        Ok(body) => store::comments::edit(state.db(), &m.id, &body).await,
+        Ok(body) => store::comments::edit(state.db(), &m.id, &body)
+            .await
+            .map_err(Error::from),
         Err(e) => Err(e.into()),
     };
     match done {
@@ -189,7 +193,7 @@ async fn vote(
     let done = async {
         participant(&state, &user, &process.space_id).await?;
         if m.state != State::Published {
-            return Err(Error::NotFound);
+            return Err(Error::NotFound.into());
         }
         store::comments::vote(state.db(), &m.id, &user.id, value).await?;
         Ok("flash.voted")
@@ -213,9 +217,9 @@ async fn flag(
     target: Target,
     id: &str,
     reason: &str,
-) -> Result<&'static str, Error> {
+) -> Result<&'static str, Refused> {
     participant(state, user, &process.space_id).await?;
-    let reason = parse_flag_reason(reason).map_err(|_| Error::Conflict("flag.reason"))?;
+    let reason = parse_flag_reason(reason).map_err(|_| Refused::FlagReason)?;
     let component = store::component(state.db(), component_id)
         .await?
         .ok_or(Error::NotFound)?;

@@ -9,8 +9,9 @@ mod moderation;
 mod processes;
 
 pub use data::datasets;
-pub use processes::{can_manage, process_or_404, space_or_404, space_section};
+pub use processes::{can_manage, space_section};
 
+use crate::error::StoreError;
 use crate::model::{Process, ProcessComponent};
 use crate::store;
 use kernel::accounts::User;
@@ -49,16 +50,48 @@ async fn component_or_404(
         .ok_or(Error::NotFound)
 }
 
+/// Why an action of a reader (a support, a comment, a vote on a comment, a flag, a
+/// contribution) was not taken. A refusal sends the reader back to the page they came from with
+/// a message telling why (`contributions::back`); any other error shows its error page.
+enum Refused {
+    /// The account's address is not confirmed yet.
+    Unconfirmed,
+    /// A moderator barred the reader from the space for a while.
+    Banned,
+    /// The component takes no supports now, or the contribution is not published.
+    SupportsClosed,
+    /// The component takes no contributions in the current phase.
+    ContributionsClosed,
+    /// The flag gives no reason, or too long a one.
+    FlagReason,
+    /// The store refused (`support.already`…) or failed.
+    Store(StoreError),
+    /// Anything else: not found, a failure.
+    Error(Error),
+}
+
+impl From<StoreError> for Refused {
+    fn from(e: StoreError) -> Self {
+        Refused::Store(e)
+    }
+}
+
+impl From<Error> for Refused {
+    fn from(e: Error) -> Self {
+        Refused::Error(e)
+    }
+}
+
 /// A signed-in user who may take part: confirmed, and not barred from the space.
-async fn participant(state: &AppState, user: &User, space_id: &str) -> Result<(), Error> {
+async fn participant(state: &AppState, user: &User, space_id: &str) -> Result<(), Refused> {
     if !user.confirmed {
-        return Err(Error::Conflict("participation.unconfirmed"));
+        return Err(Refused::Unconfirmed);
     }
     if store::moderation::banned_until(state.db(), space_id, &user.id)
         .await?
         .is_some()
     {
-        return Err(Error::Conflict("participation.banned"));
+        return Err(Refused::Banned);
     }
     Ok(())
 }

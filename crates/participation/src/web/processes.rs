@@ -16,7 +16,6 @@ use kernel::accounts::{Action, User, can};
 use kernel::app::{Section, SectionItem, SectionOf};
 use kernel::policy::SpaceManager;
 use kernel::spaces::Space;
-pub use kernel::spaces::web::space_or_404;
 use kernel::web::routes::Routes;
 use kernel::web::{
     Form, MultipartForm, PageCtx, SignedIn, redirect_with_flash, render, render_invalid,
@@ -55,7 +54,7 @@ pub fn routes() -> Routes {
 
 /// The process at this address, or 404 ([`store::by_address`]).
 pub async fn process_or_404(state: &AppState, space: &str, slug: &str) -> Result<Process, Error> {
-    store::by_address(state.db(), space, slug).await
+    Ok(store::by_address(state.db(), space, slug).await?)
 }
 
 /// Whether `user` may manage the processes of a space (and what they hold).
@@ -125,7 +124,9 @@ async fn create(
     Form(fields): Form<ProcessFields>,
 ) -> Result<Response, Error> {
     let result = match fields.parse() {
-        Ok(input) => store::create(state.db(), &space.id, &input, &user.id).await,
+        Ok(input) => store::create(state.db(), &space.id, &input, &user.id)
+            .await
+            .map_err(Error::from),
         Err(errors) => Err(Error::Invalid(errors)),
     };
     match result {

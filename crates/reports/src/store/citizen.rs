@@ -30,7 +30,7 @@ pub async fn create_from_citizen(
     category: &Category,
     r: &CitizenReport<'_>,
     published: bool,
-) -> Result<(String, Option<String>), Error> {
+) -> Result<(String, Option<String>), StoreError> {
     let id = new_id();
     let now = now_ms();
     let mut w = db.write().await?;
@@ -91,8 +91,8 @@ pub async fn create_from_citizen(
 }
 
 /// Publishes the report of a confirmation link, once; an unknown, used or expired link is
-/// `Gone`. Returns the report's id.
-pub async fn confirm(db: &Db, token: &str) -> Result<String, Error> {
+/// [`StoreError::InvalidLink`]. Returns the report's id.
+pub async fn confirm(db: &Db, token: &str) -> Result<String, StoreError> {
     let now = now_ms();
     let mut w = db.write().await?;
     let id: Option<String> = sqlx::query_scalar(
@@ -103,7 +103,7 @@ pub async fn confirm(db: &Db, token: &str) -> Result<String, Error> {
     .fetch_optional(&mut *w)
     .await?;
     let Some(id) = id else {
-        return Err(Error::Gone("link.invalid"));
+        return Err(StoreError::InvalidLink);
     };
     sqlx::query("UPDATE reports SET published_at = $1, updated_at = $1 WHERE id = $2")
         .bind(now)
@@ -122,7 +122,7 @@ pub async fn nearby_open(
     lat: f64,
     lon: f64,
     radius_m: f64,
-) -> Result<Vec<Report>, Error> {
+) -> Result<Vec<Report>, StoreError> {
     // A box a little larger than the circle, then the exact distance.
     let dlat = radius_m / 111_000.0 * 1.1;
     let dlon = dlat / lat.to_radians().cos().max(0.01);
@@ -163,7 +163,7 @@ pub async fn report_in_space(
     db: &Db,
     space_id: &str,
     id: &str,
-) -> Result<Option<(Report, String)>, Error> {
+) -> Result<Option<(Report, String)>, StoreError> {
     let sql = REPORT.replacen(" FROM reports r", ", c.team_id FROM reports r", 1);
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{sql} WHERE r.space_id = $1 AND r.id = $2 AND r.published_at IS NOT NULL"
@@ -179,7 +179,7 @@ pub async fn report_in_space(
 }
 
 /// The stored photos of a report, in order.
-pub async fn photos(db: &Db, id: &str) -> Result<Vec<String>, Error> {
+pub async fn photos(db: &Db, id: &str) -> Result<Vec<String>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT name FROM report_photos WHERE report_id = $1 ORDER BY position")
             .bind(id)
@@ -202,7 +202,7 @@ pub struct Event {
 }
 
 /// A report's history, oldest first; internal notes only when asked for.
-pub async fn history(db: &Db, id: &str, internal: bool) -> Result<Vec<Event>, Error> {
+pub async fn history(db: &Db, id: &str, internal: bool) -> Result<Vec<Event>, StoreError> {
     let rows = sqlx::query(
         "SELECT at, status, public_note, internal_note FROM report_events WHERE report_id = $1 ORDER BY at, id",
     )
@@ -227,7 +227,7 @@ pub async fn history(db: &Db, id: &str, internal: bool) -> Result<Vec<Event>, Er
 }
 
 /// Follows a report ("moi aussi" when `supports`); following twice changes nothing.
-pub async fn follow(db: &Db, id: &str, user_id: &str, supports: bool) -> Result<(), Error> {
+pub async fn follow(db: &Db, id: &str, user_id: &str, supports: bool) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO report_followers (report_id, user_id, supports, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (report_id, user_id) DO UPDATE SET supports = CASE WHEN excluded.supports = 1 THEN 1 ELSE report_followers.supports END",
@@ -242,7 +242,7 @@ pub async fn follow(db: &Db, id: &str, user_id: &str, supports: bool) -> Result<
 }
 
 /// How many people support a report, and whether `user_id` follows it.
-pub async fn support(db: &Db, id: &str, user_id: Option<&str>) -> Result<(i64, bool), Error> {
+pub async fn support(db: &Db, id: &str, user_id: Option<&str>) -> Result<(i64, bool), StoreError> {
     let count: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM report_followers WHERE report_id = $1 AND supports = 1",
     )
@@ -264,7 +264,7 @@ pub async fn support(db: &Db, id: &str, user_id: Option<&str>) -> Result<(i64, b
 }
 
 /// Who is told of a report's public changes: the reporter's address and the followers'.
-pub async fn recipients(db: &Db, id: &str) -> Result<Vec<String>, Error> {
+pub async fn recipients(db: &Db, id: &str) -> Result<Vec<String>, StoreError> {
     let mut to: Vec<String> = sqlx::query_scalar(
         "SELECT u.email FROM report_followers f JOIN users u ON u.id = f.user_id \
          WHERE f.report_id = $1 AND u.email IS NOT NULL AND u.deleted_at IS NULL",

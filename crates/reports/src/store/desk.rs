@@ -11,7 +11,7 @@ pub async fn set_status(
     public_note: &str,
     internal_note: &str,
     by: Option<&str>,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     set_status_of(db, id, status, public_note, internal_note, by, None).await
 }
 
@@ -25,7 +25,7 @@ pub async fn set_status_of(
     internal_note: &str,
     by: Option<&str>,
     duplicate_of: Option<&str>,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let ids = [id.to_string()];
     set_statuses(
         db,
@@ -39,7 +39,8 @@ pub async fn set_status_of(
     .await
 }
 
-/// Sets the status of several reports in one write: every one of them, or none.
+/// Sets the status of several reports in one write: every one of them, or none (an unknown
+/// id is [`StoreError::NotFound`]).
 pub async fn set_statuses(
     db: &Db,
     ids: &[String],
@@ -48,7 +49,7 @@ pub async fn set_statuses(
     internal_note: &str,
     by: Option<&str>,
     duplicate_of: Option<&str>,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let now = now_ms();
     let mut w = db.write().await?;
     for id in ids {
@@ -77,7 +78,7 @@ async fn set_status_in(
     (public_note, internal_note): (&str, &str),
     by: Option<&str>,
     duplicate_of: Option<&str>,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     let changed = sqlx::query(
         "UPDATE reports SET status = $1, status_notes = CASE WHEN $2 = '' THEN status_notes ELSE $2 END, updated_at = $3, \
          duplicate_of = $5 WHERE id = $4",
@@ -90,7 +91,7 @@ async fn set_status_in(
     .execute(&mut **w)
     .await?;
     if changed.rows_affected() == 0 {
-        return Err(Error::NotFound);
+        return Err(StoreError::NotFound);
     }
     sqlx::query(
         "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -133,7 +134,7 @@ pub async fn queue(
     f: &DeskFilter,
     offset: i64,
     limit: i64,
-) -> Result<(Vec<Report>, i64), Error> {
+) -> Result<(Vec<Report>, i64), StoreError> {
     if category_ids.is_empty() {
         return Ok((Vec::new(), 0));
     }
@@ -207,7 +208,7 @@ pub struct CategoryStats {
 }
 
 /// The statistics of a space's reports.
-pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error> {
+pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, StoreError> {
     let counts = sqlx::query(
         "SELECT c.code, c.name, r.status, COUNT(*) AS n FROM report_categories c JOIN reports r ON r.category_id = c.id \
          WHERE c.space_id = $1 AND r.published_at IS NOT NULL GROUP BY c.code, c.name, r.status ORDER BY c.code",
@@ -227,8 +228,8 @@ pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error>
     let mut out: Vec<(String, CategoryStats)> = Vec::new();
     for row in &counts {
         let code: String = row.try_get("code")?;
-        let entry = match out.iter_mut().position(|(c, _)| *c == code) {
-            Some(i) => &mut out[i].1,
+        let i = match out.iter().position(|(c, _)| *c == code) {
+            Some(i) => i,
             None => {
                 out.push((
                     code.clone(),
@@ -238,10 +239,11 @@ pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error>
                         resolution_ms: Vec::new(),
                     },
                 ));
-                &mut out.last_mut().ok_or(Error::NotFound)?.1
+                out.len() - 1
             }
         };
-        entry
+        out[i]
+            .1
             .counts
             .push((row.try_get("status")?, row.try_get("n")?));
     }
@@ -258,7 +260,12 @@ pub async fn stats(db: &Db, space_id: &str) -> Result<Vec<CategoryStats>, Error>
 }
 
 /// Assigns a report to an agent (or to nobody), noted in its internal history.
-pub async fn assign(db: &Db, id: &str, user: Option<(&str, &str)>, by: &str) -> Result<(), Error> {
+pub async fn assign(
+    db: &Db,
+    id: &str,
+    user: Option<(&str, &str)>,
+    by: &str,
+) -> Result<(), StoreError> {
     let now = now_ms();
     let mut w = db.write().await?;
     let status: Option<String> =
@@ -267,7 +274,7 @@ pub async fn assign(db: &Db, id: &str, user: Option<(&str, &str)>, by: &str) -> 
             .bind(id)
             .fetch_optional(&mut *w)
             .await?;
-    let status = status.ok_or(Error::NotFound)?;
+    let status = status.ok_or(StoreError::NotFound)?;
     sqlx::query(
         "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, $3, '', $4, $5)",
     )
@@ -283,7 +290,7 @@ pub async fn assign(db: &Db, id: &str, user: Option<(&str, &str)>, by: &str) -> 
 }
 
 /// The published reports marked as duplicates of a report: id and category name.
-pub async fn duplicates(db: &Db, id: &str) -> Result<Vec<(String, String)>, Error> {
+pub async fn duplicates(db: &Db, id: &str) -> Result<Vec<(String, String)>, StoreError> {
     let rows = sqlx::query(
         "SELECT r.id, c.name FROM reports r JOIN report_categories c ON c.id = r.category_id \
          WHERE r.duplicate_of = $1 AND r.published_at IS NOT NULL ORDER BY r.created_at",
@@ -303,7 +310,7 @@ pub async fn answers(
     db: &Db,
     space_id: &str,
     report: &Report,
-) -> Result<Vec<(String, String)>, Error> {
+) -> Result<Vec<(String, String)>, StoreError> {
     let Some(category) = category_by_code(db, space_id, &report.service_code).await? else {
         return Ok(Vec::new());
     };

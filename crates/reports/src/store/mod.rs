@@ -1,10 +1,10 @@
 //! Reports: SQL, by concern: a space's setup, the API's requests, citizens' reports, the
 //! agents' desk and the map layer.
 
+use crate::error::StoreError;
 use crate::model::*;
 use crate::open311::{Attribute, Submission};
 use kernel::db::{Db, Op};
-use kernel::error::Error;
 use kernel::ids::{hash_secret, new_id, now_ms};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -20,3 +20,8 @@ mod citizen;
 pub use citizen::*;
 mod map;
 pub use map::*;
+
+/// A value as the JSON text of a column.
+fn json(v: &(impl serde::Serialize + ?Sized)) -> Result<String, sqlx::Error> {
+    serde_json::to_string(v).map_err(|e| sqlx::Error::Encode(Box::new(e)))
+}

@@ -11,7 +11,7 @@ pub async fn create_from_client(
     client_id: &str,
     idempotency_key: Option<&str>,
     s: &Submission,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     if let Some(key) = idempotency_key
         && let Some(id) = submitted(db, client_id, key).await?
     {
@@ -35,7 +35,7 @@ pub async fn create_from_client(
             drop(w);
             return submitted(db, client_id, key)
                 .await?
-                .ok_or(Error::Conflict("report.retry"));
+                .ok_or(StoreError::Retry);
         }
     }
     insert_report(
@@ -83,7 +83,7 @@ pub(super) async fn insert_report(
     category: &Category,
     r: &NewReport<'_>,
     now: i64,
-) -> Result<(), Error> {
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO reports (id, space_id, category_id, status, status_notes, description, lat, lon, address, attributes, \
          reporter_id, reporter_email, reporter_name, client_id, published_at, created_at, updated_at) \
@@ -96,7 +96,7 @@ pub(super) async fn insert_report(
     .bind(r.lat)
     .bind(r.lon)
     .bind(r.address)
-    .bind(serde_json::to_string(r.attributes).map_err(Error::internal)?)
+    .bind(json(r.attributes)?)
     .bind(r.reporter_id)
     .bind(r.email)
     .bind(r.name)
@@ -115,7 +115,7 @@ pub(super) async fn insert_report(
     Ok(())
 }
 
-async fn submitted(db: &Db, client_id: &str, key: &str) -> Result<Option<String>, Error> {
+async fn submitted(db: &Db, client_id: &str, key: &str) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT report_id FROM report_submissions WHERE client_id = $1 AND idempotency_key = $2",
     )
@@ -167,7 +167,11 @@ pub struct RequestFilter {
 }
 
 /// The published reports of a space matching a filter, newest first.
-pub async fn published(db: &Db, space_id: &str, f: &RequestFilter) -> Result<Vec<Report>, Error> {
+pub async fn published(
+    db: &Db,
+    space_id: &str,
+    f: &RequestFilter,
+) -> Result<Vec<Report>, StoreError> {
     let mut sql = format!(
         "{REPORT} WHERE r.space_id = $1 AND r.published_at IS NOT NULL AND r.created_at >= $2 AND r.created_at <= $3"
     );
@@ -201,7 +205,11 @@ pub async fn published(db: &Db, space_id: &str, f: &RequestFilter) -> Result<Vec
 }
 
 /// One published report of a space.
-pub async fn published_one(db: &Db, space_id: &str, id: &str) -> Result<Option<Report>, Error> {
+pub async fn published_one(
+    db: &Db,
+    space_id: &str,
+    id: &str,
+) -> Result<Option<Report>, StoreError> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{REPORT} WHERE r.space_id = $1 AND r.id = $2 AND r.published_at IS NOT NULL"
     )))
@@ -219,7 +227,7 @@ pub async fn published_after(
     space_id: &str,
     after: Option<&(i64, String)>,
     limit: i64,
-) -> Result<Vec<Report>, Error> {
+) -> Result<Vec<Report>, StoreError> {
     let (at, id) = after.cloned().unwrap_or((i64::MIN, String::new()));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{REPORT} WHERE r.space_id = $1 AND r.published_at IS NOT NULL \

@@ -4,7 +4,12 @@
 use super::*;
 
 /// Creates a team in a space.
-pub async fn create_team(db: &Db, space_id: &str, name: &str, email: &str) -> Result<Team, Error> {
+pub async fn create_team(
+    db: &Db,
+    space_id: &str,
+    name: &str,
+    email: &str,
+) -> Result<Team, StoreError> {
     let id = new_id();
     sqlx::query("INSERT INTO report_teams (id, space_id, name, email, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&id)
@@ -39,14 +44,15 @@ pub struct CategoryInput<'a> {
     pub attributes: &'a [Attribute],
 }
 
-/// Creates a category routed to a team.
+/// Creates a category routed to a team; a code the space already uses is refused on the field
+/// `code`.
 pub async fn create_category(
     db: &Db,
     space_id: &str,
     c: &CategoryInput<'_>,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let id = new_id();
-    let attributes = serde_json::to_string(c.attributes).map_err(Error::internal)?;
+    let attributes = json(c.attributes)?;
     let res = sqlx::query(
         "INSERT INTO report_categories (id, space_id, code, name, grp, keywords, description, team_id, attributes, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -65,9 +71,10 @@ pub async fn create_category(
     .await;
     match res {
         Err(e) if kernel::error::is_unique_violation(&e, "report_categories", "code") => {
-            Err(kernel::FieldError::new("code", "report.code_taken").into())
+            let taken = kernel::FieldError::new("code", "report.code_taken");
+            Err(StoreError::Invalid(taken.into()))
         }
-        other => other.map(|_| id).map_err(Error::from),
+        other => Ok(other.map(|_| id)?),
     }
 }
 
@@ -89,7 +96,7 @@ fn category(r: &AnyRow) -> Result<Category, sqlx::Error> {
 }
 
 /// The categories of a space, by code.
-pub async fn categories(db: &Db, space_id: &str) -> Result<Vec<Category>, Error> {
+pub async fn categories(db: &Db, space_id: &str) -> Result<Vec<Category>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{CATEGORY} WHERE space_id = $1 ORDER BY code"
     )))
@@ -102,7 +109,7 @@ pub async fn category_by_code(
     db: &Db,
     space_id: &str,
     code: &str,
-) -> Result<Option<Category>, Error> {
+) -> Result<Option<Category>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
         "{CATEGORY} WHERE space_id = $1 AND code = $2"
     )))
@@ -112,7 +119,7 @@ pub async fn category_by_code(
 }
 
 /// The slugs of the spaces that take reports.
-pub async fn jurisdictions(db: &Db) -> Result<Vec<String>, Error> {
+pub async fn jurisdictions(db: &Db) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT DISTINCT s.slug FROM spaces s JOIN report_categories c ON c.space_id = s.id ORDER BY s.slug",
     )
@@ -126,7 +133,7 @@ pub async fn create_client(
     space_id: &str,
     name: &str,
     key: Option<&str>,
-) -> Result<String, Error> {
+) -> Result<String, StoreError> {
     let key = key
         .map(str::to_string)
         .unwrap_or_else(kernel::ids::new_token);
@@ -142,7 +149,11 @@ pub async fn create_client(
 }
 
 /// The client application of a space with this key, if registered and not revoked.
-pub async fn client_by_key(db: &Db, space_id: &str, key: &str) -> Result<Option<String>, Error> {
+pub async fn client_by_key(
+    db: &Db,
+    space_id: &str,
+    key: &str,
+) -> Result<Option<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT id FROM report_clients WHERE space_id = $1 AND key_hash = $2 AND revoked_at IS NULL",
     )
@@ -153,7 +164,7 @@ pub async fn client_by_key(db: &Db, space_id: &str, key: &str) -> Result<Option<
 }
 
 /// The teams of a space `user_id` belongs to.
-pub async fn teams_of(db: &Db, space_id: &str, user_id: &str) -> Result<Vec<String>, Error> {
+pub async fn teams_of(db: &Db, space_id: &str, user_id: &str) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT m.team_id FROM report_team_members m JOIN report_teams t ON t.id = m.team_id \
          WHERE t.space_id = $1 AND m.user_id = $2",
@@ -165,7 +176,7 @@ pub async fn teams_of(db: &Db, space_id: &str, user_id: &str) -> Result<Vec<Stri
 }
 
 /// Adds a member to a team.
-pub async fn add_member(db: &Db, team_id: &str, user_id: &str) -> Result<(), Error> {
+pub async fn add_member(db: &Db, team_id: &str, user_id: &str) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO report_team_members (team_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
     )
@@ -177,7 +188,7 @@ pub async fn add_member(db: &Db, team_id: &str, user_id: &str) -> Result<(), Err
 }
 
 /// The teams of a space.
-pub async fn teams(db: &Db, space_id: &str) -> Result<Vec<Team>, Error> {
+pub async fn teams(db: &Db, space_id: &str) -> Result<Vec<Team>, StoreError> {
     let query =
         sqlx::query("SELECT id, name, email FROM report_teams WHERE space_id = $1 ORDER BY name")
             .bind(space_id);
@@ -203,7 +214,7 @@ pub struct Client {
 }
 
 /// The client applications of a space that are not revoked.
-pub async fn clients(db: &Db, space_id: &str) -> Result<Vec<Client>, Error> {
+pub async fn clients(db: &Db, space_id: &str) -> Result<Vec<Client>, StoreError> {
     let query = sqlx::query(
         "SELECT id, name, created_at FROM report_clients WHERE space_id = $1 AND revoked_at IS NULL ORDER BY created_at",
     )
@@ -220,7 +231,7 @@ fn client(r: &AnyRow) -> Result<Client, sqlx::Error> {
 }
 
 /// Revokes a client application of a space: its key stops working at once.
-pub async fn revoke_client(db: &Db, space_id: &str, id: &str) -> Result<(), Error> {
+pub async fn revoke_client(db: &Db, space_id: &str, id: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE report_clients SET revoked_at = $1 WHERE space_id = $2 AND id = $3 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(space_id)
@@ -231,7 +242,7 @@ pub async fn revoke_client(db: &Db, space_id: &str, id: &str) -> Result<(), Erro
 }
 
 /// The members of the teams of a space: (team id, display name).
-pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, Error> {
+pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, StoreError> {
     let query = sqlx::query(
         "SELECT m.team_id, u.display_name FROM report_team_members m JOIN report_teams t ON t.id = m.team_id \
          JOIN users u ON u.id = m.user_id WHERE t.space_id = $1 ORDER BY u.display_name",
@@ -245,7 +256,7 @@ pub async fn members(db: &Db, space_id: &str) -> Result<Vec<(String, String)>, E
 }
 
 /// The members of a team: user id and name.
-pub async fn team_members(db: &Db, team_id: &str) -> Result<Vec<(String, String)>, Error> {
+pub async fn team_members(db: &Db, team_id: &str) -> Result<Vec<(String, String)>, StoreError> {
     let query = sqlx::query(
         "SELECT u.id, u.display_name FROM report_team_members m JOIN users u ON u.id = m.user_id \
          WHERE m.team_id = $1 AND u.deleted_at IS NULL ORDER BY u.display_name",
@@ -259,7 +270,7 @@ pub async fn team_members(db: &Db, team_id: &str) -> Result<Vec<(String, String)
 }
 
 /// The area a space takes reports in, when its administrators set one.
-pub async fn area(db: &Db, space_id: &str) -> Result<Option<crate::model::Area>, Error> {
+pub async fn area(db: &Db, space_id: &str) -> Result<Option<crate::model::Area>, StoreError> {
     let row = sqlx::query("SELECT west, south, east, north FROM report_areas WHERE space_id = $1")
         .bind(space_id)
         .fetch_optional(db.pool())
@@ -276,7 +287,7 @@ pub async fn area(db: &Db, space_id: &str) -> Result<Option<crate::model::Area>,
 }
 
 /// Sets the area a space takes reports in.
-pub async fn set_area(db: &Db, space_id: &str, a: &crate::model::Area) -> Result<(), Error> {
+pub async fn set_area(db: &Db, space_id: &str, a: &crate::model::Area) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO report_areas (space_id, west, south, east, north) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (space_id) DO UPDATE SET west = excluded.west, south = excluded.south, east = excluded.east, north = excluded.north",

@@ -92,9 +92,9 @@ async fn data_set(
         CSV_HEADER,
         Box::new(move |after| {
             let (db, space_id) = (db.clone(), space.id.clone());
-            Box::pin(
-                async move { store::published_after(&db, &space_id, after.as_ref(), PAGE).await },
-            )
+            Box::pin(async move {
+                Ok(store::published_after(&db, &space_id, after.as_ref(), PAGE).await?)
+            })
         }),
         row,
         |r| (r.created_at, r.id.clone()),

@@ -69,7 +69,10 @@ fn problems(format: Format, problems: Vec<Problem>) -> Reply {
     )
 }
 
-fn internal(format: Format, e: Error) -> Reply {
+/// A failure of a store (the platform's or this component's) as the specification's 500, its
+/// cause logged. A submission refused as a concurrent retry (`report.retry`) answers the same.
+fn internal(format: Format, e: impl Into<Error>) -> Reply {
+    let e = e.into();
     tracing::error!(error = ?e, "open311");
     fail(format, 500, "internal error")
 }

@@ -1,6 +1,7 @@
 //! The space administrators' setup of reporting: teams and their members, categories routed to
 //! teams with their questions, and the client applications of the Open311 API with their keys.
 
+use crate::error::StoreError;
 use crate::model::{Category, Team, parse_attributes};
 use crate::store::{self, CategoryInput, Client};
 use askama::Template;
@@ -310,8 +311,8 @@ async fn add_category(
     };
     match store::create_category(state.db(), &space.id, &input).await {
         Ok(_) => Ok(redirect_with_flash(&back(&space), "flash.saved")),
-        Err(Error::Invalid(e)) => refused(&state, page, space, "category", f, e).await,
-        Err(e) => Err(e),
+        Err(StoreError::Invalid(e)) => refused(&state, page, space, "category", f, e).await,
+        Err(e) => Err(e.into()),
     }
 }
 

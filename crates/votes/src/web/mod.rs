@@ -6,11 +6,12 @@ mod results;
 mod voting;
 
 pub use prepare::parse_census;
-pub use results::{ResultRow, ResultView, datasets, public_vote, results, results_body};
+pub use results::{ResultView, datasets, public_vote, results, results_body};
 pub use voting::cast_ballot;
 
 use crate::ballot::{self, Ballot, Identity};
 use crate::count::{self, Outcome, QuestionResult, Results};
+use crate::error::StoreError;
 use crate::model::*;
 use crate::store;
 use askama::Template;

@@ -172,7 +172,9 @@ pub(super) async fn add_question(
 ) -> Result<Response, Error> {
     let l = managed(&state, &path, &user).await?;
     let result = match fields.parse() {
-        Ok(input) => store::add_question(state.db(), &l.vote, &input, &user.id).await,
+        Ok(input) => store::add_question(state.db(), &l.vote, &input, &user.id)
+            .await
+            .map_err(Error::from),
         Err(e) => Err(Error::Invalid(e)),
     };
     saved_or_shown(&state, page, l, result, |p, errors| {
@@ -192,7 +194,9 @@ pub(super) async fn add_project(
     let l = managed(&state, &path, &user).await?;
     let total = l.vote.budget.map_or(0, |b| b.total);
     let result = match fields.parse(total) {
-        Ok(input) => store::add_project(state.db(), &l.vote, &input, &user.id).await,
+        Ok(input) => store::add_project(state.db(), &l.vote, &input, &user.id)
+            .await
+            .map_err(Error::from),
         Err(e) => Err(Error::Invalid(e)),
     };
     saved_or_shown(&state, page, l, result, |p, errors| {
@@ -384,7 +388,8 @@ pub(super) async fn option_details(
             image.as_ref().map(|i| i.name.as_str()),
             &user.id,
         )
-        .await
+        .await?;
+        Ok(())
     }
     .await;
     saved_or_shown(&state, page, l, result, |p, errors| {

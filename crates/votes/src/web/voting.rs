@@ -339,12 +339,13 @@ pub async fn cast_ballot(
     let (key, ballot) = check_ballot(state, v, user, pairs, ip).await?;
     let writer = state.extension(|s| crate::writer::BallotWriter::start(s.db().clone()));
     match writer.cast(&v.id, &key, &ballot.encode()).await {
-        Err(Error::Conflict("vote.already_cast")) => Err(match v.eligibility {
+        Ok(tracker) => Ok(tracker),
+        Err(e @ StoreError::AlreadyCast) => Err(match v.eligibility {
             Eligibility::Codes => FieldError::new("code", "vote.code_used").into(),
             Eligibility::Census => FieldError::new("identifier", "vote.already_cast").into(),
-            Eligibility::Accounts => Error::Conflict("vote.already_cast"),
+            Eligibility::Accounts => e.into(),
         }),
-        other => other,
+        Err(e) => Err(e.into()),
     }
 }
 

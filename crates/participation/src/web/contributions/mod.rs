@@ -3,7 +3,8 @@
 //! answer and comments, and the actions on it.
 
 use super::processes::{FollowForm, process_or_404, set_follow};
-use super::{component_or_404, contribution_url, form_key, notify, participant};
+use super::{Refused, component_or_404, contribution_url, form_key, notify, participant};
+use crate::error::StoreError;
 use crate::model::{
     AnswerFields, AnswerState, Category, Comment, ComponentKind, Contribution, ContributionFields,
     ContributionInput, MOST_PHOTOS, Phase, Process, ProcessComponent, State,
@@ -51,29 +52,23 @@ const PER_PAGE: i64 = 20;
 /// Top-level comments per page of a thread.
 const THREADS_PER_PAGE: i64 = 30;
 
-/// The flash message telling why an action was refused.
-pub(super) fn refusal(code: &str) -> &'static str {
-    match code {
-        "support.limit" => "flash.support_limit",
-        "support.already" => "flash.support_already",
-        "support.none" => "flash.support_none",
-        "support.closed" => "flash.supports_closed",
-        "flag.already" => "flash.flag_already",
-        "flag.reason" => "flash.flag_reason",
-        "participation.unconfirmed" => "flash.participation_unconfirmed",
-        "participation.banned" => "flash.participation_banned",
-        "contribution.closed" => "flash.contributions_closed",
-        _ => "flash.refused",
-    }
-}
-
 /// The result of an action: back to `to` with its message, or with the reason it was refused.
-pub(super) fn back(to: &str, done: Result<&'static str, Error>) -> Result<Response, Error> {
-    match done {
-        Ok(flash) => Ok(redirect_with_flash(to, flash)),
-        Err(Error::Conflict(code)) => Ok(redirect_with_flash(to, refusal(code))),
-        Err(e) => Err(e),
-    }
+pub(super) fn back(to: &str, done: Result<&'static str, Refused>) -> Result<Response, Error> {
+    let flash = match done {
+        Ok(flash) => flash,
+        Err(Refused::Unconfirmed) => "flash.participation_unconfirmed",
+        Err(Refused::Banned) => "flash.participation_banned",
+        Err(Refused::SupportsClosed) => "flash.supports_closed",
+        Err(Refused::ContributionsClosed) => "flash.contributions_closed",
+        Err(Refused::FlagReason) => "flash.flag_reason",
+        Err(Refused::Store(StoreError::SupportLimit)) => "flash.support_limit",
+        Err(Refused::Store(StoreError::SupportAlready)) => "flash.support_already",
+        Err(Refused::Store(StoreError::SupportNone)) => "flash.support_none",
+        Err(Refused::Store(StoreError::FlagAlready)) => "flash.flag_already",
+        Err(Refused::Store(e)) => return Err(e.into()),
+        Err(Refused::Error(e)) => return Err(e),
+    };
+    Ok(redirect_with_flash(to, flash))
 }
 
 #[derive(Deserialize, Default)]
@@ -462,7 +457,7 @@ async fn support(
     let done = async {
         participant(&state, &user, &process.space_id).await?;
         if !component.settings.supports_open || c.state != State::Published {
-            return Err(Error::Conflict("support.closed"));
+            return Err(Refused::SupportsClosed);
         }
         if f.undo.is_empty() {
             store::contributions::support(

@@ -41,10 +41,10 @@ async fn open_component(
     process: &Process,
     component: &ProcessComponent,
     phases: &[Phase],
-) -> Result<(), Error> {
+) -> Result<(), Refused> {
     participant(state, user, &process.space_id).await?;
     if !component.takes_contributions(phases, today()) {
-        return Err(Error::Conflict("contribution.closed"));
+        return Err(Refused::ContributionsClosed);
     }
     Ok(())
 }

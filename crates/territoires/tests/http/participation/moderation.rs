@@ -209,7 +209,7 @@ on_every_engine!(
             "B's line waits for the digest"
         );
         mail_about(&app, "anne@test.fr", "Nouvelle contribution").await;
-        let sent = participation::web::send_digests(&app.state).await.unwrap();
+        let sent = participation::send_digests(&app.state).await.unwrap();
         assert_eq!(sent, 1);
         let digest = mail_about(&app, "bruno@test.fr", "résumé quotidien").await;
         assert!(digest.body.contains("Un parking vélo"));

@@ -134,7 +134,10 @@ async fn a_bulk_status_change_is_all_or_nothing() {
         let before = status(first.clone()).await;
         let events = app.count("report_events").await;
         let r = resolve(vec![first.clone(), "no-such-report".to_string()]).await;
-        assert!(matches!(r, Err(kernel::Error::NotFound)), "{engine}");
+        assert!(
+            matches!(r, Err(reports::error::StoreError::NotFound)),
+            "{engine}"
+        );
         assert_eq!(status(first.clone()).await, before);
         assert_eq!(app.count("report_events").await, events);
         resolve(vec![first.clone()]).await.unwrap();

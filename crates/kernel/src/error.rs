@@ -234,3 +234,35 @@ pub fn is_unique_violation(e: &sqlx::Error, table: &str, column: &str) -> bool {
         _ => false,
     }
 }
+
+/// What every component's store error shares: it reads as its code (a database failure as its
+/// cause), its source is the database's error, and a database error converts into it. The enum
+/// has a `Database(sqlx::Error)` variant and a `code()` method.
+#[macro_export]
+macro_rules! store_error {
+    ($name:ident) => {
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match self {
+                    $name::Database(e) => write!(f, "database: {e}"),
+                    other => write!(f, "{} ({other:?})", other.code()),
+                }
+            }
+        }
+
+        impl ::std::error::Error for $name {
+            fn source(&self) -> Option<&(dyn ::std::error::Error + 'static)> {
+                match self {
+                    $name::Database(e) => Some(e),
+                    _ => None,
+                }
+            }
+        }
+
+        impl From<sqlx::Error> for $name {
+            fn from(e: sqlx::Error) -> Self {
+                $name::Database(e)
+            }
+        }
+    };
+}

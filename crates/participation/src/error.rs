@@ -38,29 +38,7 @@ impl StoreError {
     }
 }
 
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Database(e) => write!(f, "database: {e}"),
-            other => f.write_str(other.code()),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            StoreError::Database(e) => Some(e),
-            _ => None,
-        }
-    }
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::Database(e)
-    }
-}
+kernel::store_error!(StoreError);
 
 impl From<kernel::FieldError> for StoreError {
     fn from(e: kernel::FieldError) -> Self {

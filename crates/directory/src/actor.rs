@@ -88,9 +88,7 @@ pub mod taxonomy {
 /// (how each field is stored, published and documented) are in [`crate::columns`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct ActorInput {
-    /// Its name. Public because the templates of other components (`a.data.name`) read it as
-    /// a field; an `ActorName` is itself built only by parsing.
-    pub name: ActorName,
+    name: ActorName,
     kind: String,
     siret: Option<Siret>,
     rna: Option<Rna>,

@@ -7,9 +7,11 @@
 //! - `votes.csv` (`timestamp,datetime,comment-id,voter-id,vote`) and `comments.csv`
 //!   (`timestamp,datetime,comment-id,author-id,agrees,disagrees,moderated,comment-body`), the
 //!   report export of Polis. Columns are found by name, so their order and any others do not
-//!   matter. Only the older export (of the math service) has an `is-meta` column: without it,
-//!   meta statements count as ordinary ones. Its timestamps are in milliseconds, the server's
-//!   in seconds; only the order counts, ties being replayed by participant then statement.
+//!   matter. Only the older export (of the math service) and this crate's own export
+//!   (`export.rs`) have an `is-meta` column: without it, meta statements count as ordinary ones.
+//!   The older export's timestamps are in milliseconds, the server's in seconds; only the order
+//!   counts, ties being replayed by participant then statement. This crate's export adds
+//!   `timestamp-ms`, the exact time, which is read instead of `timestamp` when present.
 //!
 //! Votes are +1 agree, −1 disagree, 0 pass in both shapes, and no sign is changed on reading.
 //! Polis stores agree as −1 in its database; its exports turn the sign over (the math
@@ -19,6 +21,7 @@
 //! compdemocracy/polis 08e03eb1) wrote the stored sign, so their `votes.csv` has agree and
 //! disagree swapped.
 
+use super::export::{StatementRecord, unguard};
 use super::{Statement, Vote};
 use serde_json::{Map, Value};
 
@@ -95,14 +98,14 @@ pub fn votes_from_csv(text: &str) -> Result<Vec<Vote>, InputError> {
         VOTES_CSV,
         text,
         &["voter-id", "comment-id", "vote", "timestamp"],
-        &[],
+        &["timestamp-ms"],
     )?;
     table.rows(|f| {
         Ok(Vote {
             pid: small(f[0], "voter-id")?,
             tid: small(f[1], "comment-id")?,
             value: vote_value(f[2], "vote")?,
-            time: integer_text(f[3]).ok_or_else(|| not_integer("timestamp", f[3]))?,
+            time: time(f[3], f[4])?,
         })
     })
 }
@@ -116,17 +119,62 @@ pub fn statements_from_csv(text: &str) -> Result<Vec<Statement>, InputError> {
         &["is-meta"],
     )?;
     table.rows(|f| {
-        let is_meta = match f[2].trim() {
-            "" | "false" | "0" | "f" => false,
-            "true" | "1" | "t" => true,
-            other => return Err(format!("is-meta is {other:?}, not true or false")),
-        };
         Ok(Statement {
             tid: small(f[0], "comment-id")?,
             moderation: vote_value(f[1], "moderated")?,
-            is_meta,
+            is_meta: meta(f[2])?,
         })
     })
+}
+
+/// The statements of a `comments.csv` with their author, time and text: `timestamp-ms` if
+/// present, else `timestamp` in the unit of the file (seconds from Polis' server); the text
+/// without the apostrophe that the export (`export.rs`) puts before a text starting like a
+/// formula (so a text from Polis that starts with an apostrophe then `=`, `+`, `-`, `@`, a tab
+/// or a carriage return loses that apostrophe).
+pub fn statement_records_from_csv(text: &str) -> Result<Vec<StatementRecord>, InputError> {
+    let table = Table::new(
+        COMMENTS_CSV,
+        text,
+        &[
+            "comment-id",
+            "moderated",
+            "author-id",
+            "timestamp",
+            "comment-body",
+        ],
+        &["is-meta", "timestamp-ms"],
+    )?;
+    table.rows(|f| {
+        Ok(StatementRecord {
+            statement: Statement {
+                tid: small(f[0], "comment-id")?,
+                moderation: vote_value(f[1], "moderated")?,
+                is_meta: meta(f[5])?,
+            },
+            author: small(f[2], "author-id")?,
+            time: time(f[3], f[6])?,
+            text: unguard(f[4]).to_string(),
+        })
+    })
+}
+
+/// An `is-meta` field; empty (or no column) is false.
+fn meta(text: &str) -> Result<bool, String> {
+    match text.trim() {
+        "" | "false" | "0" | "f" => Ok(false),
+        "true" | "1" | "t" => Ok(true),
+        other => Err(format!("is-meta is {other:?}, not true or false")),
+    }
+}
+
+/// The time of a record: `timestamp-ms` when given, else `timestamp`.
+fn time(timestamp: &str, ms: &str) -> Result<i64, String> {
+    if ms.trim().is_empty() {
+        integer_text(timestamp).ok_or_else(|| not_integer("timestamp", timestamp))
+    } else {
+        integer_text(ms).ok_or_else(|| not_integer("timestamp-ms", ms))
+    }
 }
 
 /// Each object of a JSON array through `read`, its errors placed at the record.

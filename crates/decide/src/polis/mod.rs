@@ -21,18 +21,27 @@
 //! its clusters incrementally from one run to the next, so on some conversations its groups
 //! depend on history and differ a little from these.
 //!
+//! The conversation can be written back in Polis' export format (`export.rs`), which reads back
+//! to the same map.
+//!
 //! Votes are kept sparse throughout: the centred matrix is zero where nobody voted, so the
 //! principal components, the positions and the counts cost time in proportion to the votes.
 
 mod cluster;
+mod export;
 mod input;
 mod json;
 mod pca;
 mod replay;
 mod repness;
 
+pub use export::{
+    Export, StatementRecord, Summary, comment_groups_csv, comments_csv, export,
+    participant_votes_csv, summary_csv, votes_csv,
+};
 pub use input::{
-    InputError, statements_from_csv, statements_from_json, votes_from_csv, votes_from_json,
+    InputError, statement_records_from_csv, statements_from_csv, statements_from_json,
+    votes_from_csv, votes_from_json,
 };
 pub use repness::{ConsensusStatement, Counts, RepStatement, Side};
 

@@ -13,10 +13,18 @@ use std::collections::{HashMap, HashSet};
 pub struct Facets {
     /// The (vocabulary, code) pairs, each once.
     terms: Vec<(String, String)>,
-    /// The actors by name: id and the indexes of their terms.
-    actors: Vec<(String, Vec<u32>)>,
+    /// The actors' ids, by name.
+    ids: Vec<String>,
+    /// Where each actor's terms start in `flat` (one more entry than actors: the end).
+    starts: Vec<u32>,
+    /// The indexes of every actor's terms, one actor after the other: one run through memory.
+    flat: Vec<u32>,
     /// Their positions (latitude, longitude), in the same order.
     positions: Vec<(f64, f64)>,
+    /// The actors of each term, by their place in the list, ascending.
+    postings: Vec<Vec<u32>>,
+    /// The count of each term among all actors: the counts of the unfiltered list.
+    totals: Vec<(String, String, i64)>,
     /// The map layers of the last filters asked, most recent last: panning a filtered map
     /// asks the same filters again and again.
     layers: std::sync::Mutex<Vec<(String, std::sync::Arc<kernel::geo::MemoryGeo>)>>,
@@ -76,12 +84,49 @@ impl Facets {
             actors.push((r.try_get::<String, _>("id")?, own));
             positions.push((r.try_get::<f64, _>("lat")?, r.try_get::<f64, _>("lon")?));
         }
-        Ok(Facets {
+        Ok(Facets::new(terms, actors, positions))
+    }
+
+    /// The index of these actors (in the order of the list) and their terms.
+    fn new(
+        terms: Vec<(String, String)>,
+        actors: Vec<(String, Vec<u32>)>,
+        positions: Vec<(f64, f64)>,
+    ) -> Facets {
+        let mut postings = vec![Vec::new(); terms.len()];
+        let mut ids = Vec::with_capacity(actors.len());
+        let mut starts = Vec::with_capacity(actors.len() + 1);
+        let mut flat = Vec::new();
+        for (i, (id, own)) in actors.into_iter().enumerate() {
+            starts.push(flat.len() as u32);
+            for t in &own {
+                postings[*t as usize].push(i as u32);
+            }
+            flat.extend(own);
+            ids.push(id);
+        }
+        starts.push(flat.len() as u32);
+        let totals = terms
+            .iter()
+            .zip(&postings)
+            .filter(|(_, p)| !p.is_empty())
+            .map(|((v, c), p)| (v.clone(), c.clone(), p.len() as i64))
+            .collect();
+        Facets {
             terms,
-            actors,
+            ids,
+            starts,
+            flat,
             positions,
+            postings,
+            totals,
             layers: Default::default(),
-        })
+        }
+    }
+
+    /// The terms of the actor at place `i` of the list.
+    fn terms_of(&self, i: usize) -> &[u32] {
+        &self.flat[self.starts[i] as usize..self.starts[i + 1] as usize]
     }
 
     /// The map layer kept for the filters named `key`, if any.
@@ -115,12 +160,12 @@ impl Facets {
     }
 
     /// The actors having every chosen term (and among `only`, when given), by their place in
-    /// the list.
+    /// the list: the actors of the rarest chosen term, checked for the others.
     fn matching<'a>(
         &'a self,
         chosen: &[(String, String)],
         only: Option<&'a HashSet<String>>,
-    ) -> impl Iterator<Item = usize> + 'a {
+    ) -> Box<dyn Iterator<Item = usize> + 'a> {
         let wanted: Option<Vec<u32>> = chosen
             .iter()
             .map(|(v, c)| {
@@ -130,17 +175,28 @@ impl Facets {
                     .map(|i| i as u32)
             })
             .collect();
-        // A chosen value no actor has: nothing matches.
-        let n = if wanted.is_some() {
-            self.actors.len()
-        } else {
-            0
-        };
-        let wanted = wanted.unwrap_or_default();
-        (0..n).filter(move |&i| {
-            let (id, terms) = &self.actors[i];
-            wanted.iter().all(|w| terms.contains(w)) && only.is_none_or(|o| o.contains(id))
-        })
+        let keep = move |i: &usize| only.is_none_or(|o| o.contains(&self.ids[*i]));
+        match wanted {
+            // A chosen value no actor has: nothing matches.
+            None => Box::new(std::iter::empty()),
+            Some(wanted) if wanted.is_empty() => Box::new((0..self.ids.len()).filter(keep)),
+            Some(wanted) => {
+                let rarest = *wanted
+                    .iter()
+                    .min_by_key(|t| self.postings[**t as usize].len())
+                    .expect("at least one term");
+                Box::new(
+                    self.postings[rarest as usize]
+                        .iter()
+                        .map(|i| *i as usize)
+                        .filter(move |i| {
+                            let terms = self.terms_of(*i);
+                            wanted.iter().all(|w| terms.contains(w))
+                        })
+                        .filter(keep),
+                )
+            }
+        }
     }
 
     /// The positions of the actors having every chosen term (and among `only`): what the live
@@ -152,7 +208,7 @@ impl Facets {
     ) -> Vec<kernel::geo::GeoPoint> {
         self.matching(chosen, only)
             .map(|i| kernel::geo::GeoPoint {
-                id: self.actors[i].0.clone(),
+                id: self.ids[i].clone(),
                 lat: self.positions[i].0,
                 lon: self.positions[i].1,
             })
@@ -168,16 +224,23 @@ impl Facets {
         offset: usize,
         limit: usize,
     ) -> Selection {
+        if chosen.is_empty() && only.is_none() {
+            let end = offset.saturating_add(limit).min(self.ids.len());
+            return Selection {
+                ids: self.ids[offset.min(end)..end].to_vec(),
+                total: self.ids.len(),
+                counts: self.totals.clone(),
+            };
+        }
         let mut counts = vec![0i64; self.terms.len()];
         let mut ids = Vec::new();
         let mut total = 0;
         for i in self.matching(chosen, only) {
-            let (id, terms) = &self.actors[i];
             if total >= offset && ids.len() < limit {
-                ids.push(id.clone());
+                ids.push(self.ids[i].clone());
             }
             total += 1;
-            for t in terms {
+            for t in self.terms_of(i) {
                 counts[*t as usize] += 1;
             }
         }
@@ -233,20 +296,19 @@ mod tests {
     #[test]
     fn a_selection_counts_the_facets_of_its_matches_and_pages_them_by_name() {
         let t = |v: &str, c: &str| (v.to_string(), c.to_string());
-        let f = Facets {
-            terms: vec![
+        let f = Facets::new(
+            vec![
                 t("kind", "fablab"),
                 t("theme", "education"),
                 t("theme", "water"),
             ],
-            actors: vec![
+            vec![
                 ("a".into(), vec![0, 1]),
                 ("b".into(), vec![0, 2]),
                 ("c".into(), vec![1]),
             ],
-            positions: vec![(48.0, -3.0), (44.0, 1.3), (43.6, 1.4)],
-            layers: Default::default(),
-        };
+            vec![(48.0, -3.0), (44.0, 1.3), (43.6, 1.4)],
+        );
         let s = f.select(&[t("kind", "fablab")], None, 0, 10);
         assert_eq!(s.ids, ["a", "b"]);
         assert_eq!(s.total, 2);
@@ -254,6 +316,15 @@ mod tests {
         assert!(s.counts.contains(&("kind".into(), "fablab".into(), 2)));
         let page = f.select(&[], None, 1, 1);
         assert_eq!((page.ids, page.total), (vec!["b".to_string()], 3));
+        let all = f.select(&[], None, 0, 10);
+        assert!(
+            all.counts
+                .contains(&("theme".into(), "education".into(), 2))
+        );
+        assert_eq!(all.counts.len(), 3);
+        assert!(f.select(&[], None, 5, 10).ids.is_empty());
+        let both = f.select(&[t("theme", "education"), t("kind", "fablab")], None, 0, 10);
+        assert_eq!((both.ids, both.total), (vec!["a".to_string()], 1));
         let only: HashSet<String> = ["c".to_string()].into();
         assert_eq!(f.select(&[], Some(&only), 0, 10).ids, ["c"]);
         assert_eq!(f.select(&[t("theme", "fire")], None, 0, 10).total, 0);

@@ -104,35 +104,45 @@ fn term_name(
     lang: Lang,
     vocabulary: &str,
     code: &str,
-    places: &[(String, String)],
+    places: &PlaceNames,
 ) -> String {
     match vocabulary {
-        "region" | "departement" => places
-            .iter()
-            .find(|(c, _)| c == code)
-            .map(|(_, n)| n.clone())
-            .unwrap_or_else(|| code.to_string()),
+        "region" | "departement" => places.name(vocabulary, code).unwrap_or(code).to_string(),
         v => tax.name(lang, v, code),
     }
 }
 
-/// The names of the régions and départements among some codes.
-async fn place_names(
-    state: &AppState,
-    facets: &[(String, String, i64)],
-) -> Result<Vec<(String, String)>, Error> {
-    let mut out = Vec::new();
-    for (v, code, _) in facets {
-        let kind = match v.as_str() {
-            "region" => kernel::territories::TerritoryKind::Region,
-            "departement" => kernel::territories::TerritoryKind::Departement,
-            _ => continue,
-        };
-        if let Some(t) = kernel::territories::store::get(state.db(), kind, code).await? {
-            out.push((code.clone(), t.name));
-        }
+/// The names of the régions and départements by (vocabulary, code), sorted: read again when
+/// the referential changes. A région and a département may share a code ("53").
+struct PlaceNames(Vec<((String, String), String)>);
+
+impl PlaceNames {
+    fn name(&self, vocabulary: &str, code: &str) -> Option<&str> {
+        let at = self
+            .0
+            .binary_search_by(|((v, c), _)| (v.as_str(), c.as_str()).cmp(&(vocabulary, code)))
+            .ok()?;
+        Some(&self.0[at].1)
     }
-    Ok(out)
+}
+
+/// The names of the régions and départements.
+async fn place_names(state: &AppState) -> Result<Arc<PlaceNames>, Error> {
+    use kernel::territories::TerritoryKind;
+    crate::facets::kept(state, kernel::territories::TERRITORY, |db| async move {
+        let mut all = Vec::new();
+        for (vocabulary, kind) in [
+            ("region", TerritoryKind::Region),
+            ("departement", TerritoryKind::Departement),
+        ] {
+            for (code, name) in kernel::territories::store::names(&db, kind).await? {
+                all.push(((vocabulary.to_string(), code), name));
+            }
+        }
+        all.sort();
+        Ok(PlaceNames(all))
+    })
+    .await
 }
 
 /// A facet of the list: its vocabulary and its values (code, name, count), most frequent first.
@@ -281,7 +291,7 @@ async fn listing(
     let actors = store::by_ids(state.db(), &selection.ids).await?;
     pager.total = selection.total as i64;
     let counts = selection.counts;
-    let places = place_names(state, &counts).await?;
+    let places = place_names(state).await?;
     let facets = FACETS
         .iter()
         .map(|f| {
@@ -445,4 +455,22 @@ async fn map(
         }
     };
     Ok(axum::Json(q.answer(&*layer, crate::facets::FILTERED, url)?).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PlaceNames;
+
+    #[test]
+    fn a_region_and_a_departement_sharing_a_code_keep_their_own_names() {
+        let entry = |v: &str, c: &str, n: &str| ((v.to_string(), c.to_string()), n.to_string());
+        let names = PlaceNames(vec![
+            entry("departement", "22", "Côtes-d'Armor"),
+            entry("departement", "53", "Mayenne"),
+            entry("region", "53", "Bretagne"),
+        ]);
+        assert_eq!(names.name("region", "53"), Some("Bretagne"));
+        assert_eq!(names.name("departement", "53"), Some("Mayenne"));
+        assert_eq!(names.name("region", "22"), None);
+    }
 }

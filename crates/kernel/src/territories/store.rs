@@ -122,6 +122,19 @@ async fn fetch(db: &Db, kind: TerritoryKind, code: &str) -> Result<Option<Territ
     row.as_ref().map(from_row).transpose()
 }
 
+/// The code and name of every territory of a level (the régions, the départements: a few
+/// hundred), by code.
+pub async fn names(db: &Db, kind: TerritoryKind) -> Result<Vec<(String, String)>, Error> {
+    let rows = sqlx::query("SELECT code, name FROM territories WHERE kind = $1 ORDER BY code")
+        .bind(kind.as_str())
+        .fetch_all(db.pool())
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Ok((r.try_get("code")?, r.try_get("name")?)))
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
 /// The territories directly below one: the départements of a région, the EPCI and communes of a
 /// département, the communes of an EPCI; by population, largest first, paged.
 pub async fn children(

@@ -274,10 +274,10 @@ pub async fn set_state(
     note: &str,
     by: &str,
 ) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut w = db.write().await?;
     let row = sqlx::query("SELECT contribution_id, state FROM comments WHERE id = $1")
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut *w)
         .await?
         .ok_or(StoreError::NotFound)?;
     let (contribution, before): (String, String) =
@@ -286,18 +286,17 @@ pub async fn set_state(
         .bind(state.as_str())
         .bind(note)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *w)
         .await?;
     let delta = i64::from(state == State::Published) - i64::from(before == "published");
     if delta != 0 {
         sqlx::query("UPDATE contributions SET comments = comments + $1 WHERE id = $2")
             .bind(delta)
             .bind(&contribution)
-            .execute(&mut *tx)
+            .execute(&mut *w)
             .await?;
     }
-    kernel::audit::log(
-        &mut tx,
+    w.audit(
         Some(by),
         &format!("comment.{}", state.as_str()),
         "comment",
@@ -305,7 +304,7 @@ pub async fn set_state(
         note,
     )
     .await?;
-    tx.commit().await?;
+    w.commit().await?;
     Ok(())
 }
 

@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod geo;
+pub mod group_commit;
 pub mod i18n;
 pub mod ids;
 pub mod jobs;

@@ -1,13 +1,12 @@
-//! Group commit of ballots: the ballots that arrive while the previous commit is being made
-//! durable are written together, in one transaction and one flush to disk, and each voter gets
-//! their receipt only once that commit is done. Durability per ballot stays what it was; the
-//! cost of the flush is shared.
+//! Group commit of ballots (`kernel::group_commit`): the ballots that arrive while the previous
+//! commit is being made durable are written together, and each voter gets their receipt only
+//! once that commit is done.
 
 use crate::error::StoreError;
 use crate::store;
 use kernel::db::Db;
+use kernel::group_commit::{Batch, GroupCommit};
 use sqlx::Row;
-use tokio::sync::{mpsc, oneshot};
 
 /// Most ballots in one commit.
 const MOST: usize = 256;
@@ -16,20 +15,33 @@ struct Job {
     votation_id: String,
     voter_key: String,
     ballot: String,
-    reply: oneshot::Sender<Result<String, StoreError>>,
+}
+
+/// Ballots, written together.
+struct Ballots(Db);
+
+impl Batch for Ballots {
+    type Job = Job;
+    type Outcome = Result<String, StoreError>;
+    async fn write_all(&self, jobs: &[Job]) -> Result<Vec<Self::Outcome>, String> {
+        write(&self.0, jobs).await.map_err(|e| e.to_string())
+    }
+    async fn write_one(&self, job: &Job) -> Self::Outcome {
+        store::cast(&self.0, &job.votation_id, &job.voter_key, &job.ballot).await
+    }
 }
 
 /// The node's ballot writer (one per application, see `AppState::extension`).
 pub struct BallotWriter {
-    jobs: mpsc::Sender<Job>,
+    writer: GroupCommit<Ballots>,
 }
 
 impl BallotWriter {
     /// Starts the writer on a database.
     pub fn start(db: Db) -> BallotWriter {
-        let (jobs, rx) = mpsc::channel(4 * MOST);
-        tokio::spawn(run(db, rx));
-        BallotWriter { jobs }
+        BallotWriter {
+            writer: GroupCommit::start(Ballots(db), MOST),
+        }
     }
 
     /// Casts a ballot (see [`store::cast_in`]); returns the tracker once the ballot is durable.
@@ -39,52 +51,14 @@ impl BallotWriter {
         voter_key: &str,
         ballot: &str,
     ) -> Result<String, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job {
+        self.writer
+            .submit(Job {
                 votation_id: votation_id.to_string(),
                 voter_key: voter_key.to_string(),
                 ballot: ballot.to_string(),
-                reply,
             })
             .await
-            .map_err(|_| StoreError::Stopped("the ballot writer stopped".into()))?;
-        answer
-            .await
-            .map_err(|_| StoreError::Stopped("the ballot writer dropped a ballot".into()))?
-    }
-}
-
-async fn run(db: Db, mut rx: mpsc::Receiver<Job>) {
-    let mut batch = Vec::with_capacity(MOST);
-    while let Some(first) = rx.recv().await {
-        batch.push(first);
-        while batch.len() < MOST {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
-        }
-        match write(&db, &batch).await {
-            Ok(outcomes) => {
-                for (job, outcome) in batch.drain(..).zip(outcomes) {
-                    let _ = job.reply.send(outcome);
-                }
-            }
-            // The shared commit failed: nothing of it was written. Each ballot is tried again
-            // alone, so that one bad ballot cannot fail the others.
-            Err(e) => {
-                tracing::warn!(
-                    cause = %e,
-                    "a shared commit of ballots failed; each ballot is tried alone"
-                );
-                for job in batch.drain(..) {
-                    let outcome =
-                        store::cast(&db, &job.votation_id, &job.voter_key, &job.ballot).await;
-                    let _ = job.reply.send(outcome);
-                }
-            }
-        }
+            .map_err(|_| StoreError::Stopped("the ballot writer stopped".into()))?
     }
 }
 

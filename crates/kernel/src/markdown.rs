@@ -2,6 +2,8 @@
 //! lists (`- ` or `* `, `1. `), `**bold**`, `*italic*` and links `[text](https://…)`. Everything
 //! else is shown as typed: the text is escaped first, so no HTML ever passes through.
 
+use crate::text::escape_html as escape;
+
 /// The text as safe HTML.
 pub fn to_html(text: &str) -> String {
     let mut out = String::new();
@@ -57,21 +59,6 @@ fn list<'a>(out: &mut String, tag: &str, items: impl Iterator<Item = &'a str>) {
         out.push_str(&format!("<li>{}</li>", inline(item)));
     }
     out.push_str(&format!("</{tag}>\n"));
-}
-
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// One line: links, then bold and italic, on the escaped text.

@@ -6,6 +6,7 @@
 //! a search box answers while one types), ranked by field weight, rarity of the terms and the
 //! document's own boost.
 
+use crate::text::escape_html as escape;
 use rust_stemmers::{Algorithm, Stemmer};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{LazyLock, RwLock};
@@ -79,21 +80,6 @@ impl SearchHit {
     pub fn excerpt_text(&self) -> String {
         self.excerpt.iter().map(|(t, _)| t.as_str()).collect()
     }
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Words of an excerpt on each side of the first match.

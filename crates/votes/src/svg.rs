@@ -4,13 +4,7 @@
 
 use std::fmt::Write;
 
-/// Escapes text for SVG.
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use kernel::text::escape_html as esc;
 
 const WIDTH: f64 = 640.0;
 const LABEL: f64 = 200.0;

@@ -207,6 +207,18 @@ impl Tr {
     pub fn lang(&self) -> &'static str {
         self.0.code()
     }
+    /// A count in words: the text of `{key}.one` or `{key}.other` as the language's plural
+    /// rule chooses (French: 0 and 1 are singular; English: 1 only), its `{n}` the number in
+    /// the language's format.
+    pub fn count(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        let n = *n.borrow();
+        let one = match self.0 {
+            Lang::Fr => n.abs() < 2,
+            Lang::En => n.abs() == 1,
+        };
+        let form = if one { "one" } else { "other" };
+        trf(self.0, &format!("{key}.{form}"), &[("n", &self.num(n))])
+    }
     /// A number in the language's format (thin space or comma as thousands separator).
     pub fn num(&self, n: impl std::borrow::Borrow<i64>) -> String {
         let n = *n.borrow();

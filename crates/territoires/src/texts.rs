@@ -1,8 +1,8 @@
 //! Every text the platform asks for exists in French and in English: the keys written in the
-//! templates (`tr.t("…")`, `tr.n`, `tr.f`, `tr.fe`) and in the code (`tr(lang, "…")`,
-//! `trf`), every error code (`error.{code}`) and every field error (`field.{code}`). A missing
-//! key shows "?" on a page and nothing else would catch it. Keys made at run time
-//! (`format!`) are not seen here.
+//! templates (`tr.t("…")`, `tr.n`, `tr.f`, `tr.fe`, and `tr.count`: its `.one` and `.other`)
+//! and in the code (`tr(lang, "…")`, `trf`), every error code (`error.{code}`) and every field
+//! error (`field.{code}`). A missing key shows "?" on a page and nothing else would catch it.
+//! Keys made at run time (`format!`) are not seen here.
 
 use kernel::i18n::{Lang, has};
 use std::path::{Path, PathBuf};
@@ -67,6 +67,10 @@ fn every_text_asked_for_exists_in_both_languages() {
         for code in literals_after(&text, "tr.fe(", false) {
             wanted.push((name.clone(), format!("field.{code}")));
         }
+        for key in literals_after(&text, "tr.count(", false) {
+            wanted.push((name.clone(), format!("{key}.one")));
+            wanted.push((name.clone(), format!("{key}.other")));
+        }
     }
     // This file names the markers it looks for.
     for file in sources
@@ -93,6 +97,10 @@ fn every_text_asked_for_exists_in_both_languages() {
             for key in literals_after(&text, marker, false) {
                 wanted.push((name.clone(), key));
             }
+        }
+        for key in literals_after(&text, "tr.count(", false) {
+            wanted.push((name.clone(), format!("{key}.one")));
+            wanted.push((name.clone(), format!("{key}.other")));
         }
     }
     assert!(wanted.len() > 700, "the scan found {} keys", wanted.len());

@@ -32,6 +32,7 @@ mod export;
 mod input;
 mod json;
 mod pca;
+mod priority;
 mod replay;
 mod repness;
 
@@ -43,6 +44,7 @@ pub use input::{
     InputError, statement_records_from_csv, statements_from_csv, statements_from_json,
     votes_from_csv, votes_from_json,
 };
+pub use priority::{META_PRIORITY, UNSEEN_PRIORITY, priorities, weighted_draw};
 pub use repness::{ConsensusStatement, Counts, RepStatement, Side};
 
 use std::collections::{BTreeMap, BTreeSet};

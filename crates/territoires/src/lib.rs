@@ -12,6 +12,7 @@ pub fn components() -> Vec<Component> {
         reports::component(),
         library::component(),
         lab::component(),
+        conversations::component(),
     ]
 }
 

@@ -5,6 +5,7 @@ mod access;
 mod accounts;
 mod api;
 mod common;
+mod conversations;
 mod directory;
 mod hardening;
 mod lab;

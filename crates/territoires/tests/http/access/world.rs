@@ -105,6 +105,18 @@ impl World {
             first("SELECT p.slug FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' ORDER BY v.title").await,
         );
         values.insert(
+            "conversation",
+            first("SELECT c.id FROM conversations c JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' ORDER BY c.created_at").await,
+        );
+        values.insert(
+            "conversation-process",
+            first("SELECT p.slug FROM conversations c JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' ORDER BY c.created_at").await,
+        );
+        values.insert(
+            "statement",
+            first("SELECT st.id FROM conversation_statements st JOIN conversations c ON c.id = st.conversation_id JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' AND st.moderation = 1 ORDER BY c.created_at, st.tid").await,
+        );
+        values.insert(
             "theme",
             first("SELECT code FROM directory_terms WHERE vocabulary = 'themes' ORDER BY code")
                 .await,
@@ -210,9 +222,14 @@ impl World {
                     _ => "services.json".into(),
                 },
                 (_, "attachments", "file") => self.get("attachment").into(),
+                (t, _, "file") if t.starts_with("/data/conversations") => "summary.csv".into(),
                 (t, "s", _) if t.contains("/votes/") => self.get("space-b").into(),
+                (t, "s", _) if t.contains("/conversations/") => self.get("space-b").into(),
                 (_, "s", _) => self.get("space").into(),
                 (t, "processes", _) if t.contains("/votes/") => self.get("vote-process").into(),
+                (t, "processes", _) if t.contains("/conversations/") => {
+                    self.get("conversation-process").into()
+                }
                 (_, "processes", _) => self.get("process").into(),
                 (_, "c", _) => self.get("component").into(),
                 (_, "contributions", _) => self.get("contribution").into(),
@@ -232,6 +249,8 @@ impl World {
                 (_, "actors", _) => self.get("actor-id").into(),
                 (_, "offers", _) => self.get("offer").into(),
                 (_, "votes", _) => self.get("vote").into(),
+                (_, "conversations", _) => self.get("conversation").into(),
+                (_, "moderation", "statement") => self.get("statement").into(),
                 (_, "options", _) => self.get("option").into(),
                 (_, "outbox", _) => "unknown".into(),
                 (_, "spaces", _) => self.get("space").into(),

@@ -1,0 +1,112 @@
+//! What a participant does, the same from the pages and from the API: vote on a statement and
+//! add one. The policy has said who takes part; these check what is voted on and written.
+
+use crate::error::StoreError;
+use crate::map::OpinionMaps;
+use crate::model::*;
+use crate::policy::{self, Action, Participation, Resource};
+use crate::store::{self, Author, VoteWriter};
+use kernel::accounts::User;
+use kernel::{AppState, Error};
+
+/// The node's vote writer.
+fn writer(state: &AppState) -> std::sync::Arc<VoteWriter> {
+    state.extension(|s| VoteWriter::start(s.db().clone()))
+}
+
+/// The participant key of someone taking part: their account, or the anonymous participant of
+/// `token` (the cookie's value), if they have one.
+pub fn participant_key(how: &Participation<'_>, token: Option<&str>) -> Option<ParticipantKey> {
+    match how {
+        Participation::Account(u) => Some(ParticipantKey::account(&u.id)),
+        Participation::Anonymous => token.map(ParticipantKey::anonymous),
+    }
+}
+
+/// Records a vote (`agree`, `disagree`, `pass`, or `1`, `-1`, `0`) of `key` on the statement
+/// `statement_id` of `c`; returns the participant's number and the statement once durable.
+/// A statement rejected, or pending while moderation is strict, is refused.
+pub async fn vote(
+    state: &AppState,
+    c: &Conversation,
+    key: &ParticipantKey,
+    statement_id: &str,
+    value: &str,
+) -> Result<(u32, Statement), StoreError> {
+    let value = VoteValue::parse(value)?;
+    if !c.is_open() {
+        return Err(StoreError::Closed);
+    }
+    let statement = store::statement(state.db(), &c.id, statement_id)
+        .await?
+        .filter(|s| s.is_votable(c.strict_moderation))
+        .ok_or(StoreError::NoStatement)?;
+    let pid = writer(state).cast(&c.id, key, statement.tid, value).await?;
+    Ok((pid, statement))
+}
+
+/// Adds a statement by `user` (or an anonymous participant `key`) to `c`, after the policy:
+/// a moderator's is accepted at once, others wait for moderation.
+pub async fn add_statement(
+    state: &AppState,
+    c: &Conversation,
+    user: Option<&User>,
+    key: Option<&ParticipantKey>,
+    body: &str,
+) -> Result<Statement, Error> {
+    if !c.is_open() {
+        return Err(StoreError::Closed.into());
+    }
+    policy::check(user, Action::AddStatement, &Resource::Conversation(c))?;
+    let text = StatementText::parse(body).map_err(StoreError::from)?;
+    let author = Author {
+        user_id: user.map(|u| u.id.as_str()),
+        participant: key,
+        moderator: policy::can(user, Action::Moderate, &Resource::Conversation(c)),
+    };
+    Ok(store::add_statement(state.db(), c, &text, &author).await?)
+}
+
+/// The next statement for a participant who voted on `voted`: drawn among the statements
+/// (read now, so that one just added or accepted is there) they have not voted on, weighted by
+/// the priorities of the last map (a statement newer than the map has an unseen one's).
+/// `unit` is a random number in [0, 1).
+pub fn next_statement<'a>(
+    statements: &'a [Statement],
+    view: &crate::map::MapView,
+    c: &Conversation,
+    voted: &std::collections::HashSet<u32>,
+    unit: f64,
+) -> Option<&'a Statement> {
+    let candidates: Vec<(u32, f64)> = statements
+        .iter()
+        .filter(|s| s.is_votable(c.strict_moderation) && !voted.contains(&s.tid))
+        .map(|s| {
+            let unseen = if s.is_meta {
+                decide::polis::META_PRIORITY
+            } else {
+                decide::polis::UNSEEN_PRIORITY
+            };
+            (
+                s.tid,
+                view.priorities.get(&s.tid).copied().unwrap_or(unseen),
+            )
+        })
+        .collect();
+    decide::polis::weighted_draw(&candidates, unit)
+        .and_then(|tid| statements.iter().find(|s| s.tid == tid))
+}
+
+/// A random number in [0, 1).
+pub fn unit() -> f64 {
+    let bytes = kernel::ids::random_bytes::<8>();
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// The map of `c` now (see [`OpinionMaps::current`]).
+pub async fn map_of(
+    state: &AppState,
+    c: &Conversation,
+) -> Result<std::sync::Arc<crate::map::MapView>, StoreError> {
+    OpinionMaps::of(state).current(state, c).await
+}

@@ -3,6 +3,10 @@
 //! Prints the median and slowest of 10 runs of `opinion_map` (the machine may be shared), with
 //! the votes in no particular order (the replay sorts them), then in time order.
 //!
+//! Then the same conversation as Polis' export (`votes.csv`, `comments.csv`), read back and
+//! drawn as `territoires decide polis` does (parse, map, JSON): the files are left in a
+//! temporary folder whose path is printed, for timing the command itself.
+//!
 //! cargo bench -p decide --bench polis
 
 use decide::polis::{self, Statement, Vote};
@@ -77,6 +81,46 @@ fn main() {
     // As the platform reads them from its database, by time: the replay needs no sort.
     votes.sort_by_key(|v| (v.time, v.pid, v.tid));
     report("votes by time", &votes, &statements);
+    from_export(&votes, &statements);
+}
+
+/// Writes the conversation as Polis' export and times reading it back into a map.
+fn from_export(votes: &[Vote], statements: &[Statement]) {
+    let map = polis::opinion_map(votes, statements);
+    let records: Vec<polis::StatementRecord> = statements
+        .iter()
+        .map(|s| polis::StatementRecord {
+            statement: *s,
+            author: 0,
+            time: 1_700_000_000_000,
+            text: format!("Statement number {}", s.tid),
+        })
+        .collect();
+    let export = polis::export(&Default::default(), &records, votes, &map);
+    let dir = std::env::temp_dir().join("polis-bench-export");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in export.files() {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    let mut times = Vec::new();
+    let mut bytes = 0;
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let votes_text = std::fs::read_to_string(dir.join("votes.csv")).unwrap();
+        let comments_text = std::fs::read_to_string(dir.join("comments.csv")).unwrap();
+        let votes = polis::votes_from_csv(&votes_text).unwrap();
+        let statements = polis::statements_from_csv(&comments_text).unwrap();
+        bytes = polis::opinion_map(&votes, &statements).to_json().len();
+        times.push(start.elapsed().as_secs_f64());
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "decide polis on the export ({} MB of votes.csv): median {:.1} ms, max {:.1} ms, {bytes} bytes of JSON; files in {}",
+        std::fs::metadata(dir.join("votes.csv")).unwrap().len() / 1_000_000,
+        times[RUNS / 2] * 1e3,
+        times[RUNS - 1] * 1e3,
+        dir.display()
+    );
 }
 
 /// Times `RUNS` runs and prints the median and the slowest.

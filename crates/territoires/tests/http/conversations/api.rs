@@ -588,3 +588,67 @@ on_every_engine!(
         assert!(map.starts_with(r#"{"schema":"polis-opinion-map/1""#));
     })
 );
+
+on_every_engine!(
+    votes_at_once_are_written_together_each_participant_once_one_vote_a_statement,
+    |app| Box::pin(async move {
+        let (space, process) = process(&app).await;
+        let c = conversation(&app, &process, "Qu'est-ce qui compte ?", &[]).await;
+        let (_, moderator) = moderator(&app, &space).await;
+        let (_, first) = say(&app, &c, &moderator, "Plus de bancs.").await;
+        let (_, second) = say(&app, &c, &moderator, "Plus d'ombre.").await;
+        let statements = [
+            first["id"].as_str().unwrap().to_string(),
+            second["id"].as_str().unwrap().to_string(),
+        ];
+        let mut voters = Vec::new();
+        for i in 0..8 {
+            voters.push(
+                citizen(&app, &format!("v{i}@test.fr"), &format!("V{i}"))
+                    .await
+                    .1,
+            );
+        }
+        let before = votes_counted(&app, &c).await;
+        // 64 votes at once: eight voters, each voting four times on each statement.
+        let mut tasks = Vec::new();
+        for round in 0..4 {
+            for (v, token) in voters.iter().enumerate() {
+                for s in &statements {
+                    let (app, c, token, s) =
+                        (app.other_client(), c.clone(), token.clone(), s.clone());
+                    let value = if (round + v) % 2 == 0 {
+                        "agree"
+                    } else {
+                        "disagree"
+                    };
+                    tasks.push(tokio::spawn(async move {
+                        vote(&app, &c, &token, &s, json!(value)).await.0
+                    }));
+                }
+            }
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), 201);
+        }
+        assert_eq!(votes_counted(&app, &c).await, before + 64);
+        // One participant per voter (and the moderator), one stored vote per voter and statement.
+        assert_eq!(app.count("conversation_participants").await, 9);
+        let stored: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM statement_votes WHERE conversation_id = $1 AND pid > 0",
+        )
+        .bind(&c)
+        .fetch_one(app.state.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(stored, 16);
+        let pids: Vec<i64> = sqlx::query_scalar(
+            "SELECT pid FROM conversation_participants WHERE conversation_id = $1 ORDER BY pid",
+        )
+        .bind(&c)
+        .fetch_all(app.state.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(pids, (0..9).collect::<Vec<i64>>(), "numbered without holes");
+    })
+);

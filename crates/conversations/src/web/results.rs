@@ -45,7 +45,9 @@ fn groups(view: &MapView, tr: kernel::i18n::Tr) -> Vec<GroupView> {
                 .iter()
                 .filter_map(|r| {
                     let j = column(r.tid)?;
-                    let agrees = r.repful_for == Side::Agree;
+                    // The group's most agreed statement is shown for its agreement, whichever
+                    // side its tests favour.
+                    let agrees = r.repful_for == Side::Agree || r.best_agree;
                     let share = |c: &polis::Counts| {
                         let n = if agrees { c.agree } else { c.disagree };
                         if c.seen == 0 {

@@ -42,6 +42,9 @@ pub struct Limits {
     /// Mails that an anonymous or unconfirmed request causes (confirmations, reset links), per
     /// receiving address and hour, counted across every node.
     pub mails_per_address_per_hour: u32,
+    /// Votes and statements of conversations without an account, per client address and hour
+    /// (a town hall's kiosk serves many residents).
+    pub conversation_writes_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -51,6 +54,7 @@ impl Default for Limits {
             registrations_per_hour: 5,
             resets_per_hour: 5,
             mails_per_address_per_hour: 3,
+            conversation_writes_per_hour: 2000,
         }
     }
 }

@@ -40,35 +40,14 @@ async fn main() {
     .unwrap();
     let client = reqwest::Client::new();
     let map_url = format!("{base}/api/v1/conversations/{conversation}/map");
-    let participants = |text: &str| -> u64 {
-        let v: serde_json::Value = serde_json::from_str(text).unwrap();
-        v["participants"].as_u64().unwrap_or(0)
-    };
-    let before = participants(
-        &client
-            .get(&map_url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
+    let before = participants(&client, &map_url).await;
     // While wrk votes, see how long after the first votes the map counts them.
     let watcher = tokio::spawn({
         let (client, map_url) = (client.clone(), map_url.clone());
         async move {
             let start = Instant::now();
             loop {
-                let text = client
-                    .get(&map_url)
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap();
-                if participants(&text) > before {
+                if participants(&client, &map_url).await > before {
                     return start.elapsed();
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -86,20 +65,26 @@ async fn main() {
         "the opinion map counted the new participants {:.0} ms after the votes began",
         watcher.await.unwrap().as_secs_f64() * 1000.0
     );
+    println!(
+        "participants on the map at the end: {}",
+        participants(&client, &map_url).await
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+/// The number of participants the opinion map at `map_url` counts.
+async fn participants(client: &reqwest::Client, map_url: &str) -> u64 {
     let text = client
-        .get(&map_url)
+        .get(map_url)
         .send()
         .await
         .unwrap()
         .text()
         .await
         .unwrap();
-    println!(
-        "participants on the map at the end: {}",
-        participants(&text)
-    );
-    server.kill().unwrap();
-    server.wait().unwrap();
+    let map: serde_json::Value = serde_json::from_str(&text).unwrap();
+    map["participants"].as_u64().unwrap_or(0)
 }
 
 fn quoted(items: &[String]) -> String {

@@ -16,13 +16,11 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kernel::app::{Section, SectionItem, SectionOf};
-use kernel::web::ratelimit::Limit;
 use kernel::web::routes::Routes;
 use kernel::web::{ClientIp, Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
 use participation::Process;
 use serde::Deserialize;
-use std::time::Duration;
 
 const BASE: &str = "/s/{space}/processes/{process}/conversations";
 
@@ -58,14 +56,6 @@ const PARTICIPANT_COOKIE: &str = "conversation_participant";
 
 /// A year, in seconds: how long an anonymous participant's cookie lasts.
 const PARTICIPANT_COOKIE_AGE: i64 = 365 * 86_400;
-
-/// Votes and statements from one address without an account: 600 per 10 minutes (a town
-/// hall's kiosk serves many residents; a script voting for a crowd needs far more).
-const ANONYMOUS_WRITES: Limit = Limit {
-    action: "conversation_anonymous",
-    max: 600,
-    window: Duration::from_secs(600),
-};
 
 /// A conversation with the process it belongs to.
 struct Located {

@@ -170,7 +170,10 @@ fn writer_key(
         return Ok(None);
     };
     if matches!(how, Participation::Anonymous) {
-        state.limiter().check(ANONYMOUS_WRITES, ip)?;
+        state.limiter().check(
+            kernel::web::ratelimit::anonymous_conversation_writes(state.config()),
+            ip,
+        )?;
     }
     let held = kernel::web::cookie(headers, PARTICIPANT_COOKIE).filter(|t| {
         t.len() >= 16

@@ -65,6 +65,16 @@ pub fn anonymous_reports(config: &Config) -> Limit {
     }
 }
 
+/// Votes and statements of conversations without an account, per address and hour
+/// (`limits.conversation_writes_per_hour`).
+pub fn anonymous_conversation_writes(config: &Config) -> Limit {
+    Limit {
+        action: "anonymous_conversation",
+        max: config.limits.conversation_writes_per_hour,
+        window: HOUR,
+    }
+}
+
 /// Most (action, address) buckets kept; past it the full ones (which say nothing) go first.
 const MOST_BUCKETS: usize = 100_000;
 

@@ -37,6 +37,7 @@ pub async fn spawn_app_with(engine: &'static str, tweak: impl FnOnce(&mut Overri
             registrations_per_hour: 1000,
             resets_per_hour: 1000,
             mails_per_address_per_hour: 1000,
+            conversation_writes_per_hour: 1000,
         }),
         ..Default::default()
     };

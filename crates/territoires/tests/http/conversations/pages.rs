@@ -426,3 +426,71 @@ on_every_engine!(the_map_shows_new_votes_within_two_seconds, |app| Box::pin(
         eventually(&app, &format!("{url}/report"), "3 personnes ont participé").await;
     }
 ));
+
+#[tokio::test]
+async fn votes_without_an_account_are_counted_by_address() {
+    for engine in kernel::testing::engines() {
+        let app = crate::common::spawn_app_with(engine, |o| {
+            if let Some(limits) = o.limits.as_mut() {
+                limits.conversation_writes_per_hour = 3;
+            }
+        })
+        .await;
+        let url = conversation(&app, &["anonymous_allowed"]).await;
+        for text in [
+            "Plus de bancs.",
+            "Plus d'ombre.",
+            "Moins de bruit.",
+            "Plus d'arbres.",
+        ] {
+            redirected_to(
+                app.post_form(&format!("{url}/statements"), &[("body", text)])
+                    .await,
+            )
+            .await;
+        }
+        let visitor = app.other_client();
+        for _ in 0..3 {
+            let (_, page) = visitor.get_text(&url).await;
+            let s = offered(&page).unwrap();
+            redirected_to(
+                visitor
+                    .post_form(
+                        &format!("{url}/vote"),
+                        &[("statement", &s), ("vote", "pass")],
+                    )
+                    .await,
+            )
+            .await;
+        }
+        let before = votes_count(&app).await;
+        let (_, page) = visitor.get_text(&url).await;
+        let s = offered(&page).unwrap();
+        let r = visitor
+            .post_form(
+                &format!("{url}/vote"),
+                &[("statement", &s), ("vote", "pass")],
+            )
+            .await;
+        assert_eq!(r.status(), 429);
+        assert_eq!(
+            votes_count(&app).await,
+            before,
+            "nothing stored past the limit"
+        );
+        // A confirmed account is not counted by address.
+        let citizen = app.other_client();
+        citizen.register_and_login("lea@test.fr", "Léa").await;
+        let (_, page) = citizen.get_text(&url).await;
+        let s = offered(&page).unwrap();
+        redirected_to(
+            citizen
+                .post_form(
+                    &format!("{url}/vote"),
+                    &[("statement", &s), ("vote", "agree")],
+                )
+                .await,
+        )
+        .await;
+    }
+}

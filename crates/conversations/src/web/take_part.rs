@@ -218,27 +218,85 @@ pub(super) struct VoteForm {
     vote: String,
 }
 
-pub(super) async fn vote(
-    State(state): State<AppState>,
+/// A form sent by someone taking part: the conversation, their participant key and the cookie
+/// to set when they just became an anonymous participant.
+pub(super) struct Taking {
     page: PageCtx,
     headers: HeaderMap,
-    ClientIp(ip): ClientIp,
-    Path((space, process, id)): Path<ConversationPath>,
+    l: Located,
+    key: ParticipantKey,
+    cookie: Option<HeaderValue>,
+}
+
+/// What a form to a conversation carries besides its body: the sender taking part, or the
+/// answer to someone who does not (sent to sign in, told to confirm their account).
+impl axum::extract::FromRequestParts<AppState> for Taking {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        let page = PageCtx::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Path((space, process, id)) = Path::<ConversationPath>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let refused = |e: Error| e.into_response();
+        let l = locate(state, &space, &process, &id)
+            .await
+            .map_err(refused)?;
+        let headers = parts.headers.clone();
+        let Some((key, cookie)) =
+            writer_key(state, &page, &l.conversation, &headers, ip).map_err(refused)?
+        else {
+            return Err(not_taking_part(&page, &l.conversation).unwrap_or_else(refused));
+        };
+        Ok(Taking {
+            page,
+            headers,
+            l,
+            key,
+            cookie,
+        })
+    }
+}
+
+impl Taking {
+    /// `response`, with the participant's cookie when it is new.
+    fn answer(self, response: Response) -> Response {
+        with_cookie(response, self.cookie)
+    }
+
+    /// The conversation page again with the form's field errors (422).
+    async fn refused(
+        self,
+        state: &AppState,
+        body: String,
+        errors: FieldErrors,
+    ) -> Result<Response, Error> {
+        let page = show_page(state, self.page, self.l, &self.headers, body, errors).await?;
+        Ok(with_cookie(render_invalid(&page)?, self.cookie))
+    }
+}
+
+pub(super) async fn vote(
+    State(state): State<AppState>,
+    t: Taking,
     Form(form): Form<VoteForm>,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
-    let c = &l.conversation;
-    let Some((key, cookie)) = writer_key(&state, &page, c, &headers, ip)? else {
-        return not_taking_part(&page, c);
-    };
-    match act::vote(&state, c, &key, &form.statement, &form.vote).await {
-        Ok(_) => Ok(with_cookie(
-            Redirect::to(&format!("{}#vote", c.url)).into_response(),
-            cookie,
-        )),
+    let c = &t.l.conversation;
+    match act::vote(&state, c, &t.key, &form.statement, &form.vote).await {
+        Ok(_) => {
+            let to = format!("{}#vote", c.url);
+            Ok(t.answer(Redirect::to(&to).into_response()))
+        }
         Err(crate::error::StoreError::Invalid(errors)) => {
-            let page = show_page(&state, page, l, &headers, String::new(), errors).await?;
-            Ok(with_cookie(render_invalid(&page)?, cookie))
+            t.refused(&state, String::new(), errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -252,18 +310,12 @@ pub(super) struct StatementForm {
 
 pub(super) async fn add(
     State(state): State<AppState>,
-    page: PageCtx,
-    headers: HeaderMap,
-    ClientIp(ip): ClientIp,
-    Path((space, process, id)): Path<ConversationPath>,
+    t: Taking,
     Form(form): Form<StatementForm>,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
-    let c = &l.conversation;
-    let Some((key, cookie)) = writer_key(&state, &page, c, &headers, ip)? else {
-        return not_taking_part(&page, c);
-    };
-    match act::add_statement(&state, c, page.user.as_ref(), Some(&key), &form.body).await {
+    let c = &t.l.conversation;
+    let user = t.page.user.as_ref();
+    match act::add_statement(&state, c, user, Some(&t.key), &form.body).await {
         Ok(s) => {
             let flash = if s.moderation == Moderation::Accepted {
                 "flash.statement_added"
@@ -272,12 +324,10 @@ pub(super) async fn add(
             } else {
                 "flash.statement_added_unmoderated"
             };
-            Ok(with_cookie(redirect_with_flash(&c.url, flash), cookie))
+            let to = c.url.clone();
+            Ok(t.answer(redirect_with_flash(&to, flash)))
         }
-        Err(Error::Invalid(errors)) => {
-            let page = show_page(&state, page, l, &headers, form.body, errors).await?;
-            Ok(with_cookie(render_invalid(&page)?, cookie))
-        }
+        Err(Error::Invalid(errors)) => t.refused(&state, form.body, errors).await,
         Err(e) => Err(e),
     }
 }

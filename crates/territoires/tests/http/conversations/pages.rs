@@ -49,6 +49,30 @@ async fn eventually(app: &TestApp, path: &str, text: &str) -> String {
     }
 }
 
+/// The status of `client`'s vote `value` on `statement` of the conversation at `url`.
+async fn vote_status(client: &TestApp, url: &str, statement: &str, value: &str) -> u16 {
+    client
+        .post_form(
+            &format!("{url}/vote"),
+            &[("statement", statement), ("vote", value)],
+        )
+        .await
+        .status()
+        .as_u16()
+}
+
+/// The status of `client`'s moderation `decision` on `statement` of the conversation at `url`.
+async fn decision_status(client: &TestApp, url: &str, statement: &str, decision: &str) -> u16 {
+    client
+        .post_form(
+            &format!("{url}/moderation/{statement}"),
+            &[("decision", decision)],
+        )
+        .await
+        .status()
+        .as_u16()
+}
+
 async fn votes_count(app: &TestApp) -> i64 {
     app.count("statement_votes").await
 }
@@ -253,61 +277,17 @@ on_every_engine!(
         // Pending under strict moderation: not offered, and a vote on it is refused.
         let (_, page) = voter.get_text(&url).await;
         assert!(!page.contains("Une navette gratuite vers la gare."));
-        let r = voter
-            .post_form(
-                &format!("{url}/vote"),
-                &[("statement", &pending), ("vote", "agree")],
-            )
-            .await;
-        assert_eq!(r.status(), 409);
+        assert_eq!(vote_status(&voter, &url, &pending, "agree").await, 409);
         // Only moderators reach the queue.
         let r = voter.get(&format!("{url}/moderation")).await;
         assert_eq!(r.status(), 403);
-        let r = voter
-            .post_form(
-                &format!("{url}/moderation/{pending}"),
-                &[("decision", "accept")],
-            )
-            .await;
-        assert_eq!(r.status(), 403);
-        let r = app
-            .post_form(
-                &format!("{url}/moderation/{pending}"),
-                &[("decision", "promote")],
-            )
-            .await;
-        assert_eq!(r.status(), 400);
-        redirected_to(
-            app.post_form(
-                &format!("{url}/moderation/{pending}"),
-                &[("decision", "accept")],
-            )
-            .await,
-        )
-        .await;
-        let r = voter
-            .post_form(
-                &format!("{url}/vote"),
-                &[("statement", &pending), ("vote", "agree")],
-            )
-            .await;
-        assert_eq!(r.status(), 303);
+        assert_eq!(decision_status(&voter, &url, &pending, "accept").await, 403);
+        assert_eq!(decision_status(&app, &url, &pending, "promote").await, 400);
+        assert_eq!(decision_status(&app, &url, &pending, "accept").await, 303);
+        assert_eq!(vote_status(&voter, &url, &pending, "agree").await, 303);
         // Rejected: out of the vote again.
-        redirected_to(
-            app.post_form(
-                &format!("{url}/moderation/{pending}"),
-                &[("decision", "reject")],
-            )
-            .await,
-        )
-        .await;
-        let r = voter
-            .post_form(
-                &format!("{url}/vote"),
-                &[("statement", &pending), ("vote", "disagree")],
-            )
-            .await;
-        assert_eq!(r.status(), 409);
+        assert_eq!(decision_status(&app, &url, &pending, "reject").await, 303);
+        assert_eq!(vote_status(&voter, &url, &pending, "disagree").await, 409);
         // Closed: no more votes nor statements.
         redirected_to(app.post_form(&format!("{url}/close"), &[]).await).await;
         let (_, page) = voter.get_text(&url).await;

@@ -474,3 +474,42 @@ async fn votes_without_an_account_are_counted_by_address() {
         .await;
     }
 }
+
+on_every_engine!(
+    a_conversation_is_edited_and_a_bad_edit_changes_nothing,
+    |app| Box::pin(async move {
+        let url = conversation(&app, &["statements_allowed"]).await;
+        let (status, form) = app.get_text(&format!("{url}/edit")).await;
+        assert_eq!(status, 200);
+        assert!(form.contains("name=\"statements_allowed\" checked"));
+        let r = app
+            .post_form(&format!("{url}/edit"), &[("question", "")])
+            .await;
+        assert_eq!(r.status(), 422);
+        let (_, page) = app.get_text(&url).await;
+        assert!(page.contains("<h1>Qu&#39;est-ce qui compte pour le centre-ville ?</h1>"));
+        redirected_to(
+            app.post_form(
+                &format!("{url}/edit"),
+                &[
+                    ("question", "Que changer rue de Tréguier ?"),
+                    ("strict_moderation", "on"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        let (_, page) = app.get_text(&url).await;
+        assert!(
+            page.contains("<h1>Que changer rue de Tréguier ?</h1>"),
+            "{page}"
+        );
+        // Participants may no longer add statements, and what they add waits for a moderator.
+        let citizen = app.other_client();
+        citizen.register_and_login("lea@test.fr", "Léa").await;
+        let r = citizen
+            .post_form(&format!("{url}/statements"), &[("body", "Une idée.")])
+            .await;
+        assert_eq!(r.status(), 403);
+    })
+);

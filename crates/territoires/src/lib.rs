@@ -13,6 +13,7 @@ pub fn components() -> Vec<Component> {
         library::component(),
         lab::component(),
         conversations::component(),
+        network::component(),
     ]
 }
 

@@ -10,6 +10,7 @@ mod directory;
 mod hardening;
 mod lab;
 mod library;
+mod network;
 mod open311;
 mod pages;
 mod participation;

@@ -76,6 +76,17 @@ impl World {
                 .await
                 .unwrap();
         values.insert("offer", offer.unwrap_or_else(|| "missing".into()));
+        // The network's member of the world's actor (whose owner is a role) when it is one,
+        // else the first member.
+        let member: Option<String> = sqlx::query_scalar(
+            "SELECT id FROM network_members WHERE state = 'published' \
+             ORDER BY CASE WHEN actor_id = $1 THEN 0 ELSE 1 END, created_at, id",
+        )
+        .bind(&values["actor-id"])
+        .fetch_optional(db.pool())
+        .await
+        .unwrap();
+        values.insert("member", member.unwrap_or_else(|| "missing".into()));
         values.insert(
             "experience",
             first("SELECT slug FROM experiences WHERE state = 'published' ORDER BY title").await,
@@ -248,6 +259,7 @@ impl World {
                 (t, "actors", _) if t.starts_with("/directory/actors") => self.get("actor").into(),
                 (_, "actors", _) => self.get("actor-id").into(),
                 (_, "offers", _) => self.get("offer").into(),
+                (_, "members", _) => self.get("member").into(),
                 (_, "votes", _) => self.get("vote").into(),
                 (_, "conversations", _) => self.get("conversation").into(),
                 (_, "moderation", "statement") => self.get("statement").into(),

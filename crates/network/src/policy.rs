@@ -1,0 +1,92 @@
+//! Who may do what in the network: anyone reads the members; an owner of a directory actor of a
+//! participation kind asks for it to join and makes it leave; the network's moderators decide
+//! the requests. The network's moderators are, for now, the instance's administrators.
+
+use kernel::Error;
+use kernel::accounts::User;
+
+/// What someone may want to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Ask for an actor to join the network.
+    Join,
+    /// Make a member leave the network.
+    Leave,
+    /// Accept or refuse requests to join.
+    Moderate,
+}
+
+/// What it is done to.
+#[derive(Debug, Clone, Copy)]
+pub enum Resource {
+    /// The network as a whole: its moderation queue.
+    Network,
+    /// The actors the reader owns that may join: how many.
+    Candidates(usize),
+    /// One actor (or its membership), and whether the reader owns it.
+    Actor {
+        /// Whether the reader is one of its owners.
+        owned: bool,
+    },
+}
+
+/// Deny by default: whether `user` may do `action` to `resource`.
+pub fn can(user: Option<&User>, action: Action, resource: &Resource) -> bool {
+    use kernel::policy::Action as Kernel;
+    let Some(user) = user else { return false };
+    match (action, resource) {
+        (Action::Moderate, Resource::Network) => {
+            kernel::policy::can(Some(user), Kernel::AdministerInstance)
+        }
+        (Action::Join, Resource::Candidates(n)) => *n > 0,
+        (Action::Join | Action::Leave, Resource::Actor { owned }) => *owned,
+        _ => false,
+    }
+}
+
+/// [`can`], as the 403 when refused.
+pub fn check(user: &User, action: Action, resource: &Resource) -> Result<(), Error> {
+    kernel::policy::require(can(Some(user), action, resource))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kernel::accounts::{Grant, Role};
+    use kernel::testing::user_with as user;
+
+    #[test]
+    fn owners_join_and_leave_and_administrators_moderate() {
+        let citizen = user(vec![]);
+        let admin = user(vec![Grant {
+            role: Role::Admin,
+            space_id: None,
+        }]);
+        let space_admin = user(vec![Grant {
+            role: Role::SpaceAdmin,
+            space_id: Some("s".into()),
+        }]);
+        assert!(!can(None, Action::Join, &Resource::Candidates(1)));
+        assert!(can(Some(&citizen), Action::Join, &Resource::Candidates(1)));
+        assert!(!can(Some(&citizen), Action::Join, &Resource::Candidates(0)));
+        assert!(!can(Some(&admin), Action::Join, &Resource::Candidates(0)));
+        assert!(can(
+            Some(&citizen),
+            Action::Leave,
+            &Resource::Actor { owned: true }
+        ));
+        assert!(!can(
+            Some(&admin),
+            Action::Leave,
+            &Resource::Actor { owned: false }
+        ));
+        assert!(!can(Some(&citizen), Action::Moderate, &Resource::Network));
+        assert!(!can(
+            Some(&space_admin),
+            Action::Moderate,
+            &Resource::Network
+        ));
+        assert!(can(Some(&admin), Action::Moderate, &Resource::Network));
+        assert!(!can(None, Action::Moderate, &Resource::Network));
+    }
+}

@@ -1,0 +1,129 @@
+//! The members as open data: a CSV with its Table Schema, in the catalogue. A network holds
+//! hundreds of members: the file is written at once rather than streamed page by page.
+
+use super::*;
+use kernel::opendata::{Shape, csv_field, csv_text, round};
+
+const CSV_HEADER: &str =
+    "id,actor_id,name,directory_url,methods,departements,member_since,lat,long\n";
+
+/// One member as a line of the CSV.
+fn row(m: &Member, base: &str) -> String {
+    [
+        csv_field(&m.id),
+        csv_field(&m.actor_id),
+        csv_text(&m.actor_name),
+        csv_field(&format!("{base}{}", m.actor_url)),
+        csv_field(&m.methods.join(",")),
+        csv_field(&m.departements.join(",")),
+        kernel::ids::iso_date(m.updated_at),
+        round(m.lat).to_string(),
+        round(m.lon).to_string(),
+    ]
+    .join(",")
+        + "\n"
+}
+
+pub(super) async fn members_csv(State(state): State<AppState>) -> Result<Response, Error> {
+    let base = state.config().base_url.trim_end_matches('/').to_string();
+    let mut body = String::from(CSV_HEADER);
+    for m in store::all_listed(state.db(), &Filter::default()).await? {
+        body.push_str(&row(&m, &base));
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, Shape::Csv.content_type()),
+            (axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The Table Schema of the CSV.
+fn schema(methods: &[Method]) -> serde_json::Value {
+    let field = kernel::opendata::schema_field;
+    let text = kernel::opendata::schema_text;
+    let codes: Vec<String> = methods
+        .iter()
+        .map(|m| format!("{} ({})", m.code, m.label_fr))
+        .collect();
+    serde_json::json!({
+        "title": "Membres du réseau Territoires en commun",
+        "fields": [
+            field("id", "string", "Identifiant du membre"),
+            field("actor_id", "string", "Identifiant de l'acteur dans l'annuaire"),
+            text("name", "Nom de l'acteur"),
+            field("directory_url", "string", "Fiche de l'acteur dans l'annuaire"),
+            field("methods", "string", &format!(
+                "Méthodes pratiquées, codes séparés par des virgules : {}",
+                codes.join(", ")
+            )),
+            field("departements", "string", "Départements où le membre intervient, codes INSEE séparés par des virgules"),
+            field("member_since", "date", "Membre depuis (date d'acceptation)"),
+            field("lat", "number", "Latitude WGS84 de l'acteur, arrondie à 4 décimales (environ 10 m)"),
+            field("long", "number", "Longitude WGS84 de l'acteur, arrondie à 4 décimales (environ 10 m)"),
+        ],
+        "primaryKey": "id",
+        "licenses": kernel::opendata::schema_licence(),
+    })
+}
+
+pub(super) async fn members_schema(State(state): State<AppState>) -> Result<Response, Error> {
+    let methods = store::methods(state.db()).await?;
+    Ok(axum::Json(schema(&methods)).into_response())
+}
+
+/// The network's data sets, for the catalogue.
+pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
+    use kernel::catalog::{Dataset, Distribution};
+    Ok(vec![Dataset {
+        id: "network-members".into(),
+        title: "Membres du réseau Territoires en commun".into(),
+        description: "Les acteurs de l'ingénierie démocratique membres du réseau : les méthodes \
+                      qu'ils pratiquent, les départements où ils interviennent, leur position."
+            .into(),
+        publisher: "Territoires en commun".into(),
+        keywords: vec![
+            "participation citoyenne".into(),
+            "ingénierie démocratique".into(),
+            "réseau".into(),
+        ],
+        modified: store::last_change(state.db()).await?,
+        distributions: vec![Distribution {
+            path: "/data/network/members.csv".into(),
+            media_type: "text/csv",
+            format: "CSV",
+            schema: Some("/data/network/members.schema.json".into()),
+        }],
+    }])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_a_spreadsheet_would_compute_is_written_as_text() {
+        let m = Member {
+            id: "m1".into(),
+            actor_id: "a1".into(),
+            actor_name: "=HYPERLINK(\"x\")".into(),
+            actor_url: "/directory/actors/x".into(),
+            lat: 48.732_61,
+            lon: -3.456_61,
+            state: MemberState::Accepted,
+            methods: vec!["conversation".into(), "ateliers".into()],
+            departements: vec!["22".into()],
+            references: String::new(),
+            charter_accepted_at: 0,
+            created_at: 0,
+            updated_at: 0,
+        };
+        assert_eq!(
+            row(&m, "https://t.fr"),
+            "m1,a1,\"'=HYPERLINK(\"\"x\"\")\",https://t.fr/directory/actors/x,\
+             \"conversation,ateliers\",22,1970-01-01,48.7326,-3.4566\n"
+        );
+    }
+}

@@ -1,0 +1,90 @@
+// The Territoires en commun network on the demo instance: a visitor on a 320 px phone reads
+// the network's home and filters its members by method; an owner (the demo's administrator owns
+// the demo's actors) makes one of them leave, asks again with a form missing the charter (the
+// error summary says so), then with a good one; the network moderator accepts it from the
+// queue and it is listed again. Every page is scanned with axe-core.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, expectAccessible, shot, login, flash } from './harness.mjs';
+
+let server, browser;
+const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026', name: 'Administration Territoires' };
+const PHONE = { viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true };
+const MEMBER = 'Service Innovation de Brest';
+
+before(async () => {
+  server = await startServer(['--demo']);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The width of the page beyond the screen's: 0 when nothing scrolls sideways. */
+async function overflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+/** Whether a member is listed on the network's home. */
+async function listed(page, name) {
+  await page.goto(server.base + '/commun');
+  return (await page.locator('.network-members h3 a', { hasText: name }).count()) > 0;
+}
+
+test('an owner leaves, asks again with the charter, and the moderator accepts', async () => {
+  const visitor = await newPage(browser, PHONE);
+  await visitor.goto(server.base + '/commun');
+  await visitor.getByRole('heading', { level: 1, name: 'Territoires en commun' }).waitFor();
+  await expectAccessible(visitor, 'network home');
+  assert.equal(await overflow(visitor), 0, 'the network fits a 320 px phone');
+  await shot(visitor, 'network-phone');
+  await visitor.getByLabel('Méthode').selectOption('conversation');
+  await visitor.getByRole('button', { name: 'Filtrer' }).click();
+  await visitor.waitForURL(/method=conversation/);
+  const members = visitor.locator('.network-members li');
+  assert.ok((await members.count()) > 0, 'members practise Polis-style conversations');
+  for (const text of await members.allInnerTexts()) {
+    assert.match(text, /Conversation à la Polis/);
+  }
+  await expectAccessible(visitor, 'network filtered');
+  assert.equal(await visitor.locator('.map.leaflet-container').count(), 1, 'the map is drawn');
+  assert.ok(await listed(visitor, MEMBER));
+
+  const owner = await newPage(browser, PHONE);
+  await login(server.base, owner, ADMIN);
+  await owner.goto(server.base + '/commun/join');
+  await owner.getByRole('heading', { level: 1, name: 'Rejoindre Territoires en commun' }).waitFor();
+  await owner.getByRole('button', { name: `Quitter le réseau : ${MEMBER}` }).click();
+  await flash(owner, 'ne fait plus partie du réseau');
+  assert.ok(!(await listed(visitor, MEMBER)), 'a member that left is no longer listed');
+
+  await owner.goto(server.base + '/commun/join');
+  await owner.getByLabel(MEMBER, { exact: true }).check();
+  await owner.getByLabel('Budget participatif').check();
+  await owner.getByLabel('Départements où vous intervenez').fill("29, Côtes-d'Armor");
+  await owner.getByRole('button', { name: 'Envoyer la demande' }).click();
+  await owner.getByRole('alert').getByText('Acceptez la charte des membres pour rejoindre le réseau.').waitFor();
+  await expectAccessible(owner, 'join refused');
+  assert.equal(await overflow(owner), 0, 'the join form fits a 320 px phone');
+  await shot(owner, 'network-join-phone');
+  await owner.getByLabel("J'ai lu la charte des membres et je l'accepte au nom de l'acteur.").check();
+  await owner.getByRole('button', { name: 'Envoyer la demande' }).click();
+  await flash(owner, 'un modérateur du réseau va l');
+  await owner.getByText('Demande en attente de validation').waitFor();
+  await expectAccessible(owner, 'join page with a request');
+
+  const moderator = await newPage(browser);
+  await login(server.base, moderator, ADMIN);
+  await moderator.goto(server.base + '/commun/moderation');
+  await moderator.getByRole('heading', { level: 1, name: "Demandes d'adhésion" }).waitFor();
+  await expectAccessible(moderator, 'network queue');
+  const item = moderator.locator('.queue li', { hasText: MEMBER });
+  await item.getByLabel('Publier').check();
+  await item.getByRole('button', { name: 'Appliquer' }).click();
+  await flash(moderator, 'La décision est enregistrée');
+  assert.ok(await listed(visitor, MEMBER), 'the member accepted is listed again');
+  const csv = await (await fetch(server.base + '/data/network/members.csv')).text();
+  assert.match(csv, new RegExp(`${MEMBER},[^\\n]*,budget-participatif,"22,29",`));
+});

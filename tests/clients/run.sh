@@ -78,12 +78,12 @@ echo "-- Open311 GeoReport v2 with a real client (georeport)"
 
 echo "-- the reports' open data read by GDAL"
 GEO_INFO=$(ogrinfo -ro -so -al "$BASE/data/reports/montauban.geojson" 2>&1)
-echo "$GEO_INFO" | grep -q "Geometry: Point" || { echo "$GEO_INFO"; exit 1; }
+grep -q "Geometry: Point" <<< "$GEO_INFO" || { echo "$GEO_INFO"; exit 1; }
 echo "$GEO_INFO" | grep -Eq "Feature Count: (6[0-9]|[7-9][0-9])" || { echo "$GEO_INFO"; exit 1; }
 curl -fs "$BASE/data/reports/montauban.csv" -o "$DATA/montauban.csv"
 CSV_INFO=$(ogrinfo -ro -so -al -oo X_POSSIBLE_NAMES=long -oo Y_POSSIBLE_NAMES=lat -oo AUTODETECT_TYPE=YES "$DATA/montauban.csv" 2>&1)
-echo "$CSV_INFO" | grep -q "Geometry: Point" && echo "$CSV_INFO" | grep -q "lat: Real" || { echo "$CSV_INFO"; exit 1; }
-! echo "$GEO_INFO$CSV_INFO" | grep -E "^(ERROR|Warning)" || exit 1
+grep -q "Geometry: Point" <<< "$CSV_INFO" && grep -q "lat: Real" <<< "$CSV_INFO" || { echo "$CSV_INFO"; exit 1; }
+! grep -E "^(ERROR|Warning)" <<< "$GEO_INFO$CSV_INFO" || exit 1
 echo "GDAL reads the GeoJSON and the CSV of the Montauban reports: $(echo "$GEO_INFO" | grep "Feature Count")"
 
 echo "-- the directory's and a process's open data read by GDAL"
@@ -93,14 +93,14 @@ gdal_check() { # NAME STEM (a path without its extension)
   expected=$(curl -fs "$BASE$stem.json" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
   [ "$expected" -gt 0 ] || { echo "$name: no data"; exit 1; }
   geo=$(ogrinfo -ro -so -al "$BASE$stem.geojson" 2>&1)
-  echo "$geo" | grep -q "Feature Count: $expected\$" || { echo "$name: $geo"; exit 1; }
+  grep -q "Feature Count: $expected\$" <<< "$geo" || { echo "$name: $geo"; exit 1; }
   curl -fs "$BASE$stem.csv" -o "$DATA/$name.csv"
   csv=$(ogrinfo -ro -so -al -oo X_POSSIBLE_NAMES=long -oo Y_POSSIBLE_NAMES=lat -oo AUTODETECT_TYPE=YES "$DATA/$name.csv" 2>&1)
-  echo "$csv" | grep -q "Feature Count: $expected\$" || { echo "$name: $csv"; exit 1; }
+  grep -q "Feature Count: $expected\$" <<< "$csv" || { echo "$name: $csv"; exit 1; }
   for field in $(curl -fs "$BASE$stem.schema.json" | python3 -c 'import json,sys; print(" ".join(f["name"] for f in json.load(sys.stdin)["fields"]))'); do
-    echo "$csv" | grep -q "^$field: " || { echo "$name: no column $field in $csv"; exit 1; }
+    grep -q "^$field: " <<< "$csv" || { echo "$name: no column $field in $csv"; exit 1; }
   done
-  ! echo "$geo$csv" | grep -E "^(ERROR|Warning)" || exit 1
+  ! grep -E "^(ERROR|Warning)" <<< "$geo$csv" || exit 1
   echo "GDAL reads the GeoJSON and the CSV of $name: $expected features, every column of its schema"
 }
 gdal_check actors /data/actors

@@ -1,7 +1,8 @@
 //! The demo's network: the demo directory's actors of the participation kinds are members,
-//! with the methods their kind practises and the départements they serve.
+//! with the methods their kind practises and the départements they serve; three of them publish
+//! a resource (without attachments).
 
-use crate::model::{JoinInput, PARTICIPATION_KINDS};
+use crate::model::{JoinInput, PARTICIPATION_KINDS, ResourceInput};
 use crate::store;
 use kernel::Error;
 use kernel::db::Db;
@@ -28,11 +29,107 @@ fn methods_of(kind: &str) -> &'static [&'static str] {
     }
 }
 
-/// Makes the demo's participation actors members, once.
+/// Makes the demo's participation actors members, and three of them publish a resource, once.
 pub async fn seed(db: Db) -> Result<(), Error> {
     let Some(by) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };
+    seed_members(&db, &by).await?;
+    seed_resources(&db, &by).await
+}
+
+/// A demo resource's fields, as its form has them.
+struct DemoResource {
+    title: &'static str,
+    summary: &'static str,
+    body: &'static str,
+    kind: &'static str,
+    methods: &'static [&'static str],
+    licence: &'static str,
+}
+
+/// The demo's resources.
+const RESOURCES: &[DemoResource] = &[
+    DemoResource {
+        title: "Guide : lancer un budget participatif en cinq étapes",
+        summary: "Les étapes d'un premier budget participatif communal, du vote de l'enveloppe à \
+         l'inauguration des projets, avec les délais à prévoir.",
+        body: "**Avant de commencer**\n\nFaites voter par le conseil municipal le montant de \
+         l'enveloppe et le règlement : qui peut déposer un projet, qui vote, quels projets sont \
+         recevables.\n\n**Les étapes**\n\n1. Annoncer la démarche et son calendrier\n2. \
+         Recueillir les idées pendant six semaines\n3. Étudier leur faisabilité avec les \
+         services\n4. Faire voter les habitants\n5. Réaliser et montrer les projets lauréats\n\n\
+         **Conseil** : publiez l'avancement de chaque projet, c'est ce qui donne envie de \
+         participer l'année suivante.",
+        kind: "guide",
+        methods: &["budget-participatif"],
+        licence: "cc_by_sa_4",
+    },
+    DemoResource {
+        title: "Modèle de charte d'une assemblée citoyenne tirée au sort",
+        summary: "Une charte à adapter : le mandat de l'assemblée, le tirage au sort, l'indemnisation \
+         des participants et l'engagement des élus à répondre à chaque proposition.",
+        body: "La charte tient en une page. Elle dit **ce qui est mis en débat** et ce qui ne l'est \
+         pas, comment les membres sont tirés au sort (listes électorales, quotas d'âge et de \
+         quartier), ce qu'ils reçoivent pour leur temps, et le délai dans lequel le conseil \
+         municipal répond publiquement à chaque proposition.",
+        kind: "template",
+        methods: &["assemblee-citoyenne", "debat-public"],
+        licence: "etalab_2",
+    },
+    DemoResource {
+        title: "Grille d'évaluation d'une démarche participative",
+        summary: "Une grille de douze questions pour évaluer une concertation : qui a participé, ce qui \
+         a été retenu, ce qui a changé dans la décision.",
+        body: "La grille se remplit avec l'équipe projet à la fin de la démarche, puis six mois \
+         après. Elle compare les participants à la population (âge, quartier), compte les \
+         propositions retenues et demande aux participants s'ils ont compris ce qui a été fait \
+         de leur contribution.",
+        kind: "tool",
+        methods: &["evaluation", "consultation-en-ligne"],
+        licence: "cc_by_4",
+    },
+];
+
+/// Three accepted demo members each publish a resource, once.
+async fn seed_resources(db: &Db, by: &str) -> Result<(), Error> {
+    let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM network_resources")
+        .fetch_one(db.pool())
+        .await?;
+    if any > 0 {
+        return Ok(());
+    }
+    let members: Vec<String> = sqlx::query_scalar(
+        "SELECT m.id FROM network_members m JOIN actors a ON a.id = m.actor_id \
+         WHERE m.state = 'published' AND a.source = 'Données de démonstration' \
+         ORDER BY a.name_key, m.id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let methods = store::methods(db).await?;
+    for (member, r) in members.iter().zip(RESOURCES) {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("title".into(), r.title.to_string()),
+            ("summary".into(), r.summary.to_string()),
+            ("body".into(), r.body.to_string()),
+            ("kind".into(), r.kind.to_string()),
+            ("licence".into(), r.licence.to_string()),
+        ];
+        pairs.extend(
+            r.methods
+                .iter()
+                .map(|c| ("methods".to_string(), c.to_string())),
+        );
+        let input = ResourceInput::parse(&pairs.as_slice(), &methods).map_err(Error::Invalid)?;
+        let id = store::resources::submit(db, member, &input, by).await?;
+        store::resources::decide(db, &id, true, "démonstration", by).await?;
+    }
+    Ok(())
+}
+
+/// Makes the demo's participation actors members, once.
+async fn seed_members(db: &Db, by: &str) -> Result<(), Error> {
+    let (db, by) = (db.clone(), by.to_string());
     let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM network_members")
         .fetch_one(db.pool())
         .await?;

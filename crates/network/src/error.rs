@@ -12,8 +12,10 @@ pub enum StoreError {
     AlreadyAsked,
     /// The actor is not a member (any more): nothing to leave (`network.not_member`).
     NotMember,
-    /// The request was decided already (`network.decided`).
+    /// The request (or the resource, or its revision) was decided already (`network.decided`).
     Decided,
+    /// The resource changed since its form was opened (`network.resource_stale`).
+    Stale,
     /// A field is refused (`invalid`).
     Invalid(FieldErrors),
     /// No such member (`not_found`).
@@ -29,6 +31,7 @@ impl StoreError {
             StoreError::AlreadyAsked => "network.already_asked",
             StoreError::NotMember => "network.not_member",
             StoreError::Decided => "network.decided",
+            StoreError::Stale => "network.resource_stale",
             StoreError::Invalid(_) => "invalid",
             StoreError::NotFound => "not_found",
             StoreError::Database(_) => "internal",
@@ -42,11 +45,9 @@ impl From<ReviewError> for StoreError {
     fn from(e: ReviewError) -> Self {
         match e {
             ReviewError::Database(e) => StoreError::Database(e),
-            // Members are not revised yet: a stale or unreadable revision cannot happen; the
-            // queue's answer is the same, the request no longer waits.
-            ReviewError::Decided(_) | ReviewError::Stale(_) | ReviewError::Unreadable => {
-                StoreError::Decided
-            }
+            ReviewError::Stale(_) => StoreError::Stale,
+            // An unreadable revision: the queue's answer is the same, it no longer waits.
+            ReviewError::Decided(_) | ReviewError::Unreadable => StoreError::Decided,
         }
     }
 }
@@ -58,7 +59,9 @@ impl From<StoreError> for kernel::Error {
             StoreError::AlreadyAsked => {
                 kernel::Error::Invalid(kernel::FieldError::new("actor", e.code()).into())
             }
-            StoreError::NotMember | StoreError::Decided => kernel::Error::Conflict(e.code()),
+            StoreError::NotMember | StoreError::Decided | StoreError::Stale => {
+                kernel::Error::Conflict(e.code())
+            }
             StoreError::Invalid(errors) => kernel::Error::Invalid(errors),
             StoreError::NotFound => kernel::Error::NotFound,
             StoreError::Database(e) => e.into(),

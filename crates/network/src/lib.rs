@@ -2,7 +2,11 @@
 //! of the participation kinds join it (an owner asks, accepting the member charter; a network
 //! moderator accepts or refuses), and are shown on a map and a list with the methods they
 //! practise and the départements they serve, and published as open data. The methods are a
-//! managed vocabulary (a table seeded by the migration).
+//! managed vocabulary (a table seeded by the migration). Members' owners propose resources
+//! (guides, templates, tools, with a licence and PDF attachments) for their member; a network
+//! moderator publishes or rejects them, and their authors' later revisions; published resources
+//! are listed, filtered by kind and method, searched through the site's search and published as
+//! open data.
 
 mod demo;
 pub mod error;
@@ -18,16 +22,25 @@ use kernel::db::Migration;
 /// indexer, once members are searched).
 pub const MEMBER: kernel::db::Entity = kernel::db::Entity::new("network_member");
 
+/// The kind of entity `network_resource` in the change feed, shared by its writes and its
+/// indexer (and the kind of its search documents).
+pub const RESOURCE: kernel::db::Entity = kernel::db::Entity::new("network_resource");
+
 /// The component's manifest.
 pub fn component() -> Component {
     Component {
         name: "network",
         routes: web::routes(),
         migrations: MIGRATIONS,
+        indexers: vec![kernel::indexer!(crate::RESOURCE, None, store::resources)],
         locales: Some(LOCALES),
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),
         links: &[("network.title", "/commun")],
+        files: &[
+            "SELECT data FROM network_resources",
+            "SELECT data FROM network_resource_revisions",
+        ],
         ..Component::empty("network")
     }
 }
@@ -35,9 +48,10 @@ pub fn component() -> Component {
 /// The component's texts, French and English.
 pub const LOCALES: (&str, &str) = kernel::locales!();
 
-/// The component's tables: the methods vocabulary (seeded), the members, and their revisions
-/// (the shape of `kernel::review`, for members' edits to come).
-pub const MIGRATIONS: &[Migration] = kernel::migrations!("network", "0001_network");
+/// The component's tables: the methods vocabulary (seeded), the members and the resources, and
+/// their revisions (the shape of `kernel::review`; members do not revise their entry yet).
+pub const MIGRATIONS: &[Migration] =
+    kernel::migrations!("network", "0001_network", "0002_resources");
 
 #[cfg(test)]
 mod tests {

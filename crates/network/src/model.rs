@@ -4,6 +4,9 @@ use kernel::i18n::Lang;
 use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 
+pub mod resources;
+pub use resources::{ResourceFilter, ResourceInput};
+
 /// The kinds of directory actor that may join: the actors of democratic engineering
 /// (participation consultancies, civic tech, associations, public bodies, research labs).
 pub const PARTICIPATION_KINDS: &[&str] = &[

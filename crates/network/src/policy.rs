@@ -1,6 +1,8 @@
 //! Who may do what in the network: anyone reads the members; an owner of a directory actor of a
 //! participation kind asks for it to join and makes it leave; the network's moderators decide
-//! the requests. The network's moderators are, for now, the instance's administrators.
+//! the requests. An owner of a member proposes resources for it, and their author revises them;
+//! the network's moderators publish or reject them (and the revisions); anyone reads a published resource, its author and the moderators
+//! the others. The network's moderators are, for now, the instance's administrators.
 
 use kernel::Error;
 use kernel::accounts::User;
@@ -12,8 +14,14 @@ pub enum Action {
     Join,
     /// Make a member leave the network.
     Leave,
-    /// Accept or refuse requests to join.
+    /// Accept or refuse requests to join, publish or reject resources.
     Moderate,
+    /// Propose a resource for a member.
+    Propose,
+    /// Read a resource.
+    Read,
+    /// Change a resource (a revision for a moderator once it is published).
+    Revise,
 }
 
 /// What it is done to.
@@ -21,25 +29,46 @@ pub enum Action {
 pub enum Resource {
     /// The network as a whole: its moderation queue.
     Network,
-    /// The actors the reader owns that may join: how many.
+    /// The actors the reader owns that may join (or the members they own, to propose a
+    /// resource for): how many.
     Candidates(usize),
     /// One actor (or its membership), and whether the reader owns it.
     Actor {
         /// Whether the reader is one of its owners.
         owned: bool,
     },
+    /// A resource: whether it is published and whether the reader proposed it.
+    Entry {
+        /// Whether it is published.
+        published: bool,
+        /// Whether the reader proposed it.
+        mine: bool,
+    },
 }
 
 /// Deny by default: whether `user` may do `action` to `resource`.
 pub fn can(user: Option<&User>, action: Action, resource: &Resource) -> bool {
     use kernel::policy::Action as Kernel;
+    if let (
+        Action::Read,
+        Resource::Entry {
+            published: true, ..
+        },
+    ) = (action, resource)
+    {
+        return true;
+    }
     let Some(user) = user else { return false };
     match (action, resource) {
         (Action::Moderate, Resource::Network) => {
             kernel::policy::can(Some(user), Kernel::AdministerInstance)
         }
-        (Action::Join, Resource::Candidates(n)) => *n > 0,
-        (Action::Join | Action::Leave, Resource::Actor { owned }) => *owned,
+        (Action::Read, Resource::Entry { mine, .. }) => {
+            *mine || can(Some(user), Action::Moderate, &Resource::Network)
+        }
+        (Action::Revise, Resource::Entry { mine, .. }) => *mine,
+        (Action::Join | Action::Propose, Resource::Candidates(n)) => *n > 0,
+        (Action::Join | Action::Leave | Action::Propose, Resource::Actor { owned }) => *owned,
         _ => false,
     }
 }
@@ -88,5 +117,46 @@ mod tests {
         ));
         assert!(can(Some(&admin), Action::Moderate, &Resource::Network));
         assert!(!can(None, Action::Moderate, &Resource::Network));
+    }
+
+    #[test]
+    fn owners_of_members_propose_and_published_resources_are_read_by_anyone() {
+        let citizen = user(vec![]);
+        let admin = user(vec![Grant {
+            role: Role::Admin,
+            space_id: None,
+        }]);
+        assert!(can(
+            Some(&citizen),
+            Action::Propose,
+            &Resource::Candidates(1)
+        ));
+        assert!(!can(
+            Some(&admin),
+            Action::Propose,
+            &Resource::Candidates(0)
+        ));
+        assert!(!can(None, Action::Propose, &Resource::Candidates(1)));
+        assert!(!can(
+            Some(&admin),
+            Action::Propose,
+            &Resource::Actor { owned: false }
+        ));
+        let published = Resource::Entry {
+            published: true,
+            mine: false,
+        };
+        let waiting = |mine| Resource::Entry {
+            published: false,
+            mine,
+        };
+        assert!(can(None, Action::Read, &published));
+        assert!(!can(None, Action::Read, &waiting(false)));
+        assert!(!can(Some(&citizen), Action::Read, &waiting(false)));
+        assert!(can(Some(&citizen), Action::Read, &waiting(true)));
+        assert!(can(Some(&admin), Action::Read, &waiting(false)));
+        assert!(can(Some(&citizen), Action::Revise, &waiting(true)));
+        assert!(!can(Some(&admin), Action::Revise, &published));
+        assert!(!can(None, Action::Revise, &waiting(true)));
     }
 }

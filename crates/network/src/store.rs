@@ -3,6 +3,8 @@
 //! codes on its row, which the filters match with `LIKE` (a network holds hundreds of members,
 //! not millions). Members are reviewed as `kernel::review` says (`REVIEW`).
 
+pub mod resources;
+
 use crate::error::StoreError;
 use crate::model::*;
 use kernel::db::{Db, Op};

@@ -1,5 +1,7 @@
-//! The members as open data: a CSV with its Table Schema, in the catalogue. A network holds
-//! hundreds of members: the file is written at once rather than streamed page by page.
+//! The members and the published resources as open data: CSVs with their Table Schemas, in the
+//! catalogue. A network holds hundreds of members and resources: the files are written at once
+//! rather than streamed page by page. The resources' file holds no personal data (not their
+//! authors).
 
 use super::*;
 use kernel::opendata::{Shape, csv_field, csv_text, round};
@@ -74,29 +76,134 @@ pub(super) async fn members_schema(State(state): State<AppState>) -> Result<Resp
     Ok(axum::Json(schema(&methods)).into_response())
 }
 
+const RESOURCES_HEADER: &str = "id,title,kind,methods,licence,licence_other,member_id,member_name,\
+     url,attachments,published\n";
+
+/// One resource as a line of the CSV.
+fn resource_row(r: &crate::store::resources::Resource, base: &str) -> String {
+    [
+        csv_field(&r.id),
+        csv_text(&r.data.title),
+        csv_field(&r.data.kind),
+        csv_field(&r.data.methods.join(",")),
+        csv_field(&r.data.licence),
+        csv_text(&r.data.licence_other),
+        csv_field(&r.member_id),
+        csv_text(&r.actor_name),
+        csv_field(&format!("{base}{}", r.url())),
+        r.data.attachments.len().to_string(),
+        kernel::ids::iso_date(r.updated_at),
+    ]
+    .join(",")
+        + "\n"
+}
+
+pub(super) async fn resources_csv(State(state): State<AppState>) -> Result<Response, Error> {
+    let base = state.config().base_url.trim_end_matches('/').to_string();
+    let mut body = String::from(RESOURCES_HEADER);
+    for r in store::resources::all_listed(state.db()).await? {
+        body.push_str(&resource_row(&r, &base));
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, Shape::Csv.content_type()),
+            (axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The Table Schema of the resources' CSV.
+fn resources_schema_of(methods: &[Method]) -> serde_json::Value {
+    use crate::model::resources::{KINDS, LICENCES};
+    let field = kernel::opendata::schema_field;
+    let text = kernel::opendata::schema_text;
+    let codes: Vec<String> = methods
+        .iter()
+        .map(|m| format!("{} ({})", m.code, m.label_fr))
+        .collect();
+    serde_json::json!({
+        "title": "Ressources du réseau Territoires en commun",
+        "fields": [
+            field("id", "string", "Identifiant de la ressource"),
+            text("title", "Titre"),
+            field("kind", "string", &format!("Type de ressource : {}", KINDS.join(", "))),
+            field("methods", "string", &format!(
+                "Méthodes concernées, codes séparés par des virgules : {}",
+                codes.join(", ")
+            )),
+            field("licence", "string", &format!(
+                "Licence : {} (cc_by_4 : CC BY 4.0, cc_by_sa_4 : CC BY-SA 4.0, etalab_2 : \
+                 Licence Ouverte 2.0, other : autre licence nommée dans licence_other, \
+                 all_rights_reserved : tous droits réservés)",
+                LICENCES.join(", ")
+            )),
+            text("licence_other", "Nom de la licence quand licence vaut other, sinon vide"),
+            field("member_id", "string", "Identifiant du membre du réseau qui publie la ressource"),
+            text("member_name", "Nom du membre (l'acteur de l'annuaire)"),
+            field("url", "string", "Page de la ressource, avec ses pièces jointes"),
+            field("attachments", "integer", "Nombre de pièces jointes"),
+            field("published", "date", "Date de publication"),
+        ],
+        "primaryKey": "id",
+        "licenses": kernel::opendata::schema_licence(),
+    })
+}
+
+pub(super) async fn resources_schema(State(state): State<AppState>) -> Result<Response, Error> {
+    let methods = store::methods(state.db()).await?;
+    Ok(axum::Json(resources_schema_of(&methods)).into_response())
+}
+
 /// The network's data sets, for the catalogue.
 pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
     use kernel::catalog::{Dataset, Distribution};
-    Ok(vec![Dataset {
-        id: "network-members".into(),
-        title: "Membres du réseau Territoires en commun".into(),
-        description: "Les acteurs de l'ingénierie démocratique membres du réseau : les méthodes \
+    Ok(vec![
+        Dataset {
+            id: "network-members".into(),
+            title: "Membres du réseau Territoires en commun".into(),
+            description:
+                "Les acteurs de l'ingénierie démocratique membres du réseau : les méthodes \
                       qu'ils pratiquent, les départements où ils interviennent, leur position."
-            .into(),
-        publisher: "Territoires en commun".into(),
-        keywords: vec![
-            "participation citoyenne".into(),
-            "ingénierie démocratique".into(),
-            "réseau".into(),
-        ],
-        modified: store::last_change(state.db()).await?,
-        distributions: vec![Distribution {
-            path: "/data/network/members.csv".into(),
-            media_type: "text/csv",
-            format: "CSV",
-            schema: Some("/data/network/members.schema.json".into()),
-        }],
-    }])
+                    .into(),
+            publisher: "Territoires en commun".into(),
+            keywords: vec![
+                "participation citoyenne".into(),
+                "ingénierie démocratique".into(),
+                "réseau".into(),
+            ],
+            modified: store::last_change(state.db()).await?,
+            distributions: vec![Distribution {
+                path: "/data/network/members.csv".into(),
+                media_type: "text/csv",
+                format: "CSV",
+                schema: Some("/data/network/members.schema.json".into()),
+            }],
+        },
+        Dataset {
+            id: "network-resources".into(),
+            title: "Ressources du réseau Territoires en commun".into(),
+            description:
+                "Les ressources méthodologiques (guides, modèles, outils) publiées par les \
+                      membres du réseau : leur type, les méthodes qu'elles concernent, leur \
+                      licence, le membre qui les publie."
+                    .into(),
+            publisher: "Territoires en commun".into(),
+            keywords: vec![
+                "participation citoyenne".into(),
+                "ingénierie démocratique".into(),
+                "ressources méthodologiques".into(),
+            ],
+            modified: store::resources::last_change(state.db()).await?,
+            distributions: vec![Distribution {
+                path: "/data/network/resources.csv".into(),
+                media_type: "text/csv",
+                format: "CSV",
+                schema: Some("/data/network/resources.schema.json".into()),
+            }],
+        },
+    ])
 }
 
 #[cfg(test)]

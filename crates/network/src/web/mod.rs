@@ -1,10 +1,12 @@
 //! The network's pages: its home (what it is, the members on a map and a list, filtered by
-//! method and département) and the map's source here; joining and leaving in `join`; the
-//! moderators' queue in `moderation`; the open data in `data`.
+//! method and département, and the latest resources) and the map's source here; joining and
+//! leaving in `join`; the resources in `resources`; the moderators' queues in `moderation`; the
+//! open data in `data`.
 
 mod data;
 mod join;
 mod moderation;
+mod resources;
 
 pub use data::datasets;
 
@@ -26,6 +28,9 @@ use kernel::{AppState, Error};
 /// Members per page of the list.
 const PER_PAGE: i64 = 30;
 
+/// Resources on the home page.
+const HOME_RESOURCES: i64 = 3;
+
 /// The network's routes.
 pub fn routes() -> Routes {
     Routes::new()
@@ -41,10 +46,49 @@ pub fn routes() -> Routes {
             "/commun/moderation/members/{id}",
             post(review::decide_item::<moderation::Members>),
         )
+        .route("/commun/resources", get(resources::list))
+        .route(
+            "/commun/resources/new",
+            get(resources::form)
+                .post(resources::propose)
+                .layer(kernel::uploads::attached_form_limit()),
+        )
+        .route("/commun/resources/{id}", get(resources::show))
+        .route(
+            "/commun/resources/{id}/edit",
+            get(resources::edit_form)
+                .post(resources::edit)
+                .layer(kernel::uploads::attached_form_limit()),
+        )
+        .route(
+            "/commun/resources/{id}/attachments/{file}",
+            get(resources::attachment),
+        )
+        .route(
+            "/commun/moderation/resources/revisions/{id}",
+            post(review::decide_revision::<moderation::Resources>),
+        )
+        .route(
+            "/commun/moderation/resources/revisions/{id}/attachments/{file}",
+            get(resources::revision_attachment),
+        )
+        .route(
+            "/commun/moderation/resources",
+            get(review::queue::<moderation::Resources>),
+        )
+        .route(
+            "/commun/moderation/resources/{id}",
+            post(review::decide_item::<moderation::Resources>),
+        )
         .route("/data/network/members.csv", get(data::members_csv))
         .route(
             "/data/network/members.schema.json",
             get(data::members_schema),
+        )
+        .route("/data/network/resources.csv", get(data::resources_csv))
+        .route(
+            "/data/network/resources.schema.json",
+            get(data::resources_schema),
         )
 }
 
@@ -89,7 +133,11 @@ impl Names {
             .map_or_else(|| code.to_string(), |(_, n)| format!("{n} ({code})"))
     }
     fn methods_of(&self, m: &Member, lang: Lang) -> String {
-        m.methods
+        self.method_names(&m.methods, lang)
+    }
+    /// The names of some methods' codes, separated by commas.
+    fn method_names(&self, codes: &[String], lang: Lang) -> String {
+        codes
             .iter()
             .map(|c| self.method(c, lang))
             .collect::<Vec<_>>()
@@ -139,6 +187,8 @@ struct HomePage {
     pager: Pager,
     tiles: String,
     moderate: bool,
+    /// The latest published resources.
+    resources: Vec<store::resources::Resource>,
 }
 
 impl HomePage {
@@ -187,7 +237,10 @@ async fn home(
     )
     .to_string();
     let moderate = policy::can(page.user.as_ref(), Action::Moderate, &Resource::Network);
+    let resources =
+        store::resources::listed(state.db(), &ResourceFilter::default(), 0, HOME_RESOURCES).await?;
     render(&HomePage {
+        resources,
         tiles: state.config().tile_url.clone(),
         page,
         names,

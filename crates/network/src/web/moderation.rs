@@ -1,5 +1,6 @@
-//! The network moderators' queue: the requests to join, with what each says, accepted or
-//! refused with a reason; the owners are told by mail.
+//! The network moderators' queues: the requests to join, with what each says, accepted or
+//! refused with a reason (the owners are told by mail); the proposed resources, published or
+//! rejected with a reason (their authors are told by mail).
 
 use super::*;
 use kernel::accounts::User;
@@ -83,4 +84,148 @@ impl Moderation for Members {
     ) -> Result<(), Error> {
         Err(Error::NotFound)
     }
+}
+
+/// A revision of a resource in the queue, with the resource and the fields it changes.
+pub(crate) struct Change {
+    revision: store::resources::Revision,
+    resource: store::resources::Resource,
+    diff: Vec<kernel::review::FieldChange>,
+}
+
+impl Change {
+    /// The attachments of the proposed version, each with whether the published one lacks it.
+    fn files(&self) -> Vec<(&kernel::uploads::Attachment, bool)> {
+        self.revision
+            .data
+            .attachments
+            .iter()
+            .map(|a| {
+                let new = !self
+                    .resource
+                    .data
+                    .attachments
+                    .iter()
+                    .any(|b| b.file == a.file);
+                (a, new)
+            })
+            .collect()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "network/resource_moderation.html")]
+pub(crate) struct ResourceQueuePage {
+    page: PageCtx,
+    names: Names,
+    pending: Vec<store::resources::Resource>,
+    changes: Vec<Change>,
+    decisions: Decisions,
+}
+
+impl ResourceQueuePage {
+    fn methods_of(&self, r: &store::resources::Resource) -> String {
+        self.names.method_names(&r.data.methods, self.page.tr.0)
+    }
+    fn licence_of(&self, r: &store::resources::Resource) -> String {
+        r.data.licence_name(self.page.tr.0)
+    }
+    fn asked(&self, r: &store::resources::Resource) -> String {
+        day(r.created_at, self.page.tr.0)
+    }
+    fn action(&self, r: &store::resources::Resource) -> String {
+        format!("/commun/moderation/resources/{}", r.id)
+    }
+    fn revision_action(&self, c: &Change) -> String {
+        format!("/commun/moderation/resources/revisions/{}", c.revision.id)
+    }
+}
+
+/// The moderation of resources and their revisions: its queue and decisions are the kernel's.
+pub(crate) struct Resources;
+
+impl Moderation for Resources {
+    type Queue = ResourceQueuePage;
+    const QUEUE: &'static str = "/commun/moderation/resources";
+    const DECIDED: &'static str = "flash.network_resource_decided";
+
+    fn check(user: &User) -> Result<(), Error> {
+        policy::check(user, Action::Moderate, &Resource::Network)
+    }
+
+    async fn queue(
+        state: &AppState,
+        page: PageCtx,
+        decisions: Decisions,
+    ) -> Result<ResourceQueuePage, Error> {
+        let mut changes = Vec::new();
+        for revision in store::resources::pending_revisions(state.db()).await? {
+            if let Some(resource) = store::resources::get(state.db(), &revision.item).await? {
+                let diff = resource.data.diff(&revision.data);
+                changes.push(Change {
+                    revision,
+                    resource,
+                    diff,
+                });
+            }
+        }
+        Ok(ResourceQueuePage {
+            names: Names::load(state).await?,
+            pending: store::resources::pending(state.db()).await?,
+            changes,
+            page,
+            decisions,
+        })
+    }
+
+    async fn decide_item(
+        state: &AppState,
+        id: &str,
+        publish: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let resource = store::resources::get(state.db(), id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        store::resources::decide(state.db(), id, publish, reason, by).await?;
+        tell_author(state, &resource, Decided::Item, publish, reason).await
+    }
+
+    async fn decide_revision(
+        state: &AppState,
+        id: &str,
+        approve: bool,
+        reason: &str,
+        by: &str,
+    ) -> Result<(), Error> {
+        let resource_id =
+            match store::resources::decide_revision(state.db(), id, approve, reason, by).await {
+                Err(e @ crate::error::StoreError::Stale) => {
+                    return Err(kernel::review::stale_revision(e.code()));
+                }
+                r => r?,
+            };
+        if let Some(resource) = store::resources::get(state.db(), &resource_id).await? {
+            tell_author(state, &resource, Decided::Revision, approve, reason).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Tells a resource's author of a decision.
+async fn tell_author(
+    state: &AppState,
+    resource: &store::resources::Resource,
+    decided: Decided,
+    approved: bool,
+    reason: &str,
+) -> Result<(), Error> {
+    let to: Vec<String> = store::resources::author_email(state.db(), resource)
+        .await?
+        .into_iter()
+        .collect();
+    let key = store::resources::REVIEW.mail(decided, approved);
+    state.mail_about(&to, key, (&resource.data.title, &resource.url()), reason);
+    Ok(())
 }

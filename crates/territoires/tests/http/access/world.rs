@@ -88,6 +88,11 @@ impl World {
         .unwrap();
         values.insert("member", member.unwrap_or_else(|| "missing".into()));
         values.insert(
+            "resource",
+            first("SELECT id FROM network_resources WHERE state = 'published' ORDER BY title, id")
+                .await,
+        );
+        values.insert(
             "experience",
             first("SELECT slug FROM experiences WHERE state = 'published' ORDER BY title").await,
         );
@@ -153,8 +158,24 @@ impl World {
         .await
         .unwrap();
         values.insert("experience-revision", "revision-of-the-routes".into());
-        // A PDF attached to the world's challenge, its answer, its library report and a
-        // revision, so that the rows of private files tell who may read them.
+        // A change to the world's network resource waiting for a moderator, by its author.
+        sqlx::query(
+            "INSERT INTO network_resource_revisions \
+             (id, resource_id, base_revision, data, state, reason, by_user, created_at) \
+             SELECT 'resource-revision-of-the-routes', id, revision, data, 'pending', '', \
+             author, 0 FROM network_resources WHERE id = $1",
+        )
+        .bind(&values["resource"])
+        .execute(db.pool())
+        .await
+        .unwrap();
+        values.insert(
+            "resource-revision",
+            "resource-revision-of-the-routes".into(),
+        );
+        // A PDF attached to the world's challenge, its answer, its library report, its network
+        // resource and their revisions, so that the rows of private files tell who may read
+        // them.
         let file = format!("{}.pdf", "a".repeat(32));
         let dir = app.data_dir.join("uploads").join("attachments");
         std::fs::create_dir_all(&dir).unwrap();
@@ -180,6 +201,8 @@ impl World {
         for (table, id) in [
             ("experiences", &values["experience-id"]),
             ("experience_revisions", &values["experience-revision"]),
+            ("network_resources", &values["resource"]),
+            ("network_resource_revisions", &values["resource-revision"]),
         ] {
             let data: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT data FROM {table} WHERE id = $1"
@@ -255,11 +278,15 @@ impl World {
                 (t, "revisions", _) if t.starts_with("/library") => {
                     self.get("experience-revision").into()
                 }
+                (t, "revisions", _) if t.starts_with("/commun") => {
+                    self.get("resource-revision").into()
+                }
                 (_, "revisions", _) => self.get("actor-revision").into(),
                 (t, "actors", _) if t.starts_with("/directory/actors") => self.get("actor").into(),
                 (_, "actors", _) => self.get("actor-id").into(),
                 (_, "offers", _) => self.get("offer").into(),
                 (_, "members", _) => self.get("member").into(),
+                (_, "resources", _) => self.get("resource").into(),
                 (_, "votes", _) => self.get("vote").into(),
                 (_, "conversations", _) => self.get("conversation").into(),
                 (_, "moderation", "statement") => self.get("statement").into(),

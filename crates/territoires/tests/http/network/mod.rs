@@ -6,6 +6,8 @@
 use crate::common::{TestApp, redirected_to};
 use crate::on_every_engine;
 
+mod resources;
+
 /// An actor of `kind` named `name`, proposed by `owner` and published by `moderator` (an
 /// instance administrator); returns its id.
 async fn published_actor(owner: &TestApp, moderator: &TestApp, name: &str, kind: &str) -> String {

@@ -252,10 +252,7 @@ async fn on_sqlite_the_closing_leaves_no_trace_of_the_casting_order_in_the_file(
         if keys.len() == 30 {
             // While the vote is open, the first thirty rows share a page, each written below
             // the one before: a copy of the file tells their order.
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(db)
-                .await
-                .unwrap();
+            checkpoint(db).await;
             let before = correlation(&keys);
             assert!(
                 before < -0.9,
@@ -303,6 +300,22 @@ async fn cast_in_order(db: &kernel::db::Db, n: usize) -> (votes::testing::OpenVo
     (vote, keys)
 }
 
+/// Moves the whole write-ahead log into the database file. Another connection reading at that
+/// moment makes a checkpoint stop short ("busy"), and the file would miss rows: try again.
+async fn checkpoint(pool: &sqlx::AnyPool) {
+    for _ in 0..200 {
+        let done = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        if done.try_get::<i64, _>("busy").unwrap() == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("the log could not be checkpointed");
+}
+
 /// A vote small enough for its roll to fit in one page shows its casting order in a copy of the
 /// file until it is sealed (each row written below the one before), and not after.
 #[tokio::test]
@@ -312,10 +325,7 @@ async fn on_sqlite_a_small_vote_loses_its_order_at_closing() {
     let (vote, keys) = cast_in_order(db, 30).await;
     let file = app.data_dir.join("territoires.db");
     let correlation = || async {
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(db.pool())
-            .await
-            .unwrap();
+        checkpoint(db.pool()).await;
         let cells = roll_cells(&std::fs::read(&file).unwrap());
         rank_correlation(&keys.iter().map(|k| cells[k].1).collect::<Vec<_>>())
     };

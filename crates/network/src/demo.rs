@@ -1,8 +1,11 @@
 //! The demo's network: the demo directory's actors of the participation kinds are members,
 //! with the methods their kind practises and the départements they serve; three of them publish
-//! a resource (without attachments).
+//! a resource (without attachments); the Lannion space asked for support for a citizens'
+//! assembly, two members answered and one was chosen.
 
-use crate::model::{JoinInput, PARTICIPATION_KINDS, ResourceInput};
+use crate::model::{
+    AnswerInput, JoinInput, PARTICIPATION_KINDS, ResourceInput, SupportRequestInput,
+};
 use crate::store;
 use kernel::Error;
 use kernel::db::Db;
@@ -35,7 +38,89 @@ pub async fn seed(db: Db) -> Result<(), Error> {
         return Ok(());
     };
     seed_members(&db, &by).await?;
-    seed_resources(&db, &by).await
+    seed_resources(&db, &by).await?;
+    seed_request(&db, &by).await
+}
+
+/// The Lannion space's answered request for support, once: two demo members answer, the first
+/// is chosen. Nothing when there is no Lannion space or fewer than two demo members.
+async fn seed_request(db: &Db, by: &str) -> Result<(), Error> {
+    let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM network_requests")
+        .fetch_one(db.pool())
+        .await?;
+    if any > 0 {
+        return Ok(());
+    }
+    let Some(lannion) = kernel::spaces::store::get_by_slug(db, "lannion").await? else {
+        return Ok(());
+    };
+    // The members practising the assembly first.
+    let members: Vec<String> = sqlx::query_scalar(
+        "SELECT m.id FROM network_members m JOIN actors a ON a.id = m.actor_id \
+         WHERE m.state = 'published' AND a.source = 'Données de démonstration' \
+         ORDER BY CASE WHEN (',' || m.methods || ',') LIKE '%,assemblee-citoyenne,%' \
+         THEN 0 ELSE 1 END, a.name_key, m.id LIMIT 2",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    if members.len() < 2 {
+        return Ok(());
+    }
+    let requester: Option<String> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'yann.le-gall@demo.territoires.fr'")
+            .fetch_optional(db.pool())
+            .await?;
+    let requester = requester.unwrap_or_else(|| by.to_string());
+    let methods = store::methods(db).await?;
+    let departements = kernel::territories::store::names(db, TerritoryKind::Departement).await?;
+    let pairs: Vec<(String, String)> = [
+        ("space", lannion.id.as_str()),
+        (
+            "title",
+            "Accompagner une assemblée citoyenne sur les mobilités",
+        ),
+        (
+            "need",
+            "La ville réunit en 2027 une assemblée de quarante habitantes et habitants tirés au \
+             sort pour proposer un plan des mobilités. Nous cherchons un accompagnement pour le \
+             tirage au sort, l'animation des six séances et la restitution au conseil municipal.",
+        ),
+        ("methods", "assemblee-citoyenne"),
+        ("departement", "22"),
+        ("starts_on", "2027-02-01"),
+        ("ends_on", "2027-06-30"),
+        ("budget_band", "20k_50k"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let input = SupportRequestInput::parse(&pairs.as_slice(), &methods, &departements)
+        .map_err(Error::Invalid)?;
+    let request = store::requests::create(db, &input, &requester).await?;
+    let texts = [
+        (
+            "Nous avons accompagné trois assemblées citoyennes tirées au sort en Bretagne. Nous \
+             proposons un tirage stratifié, six séances animées par deux personnes et une \
+             restitution publique.",
+            "850 € HT par jour, environ 28 000 € au total",
+        ),
+        (
+            "Notre équipe peut animer les séances et outiller les participants entre deux \
+             rencontres avec une plateforme de contributions en ligne.",
+            "Environ 35 000 €",
+        ),
+    ];
+    let mut answers = Vec::new();
+    for (member, (text, estimate)) in members.iter().zip(texts) {
+        let input = AnswerInput {
+            member_id: member.clone(),
+            text: text.to_string(),
+            estimate: estimate.to_string(),
+        };
+        answers.push(store::requests::answer(db, &request, &input, by).await?);
+    }
+    store::requests::choose(db, &request, &answers[0], &requester).await?;
+    Ok(())
 }
 
 /// A demo resource's fields, as its form has them.

@@ -16,6 +16,11 @@ pub enum StoreError {
     Decided,
     /// The resource changed since its form was opened (`network.resource_stale`).
     Stale,
+    /// The request for support is answered or closed: it takes no answer nor choice any more
+    /// (`network.request_not_open`).
+    RequestNotOpen,
+    /// The member answered this request already (`network.already_answered`).
+    AlreadyAnswered,
     /// A field is refused (`invalid`).
     Invalid(FieldErrors),
     /// No such member (`not_found`).
@@ -32,6 +37,8 @@ impl StoreError {
             StoreError::NotMember => "network.not_member",
             StoreError::Decided => "network.decided",
             StoreError::Stale => "network.resource_stale",
+            StoreError::RequestNotOpen => "network.request_not_open",
+            StoreError::AlreadyAnswered => "network.already_answered",
             StoreError::Invalid(_) => "invalid",
             StoreError::NotFound => "not_found",
             StoreError::Database(_) => "internal",
@@ -59,9 +66,11 @@ impl From<StoreError> for kernel::Error {
             StoreError::AlreadyAsked => {
                 kernel::Error::Invalid(kernel::FieldError::new("actor", e.code()).into())
             }
-            StoreError::NotMember | StoreError::Decided | StoreError::Stale => {
-                kernel::Error::Conflict(e.code())
-            }
+            StoreError::NotMember
+            | StoreError::Decided
+            | StoreError::Stale
+            | StoreError::RequestNotOpen
+            | StoreError::AlreadyAnswered => kernel::Error::Conflict(e.code()),
             StoreError::Invalid(errors) => kernel::Error::Invalid(errors),
             StoreError::NotFound => kernel::Error::NotFound,
             StoreError::Database(e) => e.into(),

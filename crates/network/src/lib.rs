@@ -6,7 +6,9 @@
 //! (guides, templates, tools, with a licence and PDF attachments) for their member; a network
 //! moderator publishes or rejects them, and their authors' later revisions; published resources
 //! are listed, filtered by kind and method, searched through the site's search and published as
-//! open data.
+//! open data. A commune's space administrator asks the network for support (methods, a
+//! département, dates, a budget band); the matching members' owners are told and answer
+//! privately; the requester picks an answer; the requests are published anonymised.
 
 mod demo;
 pub mod error;
@@ -25,6 +27,10 @@ pub const MEMBER: kernel::db::Entity = kernel::db::Entity::new("network_member")
 /// The kind of entity `network_resource` in the change feed, shared by its writes and its
 /// indexer (and the kind of its search documents).
 pub const RESOURCE: kernel::db::Entity = kernel::db::Entity::new("network_resource");
+
+/// The kind of entity `network_request` in the change feed: a request for support and its
+/// answers, shared by their writes.
+pub const REQUEST: kernel::db::Entity = kernel::db::Entity::new("network_request");
 
 /// The component's manifest.
 pub fn component() -> Component {
@@ -49,9 +55,14 @@ pub fn component() -> Component {
 pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables: the methods vocabulary (seeded), the members and the resources, and
-/// their revisions (the shape of `kernel::review`; members do not revise their entry yet).
-pub const MIGRATIONS: &[Migration] =
-    kernel::migrations!("network", "0001_network", "0002_resources");
+/// their revisions (the shape of `kernel::review`; members do not revise their entry yet); the
+/// requests for support and their answers.
+pub const MIGRATIONS: &[Migration] = kernel::migrations!(
+    "network",
+    "0001_network",
+    "0002_resources",
+    "0003_support_requests"
+);
 
 #[cfg(test)]
 mod tests {

@@ -4,7 +4,9 @@ use kernel::i18n::Lang;
 use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 
+pub mod requests;
 pub mod resources;
+pub use requests::{AnswerInput, RequestState, SupportRequestInput};
 pub use resources::{ResourceFilter, ResourceInput};
 
 /// The kinds of directory actor that may join: the actors of democratic engineering

@@ -3,6 +3,7 @@
 //! codes on its row, which the filters match with `LIKE` (a network holds hundreds of members,
 //! not millions). Members are reviewed as `kernel::review` says (`REVIEW`).
 
+pub mod requests;
 pub mod resources;
 
 use crate::error::StoreError;

@@ -1,7 +1,8 @@
 //! The members and the published resources as open data: CSVs with their Table Schemas, in the
 //! catalogue. A network holds hundreds of members and resources: the files are written at once
 //! rather than streamed page by page. The resources' file holds no personal data (not their
-//! authors).
+//! authors). The requests for support are anonymised: their methods, département, budget band,
+//! state and month, with neither their texts nor who asked or answered.
 
 use super::*;
 use kernel::opendata::{Shape, csv_field, csv_text, round};
@@ -156,6 +157,73 @@ pub(super) async fn resources_schema(State(state): State<AppState>) -> Result<Re
     Ok(axum::Json(resources_schema_of(&methods)).into_response())
 }
 
+const REQUESTS_HEADER: &str = "methods,departement,budget_band,state,month\n";
+
+/// One request for support as a line of the CSV: no text, no name.
+fn request_row(r: &crate::store::requests::SupportRequest) -> String {
+    let month: String = kernel::ids::iso_date(r.created_at)
+        .chars()
+        .take(7)
+        .collect();
+    [
+        csv_field(&r.methods.join(",")),
+        csv_field(&r.departement),
+        csv_field(&r.budget_band),
+        csv_field(r.state.as_str()),
+        month,
+    ]
+    .join(",")
+        + "\n"
+}
+
+pub(super) async fn requests_csv(State(state): State<AppState>) -> Result<Response, Error> {
+    let mut body = String::from(REQUESTS_HEADER);
+    for r in store::requests::all(state.db()).await? {
+        body.push_str(&request_row(&r));
+    }
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, Shape::Csv.content_type()),
+            (axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// The Table Schema of the requests' CSV.
+fn requests_schema_of(methods: &[Method]) -> serde_json::Value {
+    use crate::model::requests::BUDGET_BANDS;
+    let field = kernel::opendata::schema_field;
+    let codes: Vec<String> = methods
+        .iter()
+        .map(|m| format!("{} ({})", m.code, m.label_fr))
+        .collect();
+    serde_json::json!({
+        "title": "Demandes d'accompagnement adressées au réseau Territoires en commun (anonymisées)",
+        "fields": [
+            field("methods", "string", &format!(
+                "Méthodes demandées, codes séparés par des virgules : {}",
+                codes.join(", ")
+            )),
+            field("departement", "string", "Département concerné, code INSEE"),
+            field("budget_band", "string", &format!(
+                "Tranche de budget : {} (under_5k : moins de 5 000 €, 5k_20k : de 5 000 à \
+                 20 000 €, 20k_50k : de 20 000 à 50 000 €, over_50k : plus de 50 000 €)",
+                BUDGET_BANDS.join(", ")
+            )),
+            field("state", "string", "État : open (ouverte), answered (pourvue : un membre a été choisi), closed (close)"),
+            field("month", "yearmonth", "Mois de la demande"),
+        ],
+        "licenses": kernel::opendata::schema_licence(),
+    })
+}
+
+pub(super) async fn requests_schema(State(state): State<AppState>) -> Result<Response, Error> {
+    let methods = store::methods(state.db()).await?;
+    Ok(axum::Json(requests_schema_of(&methods)).into_response())
+}
+
 /// The network's data sets, for the catalogue.
 pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
     use kernel::catalog::{Dataset, Distribution};
@@ -201,6 +269,27 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
                 media_type: "text/csv",
                 format: "CSV",
                 schema: Some("/data/network/resources.schema.json".into()),
+            }],
+        },
+        Dataset {
+            id: "network-requests".into(),
+            title: "Demandes d'accompagnement au réseau Territoires en commun".into(),
+            description: "Les demandes d'accompagnement que les collectivités adressent aux \
+                          membres du réseau, anonymisées : les méthodes demandées, le \
+                          département, la tranche de budget, l'état et le mois de la demande."
+                .into(),
+            publisher: "Territoires en commun".into(),
+            keywords: vec![
+                "participation citoyenne".into(),
+                "ingénierie démocratique".into(),
+                "accompagnement".into(),
+            ],
+            modified: store::requests::last_change(state.db()).await?,
+            distributions: vec![Distribution {
+                path: "/data/network/requests.csv".into(),
+                media_type: "text/csv",
+                format: "CSV",
+                schema: Some("/data/network/requests.schema.json".into()),
             }],
         },
     ])

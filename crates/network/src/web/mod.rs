@@ -1,11 +1,12 @@
 //! The network's pages: its home (what it is, the members on a map and a list, filtered by
 //! method and département, and the latest resources) and the map's source here; joining and
-//! leaving in `join`; the resources in `resources`; the moderators' queues in `moderation`; the
-//! open data in `data`.
+//! leaving in `join`; the resources in `resources`; the requests for support in `requests`; the
+//! moderators' queues in `moderation`; the open data in `data`.
 
 mod data;
 mod join;
 mod moderation;
+mod requests;
 mod resources;
 
 pub use data::datasets;
@@ -80,6 +81,18 @@ pub fn routes() -> Routes {
             "/commun/moderation/resources/{id}",
             post(review::decide_item::<moderation::Resources>),
         )
+        .route("/commun/requests", get(requests::list))
+        .route(
+            "/commun/requests/new",
+            get(requests::form).post(requests::create),
+        )
+        .route("/commun/requests/{id}", get(requests::show))
+        .route("/commun/requests/{id}/answers", post(requests::answer))
+        .route(
+            "/commun/requests/{id}/answers/{answer}/choose",
+            post(requests::choose),
+        )
+        .route("/commun/requests/{id}/close", post(requests::close))
         .route("/data/network/members.csv", get(data::members_csv))
         .route(
             "/data/network/members.schema.json",
@@ -89,6 +102,11 @@ pub fn routes() -> Routes {
         .route(
             "/data/network/resources.schema.json",
             get(data::resources_schema),
+        )
+        .route("/data/network/requests.csv", get(data::requests_csv))
+        .route(
+            "/data/network/requests.schema.json",
+            get(data::requests_schema),
         )
 }
 

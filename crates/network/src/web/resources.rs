@@ -14,7 +14,7 @@ use kernel::{FieldError, FieldErrors};
 const PER_PAGE: i64 = 20;
 
 /// The members whose actor the reader owns: those they may propose a resource for.
-async fn my_members(state: &AppState, user_id: &str) -> Result<Vec<Member>, Error> {
+pub(super) async fn my_members(state: &AppState, user_id: &str) -> Result<Vec<Member>, Error> {
     let mut out = Vec::new();
     for actor in directory::owners::owned_by(state.db(), user_id).await? {
         if let Some(m) = store::of_actor(state.db(), &actor.id).await?

@@ -92,6 +92,19 @@ impl World {
             first("SELECT id FROM network_resources WHERE state = 'published' ORDER BY title, id")
                 .await,
         );
+        // The demo's request for support (Lannion's, space B) and its chosen answer.
+        values.insert(
+            "network-request",
+            first("SELECT id FROM network_requests ORDER BY created_at, id").await,
+        );
+        values.insert(
+            "network-answer",
+            first(
+                "SELECT a.id FROM network_request_answers a \
+                 JOIN network_requests r ON r.chosen_answer = a.id ORDER BY a.id",
+            )
+            .await,
+        );
         values.insert(
             "experience",
             first("SELECT slug FROM experiences WHERE state = 'published' ORDER BY title").await,
@@ -272,6 +285,10 @@ impl World {
                 (_, "confirm", _) | (_, "reset", _) => "unknown-token".into(),
                 (_, "reports", _) => self.get("report").into(),
                 (_, "challenges", _) => self.get("challenge").into(),
+                (t, "requests", _) if t.starts_with("/commun") => {
+                    self.get("network-request").into()
+                }
+                (t, "answers", _) if t.starts_with("/commun") => self.get("network-answer").into(),
                 (_, "answers", _) => self.get("answer").into(),
                 (_, "library", _) => self.get("experience").into(),
                 (_, "experiences", _) => self.get("experience-id").into(),

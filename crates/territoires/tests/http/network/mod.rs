@@ -6,6 +6,7 @@
 use crate::common::{TestApp, redirected_to};
 use crate::on_every_engine;
 
+mod requests;
 mod resources;
 
 /// An actor of `kind` named `name`, proposed by `owner` and published by `moderator` (an

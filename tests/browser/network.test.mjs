@@ -2,7 +2,9 @@
 // the network's home and filters its members by method; an owner (the demo's administrator owns
 // the demo's actors) makes one of them leave, asks again with a form missing the charter (the
 // error summary says so), then with a good one; the network moderator accepts it from the
-// queue and it is listed again. Every page is scanned with axe-core.
+// queue and it is listed again. Then that member publishes a methodological resource, Lannion's
+// administrator asks the network for support, the member answers and the commune chooses the
+// answer. Every page is scanned with axe-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, newPage, expectAccessible, shot, login, flash } from './harness.mjs';
@@ -87,4 +89,74 @@ test('an owner leaves, asks again with the charter, and the moderator accepts', 
   assert.ok(await listed(visitor, MEMBER), 'the member accepted is listed again');
   const csv = await (await fetch(server.base + '/data/network/members.csv')).text();
   assert.match(csv, new RegExp(`${MEMBER},[^\\n]*,budget-participatif,"22,29",`));
+});
+
+test('the member publishes a resource, a commune asks for support, the member answers and is chosen', async () => {
+  // The member of the first journey (its owner is the demo administrator) publishes a guide.
+  const owner = await newPage(browser, PHONE);
+  await login(server.base, owner, ADMIN);
+  await owner.goto(server.base + '/commun/resources/new');
+  await owner.getByRole('heading', { level: 1, name: 'Proposer une ressource' }).waitFor();
+  await expectAccessible(owner, 'resource form');
+  assert.equal(await overflow(owner), 0, 'the resource form fits a 320 px phone');
+  await owner.getByLabel(MEMBER, { exact: true }).check();
+  await owner.getByLabel('Titre').fill('Mener un budget participatif en petite commune');
+  await owner.getByLabel('Résumé').fill('Les étapes, le calendrier et les pièges à éviter, pas à pas.');
+  await owner.getByLabel('Guide', { exact: true }).check();
+  await owner.getByLabel('Budget participatif').check();
+  await owner.getByLabel('CC BY 4.0').check();
+  await owner.getByRole('button', { name: 'Proposer la ressource' }).click();
+  await flash(owner, 'sera publiée après relecture');
+
+  const moderator = await newPage(browser);
+  await login(server.base, moderator, ADMIN);
+  await moderator.goto(server.base + '/commun/moderation/resources');
+  await moderator.getByRole('heading', { level: 1, name: 'Ressources à relire' }).waitFor();
+  await expectAccessible(moderator, 'resources queue');
+  const item = moderator.locator('.queue li', { hasText: 'Mener un budget participatif en petite commune' });
+  await item.getByLabel('Publier').check();
+  await item.getByRole('button', { name: 'Appliquer' }).click();
+  await flash(moderator, 'La décision est enregistrée');
+
+  const visitor = await newPage(browser, PHONE);
+  await visitor.goto(server.base + '/commun/resources');
+  await visitor.getByRole('link', { name: 'Mener un budget participatif en petite commune' }).click();
+  await visitor.getByRole('heading', { level: 1, name: 'Mener un budget participatif en petite commune' }).waitFor();
+  await expectAccessible(visitor, 'resource page');
+  assert.equal(await overflow(visitor), 0, 'a resource fits a 320 px phone');
+
+  // Lannion's administrator asks the network for support.
+  const commune = await newPage(browser, PHONE);
+  await login(server.base, commune, { email: 'yann.le-gall@demo.territoires.fr', password: ADMIN.password, name: 'Yann Le Gall' });
+  await commune.goto(server.base + '/commun/requests/new');
+  await commune.getByRole('heading', { level: 1, name: 'Demander un accompagnement au réseau' }).waitFor();
+  await expectAccessible(commune, 'request form');
+  assert.equal(await overflow(commune), 0, 'the request form fits a 320 px phone');
+  await commune.getByLabel('Lannion participe').check();
+  await commune.getByLabel('Titre').fill('Lancer notre premier budget participatif');
+  await commune.getByLabel('Le besoin').fill('Nous voulons un budget participatif de 50 000 € pour les quartiers en 2027.');
+  await commune.getByLabel('Budget participatif').check();
+  await commune.getByLabel('Département').fill('22');
+  await commune.getByLabel('Début souhaité').fill('2027-01-15');
+  await commune.getByLabel('Fin souhaitée').fill('2027-06-30');
+  await commune.getByLabel('De 5 000 à 20 000 €').check();
+  await commune.getByRole('button', { name: 'Envoyer la demande' }).click();
+  await flash(commune, 'les membres du réseau concernés en sont informés');
+  await commune.getByRole('heading', { level: 1, name: 'Lancer notre premier budget participatif' }).waitFor();
+  await expectAccessible(commune, 'request page');
+  const requestUrl = commune.url();
+
+  // The member answers privately; the commune chooses it.
+  await owner.goto(requestUrl);
+  await owner.getByLabel(MEMBER, { exact: true }).check();
+  await owner.getByLabel('Votre réponse').fill('Nous accompagnons ce type de budget : trois ateliers, un vote en ligne et un bilan.');
+  await owner.getByRole('button', { name: 'Envoyer la réponse' }).click();
+  await flash(owner, 'Votre réponse est envoyée');
+  await commune.reload();
+  await commune.getByText('trois ateliers, un vote en ligne').waitFor();
+  await expectAccessible(commune, 'request with an answer');
+  await commune.getByRole('button', { name: 'Retenir cette réponse' }).click();
+  await flash(commune, 'La réponse est retenue');
+  await expectAccessible(commune, 'request answered');
+  await shot(commune, 'network-request-answered');
 });

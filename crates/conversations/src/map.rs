@@ -1,6 +1,7 @@
 //! The opinion maps a node keeps: one per conversation, drawn from the votes and statements
 //! read from the database. A map older than the votes is drawn again in the background, at most
-//! once a second per conversation; meanwhile readers get the one before.
+//! once a second per conversation; meanwhile readers get the one before, unless it is more than
+//! two seconds old (a quiet conversation), when they wait for the new one.
 
 use crate::CONVERSATION;
 use crate::error::StoreError;
@@ -12,8 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// How often a conversation's map is drawn again at most.
+/// How often a conversation's map is drawn again in the background at most.
 const EVERY: Duration = Duration::from_secs(1);
+
+/// How old a map may be shown while a newer one is drawn: older, the reader waits.
+const STALE: Duration = Duration::from_secs(2);
 
 /// What a map was drawn from: the conversation's count of votes, and its statements' version
 /// (this node's writes and the change feed's).
@@ -95,38 +99,41 @@ impl OpinionMaps {
     }
 
     /// The map of `c` (a conversation just read): the one kept when it is current, or when a
-    /// newer one was drawn less than a second ago (then a newer one is drawn in the background);
-    /// drawn now when there is none.
+    /// newer one is being drawn or was started less than a second ago; otherwise a newer one is
+    /// drawn in the background while readers get the one kept, unless the one kept was started
+    /// more than [`STALE`] ago (a quiet conversation): then, as when there is none, the reader
+    /// waits for the drawing.
     pub async fn current(
         self: &Arc<Self>,
         state: &AppState,
         c: &Conversation,
     ) -> Result<Arc<MapView>, StoreError> {
         let now = drawn(state, c);
-        let redraw = {
+        {
             let mut slots = self.slots.lock().map_err(|_| poisoned())?;
             let slot = slots.entry(c.id.clone()).or_default();
-            match &slot.view {
-                Some(view) if view.drawn == now => return Ok(view.clone()),
-                Some(view) => {
-                    let due = slot.since.is_none_or(|t| t.elapsed() >= EVERY);
-                    if due && !slot.drawing {
-                        slot.drawing = true;
-                        slot.since = Some(Instant::now());
-                        let (maps, state, c) = (self.clone(), state.clone(), c.clone());
-                        tokio::spawn(async move { maps.redraw(&state, &c).await });
-                    }
+            if let Some(view) = &slot.view {
+                let age = slot.since.map_or(Duration::MAX, |t| t.elapsed());
+                if view.drawn == now || slot.drawing || age < EVERY {
                     return Ok(view.clone());
                 }
-                None => true,
+                if age < STALE {
+                    slot.drawing = true;
+                    slot.since = Some(Instant::now());
+                    let (maps, state, c) = (self.clone(), state.clone(), c.clone());
+                    tokio::spawn(async move { maps.redraw(&state, &c).await });
+                    return Ok(view.clone());
+                }
             }
-        };
-        debug_assert!(redraw);
-        let view = Arc::new(draw(state, c).await?);
+            slot.drawing = true;
+            slot.since = Some(Instant::now());
+        }
+        let drawn = draw(state, c).await;
         let mut slots = self.slots.lock().map_err(|_| poisoned())?;
         let slot = slots.entry(c.id.clone()).or_default();
+        slot.drawing = false;
+        let view = Arc::new(drawn?);
         slot.view = Some(view.clone());
-        slot.since = Some(Instant::now());
         Ok(view)
     }
 

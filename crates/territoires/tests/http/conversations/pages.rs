@@ -404,6 +404,22 @@ on_every_engine!(the_map_shows_new_votes_within_two_seconds, |app| Box::pin(
             .await;
         }
         eventually(&app, &format!("{url}/report"), "3 personnes ont participé").await;
+        // After a quiet spell, the first reader waits for a new map rather than see an old one.
+        let c = app.other_client();
+        c.register_and_login("c@test.fr", "P2").await;
+        let (_, page) = c.get_text(&url).await;
+        let s = offered(&page).unwrap();
+        redirected_to(
+            c.post_form(
+                &format!("{url}/vote"),
+                &[("statement", &s), ("vote", "agree")],
+            )
+            .await,
+        )
+        .await;
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        let (_, report) = app.get_text(&format!("{url}/report")).await;
+        assert!(report.contains("4 personnes ont participé"), "{report}");
     }
 ));
 

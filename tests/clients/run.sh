@@ -106,6 +106,7 @@ gdal_check() { # NAME STEM (a path without its extension)
 gdal_check actors /data/actors
 gdal_check offers /data/offers
 gdal_check lannion-2030 /data/processes/lannion/lannion-2030/contributions
+gdal_check network-members /data/network/members
 
 echo "-- participatory-budget rules against pabutools (1,000 random instances)"
 "$VENV/bin/python" "$HERE/pb_differential.py" "$BIN" 1000 "${TERRITOIRES_PB_SEED:-2026}"

@@ -1,46 +1,142 @@
-//! The members and the published resources as open data: CSVs with their Table Schemas, in the
-//! catalogue. A network holds hundreds of members and resources: the files are written at once
-//! rather than streamed page by page. The resources' file holds no personal data (not their
-//! authors). The requests for support are anonymised: their methods, département, budget band,
-//! state and month, with neither their texts nor who asked or answered.
+//! The members, the published resources and the anonymised requests for support as open data:
+//! each as CSV (with its Table Schema) and JSON, the members also as GeoJSON, all in the
+//! catalogue. One description of a data set's fields ([`Line`]) writes the CSV's lines, the
+//! JSON's objects and the GeoJSON's features, through the kernel's shapes. A network holds
+//! hundreds of members and resources: the lines are read at once rather than page by page. The
+//! resources' files hold no personal data (not their authors). The requests for support are
+//! anonymised: their methods, département, budget band, state and month, with neither their
+//! texts nor who asked or answered.
 
 use super::*;
 use kernel::opendata::{Shape, csv_field, csv_text, round};
 
+/// A value of a published field, typed as its Table Schema says.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    /// A code, a list of codes or an address (`string`).
+    Code(String),
+    /// Free text (`string`): in the CSV, an apostrophe before what starts like a formula.
+    Text(String),
+    /// A date `YYYY-MM-DD` (`date`).
+    Date(String),
+    /// A month `YYYY-MM` (`yearmonth`).
+    Month(String),
+    /// A count (`integer`).
+    Integer(i64),
+}
+
+impl Value {
+    fn csv(&self) -> String {
+        match self {
+            Value::Code(s) | Value::Date(s) | Value::Month(s) => csv_field(s),
+            Value::Text(s) => csv_text(s),
+            Value::Integer(n) => n.to_string(),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Value::Code(s) | Value::Text(s) | Value::Date(s) | Value::Month(s) => s.as_str().into(),
+            Value::Integer(n) => (*n).into(),
+        }
+    }
+
+    /// Its Table Schema type.
+    #[cfg(test)]
+    fn schema_type(&self) -> &'static str {
+        match self {
+            Value::Code(_) | Value::Text(_) => "string",
+            Value::Date(_) => "date",
+            Value::Month(_) => "yearmonth",
+            Value::Integer(_) => "integer",
+        }
+    }
+}
+
+/// One item of a data set: its fields in the order of the CSV's columns, and its position if it
+/// has one (the CSV's last columns `lat` and `long`, the JSON's `lat` and `long`, the
+/// GeoJSON's point), rounded to about ten metres.
+#[derive(Debug, Clone)]
+struct Line {
+    fields: Vec<(&'static str, Value)>,
+    position: Option<(f64, f64)>,
+}
+
+/// A line in a shape: a CSV line, or a JSON object or GeoJSON feature with its comma unless
+/// `first` (a [`kernel::opendata::stream`] row function).
+fn line(shape: Shape, l: &Line, first: bool) -> String {
+    if shape == Shape::Csv {
+        let mut cells: Vec<String> = l.fields.iter().map(|(_, v)| v.csv()).collect();
+        if let Some((lat, lon)) = l.position {
+            cells.push(round(lat).to_string());
+            cells.push(round(lon).to_string());
+        }
+        return cells.join(",") + "\n";
+    }
+    let props: serde_json::Map<String, serde_json::Value> = l
+        .fields
+        .iter()
+        .map(|(name, v)| (name.to_string(), v.json()))
+        .collect();
+    shape.json_item(props.into(), l.position, first)
+}
+
+/// A data set's lines in a shape, with the kernel's content type and CORS header.
+fn serve(shape: Shape, csv_header: &'static str, lines: Vec<Line>) -> Response {
+    // The lines are one page: the stream asks for the next one after it, and gets none.
+    let page = std::sync::Mutex::new(Some(lines));
+    kernel::opendata::stream(
+        shape,
+        csv_header,
+        Box::new(move |_| {
+            let lines = page
+                .lock()
+                .map(|mut p| p.take().unwrap_or_default())
+                .unwrap_or_default();
+            Box::pin(async move { Ok(lines) })
+        }),
+        line,
+        |_| (0, String::new()),
+    )
+}
+
 const CSV_HEADER: &str =
     "id,actor_id,name,directory_url,methods,departements,member_since,lat,long\n";
 
-/// One member as a line of the CSV.
-fn row(m: &Member, base: &str) -> String {
-    [
-        csv_field(&m.id),
-        csv_field(&m.actor_id),
-        csv_text(&m.actor_name),
-        csv_field(&format!("{base}{}", m.actor_url)),
-        csv_field(&m.methods.join(",")),
-        csv_field(&m.departements.join(",")),
-        kernel::ids::iso_date(m.updated_at),
-        round(m.lat).to_string(),
-        round(m.lon).to_string(),
-    ]
-    .join(",")
-        + "\n"
+/// One member of the data set.
+fn member_line(m: &Member, base: &str) -> Line {
+    Line {
+        fields: vec![
+            ("id", Value::Code(m.id.clone())),
+            ("actor_id", Value::Code(m.actor_id.clone())),
+            ("name", Value::Text(m.actor_name.clone())),
+            (
+                "directory_url",
+                Value::Code(format!("{base}{}", m.actor_url)),
+            ),
+            ("methods", Value::Code(m.methods.join(","))),
+            ("departements", Value::Code(m.departements.join(","))),
+            (
+                "member_since",
+                Value::Date(kernel::ids::iso_date(m.updated_at)),
+            ),
+        ],
+        position: Some((m.lat, m.lon)),
+    }
 }
 
-pub(super) async fn members_csv(State(state): State<AppState>) -> Result<Response, Error> {
+/// `/data/network/members.{csv,geojson,json}`.
+pub(super) async fn members(
+    State(state): State<AppState>,
+    shape: Shape,
+) -> Result<Response, Error> {
     let base = state.config().base_url.trim_end_matches('/').to_string();
-    let mut body = String::from(CSV_HEADER);
-    for m in store::all_listed(state.db(), &Filter::default()).await? {
-        body.push_str(&row(&m, &base));
-    }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, Shape::Csv.content_type()),
-            (axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
-        body,
-    )
-        .into_response())
+    let lines = store::all_listed(state.db(), &Filter::default())
+        .await?
+        .iter()
+        .map(|m| member_line(m, &base))
+        .collect();
+    Ok(serve(shape, CSV_HEADER, lines))
 }
 
 /// The Table Schema of the CSV.
@@ -80,39 +176,44 @@ pub(super) async fn members_schema(State(state): State<AppState>) -> Result<Resp
 const RESOURCES_HEADER: &str = "id,title,kind,methods,licence,licence_other,member_id,member_name,\
      url,attachments,published\n";
 
-/// One resource as a line of the CSV.
-fn resource_row(r: &crate::store::resources::Resource, base: &str) -> String {
-    [
-        csv_field(&r.id),
-        csv_text(&r.data.title),
-        csv_field(&r.data.kind),
-        csv_field(&r.data.methods.join(",")),
-        csv_field(&r.data.licence),
-        csv_text(&r.data.licence_other),
-        csv_field(&r.member_id),
-        csv_text(&r.actor_name),
-        csv_field(&format!("{base}{}", r.url())),
-        r.data.attachments.len().to_string(),
-        kernel::ids::iso_date(r.updated_at),
-    ]
-    .join(",")
-        + "\n"
+/// One resource of the data set.
+fn resource_line(r: &crate::store::resources::Resource, base: &str) -> Line {
+    Line {
+        fields: vec![
+            ("id", Value::Code(r.id.clone())),
+            ("title", Value::Text(r.data.title.clone())),
+            ("kind", Value::Code(r.data.kind.clone())),
+            ("methods", Value::Code(r.data.methods.join(","))),
+            ("licence", Value::Code(r.data.licence.clone())),
+            ("licence_other", Value::Text(r.data.licence_other.clone())),
+            ("member_id", Value::Code(r.member_id.clone())),
+            ("member_name", Value::Text(r.actor_name.clone())),
+            ("url", Value::Code(format!("{base}{}", r.url()))),
+            (
+                "attachments",
+                Value::Integer(r.data.attachments.len() as i64),
+            ),
+            (
+                "published",
+                Value::Date(kernel::ids::iso_date(r.updated_at)),
+            ),
+        ],
+        position: None,
+    }
 }
 
-pub(super) async fn resources_csv(State(state): State<AppState>) -> Result<Response, Error> {
+/// `/data/network/resources.{csv,json}`.
+pub(super) async fn resources(
+    State(state): State<AppState>,
+    shape: Shape,
+) -> Result<Response, Error> {
     let base = state.config().base_url.trim_end_matches('/').to_string();
-    let mut body = String::from(RESOURCES_HEADER);
-    for r in store::resources::all_listed(state.db()).await? {
-        body.push_str(&resource_row(&r, &base));
-    }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, Shape::Csv.content_type()),
-            (axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
-        body,
-    )
-        .into_response())
+    let lines = store::resources::all_listed(state.db())
+        .await?
+        .iter()
+        .map(|r| resource_line(r, &base))
+        .collect();
+    Ok(serve(shape, RESOURCES_HEADER, lines))
 }
 
 /// The Table Schema of the resources' CSV.
@@ -159,36 +260,35 @@ pub(super) async fn resources_schema(State(state): State<AppState>) -> Result<Re
 
 const REQUESTS_HEADER: &str = "methods,departement,budget_band,state,month\n";
 
-/// One request for support as a line of the CSV: no text, no name.
-fn request_row(r: &crate::store::requests::SupportRequest) -> String {
+/// One request for support of the data set: no id, no text, no name.
+fn request_line(r: &crate::store::requests::SupportRequest) -> Line {
     let month: String = kernel::ids::iso_date(r.created_at)
         .chars()
         .take(7)
         .collect();
-    [
-        csv_field(&r.methods.join(",")),
-        csv_field(&r.departement),
-        csv_field(&r.budget_band),
-        csv_field(r.state.as_str()),
-        month,
-    ]
-    .join(",")
-        + "\n"
+    Line {
+        fields: vec![
+            ("methods", Value::Code(r.methods.join(","))),
+            ("departement", Value::Code(r.departement.clone())),
+            ("budget_band", Value::Code(r.budget_band.clone())),
+            ("state", Value::Code(r.state.as_str().to_string())),
+            ("month", Value::Month(month)),
+        ],
+        position: None,
+    }
 }
 
-pub(super) async fn requests_csv(State(state): State<AppState>) -> Result<Response, Error> {
-    let mut body = String::from(REQUESTS_HEADER);
-    for r in store::requests::all(state.db()).await? {
-        body.push_str(&request_row(&r));
-    }
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, Shape::Csv.content_type()),
-            (axum::http::header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-        ],
-        body,
-    )
-        .into_response())
+/// `/data/network/requests.{csv,json}`.
+pub(super) async fn requests(
+    State(state): State<AppState>,
+    shape: Shape,
+) -> Result<Response, Error> {
+    let lines = store::requests::all(state.db())
+        .await?
+        .iter()
+        .map(request_line)
+        .collect();
+    Ok(serve(shape, REQUESTS_HEADER, lines))
 }
 
 /// The Table Schema of the requests' CSV.
@@ -224,6 +324,14 @@ pub(super) async fn requests_schema(State(state): State<AppState>) -> Result<Res
     Ok(axum::Json(requests_schema_of(&methods)).into_response())
 }
 
+/// The files of a data set without a position: its CSV (with its Table Schema) and its JSON.
+fn csv_json(stem: &str) -> Vec<kernel::catalog::Distribution> {
+    kernel::catalog::Distribution::csv_geojson_json(stem)
+        .into_iter()
+        .filter(|d| d.format != "GeoJSON")
+        .collect()
+}
+
 /// The network's data sets, for the catalogue.
 pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, Error> {
     use kernel::catalog::{Dataset, Distribution};
@@ -242,12 +350,7 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
                 "réseau".into(),
             ],
             modified: store::last_change(state.db()).await?,
-            distributions: vec![Distribution {
-                path: "/data/network/members.csv".into(),
-                media_type: "text/csv",
-                format: "CSV",
-                schema: Some("/data/network/members.schema.json".into()),
-            }],
+            distributions: Distribution::csv_geojson_json("/data/network/members"),
         },
         Dataset {
             id: "network-resources".into(),
@@ -264,12 +367,7 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
                 "ressources méthodologiques".into(),
             ],
             modified: store::resources::last_change(state.db()).await?,
-            distributions: vec![Distribution {
-                path: "/data/network/resources.csv".into(),
-                media_type: "text/csv",
-                format: "CSV",
-                schema: Some("/data/network/resources.schema.json".into()),
-            }],
+            distributions: csv_json("/data/network/resources"),
         },
         Dataset {
             id: "network-requests".into(),
@@ -285,12 +383,7 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
                 "accompagnement".into(),
             ],
             modified: store::requests::last_change(state.db()).await?,
-            distributions: vec![Distribution {
-                path: "/data/network/requests.csv".into(),
-                media_type: "text/csv",
-                format: "CSV",
-                schema: Some("/data/network/requests.schema.json".into()),
-            }],
+            distributions: csv_json("/data/network/requests"),
         },
     ])
 }
@@ -299,9 +392,8 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_name_a_spreadsheet_would_compute_is_written_as_text() {
-        let m = Member {
+    fn member() -> Member {
+        Member {
             id: "m1".into(),
             actor_id: "a1".into(),
             actor_name: "=HYPERLINK(\"x\")".into(),
@@ -315,11 +407,136 @@ mod tests {
             charter_accepted_at: 0,
             created_at: 0,
             updated_at: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn a_name_a_spreadsheet_would_compute_is_written_as_text() {
+        let m = member_line(&member(), "https://t.fr");
         assert_eq!(
-            row(&m, "https://t.fr"),
+            line(Shape::Csv, &m, true),
             "m1,a1,\"'=HYPERLINK(\"\"x\"\")\",https://t.fr/directory/actors/x,\
              \"conversation,ateliers\",22,1970-01-01,48.7326,-3.4566\n"
+        );
+    }
+
+    #[test]
+    fn the_json_and_the_geojson_hold_the_csv_fields_typed() {
+        let m = member_line(&member(), "https://t.fr");
+        let json: serde_json::Value = serde_json::from_str(&line(Shape::Json, &m, true)).unwrap();
+        assert_eq!(
+            json["name"], "=HYPERLINK(\"x\")",
+            "the JSON is no spreadsheet"
+        );
+        assert_eq!(json["methods"], "conversation,ateliers");
+        assert_eq!(json["member_since"], "1970-01-01");
+        assert_eq!(json["lat"], 48.7326);
+        assert_eq!(json["long"], -3.4566);
+        let item = line(Shape::GeoJson, &m, false);
+        let feature: serde_json::Value = serde_json::from_str(&item[1..]).unwrap();
+        assert_eq!(
+            feature["geometry"],
+            serde_json::json!({"type": "Point", "coordinates": [-3.4566, 48.7326]})
+        );
+        assert_eq!(
+            feature["properties"]["directory_url"],
+            "https://t.fr/directory/actors/x"
+        );
+    }
+
+    /// The names and types of a line's fields (its position as `lat` and `long`, numbers).
+    fn typed(l: &Line) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = l
+            .fields
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.schema_type().to_string()))
+            .collect();
+        if l.position.is_some() {
+            out.push(("lat".into(), "number".into()));
+            out.push(("long".into(), "number".into()));
+        }
+        out
+    }
+
+    fn check(l: &Line, header: &str, schema: serde_json::Value) {
+        let fields = schema["fields"].as_array().unwrap();
+        let described: Vec<(String, String)> = fields
+            .iter()
+            .map(|f| {
+                (
+                    f["name"].as_str().unwrap().to_string(),
+                    f["type"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(typed(l), described);
+        let names: Vec<&str> = described.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(header.trim_end(), names.join(","));
+        // Free text is said to be free text in the schema, and only free text.
+        for ((_, v), f) in l.fields.iter().zip(fields) {
+            let noted = f["description"]
+                .as_str()
+                .unwrap()
+                .contains(kernel::opendata::TEXT_NOTE);
+            assert_eq!(noted, matches!(v, Value::Text(_)), "{f}");
+        }
+    }
+
+    #[test]
+    fn every_data_set_is_described_by_its_table_schema() {
+        check(&member_line(&member(), ""), CSV_HEADER, schema(&[]));
+        let resource = crate::store::resources::Resource {
+            id: "r1".into(),
+            member_id: "m1".into(),
+            actor_id: "a1".into(),
+            actor_name: "Concertation".into(),
+            actor_url: "/directory/actors/c".into(),
+            state: crate::store::resources::State::Published,
+            data: crate::model::ResourceInput {
+                title: "Un guide".into(),
+                summary: "Pour qui ?".into(),
+                body: String::new(),
+                kind: "guide".into(),
+                methods: vec!["conversation".into()],
+                licence: "cc_by_4".into(),
+                licence_other: String::new(),
+                attachments: Vec::new(),
+            },
+            author: "u1".into(),
+            revision: 1,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let line_of = resource_line(&resource, "");
+        check(&line_of, RESOURCES_HEADER, resources_schema_of(&[]));
+        let json: serde_json::Value =
+            serde_json::from_str(&line(Shape::Json, &line_of, true)).unwrap();
+        assert_eq!(json["attachments"], 0, "a count is a number");
+        let request = crate::store::requests::SupportRequest {
+            id: "q1".into(),
+            space_id: "s1".into(),
+            title: "Une assemblée".into(),
+            need: "Quarante personnes".into(),
+            methods: vec!["assemblee-citoyenne".into()],
+            departement: "22".into(),
+            starts_on: "2026-01-01".into(),
+            ends_on: "2026-02-01".into(),
+            budget_band: "20k_50k".into(),
+            state: RequestState::Answered,
+            chosen_answer: None,
+            created_by: "u1".into(),
+            created_at: 0,
+            updated_at: 0,
+        };
+        let line_of = request_line(&request);
+        check(&line_of, REQUESTS_HEADER, requests_schema_of(&[]));
+        let json: serde_json::Value =
+            serde_json::from_str(&line(Shape::Json, &line_of, true)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"methods": "assemblee-citoyenne", "departement": "22",
+                "budget_band": "20k_50k", "state": "answered", "month": "1970-01"}),
+            "no id, no text, no name"
         );
     }
 }

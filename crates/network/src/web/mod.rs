@@ -93,17 +93,42 @@ pub fn routes() -> Routes {
             post(requests::choose),
         )
         .route("/commun/requests/{id}/close", post(requests::close))
-        .route("/data/network/members.csv", get(data::members_csv))
+        .route(
+            "/data/network/members.csv",
+            get(|s| data::members(s, kernel::opendata::Shape::Csv)),
+        )
+        .route(
+            "/data/network/members.geojson",
+            get(|s| data::members(s, kernel::opendata::Shape::GeoJson)),
+        )
+        .route(
+            "/data/network/members.json",
+            get(|s| data::members(s, kernel::opendata::Shape::Json)),
+        )
         .route(
             "/data/network/members.schema.json",
             get(data::members_schema),
         )
-        .route("/data/network/resources.csv", get(data::resources_csv))
+        .route(
+            "/data/network/resources.csv",
+            get(|s| data::resources(s, kernel::opendata::Shape::Csv)),
+        )
+        .route(
+            "/data/network/resources.json",
+            get(|s| data::resources(s, kernel::opendata::Shape::Json)),
+        )
         .route(
             "/data/network/resources.schema.json",
             get(data::resources_schema),
         )
-        .route("/data/network/requests.csv", get(data::requests_csv))
+        .route(
+            "/data/network/requests.csv",
+            get(|s| data::requests(s, kernel::opendata::Shape::Csv)),
+        )
+        .route(
+            "/data/network/requests.json",
+            get(|s| data::requests(s, kernel::opendata::Shape::Json)),
+        )
         .route(
             "/data/network/requests.schema.json",
             get(data::requests_schema),

@@ -9,6 +9,48 @@ use crate::on_every_engine;
 mod requests;
 mod resources;
 
+/// The JSON file of the data set at `stem` (its `.json`) says what its CSV says, item for row
+/// and value for value, each value typed as the Table Schema (`.schema.json`) says; returns
+/// the items.
+async fn json_matches_csv(app: &TestApp, stem: &str) -> Vec<serde_json::Value> {
+    let (status, csv) = app.get_text(&format!("{stem}.csv")).await;
+    assert_eq!(status, 200);
+    let records = kernel::opendata::csv_records(&csv);
+    let header = &records[0].1;
+    let r = app.get(&format!("{stem}.json")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let items: Vec<serde_json::Value> = r.json().await.unwrap();
+    assert_eq!(records.len() - 1, items.len(), "{csv}");
+    let schema = app.get_json(&format!("{stem}.schema.json")).await;
+    let types: Vec<&str> = schema["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.len(), header.len());
+    for ((_, record), item) in records[1..].iter().zip(&items) {
+        assert_eq!(
+            item.as_object().unwrap().len(),
+            header.len(),
+            "the CSV's fields and no other: {item}"
+        );
+        for ((name, value), kind) in header.iter().zip(record).zip(&types) {
+            let field = &item[name.as_str()];
+            match *kind {
+                "integer" => assert_eq!(field.as_i64(), value.parse().ok(), "{name}"),
+                "number" => {
+                    let (a, b): (f64, f64) = (value.parse().unwrap(), field.as_f64().unwrap());
+                    assert!((a - b).abs() < 1e-9, "{name}: {value} ≠ {field}");
+                }
+                _ => assert_eq!(field.as_str(), Some(value.as_str()), "{name}"),
+            }
+        }
+    }
+    items
+}
+
 /// An actor of `kind` named `name`, proposed by `owner` and published by `moderator` (an
 /// instance administrator); returns its id.
 async fn published_actor(owner: &TestApp, moderator: &TestApp, name: &str, kind: &str) -> String {
@@ -199,12 +241,45 @@ on_every_engine!(
             "{line}"
         );
         let catalog = app.get_text("/data/catalog.jsonld").await.1;
-        assert!(catalog.contains("/data/network/members.csv"));
+        for file in ["members.csv", "members.geojson", "members.json"] {
+            assert!(catalog.contains(&format!("/data/network/{file}")), "{file}");
+        }
         assert_eq!(
             app.schema_fields("/data/network/members.schema.json")
                 .await
                 .len(),
             csv.lines().next().unwrap().split(',').count()
+        );
+        // The JSON and the GeoJSON say what the CSV says; the point is the actor's position.
+        let items = json_matches_csv(&app, "/data/network/members").await;
+        assert_eq!(items.len(), 1);
+        let geo = app.get_json("/data/network/members.geojson").await;
+        assert_eq!(geo["type"], "FeatureCollection");
+        let features = geo["features"].as_array().unwrap();
+        assert_eq!(features.len(), items.len());
+        let actors: Vec<serde_json::Value> =
+            app.get("/data/actors.json").await.json().await.unwrap();
+        for (feature, item) in features.iter().zip(&items) {
+            let mut properties = item.clone();
+            let position = properties
+                .as_object_mut()
+                .map(|o| (o.remove("lat"), o.remove("long")));
+            assert_eq!(feature["properties"], properties);
+            let actor = actors.iter().find(|a| a["id"] == item["actor_id"]).unwrap();
+            assert_eq!(
+                position,
+                Some((Some(actor["lat"].clone()), Some(actor["long"].clone())))
+            );
+            assert_eq!(feature["geometry"]["type"], "Point");
+            assert_eq!(
+                feature["geometry"]["coordinates"],
+                serde_json::json!([actor["long"], actor["lat"]])
+            );
+        }
+        assert_eq!(
+            features[0]["geometry"]["coordinates"],
+            serde_json::json!([-3.4566, 48.7326]),
+            "[lon, lat]"
         );
         // The map's sources.
         let geo = app.get_json("/commun/members.json").await;

@@ -310,6 +310,28 @@ on_every_engine!(
         );
         let catalog = app.get_text("/data/catalog.jsonld").await.1;
         assert!(catalog.contains("/data/network/requests.csv"));
+        assert!(catalog.contains("/data/network/requests.json"));
+        let items = super::json_matches_csv(&app, "/data/network/requests").await;
+        assert_eq!(items.len(), csv.lines().count() - 1);
+        assert_eq!(
+            items[0],
+            serde_json::json!({
+                "methods": "assemblee-citoyenne", "departement": "22", "budget_band": "20k_50k",
+                "state": "answered", "month": items[0]["month"],
+            }),
+            "no id, no text, no name"
+        );
+        let json = app.get_text("/data/network/requests.json").await.1;
+        for private in [
+            "assemblée",
+            "Quarante",
+            "Lannion",
+            "Concertation",
+            "Yann",
+            "850",
+        ] {
+            assert!(!json.contains(private), "{private}: {json}");
+        }
         // The requester closes it.
         let r = yann.post_form(&format!("{to}/close"), &[]).await;
         assert_eq!(redirected_to(r).await, to);

@@ -201,6 +201,16 @@ on_every_engine!(
         );
         let catalog = app.get_text("/data/catalog.jsonld").await.1;
         assert!(catalog.contains("/data/network/resources.csv"), "{catalog}");
+        assert!(
+            catalog.contains("/data/network/resources.json"),
+            "{catalog}"
+        );
+        let items = super::json_matches_csv(&app, "/data/network/resources").await;
+        assert_eq!(items.len(), csv.lines().count() - 1);
+        assert_eq!(items[0]["title"], TITLE);
+        assert_eq!(items[0]["attachments"], 1, "a count");
+        let json = app.get_text("/data/network/resources.json").await.1;
+        assert!(!json.contains("anne") && !json.contains("Anne"));
         // The site's search, once the index has it.
         let mut found = serde_json::Value::Null;
         for _ in 0..100 {

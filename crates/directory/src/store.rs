@@ -8,7 +8,7 @@ use crate::actor::{ActorInput, normalise};
 use crate::error::StoreError;
 use crate::model::Siret;
 use kernel::changes::Entry;
-use kernel::db::{Db, Op};
+use kernel::db::{Db, Op, Write};
 use kernel::geo::GeoPoint;
 use kernel::ids::{new_id, now_ms};
 use kernel::review::{Mails, Reviewed};
@@ -128,7 +128,18 @@ pub async fn import_one(db: &Db, id: Option<&str>, a: &ActorInput) -> Result<boo
     if let Some(id) = id
         && let Some(actor) = get(db, id).await?
     {
-        apply(db, id, actor.revision, a, "import").await?;
+        let item = (id, actor.revision);
+        REVIEW
+            .edit(
+                db,
+                item,
+                true,
+                actor.revision,
+                a,
+                "import",
+                async |w: &mut Write| write_input(db, w, id, a).await,
+            )
+            .await?;
         return Ok(false);
     }
     let (dep, reg) = place_of(db, a.commune()).await?.unwrap_or_default();
@@ -258,22 +269,24 @@ pub async fn edit(
     a: &ActorInput,
     by: &str,
 ) -> Result<bool, StoreError> {
-    REVIEW.check_base(actor.revision, base)?;
-    if actor.trusted || actor.state == State::Pending {
-        apply(db, &actor.id, base, a, by).await?;
-        return Ok(true);
-    }
-    REVIEW.propose(db, &actor.id, base, a, by).await?;
-    Ok(false)
+    let at_once = actor.trusted || actor.state == State::Pending;
+    REVIEW
+        .edit(
+            db,
+            (actor.id.as_str(), actor.revision),
+            at_once,
+            base,
+            a,
+            by,
+            async |w: &mut Write| write_input(db, w, &actor.id, a).await,
+        )
+        .await
 }
 
-/// Writes new fields of an actor if it is still at revision `base`.
-async fn apply(db: &Db, id: &str, base: i64, a: &ActorInput, by: &str) -> Result<(), StoreError> {
-    let place = place_of(db, a.commune()).await?.unwrap_or_default();
-    let mut w = db.write().await?;
-    REVIEW.publish_change(&mut w, id, base, by).await?;
-    write_fields(&mut w, id, a, (&place.0, &place.1)).await?;
-    w.commit().await?;
+/// Writes an actor's fields with the département and région of its commune, in `w`.
+async fn write_input(db: &Db, w: &mut Write, id: &str, a: &ActorInput) -> Result<(), StoreError> {
+    let (dep, reg) = place_of(db, a.commune()).await?.unwrap_or_default();
+    write_fields(w, id, a, (&dep, &reg)).await?;
     Ok(())
 }
 
@@ -292,19 +305,11 @@ pub async fn decide_revision(
     by: &str,
 ) -> Result<Revision, StoreError> {
     let rev: Revision = REVIEW.pending_revision(db, id).await?;
-    let place = place_of(db, rev.data.commune()).await?.unwrap_or_default();
-    // The change and the revision's decision are one write: never applied and still pending.
-    let mut w = db.write().await?;
-    if approve {
-        REVIEW
-            .publish_change(&mut w, &rev.item, rev.base, by)
-            .await?;
-        write_fields(&mut w, &rev.item, &rev.data, (&place.0, &place.1)).await?;
-    }
     REVIEW
-        .close_revision(&mut w, &rev, approve, reason, by)
+        .decide_revision(db, &rev, approve, reason, by, async |w: &mut Write| {
+            write_input(db, w, &rev.item, &rev.data).await
+        })
         .await?;
-    w.commit().await?;
     Ok(rev)
 }
 

@@ -232,6 +232,63 @@ impl Reviewed {
         Ok(())
     }
 
+    /// An owner's edit of the item `id`, now at revision `current`, from a form opened at
+    /// revision `base`: refused once stale; applied `at_once` (while the item waits for its
+    /// first decision, or is trusted), `apply` writing its fields in the write that counts the
+    /// change; else kept for a moderator. Returns whether it was applied.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn edit<T, E>(
+        &self,
+        db: &Db,
+        (id, current): (&str, i64),
+        at_once: bool,
+        base: i64,
+        data: &T,
+        by: &str,
+        apply: impl AsyncFnOnce(&mut Write) -> Result<(), E>,
+    ) -> Result<bool, E>
+    where
+        T: serde::Serialize,
+        E: From<ReviewError> + From<sqlx::Error>,
+    {
+        self.check_base(current, base)?;
+        if at_once {
+            let mut w = db.write().await?;
+            self.publish_change(&mut w, id, base, by).await?;
+            apply(&mut w).await?;
+            w.commit().await?;
+            return Ok(true);
+        }
+        self.propose(db, id, base, data, by).await?;
+        Ok(false)
+    }
+
+    /// A moderator's decision on an owner's revision, in one write: approved, the item's change
+    /// is counted and `apply` writes its fields; either way the revision is closed (refused,
+    /// `decided`, when it no longer waits).
+    pub async fn decide_revision<T, E>(
+        &self,
+        db: &Db,
+        rev: &Revision<T>,
+        approve: bool,
+        reason: &str,
+        by: &str,
+        apply: impl AsyncFnOnce(&mut Write) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        E: From<ReviewError> + From<sqlx::Error>,
+    {
+        let mut w = db.write().await?;
+        if approve {
+            self.publish_change(&mut w, &rev.item, rev.base, by).await?;
+            apply(&mut w).await?;
+        }
+        self.close_revision(&mut w, rev, approve, reason, by)
+            .await?;
+        w.commit().await?;
+        Ok(())
+    }
+
     /// Refuses a change started from revision `base` of an item now at `current`.
     pub fn check_base(&self, current: i64, base: i64) -> Result<(), ReviewError> {
         if current == base {

@@ -5,7 +5,7 @@
 use crate::error::StoreError;
 use crate::model::ExperienceInput;
 use kernel::changes::Entry;
-use kernel::db::{Db, Op};
+use kernel::db::{Db, Op, Write};
 use kernel::ids::{new_id, now_ms};
 use kernel::review::{Mails, Reviewed};
 use kernel::territories::Territory;
@@ -266,19 +266,16 @@ pub async fn edit(
     data: &ExperienceInput,
     by: &str,
 ) -> Result<bool, StoreError> {
-    REVIEW.check_base(e.revision, base)?;
-    if e.state == State::Pending {
-        let t = territory_of(db, data)
-            .await?
-            .ok_or(StoreError::UnknownTerritory)?;
-        let mut w = db.write().await?;
-        REVIEW.publish_change(&mut w, &e.id, base, by).await?;
-        write(&mut w, &e.id, data, &t).await?;
-        w.commit().await?;
-        return Ok(true);
-    }
-    REVIEW.propose(db, &e.id, base, data, by).await?;
-    Ok(false)
+    let item = (e.id.as_str(), e.revision);
+    let at_once = e.state == State::Pending;
+    REVIEW
+        .edit(db, item, at_once, base, data, by, async |w: &mut Write| {
+            let t = territory_of(db, data)
+                .await?
+                .ok_or(StoreError::UnknownTerritory)?;
+            write(w, &e.id, data, &t).await
+        })
+        .await
 }
 
 /// The revisions waiting for a moderator, oldest first.
@@ -303,17 +300,11 @@ pub async fn decide_revision(
     let t = territory_of(db, &rev.data)
         .await?
         .ok_or(StoreError::UnknownTerritory)?;
-    let mut w = db.write().await?;
-    if approve {
-        REVIEW
-            .publish_change(&mut w, &rev.item, rev.base, by)
-            .await?;
-        write(&mut w, &rev.item, &rev.data, &t).await?;
-    }
     REVIEW
-        .close_revision(&mut w, &rev, approve, reason, by)
+        .decide_revision(db, &rev, approve, reason, by, async |w: &mut Write| {
+            write(w, &rev.item, &rev.data, &t).await
+        })
         .await?;
-    w.commit().await?;
     Ok(rev.item)
 }
 

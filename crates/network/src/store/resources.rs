@@ -6,7 +6,7 @@
 use crate::error::StoreError;
 use crate::model::{ResourceFilter, ResourceInput};
 use kernel::changes::Entry;
-use kernel::db::{Db, Op};
+use kernel::db::{Db, Op, Write};
 use kernel::ids::{new_id, now_ms};
 use kernel::review::{Mails, Reviewed};
 use sqlx::Row;
@@ -136,16 +136,13 @@ pub async fn edit(
     data: &ResourceInput,
     by: &str,
 ) -> Result<bool, StoreError> {
-    REVIEW.check_base(r.revision, base)?;
-    if r.state == State::Pending {
-        let mut w = db.write().await?;
-        REVIEW.publish_change(&mut w, &r.id, base, by).await?;
-        write(&mut w, &r.id, data).await?;
-        w.commit().await?;
-        return Ok(true);
-    }
-    REVIEW.propose(db, &r.id, base, data, by).await?;
-    Ok(false)
+    let item = (r.id.as_str(), r.revision);
+    let at_once = r.state == State::Pending;
+    REVIEW
+        .edit(db, item, at_once, base, data, by, async |w: &mut Write| {
+            write(w, &r.id, data).await
+        })
+        .await
 }
 
 /// The revisions waiting for a moderator, oldest first.
@@ -167,17 +164,11 @@ pub async fn decide_revision(
     by: &str,
 ) -> Result<String, StoreError> {
     let rev = pending_revision(db, id).await?;
-    let mut w = db.write().await?;
-    if approve {
-        REVIEW
-            .publish_change(&mut w, &rev.item, rev.base, by)
-            .await?;
-        write(&mut w, &rev.item, &rev.data).await?;
-    }
     REVIEW
-        .close_revision(&mut w, &rev, approve, reason, by)
+        .decide_revision(db, &rev, approve, reason, by, async |w: &mut Write| {
+            write(w, &rev.item, &rev.data).await
+        })
         .await?;
-    w.commit().await?;
     Ok(rev.item)
 }
 

@@ -16,6 +16,18 @@ pub struct Attachment {
     pub bytes: i64,
 }
 
+/// The attachments of a proposed version, each with whether the published version lacks it
+/// (what a moderator's queue marks as new).
+pub fn marked_new<'a>(
+    proposed: &'a [Attachment],
+    published: &[Attachment],
+) -> Vec<(&'a Attachment, bool)> {
+    proposed
+        .iter()
+        .map(|a| (a, !published.iter().any(|b| b.file == a.file)))
+        .collect()
+}
+
 impl Attachment {
     /// Whether it is a PDF (else an image).
     pub fn is_pdf(&self) -> bool {

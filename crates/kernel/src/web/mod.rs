@@ -508,12 +508,23 @@ impl AttachedForm {
 }
 
 /// The attachments a form's fields keep, as [`AttachedForm`] wrote them (for showing the form
-/// again; their sizes are not known there).
-pub fn kept_attachments(fields: &[(String, String)]) -> Vec<crate::uploads::Attachment> {
+/// again): those the item already holds (`stored`, an edited item's) with their stored details,
+/// the others as the form names them (their sizes are not known there).
+pub fn kept_attachments(
+    fields: &[(String, String)],
+    stored: &[crate::uploads::Attachment],
+) -> Vec<crate::uploads::Attachment> {
     fields
         .iter()
         .filter(|(k, _)| k == "kept_attachment")
         .filter_map(|(_, v)| crate::uploads::Attachment::from_kept(v))
+        .map(|a| {
+            stored
+                .iter()
+                .find(|x| x.file == a.file)
+                .cloned()
+                .unwrap_or(a)
+        })
         .collect()
 }
 

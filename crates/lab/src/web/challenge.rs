@@ -33,7 +33,7 @@ impl NewPage {
         Fields(&self.fields).get(name)
     }
     fn kept(&self) -> Vec<kernel::uploads::Attachment> {
-        kernel::web::kept_attachments(&self.fields)
+        kernel::web::kept_attachments(&self.fields, &[])
     }
     fn has(&self, name: &str, code: &str) -> bool {
         self.fields.iter().any(|(k, v)| k == name && v == code)

@@ -19,7 +19,7 @@ impl ResponseFormPage {
         Fields(&self.fields).get(name)
     }
     fn kept(&self) -> Vec<kernel::uploads::Attachment> {
-        kernel::web::kept_attachments(&self.fields)
+        kernel::web::kept_attachments(&self.fields, &[])
     }
 }
 

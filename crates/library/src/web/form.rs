@@ -165,14 +165,7 @@ impl FormPage {
             .experience
             .as_ref()
             .map(|e| e.data.attachments.as_slice());
-        kernel::web::kept_attachments(&self.fields)
-            .into_iter()
-            .map(|a| {
-                stored
-                    .and_then(|s| s.iter().find(|x| x.file == a.file).cloned())
-                    .unwrap_or(a)
-            })
-            .collect()
+        kernel::web::kept_attachments(&self.fields, stored.unwrap_or_default())
     }
     fn action(&self) -> String {
         match &self.experience {

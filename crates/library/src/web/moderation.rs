@@ -13,20 +13,8 @@ struct Change {
 impl Change {
     /// The attachments of the proposed version, each with whether the published one lacks it.
     fn files(&self) -> Vec<(&kernel::uploads::Attachment, bool)> {
-        self.revision
-            .data
-            .attachments
-            .iter()
-            .map(|a| {
-                let new = !self
-                    .experience
-                    .data
-                    .attachments
-                    .iter()
-                    .any(|b| b.file == a.file);
-                (a, new)
-            })
-            .collect()
+        let published = &self.experience.data.attachments;
+        kernel::uploads::marked_new(&self.revision.data.attachments, published)
     }
 }
 

@@ -96,20 +96,8 @@ pub(crate) struct Change {
 impl Change {
     /// The attachments of the proposed version, each with whether the published one lacks it.
     fn files(&self) -> Vec<(&kernel::uploads::Attachment, bool)> {
-        self.revision
-            .data
-            .attachments
-            .iter()
-            .map(|a| {
-                let new = !self
-                    .resource
-                    .data
-                    .attachments
-                    .iter()
-                    .any(|b| b.file == a.file);
-                (a, new)
-            })
-            .collect()
+        let published = &self.resource.data.attachments;
+        kernel::uploads::marked_new(&self.revision.data.attachments, published)
     }
 }
 

@@ -297,19 +297,24 @@ impl Filter {
     /// The query string of the filter, `method=…&departement=…&` or empty, to which a page
     /// number or a viewport is added.
     pub fn query(&self) -> String {
-        let mut q = String::new();
-        if let Some(m) = &self.method {
-            q.push_str(&format!("method={}&", kernel::web::percent_encode(m)));
-        }
-        if let Some(d) = &self.departement {
-            q.push_str(&format!("departement={}&", kernel::web::percent_encode(d)));
-        }
-        q
+        query(&[("method", &self.method), ("departement", &self.departement)])
     }
     /// Whether it narrows anything.
     pub fn is_empty(&self) -> bool {
         self.method.is_none() && self.departement.is_none()
     }
+}
+
+/// The query string of a list's chosen filters, each `name=value&`, in order; those not chosen
+/// left out.
+fn query(chosen: &[(&str, &Option<String>)]) -> String {
+    chosen
+        .iter()
+        .filter_map(|(name, value)| {
+            let value = value.as_deref()?;
+            Some(format!("{name}={}&", kernel::web::percent_encode(value)))
+        })
+        .collect()
 }
 
 #[cfg(test)]

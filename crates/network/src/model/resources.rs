@@ -189,14 +189,7 @@ impl ResourceFilter {
     /// The query string of the filter, `kind=…&method=…&` or empty, to which a page number is
     /// added.
     pub fn query(&self) -> String {
-        let mut q = String::new();
-        if let Some(k) = &self.kind {
-            q.push_str(&format!("kind={}&", kernel::web::percent_encode(k)));
-        }
-        if let Some(m) = &self.method {
-            q.push_str(&format!("method={}&", kernel::web::percent_encode(m)));
-        }
-        q
+        super::query(&[("kind", &self.kind), ("method", &self.method)])
     }
     /// Whether it narrows anything.
     pub fn is_empty(&self) -> bool {

@@ -1,4 +1,4 @@
-// A conversation on a phone, on the demo instance: a resident without an account votes on ten
+// A conversation on a 320 px phone, on the demo instance: a resident without an account votes on ten
 // statements of Lannion 2030 with the keyboard, adds one, a moderator accepts it, and the map
 // and the report show the opinion groups. A bad statement gets a clear message. Every page is
 // scanned with axe-core.
@@ -8,7 +8,7 @@ import { startServer, launchBrowser, newPage, expectAccessible, shot, login, fla
 
 let server, browser;
 const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026', name: 'Administration Territoires' };
-const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
+const PHONE = { viewport: { width: 320, height: 640 }, isMobile: true, hasTouch: true };
 
 before(async () => {
   server = await startServer(['--demo']);

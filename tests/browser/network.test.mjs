@@ -4,7 +4,8 @@
 // error summary says so), then with a good one; the network moderator accepts it from the
 // queue and it is listed again. Then that member publishes a methodological resource, Lannion's
 // administrator asks the network for support, the member answers and the commune chooses the
-// answer. Every page is scanned with axe-core.
+// answer, and turns the outcome into a library report's form. A member starts a network
+// conversation for the members only and a visitor reads it. Every page is scanned with axe-core.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServer, launchBrowser, newPage, expectAccessible, shot, login, flash } from './harness.mjs';
@@ -159,4 +160,41 @@ test('the member publishes a resource, a commune asks for support, the member an
   await flash(commune, 'La réponse est retenue');
   await expectAccessible(commune, 'request answered');
   await shot(commune, 'network-request-answered');
+  // The outcome can become a library report: the form, filled with the request.
+  await commune.getByRole('link', { name: 'Proposer un retour d\'expérience' }).click();
+  await commune.waitForURL(/\/library\/propose/);
+  assert.equal(await commune.getByLabel('Titre', { exact: true }).inputValue(), 'Lancer notre premier budget participatif');
+  await expectAccessible(commune, 'library form from a request');
+});
+
+test('a member starts a network conversation for members only, and a visitor reads it on a phone', async () => {
+  const visitor = await newPage(browser, PHONE);
+  await visitor.goto(server.base + '/commun/conversations');
+  await visitor.getByRole('heading', { level: 1, name: 'Conversations du réseau' }).waitFor();
+  await expectAccessible(visitor, 'network conversations');
+  assert.equal(await overflow(visitor), 0, 'the list fits a 320 px phone');
+
+  const member = await newPage(browser, PHONE);
+  await login(server.base, member, ADMIN);
+  await member.goto(server.base + '/commun/conversations/new');
+  await expectAccessible(member, 'network conversation form');
+  assert.equal(await overflow(member), 0, 'the form fits a 320 px phone');
+  await member.getByLabel('Membre qui anime la conversation').selectOption({ label: MEMBER });
+  await member.getByLabel('Question posée').fill('Quels outils pour les petites communes ?');
+  await member.getByLabel('Réservée aux membres du réseau').check();
+  await member.getByRole('button', { name: 'Enregistrer' }).click();
+  await flash(member, 'La conversation est ouverte');
+  await member.getByLabel('Votre proposition').fill('Un kit de concertation partagé entre communes voisines.');
+  await member.getByRole('button', { name: 'Proposer' }).click();
+  await flash(member, 'Votre proposition est ajoutée');
+  await member.getByRole('button', { name: "D'accord" }).click();
+  await member.getByText('Vous avez voté sur toutes les propositions').waitFor();
+  await expectAccessible(member, 'network conversation');
+  assert.equal(await overflow(member), 0, 'the conversation fits a 320 px phone');
+  await shot(member, 'network-conversation-phone');
+
+  await visitor.goto(server.base + '/commun');
+  await visitor.getByRole('link', { name: 'Quels outils pour les petites communes ?' }).click();
+  await visitor.getByText('Animée par ' + MEMBER + ' · Réservée aux membres').waitFor();
+  await expectAccessible(visitor, 'network conversation, visitor');
 });

@@ -4,7 +4,7 @@
 use crate::error::StoreError;
 use crate::map::OpinionMaps;
 use crate::model::*;
-use crate::policy::{self, Action, Participation, Resource};
+use crate::policy::{self, Action, Participation, Resource, Standing};
 use crate::store::{self, Author, VoteWriter};
 use kernel::accounts::User;
 use kernel::{AppState, Error};
@@ -45,11 +45,28 @@ pub async fn vote(
     Ok((pid, statement))
 }
 
+/// What `user` is to the network of `c`: whether they own its host member, and an accepted
+/// member at all (nothing for a process's conversation, or a visitor).
+pub async fn standing(
+    state: &AppState,
+    user: Option<&User>,
+    c: &Conversation,
+) -> Result<Standing, Error> {
+    let (Home::Network { member_id, .. }, Some(user)) = (&c.home, user) else {
+        return Ok(Standing::default());
+    };
+    let owned = network::store::owned_accepted(state.db(), &user.id).await?;
+    Ok(Standing {
+        hosts: owned.iter().any(|m| &m.id == member_id),
+        member: !owned.is_empty(),
+    })
+}
+
 /// Adds a statement by `user` (or an anonymous participant `key`) to `c`, after the policy:
 /// a moderator's is accepted at once, others wait for moderation.
 pub async fn add_statement(
     state: &AppState,
-    c: &Conversation,
+    (c, standing): (&Conversation, Standing),
     user: Option<&User>,
     key: Option<&ParticipantKey>,
     body: &str,
@@ -57,12 +74,13 @@ pub async fn add_statement(
     if !c.is_open() {
         return Err(StoreError::Closed.into());
     }
-    policy::check(user, Action::AddStatement, &Resource::Conversation(c))?;
+    let resource = Resource::Conversation(c, standing);
+    policy::check(user, Action::AddStatement, &resource)?;
     let text = StatementText::parse(body).map_err(StoreError::from)?;
     let author = Author {
         user_id: user.map(|u| u.id.as_str()),
         participant: key,
-        moderator: policy::can(user, Action::Moderate, &Resource::Conversation(c)),
+        moderator: policy::can(user, Action::Moderate, &resource),
     };
     Ok(store::add_statement(state.db(), c, &text, &author).await?)
 }

@@ -49,13 +49,18 @@ pub fn routes() -> Routes {
 )]
 pub struct ConversationsApi;
 
-/// A conversation of a process: a question people answer with short statements and vote on.
+/// A conversation of a process or of the network: a question people answer with short
+/// statements and vote on.
 #[derive(Serialize, ToSchema)]
 pub struct ConversationOut {
     /// Opaque id.
     id: String,
-    /// Its process's id.
-    process_id: String,
+    /// Its process's id; `null` for a conversation of the network.
+    process_id: Option<String>,
+    /// For a conversation of the network, the id of the member that hosts it; else `null`.
+    network_member_id: Option<String>,
+    /// Whether only the network's members take part (everyone reads it).
+    members_only: bool,
     /// What it asks.
     question: String,
     /// Its context, paragraphs separated by blank lines.
@@ -81,8 +86,13 @@ impl From<Conversation> for ConversationOut {
         ConversationOut {
             open: c.is_open(),
             created_at: kernel::ids::iso_datetime(c.created_at),
+            process_id: c.process_id().map(str::to_string),
+            network_member_id: match &c.home {
+                crate::model::Home::Network { member_id, .. } => Some(member_id.clone()),
+                crate::model::Home::Process { .. } => None,
+            },
+            members_only: c.members_only(),
             id: c.id,
-            process_id: c.process_id,
             question: c.question,
             description: c.description,
             url: c.url,
@@ -183,6 +193,8 @@ pub struct VoteOut {
 pub struct ConversationQuery {
     /// Only the conversations of this process (its id).
     process: Option<String>,
+    /// `true`: only the network's conversations (newest first).
+    network: Option<bool>,
 }
 
 async fn conversation_or_404(state: &AppState, id: &str) -> Result<Conversation, Error> {
@@ -198,9 +210,10 @@ async fn list_conversations(
     ApiQuery(paging): ApiQuery<Paging>,
 ) -> Result<Json<Page<ConversationOut>>, Error> {
     let (limit, offset) = paging.parse()?;
-    let all = match &q.process {
-        Some(process) => store::of_process(state.db(), process).await?,
-        None => store::all(state.db()).await?,
+    let all = match (&q.process, q.network) {
+        (Some(process), _) => store::of_process(state.db(), process).await?,
+        (None, Some(true)) => store::of_network(state.db()).await?,
+        (None, _) => store::all(state.db()).await?,
     };
     let total = all.len() as i64;
     let items = all
@@ -237,7 +250,12 @@ async fn list_statements(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<StatementOut>>, Error> {
     let c = conversation_or_404(&state, &id).await?;
-    let moderator = policy::can(user.as_ref(), Action::Moderate, &Resource::Conversation(&c));
+    let standing = act::standing(&state, user.as_ref(), &c).await?;
+    let moderator = policy::can(
+        user.as_ref(),
+        Action::Moderate,
+        &Resource::Conversation(&c, standing),
+    );
     let statements = store::statements(state.db(), &c.id).await?;
     Ok(Json(
         statements
@@ -268,7 +286,9 @@ async fn add_statement(
 ) -> Result<Response, Error> {
     let c = conversation_or_404(&state, &id).await?;
     let key = ParticipantKey::account(&user.id);
-    let statement = act::add_statement(&state, &c, Some(&user), Some(&key), &input.body).await?;
+    let standing = act::standing(&state, Some(&user), &c).await?;
+    let statement =
+        act::add_statement(&state, (&c, standing), Some(&user), Some(&key), &input.body).await?;
     Ok((StatusCode::CREATED, Json(StatementOut::from(statement))).into_response())
 }
 
@@ -279,7 +299,7 @@ async fn add_statement(
     request_body = VoteIn, security(("token" = [])),
     responses((status = 201, body = VoteOut), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody, description = "The account is not confirmed"),
+        (status = 403, body = ErrorBody, description = "The account is not confirmed, or the conversation is for the network's members only"),
         (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "`conversation.closed`, or `conversation.no_statement`: no such statement to vote on (rejected, pending under strict moderation, or unknown)"),
         (status = 422, body = ErrorBody, description = "The field error of `vote`: `conversation.vote_value`")))]
@@ -293,7 +313,12 @@ async fn cast_vote(
     if !c.is_open() {
         return Err(StoreError::Closed.into());
     }
-    policy::check(Some(&user), Action::Vote, &Resource::Conversation(&c))?;
+    let standing = act::standing(&state, Some(&user), &c).await?;
+    policy::check(
+        Some(&user),
+        Action::Vote,
+        &Resource::Conversation(&c, standing),
+    )?;
     // A vote is read as the form's field: a string as it is, anything else as its JSON text,
     // so that `1`, `-1` and `0` are votes and `2`, `1.0` or `true` are refused as `"2"` is.
     let value = match input.vote {

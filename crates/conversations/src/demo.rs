@@ -1,4 +1,4 @@
-//! Demo content: an open conversation in Lannion 2030. Its votes are those of a real pol.is
+//! Demo content: an open conversation in Lannion 2030, and one in the network. Its votes are those of a real pol.is
 //! conversation (`demo/votes.csv`, see `demo/SOURCE.md`) given to statements about Lannion, so
 //! that its opinion map shows the groups real people formed. Running it again changes nothing.
 
@@ -97,8 +97,72 @@ const STATEMENTS: [(&str, bool); 29] = [
     ),
 ];
 
-/// Adds the demo conversation to Lannion 2030 (when the process exists and has none).
+/// The statements of the network's demo conversation.
+const NETWORK_STATEMENTS: [&str; 8] = [
+    "Un budget participatif réussi commence par des règles co-écrites avec les habitants.",
+    "Les conventions citoyennes tirées au sort devraient devenir la norme pour les grands projets.",
+    "Les outils numériques ne remplacent pas les réunions en présence.",
+    "Rendre compte de ce que sont devenues les idées compte plus que le nombre de participants.",
+    "Les petites communes ont besoin d'un accompagnement mutualisé à l'échelle de l'intercommunalité.",
+    "Il faut former les élus à l'animation de la participation.",
+    "Une démarche participative sans budget dédié ne devrait pas être lancée.",
+    "Les jeunes se mobilisent mieux par des projets concrets que par des consultations.",
+];
+
+/// Adds the demo conversations: one in Lannion 2030, one in the network.
 pub async fn seed(db: Db) -> Result<(), Error> {
+    seed_lannion(&db).await?;
+    seed_network(&db).await
+}
+
+/// A conversation of the network hosted by its first member (when there is one and the
+/// network has none): what makes a participation approach work, open to all.
+async fn seed_network(db: &Db) -> Result<(), Error> {
+    if !store::of_network(db).await?.is_empty() {
+        return Ok(());
+    }
+    let Some(member) = network::store::all_listed(db, &Default::default())
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(());
+    };
+    let pairs: Vec<(String, String)> = [
+        (
+            "question",
+            "Qu'est-ce qui fait réussir une démarche participative dans une commune ?",
+        ),
+        (
+            "description",
+            "Praticiens, associations, chercheurs et collectivités du réseau : partagez ce que              vous avez appris. La carte des opinions montrera nos points d'accord et nos              débats ; le compte rendu deviendra une ressource du réseau.",
+        ),
+        ("statements_allowed", "on"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let input = ConversationInput::parse(&pairs.as_slice()).map_err(Error::Invalid)?;
+    let id = store::create(db, store::NewHome::Network(&member.id), &input, "demo").await?;
+    let now = kernel::ids::now_ms();
+    let statements = NETWORK_STATEMENTS
+        .iter()
+        .map(|text| {
+            Ok(Imported {
+                text: StatementText::parse(text)?,
+                moderation: Moderation::Accepted,
+                is_meta: false,
+                created_at: now,
+            })
+        })
+        .collect::<Result<Vec<_>, kernel::FieldError>>()?;
+    store::import(db, &id, &statements, &[], "demo").await?;
+    Ok(())
+}
+
+/// Adds the demo conversation to Lannion 2030 (when the process exists and has none).
+async fn seed_lannion(db: &Db) -> Result<(), Error> {
+    let db = db.clone();
     let Some(process) = participation::store::get_by_slug(&db, "lannion", "lannion-2030").await?
     else {
         return Ok(());
@@ -126,7 +190,7 @@ pub async fn seed(db: Db) -> Result<(), Error> {
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
     let input = ConversationInput::parse(&pairs.as_slice()).map_err(Error::Invalid)?;
-    let id = store::create(&db, &process.id, &input, "demo").await?;
+    let id = store::create(&db, store::NewHome::Process(&process.id), &input, "demo").await?;
     // The conversation opened eight days ago; its votes keep their pace.
     let start = kernel::ids::now_ms() - 8 * 86_400_000;
     let statements = STATEMENTS

@@ -13,6 +13,9 @@ pub enum StoreError {
     /// No such statement among those a participant may vote on: rejected, pending in a strictly
     /// moderated conversation, or absent (`conversation.no_statement`).
     NoStatement,
+    /// The conversation's report was proposed as a resource already
+    /// (`conversation.resource_exists`).
+    ResourceExists,
     /// A field is refused (`invalid`).
     Invalid(FieldErrors),
     /// No such conversation or statement (`not_found`).
@@ -30,6 +33,7 @@ impl StoreError {
             StoreError::Closed => "conversation.closed",
             StoreError::Duplicate => "conversation.duplicate",
             StoreError::NoStatement => "conversation.no_statement",
+            StoreError::ResourceExists => "conversation.resource_exists",
             StoreError::Invalid(_) => "invalid",
             StoreError::NotFound => "not_found",
             StoreError::Database(_) | StoreError::Stopped(_) => "internal",
@@ -49,7 +53,9 @@ impl From<kernel::FieldError> for StoreError {
 impl From<StoreError> for kernel::Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Closed | StoreError::NoStatement => kernel::Error::Conflict(e.code()),
+            StoreError::Closed | StoreError::NoStatement | StoreError::ResourceExists => {
+                kernel::Error::Conflict(e.code())
+            }
             StoreError::Duplicate => {
                 kernel::Error::Invalid(kernel::FieldError::new("body", e.code()).into())
             }

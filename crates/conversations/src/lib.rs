@@ -29,6 +29,7 @@ pub fn component() -> Component {
         indexers: vec![kernel::indexer!(CONVERSATION, None, store)],
         locales: Some(LOCALES),
         process_section: kernel::hook!(web::process_section, 2),
+        network_section: kernel::hook!(web::network_section, 2),
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),
         ..Component::empty("conversations")
@@ -39,7 +40,11 @@ pub fn component() -> Component {
 pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables. Votes and participants are stored in the order of their keys.
-pub const MIGRATIONS: &[Migration] = kernel::migrations!("conversations", "0001_conversations");
+pub const MIGRATIONS: &[Migration] = kernel::migrations!(
+    "conversations",
+    "0001_conversations",
+    "0002_network_conversations"
+);
 
 #[cfg(test)]
 mod tests {

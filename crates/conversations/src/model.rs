@@ -8,18 +8,41 @@ use kernel::{FieldError, FieldErrors, text};
 /// Most characters in a statement.
 pub const STATEMENT_MAX: usize = 280;
 
-/// A conversation of a process: a question people answer with short statements and vote on.
+/// Where a conversation is held.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Home {
+    /// A process of a space.
+    Process {
+        /// The process.
+        process_id: String,
+        /// Its space.
+        space_id: String,
+        /// That space's name.
+        space_name: String,
+    },
+    /// The network (Territoires en commun), hosted by one of its members.
+    Network {
+        /// The member that hosts it.
+        member_id: String,
+        /// That member's name (its directory actor's).
+        member_name: String,
+        /// Whether only the network's members take part (everyone reads it).
+        members_only: bool,
+        /// The network resource its report was proposed as, if it was.
+        resource_id: Option<String>,
+    },
+}
+
+/// A conversation of a process or of the network: a question people answer with short
+/// statements and vote on.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Conversation {
     /// Opaque id.
     pub id: String,
-    /// Its process.
-    pub process_id: String,
-    /// The space of its process.
-    pub space_id: String,
-    /// That space's name.
-    pub space_name: String,
-    /// Its page: `/s/{space}/processes/{process}/conversations/{id}`.
+    /// Where it is held.
+    pub home: Home,
+    /// Its page: `/s/{space}/processes/{process}/conversations/{id}`, or
+    /// `/commun/conversations/{id}` in the network.
     pub url: String,
     /// What it asks.
     pub question: String,
@@ -41,6 +64,37 @@ pub struct Conversation {
 }
 
 impl Conversation {
+    /// Its process, if it is held in one.
+    pub fn process_id(&self) -> Option<&str> {
+        match &self.home {
+            Home::Process { process_id, .. } => Some(process_id),
+            Home::Network { .. } => None,
+        }
+    }
+    /// Its space, if it is held in a process.
+    pub fn space_id(&self) -> Option<&str> {
+        match &self.home {
+            Home::Process { space_id, .. } => Some(space_id),
+            Home::Network { .. } => None,
+        }
+    }
+    /// Whether only the network's members take part.
+    pub fn members_only(&self) -> bool {
+        matches!(
+            self.home,
+            Home::Network {
+                members_only: true,
+                ..
+            }
+        )
+    }
+    /// Who publishes it: its space, or the network.
+    pub fn publisher(&self) -> &str {
+        match &self.home {
+            Home::Process { space_name, .. } => space_name,
+            Home::Network { .. } => "Territoires en commun",
+        }
+    }
     /// Whether it takes votes and statements.
     pub fn is_open(&self) -> bool {
         self.closed_at.is_none()
@@ -235,11 +289,13 @@ pub struct ConversationInput {
     strict_moderation: bool,
     statements_allowed: bool,
     anonymous_allowed: bool,
+    members_only: bool,
 }
 
 impl ConversationInput {
     /// Reads the form: `question` (3 to 200 characters), `description` (at most 4,000),
-    /// the boxes `strict_moderation`, `statements_allowed`, `anonymous_allowed`.
+    /// the boxes `strict_moderation`, `statements_allowed`, `anonymous_allowed` and, for the
+    /// network's conversations, `members_only` (which rules out anonymous participants).
     pub fn parse<'a>(form: &impl FormPairs<'a>) -> Result<ConversationInput, FieldErrors> {
         let mut errors = FieldErrors::new();
         let question = errors.take(text::line(form.get("question"), "question", 3, 200));
@@ -255,7 +311,8 @@ impl ConversationInput {
                 description,
                 strict_moderation: on("strict_moderation"),
                 statements_allowed: on("statements_allowed"),
-                anonymous_allowed: on("anonymous_allowed"),
+                anonymous_allowed: on("anonymous_allowed") && !on("members_only"),
+                members_only: on("members_only"),
             }),
             _ => Err(errors),
         }
@@ -280,6 +337,10 @@ impl ConversationInput {
     pub fn anonymous_allowed(&self) -> bool {
         self.anonymous_allowed
     }
+    /// Whether only the network's members take part (a network conversation's setting).
+    pub fn members_only(&self) -> bool {
+        self.members_only
+    }
     /// The input of a stored conversation (its edit form).
     pub fn of(c: &Conversation) -> ConversationInput {
         ConversationInput {
@@ -288,6 +349,7 @@ impl ConversationInput {
             strict_moderation: c.strict_moderation,
             statements_allowed: c.statements_allowed,
             anonymous_allowed: c.anonymous_allowed,
+            members_only: c.members_only(),
         }
     }
 }

@@ -32,6 +32,8 @@ pub struct Component {
     pub space_section: Option<SectionFn>,
     /// What it shows on a process's page.
     pub process_section: Option<SectionFn>,
+    /// What it shows on the network's page (`/commun`).
+    pub network_section: Option<SectionFn>,
     /// Its demo content, added after the kernel's (accounts and spaces); must be idempotent.
     pub demo: Option<DemoFn>,
     /// Its public data sets, for the catalogue.
@@ -112,6 +114,7 @@ impl Component {
             locales: None,
             space_section: None,
             process_section: None,
+            network_section: None,
             demo: None,
             datasets: None,
             task: None,
@@ -144,6 +147,7 @@ struct Inner {
     home: Derived<(Vec<crate::spaces::Space>, i64)>,
     space_sections: Vec<SectionFn>,
     process_sections: Vec<SectionFn>,
+    network_sections: Vec<SectionFn>,
     extensions: std::sync::Mutex<Extensions>,
     datasets: Vec<crate::catalog::DatasetsFn>,
     file_queries: Vec<&'static str>,
@@ -213,7 +217,7 @@ impl AppState {
         geo: Arc<dyn GeoIndex>,
         applier: Arc<Applier>,
         openapi: serde_json::Value,
-        sections: (Vec<SectionFn>, Vec<SectionFn>),
+        sections: (Vec<SectionFn>, Vec<SectionFn>, Vec<SectionFn>),
         datasets: Vec<crate::catalog::DatasetsFn>,
         upload_key: Vec<u8>,
         file_queries: Vec<&'static str>,
@@ -237,6 +241,7 @@ impl AppState {
                 home: Derived::default(),
                 space_sections: sections.0,
                 process_sections: sections.1,
+                network_sections: sections.2,
                 extensions: Default::default(),
                 datasets,
                 file_queries,
@@ -358,6 +363,10 @@ impl AppState {
     /// The sections the components show on a process's page.
     pub async fn process_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {
         self.sections(&self.inner.process_sections, of).await
+    }
+    /// The sections the components show on the network's page.
+    pub async fn network_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {
+        self.sections(&self.inner.network_sections, of).await
     }
     async fn sections(
         &self,

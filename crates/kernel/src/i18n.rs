@@ -141,7 +141,8 @@ pub fn same_keys(fr: &'static str, en: &'static str) -> Result<(), String> {
     }
 }
 
-fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+/// The text of `key` in `lang`, if that language has one.
+pub fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     let table = match lang {
         Lang::Fr => &*FR,
         Lang::En => &*EN,

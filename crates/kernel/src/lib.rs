@@ -167,7 +167,7 @@ pub async fn build(
         .iter()
         .map(|p| ("kernel", p.clone()))
         .collect();
-    let mut sections = (Vec::new(), Vec::new());
+    let mut sections = (Vec::new(), Vec::new(), Vec::new());
     let mut datasets = Vec::new();
     let mut tasks = Vec::new();
     let mut links = Vec::new();
@@ -182,6 +182,7 @@ pub async fn build(
         }
         sections.0.extend(c.space_section);
         sections.1.extend(c.process_section);
+        sections.2.extend(c.network_section);
         datasets.extend(c.datasets);
         if let Some(doc) = c.openapi {
             openapi.merge(doc);

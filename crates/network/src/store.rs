@@ -203,6 +203,16 @@ pub async fn of_actor(db: &Db, actor_id: &str) -> Result<Option<Member>, StoreEr
     Ok(db.fetch_optional_with(query, from_row).await?)
 }
 
+/// The accepted members whose directory actor `user_id` owns: those they act for, by name.
+pub async fn owned_accepted(db: &Db, user_id: &str) -> Result<Vec<Member>, StoreError> {
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} JOIN actor_owners o ON o.actor_id = m.actor_id \
+         WHERE o.user_id = $1 AND m.state = 'published' ORDER BY a.name_key, m.id"
+    )))
+    .bind(user_id);
+    Ok(db.fetch_all_with(query, from_row).await?)
+}
+
 /// The requests waiting for a moderator, oldest first.
 pub async fn pending(db: &Db) -> Result<Vec<Member>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(

@@ -133,9 +133,14 @@ async fn fill(db: &kernel::db::Db) -> (String, Vec<String>, Vec<String>) {
         ("statements_allowed".into(), "on".into()),
     ];
     let input = conversations::model::ConversationInput::parse(&pairs.as_slice()).unwrap();
-    let id = conversations::store::create(db, &process.id, &input, "bench")
-        .await
-        .unwrap();
+    let id = conversations::store::create(
+        db,
+        conversations::store::NewHome::Process(&process.id),
+        &input,
+        "bench",
+    )
+    .await
+    .unwrap();
     let statements: Vec<conversations::store::Imported> = (0..STATEMENTS)
         .map(|i| conversations::store::Imported {
             text: conversations::model::StatementText::parse(&format!("Proposition numéro {i}"))

@@ -12,8 +12,8 @@ pub fn components() -> Vec<Component> {
         reports::component(),
         library::component(),
         lab::component(),
-        conversations::component(),
         network::component(),
+        conversations::component(),
     ]
 }
 

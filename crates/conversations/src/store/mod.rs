@@ -14,28 +14,53 @@ mod writer;
 
 pub use writer::VoteWriter;
 
-const SELECT: &str = "SELECT c.id, c.process_id, p.space_id, s.slug AS space_slug, s.name AS space_name, \
-     p.slug AS process_slug, c.question, c.description, c.strict_moderation, \
+const SELECT: &str = "SELECT c.id, c.process_id, p.space_id, s.slug AS space_slug, \
+     s.name AS space_name, p.slug AS process_slug, c.member_id, c.members_only, c.resource_id, \
+     a.name AS member_name, c.question, c.description, c.strict_moderation, \
      c.statements_allowed, c.anonymous_allowed, c.closed_at, c.votes, c.created_at \
-     FROM conversations c JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = p.space_id";
+     FROM conversations c LEFT JOIN processes p ON p.id = c.process_id \
+     LEFT JOIN spaces s ON s.id = p.space_id \
+     LEFT JOIN network_members m ON m.id = c.member_id LEFT JOIN actors a ON a.id = m.actor_id";
 
-/// The page of a conversation.
+/// The page of a conversation of a process.
 pub fn conversation_url(space_slug: &str, process_slug: &str, id: &str) -> String {
     format!("/s/{space_slug}/processes/{process_slug}/conversations/{id}")
 }
 
+/// The page of a conversation of the network.
+pub fn network_conversation_url(id: &str) -> String {
+    format!("/commun/conversations/{id}")
+}
+
 fn from_row(r: &AnyRow) -> Result<Conversation, sqlx::Error> {
     let id: String = r.try_get("id")?;
-    Ok(Conversation {
-        url: conversation_url(
-            &r.try_get::<String, _>("space_slug")?,
-            &r.try_get::<String, _>("process_slug")?,
-            &id,
+    let (home, url) = match r.try_get::<Option<String>, _>("process_id")? {
+        Some(process_id) => (
+            Home::Process {
+                process_id,
+                space_id: r.try_get("space_id")?,
+                space_name: r.try_get("space_name")?,
+            },
+            conversation_url(
+                &r.try_get::<String, _>("space_slug")?,
+                &r.try_get::<String, _>("process_slug")?,
+                &id,
+            ),
         ),
+        None => (
+            Home::Network {
+                member_id: r.try_get("member_id")?,
+                member_name: r.try_get("member_name")?,
+                members_only: r.try_get::<i64, _>("members_only")? != 0,
+                resource_id: r.try_get("resource_id")?,
+            },
+            network_conversation_url(&id),
+        ),
+    };
+    Ok(Conversation {
+        url,
         id,
-        process_id: r.try_get("process_id")?,
-        space_id: r.try_get("space_id")?,
-        space_name: r.try_get("space_name")?,
+        home,
         question: r.try_get("question")?,
         description: r.try_get("description")?,
         strict_moderation: r.try_get::<i64, _>("strict_moderation")? != 0,
@@ -86,23 +111,48 @@ pub async fn all(db: &Db) -> Result<Vec<Conversation>, StoreError> {
     Ok(db.fetch_all_with(query, from_row).await?)
 }
 
-/// Creates a conversation in a process.
+/// Where a new conversation is held: a process (its id), or the network, hosted by a member
+/// (its id).
+#[derive(Debug, Clone, Copy)]
+pub enum NewHome<'a> {
+    /// A process.
+    Process(&'a str),
+    /// The network.
+    Network(&'a str),
+}
+
+/// The conversations of the network, newest first.
+pub async fn of_network(db: &Db) -> Result<Vec<Conversation>, StoreError> {
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE c.member_id IS NOT NULL ORDER BY c.created_at DESC, c.id"
+    )));
+    Ok(db.fetch_all_with(query, from_row).await?)
+}
+
+/// Creates a conversation in a process or in the network.
 pub async fn create(
     db: &Db,
-    process_id: &str,
+    home: NewHome<'_>,
     input: &ConversationInput,
     by: &str,
 ) -> Result<String, StoreError> {
     let id = new_id();
     let now = now_ms();
+    let (process_id, member_id) = match home {
+        NewHome::Process(p) => (Some(p), None),
+        NewHome::Network(m) => (None, Some(m)),
+    };
     let mut w = db.write().await?;
     sqlx::query(
-        "INSERT INTO conversations (id, process_id, question, description, strict_moderation, \
-         statements_allowed, anonymous_allowed, closed_at, next_tid, next_pid, votes, created_by, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, NULL, 0, 0, 0, $8, $9, $9)",
+        "INSERT INTO conversations (id, process_id, member_id, members_only, question, \
+         description, strict_moderation, statements_allowed, anonymous_allowed, closed_at, \
+         next_tid, next_pid, votes, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL, 0, 0, 0, $10, $11, $11)",
     )
     .bind(&id)
     .bind(process_id)
+    .bind(member_id)
+    .bind(i64::from(member_id.is_some() && input.members_only()))
     .bind(input.question())
     .bind(input.description())
     .bind(i64::from(input.strict_moderation()))
@@ -129,7 +179,8 @@ pub async fn update(
     let mut w = db.write().await?;
     let done = sqlx::query(
         "UPDATE conversations SET question = $1, description = $2, strict_moderation = $3, \
-         statements_allowed = $4, anonymous_allowed = $5, updated_at = $6 WHERE id = $7",
+         statements_allowed = $4, anonymous_allowed = $5, updated_at = $6, \
+         members_only = CASE WHEN member_id IS NULL THEN 0 ELSE $8 END WHERE id = $7",
     )
     .bind(input.question())
     .bind(input.description())
@@ -138,6 +189,7 @@ pub async fn update(
     .bind(i64::from(input.anonymous_allowed()))
     .bind(now_ms())
     .bind(id)
+    .bind(i64::from(input.members_only()))
     .execute(&mut *w)
     .await?;
     if done.rows_affected() == 0 {
@@ -168,6 +220,50 @@ pub async fn set_closed(db: &Db, id: &str, closed: bool, by: &str) -> Result<(),
     w.audit(Some(by), action, "conversation", id, "").await?;
     w.commit().await?;
     Ok(())
+}
+
+/// Proposes a network conversation's report as a resource of its host member (pending, for
+/// the network's moderators), in the write that links the conversation to it; refused
+/// (`ResourceExists`) when it already was.
+pub async fn propose_resource(
+    db: &Db,
+    c: &Conversation,
+    member_id: &str,
+    input: &network::model::ResourceInput,
+    by: &str,
+) -> Result<String, StoreError> {
+    let mut w = db.write().await?;
+    let resource = network::store::resources::submit_in(&mut w, member_id, input, by)
+        .await
+        .map_err(|e| match e {
+            network::error::StoreError::Database(e) => StoreError::Database(e),
+            network::error::StoreError::Invalid(errors) => StoreError::Invalid(errors),
+            _ => StoreError::NotFound,
+        })?;
+    let linked = sqlx::query(
+        "UPDATE conversations SET resource_id = $1, updated_at = $2 \
+         WHERE id = $3 AND resource_id IS NULL AND member_id IS NOT NULL",
+    )
+    .bind(&resource)
+    .bind(now_ms())
+    .bind(&c.id)
+    .execute(&mut *w)
+    .await?
+    .rows_affected();
+    if linked == 0 {
+        return Err(StoreError::ResourceExists);
+    }
+    w.changed(crate::CONVERSATION, &c.id, Op::Upsert).await?;
+    w.audit(
+        Some(by),
+        "conversation.propose_resource",
+        "conversation",
+        &c.id,
+        &resource,
+    )
+    .await?;
+    w.commit().await?;
+    Ok(resource)
 }
 
 /// Every statement of a conversation, by number.

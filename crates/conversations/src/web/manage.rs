@@ -16,6 +16,11 @@ pub(super) struct ConversationFields {
     statements_allowed: Option<String>,
     #[serde(default)]
     anonymous_allowed: Option<String>,
+    #[serde(default)]
+    members_only: Option<String>,
+    /// The member hosting a new network conversation.
+    #[serde(default)]
+    member: String,
 }
 
 impl ConversationFields {
@@ -28,6 +33,7 @@ impl ConversationFields {
             ("strict_moderation", &self.strict_moderation),
             ("statements_allowed", &self.statements_allowed),
             ("anonymous_allowed", &self.anonymous_allowed),
+            ("members_only", &self.members_only),
         ] {
             if let Some(v) = value {
                 pairs.push((name.to_string(), v.clone()));
@@ -46,12 +52,15 @@ impl ConversationFields {
             strict_moderation: on(c.strict_moderation),
             statements_allowed: on(c.statements_allowed),
             anonymous_allowed: on(c.anonymous_allowed),
+            members_only: on(c.members_only()),
+            member: String::new(),
         }
     }
     fn checked(&self, name: &str) -> bool {
         let value = match name {
             "strict_moderation" => &self.strict_moderation,
             "statements_allowed" => &self.statements_allowed,
+            "members_only" => &self.members_only,
             _ => &self.anonymous_allowed,
         };
         value.is_some()
@@ -62,7 +71,14 @@ impl ConversationFields {
 #[template(path = "conversations/form.html")]
 pub(super) struct FormPage {
     page: PageCtx,
-    process: Process,
+    /// The breadcrumb: (text, address).
+    crumbs: Vec<(String, String)>,
+    /// Where a new conversation's form is sent.
+    new_url: String,
+    /// Whether it is held in the network (its settings include `members_only`).
+    network: bool,
+    /// The members a new network conversation may be hosted by: (id, name); empty otherwise.
+    members: Vec<(String, String)>,
     /// The conversation edited, or none for a new one.
     editing: Option<Conversation>,
     fields: ConversationFields,
@@ -73,62 +89,120 @@ impl FormPage {
     fn action(&self) -> String {
         match &self.editing {
             Some(c) => format!("{}/edit", c.url),
-            None => format!("{}/conversations/new", self.process.url()),
+            None => self.new_url.clone(),
         }
     }
 }
 
-async fn managed_process(
+/// Where a new conversation goes, when `user` may start one there: a process they manage, or
+/// the network, hosted by one of the accepted members they own (listed).
+async fn managed_place(
     state: &AppState,
-    space: &str,
-    process: &str,
+    params: &HashMap<String, String>,
     user: &kernel::accounts::User,
-) -> Result<Process, Error> {
-    let p = participation::store::by_address(state.db(), space, process).await?;
-    policy::check(Some(user), Action::Manage, &Resource::Process(&p))?;
-    Ok(p)
+) -> Result<(Place, Vec<network::model::Member>), Error> {
+    let place = Place::of(state, params).await?;
+    let members = match &place {
+        Place::Process(p) => {
+            policy::check(Some(user), Action::Manage, &Resource::Process(p))?;
+            Vec::new()
+        }
+        Place::Network => {
+            let members = network::store::owned_accepted(state.db(), &user.id).await?;
+            let resource = Resource::Network {
+                member: !members.is_empty(),
+            };
+            policy::check(Some(user), Action::Manage, &resource)?;
+            members
+        }
+    };
+    Ok((place, members))
+}
+
+impl FormPage {
+    fn new(
+        page: PageCtx,
+        (place, members): (Place, Vec<network::model::Member>),
+        fields: ConversationFields,
+        errors: FieldErrors,
+    ) -> FormPage {
+        FormPage {
+            crumbs: place.crumbs(page.tr),
+            new_url: place.new_url(),
+            network: matches!(place, Place::Network),
+            members: members.into_iter().map(|m| (m.id, m.actor_name)).collect(),
+            page,
+            editing: None,
+            fields,
+            errors,
+        }
+    }
+    fn editing(page: PageCtx, l: Located, fields: ConversationFields, errors: FieldErrors) -> Self {
+        FormPage {
+            crumbs: l.crumbs(page.tr),
+            new_url: l.place.new_url(),
+            network: matches!(l.place, Place::Network),
+            members: Vec::new(),
+            page,
+            editing: Some(l.conversation),
+            fields,
+            errors,
+        }
+    }
 }
 
 pub(super) async fn new_form(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
-    Path((space, process)): Path<(String, String)>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let process = managed_process(&state, &space, &process, &user).await?;
-    render(&FormPage {
-        page,
-        process,
-        editing: None,
-        fields: ConversationFields {
-            statements_allowed: Some("on".into()),
-            ..Default::default()
-        },
-        errors: FieldErrors::new(),
-    })
+    let place = managed_place(&state, &params, &user).await?;
+    let fields = ConversationFields {
+        statements_allowed: Some("on".into()),
+        ..Default::default()
+    };
+    render(&FormPage::new(page, place, fields, FieldErrors::new()))
 }
 
 pub(super) async fn create(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
-    Path((space, process)): Path<(String, String)>,
+    Path(params): Params,
     Form(fields): Form<ConversationFields>,
 ) -> Result<Response, Error> {
-    let process = managed_process(&state, &space, &process, &user).await?;
-    match fields.parse() {
+    let (place, members) = managed_place(&state, &params, &user).await?;
+    // The host: the member chosen, or the only one when none is named.
+    let chosen = fields.member.trim();
+    let host = members
+        .iter()
+        .find(|m| m.id == chosen || (chosen.is_empty() && members.len() == 1))
+        .map(|m| m.id.clone());
+    let parsed = match (fields.parse(), &place, &host) {
+        (Err(errors), _, _) => Err(errors),
+        (Ok(_), Place::Network, None) => Err(FieldErrors::from(kernel::FieldError::new(
+            "member",
+            "conversation.member_unknown",
+        ))),
+        (Ok(input), _, _) => Ok(input),
+    };
+    match parsed {
         Ok(input) => {
-            let id = store::create(state.db(), &process.id, &input, &user.id).await?;
-            let url = store::conversation_url(&process.space_slug, &process.slug, &id);
+            let home = match (&place, &host) {
+                (Place::Process(p), _) => store::NewHome::Process(&p.id),
+                (Place::Network, host) => {
+                    store::NewHome::Network(host.as_deref().unwrap_or_default())
+                }
+            };
+            let id = store::create(state.db(), home, &input, &user.id).await?;
+            let url = match &place {
+                Place::Process(p) => store::conversation_url(&p.space_slug, &p.slug, &id),
+                Place::Network => store::network_conversation_url(&id),
+            };
             Ok(redirect_with_flash(&url, "flash.conversation_created"))
         }
-        Err(errors) => render_invalid(&FormPage {
-            page,
-            process,
-            editing: None,
-            fields,
-            errors,
-        }),
+        Err(errors) => render_invalid(&FormPage::new(page, (place, members), fields, errors)),
     }
 }
 
@@ -136,47 +210,36 @@ pub(super) async fn edit_form(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
-    Path(path): Path<ConversationPath>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let l = allowed(&state, &path, &user, Action::Manage).await?;
-    render(&FormPage {
-        page,
-        fields: ConversationFields::of(&l.conversation),
-        process: l.process,
-        editing: Some(l.conversation),
-        errors: FieldErrors::new(),
-    })
+    let l = allowed(&state, &params, &user, Action::Manage).await?;
+    let fields = ConversationFields::of(&l.conversation);
+    render(&FormPage::editing(page, l, fields, FieldErrors::new()))
 }
 
 pub(super) async fn update(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
-    Path(path): Path<ConversationPath>,
+    Path(params): Params,
     Form(fields): Form<ConversationFields>,
 ) -> Result<Response, Error> {
-    let l = allowed(&state, &path, &user, Action::Manage).await?;
+    let l = allowed(&state, &params, &user, Action::Manage).await?;
     match fields.parse() {
         Ok(input) => {
             store::update(state.db(), &l.conversation.id, &input, &user.id).await?;
             Ok(redirect_with_flash(&l.conversation.url, "flash.saved"))
         }
-        Err(errors) => render_invalid(&FormPage {
-            page,
-            process: l.process,
-            editing: Some(l.conversation),
-            fields,
-            errors,
-        }),
+        Err(errors) => render_invalid(&FormPage::editing(page, l, fields, errors)),
     }
 }
 
 pub(super) async fn close(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
-    Path(path): Path<ConversationPath>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let l = allowed(&state, &path, &user, Action::Manage).await?;
+    let l = allowed(&state, &params, &user, Action::Manage).await?;
     store::set_closed(state.db(), &l.conversation.id, true, &user.id).await?;
     Ok(redirect_with_flash(
         &l.conversation.url,
@@ -187,9 +250,9 @@ pub(super) async fn close(
 pub(super) async fn reopen(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
-    Path(path): Path<ConversationPath>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let l = allowed(&state, &path, &user, Action::Manage).await?;
+    let l = allowed(&state, &params, &user, Action::Manage).await?;
     store::set_closed(state.db(), &l.conversation.id, false, &user.id).await?;
     Ok(redirect_with_flash(
         &l.conversation.url,
@@ -201,7 +264,8 @@ pub(super) async fn reopen(
 #[template(path = "conversations/moderation.html")]
 pub(super) struct QueuePage {
     page: PageCtx,
-    process: Process,
+    /// The breadcrumb: (text, address).
+    crumbs: Vec<(String, String)>,
     c: Conversation,
     /// Statements waiting, oldest first.
     pending: Vec<Statement>,
@@ -224,17 +288,17 @@ pub(super) async fn queue(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
-    Path(path): Path<ConversationPath>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let l = allowed(&state, &path, &user, Action::Moderate).await?;
+    let l = allowed(&state, &params, &user, Action::Moderate).await?;
     let all = store::statements(state.db(), &l.conversation.id).await?;
     let (pending, mut decided): (Vec<Statement>, Vec<Statement>) = all
         .into_iter()
         .partition(|s| s.moderation == Moderation::Pending && !s.is_meta);
     decided.reverse();
     render(&QueuePage {
+        crumbs: l.crumbs(page.tr),
         page,
-        process: l.process,
         c: l.conversation,
         pending,
         decided,
@@ -250,10 +314,11 @@ pub(super) struct ModerationForm {
 pub(super) async fn moderate(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
-    Path((space, process, id, statement)): Path<(String, String, String, String)>,
+    Path(params): Params,
     Form(form): Form<ModerationForm>,
 ) -> Result<Response, Error> {
-    let l = allowed(&state, &(space, process, id), &user, Action::Moderate).await?;
+    let l = allowed(&state, &params, &user, Action::Moderate).await?;
+    let statement = params.get("statement").ok_or(Error::NotFound)?;
     let (moderation, is_meta) = match form.decision.as_str() {
         "accept" => (Moderation::Accepted, false),
         "reject" => (Moderation::Rejected, false),
@@ -263,7 +328,7 @@ pub(super) async fn moderate(
     store::moderate(
         state.db(),
         &l.conversation.id,
-        &statement,
+        statement,
         moderation,
         is_meta,
         &user.id,

@@ -30,7 +30,7 @@ pub(super) struct GroupView {
 }
 
 /// The groups of a map with their representative statements.
-fn groups(view: &MapView, tr: kernel::i18n::Tr) -> Vec<GroupView> {
+pub(super) fn groups(view: &MapView, tr: kernel::i18n::Tr) -> Vec<GroupView> {
     let map = &view.map;
     let column = |tid: u32| map.tids.iter().position(|t| *t == tid);
     map.groups
@@ -79,7 +79,7 @@ fn groups(view: &MapView, tr: kernel::i18n::Tr) -> Vec<GroupView> {
 }
 
 /// The consensus statements on one side, with the share of everyone on that side.
-fn consensus(view: &MapView, agree: bool) -> Vec<(String, f64)> {
+pub(super) fn consensus(view: &MapView, agree: bool) -> Vec<(String, f64)> {
     let list = if agree {
         &view.map.consensus.agree
     } else {
@@ -101,7 +101,8 @@ fn consensus(view: &MapView, agree: bool) -> Vec<(String, f64)> {
 #[template(path = "conversations/map.html")]
 pub(super) struct MapPage {
     page: PageCtx,
-    process: Process,
+    /// The breadcrumb: (text, address).
+    crumbs: Vec<(String, String)>,
     c: Conversation,
     svg: String,
     groups: Vec<GroupView>,
@@ -145,17 +146,17 @@ fn percent(tr: kernel::i18n::Tr, share: f64) -> String {
 pub(super) async fn map(
     State(state): State<AppState>,
     page: PageCtx,
-    Path((space, process, id)): Path<ConversationPath>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
+    let l = locate(&state, &params, page.user.as_ref()).await?;
     let view = act::map_of(&state, &l.conversation).await?;
     render(&MapPage {
         svg: svg::opinion_map(&view.map, None, page.tr),
         groups: groups(&view, page.tr),
         participants: view.map.participants,
         in_conv: view.map.in_conv.len(),
+        crumbs: l.crumbs(page.tr),
         page,
-        process: l.process,
         c: l.conversation,
     })
 }
@@ -164,7 +165,8 @@ pub(super) async fn map(
 #[template(path = "conversations/report.html")]
 pub(super) struct ReportPage {
     page: PageCtx,
-    process: Process,
+    /// The breadcrumb: (text, address).
+    crumbs: Vec<(String, String)>,
     c: Conversation,
     groups: Vec<GroupView>,
     agreed: Vec<(String, f64)>,
@@ -191,9 +193,9 @@ impl ReportPage {
 pub(super) async fn report(
     State(state): State<AppState>,
     page: PageCtx,
-    Path((space, process, id)): Path<ConversationPath>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
+    let l = locate(&state, &params, page.user.as_ref()).await?;
     let view = act::map_of(&state, &l.conversation).await?;
     render(&ReportPage {
         groups: groups(&view, page.tr),
@@ -212,8 +214,8 @@ pub(super) async fn report(
             .filter(|s| s.moderation == Moderation::Pending)
             .count(),
         moderated_out: view.map.moderated_out.len(),
+        crumbs: l.crumbs(page.tr),
         page,
-        process: l.process,
         c: l.conversation,
     })
 }
@@ -296,7 +298,7 @@ pub async fn datasets(state: AppState) -> Result<Vec<kernel::catalog::Dataset>, 
                 description: "Les propositions, les votes (participants numérotés, sans donnée \
                               personnelle) et les groupes d'opinion, au format d'export de Polis."
                     .into(),
-                publisher: c.space_name.clone(),
+                publisher: c.publisher().to_string(),
                 keywords: vec!["conversation".into(), "participation citoyenne".into()],
                 modified: Some(c.created_at),
                 distributions: FILES

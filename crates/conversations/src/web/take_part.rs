@@ -13,8 +13,15 @@ use std::collections::HashSet;
 #[template(path = "conversations/show.html")]
 pub(super) struct ShowPage {
     page: PageCtx,
-    process: Process,
+    /// The breadcrumb: (text, address).
+    crumbs: Vec<(String, String)>,
+    /// The space's theme, for a process's conversation.
+    theme: Option<String>,
     c: Conversation,
+    /// Where its report was proposed as a network resource, if it was.
+    resource_url: Option<String>,
+    /// The reader may propose its report as a network resource.
+    propose_resource: bool,
     /// The statement to vote on next, if any is left.
     next: Option<Statement>,
     /// Statements the reader may vote on, and how many of them they voted on.
@@ -41,10 +48,10 @@ pub(super) struct ShowPage {
 /// have one (an account always has one; an anonymous visitor once their cookie is set).
 fn reader<'a>(
     page: &'a PageCtx,
-    c: &Conversation,
+    (c, standing): (&Conversation, Standing),
     headers: &HeaderMap,
 ) -> (Option<Participation<'a>>, Option<ParticipantKey>) {
-    let how = policy::participation(page.user.as_ref(), c);
+    let how = policy::participation(page.user.as_ref(), c, standing);
     let key = how
         .as_ref()
         .and_then(|h| act::participant_key(h, kernel::web::cookie(headers, PARTICIPANT_COOKIE)));
@@ -61,7 +68,7 @@ pub(super) async fn show_page(
 ) -> Result<ShowPage, Error> {
     let c = &l.conversation;
     let view: std::sync::Arc<MapView> = act::map_of(state, c).await?;
-    let (how, key) = reader(&page, c, headers);
+    let (how, key) = reader(&page, (c, l.standing), headers);
     let pid = match &key {
         Some(k) => store::participant(state.db(), &c.id, k).await?,
         None => None,
@@ -83,10 +90,18 @@ pub(super) async fn show_page(
     let next = act::next_statement(&statements, &view, c, &mine, act::unit()).cloned();
     let user = page.user.as_ref();
     let can_vote = c.is_open() && how.is_some();
-    let can_add =
-        c.is_open() && policy::can(user, Action::AddStatement, &Resource::Conversation(c));
-    let moderate = policy::can(user, Action::Moderate, &Resource::Conversation(c));
-    let manage = policy::can(user, Action::Manage, &Resource::Conversation(c));
+    let can_add = c.is_open() && policy::can(user, Action::AddStatement, &l.resource());
+    let moderate = policy::can(user, Action::Moderate, &l.resource());
+    let manage = policy::can(user, Action::Manage, &l.resource());
+    let resource_url = match &c.home {
+        Home::Network {
+            resource_id: Some(id),
+            ..
+        } => Some(format!("/commun/resources/{id}")),
+        _ => None,
+    };
+    let propose_resource =
+        manage && resource_url.is_none() && matches!(c.home, Home::Network { .. });
     let pending = if moderate {
         statements
             .iter()
@@ -102,9 +117,12 @@ pub(super) async fn show_page(
     Ok(ShowPage {
         needs_account: c.is_open() && how.is_none(),
         participants: view.map.participants,
+        crumbs: l.place.crumbs(page.tr),
+        theme: l.place.theme(),
         page,
-        process: l.process,
         c: l.conversation,
+        resource_url,
+        propose_resource,
         next,
         votable: votable.len(),
         voted,
@@ -141,6 +159,21 @@ impl ShowPage {
             .tr
             .count("conversation.participants", self.participants as i64)
     }
+    /// A confirmed account kept out because only the network's members take part.
+    fn members_only_refused(&self) -> bool {
+        self.c.members_only() && self.page.user.as_ref().is_some_and(|u| u.confirmed)
+    }
+    /// "Hosted by" the member that hosts a network conversation.
+    fn hosted_by(&self) -> Option<String> {
+        match &self.c.home {
+            Home::Network { member_name, .. } => Some(
+                self.page
+                    .tr
+                    .f("conversation.hosted_by", &[("member", member_name)]),
+            ),
+            Home::Process { .. } => None,
+        }
+    }
     fn sign_in_url(&self) -> String {
         format!("/login?next={}", kernel::web::percent_encode(&self.c.url))
     }
@@ -150,9 +183,9 @@ pub(super) async fn show(
     State(state): State<AppState>,
     page: PageCtx,
     headers: HeaderMap,
-    Path((space, process, id)): Path<ConversationPath>,
+    Path(params): Params,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
+    let l = locate(&state, &params, page.user.as_ref()).await?;
     render(&show_page(&state, page, l, &headers, String::new(), FieldErrors::new()).await?)
 }
 
@@ -162,11 +195,11 @@ pub(super) async fn show(
 fn writer_key(
     state: &AppState,
     page: &PageCtx,
-    c: &Conversation,
+    (c, standing): (&Conversation, Standing),
     headers: &HeaderMap,
     ip: std::net::IpAddr,
 ) -> Result<Option<(ParticipantKey, Option<HeaderValue>)>, Error> {
-    let Some(how) = policy::participation(page.user.as_ref(), c) else {
+    let Some(how) = policy::participation(page.user.as_ref(), c, standing) else {
         return Ok(None);
     };
     if matches!(how, Participation::Anonymous) {
@@ -196,8 +229,10 @@ fn writer_key(
 /// The answer to someone who does not take part: a visitor signs in first; an account not
 /// confirmed yet is told to confirm it.
 fn not_taking_part(page: &PageCtx, c: &Conversation) -> Result<Response, Error> {
-    if page.user.is_some() {
-        return Err(Error::Conflict("conversation.unconfirmed"));
+    match &page.user {
+        Some(u) if u.confirmed => return Err(Error::Conflict("conversation.members_only")),
+        Some(_) => return Err(Error::Conflict("conversation.unconfirmed")),
+        None => {}
     }
     let next = kernel::web::percent_encode(&c.url);
     Ok(Redirect::to(&format!("/login?next={next}")).into_response())
@@ -243,16 +278,17 @@ impl axum::extract::FromRequestParts<AppState> for Taking {
         let ClientIp(ip) = ClientIp::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
-        let Path((space, process, id)) = Path::<ConversationPath>::from_request_parts(parts, state)
+        let Path(params) = Params::from_request_parts(parts, state)
             .await
             .map_err(IntoResponse::into_response)?;
         let refused = |e: Error| e.into_response();
-        let l = locate(state, &space, &process, &id)
+        let l = locate(state, &params, page.user.as_ref())
             .await
             .map_err(refused)?;
         let headers = parts.headers.clone();
         let Some((key, cookie)) =
-            writer_key(state, &page, &l.conversation, &headers, ip).map_err(refused)?
+            writer_key(state, &page, (&l.conversation, l.standing), &headers, ip)
+                .map_err(refused)?
         else {
             return Err(not_taking_part(&page, &l.conversation).unwrap_or_else(refused));
         };
@@ -315,7 +351,7 @@ pub(super) async fn add(
 ) -> Result<Response, Error> {
     let c = &t.l.conversation;
     let user = t.page.user.as_ref();
-    match act::add_statement(&state, c, user, Some(&t.key), &form.body).await {
+    match act::add_statement(&state, (c, t.l.standing), user, Some(&t.key), &form.body).await {
         Ok(s) => {
             let flash = if s.moderation == Moderation::Accepted {
                 "flash.statement_added"

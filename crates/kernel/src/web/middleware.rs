@@ -295,6 +295,16 @@ impl ErrorPage {
     fn text_key(&self) -> String {
         format!("error_page.{}.text", self.key())
     }
+    /// What the refusal says: the text of a component's own code (`conversation.closed`: the
+    /// conversation is closed) when it has one, else the status's general text.
+    fn text(&self) -> &'static str {
+        let specific = format!("error.{}", self.code);
+        self.code
+            .contains('.')
+            .then(|| crate::i18n::lookup(self.page.tr.0, &specific))
+            .flatten()
+            .unwrap_or_else(|| self.page.tr.t(self.text_key()))
+    }
 }
 
 fn code_for_status(status: StatusCode) -> &'static str {

@@ -180,15 +180,25 @@ fn unconfirmed(user: &User) -> Option<Response> {
     (!user.confirmed).then(|| redirect_with_flash("/library", "flash.library_unconfirmed"))
 }
 
+/// The fields another page may fill in a new experience's form through the address (a request
+/// for support of the network that found its partner, for one): shown to be checked and
+/// completed, stored only once sent.
+const PREFILLED: [&str; 5] = ["title", "territory", "context", "approach", "actors"];
+
 pub(super) async fn propose_form(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
+    axum::extract::Query(query): axum::extract::Query<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
     if let Some(r) = unconfirmed(&user) {
         return Ok(r);
     }
-    render(&FormPage::new(&state, page, None, Vec::new()).await?)
+    let prefilled = query
+        .into_iter()
+        .filter(|(k, _)| PREFILLED.contains(&k.as_str()))
+        .collect();
+    render(&FormPage::new(&state, page, None, prefilled).await?)
 }
 
 pub(super) async fn propose(

@@ -8,7 +8,7 @@ use kernel::web::FormPairs;
 use kernel::{FieldError, FieldErrors, text};
 
 /// The kinds of resource (names in the texts, `network.resource_kind.{code}`).
-pub const KINDS: &[&str] = &["guide", "template", "tool"];
+pub const KINDS: &[&str] = &["guide", "template", "tool", "report"];
 
 /// The licences a resource may carry (names in the texts, `network.licence.{code}`); `other`
 /// is named in a free text.

@@ -179,10 +179,22 @@ pub async fn submit(
     r: &ResourceInput,
     by: &str,
 ) -> Result<String, StoreError> {
+    let mut w = db.write().await?;
+    let id = submit_in(&mut w, member_id, r, by).await?;
+    w.commit().await?;
+    Ok(id)
+}
+
+/// [`submit`], in a write of the caller's (which commits it with its own changes).
+pub async fn submit_in(
+    w: &mut Write,
+    member_id: &str,
+    r: &ResourceInput,
+    by: &str,
+) -> Result<String, StoreError> {
     let id = new_id();
     let now = now_ms();
     let data = serde_json::to_string(r).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let mut w = db.write().await?;
     sqlx::query(
         "INSERT INTO network_resources (id, member_id, state, title, kind, methods, licence, \
          data, author, revision, created_at, updated_at) \
@@ -197,7 +209,7 @@ pub async fn submit(
     .bind(data)
     .bind(by)
     .bind(now)
-    .execute(&mut *w)
+    .execute(&mut **w)
     .await?;
     w.changed(crate::RESOURCE, &id, Op::Upsert).await?;
     w.audit(
@@ -208,7 +220,6 @@ pub async fn submit(
         &r.title,
     )
     .await?;
-    w.commit().await?;
     Ok(id)
 }
 

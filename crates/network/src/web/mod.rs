@@ -232,6 +232,8 @@ struct HomePage {
     moderate: bool,
     /// The latest published resources.
     resources: Vec<store::resources::Resource>,
+    /// What the other components show here (the network's conversations).
+    sections: Vec<kernel::app::Section>,
 }
 
 impl HomePage {
@@ -282,8 +284,16 @@ async fn home(
     let moderate = policy::can(page.user.as_ref(), Action::Moderate, &Resource::Network);
     let resources =
         store::resources::listed(state.db(), &ResourceFilter::default(), 0, HOME_RESOURCES).await?;
+    let sections = state
+        .network_sections(kernel::app::SectionOf {
+            id: String::new(),
+            user: page.user.clone(),
+            lang: page.tr.0,
+        })
+        .await?;
     render(&HomePage {
         resources,
+        sections,
         tiles: state.config().tile_url.clone(),
         page,
         names,

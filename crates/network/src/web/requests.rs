@@ -319,6 +319,29 @@ impl RequestPage {
     fn get(&self, name: &str) -> &str {
         FormPairs::get(&self.fields.as_slice(), name)
     }
+    /// Once an answer is chosen, the requester's way to tell it in the library: its form,
+    /// filled with the request's title, territory and need and the chosen member.
+    fn library_url(&self) -> Option<String> {
+        if !self.requester {
+            return None;
+        }
+        let chosen = self.answers.iter().find(|a| self.is_chosen(a))?;
+        let territory = match &self.space {
+            Some(s) => s.territory.as_string(),
+            None => format!("departement/{}", self.request.departement),
+        };
+        let pairs = [
+            ("title", self.request.title.as_str()),
+            ("territory", territory.as_str()),
+            ("context", self.request.need.as_str()),
+            ("actors", chosen.actor_url.as_str()),
+        ];
+        let query: Vec<String> = pairs
+            .iter()
+            .map(|(k, v)| format!("{k}={}", kernel::web::percent_encode(v)))
+            .collect();
+        Some(format!("/library/propose?{}", query.join("&")))
+    }
     fn is_member(&self, m: &Member) -> bool {
         self.get("member") == m.id || self.answering.len() == 1
     }

@@ -15,15 +15,7 @@ const PER_PAGE: i64 = 20;
 
 /// The members whose actor the reader owns: those they may propose a resource for.
 pub(super) async fn my_members(state: &AppState, user_id: &str) -> Result<Vec<Member>, Error> {
-    let mut out = Vec::new();
-    for actor in directory::owners::owned_by(state.db(), user_id).await? {
-        if let Some(m) = store::of_actor(state.db(), &actor.id).await?
-            && m.state == MemberState::Accepted
-        {
-            out.push(m);
-        }
-    }
-    Ok(out)
+    Ok(store::owned_accepted(state.db(), user_id).await?)
 }
 
 /// The resource at this address: a published one for everyone, the others for their author

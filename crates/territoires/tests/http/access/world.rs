@@ -145,6 +145,22 @@ impl World {
             "statement",
             first("SELECT st.id FROM conversation_statements st JOIN conversations c ON c.id = st.conversation_id JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' AND st.moderation = 1 ORDER BY c.created_at, st.tid").await,
         );
+        // The demo's network conversation, hosted by the world's member (whose owner is a
+        // role), and one of its statements.
+        sqlx::query("UPDATE conversations SET member_id = $1 WHERE member_id IS NOT NULL")
+            .bind(&values["member"])
+            .execute(db.pool())
+            .await
+            .unwrap();
+        values.insert(
+            "network-conversation",
+            first("SELECT id FROM conversations WHERE member_id IS NOT NULL ORDER BY created_at")
+                .await,
+        );
+        values.insert(
+            "network-statement",
+            first("SELECT st.id FROM conversation_statements st JOIN conversations c ON c.id = st.conversation_id WHERE c.member_id IS NOT NULL ORDER BY c.created_at, st.tid").await,
+        );
         values.insert(
             "theme",
             first("SELECT code FROM directory_terms WHERE vocabulary = 'themes' ORDER BY code")
@@ -305,7 +321,13 @@ impl World {
                 (_, "members", _) => self.get("member").into(),
                 (_, "resources", _) => self.get("resource").into(),
                 (_, "votes", _) => self.get("vote").into(),
+                (t, "conversations", _) if t.starts_with("/commun") => {
+                    self.get("network-conversation").into()
+                }
                 (_, "conversations", _) => self.get("conversation").into(),
+                (t, "moderation", "statement") if t.starts_with("/commun") => {
+                    self.get("network-statement").into()
+                }
                 (_, "moderation", "statement") => self.get("statement").into(),
                 (_, "options", _) => self.get("option").into(),
                 (_, "outbox", _) => "unknown".into(),

@@ -31,9 +31,14 @@ async fn conversation(app: &TestApp, process: &str, question: &str, ticked: &[&s
     pairs.extend(ticked.iter().map(|b| (b.to_string(), "on".to_string())));
     let input = ConversationInput::parse(&pairs.as_slice()).unwrap();
     let admin = app.user_id("admin@test.fr").await;
-    store::create(app.state.db(), process, &input, &admin)
-        .await
-        .unwrap()
+    store::create(
+        app.state.db(),
+        store::NewHome::Process(process),
+        &input,
+        &admin,
+    )
+    .await
+    .unwrap()
 }
 
 /// An API token of the account `user`.

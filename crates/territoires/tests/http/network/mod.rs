@@ -6,6 +6,7 @@
 use crate::common::{TestApp, redirected_to};
 use crate::on_every_engine;
 
+mod conversations;
 mod requests;
 mod resources;
 

@@ -272,6 +272,31 @@ on_every_engine!(
             .await;
         assert_eq!(redirected_to(r).await, to);
         assert_eq!(request_state(&app).await.1, "answered");
+        // The outcome can become a library report: the requester's form, filled in.
+        let (_, page) = yann.get_text(&to).await;
+        let start = page
+            .find("/library/propose?")
+            .expect("a link to the library");
+        let link = page[start..page[start..].find('"').unwrap() + start]
+            .replace("&#38;", "&")
+            .replace("&amp;", "&");
+        assert!(!anne.get_text(&to).await.1.contains("/library/propose?"));
+        let (status, form) = yann.get_text(&link).await;
+        assert_eq!(status, 200);
+        assert!(form.contains("Quarante"), "the need is the context: {form}");
+        assert!(
+            form.contains("commune/22113"),
+            "the space's territory: {form}"
+        );
+        assert!(
+            form.contains("/directory/actors/"),
+            "the chosen member: {form}"
+        );
+        assert_eq!(
+            app.count("experiences").await,
+            0,
+            "nothing stored before it is sent"
+        );
         network_mail(&app, "anne@test.fr", "Votre réponse est retenue").await;
         network_mail(&app, "carla@test.fr", "n'a pas été retenue").await;
         let r = carla

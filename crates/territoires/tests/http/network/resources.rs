@@ -29,7 +29,7 @@ fn resource(member: &str) -> Vec<(&str, &str)> {
 
 /// An administrator and Anne, the owner of an accepted member; returns them and the member's
 /// id.
-async fn admin_and_member(app: &TestApp) -> (TestApp, TestApp, String) {
+pub(super) async fn admin_and_member(app: &TestApp) -> (TestApp, TestApp, String) {
     let admin = app.other_client();
     admin.login_as_admin().await;
     let anne = app.other_client();

@@ -185,9 +185,9 @@ test('a member starts a network conversation for members only, and a visitor rea
   await member.getByRole('button', { name: 'Enregistrer' }).click();
   await flash(member, 'La conversation est ouverte');
   await member.getByLabel('Votre proposition').fill('Un kit de concertation partagé entre communes voisines.');
-  await member.getByRole('button', { name: 'Proposer' }).click();
+  await member.getByRole('button', { name: 'Proposer', exact: true }).click();
   await flash(member, 'Votre proposition est ajoutée');
-  await member.getByRole('button', { name: "D'accord" }).click();
+  // Its author agrees with it: nothing is left to vote on.
   await member.getByText('Vous avez voté sur toutes les propositions').waitFor();
   await expectAccessible(member, 'network conversation');
   assert.equal(await overflow(member), 0, 'the conversation fits a 320 px phone');

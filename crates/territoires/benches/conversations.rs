@@ -3,6 +3,12 @@
 //! loopback; then how long the opinion map takes to show the votes while they keep coming.
 //!
 //! cargo bench -p territoires --bench conversations [-- SECONDS [postgres]]
+//!
+//! With `upgrade`: how long the migration that lets conversations belong to the network takes
+//! on a database holding a conversation of 10,000 participants, 1,000 statements and 500,000
+//! votes (it makes the four tables again).
+//!
+//! cargo bench -p territoires --bench conversations -- upgrade [postgres]
 
 #[path = "../tests/support/load.rs"]
 mod load;
@@ -15,6 +21,9 @@ const STATEMENTS: usize = 200;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    if std::env::args().any(|a| a == "upgrade") {
+        return upgrade(load::engine_arg()).await;
+    }
     let seconds = load::number_args().first().copied().unwrap_or(10);
     let engine = load::engine_arg();
     let (_, db, url, dir) = load::fresh_instance(engine).await;
@@ -73,6 +82,75 @@ async fn main() {
     server.wait().unwrap();
 }
 
+/// Times the migration `conversations/0002` on a large conversation stored as before it.
+async fn upgrade(engine: &'static str) {
+    let (url, dir) = kernel::testing::fresh_database(engine).await;
+    let config = kernel::config::Config::resolve(
+        kernel::config::Overrides {
+            data_dir: Some(dir),
+            database_url: Some(url),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .unwrap();
+    let mut components = territoires::components();
+    for c in components.iter_mut().filter(|c| c.name == "conversations") {
+        c.migrations = &conversations::MIGRATIONS[..1];
+    }
+    let db = kernel::open_database(&config, &components).await.unwrap();
+    kernel::ensure_territories(&db).await.unwrap();
+    let process = space_and_process(&db).await;
+    sqlx::query(
+        "INSERT INTO conversations (id, process_id, question, description, strict_moderation, \
+         statements_allowed, anonymous_allowed, closed_at, next_tid, next_pid, votes, \
+         created_by, created_at, updated_at) \
+         VALUES ('c', $1, 'Qu''est-ce qui compte ?', '', 0, 1, 0, NULL, 0, 0, 0, 'bench', 0, 0)",
+    )
+    .bind(&process)
+    .execute(db.pool())
+    .await
+    .unwrap();
+    let statements: Vec<conversations::store::Imported> = (0..1000)
+        .map(|i| conversations::store::Imported {
+            text: conversations::model::StatementText::parse(&format!("Proposition numéro {i}"))
+                .unwrap(),
+            moderation: conversations::model::Moderation::Accepted,
+            is_meta: false,
+            created_at: 0,
+        })
+        .collect();
+    let votes: Vec<_> = (0..500_000u32)
+        .map(|i| {
+            let (participant, tid) = (i / 50, (i % 50) * 20 + (i / 50) % 20);
+            (
+                conversations::model::ParticipantKey::imported(&participant.to_string()),
+                tid,
+                conversations::model::VoteValue::from_i64(i64::from(i % 3) - 1),
+                i64::from(i),
+            )
+        })
+        .collect();
+    let t = Instant::now();
+    conversations::store::import(&db, "c", &statements, &votes, "bench")
+        .await
+        .unwrap();
+    println!(
+        "stored 500,000 votes as before in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let t = Instant::now();
+    assert_eq!(db.migrate(conversations::MIGRATIONS).await.unwrap(), 1);
+    println!(
+        "{engine}: migration conversations/0002 on 500,000 votes: {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+    assert_eq!(
+        conversations::store::votes(&db, "c").await.unwrap().len(),
+        500_000
+    );
+}
+
 /// The number of participants the opinion map at `map_url` counts.
 async fn participants(client: &reqwest::Client, map_url: &str) -> u64 {
     let text = client
@@ -99,6 +177,25 @@ fn quoted(items: &[String]) -> String {
 /// confirmed accounts with an API token each. Returns the conversation's id, the statements'
 /// ids and the tokens.
 async fn fill(db: &kernel::db::Db) -> (String, Vec<String>, Vec<String>) {
+    let process = space_and_process(db).await;
+    let pairs: Vec<(String, String)> = vec![
+        ("question".into(), "Qu'est-ce qui compte ?".into()),
+        ("statements_allowed".into(), "on".into()),
+    ];
+    let input = conversations::model::ConversationInput::parse(&pairs.as_slice()).unwrap();
+    let id = conversations::store::create(
+        db,
+        conversations::store::NewHome::Process(&process),
+        &input,
+        "bench",
+    )
+    .await
+    .unwrap();
+    fill_statements(db, id).await
+}
+
+/// The space `lannion` and its process `avenir`; returns the process's id.
+async fn space_and_process(db: &kernel::db::Db) -> String {
     let space = kernel::spaces::store::create(
         db,
         &kernel::spaces::model::SpaceFields {
@@ -128,19 +225,12 @@ async fn fill(db: &kernel::db::Db) -> (String, Vec<String>, Vec<String>) {
     )
     .await
     .unwrap();
-    let pairs: Vec<(String, String)> = vec![
-        ("question".into(), "Qu'est-ce qui compte ?".into()),
-        ("statements_allowed".into(), "on".into()),
-    ];
-    let input = conversations::model::ConversationInput::parse(&pairs.as_slice()).unwrap();
-    let id = conversations::store::create(
-        db,
-        conversations::store::NewHome::Process(&process.id),
-        &input,
-        "bench",
-    )
-    .await
-    .unwrap();
+    process.id
+}
+
+/// [`STATEMENTS`] statements in the conversation `id`, and [`PARTICIPANTS`] confirmed accounts
+/// with an API token each; returns the conversation's id, the statements' ids and the tokens.
+async fn fill_statements(db: &kernel::db::Db, id: String) -> (String, Vec<String>, Vec<String>) {
     let statements: Vec<conversations::store::Imported> = (0..STATEMENTS)
         .map(|i| conversations::store::Imported {
             text: conversations::model::StatementText::parse(&format!("Proposition numéro {i}"))

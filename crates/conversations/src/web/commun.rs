@@ -179,7 +179,7 @@ fn report_fields(c: &Conversation, view: &MapView, base_url: &str) -> Vec<(Strin
     .collect()
 }
 
-/// Proposes a network conversation's report as a resource of its host member, once.
+/// Proposes a closed network conversation's report as a resource of its host member, once.
 pub(super) async fn propose_resource(
     State(state): State<AppState>,
     SignedIn(user): SignedIn,
@@ -197,6 +197,9 @@ pub(super) async fn propose_resource(
     };
     if resource_id.is_some() {
         return Err(crate::error::StoreError::ResourceExists.into());
+    }
+    if c.is_open() {
+        return Err(Error::Conflict("conversation.still_open"));
     }
     let view = act::map_of(&state, c).await?;
     let methods = network::store::methods(state.db()).await?;

@@ -73,7 +73,7 @@ const PARTICIPANT_COOKIE_AGE: i64 = 365 * 86_400;
 /// Where the pages of a conversation are: a process, or the network. Read from the address.
 enum Place {
     /// A process of a space.
-    Process(Process),
+    Process(Box<Process>),
     /// The network.
     Network,
 }
@@ -83,9 +83,9 @@ impl Place {
     /// address has none.
     async fn of(state: &AppState, params: &HashMap<String, String>) -> Result<Place, Error> {
         match (params.get("space"), params.get("process")) {
-            (Some(space), Some(process)) => Ok(Place::Process(
+            (Some(space), Some(process)) => Ok(Place::Process(Box::new(
                 participation::store::by_address(state.db(), space, process).await?,
-            )),
+            ))),
             _ => Ok(Place::Network),
         }
     }

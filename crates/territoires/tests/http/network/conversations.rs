@@ -2,8 +2,8 @@
 //! starts one hosted by it (a bad form names its problems and stores nothing), open to the
 //! members only: a confirmed account owning no member reads it but does not vote (a clear
 //! message, nothing stored), through the pages or the API, until the host opens it to all; the
-//! host moderates it and not another account; its report is proposed once as a resource of the
-//! host, which a network moderator publishes.
+//! host moderates it and not another account; once closed, its report is proposed once as a
+//! resource of the host, which a network moderator publishes.
 
 use super::resources::admin_and_member;
 use crate::common::{TestApp, redirected_to};
@@ -165,11 +165,20 @@ on_every_engine!(
             .await;
         assert_eq!(r.status(), 303);
         assert_eq!(votes(&app).await, before + 1);
-        // Its report, proposed once as a resource of the host, waits for a moderator.
+        // Once closed, its report, proposed once as a resource of the host, waits for a
+        // moderator.
         assert_eq!(
             bob.post_form(&format!("{to}/resource"), &[]).await.status(),
             403
         );
+        let r = anne.post_form(&format!("{to}/resource"), &[]).await;
+        assert_eq!(r.status(), 409, "still open");
+        assert!(r.text().await.unwrap().contains("Closez la conversation"));
+        assert_eq!(app.count("network_resources").await, 0);
+        let r = anne.post_form(&format!("{to}/close"), &[]).await;
+        assert_eq!(redirected_to(r).await, to);
+        let (_, page) = anne.get_text(&to).await;
+        assert!(page.contains("Proposer le compte rendu comme ressource"));
         let r = anne.post_form(&format!("{to}/resource"), &[]).await;
         assert_eq!(redirected_to(r).await, to);
         let (resource, state, kind, methods, owner): (String, String, String, String, String) =

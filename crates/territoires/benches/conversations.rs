@@ -84,23 +84,7 @@ async fn main() {
 
 /// Times the migration `conversations/0002` on a large conversation stored as before it.
 async fn upgrade(engine: &'static str) {
-    let (url, dir) = kernel::testing::fresh_database(engine).await;
-    let config = kernel::config::Config::resolve(
-        kernel::config::Overrides {
-            data_dir: Some(dir),
-            database_url: Some(url),
-            ..Default::default()
-        },
-        Default::default(),
-    )
-    .unwrap();
-    let mut components = territoires::components();
-    for c in components.iter_mut().filter(|c| c.name == "conversations") {
-        c.migrations = &conversations::MIGRATIONS[..1];
-    }
-    let db = kernel::open_database(&config, &components).await.unwrap();
-    kernel::ensure_territories(&db).await.unwrap();
-    let process = space_and_process(&db).await;
+    let (db, process) = load::before_network_conversations(engine).await;
     sqlx::query(
         "INSERT INTO conversations (id, process_id, question, description, strict_moderation, \
          statements_allowed, anonymous_allowed, closed_at, next_tid, next_pid, votes, \
@@ -177,7 +161,7 @@ fn quoted(items: &[String]) -> String {
 /// confirmed accounts with an API token each. Returns the conversation's id, the statements'
 /// ids and the tokens.
 async fn fill(db: &kernel::db::Db) -> (String, Vec<String>, Vec<String>) {
-    let process = space_and_process(db).await;
+    let process = load::space_and_process(db).await;
     let pairs: Vec<(String, String)> = vec![
         ("question".into(), "Qu'est-ce qui compte ?".into()),
         ("statements_allowed".into(), "on".into()),
@@ -192,40 +176,6 @@ async fn fill(db: &kernel::db::Db) -> (String, Vec<String>, Vec<String>) {
     .await
     .unwrap();
     fill_statements(db, id).await
-}
-
-/// The space `lannion` and its process `avenir`; returns the process's id.
-async fn space_and_process(db: &kernel::db::Db) -> String {
-    let space = kernel::spaces::store::create(
-        db,
-        &kernel::spaces::model::SpaceFields {
-            slug: "lannion".into(),
-            name: "Lannion".into(),
-            territory: "commune/22113".into(),
-            ..Default::default()
-        }
-        .parse()
-        .unwrap(),
-        None,
-        None,
-    )
-    .await
-    .unwrap();
-    let process = participation::store::create(
-        db,
-        &space.id,
-        &participation::ProcessFields {
-            slug: "avenir".into(),
-            title: "L'avenir".into(),
-            ..Default::default()
-        }
-        .parse()
-        .unwrap(),
-        "bench",
-    )
-    .await
-    .unwrap();
-    process.id
 }
 
 /// [`STATEMENTS`] statements in the conversation `id`, and [`PARTICIPANTS`] confirmed accounts

@@ -447,7 +447,9 @@ pub async fn import(
     }
     for (tid, s) in statements.iter().enumerate() {
         sqlx::query(
-            "INSERT INTO conversation_statements (id, conversation_id, tid, body, body_key,              author_id, author_pid, moderation, is_meta, created_at, moderated_at)              VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $8)",
+            "INSERT INTO conversation_statements (id, conversation_id, tid, body, body_key, \
+             author_id, author_pid, moderation, is_meta, created_at, moderated_at) \
+             VALUES ($1, $2, $3, $4, $5, NULL, NULL, $6, $7, $8, $8)",
         )
         .bind(new_id())
         .bind(conversation_id)

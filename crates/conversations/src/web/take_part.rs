@@ -100,10 +100,8 @@ pub(super) async fn show_page(
         } => Some(format!("/commun/resources/{id}")),
         _ => None,
     };
-    let propose_resource = manage
-        && !c.is_open()
-        && resource_url.is_none()
-        && matches!(c.home, Home::Network { .. });
+    let propose_resource =
+        manage && !c.is_open() && resource_url.is_none() && matches!(c.home, Home::Network { .. });
     let pending = if moderate {
         statements
             .iter()

@@ -10,6 +10,8 @@ mod directory;
 mod hardening;
 mod lab;
 mod library;
+#[path = "../support/load.rs"]
+mod load;
 mod network;
 mod open311;
 mod pages;

@@ -35,6 +35,64 @@ pub async fn fresh_instance(
     (config, db, url, dir)
 }
 
+/// A fresh database of `engine` as it was before conversations could belong to the network (the
+/// migration `conversations/0002` not applied), with the referential, the space `lannion` and
+/// its process `avenir`; returns the database and the process's id.
+pub async fn before_network_conversations(engine: &str) -> (kernel::db::Db, String) {
+    let (url, dir) = kernel::testing::fresh_database(engine).await;
+    let config = kernel::config::Config::resolve(
+        kernel::config::Overrides {
+            data_dir: Some(dir),
+            database_url: Some(url),
+            ..Default::default()
+        },
+        Default::default(),
+    )
+    .unwrap();
+    let mut components = territoires::components();
+    for c in components.iter_mut().filter(|c| c.name == "conversations") {
+        c.migrations = &conversations::MIGRATIONS[..1];
+    }
+    let db = kernel::open_database(&config, &components).await.unwrap();
+    kernel::ensure_territories(&db).await.unwrap();
+    let process = space_and_process(&db).await;
+    (db, process)
+}
+
+/// The space `lannion` and its process `avenir`; returns the process's id.
+pub async fn space_and_process(db: &kernel::db::Db) -> String {
+    let space = kernel::spaces::store::create(
+        db,
+        &kernel::spaces::model::SpaceFields {
+            slug: "lannion".into(),
+            name: "Lannion".into(),
+            territory: "commune/22113".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap(),
+        None,
+        None,
+    )
+    .await
+    .unwrap();
+    participation::store::create(
+        db,
+        &space.id,
+        &participation::ProcessFields {
+            slug: "avenir".into(),
+            title: "L'avenir".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap(),
+        "test",
+    )
+    .await
+    .unwrap()
+    .id
+}
+
 /// The numbers among a benchmark's arguments, in order (sizes, then seconds).
 pub fn number_args() -> Vec<u64> {
     std::env::args()

@@ -4,57 +4,11 @@
 
 use conversations::model::{ParticipantKey, VoteValue};
 use conversations::store;
-use kernel::config::{Config, FileConfig, Overrides};
 
 #[tokio::test]
 async fn conversations_of_before_the_network_keep_their_statements_and_votes() {
     for engine in kernel::testing::engines() {
-        let (url, data_dir) = kernel::testing::fresh_database(engine).await;
-        let config = Config::resolve(
-            Overrides {
-                database_url: Some(url),
-                data_dir: Some(data_dir),
-                ..Default::default()
-            },
-            FileConfig::default(),
-        )
-        .unwrap();
-        // Every table as it was before the network's conversations.
-        let mut components = territoires::components();
-        for c in components.iter_mut().filter(|c| c.name == "conversations") {
-            c.migrations = &conversations::MIGRATIONS[..1];
-        }
-        let db = kernel::open_database(&config, &components).await.unwrap();
-        kernel::ensure_territories(&db).await.unwrap();
-        let space = kernel::spaces::store::create(
-            &db,
-            &kernel::spaces::model::SpaceFields {
-                slug: "lannion".into(),
-                name: "Lannion".into(),
-                territory: "commune/22113".into(),
-                ..Default::default()
-            }
-            .parse()
-            .unwrap(),
-            None,
-            None,
-        )
-        .await
-        .unwrap();
-        let process = participation::store::create(
-            &db,
-            &space.id,
-            &participation::ProcessFields {
-                slug: "avenir".into(),
-                title: "L'avenir".into(),
-                ..Default::default()
-            }
-            .parse()
-            .unwrap(),
-            "test",
-        )
-        .await
-        .unwrap();
+        let (db, process) = crate::load::before_network_conversations(engine).await;
         for sql in [
             "INSERT INTO conversations (id, process_id, question, description, \
              strict_moderation, statements_allowed, anonymous_allowed, closed_at, next_tid, \
@@ -71,13 +25,13 @@ async fn conversations_of_before_the_network_keep_their_statements_and_votes() {
         ] {
             let mut query = sqlx::query(sql);
             if sql.contains("$1") {
-                query = query.bind(&process.id);
+                query = query.bind(&process);
             }
             query.execute(db.pool()).await.unwrap();
         }
         assert_eq!(db.migrate(conversations::MIGRATIONS).await.unwrap(), 1);
         let c = store::get(&db, "c1").await.unwrap().unwrap();
-        assert_eq!(c.process_id(), Some(process.id.as_str()));
+        assert_eq!(c.process_id(), Some(process.as_str()));
         assert_eq!(
             (c.question.as_str(), c.strict_moderation, c.votes),
             ("Qu'est-ce qui compte ?", true, 3)

@@ -7,7 +7,10 @@ use crate::model::*;
 use crate::policy::{self, Action, Participation, Resource, Standing};
 use crate::store::{self, Author, VoteWriter};
 use kernel::accounts::User;
+use kernel::app::Derived;
 use kernel::{AppState, Error};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The node's vote writer.
 fn writer(state: &AppState) -> std::sync::Arc<VoteWriter> {
@@ -23,6 +26,63 @@ pub fn participant_key(how: &Participation<'_>, token: Option<&str>) -> Option<P
     }
 }
 
+/// A conversation and its statements as this node last read them: what a vote checks.
+pub struct Votable {
+    /// The conversation (its count of votes may be behind).
+    pub conversation: Conversation,
+    /// Its statements, by number.
+    pub statements: Vec<Statement>,
+}
+
+/// The node's [`Votable`]s, one per conversation voted on, read again once this node sees a
+/// change of a conversation (its own commit, or the change feed's): a vote then costs no read
+/// of them. A statement rejected on another node is refused here once the feed brings it;
+/// whether the conversation is still open is checked again in the vote's write.
+#[derive(Default)]
+struct Votables(Mutex<HashMap<String, Arc<Derived<Option<Votable>>>>>);
+
+/// The conversation `id` with its statements, as [`Votables`] keeps them; `None` when there is
+/// no such conversation.
+pub async fn votable(state: &AppState, id: &str) -> Result<Arc<Option<Votable>>, Error> {
+    let at = (
+        state.applier().version_of(crate::CONVERSATION),
+        state.db().generation_of(crate::CONVERSATION),
+    );
+    let kept = state.extension(|_| Votables::default());
+    let slot = {
+        let mut slots = kept
+            .0
+            .lock()
+            .map_err(|_| Error::internal("votables poisoned"))?;
+        if slots.len() >= VOTABLES {
+            slots.clear();
+        }
+        slots.entry(id.to_string()).or_default().clone()
+    };
+    let value = slot
+        .get(at, || async {
+            let Some(conversation) = store::get(state.db(), id).await? else {
+                return Ok(None);
+            };
+            let statements = store::statements(state.db(), id).await?;
+            Ok(Some(Votable {
+                conversation,
+                statements,
+            }))
+        })
+        .await?;
+    if value.is_none() {
+        // No slot is kept for an address naming no conversation.
+        if let Ok(mut slots) = kept.0.lock() {
+            slots.remove(id);
+        }
+    }
+    Ok(value)
+}
+
+/// Most conversations whose statements a node keeps for votes.
+const VOTABLES: usize = 10_000;
+
 /// Records a vote (`agree`, `disagree`, `pass`, or `1`, `-1`, `0`) of `key` on the statement
 /// `statement_id` of `c`; returns the participant's number and the statement once durable.
 /// A statement rejected, or pending while moderation is strict, is refused.
@@ -37,9 +97,15 @@ pub async fn vote(
     if !c.is_open() {
         return Err(StoreError::Closed);
     }
-    let statement = store::statement(state.db(), &c.id, statement_id)
-        .await?
+    let kept = votable(state, &c.id)
+        .await
+        .map_err(|_| StoreError::NotFound)?;
+    let statement = kept
+        .as_ref()
+        .as_ref()
+        .and_then(|v| v.statements.iter().find(|s| s.id == statement_id))
         .filter(|s| s.is_votable(c.strict_moderation))
+        .cloned()
         .ok_or(StoreError::NoStatement)?;
     let pid = writer(state).cast(&c.id, key, statement.tid, value).await?;
     Ok((pid, statement))

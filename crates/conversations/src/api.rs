@@ -309,15 +309,16 @@ async fn cast_vote(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<VoteIn>,
 ) -> Result<Response, Error> {
-    let c = conversation_or_404(&state, &id).await?;
+    let kept = act::votable(&state, &id).await?;
+    let c = &kept.as_ref().as_ref().ok_or(Error::NotFound)?.conversation;
     if !c.is_open() {
         return Err(StoreError::Closed.into());
     }
-    let standing = act::standing(&state, Some(&user), &c).await?;
+    let standing = act::standing(&state, Some(&user), c).await?;
     policy::check(
         Some(&user),
         Action::Vote,
-        &Resource::Conversation(&c, standing),
+        &Resource::Conversation(c, standing),
     )?;
     // A vote is read as the form's field: a string as it is, anything else as its JSON text,
     // so that `1`, `-1` and `0` are votes and `2`, `1.0` or `true` are refused as `"2"` is.
@@ -327,7 +328,7 @@ async fn cast_vote(
     };
     let vote = VoteValue::parse(&value)?;
     let key = ParticipantKey::account(&user.id);
-    let (pid, statement) = act::vote(&state, &c, &key, &input.statement, vote.as_str()).await?;
+    let (pid, statement) = act::vote(&state, c, &key, &input.statement, vote.as_str()).await?;
     Ok((
         StatusCode::CREATED,
         Json(VoteOut {

@@ -1,0 +1,102 @@
+// No page scrolls sideways on a 320 px phone (WCAG 1.4.10, reflow): the demo instance is walked
+// from its home page, following its own links, as a visitor and as the administrator (who sees
+// the desks, queues and settings), a few pages of each shape of address; each page's width
+// beyond the screen is measured. The pages that overflow are named with their width; those whose
+// tables are still to become cards on phones are listed apart (`TABLES_PENDING`).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, newPage, login } from './harness.mjs';
+
+let server, browser;
+const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026', name: 'Administration Territoires' };
+// A 320 px wide window, as a 1280 px screen at 400 % zoom (a phone's emulation would zoom out
+// to show what is wider, and hide the overflow this test looks for).
+const NARROW = { viewport: { width: 320, height: 640 } };
+/**
+ * The pages whose tables are still wider than a phone (the desks, dashboards, statistics, the
+ * ballot's grid, the taxonomy, challenge answers, a conversation's group table and moderation
+ * queue): they become cards in the work on phones that follows. Any other page wider than the
+ * screen fails the test.
+ */
+const TABLES_PENDING = [
+  /\/reports\/(desk|stats|setup)$/,
+  /^\/admin$/,
+  /^\/s\/[^/]+\/admin$/,
+  /^\/directory\/taxonomy$/,
+  /\/challenges\/[^/]+\/answers$/,
+  /\/votes\/[^/]+$/,
+  /\/conversations\/[^/]+\/(map|moderation)$/,
+];
+
+/** Pages walked per reader, and pages per shape of address. */
+const MOST = 140;
+const PER_SHAPE = 2;
+
+before(async () => {
+  server = await startServer(['--demo']);
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The shape of an address: its segments, those that name an item (digits, ids) as `*`. */
+function shape(path) {
+  return path
+    .split('/')
+    .map((s) => (/\d/.test(s) || s.length > 24 ? '*' : s))
+    .join('/');
+}
+
+/** Whether the walk follows a link to `path`: pages only, nothing that signs out or changes. */
+function walkable(path) {
+  return !/^\/(api|data|open311|assets|uploads|lang|logout|auth)\b/.test(path)
+    && !/\.(csv|json|geojson|xml|atom|ics|svg|png|jpg|pdf|txt)$/.test(path)
+    && !/\/(attachments|export|download)\b/.test(path);
+}
+
+/** Walks the site from `/` as `page` reads it; returns the pages that scroll sideways. */
+async function walk(page) {
+  const seen = new Set();
+  const shapes = new Map();
+  const queue = ['/'];
+  const wide = [];
+  let walked = 0;
+  while (queue.length > 0 && walked < MOST) {
+    const path = queue.shift();
+    // A link that starts a download (`/account/data`) is no page.
+    const response = await page.goto(server.base + path).catch(() => null);
+    walked += 1;
+    if (!response || !response.ok() || !(response.headers()['content-type'] || '').startsWith('text/html')) {
+      continue;
+    }
+    const beyond = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (beyond > 0 && !TABLES_PENDING.some((p) => p.test(path.split('?')[0]))) {
+      wide.push(`${path} (+${beyond} px)`);
+    }
+    const links = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')));
+    for (const href of links) {
+      if (!href.startsWith('/') || href.startsWith('//')) continue;
+      const next = href.split('#')[0];
+      const key = shape(next.split('?')[0]);
+      if (seen.has(next) || !walkable(next.split('?')[0])) continue;
+      if ((shapes.get(key) || 0) >= PER_SHAPE) continue;
+      seen.add(next);
+      shapes.set(key, (shapes.get(key) || 0) + 1);
+      queue.push(next);
+    }
+  }
+  return { wide, walked };
+}
+
+test('no page scrolls sideways at 320 px, for a visitor and for the administrator', async () => {
+  const visitor = await newPage(browser, NARROW);
+  const seen = await walk(visitor);
+  const admin = await newPage(browser, NARROW);
+  await login(server.base, admin, ADMIN);
+  const staff = await walk(admin);
+  assert.ok(seen.walked > 60 && staff.walked > 60, `pages walked: ${seen.walked}, ${staff.walked}`);
+  assert.deepEqual([...seen.wide, ...staff.wide], [], 'pages wider than a 320 px phone');
+});

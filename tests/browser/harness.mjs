@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import assert from 'node:assert/strict';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
@@ -182,4 +183,21 @@ export async function registerConfirmed(browser, base, admin, who) {
   await page.getByRole('heading', { name: 'Adresse confirmée' }).waitFor();
   await login(base, page, who);
   return page;
+}
+
+/**
+ * The demo instance and a browser for the tests of one file: started before them, stopped
+ * after; their `server` and `browser` are set once started.
+ */
+export function demoInstance() {
+  const it = { server: null, browser: null };
+  before(async () => {
+    it.server = await startServer(['--demo']);
+    it.browser = await launchBrowser();
+  });
+  after(async () => {
+    await it.browser?.close();
+    await it.server?.stop();
+  });
+  return it;
 }

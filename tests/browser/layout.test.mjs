@@ -3,11 +3,11 @@
 // the desks, queues and settings), a few pages of each shape of address; each page's width
 // beyond the screen is measured. The pages that overflow are named with their width; those whose
 // tables are still to become cards on phones are listed apart (`TABLES_PENDING`).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, login } from './harness.mjs';
+import { demoInstance, newPage, login } from './harness.mjs';
 
-let server, browser;
+const demo = demoInstance();
 const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026', name: 'Administration Territoires' };
 // A 320 px wide window, as a 1280 px screen at 400 % zoom (a phone's emulation would zoom out
 // to show what is wider, and hide the overflow this test looks for).
@@ -31,16 +31,6 @@ const TABLES_PENDING = [
 /** Pages walked per reader, and pages per shape of address. */
 const MOST = 140;
 const PER_SHAPE = 2;
-
-before(async () => {
-  server = await startServer(['--demo']);
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 /** The shape of an address: its segments, those that name an item (digits, ids) as `*`. */
 function shape(path) {
@@ -67,7 +57,7 @@ async function walk(page) {
   while (queue.length > 0 && walked < MOST) {
     const path = queue.shift();
     // A link that starts a download (`/account/data`) is no page.
-    const response = await page.goto(server.base + path).catch(() => null);
+    const response = await page.goto(demo.server.base + path).catch(() => null);
     walked += 1;
     if (!response || !response.ok() || !(response.headers()['content-type'] || '').startsWith('text/html')) {
       continue;
@@ -92,10 +82,10 @@ async function walk(page) {
 }
 
 test('no page scrolls sideways at 320 px, for a visitor and for the administrator', async () => {
-  const visitor = await newPage(browser, NARROW);
+  const visitor = await newPage(demo.browser, NARROW);
   const seen = await walk(visitor);
-  const admin = await newPage(browser, NARROW);
-  await login(server.base, admin, ADMIN);
+  const admin = await newPage(demo.browser, NARROW);
+  await login(demo.server.base, admin, ADMIN);
   const staff = await walk(admin);
   assert.ok(seen.walked > 60 && staff.walked > 60, `pages walked: ${seen.walked}, ${staff.walked}`);
   assert.deepEqual([...seen.wide, ...staff.wide], [], 'pages wider than a 320 px phone');

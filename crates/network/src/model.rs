@@ -317,12 +317,14 @@ fn query(chosen: &[(&str, &Option<String>)]) -> String {
         .collect()
 }
 
+/// The vocabulary and referential the model's tests parse against.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use super::Method;
 
-    fn methods() -> Vec<Method> {
-        ["budget-participatif", "conversation", "debat-public"]
+    /// Methods whose labels are their codes.
+    pub fn methods(codes: &[&str]) -> Vec<Method> {
+        codes
             .iter()
             .map(|c| Method {
                 code: c.to_string(),
@@ -332,16 +334,30 @@ mod tests {
             .collect()
     }
 
+    /// Départements: (code, name).
+    pub fn departements(known: &[(&str, &str)]) -> Vec<(String, String)> {
+        known
+            .iter()
+            .map(|(c, n)| (c.to_string(), n.to_string()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn methods() -> Vec<Method> {
+        fixtures::methods(&["budget-participatif", "conversation", "debat-public"])
+    }
+
     fn departements() -> Vec<(String, String)> {
-        [
+        fixtures::departements(&[
             ("01", "Ain"),
             ("22", "Côtes-d'Armor"),
             ("2A", "Corse-du-Sud"),
             ("82", "Tarn-et-Garonne"),
-        ]
-        .iter()
-        .map(|(c, n)| (c.to_string(), n.to_string()))
-        .collect()
+        ])
     }
 
     fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {

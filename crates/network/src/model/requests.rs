@@ -258,25 +258,19 @@ mod tests {
     use super::*;
 
     fn methods() -> Vec<Method> {
-        ["assemblee-citoyenne", "budget-participatif", "conversation"]
-            .iter()
-            .map(|c| Method {
-                code: c.to_string(),
-                label_fr: c.to_string(),
-                label_en: c.to_string(),
-            })
-            .collect()
+        crate::model::fixtures::methods(&[
+            "assemblee-citoyenne",
+            "budget-participatif",
+            "conversation",
+        ])
     }
 
     fn departements() -> Vec<(String, String)> {
-        [
+        crate::model::fixtures::departements(&[
             ("22", "Côtes-d'Armor"),
             ("29", "Finistère"),
             ("2A", "Corse-du-Sud"),
-        ]
-        .iter()
-        .map(|(c, n)| (c.to_string(), n.to_string()))
-        .collect()
+        ])
     }
 
     fn parse(pairs: &[(&str, &str)]) -> Result<SupportRequestInput, FieldErrors> {

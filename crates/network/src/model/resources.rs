@@ -202,14 +202,7 @@ mod tests {
     use super::*;
 
     fn methods() -> Vec<Method> {
-        ["budget-participatif", "conversation", "debat-public"]
-            .iter()
-            .map(|c| Method {
-                code: c.to_string(),
-                label_fr: c.to_string(),
-                label_en: c.to_string(),
-            })
-            .collect()
+        crate::model::fixtures::methods(&["budget-participatif", "conversation", "debat-public"])
     }
 
     fn parse(pairs: &[(&str, &str)]) -> Result<ResourceInput, FieldErrors> {

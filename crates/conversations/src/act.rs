@@ -97,9 +97,7 @@ pub async fn vote(
     if !c.is_open() {
         return Err(StoreError::Closed);
     }
-    let kept = votable(state, &c.id)
-        .await
-        .map_err(|_| StoreError::NotFound)?;
+    let kept = votable(state, &c.id).await.map_err(StoreError::Kept)?;
     let statement = kept
         .as_ref()
         .as_ref()

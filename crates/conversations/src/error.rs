@@ -24,6 +24,8 @@ pub enum StoreError {
     Database(sqlx::Error),
     /// The vote writer stopped before answering.
     Stopped(String),
+    /// What the node keeps of a conversation could not be read (the platform's error).
+    Kept(kernel::Error),
 }
 
 impl StoreError {
@@ -37,6 +39,7 @@ impl StoreError {
             StoreError::Invalid(_) => "invalid",
             StoreError::NotFound => "not_found",
             StoreError::Database(_) | StoreError::Stopped(_) => "internal",
+            StoreError::Kept(e) => e.code(),
         }
     }
 }
@@ -63,6 +66,7 @@ impl From<StoreError> for kernel::Error {
             StoreError::NotFound => kernel::Error::NotFound,
             StoreError::Database(e) => e.into(),
             StoreError::Stopped(_) => kernel::Error::internal(e),
+            StoreError::Kept(e) => e,
         }
     }
 }

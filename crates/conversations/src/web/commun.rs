@@ -53,15 +53,7 @@ pub(super) async fn list(
         .skip(pager.offset().max(0) as usize)
         .take(PER_PAGE)
         .collect();
-    let start = match &page.user {
-        Some(u) => {
-            let member = !network::store::owned_accepted(state.db(), &u.id)
-                .await?
-                .is_empty();
-            policy::can(Some(u), Action::Manage, &Resource::Network { member })
-        }
-        None => false,
-    };
+    let start = may_start(&state, page.user.as_ref()).await?;
     render(&ListPage {
         page,
         conversations,
@@ -70,21 +62,26 @@ pub(super) async fn list(
     })
 }
 
-/// The network conversations shown on the network's home page: the latest few.
-pub async fn network_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
-    let tr = kernel::i18n::Tr(of.lang);
-    let conversations = store::of_network(state.db()).await?;
-    let member = match &of.user {
+/// Whether `user` may start a network conversation: they own an accepted member.
+async fn may_start(state: &AppState, user: Option<&kernel::accounts::User>) -> Result<bool, Error> {
+    let member = match user {
         Some(u) => !network::store::owned_accepted(state.db(), &u.id)
             .await?
             .is_empty(),
         None => false,
     };
-    let start = policy::can(
-        of.user.as_ref(),
+    Ok(policy::can(
+        user,
         Action::Manage,
         &Resource::Network { member },
-    );
+    ))
+}
+
+/// The network conversations shown on the network's home page: the latest few.
+pub async fn network_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
+    let tr = kernel::i18n::Tr(of.lang);
+    let conversations = store::of_network(state.db()).await?;
+    let start = may_start(&state, of.user.as_ref()).await?;
     if conversations.is_empty() && !start {
         return Ok(None);
     }
@@ -103,9 +100,6 @@ pub async fn network_section(state: AppState, of: SectionOf) -> Result<Option<Se
     }))
 }
 
-/// Most characters of a resource's title.
-const TITLE_MAX: usize = 160;
-
 /// The form of a resource made of a conversation's report: a report of the Polis-style
 /// conversation method, under the Licence Ouverte like the conversation's open data, its text
 /// the figures, what all share and each group's representative statements, with links to the
@@ -113,8 +107,9 @@ const TITLE_MAX: usize = 160;
 fn report_fields(c: &Conversation, view: &MapView, base_url: &str) -> Vec<(String, String)> {
     let tr = kernel::i18n::Tr(kernel::i18n::Lang::Fr);
     let mut title = format!("Compte rendu — {}", c.question);
-    if title.chars().count() > TITLE_MAX {
-        title = title.chars().take(TITLE_MAX - 1).collect::<String>() + "…";
+    let most = network::model::resources::TITLE_MAX;
+    if title.chars().count() > most {
+        title = title.chars().take(most - 1).collect::<String>() + "…";
     }
     let host = match &c.home {
         Home::Network { member_name, .. } => member_name.as_str(),

@@ -97,7 +97,7 @@ pub(super) async fn show_page(
         Home::Network {
             resource_id: Some(id),
             ..
-        } => Some(format!("/commun/resources/{id}")),
+        } => Some(network::store::resources::resource_url(id)),
         _ => None,
     };
     let propose_resource =

@@ -20,6 +20,9 @@ pub const LICENCES: &[&str] = &[
     "all_rights_reserved",
 ];
 
+/// Most characters of a resource's title.
+pub const TITLE_MAX: usize = 160;
+
 /// Most characters of a resource's summary.
 pub const SUMMARY_MAX: usize = 600;
 
@@ -60,7 +63,7 @@ impl ResourceInput {
         methods: &[Method],
     ) -> Result<ResourceInput, FieldErrors> {
         let mut errors = FieldErrors::new();
-        let title = errors.take(text::line(form.get("title"), "title", 5, 160));
+        let title = errors.take(text::line(form.get("title"), "title", 5, TITLE_MAX));
         let summary = errors.take(
             text::paragraphs(form.get("summary"), "summary", SUMMARY_MAX).and_then(|s| {
                 if s.is_empty() {

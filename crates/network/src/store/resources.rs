@@ -45,8 +45,13 @@ pub struct Resource {
 impl Resource {
     /// Its page.
     pub fn url(&self) -> String {
-        format!("/commun/resources/{}", self.id)
+        resource_url(&self.id)
     }
+}
+
+/// The page of the resource `id`.
+pub fn resource_url(id: &str) -> String {
+    format!("/commun/resources/{id}")
 }
 
 const SELECT: &str = "SELECT r.id, r.member_id, r.state, r.data, r.author, r.revision, r.created_at, \

@@ -34,6 +34,8 @@ pub struct Component {
     pub process_section: Option<SectionFn>,
     /// What it shows on the network's page (`/commun`).
     pub network_section: Option<SectionFn>,
+    /// The desks and queues it keeps for a member of staff, on their workplace.
+    pub workplace: Option<crate::workplace::WorkFn>,
     /// Its demo content, added after the kernel's (accounts and spaces); must be idempotent.
     pub demo: Option<DemoFn>,
     /// Its public data sets, for the catalogue.
@@ -115,6 +117,7 @@ impl Component {
             space_section: None,
             process_section: None,
             network_section: None,
+            workplace: None,
             demo: None,
             datasets: None,
             task: None,
@@ -148,6 +151,7 @@ struct Inner {
     space_sections: Vec<SectionFn>,
     process_sections: Vec<SectionFn>,
     network_sections: Vec<SectionFn>,
+    workplace: Vec<crate::workplace::WorkFn>,
     extensions: std::sync::Mutex<Extensions>,
     datasets: Vec<crate::catalog::DatasetsFn>,
     file_queries: Vec<&'static str>,
@@ -218,6 +222,7 @@ impl AppState {
         applier: Arc<Applier>,
         openapi: serde_json::Value,
         sections: (Vec<SectionFn>, Vec<SectionFn>, Vec<SectionFn>),
+        workplace: Vec<crate::workplace::WorkFn>,
         datasets: Vec<crate::catalog::DatasetsFn>,
         upload_key: Vec<u8>,
         file_queries: Vec<&'static str>,
@@ -242,6 +247,7 @@ impl AppState {
                 space_sections: sections.0,
                 process_sections: sections.1,
                 network_sections: sections.2,
+                workplace,
                 extensions: Default::default(),
                 datasets,
                 file_queries,
@@ -367,6 +373,18 @@ impl AppState {
     /// The sections the components show on the network's page.
     pub async fn network_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {
         self.sections(&self.inner.network_sections, of).await
+    }
+    /// The desks and queues the components keep for a member of staff, in the components'
+    /// order.
+    pub async fn workplace(
+        &self,
+        of: crate::workplace::WorkOf,
+    ) -> Result<Vec<crate::workplace::Work>, crate::Error> {
+        let mut out = Vec::new();
+        for f in &self.inner.workplace {
+            out.extend(f(self.clone(), of.clone()).await?);
+        }
+        Ok(out)
     }
     async fn sections(
         &self,

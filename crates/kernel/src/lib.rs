@@ -34,6 +34,7 @@ pub mod testing;
 pub mod text;
 pub mod uploads;
 pub mod web;
+pub mod workplace;
 
 pub use app::{AppState, Component, Section, SectionItem, SectionOf};
 pub use error::{Error, FieldError, FieldErrors, Result};
@@ -159,6 +160,7 @@ pub async fn build(
         .merge(accounts::web::routes())
         .merge(spaces::web::routes())
         .merge(admin::routes())
+        .merge(workplace::routes())
         .merge(catalog::routes())
         .merge(api::routes())
         .route("/assets/{*path}", axum::routing::get(web::assets::serve));
@@ -168,6 +170,7 @@ pub async fn build(
         .map(|p| ("kernel", p.clone()))
         .collect();
     let mut sections = (Vec::new(), Vec::new(), Vec::new());
+    let mut workplace = Vec::new();
     let mut datasets = Vec::new();
     let mut tasks = Vec::new();
     let mut links = Vec::new();
@@ -183,6 +186,7 @@ pub async fn build(
         sections.0.extend(c.space_section);
         sections.1.extend(c.process_section);
         sections.2.extend(c.network_section);
+        workplace.extend(c.workplace);
         datasets.extend(c.datasets);
         if let Some(doc) = c.openapi {
             openapi.merge(doc);
@@ -215,6 +219,7 @@ pub async fn build(
         applier,
         openapi,
         sections,
+        workplace,
         datasets,
         upload_key,
         file_queries,

@@ -71,6 +71,8 @@ pub enum Action<'a> {
     ManageSpace(&'a str),
     /// Moderate the content of a space.
     ModerateSpace(&'a str),
+    /// Open one's workplace: the desks and queues of staff (any role beyond citizen).
+    OpenWorkplace,
 }
 
 /// Deny by default: whether `user` may do `action`.
@@ -81,6 +83,7 @@ pub fn can(user: Option<&User>, action: Action<'_>) -> bool {
     }
     match action {
         Action::AdministerInstance => false,
+        Action::OpenWorkplace => !user.grants.is_empty(),
         Action::ManageSpace(space) => user.has_space_role(Role::SpaceAdmin, space),
         Action::ModerateSpace(space) => {
             user.has_space_role(Role::SpaceAdmin, space)
@@ -129,5 +132,9 @@ mod tests {
         assert!(!can(Some(&sadmin_a), Action::AdministerInstance));
         assert!(can(Some(&admin), Action::AdministerInstance));
         assert!(can(Some(&admin), Action::ManageSpace("b")));
+        assert!(!can(None, Action::OpenWorkplace));
+        assert!(!can(Some(&citizen), Action::OpenWorkplace));
+        assert!(can(Some(&mod_a), Action::OpenWorkplace));
+        assert!(can(Some(&admin), Action::OpenWorkplace));
     }
 }

@@ -124,6 +124,13 @@ impl PageCtx {
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.is_admin())
     }
+    /// Whether the reader is staff, with a workplace (see [`crate::workplace`]).
+    pub fn is_staff(&self) -> bool {
+        crate::accounts::can(
+            self.user.as_ref(),
+            crate::accounts::Action::OpenWorkplace,
+        )
+    }
     /// The URL that shows this page in the other language.
     pub fn switch_url(&self) -> String {
         format!(

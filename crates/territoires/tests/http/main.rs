@@ -18,3 +18,4 @@ mod pages;
 mod participation;
 mod reports;
 mod votes;
+mod workplace;

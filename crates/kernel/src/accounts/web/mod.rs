@@ -223,7 +223,13 @@ struct LoginPage {
     page: PageCtx,
     errors: FieldErrors,
     email: String,
+    /// The page asked for, empty when none was (the reader then lands where their roles say).
     next: String,
+}
+
+/// The page a sign-in asked for, checked; `None` when none was asked.
+fn asked_next(next: Option<&str>) -> Option<String> {
+    next.filter(|n| !n.is_empty()).map(|n| safe_next(Some(n)))
 }
 
 #[derive(Deserialize)]
@@ -236,7 +242,7 @@ async fn login_form(page: PageCtx, Query(q): Query<NextQuery>) -> Result<Respons
         page,
         errors: FieldErrors::new(),
         email: String::new(),
-        next: safe_next(q.next.as_deref()),
+        next: asked_next(q.next.as_deref()).unwrap_or_default(),
     })
 }
 
@@ -287,7 +293,7 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Error> {
     state.limiter().check(LOGIN, ip)?;
-    let next = safe_next(form.next.as_deref());
+    let next = asked_next(form.next.as_deref());
     let creds = match Email::parse(&form.email) {
         Ok(email) => store::credentials(state.db(), &email).await?,
         Err(_) => None,
@@ -296,7 +302,15 @@ async fn login(
     let ok = verify_password_async(&form.password, hash).await?;
     let error = match creds {
         Some(c) if ok && c.confirmed => {
-            return sign_in(&state, &c.user_id, &next, "flash.logged_in").await;
+            // Without a page asked for, staff land on their workplace, others on the home page.
+            let to = match next {
+                Some(next) => next,
+                None => store::user_by_id(state.db(), &c.user_id)
+                    .await?
+                    .map_or("/", |u| crate::workplace::landing(&u))
+                    .to_string(),
+            };
+            return sign_in(&state, &c.user_id, &to, "flash.logged_in").await;
         }
         // The right password on an unconfirmed address: a new link, and no session until it
         // is followed (whoever registered an address that is not theirs gets nothing).
@@ -320,7 +334,7 @@ async fn login(
         page: ctx.into(),
         errors: FieldError::new("email", error).into(),
         email: form.email,
-        next,
+        next: next.unwrap_or_default(),
     };
     render_invalid(&page)
 }
@@ -395,7 +409,7 @@ async fn setup(
         }
     };
     match create_admin(state.db(), &email, &name, &password).await {
-        Ok(id) => sign_in(&state, &id, "/admin", "flash.setup_done").await,
+        Ok(id) => sign_in(&state, &id, crate::workplace::URL, "flash.setup_done").await,
         Err(Error::Invalid(errors)) => {
             let page = SetupPage {
                 page: ctx.into(),

@@ -26,6 +26,8 @@ pub struct Overrides {
     pub metrics_token: Option<String>,
     /// The limits on anonymous writes.
     pub limits: Option<Limits>,
+    /// The base URL of an addok-compatible geocoder (empty: none).
+    pub geocoder_url: Option<String>,
 }
 
 /// How many anonymous writes one client address, and how many mails one target address, may
@@ -74,6 +76,7 @@ pub struct FileConfig {
     behind_proxy: Option<bool>,
     metrics_token: Option<String>,
     limits: Option<Limits>,
+    geocoder_url: Option<String>,
 }
 
 /// The resolved configuration of a running instance.
@@ -105,6 +108,10 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// The limits on anonymous writes.
     pub limits: Limits,
+    /// The base URL of an addok-compatible geocoder (the Base Adresse Nationale's API,
+    /// `https://api-adresse.data.gouv.fr`, or a self-hosted addok), without trailing slash; none
+    /// by default: maps are then placed by tap alone.
+    pub geocoder_url: Option<String>,
 }
 
 /// A configuration problem, said in one sentence.
@@ -171,7 +178,14 @@ impl Config {
                 "the SMTP URL \"{url}\" must start with smtp:// or smtps://"
             )));
         }
+        let geocoder_url = o
+            .geocoder_url
+            .or(file.geocoder_url)
+            .filter(|u| !u.trim().is_empty())
+            .map(|u| check_geocoder_url(u.trim()))
+            .transpose()?;
         Ok(Config {
+            geocoder_url,
             listen,
             data_dir,
             database_url,
@@ -237,6 +251,20 @@ fn check_database_url(url: &str) -> Result<String, ConfigError> {
     }
 }
 
+fn check_geocoder_url(url: &str) -> Result<String, ConfigError> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(' ') => {
+            Ok(url.trim_end_matches('/').to_string())
+        }
+        _ => Err(ConfigError(format!(
+            "the geocoder URL \"{url}\" is malformed: it must look like https://api-adresse.data.gouv.fr"
+        ))),
+    }
+}
+
 fn check_base_url(url: &str) -> Result<String, ConfigError> {
     let rest = url
         .strip_prefix("http://")
@@ -293,6 +321,25 @@ mod tests {
     }
 
     #[test]
+    fn a_geocoder_is_set_by_the_file_or_the_environment_and_none_by_default() {
+        let c = Config::resolve(Overrides::default(), FileConfig::default()).unwrap();
+        assert_eq!(c.geocoder_url, None);
+        let file: FileConfig =
+            toml::from_str("geocoder_url = \"https://api-adresse.data.gouv.fr/\"").unwrap();
+        let c = Config::resolve(Overrides::default(), file).unwrap();
+        assert_eq!(
+            c.geocoder_url.as_deref(),
+            Some("https://api-adresse.data.gouv.fr")
+        );
+        let o = Overrides {
+            geocoder_url: Some("http://127.0.0.1:7878".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(o, FileConfig::default()).unwrap();
+        assert_eq!(c.geocoder_url.as_deref(), Some("http://127.0.0.1:7878"));
+    }
+
+    #[test]
     fn bad_values_are_one_clear_sentence() {
         let bad = |o: Overrides| Config::resolve(o, FileConfig::default()).unwrap_err().0;
         assert!(
@@ -315,6 +362,13 @@ mod tests {
                 ..Default::default()
             })
             .contains("base URL")
+        );
+        assert!(
+            bad(Overrides {
+                geocoder_url: Some("api-adresse.data.gouv.fr".into()),
+                ..Default::default()
+            })
+            .contains("geocoder URL")
         );
         assert!(toml::from_str::<FileConfig>("colour = 1").is_err());
     }

@@ -27,6 +27,8 @@ struct StorySpace {
     territory: &'static str,
     color: &'static str,
     description: &'static str,
+    /// The area its maps open on: (west, south, east, north).
+    area: (f64, f64, f64, f64),
 }
 
 /// The three spaces the product's story starts from.
@@ -36,6 +38,7 @@ const STORY: [StorySpace; 3] = [
         name: "Lannion participe",
         territory: "commune/22113",
         color: "#00577a",
+        area: (-3.56, 48.70, -3.40, 48.79),
         description: "Cartographie participative de Lannion : signalez un lieu à améliorer, proposez un aménagement, partagez le patrimoine de votre quartier.\n\nLes contributions sont étudiées par les services de la ville et chaque proposition reçoit une réponse publique.",
     },
     StorySpace {
@@ -43,6 +46,7 @@ const STORY: [StorySpace; 3] = [
         name: "Montauban, ma ville",
         territory: "commune/82121",
         color: "#8a2d12",
+        area: (1.24, 43.93, 1.47, 44.10),
         description: "Signalez en quelques secondes un nid-de-poule, un éclairage en panne ou un dépôt sauvage : votre signalement part directement au service concerné.\n\nSuivez son traitement jusqu'à sa résolution.",
     },
     StorySpace {
@@ -50,6 +54,7 @@ const STORY: [StorySpace; 3] = [
         name: "Votation citoyenne Occitanie",
         territory: "region/76",
         color: "#6b1d5c",
+        area: (-0.33, 42.33, 4.85, 45.05),
         description: "La Région Occitanie consulte ses habitantes et ses habitants sur les grandes orientations régionales.\n\nChaque personne inscrite vote une fois ; les résultats sont publiés et vérifiables.",
     },
 ];
@@ -202,6 +207,20 @@ pub async fn seed(
             summary.spaces_created += 1;
         }
         progress(i as u64 + 1, total);
+    }
+    for story in &STORY {
+        if let Some(space) = spaces::get_by_slug(db, story.slug).await?
+            && spaces::area(db, &space.id).await?.is_none()
+        {
+            let (west, south, east, north) = story.area;
+            let area = crate::geo::Area {
+                west,
+                south,
+                east,
+                north,
+            };
+            spaces::set_area(db, &space.id, Some(&area), &admin).await?;
+        }
     }
     if let Some(lannion) = spaces::get_by_slug(db, "lannion").await? {
         accounts::grant(

@@ -15,6 +15,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod geo;
+pub mod geocoder;
 pub mod group_commit;
 pub mod i18n;
 pub mod ids;
@@ -159,6 +160,7 @@ pub async fn build(
         .merge(pages::routes())
         .merge(accounts::web::routes())
         .merge(spaces::web::routes())
+        .merge(geocoder::routes())
         .merge(admin::routes())
         .merge(workplace::routes())
         .merge(catalog::routes())

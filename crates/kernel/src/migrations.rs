@@ -6,11 +6,12 @@ use crate::db::Migration;
 /// first-run page claims it in the transaction that creates the first administrator, so that
 /// two visitors cannot both become one. `0004_hardening` holds the instance's keys and the
 /// mails an anonymous request caused, per receiving address (its hash) and hour, so that every
-/// node counts them together.
+/// node counts them together. `0005_space_areas` holds the box each space's maps open on.
 pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "kernel",
     "0001_foundation",
     "0002_instance_setup",
     "0003_daily_jobs",
-    "0004_hardening"
+    "0004_hardening",
+    "0005_space_areas"
 );

@@ -54,8 +54,12 @@ pub fn component() -> Component {
 pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables.
-pub const MIGRATIONS: &[Migration] =
-    kernel::migrations!("participation", "0001_processes", "0002_contributions");
+pub const MIGRATIONS: &[Migration] = kernel::migrations!(
+    "participation",
+    "0001_processes",
+    "0002_contributions",
+    "0003_contribution_addresses"
+);
 
 #[cfg(test)]
 mod tests {

@@ -134,46 +134,7 @@ pub struct Report {
 }
 
 /// The area a space takes reports in: a box of WGS84 degrees, set by its administrators.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Area {
-    /// West longitude.
-    pub west: f64,
-    /// South latitude.
-    pub south: f64,
-    /// East longitude.
-    pub east: f64,
-    /// North latitude.
-    pub north: f64,
-}
-
-impl Area {
-    /// Parses the four sides as typed (a decimal comma is accepted); west of east, south of
-    /// north, within the ranges of WGS84.
-    pub fn parse(
-        west: &str,
-        south: &str,
-        east: &str,
-        north: &str,
-    ) -> Result<Area, kernel::FieldError> {
-        let sw = kernel::geo::Position::parse(south, west)
-            .map_err(|_| kernel::FieldError::new("area", "report.area"))?;
-        let ne = kernel::geo::Position::parse(north, east)
-            .map_err(|_| kernel::FieldError::new("area", "report.area"))?;
-        if sw.lon >= ne.lon || sw.lat >= ne.lat {
-            return Err(kernel::FieldError::new("area", "report.area"));
-        }
-        Ok(Area {
-            west: sw.lon,
-            south: sw.lat,
-            east: ne.lon,
-            north: ne.lat,
-        })
-    }
-    /// Whether a position is inside.
-    pub fn contains(&self, lat: f64, lon: f64) -> bool {
-        (self.south..=self.north).contains(&lat) && (self.west..=self.east).contains(&lon)
-    }
-}
+pub use kernel::geo::Area;
 
 /// Reads the questions of a category as an administrator types them, one per line:
 /// `CODE | type | required | question | key=name; key=name`, where the type is one of
@@ -244,24 +205,6 @@ pub fn parse_attributes(text: &str) -> Result<Vec<Attribute>, usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_area_is_a_sound_box_and_holds_its_inside() {
-        let a = Area::parse("1,24", "43.93", "1.47", "44.10").unwrap();
-        assert!(a.contains(44.0176, 1.355));
-        assert!(!a.contains(44.2, 1.355));
-        assert_eq!(
-            Area::parse("1.47", "43.93", "1.24", "44.10")
-                .unwrap_err()
-                .code,
-            "report.area"
-        );
-        assert_eq!(
-            Area::parse("x", "43.93", "1.24", "44.10").unwrap_err().code,
-            "report.area"
-        );
-        assert!(Area::parse("1", "95", "2", "96").is_err());
-    }
 
     #[test]
     fn questions_are_typed_one_per_line_and_bad_lines_are_named() {

@@ -133,6 +133,11 @@ struct ServeArgs {
         hide_env_values = true
     )]
     metrics_token: Option<String>,
+    /// The base URL of an addok-compatible geocoder for address search on maps, such as
+    /// https://api-adresse.data.gouv.fr or a self-hosted addok; without it, points are placed by
+    /// tap alone.
+    #[arg(long, env = "TERRITOIRES_GEOCODER_URL", value_name = "URL")]
+    geocoder_url: Option<String>,
     /// Add demo content before serving (see `territoires demo`).
     #[arg(long)]
     demo: bool,
@@ -202,6 +207,7 @@ fn config(settings: &Settings, serve: Option<&ServeArgs>) -> Result<Config, Stri
         behind_proxy: serve.and_then(|s| s.behind_proxy.then_some(true)),
         metrics_token: serve.and_then(|s| s.metrics_token.clone()),
         limits: None,
+        geocoder_url: serve.and_then(|s| s.geocoder_url.clone()),
     };
     Config::resolve(overrides, file).map_err(|e| e.0)
 }

@@ -7,10 +7,12 @@
 //! checked against, and falling back to, the plain exact run (`exact`).
 
 mod exact;
+mod explain;
 mod fast;
 #[cfg(test)]
 mod testing;
 
+pub use explain::{Shares, shares};
 use fast::Prepared;
 use num_bigint::BigInt;
 use num_rational::BigRational;
@@ -225,8 +227,8 @@ pub fn mes(e: &Election, sat: Satisfaction, voter_budget_total: &Q) -> Vec<MesSt
     Prepared::new(e, sat).run(voter_budget_total)
 }
 
-/// `q` rounded to floating point, for the fast run and the exact one.
-fn to_f64(q: &Q) -> f64 {
+/// `q` rounded to floating point, for the fast run and the exact one, and for display.
+pub fn to_f64(q: &Q) -> f64 {
     use num_traits::ToPrimitive;
     q.to_f64().unwrap_or(f64::NAN)
 }
@@ -243,6 +245,12 @@ pub fn mes_complete(e: &Election, sat: Satisfaction) -> Vec<usize> {
 /// MES run again with the voters' total budget raised by `step` each time, while the outcome
 /// still fits the real budget and is not exhaustive; the last outcome that fits.
 pub fn mes_exhausted(e: &Election, sat: Satisfaction, step: &Q) -> Vec<usize> {
+    mes_exhausted_with_budget(e, sat, step).0
+}
+
+/// [`mes_exhausted`] with the voters' total budget of its last run, which an explanation of the
+/// outcome starts from (each voter's share is that budget divided by the voters).
+pub fn mes_exhausted_with_budget(e: &Election, sat: Satisfaction, step: &Q) -> (Vec<usize>, Q) {
     let prep = Prepared::new(e, sat);
     let outcome = |voter_budget: &Q| -> Vec<usize> {
         prep.run(voter_budget)
@@ -252,6 +260,7 @@ pub fn mes_exhausted(e: &Election, sat: Satisfaction, step: &Q) -> Vec<usize> {
     };
     let mut voter_budget = e.budget.clone();
     let mut best = outcome(&voter_budget);
+    let mut best_budget = voter_budget.clone();
     // As pabutools: the voters' budget goes no higher than the real budget times (voters + 1).
     // Projects nobody values are never funded by MES, so the outcome may never be exhaustive.
     let bound = &e.budget * Q::from_integer(BigInt::from(e.voters() + 1));
@@ -268,9 +277,10 @@ pub fn mes_exhausted(e: &Election, sat: Satisfaction, step: &Q) -> Vec<usize> {
                 break;
             }
             best = next;
+            best_budget = voter_budget.clone();
         }
     }
-    best
+    (best, best_budget)
 }
 
 /// Parses an exact decimal (`12`, `0.9`, `1.09`, `-3`, `2/3`).

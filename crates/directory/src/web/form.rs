@@ -12,6 +12,8 @@ struct FormPage {
     base: i64,
     errors: FieldErrors,
     tiles: String,
+    /// The instance's area, where the map opens before the actor is placed.
+    area: String,
     /// The kinds offered: (code, name).
     kinds: Vec<(String, String)>,
     /// The lists of checkboxes: (field, vocabulary, terms).
@@ -55,6 +57,7 @@ impl FormPage {
             fields,
             errors: FieldErrors::new(),
             tiles: state.config().tile_url.clone(),
+            area: kernel::spaces::instance_map_area(state.db()).await?,
         })
     }
     fn action(&self) -> String {

@@ -166,6 +166,8 @@ struct HomePage {
     facets: Vec<Facet>,
     pager: Pager,
     tiles: String,
+    /// The instance's area, where the map opens when no actor frames it.
+    area: String,
     moderate: bool,
     tax: Arc<Taxonomy>,
 }
@@ -330,6 +332,7 @@ async fn directory_page(
             &Resource::Component,
         ),
         tiles: state.config().tile_url.clone(),
+        area: kernel::spaces::instance_map_area(state.db()).await?,
         heading,
         page,
         q: l.q,
@@ -398,6 +401,8 @@ struct EmbedPage {
     actors: Vec<Actor>,
     pager: Pager,
     tiles: String,
+    /// The instance's area, where the map opens when no actor frames it.
+    area: String,
     source: String,
 }
 
@@ -410,6 +415,7 @@ async fn embed(
     let l = listing(&state, page.tr.0, &pairs, "/embed/directory").await?;
     render(&EmbedPage {
         tiles: state.config().tile_url.clone(),
+        area: kernel::spaces::instance_map_area(state.db()).await?,
         source: map_source(&l.q, &l.chosen),
         page,
         actors: l.actors,

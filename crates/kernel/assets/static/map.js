@@ -2,6 +2,8 @@
 //   data-tiles     the tile URL template;
 //   data-points    JSON [[lat, lon, label, url?], ...]: markers, the view fitted to them;
 //   data-center    "lat,lon" to start from;
+//   data-area      "west,south,east,north": the area to open on when nothing else frames the
+//                  view (the space's area, the process's perimeter's box, the instance's area);
 //   data-source    a viewport endpoint (`?west&south&east&north&zoom` → {"items": [{lat, lon, id}
 //                  or {lat, lon, count}]}): the map then shows what it answers for the visible
 //                  area, points and clusters, and data-points only frame the first view;
@@ -13,7 +15,8 @@
 //                  the view fitted to it when nothing else frames it;
 //   data-draw      the id of a textarea of "lat, lon" lines: each tap on the map adds a point
 //                  to it, and the polygon follows (a [data-draw-clear] button empties it);
-// a [data-locate] button of the same form asks the device's position. Without JavaScript the
+// a [data-locate] button of the same form asks the device's position, and a [data-place-search]
+// block of the same form searches addresses and names the tapped point's. Without JavaScript the
 // page keeps its list and its coordinate fields.
 (function () {
   "use strict";
@@ -28,6 +31,14 @@
     var points = [];
     try { points = JSON.parse(el.getAttribute("data-points") || "[]"); } catch (e) { points = []; }
     var center = (el.getAttribute("data-center") || "").split(",").map(Number);
+    var area = (el.getAttribute("data-area") || "").split(",").filter(Boolean).map(Number);
+    var home = function () {
+      if (area.length === 4 && area.every(isFinite)) {
+        map.fitBounds([[area[1], area[0]], [area[3], area[2]]]);
+      } else {
+        map.setView(FRANCE, 5);
+      }
+    };
     if (points.length > 0) {
       var bounds = [];
       var source = el.getAttribute("data-source");
@@ -46,7 +57,7 @@
     } else if (center.length === 2 && !isNaN(center[0]) && !isNaN(center[1])) {
       map.setView(center, 17);
     } else {
-      map.setView(FRANCE, 5);
+      home();
     }
     var outline = null;
     var drawPolygon = function (ring) {
@@ -142,18 +153,142 @@
       if (!isNaN(parseFloat(latInput.value)) && !isNaN(parseFloat(lonInput.value))) {
         place(parseFloat(latInput.value), parseFloat(lonInput.value), 17);
       }
-      map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng); });
       var form = el.closest("form");
+      var search = form && form.querySelector("[data-place-search]");
+      var addressed = search ? placeSearch(search, map, place) : null;
+      map.on("click", function (e) {
+        place(e.latlng.lat, e.latlng.lng);
+        if (addressed) { addressed.reverse(e.latlng.lat, e.latlng.lng); }
+      });
       var locate = form && form.querySelector("[data-locate]");
       if (locate && navigator.geolocation) {
         locate.hidden = false;
         locate.addEventListener("click", function () {
           navigator.geolocation.getCurrentPosition(function (pos) {
             place(pos.coords.latitude, pos.coords.longitude, 18);
+            if (addressed) { addressed.reverse(pos.coords.latitude, pos.coords.longitude); }
           });
         });
       }
     }
+  }
+  // The address search of a picking map ([data-place-search], see the kernel's macro
+  // place_search): a combobox whose options move the point; a tapped point asks its address.
+  // The server answers from the configured geocoder; when it is down, the status says so and
+  // the map works by tap alone.
+  function placeSearch(box, map, place) {
+    var input = box.querySelector("input[role=combobox]");
+    var list = box.querySelector("[role=listbox]");
+    var status = box.querySelector("[data-place-status]");
+    var go = box.querySelector("[data-place-go]");
+    var msg = function (name) { return box.getAttribute("data-msg-" + name) || ""; };
+    var fill = function (name, value) {
+      var target = document.getElementById(box.getAttribute("data-fill-" + name) || "");
+      if (target) { target.value = value || ""; }
+    };
+    var fillAll = function (p) {
+      fill("label", p ? p.label : "");
+      fill("name", p ? p.name : "");
+      if (p && p.postcode) { fill("postcode", p.postcode); }
+      if (p && p.citycode) { fill("citycode", p.citycode); }
+    };
+    var places = [];
+    var active = -1;
+    var asked = 0;
+    var close = function () {
+      list.hidden = true;
+      list.textContent = "";
+      input.setAttribute("aria-expanded", "false");
+      input.removeAttribute("aria-activedescendant");
+      active = -1;
+    };
+    var mark = function (i) {
+      var options = list.querySelectorAll("[role=option]");
+      options.forEach(function (o, j) { o.setAttribute("aria-selected", j === i ? "true" : "false"); });
+      active = i;
+      if (options[i]) {
+        input.setAttribute("aria-activedescendant", options[i].id);
+        options[i].scrollIntoView({ block: "nearest" });
+      }
+    };
+    var choose = function (i) {
+      var p = places[i];
+      if (!p) { return; }
+      place(p.lat, p.lon, 18);
+      fillAll(p);
+      input.value = p.label;
+      status.textContent = msg("address").replace("{label}", p.label);
+      close();
+    };
+    var ask = function (url, then) {
+      var mine = ++asked;
+      fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (data) { if (mine === asked) { then(data); } })
+        .catch(function () { if (mine === asked) { close(); status.textContent = msg("down"); } });
+    };
+    var run = function () {
+      var q = input.value.trim();
+      if (q.length < 3) { close(); return; }
+      var c = map.getCenter();
+      status.textContent = msg("searching");
+      ask("/geocoder/search?q=" + encodeURIComponent(q) + "&lat=" + c.lat.toFixed(5) + "&lon=" + c.lng.toFixed(5), function (data) {
+        places = data.places || [];
+        list.textContent = "";
+        if (places.length === 0) { close(); status.textContent = msg("none"); return; }
+        places.forEach(function (p, i) {
+          var li = document.createElement("li");
+          li.id = "place-option-" + i;
+          li.setAttribute("role", "option");
+          li.setAttribute("aria-selected", "false");
+          li.textContent = p.label;
+          li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+          li.addEventListener("click", function () { choose(i); });
+          list.appendChild(li);
+        });
+        list.hidden = false;
+        input.setAttribute("aria-expanded", "true");
+        status.textContent = places.length === 1 ? msg("found-one") : msg("found-many").replace("{n}", String(places.length));
+      });
+    };
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(run, 300);
+    });
+    input.addEventListener("keydown", function (e) {
+      var open = !list.hidden && places.length > 0;
+      if (e.key === "ArrowDown") {
+        e.preventDefault();
+        if (open) { mark((active + 1) % places.length); } else { run(); }
+      } else if (e.key === "ArrowUp" && open) {
+        e.preventDefault();
+        mark(active <= 0 ? places.length - 1 : active - 1);
+      } else if (e.key === "Enter") {
+        // Enter chooses; it never sends the form around the map.
+        e.preventDefault();
+        if (open) { choose(active < 0 ? 0 : active); } else { clearTimeout(timer); run(); }
+      } else if (e.key === "Escape" && open) {
+        e.preventDefault();
+        close();
+      }
+    });
+    input.addEventListener("blur", function () { setTimeout(close, 150); });
+    go.addEventListener("click", function () { clearTimeout(timer); run(); input.focus(); });
+    return {
+      reverse: function (lat, lon) {
+        fillAll(null);
+        ask("/geocoder/reverse?lat=" + lat.toFixed(6) + "&lon=" + lon.toFixed(6), function (data) {
+          if (data.place) {
+            fillAll(data.place);
+            input.value = data.place.label;
+            status.textContent = msg("address").replace("{label}", data.place.label);
+          } else {
+            status.textContent = msg("no-address");
+          }
+        });
+      }
+    };
   }
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-map]").forEach(setup);

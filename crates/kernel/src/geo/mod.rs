@@ -7,6 +7,11 @@
 //! a cell in constant time. A viewport at zoom `z` is cut into cells of a quarter tile (zoom
 //! `z + 2`): a cell holding one point answers that point, a cell holding more answers a cluster.
 
+mod area;
+mod place;
+
+pub use area::{Area, area_attribute};
+pub use place::{place_label, readable_position};
 use std::collections::HashMap;
 use std::sync::RwLock;
 

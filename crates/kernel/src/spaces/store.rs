@@ -4,6 +4,7 @@ use super::model::{Space, SpaceInput};
 use crate::changes::Entry;
 use crate::db::{Db, Op};
 use crate::error::{Error, FieldError, is_unique_violation};
+use crate::geo::Area;
 use crate::ids::{new_id, now_ms};
 use crate::search::SearchDoc;
 use crate::territories::{TerritoryKind, TerritoryRef};
@@ -110,6 +111,64 @@ pub async fn update(
     .await?;
     w.changed(crate::spaces::SPACE, id, Op::Upsert).await?;
     w.audit(Some(by), "space.update", "space", id, "").await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// The area a space's maps open on, when its administrators set one.
+pub async fn area(db: &Db, space_id: &str) -> Result<Option<Area>, Error> {
+    let query = sqlx::query("SELECT west, south, east, north FROM space_areas WHERE space_id = $1")
+        .bind(space_id);
+    Ok(db.fetch_optional_with(query, area_of).await?)
+}
+
+/// The area of the instance: the smallest box holding every space's area (the directory's and
+/// the network's maps open on it).
+pub async fn instance_area(db: &Db) -> Result<Option<Area>, Error> {
+    let query = sqlx::query(
+        "SELECT MIN(west) AS west, MIN(south) AS south, MAX(east) AS east, MAX(north) AS north \
+         FROM space_areas HAVING COUNT(*) > 0",
+    );
+    Ok(db.fetch_optional_with(query, area_of).await?)
+}
+
+fn area_of(r: &AnyRow) -> Result<Area, sqlx::Error> {
+    Ok(Area {
+        west: r.try_get("west")?,
+        south: r.try_get("south")?,
+        east: r.try_get("east")?,
+        north: r.try_get("north")?,
+    })
+}
+
+/// Sets (or, with `None`, forgets) the area of a space's maps; the change is logged.
+pub async fn set_area(db: &Db, space_id: &str, area: Option<&Area>, by: &str) -> Result<(), Error> {
+    let mut w = db.write().await?;
+    match area {
+        Some(a) => {
+            sqlx::query(
+                "INSERT INTO space_areas (space_id, west, south, east, north) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (space_id) DO UPDATE SET west = excluded.west, south = excluded.south, \
+                 east = excluded.east, north = excluded.north",
+            )
+            .bind(space_id)
+            .bind(a.west)
+            .bind(a.south)
+            .bind(a.east)
+            .bind(a.north)
+            .execute(&mut *w)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM space_areas WHERE space_id = $1")
+                .bind(space_id)
+                .execute(&mut *w)
+                .await?;
+        }
+    }
+    let detail = area.map(Area::as_attribute).unwrap_or_default();
+    w.audit(Some(by), "space.area", "space", space_id, &detail)
+        .await?;
     w.commit().await?;
     Ok(())
 }

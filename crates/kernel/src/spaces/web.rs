@@ -22,6 +22,7 @@ pub fn routes() -> Routes {
         .route("/s/{slug}", get(show))
         .route("/s/{slug}/theme.css", get(theme))
         .route("/s/{slug}/admin", get(admin).post(update))
+        .route("/s/{slug}/admin/area", post(set_area))
         .route("/s/{slug}/admin/members", post(add_member))
         .route("/s/{slug}/admin/members/remove", post(remove_member))
 }
@@ -156,6 +157,12 @@ struct AdminPage {
     errors: FieldErrors,
     members: Vec<Member>,
     member_errors: FieldErrors,
+    /// The four sides of the area form, as stored or as typed.
+    area: AreaForm,
+    area_errors: FieldErrors,
+    tiles: String,
+    /// Where the map opens while the space has no area: the instance's.
+    map_area: String,
 }
 
 impl AdminPage {
@@ -181,6 +188,15 @@ fn fields_of(space: &Space) -> SpaceFields {
 
 async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<AdminPage, Error> {
     let members = accounts::space_members(state.db(), &space.id).await?;
+    let area = store::area(state.db(), &space.id)
+        .await?
+        .map(|a| AreaForm {
+            west: a.west.to_string(),
+            south: a.south.to_string(),
+            east: a.east.to_string(),
+            north: a.north.to_string(),
+        })
+        .unwrap_or_default();
     Ok(AdminPage {
         page,
         fields: fields_of(&space),
@@ -188,6 +204,10 @@ async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<Adm
         errors: FieldErrors::new(),
         members,
         member_errors: FieldErrors::new(),
+        area,
+        area_errors: FieldErrors::new(),
+        tiles: state.config().tile_url.clone(),
+        map_area: crate::geo::area_attribute(store::instance_area(state.db()).await?.as_ref()),
     })
 }
 
@@ -233,6 +253,49 @@ async fn update(
             render_invalid(&p)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// The four sides of a space's area as typed; all empty forgets the area.
+#[derive(Debug, Default, Deserialize)]
+struct AreaForm {
+    #[serde(default)]
+    west: String,
+    #[serde(default)]
+    south: String,
+    #[serde(default)]
+    east: String,
+    #[serde(default)]
+    north: String,
+}
+
+async fn set_area(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SpaceManager { user, space }: SpaceManager,
+    Path(slug): Path<String>,
+    Form(form): Form<AreaForm>,
+) -> Result<Response, Error> {
+    let sides = [&form.west, &form.south, &form.east, &form.north];
+    let area = if sides.iter().all(|s| s.trim().is_empty()) {
+        Ok(None)
+    } else {
+        crate::geo::Area::parse(&form.west, &form.south, &form.east, &form.north).map(Some)
+    };
+    match area {
+        Ok(area) => {
+            store::set_area(state.db(), &space.id, area.as_ref(), &user.id).await?;
+            Ok(redirect_with_flash(
+                &format!("/s/{slug}/admin"),
+                "flash.saved",
+            ))
+        }
+        Err(e) => {
+            let mut p = admin_page(&state, page, space).await?;
+            p.area = form;
+            p.area_errors = e.into();
+            render_invalid(&p)
+        }
     }
 }
 

@@ -101,6 +101,7 @@ pub async fn context(
         flash,
         path: path_and_query,
         keeper,
+        geocoding: state.config().geocoder_url.is_some(),
     });
     let mut res = next.run(req).await;
     if existing_csrf.is_none() && !machine {
@@ -342,7 +343,12 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
     if path.starts_with("/open311/") {
         return res;
     }
-    if path.starts_with("/api/") || path == "/healthz" || path == "/readyz" {
+    // The geocoder's routes answer the map script, which reads the JSON error format.
+    if path.starts_with("/api/")
+        || path.starts_with("/geocoder/")
+        || path == "/healthz"
+        || path == "/readyz"
+    {
         if known.is_some() {
             return res;
         }
@@ -372,6 +378,7 @@ pub async fn error_pages(req: Request, next: Next) -> Response {
             flash: None,
             path: path.clone(),
             keeper: Default::default(),
+            geocoding: false,
         },
         status: status.as_u16(),
         code,

@@ -86,6 +86,8 @@ pub struct RequestCtx {
     pub path: String,
     /// Signs and reads the files this reader's forms keep (see [`crate::uploads::Keeper`]).
     pub keeper: crate::uploads::Keeper,
+    /// Whether a geocoder is set (maps then offer address search).
+    pub geocoding: bool,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
@@ -113,6 +115,8 @@ pub struct PageCtx {
     pub path: String,
     /// Signs the files a form on this page keeps.
     pub keeper: crate::uploads::Keeper,
+    /// Whether a geocoder is set: the maps that pick a place then offer address search.
+    pub geocoding: bool,
 }
 
 impl PageCtx {
@@ -173,6 +177,7 @@ impl From<RequestCtx> for PageCtx {
             csrf: r.csrf,
             path: r.path,
             keeper: r.keeper,
+            geocoding: r.geocoding,
         }
     }
 }

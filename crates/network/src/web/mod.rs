@@ -225,6 +225,8 @@ struct HomePage {
     names: Names,
     filter: Filter,
     members: Vec<Member>,
+    /// The instance's area, where the map opens when no member frames it.
+    area: String,
     /// Every member of the filter: `[lat, lon, name, url]`, framing the map.
     points: String,
     pager: Pager,
@@ -291,6 +293,7 @@ async fn home(
             lang: page.tr.0,
         })
         .await?;
+        area: kernel::spaces::instance_map_area(state.db()).await?,
     render(&HomePage {
         resources,
         sections,

@@ -169,6 +169,8 @@ pub struct Contribution {
     pub body: String,
     /// Where, when located.
     pub position: Option<Position>,
+    /// The address of that place, when the map's geocoder named it (else empty).
+    pub address: String,
     /// Its author's account.
     pub author_id: String,
     /// The author's name as shown: empty when anonymous.
@@ -217,6 +219,8 @@ pub struct ContributionInput {
     pub category_id: Option<String>,
     /// Where, when located.
     pub position: Option<Position>,
+    /// The address of that place, or empty.
+    pub address: String,
     /// Shown without the author's name.
     pub anonymous: bool,
     /// Photos (upload names).
@@ -238,6 +242,8 @@ pub struct ContributionFields {
     pub lat: String,
     /// Longitude as typed.
     pub lon: String,
+    /// The address the map's search or a tap found (filled by the map script).
+    pub address: String,
     /// Anonymous display asked.
     pub anonymous: bool,
     /// Photos kept from an earlier try.
@@ -298,6 +304,11 @@ impl ContributionFields {
                 title,
                 body,
                 category_id,
+                address: if position.is_some() {
+                    kernel::geocoder::one_line(&self.address)
+                } else {
+                    String::new()
+                },
                 position,
                 anonymous: self.anonymous,
                 photos: self.photos.clone(),

@@ -23,7 +23,7 @@ pub fn layer_of(component_id: &str) -> String {
 }
 
 pub(crate) const SELECT: &str = "SELECT c.id, c.component_id, c.process_id, c.space_id, \
-     c.category_id, c.title, c.body, c.lat, c.lon, c.author_id, u.display_name, c.anonymous, \
+     c.category_id, c.title, c.body, c.lat, c.lon, c.address, c.author_id, u.display_name, c.anonymous, \
      c.state, c.moderation_note, c.supports, c.comments, c.answer_state, c.answer_text, \
      c.answer_progress, c.answered_at, c.created_at FROM contributions c \
      JOIN users u ON u.id = c.author_id";
@@ -54,6 +54,7 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Contribution, sqlx::Error> {
         title: r.try_get("title")?,
         body: r.try_get("body")?,
         position,
+        address: r.try_get("address")?,
         author_id: r.try_get("author_id")?,
         author_name: if r.try_get::<i64, _>("anonymous")? != 0 {
             String::new()
@@ -89,8 +90,8 @@ pub async fn create(
     let res = sqlx::query(
         "INSERT INTO contributions (id, component_id, process_id, space_id, category_id, title, body, \
          lat, lon, author_id, anonymous, state, moderation_note, supports, comments, answer_state, \
-         answer_text, answer_progress, answered_at, form_key, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', 0, 0, '', '', 0, NULL, $13, $14, $14)",
+         answer_text, answer_progress, answered_at, form_key, created_at, updated_at, address) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, '', 0, 0, '', '', 0, NULL, $13, $14, $14, $15)",
     )
     .bind(&id)
     .bind(&component.id)
@@ -106,6 +107,7 @@ pub async fn create(
     .bind(state.as_str())
     .bind(&input.form_key)
     .bind(now)
+    .bind(&input.address)
     .execute(&mut *w)
     .await;
     match res {
@@ -483,7 +485,7 @@ fn entry(c: Contribution, space_slug: &str, process_slug: &str) -> Entry {
 /// The columns [`from_row`] reads (the private ones blank), and the space's and process's
 /// addresses.
 const ENTRY: &str = "SELECT c.id, c.component_id, c.process_id, c.space_id, \
-     c.category_id, c.title, c.body, c.lat, c.lon, c.author_id, '' AS display_name, \
+     c.category_id, c.title, c.body, c.lat, c.lon, c.address, c.author_id, '' AS display_name, \
      CAST(1 AS BIGINT) AS anonymous, c.state, '' AS moderation_note, c.supports, c.comments, \
      '' AS answer_state, '' AS answer_text, CAST(0 AS BIGINT) AS answer_progress, \
      CAST(NULL AS BIGINT) AS answered_at, c.created_at, s.slug AS space_slug, \

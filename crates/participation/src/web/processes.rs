@@ -155,6 +155,8 @@ struct ShowPage {
     moderate: bool,
     following: Option<bool>,
     tiles: String,
+    /// The space's area, where the map opens when the process has no perimeter.
+    area: String,
 }
 
 impl ShowPage {
@@ -196,6 +198,7 @@ async fn show(
         None => None,
     };
     render(&ShowPage {
+        area: kernel::spaces::map_area(state.db(), &process.space_id).await?,
         manage: can_manage(page.user.as_ref(), &process.space_id),
         moderate: can(page.user.as_ref(), Action::ModerateSpace(&process.space_id)),
         tiles: state.config().tile_url.clone(),
@@ -238,6 +241,8 @@ struct EditPage {
     components: Vec<ProcessComponent>,
     component: ComponentFields,
     tiles: String,
+    /// The space's area, where the perimeter editor opens when there is no perimeter yet.
+    area: String,
 }
 
 impl EditPage {
@@ -260,6 +265,7 @@ async fn edit_page(state: &AppState, page: PageCtx, process: Process) -> Result<
             .unwrap_or_default(),
     };
     Ok(EditPage {
+        area: kernel::spaces::map_area(state.db(), &process.space_id).await?,
         page,
         phases: store::phases(state.db(), &process.id).await?,
         components: store::components(state.db(), &process.id).await?,

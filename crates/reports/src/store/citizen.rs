@@ -9,6 +9,8 @@ pub struct CitizenReport<'a> {
     pub lat: f64,
     /// Where.
     pub lon: f64,
+    /// The address of the point, when the geocoder named it (else empty).
+    pub address: &'a str,
     /// What the reporter wrote.
     pub description: &'a str,
     /// Answers to the category's questions.
@@ -42,7 +44,7 @@ pub async fn create_from_citizen(
             description: r.description,
             lat: r.lat,
             lon: r.lon,
-            address: "",
+            address: r.address,
             attributes: r.attributes,
             reporter_id: r.reporter_id,
             email: Some(r.email),

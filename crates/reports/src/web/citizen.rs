@@ -92,6 +92,8 @@ struct ReportFields {
     category: String,
     lat: String,
     lon: String,
+    /// The address the map's search or a tap found for the point (filled by the map script).
+    address: String,
     description: String,
     email: String,
     hide_name: bool,
@@ -112,6 +114,8 @@ struct NewPage {
     errors: FieldErrors,
     similar: Vec<Report>,
     tiles: String,
+    /// The area the map opens on: the area the space takes reports in, else the space's.
+    area: String,
 }
 
 impl NewPage {
@@ -182,7 +186,12 @@ async fn new_page(
         .iter()
         .find(|c| c.code == fields.category)
         .cloned();
+    let area = match store::area(state.db(), &space.id).await? {
+        Some(a) => a.as_attribute(),
+        None => kernel::spaces::map_area(state.db(), &space.id).await?,
+    };
     Ok(NewPage {
+        area,
         page,
         space,
         categories,
@@ -222,6 +231,7 @@ async fn read_form(
             "category" => f.category = text.trim().to_string(),
             "lat" => f.lat = text.trim().to_string(),
             "lon" => f.lon = text.trim().to_string(),
+            "address" => f.address = kernel::geocoder::one_line(text),
             "description" => f.description = text.clone(),
             "email" => f.email = text.trim().to_string(),
             "hide_name" => f.hide_name = true,
@@ -365,6 +375,7 @@ async fn submit(
         &CitizenReport {
             lat,
             lon,
+            address: &p.fields.address,
             description: &description,
             attributes: &p.fields.attributes,
             reporter_id: user.as_ref().map(|u| u.id.as_str()),
@@ -494,11 +505,17 @@ impl ShowPage {
     fn when(&self, ms: &i64) -> String {
         kernel::clock::display(*ms, self.page.tr.0)
     }
-    fn lat(&self) -> String {
-        format!("{:.5}", self.report.lat)
-    }
-    fn lon(&self) -> String {
-        format!("{:.5}", self.report.lon)
+    /// Where: the address, else the space's commune and the position in words.
+    fn place(&self) -> String {
+        let commune = (self.space.territory.kind == kernel::territories::TerritoryKind::Commune)
+            .then_some(self.space.territory_name.as_str());
+        kernel::geo::place_label(
+            &self.report.address,
+            commune,
+            self.report.lat,
+            self.report.lon,
+            self.page.tr.0,
+        )
     }
     fn point(&self) -> String {
         serde_json::json!([[self.report.lat, self.report.lon, self.report.service_name]])
@@ -587,6 +604,7 @@ struct ListPage {
     category: String,
     status: String,
     tiles: String,
+    area: String,
 }
 
 impl ListPage {
@@ -628,7 +646,9 @@ async fn list(
     };
     let (reports, pager) =
         super::queue_page(&state, &space.id, &ids, &filter, q.page, base).await?;
+    let area = kernel::spaces::map_area(state.db(), &space.id).await?;
     render(&ListPage {
+        area,
         tiles: state.config().tile_url.clone(),
         page,
         space,

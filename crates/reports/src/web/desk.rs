@@ -99,6 +99,8 @@ struct QueuePage {
     mine: bool,
     area: [String; 4],
     tiles: String,
+    /// Where the map opens when no area is chosen and no report frames it.
+    map_area: String,
 }
 
 impl QueuePage {
@@ -181,6 +183,10 @@ async fn queue(
         age: q.age,
         mine,
         area: [q.west, q.south, q.east, q.north],
+        map_area: match store::area(state.db(), &space.id).await? {
+            Some(a) => a.as_attribute(),
+            None => kernel::spaces::map_area(state.db(), &space.id).await?,
+        },
     })
 }
 

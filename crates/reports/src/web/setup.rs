@@ -77,6 +77,8 @@ struct SetupPage {
     new_key: Option<String>,
     area: Option<crate::model::Area>,
     tiles: String,
+    /// The space's area, where the map opens while the reports' area is not set.
+    map_area: String,
 }
 
 impl SetupPage {
@@ -148,6 +150,7 @@ async fn setup_page(state: &AppState, page: PageCtx, space: Space) -> Result<Set
         new_key: None,
         area: store::area(state.db(), &space_id).await?,
         tiles: state.config().tile_url.clone(),
+        map_area: kernel::spaces::map_area(state.db(), &space_id).await?,
     })
 }
 
@@ -352,7 +355,10 @@ async fn set_area(
     SpaceManager { user: _, space }: SpaceManager,
     Form(f): Form<Fields>,
 ) -> Result<Response, Error> {
-    match crate::model::Area::parse(&f.west, &f.south, &f.east, &f.north) {
+    // The reports' own words: reports outside the area will be refused.
+    match crate::model::Area::parse(&f.west, &f.south, &f.east, &f.north)
+        .map_err(|_| kernel::FieldError::new("area", "report.area"))
+    {
         Ok(area) => {
             store::set_area(state.db(), &space.id, &area).await?;
             Ok(redirect_with_flash(&back(&space), "flash.saved"))

@@ -7,6 +7,7 @@ mod api;
 mod common;
 mod conversations;
 mod directory;
+mod geocoder;
 mod hardening;
 mod lab;
 mod library;

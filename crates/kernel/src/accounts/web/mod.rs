@@ -202,6 +202,7 @@ fn ctx_page(lang: Lang) -> PageCtx {
         flash: None,
         path: "/".into(),
         keeper: Default::default(),
+        geocoding: false,
     }
 }
 

@@ -94,6 +94,8 @@ struct ListPage {
     q: ListQuery,
     open: bool,
     tiles: String,
+    /// The space's area, where the map opens when nothing else frames it.
+    area: String,
     answers: [AnswerState; 4],
 }
 
@@ -186,6 +188,7 @@ async fn list(
             .await?;
     pager.total = total;
     render(&ListPage {
+        area: kernel::spaces::map_area(state.db(), &process.space_id).await?,
         open: component.takes_contributions(&phases, today()),
         tiles: state.config().tile_url.clone(),
         answers: AnswerState::ALL,
@@ -270,6 +273,21 @@ impl ShowPage {
             .user
             .as_ref()
             .is_some_and(|u| u.id == self.contribution.author_id)
+    }
+    /// Where: the address, else the position in words.
+    fn place(&self) -> String {
+        self.contribution
+            .position
+            .map(|p| {
+                kernel::geo::place_label(
+                    &self.contribution.address,
+                    None,
+                    p.lat,
+                    p.lon,
+                    self.page.tr.0,
+                )
+            })
+            .unwrap_or_default()
     }
     fn points(&self) -> String {
         self.contribution

@@ -12,6 +12,9 @@ struct NewPage {
     fields: ContributionFields,
     errors: FieldErrors,
     tiles: String,
+    /// The space's area, where the map opens when the process has no perimeter (the perimeter
+    /// frames it otherwise).
+    area: String,
 }
 
 impl NewPage {
@@ -21,15 +24,7 @@ impl NewPage {
             self.fields.lon.parse::<f64>(),
         ) {
             (Ok(lat), Ok(lon)) => format!("{lat},{lon}"),
-            _ => self
-                .process
-                .perimeter
-                .as_ref()
-                .map(|p| {
-                    let c = p.centre();
-                    format!("{},{}", c.lat, c.lon)
-                })
-                .unwrap_or_default(),
+            _ => String::new(),
         }
     }
 }
@@ -61,6 +56,7 @@ pub(super) async fn new_form(
         return back(&back_to, Err(e));
     }
     render(&NewPage {
+        area: kernel::spaces::map_area(state.db(), &process.space_id).await?,
         categories: store::categories(state.db(), &component.id).await?,
         tiles: state.config().tile_url.clone(),
         fields: ContributionFields {
@@ -96,6 +92,7 @@ async fn read_form(
         category: form.text("category"),
         lat: form.text("lat").trim().to_string(),
         lon: form.text("lon").trim().to_string(),
+        address: form.text("address"),
         anonymous: form.texts.iter().any(|(k, _)| k == "anonymous"),
         form_key: form.text("form_key").trim().to_string(),
         photos: Vec::new(),
@@ -128,6 +125,7 @@ pub(super) async fn submit(
     }
     let categories = store::categories(state.db(), &component.id).await?;
     let mut p = NewPage {
+        area: kernel::spaces::map_area(state.db(), &process.space_id).await?,
         tiles: state.config().tile_url.clone(),
         fields: ContributionFields::default(),
         errors: FieldErrors::new(),

@@ -58,12 +58,12 @@ pub struct WorkOf {
 pub type WorkFn =
     fn(AppState, WorkOf) -> crate::changes::BoxFuture<Result<Vec<Work>, crate::Error>>;
 
-/// The spaces in which `user` may do `action`: every space for the instance's administrators
-/// (the first 500 by name), else the spaces of their roles.
+/// The spaces where `user` has work, as `allowed` (a space's id) says: every space for the
+/// instance's administrators (the first 500 by name), else the spaces of their roles.
 pub async fn spaces_where(
     state: &AppState,
     user: &User,
-    action: fn(&str) -> Action<'_>,
+    allowed: impl Fn(&str) -> bool,
 ) -> Result<Vec<Space>, Error> {
     if user.is_admin() {
         return Ok(crate::spaces::store::list(state.db(), 0, 500).await?.0);
@@ -77,7 +77,7 @@ pub async fn spaces_where(
     ids.dedup();
     let mut out = Vec::new();
     for id in ids {
-        if can(Some(user), action(id))
+        if allowed(id)
             && let Some(space) = crate::spaces::store::get_by_id(state.db(), id).await?
         {
             out.push(space);
@@ -150,7 +150,8 @@ pub async fn work_of(state: &AppState, user: &User, lang: Lang) -> Result<Vec<Wo
             waiting: None,
         });
     } else {
-        for space in spaces_where(state, user, |id| Action::ManageSpace(id)).await? {
+        let manages = |id: &str| can(Some(user), Action::ManageSpace(id));
+        for space in spaces_where(state, user, manages).await? {
             work.push(Work {
                 space_id: Some(space.id.clone()),
                 title: tr.t("workplace.space_admin").to_string(),

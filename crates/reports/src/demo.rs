@@ -64,6 +64,7 @@ pub async fn seed(db: Db) -> Result<(), Error> {
             ("moyen".into(), "De 20 à 50 cm".into()),
             ("grand".into(), "Plus de 50 cm".into()),
         ],
+        urgent: vec![],
     };
     let danger = Attribute {
         code: "DANGER".into(),
@@ -72,6 +73,7 @@ pub async fn seed(db: Db) -> Result<(), Error> {
         description: "Présente-t-il un danger immédiat ?".into(),
         order: 2,
         values: vec![("oui".into(), "Oui".into()), ("non".into(), "Non".into())],
+        urgent: vec!["oui".into()],
     };
     let categories = [
         (
@@ -174,6 +176,10 @@ pub async fn seed(db: Db) -> Result<(), Error> {
                 "TAILLE".to_string(),
                 vec![["petit", "moyen", "grand"][next(3) as usize].to_string()],
             );
+            // One pothole in five is a danger (from the report's number, so that the rest of
+            // the demo stays as it was).
+            let danger = if i % 5 == 0 { "oui" } else { "non" };
+            attributes.insert("DANGER".to_string(), vec![danger.to_string()]);
         }
         let submission = Submission {
             service_code: ids[k].into(),

@@ -29,6 +29,7 @@ pub fn component() -> Component {
         }],
         locales: Some(LOCALES),
         space_section: kernel::hook!(web::space_section, 2),
+        workplace: kernel::hook!(web::workplace, 2),
         migrations: MIGRATIONS,
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),
@@ -46,7 +47,8 @@ pub const MIGRATIONS: &[Migration] = kernel::migrations!(
     "0001_reports",
     "0002_citizens",
     "0003_handling",
-    "0004_areas"
+    "0004_areas",
+    "0005_urgent"
 );
 
 #[cfg(test)]

@@ -90,6 +90,18 @@ pub struct Category {
     pub attributes: Vec<Attribute>,
 }
 
+impl Category {
+    /// Whether these answers to its questions make a report urgent (an answer its question
+    /// marks as urgent: « danger immédiat : oui »).
+    pub fn urgent(&self, answers: &std::collections::BTreeMap<String, Vec<String>>) -> bool {
+        self.attributes.iter().any(|a| {
+            answers
+                .get(&a.code)
+                .is_some_and(|given| given.iter().any(|v| a.urgent.contains(v)))
+        })
+    }
+}
+
 /// The page of the report `id` of the space at `space` (its slug).
 pub fn report_url(space: &str, id: &str) -> String {
     format!("/s/{space}/reports/{id}")
@@ -131,6 +143,9 @@ pub struct Report {
     pub duplicate_of: Option<String>,
     /// The name of the agent it is assigned to.
     pub assignee: Option<String>,
+    /// Urgent: an answer to its category's questions said so; it comes first at the desk while
+    /// it is open.
+    pub urgent: bool,
 }
 
 /// The area a space takes reports in: a box of WGS84 degrees, set by its administrators.
@@ -139,8 +154,9 @@ pub use kernel::geo::Area;
 /// Reads the questions of a category as an administrator types them, one per line:
 /// `CODE | type | required | question | key=name; key=name`, where the type is one of
 /// Open311's (`string`, `number`, `datetime`, `text`, `singlevaluelist`, `multivaluelist`),
-/// `required` is `oui`/`yes` or `non`/`no`, and the values are for the lists. Returns the
-/// questions, or the first bad line (from 1).
+/// `required` is `oui`/`yes` or `non`/`no`, and the values are for the lists; a key written
+/// `!key` is an answer that makes the report urgent. Returns the questions, or the first bad
+/// line (from 1).
 pub fn parse_attributes(text: &str) -> Result<Vec<Attribute>, usize> {
     let mut out: Vec<Attribute> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -171,12 +187,20 @@ pub fn parse_attributes(text: &str) -> Result<Vec<Attribute>, usize> {
         if parts[3].is_empty() || parts[3].chars().count() > 300 {
             return Err(bad());
         }
+        let mut urgent = Vec::new();
         let values: Vec<(String, String)> = match parts.get(4) {
             Some(v) if !v.is_empty() => v
                 .split(';')
                 .map(|kv| {
                     let (k, n) = kv.split_once('=')?;
                     let (k, n) = (k.trim(), n.trim());
+                    let k = match k.strip_prefix('!') {
+                        Some(k) => {
+                            urgent.push(k.trim().to_string());
+                            k.trim()
+                        }
+                        None => k,
+                    };
                     (!k.is_empty() && !n.is_empty()).then(|| (k.to_string(), n.to_string()))
                 })
                 .collect::<Option<_>>()
@@ -197,6 +221,7 @@ pub fn parse_attributes(text: &str) -> Result<Vec<Attribute>, usize> {
             description: parts[3].to_string(),
             order: out.len() as u32 + 1,
             values,
+            urgent,
         });
     }
     Ok(out)
@@ -220,6 +245,18 @@ mod tests {
             Err(2)
         );
         assert_eq!(parse_attributes("A | singlevaluelist | oui | Q ?"), Err(1));
+        // An answer marked `!` makes a report urgent.
+        let danger = parse_attributes(
+            "DANGER | singlevaluelist | non | Danger immédiat ? | !oui=Oui; non=Non",
+        )
+        .unwrap();
+        assert_eq!(danger[0].values[0], ("oui".to_string(), "Oui".to_string()));
+        assert_eq!(danger[0].urgent, vec!["oui".to_string()]);
+        assert!(a[0].urgent.is_empty());
+        assert_eq!(
+            parse_attributes("A | singlevaluelist | oui | Q ? | !=Oui"),
+            Err(1)
+        );
         assert_eq!(parse_attributes("A | string | peut-être | Q ?"), Err(1));
         assert_eq!(
             parse_attributes("A | string | oui | Q ?\nA | text | non | R ?"),

@@ -252,6 +252,10 @@ pub struct Attribute {
     /// The possible answers (lists): key and name.
     #[serde(default)]
     pub values: Vec<(String, String)>,
+    /// The answers (keys of `values`) that make a report urgent: it goes to the top of the desk.
+    /// Not part of Open311's service definition.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub urgent: Vec<String>,
 }
 
 impl Attribute {

@@ -14,6 +14,7 @@ fn size() -> Attribute {
         description: "Taille du nid-de-poule".into(),
         order: 1,
         values: vec![("s".into(), "Petit".into()), ("l".into(), "Grand".into())],
+        urgent: vec![],
     }
 }
 
@@ -196,6 +197,7 @@ mod properties {
                 description: String::new(),
                 order: 1,
                 values: vec![("s".into(), "Petit".into()), ("l".into(), "Grand".into())],
+                urgent: vec![],
             });
         prop::collection::vec(attribute, 0..4)
     }

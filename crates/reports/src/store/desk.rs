@@ -117,7 +117,8 @@ pub struct DeskFilter {
     pub status: Option<&'static str>,
     /// Only reports older than this many days.
     pub older_than_days: Option<i64>,
-    /// Newest first (the public list) rather than oldest first (the queue).
+    /// Newest first (the public list) rather than the queue's order: the open urgent reports,
+    /// the other open ones, then the closed ones, each oldest first.
     pub newest_first: bool,
     /// Only the reports assigned to this user.
     pub assigned_to: Option<String>,
@@ -125,8 +126,8 @@ pub struct DeskFilter {
     pub area: Option<(f64, f64, f64, f64)>,
 }
 
-/// A page of the published reports of a space in the given categories, oldest first (the
-/// queue), and how many there are.
+/// A page of the published reports of a space in the given categories, in the queue's order
+/// (see [`DeskFilter::newest_first`]), and how many there are.
 pub async fn queue(
     db: &Db,
     space_id: &str,
@@ -164,7 +165,8 @@ pub async fn queue(
     let order = if f.newest_first {
         "r.created_at DESC, r.id DESC"
     } else {
-        "r.created_at, r.id"
+        "CASE WHEN r.status IN ('resolved', 'rejected') THEN 2 WHEN r.urgent <> 0 THEN 0 ELSE 1 END, \
+         r.created_at, r.id"
     };
     cond.push_str(&format!(" ORDER BY {order} LIMIT ${n} OFFSET ${}", n + 1));
     let before = now_ms() - f.older_than_days.unwrap_or(0) * 86_400_000;
@@ -194,6 +196,37 @@ pub async fn queue(
     let rows = q.bind(limit).bind(offset).fetch_all(db.pool()).await?;
     let total = c.fetch_one(db.pool()).await?;
     Ok((rows.iter().map(report).collect::<Result<_, _>>()?, total))
+}
+
+/// What waits at a desk covering these categories of a space: how many published reports are
+/// open, how many of them are urgent, and when the oldest arrived.
+pub async fn waiting(
+    db: &Db,
+    space_id: &str,
+    category_ids: &[String],
+) -> Result<(i64, i64, Option<i64>), StoreError> {
+    if category_ids.is_empty() {
+        return Ok((0, 0, None));
+    }
+    let marks: Vec<String> = (0..category_ids.len())
+        .map(|i| format!("${}", i + 2))
+        .collect();
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS open, COALESCE(SUM(CASE WHEN urgent <> 0 THEN 1 ELSE 0 END), 0) AS urgent, \
+         MIN(created_at) AS oldest FROM reports WHERE space_id = $1 AND published_at IS NOT NULL \
+         AND status IN ('new', 'acknowledged', 'in_progress') AND category_id IN ({})",
+        marks.join(", ")
+    )))
+    .bind(space_id);
+    for id in category_ids {
+        q = q.bind(id);
+    }
+    let row = q.fetch_one(db.pool()).await?;
+    Ok((
+        row.try_get("open")?,
+        row.try_get("urgent")?,
+        row.try_get("oldest")?,
+    ))
 }
 
 /// Per category of a space: its name, how many published reports are in each status, and the

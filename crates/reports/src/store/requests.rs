@@ -86,8 +86,8 @@ pub(super) async fn insert_report(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO reports (id, space_id, category_id, status, status_notes, description, lat, lon, address, attributes, \
-         reporter_id, reporter_email, reporter_name, client_id, published_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, 'new', '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+         reporter_id, reporter_email, reporter_name, client_id, published_at, created_at, updated_at, urgent) \
+         VALUES ($1, $2, $3, 'new', '', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)",
     )
     .bind(id)
     .bind(&category.space_id)
@@ -103,6 +103,7 @@ pub(super) async fn insert_report(
     .bind(r.client_id)
     .bind(r.published.then_some(now))
     .bind(now)
+    .bind(i64::from(category.urgent(r.attributes)))
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -126,7 +127,7 @@ async fn submitted(db: &Db, client_id: &str, key: &str) -> Result<Option<String>
 }
 
 pub(super) const REPORT: &str = "SELECT r.id, c.code, c.name AS service_name, r.status, r.status_notes, t.name AS agency, r.description, r.lat, r.lon, \
-     r.address, r.created_at, r.updated_at, r.duplicate_of, a.display_name FROM reports r \
+     r.address, r.created_at, r.updated_at, r.duplicate_of, a.display_name, r.urgent FROM reports r \
      JOIN report_categories c ON c.id = r.category_id JOIN report_teams t ON t.id = c.team_id \
      LEFT JOIN users a ON a.id = r.assigned_to";
 
@@ -146,6 +147,7 @@ pub(super) fn report(r: &AnyRow) -> Result<Report, sqlx::Error> {
         updated_at: r.try_get("updated_at")?,
         duplicate_of: r.try_get("duplicate_of")?,
         assignee: r.try_get("display_name")?,
+        urgent: r.try_get::<i64, _>("urgent")? != 0,
     })
 }
 

@@ -104,6 +104,17 @@ struct QueuePage {
 }
 
 impl QueuePage {
+    /// How long ago a report arrived, in words.
+    fn age(&self, at: &i64) -> String {
+        kernel::workplace::since(self.page.tr, *at, kernel::ids::now_ms())
+    }
+    /// Where a report is: its address, else the space's territory.
+    fn place<'a>(&'a self, r: &'a Report) -> &'a str {
+        match r.address.trim() {
+            "" => &self.space.territory_name,
+            address => address,
+        }
+    }
     fn points(&self) -> String {
         super::map_points(
             &self.reports,

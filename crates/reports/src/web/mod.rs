@@ -9,6 +9,8 @@ pub use data::datasets;
 mod desk;
 mod open311;
 mod setup;
+mod work;
+pub use work::workplace;
 
 use kernel::Error;
 pub(crate) use kernel::spaces::web::space_or_404;

@@ -33,7 +33,10 @@ on_every_engine!(
         let (status, page) = moderator.get_text("/workplace").await;
         assert_eq!(status, 200);
         assert!(page.contains("Mon espace de travail"), "{page}");
-        assert!(page.contains("href=\"/workplace\""), "the header links to it");
+        assert!(
+            page.contains("href=\"/workplace\""),
+            "the header links to it"
+        );
         // A page asked for wins, and only an address of the platform is followed.
         assert_eq!(
             landing(&moderator, "modo@lannion.bzh", Some("/s/lannion")).await,
@@ -51,9 +54,7 @@ on_every_engine!(
         assert!(page.contains("href=\"/s/lannion/admin\""), "{page}");
         // A citizen lands on the home page, never sees the link, and is refused the page.
         let citizen = app.other_client();
-        citizen
-            .register_and_login("anne@exemple.fr", "Anne")
-            .await;
+        citizen.register_and_login("anne@exemple.fr", "Anne").await;
         assert_eq!(landing(&citizen, "anne@exemple.fr", None).await, "/");
         let (status, page) = citizen.get_text("/s/lannion").await;
         assert_eq!(status, 200);
@@ -61,5 +62,186 @@ on_every_engine!(
         assert_eq!(citizen.get("/workplace").await.status(), 403);
         // Without a session, the sign-in page comes first.
         assert_eq!(app.other_client().get("/workplace").await.status(), 303);
+    })
+);
+
+/// Files a pothole in Montauban through the demo's Open311 client, answering `danger` to « un
+/// danger immédiat ? »; returns its id.
+async fn file_pothole(app: &TestApp, danger: &str) -> String {
+    let r = app
+        .client
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&[
+            ("api_key", reports::demo::DEMO_API_KEY),
+            ("jurisdiction_id", "montauban"),
+            ("service_code", "VOIRIE-01"),
+            ("lat", "44.0152"),
+            ("long", "1.3547"),
+            ("address_string", "2 rue de la Comédie"),
+            ("description", "Un trou profond devant l'école."),
+            ("attribute[TAILLE]", "grand"),
+            ("attribute[DANGER]", danger),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    created[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The number in the words of the card `title` of a workplace page (its first figure).
+fn count_on(page: &str, title: &str) -> i64 {
+    let card = page
+        .split(title)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no card {title}: {page}"));
+    let count = card.split("class=\"count").nth(1).unwrap();
+    let digits: String = count
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(|c| c.is_ascii_digit() || *c == '\u{202f}')
+        .filter(char::is_ascii_digit)
+        .collect();
+    digits.parse().unwrap()
+}
+
+/// The table of a page (the desk's, after its map).
+fn table_of(page: &str) -> String {
+    let start = page.find("<table").expect("a table");
+    page[start..].to_string()
+}
+
+/// The open reports of the road team's categories, and the urgent ones among them.
+async fn open_road_reports(app: &TestApp) -> (i64, i64) {
+    let row: (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(SUM(r.urgent), 0) FROM reports r \
+         JOIN report_categories c ON c.id = r.category_id JOIN report_teams t ON t.id = c.team_id \
+         WHERE t.name = 'Service voirie' AND r.status IN ('new', 'acknowledged', 'in_progress')",
+    )
+    .fetch_one(app.state.db().pool())
+    .await
+    .unwrap();
+    row
+}
+
+on_every_engine!(
+    an_agents_workplace_counts_the_open_and_urgent_reports_of_their_team,
+    |app: TestApp| Box::pin(async move {
+        let space = crate::reports::montauban(&app).await;
+        let (agent, agent_id) = app
+            .signed_in("agent@montauban.fr", "Agent Voirie", Role::Agent, &space)
+            .await;
+        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
+        let road = teams.iter().find(|t| t.name == "Service voirie").unwrap();
+        reports::store::add_member(app.state.db(), &road.id, &agent_id)
+            .await
+            .unwrap();
+        let (open, urgent) = open_road_reports(&app).await;
+        assert!(
+            open > 0 && urgent > 0,
+            "the demo has open and urgent potholes"
+        );
+        let (status, page) = agent.get_text("/workplace").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Montauban signale"), "{page}");
+        assert!(
+            page.contains("href=\"/s/montauban/reports/desk\""),
+            "{page}"
+        );
+        assert_eq!(count_on(&page, "Signalements à traiter"), open);
+        assert!(page.contains(&format!("{urgent} urgent")), "{page}");
+        assert!(page.contains("Le plus ancien : il y a "), "{page}");
+        // A report filed now counts at once; one of another team's category does not.
+        file_pothole(&app, "non").await;
+        let (_, page) = agent.get_text("/workplace").await;
+        assert_eq!(count_on(&page, "Signalements à traiter"), open + 1);
+        assert!(page.contains(&format!("{urgent} urgent")), "{page}");
+        file_pothole(&app, "oui").await;
+        let (_, page) = agent.get_text("/workplace").await;
+        assert_eq!(count_on(&page, "Signalements à traiter"), open + 2);
+        assert!(page.contains(&format!("{} urgents", urgent + 1)), "{page}");
+        // In English, with the same numbers.
+        let (_, page) = agent.get_text("/lang/en?back=/workplace").await;
+        let _ = page;
+        let (_, page) = agent.get_text("/workplace").await;
+        assert!(page.contains("My workplace"), "{page}");
+        assert_eq!(count_on(&page, "Reports to handle"), open + 2);
+    })
+);
+
+on_every_engine!(
+    the_desk_lists_an_urgent_recent_report_above_an_old_ordinary_one,
+    |app: TestApp| Box::pin(async move {
+        let space = crate::reports::montauban(&app).await;
+        let (agent, agent_id) = app
+            .signed_in("agent@montauban.fr", "Agent Voirie", Role::Agent, &space)
+            .await;
+        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
+        let road = teams.iter().find(|t| t.name == "Service voirie").unwrap();
+        reports::store::add_member(app.state.db(), &road.id, &agent_id)
+            .await
+            .unwrap();
+        let ordinary = file_pothole(&app, "non").await;
+        let urgent = file_pothole(&app, "oui").await;
+        let oldest: String = sqlx::query_scalar(
+            "SELECT r.id FROM reports r JOIN report_categories c ON c.id = r.category_id \
+             WHERE c.code = 'VOIRIE-02' AND r.urgent = 0 AND r.status IN ('new', 'acknowledged', 'in_progress') \
+             ORDER BY r.created_at LIMIT 1",
+        )
+        .fetch_one(app.state.db().pool())
+        .await
+        .unwrap();
+        let (status, desk) = agent.get_text("/s/montauban/reports/desk?status=").await;
+        assert_eq!(status, 200);
+        let desk = table_of(&desk);
+        let at = |id: &str| {
+            desk.find(&format!("/s/montauban/reports/{id}/handle"))
+                .unwrap_or_else(|| panic!("{id} not on the desk"))
+        };
+        assert!(at(&urgent) < at(&oldest), "urgent first");
+        assert!(at(&oldest) < at(&ordinary), "then the oldest");
+        // Its place, its age in words, its priority and its status in words with a colour.
+        let row = &desk[at(&urgent)..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains("2 rue de la Comédie"), "{row}");
+        assert!(row.contains("à l&#39;instant"), "{row}");
+        assert!(row.contains("class=\"badge badge-urgent\">Urgent"), "{row}");
+        assert!(row.contains("class=\"badge status-new\">Nouveau"), "{row}");
+        // Without an address, the report is placed in its commune.
+        let row = &desk[at(&oldest)..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        assert!(row.contains("Montauban"), "{row}");
+        assert!(row.contains("il y a "), "{row}");
+        // Once closed, an urgent report no longer comes first.
+        let r = agent
+            .post_form(
+                "/s/montauban/reports/desk/status",
+                &[("report", urgent.as_str()), ("status", "resolved")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, desk) = agent.get_text("/s/montauban/reports/desk").await;
+        let desk = table_of(&desk);
+        let at = |id: &str| {
+            desk.find(&format!("/s/montauban/reports/{id}/handle"))
+                .unwrap()
+        };
+        assert!(
+            at(&oldest) < at(&urgent),
+            "a closed report comes after the open ones"
+        );
+        // The public page shows the same status in words and colour.
+        let (_, public) = app
+            .other_client()
+            .get_text(&format!("/s/montauban/reports/{urgent}"))
+            .await;
+        assert!(
+            public.contains("class=\"badge status-resolved\">Résolu"),
+            "{public}"
+        );
     })
 );

@@ -99,8 +99,16 @@ async fn create_space(
     let (mut fields, logo) = crate::spaces::web::read_space_form(multipart).await?;
     fields.territory = crate::spaces::web::resolve_territory(&state, &fields.territory);
     let result = async {
+        // An address left empty is made from the name; the form shows it empty again if refused.
+        let mut parsed = fields.clone();
+        if parsed.slug.trim().is_empty() {
+            parsed.slug = spaces::free_slug(state.db(), &fields.name)
+                .await?
+                .as_str()
+                .to_string();
+        }
         let (input, logo) = Error::both(
-            fields.parse(),
+            parsed.parse(),
             state
                 .uploads()
                 .check_optional_image("logo", logo.as_deref(), crate::spaces::web::LOGO_SIDE)

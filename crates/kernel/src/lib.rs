@@ -26,6 +26,7 @@ pub mod migrations;
 pub mod opendata;
 pub mod pages;
 pub mod policy;
+pub mod publication;
 pub mod review;
 pub mod search;
 pub mod secrets;

@@ -1,15 +1,20 @@
 //! Plain text typed into forms: one-line titles and multi-paragraph descriptions, trimmed,
 //! without control characters, within length bounds.
 
+/// The words of a title for an address: accents folded, lowercase, anything but ASCII letters
+/// and digits between words.
+pub fn folded_words(title: &str) -> Vec<String> {
+    crate::search::fold(title)
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(String::from)
+        .collect()
+}
+
 /// An address from a title: its folded words joined by hyphens (60 characters at most) and a
 /// short random tail, so that two items of the same title differ.
 pub fn slug(title: &str) -> String {
-    let folded = crate::search::fold(title);
-    let words: Vec<&str> = folded
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let base: String = words.join("-").chars().take(60).collect();
+    let base: String = folded_words(title).join("-").chars().take(60).collect();
     let tail: String = crate::ids::new_id().chars().take(5).collect();
     if base.is_empty() {
         tail

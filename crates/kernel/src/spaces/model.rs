@@ -13,7 +13,7 @@ impl Slug {
     /// Parses a slug.
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         let s = raw.trim();
-        let ok = (2..=40).contains(&s.len())
+        let ok = (2..=SLUG_MAX).contains(&s.len())
             && s.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !s.starts_with('-')
@@ -31,7 +31,48 @@ impl Slug {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The address made from a title when none is typed: its words with accents folded,
+    /// lowercase, joined by hyphens and cut at a word to leave room for a suffix; `fallback` when
+    /// the title has no letter or digit. The first of `base`, `base-2`, `base-3`… that is neither
+    /// reserved nor `taken` (the addresses already used where it must be unique).
+    pub fn from_title(title: &str, fallback: &str, taken: impl Fn(&str) -> bool) -> Slug {
+        // Room for "-" and a number of up to four digits.
+        const ROOM: usize = SLUG_MAX - 5;
+        let mut base = String::new();
+        for word in crate::text::folded_words(title) {
+            let more = if base.is_empty() { 0 } else { 1 } + word.len();
+            if base.len() + more > ROOM {
+                if base.is_empty() {
+                    base = word.chars().take(ROOM).collect();
+                }
+                break;
+            }
+            if !base.is_empty() {
+                base.push('-');
+            }
+            base.push_str(&word);
+        }
+        if base.len() < 2 {
+            base = fallback.to_string();
+        }
+        let free = |s: &str| !RESERVED.contains(&s) && !taken(s);
+        if free(&base) {
+            return Slug(base);
+        }
+        let mut n = 2u32;
+        loop {
+            let candidate = format!("{base}-{n}");
+            if free(&candidate) {
+                return Slug(candidate);
+            }
+            n += 1;
+        }
+    }
 }
+
+/// The longest address.
+const SLUG_MAX: usize = 40;
 
 /// A colour `#rrggbb` dark enough for white text on it (contrast ratio at least 4.5:1, WCAG AA).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -210,6 +251,31 @@ mod tests {
             assert!(Slug::parse(bad).is_err(), "{bad}");
         }
         assert_eq!(Slug::parse("admin").unwrap_err().code, "slug.reserved");
+    }
+
+    #[test]
+    fn an_address_from_a_title_is_folded_capped_and_made_unique_with_a_number() {
+        let none = |_: &str| false;
+        let s = Slug::from_title("Budget participatif : Été 2027 !", "x", none);
+        assert_eq!(s.as_str(), "budget-participatif-ete-2027");
+        let long = Slug::from_title(
+            "Réaménagement des berges du Léguer et de la rue des Augustins",
+            "x",
+            none,
+        );
+        assert!(long.as_str().len() <= 35, "{}", long.as_str());
+        assert_eq!(long.as_str(), "reamenagement-des-berges-du-leguer");
+        assert!(Slug::parse(long.as_str()).is_ok());
+        let taken = |s: &str| ["lannion-2030", "lannion-2030-2"].contains(&s);
+        assert_eq!(
+            Slug::from_title("Lannion 2030", "x", taken).as_str(),
+            "lannion-2030-3"
+        );
+        assert_eq!(Slug::from_title("« ! »", "demarche", none).as_str(), "demarche");
+        // A reserved address is never made: a route owns it.
+        assert_eq!(Slug::from_title("New", "x", none).as_str(), "new-2");
+        let one_long_word = "a".repeat(60);
+        assert_eq!(Slug::from_title(&one_long_word, "x", none).as_str().len(), 35);
     }
 
     #[test]

@@ -43,6 +43,63 @@ async fn check_territory(db: &Db, t: &TerritoryRef) -> Result<(), Error> {
     Ok(())
 }
 
+/// The addresses of `table` (a `slug` column) made from `base`: `base` itself and `base-…`, among
+/// the rows where `scope_column` is `scope` when one is given (a process's address is unique in
+/// its space only). What [`Slug::from_title`](super::model::Slug::from_title) must avoid.
+pub async fn slugs_like(
+    db: &Db,
+    table: &'static str,
+    scope: Option<(&'static str, &str)>,
+    base: &str,
+) -> Result<std::collections::HashSet<String>, sqlx::Error> {
+    let scoped = match scope {
+        Some((column, _)) => format!(" AND {column} = $3"),
+        None => String::new(),
+    };
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT slug FROM {table} WHERE (slug = $1 OR slug LIKE $2){scoped}"
+    )))
+    .bind(base.to_string())
+    // An address holds no `%` nor `_`: nothing to escape.
+    .bind(format!("{base}-%"));
+    if let Some((_, value)) = scope {
+        query = query.bind(value.to_string());
+    }
+    Ok(db
+        .fetch_all_with(query, |r| r.try_get::<String, _>("slug"))
+        .await?
+        .into_iter()
+        .collect())
+}
+
+/// A free address for a new space named `name`, made from its name (see
+/// [`Slug::from_title`](super::model::Slug::from_title)).
+pub async fn free_slug(db: &Db, name: &str) -> Result<super::model::Slug, sqlx::Error> {
+    free_slug_in(db, "spaces", None, name, "espace").await
+}
+
+/// A free address in `table` (within `scope`, see [`slugs_like`]) made from `title`, or from
+/// `fallback` when the title has no letter or digit.
+pub async fn free_slug_in(
+    db: &Db,
+    table: &'static str,
+    scope: Option<(&'static str, &str)>,
+    title: &str,
+    fallback: &str,
+) -> Result<super::model::Slug, sqlx::Error> {
+    use super::model::Slug;
+    let base = Slug::from_title(title, fallback, |_| false);
+    // The base's own suffixes, were it reserved, start from the base too.
+    let stem = base
+        .as_str()
+        .rsplit_once('-')
+        .filter(|(_, n)| n.parse::<u32>().is_ok())
+        .map_or(base.as_str(), |(stem, _)| stem)
+        .to_string();
+    let taken = slugs_like(db, table, scope, &stem).await?;
+    Ok(Slug::from_title(title, fallback, |s| taken.contains(s)))
+}
+
 /// Creates a space. The territory must exist and the slug be free; the creation is logged.
 pub async fn create(
     db: &Db,

@@ -2,7 +2,6 @@
 
 use crate::app::AppState;
 use crate::error::{Error, FieldErrors};
-use crate::ids::iso_datetime;
 use crate::mail::OutboxMail;
 use crate::policy::InstanceAdmin;
 use crate::spaces::model::SpaceFields;
@@ -31,7 +30,7 @@ struct Dashboard {
     users: i64,
     territories: i64,
     spaces: Vec<Space>,
-    audit: Vec<(String, String, String, String)>,
+    audit: Vec<(crate::i18n::TimeTag, String, String, String)>,
 }
 
 async fn dashboard(
@@ -54,7 +53,7 @@ async fn dashboard(
     .iter()
     .map(|r| {
         Ok((
-            iso_datetime(r.try_get("at")?),
+            page.tr.datetime_tag(r.try_get::<i64, _>("at")?),
             r.try_get("actor_name")?,
             r.try_get("action")?,
             r.try_get("detail")?,
@@ -140,8 +139,8 @@ struct OutboxPage {
 }
 
 impl OutboxPage {
-    fn when(&self, at: &i64) -> String {
-        iso_datetime(*at)
+    fn when(&self, at: &i64) -> crate::i18n::TimeTag {
+        self.page.tr.datetime_tag(at)
     }
 }
 
@@ -163,8 +162,8 @@ struct MailPage {
 }
 
 impl MailPage {
-    fn when(&self, at: &i64) -> String {
-        iso_datetime(*at)
+    fn when(&self, at: &i64) -> crate::i18n::TimeTag {
+        self.page.tr.datetime_tag(at)
     }
     /// The body cut into text and links, so that the links of a mail can be followed.
     fn segments(&self) -> Vec<(String, bool)> {

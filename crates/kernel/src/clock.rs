@@ -49,7 +49,8 @@ pub fn parse_local(raw: &str, field: &'static str) -> Result<i64, FieldError> {
     Ok(utc.unix_timestamp() * 1000)
 }
 
-fn local(ms: i64) -> PrimitiveDateTime {
+/// The wall-clock time in Paris of a UTC instant (milliseconds).
+pub fn local(ms: i64) -> PrimitiveDateTime {
     let utc = OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
         .unwrap_or(OffsetDateTime::UNIX_EPOCH);
     let l = utc + time::Duration::seconds(paris_offset(utc));
@@ -69,27 +70,10 @@ pub fn form_value(ms: i64) -> String {
     )
 }
 
-/// A UTC instant for reading, in Paris time: `26/11/2026 à 14:30` or `2026-11-26 at 14:30`.
+/// A UTC instant for reading, in Paris time, as [`crate::i18n::Tr::datetime`] writes it:
+/// `26 novembre 2026 à 14 h 30` or `26 November 2026 at 14:30`.
 pub fn display(ms: i64, lang: Lang) -> String {
-    let l = local(ms);
-    match lang {
-        Lang::Fr => format!(
-            "{:02}/{:02}/{:04} à {:02}:{:02}",
-            l.day(),
-            u8::from(l.month()),
-            l.year(),
-            l.hour(),
-            l.minute()
-        ),
-        Lang::En => format!(
-            "{:04}-{:02}-{:02} at {:02}:{:02}",
-            l.year(),
-            u8::from(l.month()),
-            l.day(),
-            l.hour(),
-            l.minute()
-        ),
-    }
+    crate::i18n::Tr(lang).datetime(ms)
 }
 
 /// A calendar date typed as `YYYY-MM-DD` (an HTML `date` value).
@@ -125,7 +109,7 @@ mod tests {
         assert_eq!(crate::ids::iso_datetime(summer), "2026-07-14T10:00:00Z");
         assert_eq!(form_value(summer), "2026-07-14T12:00");
         assert_eq!(form_value(winter), "2026-01-15T12:00");
-        assert_eq!(display(summer, Lang::Fr), "14/07/2026 à 12:00");
+        assert_eq!(display(summer, Lang::Fr), "14 juillet 2026 à 12\u{a0}h");
         let before = parse_local("2026-03-29T01:59", "t").unwrap();
         assert_eq!(crate::ids::iso_datetime(before), "2026-03-29T00:59:00Z");
         let after = parse_local("2026-03-29T03:00", "t").unwrap();

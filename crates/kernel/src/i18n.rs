@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, RwLock};
 
+mod dates;
+pub use dates::TimeTag;
+
 /// A language of the UI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Lang {
@@ -121,9 +124,13 @@ pub fn register(fr: &'static str, en: &'static str) {
 }
 
 /// Checks that two locale files hold the same keys, none of which the kernel has already (the
-/// kernel's text would win): each component's tests call this on its own files.
+/// kernel's text would win), and that their counts have both plural forms and none is written
+/// "contribution(s)": each component's tests call this on its own files.
 pub fn same_keys(fr: &'static str, en: &'static str) -> Result<(), String> {
     let (fr, en) = (load(fr), load(en));
+    for table in [&fr, &en] {
+        plurals_in_words(table)?;
+    }
     let taken: std::collections::BTreeSet<_> = fr.keys().filter(|k| FR.contains_key(*k)).collect();
     if !taken.is_empty() {
         return Err(format!("keys the kernel already has: {taken:?}"));
@@ -138,6 +145,32 @@ pub fn same_keys(fr: &'static str, en: &'static str) -> Result<(), String> {
         Err(format!(
             "only in French: {only_fr:?}; only in English: {only_en:?}"
         ))
+    }
+}
+
+/// Checks that no text writes a plural in brackets ("{n} contribution(s)", which [`Tr::count`]
+/// writes in words) and that every count's `.one` text has its `.other` and the other way round
+/// (a count's text holds `{n}`: a key may also be named `one` for another reason).
+fn plurals_in_words(table: &Table) -> Result<(), String> {
+    let mut problems: Vec<String> = table
+        .iter()
+        .filter(|(_, text)| text.contains("(s)"))
+        .map(|(key, text)| format!("{key} = {text:?}"))
+        .collect();
+    for (key, _) in table.iter().filter(|(_, text)| text.contains("{n}")) {
+        for (form, pair) in [(".one", ".other"), (".other", ".one")] {
+            if let Some(stem) = key.strip_suffix(form)
+                && !table.contains_key(&format!("{stem}{pair}"))
+            {
+                problems.push(format!("{key} without {stem}{pair}"));
+            }
+        }
+    }
+    problems.sort();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("plurals to write with Tr::count: {problems:?}"))
     }
 }
 
@@ -210,15 +243,25 @@ impl Tr {
     }
     /// A count in words: the text of `{key}.one` or `{key}.other` as the language's plural
     /// rule chooses (French: 0 and 1 are singular; English: 1 only), its `{n}` the number in
-    /// the language's format.
-    pub fn count(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
-        let n = *n.borrow();
-        let one = match self.0 {
+    /// the language's format. Any integer will do (`pager.total`, `list.len()`).
+    pub fn count(&self, key: &str, n: impl Count) -> String {
+        self.count_with(key, n, &[])
+    }
+    /// [`Tr::count`] with more placeholders than `{n}`: "{n} contributions sur {total}…".
+    pub fn count_with(&self, key: &str, n: impl Count, args: &[(&str, &str)]) -> String {
+        let n = n.value();
+        let form = if self.singular(n) { "one" } else { "other" };
+        let number = self.num(n);
+        let mut all = vec![("n", number.as_str())];
+        all.extend_from_slice(args);
+        trf(self.0, &format!("{key}.{form}"), &all)
+    }
+    /// Whether the language writes `n` things in the singular.
+    fn singular(&self, n: i64) -> bool {
+        match self.0 {
             Lang::Fr => n.abs() < 2,
             Lang::En => n.abs() == 1,
-        };
-        let form = if one { "one" } else { "other" };
-        trf(self.0, &format!("{key}.{form}"), &[("n", &self.num(n))])
+        }
     }
     /// A number in the language's format (thin space or comma as thousands separator).
     pub fn num(&self, n: impl std::borrow::Borrow<i64>) -> String {
@@ -236,6 +279,29 @@ impl Tr {
             out.push(c);
         }
         if n < 0 { format!("-{out}") } else { out }
+    }
+}
+
+/// A number of things, for [`Tr::count`]: any integer, or a reference to one.
+pub trait Count {
+    /// The number, as a signed 64-bit integer (counts of things never come near its end).
+    fn value(&self) -> i64;
+}
+
+macro_rules! count_for {
+    ($($t:ty),*) => {$(
+        impl Count for $t {
+            fn value(&self) -> i64 {
+                i64::try_from(*self).unwrap_or(i64::MAX)
+            }
+        }
+    )*};
+}
+count_for!(i64, i32, u32, u64, usize, isize, u16, u8);
+
+impl<T: Count + ?Sized> Count for &T {
+    fn value(&self) -> i64 {
+        (**self).value()
     }
 }
 
@@ -259,6 +325,39 @@ mod tests {
         assert_eq!(Lang::negotiate("de-DE,fr;q=0.5,en;q=0.4"), Lang::Fr);
         assert_eq!(Lang::negotiate("de"), Lang::Fr);
         assert_eq!(Lang::negotiate(""), Lang::Fr);
+    }
+
+    #[test]
+    fn counts_take_the_singular_as_each_language_does() {
+        register(
+            "[t.apple]\none = \"{n} pomme sur {of}\"\nother = \"{n} pommes sur {of}\"\n",
+            "[t.apple]\none = \"{n} apple of {of}\"\nother = \"{n} apples of {of}\"\n",
+        );
+        let (fr, en) = (Tr(Lang::Fr), Tr(Lang::En));
+        let of = [("of", "3")];
+        assert_eq!(fr.count_with("t.apple", 0usize, &of), "0 pomme sur 3");
+        assert_eq!(fr.count_with("t.apple", 1u32, &of), "1 pomme sur 3");
+        assert_eq!(fr.count_with("t.apple", &2i64, &of), "2 pommes sur 3");
+        assert_eq!(en.count_with("t.apple", 0i32, &of), "0 apples of 3");
+        assert_eq!(en.count_with("t.apple", 1usize, &of), "1 apple of 3");
+        assert_eq!(
+            fr.count_with("t.apple", 1500u64, &of),
+            "1\u{202f}500 pommes sur 3"
+        );
+        assert_eq!(fr.count("spaces.count", 1), "1 espace");
+        assert_eq!(en.count("spaces.count", 2), "2 spaces");
+    }
+
+    #[test]
+    fn counts_are_written_with_both_plural_forms_and_no_brackets() {
+        plurals_in_words(&FR).unwrap();
+        plurals_in_words(&EN).unwrap();
+        let bracketed = load("[a]\ncount = \"{n} espace(s)\"\n");
+        assert!(plurals_in_words(&bracketed).is_err());
+        let lonely = load("[a.count]\none = \"{n} espace\"\n");
+        assert!(plurals_in_words(&lonely).is_err());
+        let named_one = load("[a.charter]\none = \"La première règle\"\n");
+        assert!(plurals_in_words(&named_one).is_ok());
     }
 
     #[test]

@@ -71,12 +71,49 @@ impl Mailer {
         args: &[(&str, &str)],
         note: &str,
     ) {
+        self.send_in_both(to, lang, note, |l| {
+            (
+                crate::i18n::trf(l, &format!("{key}.subject"), args),
+                crate::i18n::trf(l, &format!("{key}.body"), args),
+            )
+        });
+    }
+
+    /// As [`Mailer::send_texts`], for a mail about `n` things: its subject is the count
+    /// `{key}.subject` (`.one` or `.other`, see [`crate::i18n::Tr::count`]), its body
+    /// `{key}.body` with `{n}`.
+    pub fn send_counted_texts(
+        &self,
+        to: &str,
+        lang: crate::i18n::Lang,
+        key: &str,
+        n: i64,
+        note: &str,
+    ) {
+        self.send_in_both(to, lang, note, |l| {
+            let tr = crate::i18n::Tr(l);
+            (
+                tr.count(&format!("{key}.subject"), n),
+                tr.n(format!("{key}.body"), tr.num(n)),
+            )
+        });
+    }
+
+    /// Sends a subject and body in the reader's language with the body in the other language
+    /// beside it, `note` after the body.
+    fn send_in_both(
+        &self,
+        to: &str,
+        lang: crate::i18n::Lang,
+        note: &str,
+        texts: impl Fn(crate::i18n::Lang) -> (String, String),
+    ) {
         let text = |l: crate::i18n::Lang| {
-            let mut body = crate::i18n::trf(l, &format!("{key}.body"), args);
+            let (subject, mut body) = texts(l);
             if !note.is_empty() {
                 body.push_str(&format!("\n\n{note}"));
             }
-            (crate::i18n::trf(l, &format!("{key}.subject"), args), body)
+            (subject, body)
         };
         let (subject, body) = text(lang);
         let (_, other) = text(lang.other());

@@ -1,8 +1,8 @@
 //! Every text the platform asks for exists in French and in English: the keys written in the
-//! templates (`tr.t("…")`, `tr.n`, `tr.f`, `tr.fe`, and `tr.count`: its `.one` and `.other`)
-//! and in the code (`tr(lang, "…")`, `trf`), every error code (`error.{code}`) and every field
-//! error (`field.{code}`). A missing key shows "?" on a page and nothing else would catch it.
-//! Keys made at run time (`format!`) are not seen here.
+//! templates (`tr.t("…")`, `tr.n`, `tr.f`, `tr.fe`, and `tr.count` or `tr.count_with`: its `.one`
+//! and `.other`) and in the code (`tr(lang, "…")`, `trf`), every error code (`error.{code}`) and
+//! every field error (`field.{code}`). A missing key shows "?" on a page and nothing else would
+//! catch it. Keys made at run time (`format!`) are not seen here.
 
 use kernel::i18n::{Lang, has};
 use std::path::{Path, PathBuf};
@@ -67,9 +67,11 @@ fn every_text_asked_for_exists_in_both_languages() {
         for code in literals_after(&text, "tr.fe(", false) {
             wanted.push((name.clone(), format!("field.{code}")));
         }
-        for key in literals_after(&text, "tr.count(", false) {
-            wanted.push((name.clone(), format!("{key}.one")));
-            wanted.push((name.clone(), format!("{key}.other")));
+        for marker in ["tr.count(", "tr.count_with("] {
+            for key in literals_after(&text, marker, false) {
+                wanted.push((name.clone(), format!("{key}.one")));
+                wanted.push((name.clone(), format!("{key}.other")));
+            }
         }
     }
     // This file names the markers it looks for.
@@ -98,9 +100,11 @@ fn every_text_asked_for_exists_in_both_languages() {
                 wanted.push((name.clone(), key));
             }
         }
-        for key in literals_after(&text, "tr.count(", false) {
-            wanted.push((name.clone(), format!("{key}.one")));
-            wanted.push((name.clone(), format!("{key}.other")));
+        for marker in ["tr.count(", "tr.count_with("] {
+            for key in literals_after(&text, marker, false) {
+                wanted.push((name.clone(), format!("{key}.one")));
+                wanted.push((name.clone(), format!("{key}.other")));
+            }
         }
     }
     assert!(wanted.len() > 700, "the scan found {} keys", wanted.len());

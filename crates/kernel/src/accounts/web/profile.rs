@@ -31,8 +31,8 @@ impl AccountPage {
         })
     }
 
-    fn date(&self, ms: &i64) -> String {
-        crate::ids::iso_date(*ms)
+    fn date(&self, ms: &i64) -> crate::i18n::TimeTag {
+        self.page.tr.date_tag(ms)
     }
 }
 

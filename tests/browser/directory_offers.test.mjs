@@ -162,7 +162,7 @@ test('a company is published, gets a co-owner who adds an offer, found by theme,
     return false;
   });
   assert.equal(await visitor.getByLabel('Thème').inputValue(), 'energy');
-  await visitor.getByRole('status').filter({ hasText: '1 offre(s)' }).waitFor();
+  await visitor.getByRole('status').filter({ hasText: '1 offre' }).waitFor();
   await expectAccessible(visitor, 'offers filtered by theme');
   await shot(visitor, 'directory-offers');
 

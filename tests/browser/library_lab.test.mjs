@@ -173,7 +173,7 @@ test('an experience report is shared, moderated, found in the library and the se
   // It shows in the library, with its facets.
   await visitor.goto(server.base + '/library');
   await visitor.getByRole('link', { name: TITLE }).waitFor();
-  await visitor.getByRole('status').filter({ hasText: '1 expérience(s)' }).waitFor();
+  await visitor.getByRole('status').filter({ hasText: '1 expérience' }).waitFor();
   const facets = visitor.getByRole('navigation', { name: 'Filtres' });
   await facets.getByRole('link', { name: 'Participation citoyenne' }).waitFor();
   await facets.getByRole('link', { name: 'Commune' }).waitFor();
@@ -198,13 +198,13 @@ test('an experience report is shared, moderated, found in the library and the se
     await visitor.waitForURL((u) => u.searchParams.get('q') === 'ecoles');
     return (await visitor.locator('.results').getByRole('link', { name: TITLE }).count()) === 1;
   });
-  await visitor.getByRole('status').filter({ hasText: '1 expérience(s)' }).waitFor();
+  await visitor.getByRole('status').filter({ hasText: '1 expérience' }).waitFor();
   assert.equal(await librarySearch.getByRole('searchbox').inputValue(), 'ecoles');
   await expectAccessible(visitor, 'library search');
   // A word it does not hold finds nothing.
   await librarySearch.getByRole('searchbox', { name: 'Rechercher dans le recueil' }).fill('piscine');
   await librarySearch.getByRole('button', { name: 'Rechercher' }).click();
-  await visitor.getByRole('status').filter({ hasText: '0 expérience(s)' }).waitFor();
+  await visitor.getByRole('status').filter({ hasText: '0 expérience' }).waitFor();
 
   // The site-wide search finds it too.
   await eventually('the site search finds the report', async () => {

@@ -115,7 +115,7 @@ test('an idea on the map is supported, its flagged comment hidden, and it is ans
   await yann.goto(url);
   await yann.getByRole('button', { name: 'Soutenir' }).click();
   await flash(yann, 'Merci pour votre soutien.');
-  await yann.getByRole('heading', { level: 2, name: '1 soutien(s)' }).waitFor();
+  await yann.getByRole('heading', { level: 2, name: '1 soutien' }).waitFor();
   await yann.getByRole('button', { name: 'Retirer mon soutien' }).waitFor();
   const comment = 'Bonne idée, mais les arceaux du parking suffisent, inutile de dépenser plus.';
   await yann.getByLabel('Votre commentaire').fill(comment);
@@ -125,7 +125,7 @@ test('an idea on the map is supported, its flagged comment hidden, and it is ans
 
   // Camille flags the comment, with a reason.
   await camille.goto(url);
-  await camille.getByRole('heading', { level: 2, name: '1 soutien(s)' }).waitFor();
+  await camille.getByRole('heading', { level: 2, name: '1 soutien' }).waitFor();
   const item = camille.locator('.thread .comment', { hasText: comment });
   await item.locator('summary', { hasText: 'Signaler' }).click();
   await item.getByLabel('Motif').fill('Hors sujet et désobligeant');

@@ -114,7 +114,7 @@ test('a pothole is reported, handled by the road team, and offered to a neighbou
   await neighbour.getByRole('link', { name: /Signalisation abîmée/ }).click();
   await neighbour.getByRole('button', { name: 'Moi aussi' }).click();
   // The reporter and the neighbour.
-  await neighbour.getByText('2 personne(s) concernée(s)').waitFor();
+  await neighbour.getByText('2 personnes concernées').waitFor();
 
   // The public list, with its live map: clusters and points of the visible area.
   await neighbour.goto(server.base + '/s/montauban/reports');

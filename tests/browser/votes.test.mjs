@@ -61,7 +61,7 @@ test('a resident on the census votes by majority judgment and finds the receipt 
   writeFileSync(census, 'identifiant;date de naissance\nOC-1001;1975-03-21\nOC-1002;12/08/1990\n');
   await admin.getByLabel('Fichier de la liste (CSV)').setInputFiles(census);
   await admin.getByRole('button', { name: 'Enregistrer la liste' }).click();
-  await admin.getByText('2 résident(s) enregistré(s)').waitFor();
+  await admin.getByText('2 résidents enregistrés').waitFor();
   await admin.getByRole('button', { name: 'Ouvrir le vote maintenant' }).click();
   await admin.getByText('Le vote est ouvert.').waitFor();
   const voteUrl = admin.url();

@@ -157,8 +157,8 @@ impl OfferPage {
     fn description_html(&self) -> String {
         kernel::markdown::to_html(&self.offer.data.description)
     }
-    fn date(&self, ms: &i64) -> String {
-        kernel::ids::iso_date(*ms)
+    fn date(&self, ms: &i64) -> kernel::i18n::TimeTag {
+        self.page.tr.date_tag(ms)
     }
 }
 

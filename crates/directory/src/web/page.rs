@@ -37,8 +37,8 @@ impl ActorPage {
     fn points(&self) -> String {
         serde_json::json!([point(&self.actor, None)]).to_string()
     }
-    fn date(&self, ms: &i64) -> String {
-        kernel::ids::iso_date(*ms)
+    fn date(&self, ms: &i64) -> kernel::i18n::TimeTag {
+        self.page.tr.date_tag(ms)
     }
     fn host(&self, url: &crate::model::Website) -> String {
         let url = url.as_str();

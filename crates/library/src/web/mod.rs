@@ -295,8 +295,8 @@ impl ExperiencePage {
     fn html(&self, text: &str) -> String {
         kernel::markdown::to_html(text)
     }
-    fn date(&self, ms: &i64) -> String {
-        kernel::ids::iso_date(*ms)
+    fn date(&self, ms: &i64) -> kernel::i18n::TimeTag {
+        self.page.tr.date_tag(ms)
     }
     fn territory_url(&self) -> String {
         format!("/territories/{}", self.experience.data.territory)

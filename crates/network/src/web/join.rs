@@ -88,13 +88,13 @@ impl JoinPage {
             _ => "network.state.pending",
         }
     }
-    fn since(&self, m: &Member) -> String {
+    fn since(&self, m: &Member) -> kernel::i18n::TimeTag {
         day(m.updated_at, self.page.tr.0)
     }
-    fn asked(&self, m: &Member) -> String {
+    fn asked(&self, m: &Member) -> kernel::i18n::TimeTag {
         day(m.created_at, self.page.tr.0)
     }
-    fn charter_on(&self, m: &Member) -> String {
+    fn charter_on(&self, m: &Member) -> kernel::i18n::TimeTag {
         day(m.charter_accepted_at, self.page.tr.0)
     }
     fn methods_of(&self, m: &Member) -> String {

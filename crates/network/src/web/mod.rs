@@ -140,14 +140,10 @@ async fn departements(state: &AppState) -> Result<Vec<(String, String)>, Error> 
     kernel::territories::store::names(state.db(), TerritoryKind::Departement).await
 }
 
-/// A day in the reader's language: `07/12/2026` or `2026-12-07`, Paris time.
-fn day(ms: i64, lang: Lang) -> String {
-    let d = kernel::clock::local_date(ms);
-    let (y, m, n) = (d.year(), u8::from(d.month()), d.day());
-    match lang {
-        Lang::Fr => format!("{n:02}/{m:02}/{y:04}"),
-        Lang::En => format!("{y:04}-{m:02}-{n:02}"),
-    }
+/// The day of an instant in the reader's words (`7 décembre 2026`, Paris time), in a `<time>`
+/// element.
+fn day(ms: i64, lang: Lang) -> kernel::i18n::TimeTag {
+    kernel::i18n::Tr(lang).date_tag(ms)
 }
 
 /// What the pages show of the vocabulary and the referential: names by code.
@@ -248,7 +244,7 @@ impl HomePage {
     fn departements_of(&self, m: &Member) -> String {
         self.names.departements_of(m)
     }
-    fn since(&self, m: &Member) -> String {
+    fn since(&self, m: &Member) -> kernel::i18n::TimeTag {
         day(m.updated_at, self.lang())
     }
     fn map_source(&self) -> String {

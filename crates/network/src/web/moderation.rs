@@ -22,10 +22,10 @@ impl QueuePage {
     fn departements_of(&self, m: &Member) -> String {
         self.names.departements_of(m)
     }
-    fn asked(&self, m: &Member) -> String {
+    fn asked(&self, m: &Member) -> kernel::i18n::TimeTag {
         day(m.created_at, self.page.tr.0)
     }
-    fn charter_on(&self, m: &Member) -> String {
+    fn charter_on(&self, m: &Member) -> kernel::i18n::TimeTag {
         day(m.charter_accepted_at, self.page.tr.0)
     }
     fn action(&self, m: &Member) -> String {
@@ -118,7 +118,7 @@ impl ResourceQueuePage {
     fn licence_of(&self, r: &store::resources::Resource) -> String {
         r.data.licence_name(self.page.tr.0)
     }
-    fn asked(&self, r: &store::resources::Resource) -> String {
+    fn asked(&self, r: &store::resources::Resource) -> kernel::i18n::TimeTag {
         day(r.created_at, self.page.tr.0)
     }
     fn action(&self, r: &store::resources::Resource) -> String {

@@ -104,7 +104,7 @@ impl ListPage {
     fn departement_of(&self, r: &SupportRequest) -> String {
         self.names.departement(&r.departement)
     }
-    fn asked(&self, r: &SupportRequest) -> String {
+    fn asked(&self, r: &SupportRequest) -> kernel::i18n::TimeTag {
         day(r.created_at, self.page.tr.0)
     }
 }
@@ -295,7 +295,7 @@ impl RequestPage {
     fn departement(&self) -> String {
         self.names.departement(&self.request.departement)
     }
-    fn asked(&self) -> String {
+    fn asked(&self) -> kernel::i18n::TimeTag {
         day(self.request.created_at, self.lang())
     }
     fn open(&self) -> bool {
@@ -310,7 +310,7 @@ impl RequestPage {
     fn is_chosen(&self, a: &Answer) -> bool {
         self.request.chosen_answer.as_deref() == Some(a.id.as_str())
     }
-    fn answered_on(&self, a: &Answer) -> String {
+    fn answered_on(&self, a: &Answer) -> kernel::i18n::TimeTag {
         day(a.created_at, self.lang())
     }
     fn paragraphs<'a>(&self, text: &'a str) -> Vec<&'a str> {

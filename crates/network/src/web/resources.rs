@@ -124,7 +124,7 @@ impl ResourcePage {
     fn published(&self) -> bool {
         self.resource.state == ResourceState::Published
     }
-    fn date(&self) -> String {
+    fn date(&self) -> kernel::i18n::TimeTag {
         day(self.resource.updated_at, self.page.tr.0)
     }
 }

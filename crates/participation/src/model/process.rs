@@ -248,10 +248,6 @@ impl Phase {
     pub fn covers(&self, day: Date) -> bool {
         self.starts_on <= day && day <= self.ends_on
     }
-    /// The dates as shown: `2027-03-01 → 2027-04-15`.
-    pub fn dates(&self) -> String {
-        format!("{} → {}", self.starts_on, self.ends_on)
-    }
 }
 
 /// The phase current on `day`: the first covering it.

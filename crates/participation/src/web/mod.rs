@@ -151,10 +151,13 @@ pub async fn send_digests(state: &AppState) -> Result<usize, Error> {
             .map(|(text, link)| format!("- {text}\n  {link}"))
             .collect::<Vec<_>>()
             .join("\n");
-        let n = d.lines.len().to_string();
-        state
-            .mailer()
-            .send_texts(&d.email, d.lang, "mail.digest", &[("count", &n)], &lines);
+        state.mailer().send_counted_texts(
+            &d.email,
+            d.lang,
+            "mail.digest",
+            d.lines.len() as i64,
+            &lines,
+        );
     }
     Ok(digests.len())
 }

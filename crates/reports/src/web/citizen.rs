@@ -611,8 +611,8 @@ impl ListPage {
     fn status_key(&self, s: &Status) -> &'static str {
         status_key(*s)
     }
-    fn when(&self, ms: &i64) -> String {
-        kernel::clock::display(*ms, self.page.tr.0)
+    fn when(&self, ms: &i64) -> kernel::i18n::TimeTag {
+        self.page.tr.datetime_tag(ms)
     }
     fn points(&self) -> String {
         super::map_points(

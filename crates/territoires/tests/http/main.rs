@@ -19,4 +19,5 @@ mod pages;
 mod participation;
 mod reports;
 mod votes;
+mod words;
 mod workplace;

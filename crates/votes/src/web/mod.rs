@@ -127,7 +127,10 @@ fn phase_note(v: &Votation, lang: Lang) -> String {
             "vote.open_until",
             &[("date", &kernel::clock::display(v.closing(), lang))],
         ),
-        Phase::Closed => tr.t("vote.closed_results").to_string(),
+        Phase::Closed => tr.f(
+            "vote.closed_results",
+            &[("date", &kernel::clock::display(v.closing(), lang))],
+        ),
     }
 }
 

@@ -68,7 +68,7 @@ impl ShowPage {
     }
     fn basket_limit(&self) -> String {
         match self.vote.budget.map(|b| b.limit) {
-            Some(BasketLimit::AtMost(k)) => self.page.tr.n("vote.basket_at_most", k),
+            Some(BasketLimit::AtMost(k)) => self.page.tr.count("vote.basket_at_most", k),
             _ => String::new(),
         }
     }

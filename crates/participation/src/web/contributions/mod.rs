@@ -305,8 +305,8 @@ impl ShowPage {
             .map(|a| kernel::markdown::to_html(&a.text))
             .unwrap_or_default()
     }
-    fn date(&self, ms: impl std::borrow::Borrow<i64>) -> String {
-        kernel::clock::display(*ms.borrow(), self.page.tr.0)
+    fn date(&self, ms: impl std::borrow::Borrow<i64>) -> kernel::i18n::TimeTag {
+        self.page.tr.datetime_tag(ms)
     }
 }
 

@@ -140,7 +140,7 @@ mod world;
 use world::*;
 
 /// The demo content, as `territoires demo` makes it.
-async fn seed_demo(app: &TestApp) {
+pub(crate) async fn seed_demo(app: &TestApp) {
     let db = app.state.db();
     kernel::demo::seed(db, 0, &|_, _| {}).await.unwrap();
     for add in territoires::components().into_iter().filter_map(|c| c.demo) {

@@ -157,7 +157,7 @@ on_every_engine!(
         // Published: in the list with its facets, in the search, on the map, in the data.
         let (_, list) = app.get_text("/directory?theme=education&kind=fablab").await;
         assert!(
-            list.contains("Fablab du Trégor") && list.contains("1 acteur(s)"),
+            list.contains("Fablab du Trégor") && list.contains("1 acteur"),
             "{list}"
         );
         assert!(list.contains("Bretagne"), "the région facet is named");
@@ -184,7 +184,7 @@ on_every_engine!(
         assert!(embed.contains("target=\"_top\"") && embed.contains("Fablab du Trégor"));
         assert!(!embed.contains("site-header"), "no navigation chrome");
         let (_, none) = app.get_text("/directory?theme=water").await;
-        assert!(none.contains("0 acteur(s)"));
+        assert!(none.contains("0 acteur"));
         let (status, _) = app.get_text("/directory?theme=teleportation").await;
         assert_eq!(status, 400);
         let mut found = false;

@@ -76,7 +76,7 @@ on_every_engine!(
             .await;
         let (_, list) = app.get_text("/directory?theme=agriculture_urbaine").await;
         assert!(
-            list.contains("1 acteur(s)") && list.contains("Agriculture urbaine"),
+            list.contains("1 acteur") && list.contains("Agriculture urbaine"),
             "{list}"
         );
         let (status, _) = app.get_text("/directory/themes/agriculture_urbaine").await;

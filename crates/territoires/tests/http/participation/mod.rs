@@ -508,7 +508,7 @@ on_every_engine!(
         mail_about(&app, "bruno@test.fr", "Réponse de la collectivité").await;
         let (_, page) = app.get_text(&process).await;
         assert!(
-            page.contains("1 contribution(s) sur 2 ont reçu une réponse"),
+            page.contains("Réponses de la collectivité : 1 sur 2 contributions."),
             "{page}"
         );
 

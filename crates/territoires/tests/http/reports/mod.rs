@@ -172,7 +172,7 @@ on_every_engine!(
             .await;
         assert_eq!(r.status(), 303);
         let (_, shown) = neighbour.get_text(&report_url).await;
-        assert!(shown.contains("1 personne(s) concernée(s)"));
+        assert!(shown.contains("1 personne concernée"));
         assert_eq!(app.count("reports").await, before + 1);
 
         // The road agent sees the road categories only, and handles the report.

@@ -266,7 +266,7 @@ on_every_engine!(
         assert!(check.contains("Ce numéro est dans la liste"));
         let (_, results) = voter.get_text(&url).await;
         assert!(results.contains("<svg"));
-        assert!(results.contains("Contrôle : 1 votant(s) émargé(s), 1 bulletin(s) dans l&#39;urne, 1 numéro(s) de suivi publié(s)."), "{results}");
+        assert!(results.contains("Contrôle : 1 votant émargé, 1 bulletin dans l&#39;urne, 1 numéro de suivi publié."), "{results}");
         assert!(results.contains("participation 33,3\u{a0}%"));
         let json: serde_json::Value = voter
             .get(&format!("/data/votes/{}/results.json", vote_id(&url)))

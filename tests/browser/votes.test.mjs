@@ -11,6 +11,8 @@ import { startServer, launchBrowser, newPage, expectAccessible, shot } from './h
 
 let server, browser;
 const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026' };
+// A phone held upright, used by touch.
+const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
 
 before(async () => {
   server = await startServer(['--demo']);
@@ -66,30 +68,52 @@ test('a resident on the census votes by majority judgment and finds the receipt 
   await admin.getByText('Le vote est ouvert.').waitFor();
   const voteUrl = admin.url();
 
-  // The resident votes without an account.
-  const resident = await newPage(browser);
+  // The resident votes without an account, on a phone, by touch: one card per option, its
+  // grades as chips within reach of a thumb.
+  const resident = await newPage(browser, PHONE);
   await resident.goto(voteUrl);
   await expectAccessible(resident, 'ballot');
   await resident.getByLabel('Identifiant de résident').fill('oc 1002');
   await resident.getByLabel('Date de naissance').fill('1990-08-12');
-  await resident.getByLabel('Réouverture aux voyageurs : Très bien').check();
-  await resident.getByLabel('Cars express : Passable').check();
-  // One grade forgotten: a clear message, the other choices kept.
-  await resident.getByRole('button', { name: 'Vérifier mon vote' }).click();
-  await resident.getByRole('alert').getByText('Donnez une mention à chaque option.').waitFor();
+  const option = (name) => resident.getByRole('group', { name, exact: true });
+  await option('Réouverture aux voyageurs').getByText('Très bien', { exact: true }).tap();
+  await option('Cars express').getByText('Passable', { exact: true }).tap();
+  assert.ok(await option('Réouverture aux voyageurs').getByLabel('Très bien', { exact: true }).isChecked());
+  for (const chip of await resident.locator('.grade').all()) {
+    const box = await chip.boundingBox();
+    assert.ok(box.height >= 44 && box.x >= 0 && box.x + box.width <= 390, `a grade chip out of reach: ${JSON.stringify(box)}`);
+  }
+  assert.equal(await resident.evaluate(() => document.documentElement.scrollWidth), 390, 'the ballot fits the phone');
+  await shot(resident, 'vote-ballot-phone');
+  // One grade forgotten: a clear message naming the option left out, the other choices kept.
+  await resident.getByRole('button', { name: 'Vérifier mon vote' }).tap();
+  await resident.getByRole('alert').getByText(/Donnez une mention à chaque option/).waitFor();
+  await option('Voie verte').getByText('Choisissez une mention pour cette option.').waitFor();
+  assert.equal(await option('Cars express').getByText('Choisissez une mention pour cette option.').count(), 0);
   await expectAccessible(resident, 'ballot with errors');
-  assert.ok(await resident.getByLabel('Cars express : Passable').isChecked());
-  await resident.getByLabel('Voie verte : À rejeter').check();
-  await resident.getByRole('button', { name: 'Vérifier mon vote' }).click();
+  assert.ok(await option('Cars express').getByLabel('Passable', { exact: true }).isChecked());
+  await option('Voie verte').getByText('À rejeter', { exact: true }).tap();
+  await resident.getByRole('button', { name: 'Vérifier mon vote' }).tap();
   await resident.getByRole('heading', { name: 'Vérifiez votre vote' }).waitFor();
   await resident.getByText('Réouverture aux voyageurs : Très bien').waitFor();
   await expectAccessible(resident, 'confirmation');
-  await resident.getByRole('button', { name: 'Confirmer mon vote' }).click();
+  await resident.getByRole('button', { name: 'Confirmer mon vote' }).tap();
   await resident.getByRole('heading', { name: 'Votre reçu' }).waitFor();
   await expectAccessible(resident, 'receipt');
   await shot(resident, 'vote-receipt');
   const tracker = (await resident.locator('#tracker').textContent()).trim();
   assert.match(tracker, /^[a-z2-9]{4}(-[a-z2-9]{4}){3}$/);
+  // The receipt is copied and printed from the page, and kept by this browser only.
+  await resident.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
+  await resident.getByRole('button', { name: 'Copier le numéro' }).tap();
+  await resident.getByText('Numéro copié').waitFor();
+  assert.equal(await resident.evaluate(() => navigator.clipboard.readText()), tracker);
+  await resident.evaluate(() => { window.printed = 0; window.print = () => { window.printed += 1; }; });
+  await resident.getByRole('button', { name: 'Imprimer le reçu' }).tap();
+  assert.equal(await resident.evaluate(() => window.printed), 1);
+  const kept = await resident.evaluate(() => Object.keys(localStorage).map((k) => [k, JSON.parse(localStorage.getItem(k)).tracker]));
+  assert.equal(kept.length, 1);
+  assert.equal(kept[0][1], tracker);
 
   // The administrator closes; the resident finds the tracker and the results.
   await admin.goto(voteUrl + '/admin');
@@ -97,12 +121,14 @@ test('a resident on the census votes by majority judgment and finds the receipt 
   await admin.getByText('Le vote est clos').waitFor();
   await resident.goto(voteUrl);
   await resident.getByRole('heading', { name: 'Résultats' }).waitFor();
+  // Back on the vote, the browser shows the kept number again.
+  await resident.locator('[data-saved-tracker]').filter({ hasText: tracker }).waitFor();
   await resident.getByText(/participation 50,0\s%/).waitFor();
   await expectAccessible(resident, 'results');
   await shot(resident, 'vote-results');
-  await resident.getByRole('link', { name: 'Vérifier mon numéro de suivi' }).click();
-  await resident.getByLabel('Vérifier un numéro de suivi').fill(tracker);
-  await resident.getByRole('button', { name: 'Vérifier' }).click();
+  await resident.getByRole('link', { name: 'Vérifier mon numéro de suivi' }).first().click();
+  assert.equal(await resident.getByLabel('Vérifier un numéro de suivi').inputValue(), tracker, 'the check is filled with the kept number');
+  await resident.getByRole('button', { name: 'Vérifier', exact: true }).click();
   await resident.getByText('Ce numéro est dans la liste').waitFor();
   await expectAccessible(resident, 'trackers');
 });

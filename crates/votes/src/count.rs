@@ -75,7 +75,20 @@ pub enum QuestionResult {
         spent: i64,
         /// Projects, funded first, then by approvals.
         order: Vec<usize>,
+        /// The numbers that explain each project's outcome.
+        shares: Option<SharesSpent>,
     },
+}
+
+/// How the equal shares were spent, in euros, to explain a budget's outcome in its own numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharesSpent {
+    /// Each voter's share.
+    pub share: f64,
+    /// For each project funded by the shares, the most one of its supporters paid for it.
+    pub price: Vec<Option<f64>>,
+    /// For each project, what its supporters had left of their shares in the end.
+    pub left: Vec<f64>,
 }
 
 /// The results of a vote.
@@ -172,6 +185,7 @@ fn budget(
             outcomes: vec![Outcome::NoApproval; projects.len()],
             spent: 0,
             order: (0..projects.len()).collect(),
+            shares: None,
         };
     };
     let mut approvals = vec![0u64; projects.len()];
@@ -195,6 +209,7 @@ fn budget(
             .map(|b| b.iter().map(|p| project_id(*p)).collect())
             .collect::<Vec<Vec<String>>>(),
     );
+    let mut shares = None;
     let outcomes: Vec<Outcome> = match election {
         Err(_) => vec![Outcome::NoApproval; projects.len()],
         Ok(e) => {
@@ -231,8 +246,14 @@ fn budget(
                         Satisfaction::Cardinality
                     };
                     let step = Q::from_integer(e.voters().into());
-                    let first = pb::mes_exhausted(&e, sat, &step);
+                    let (first, voter_budget) = pb::mes_exhausted_with_budget(&e, sat, &step);
                     let all = pb::greedy(&e, sat, &first);
+                    let spent = pb::shares(&e, &voter_budget, &first);
+                    shares = Some(SharesSpent {
+                        share: pb::to_f64(&spent.share),
+                        price: spent.price.iter().map(|p| p.as_ref().map(pb::to_f64)).collect(),
+                        left: spent.left.iter().map(pb::to_f64).collect(),
+                    });
                     (0..projects.len())
                         .map(|p| funded_by(p, &first, &all, Rule::EqualShares))
                         .collect()
@@ -258,6 +279,7 @@ fn budget(
         outcomes,
         spent,
         order,
+        shares,
     }
 }
 

@@ -2,8 +2,10 @@
 //! published trackers, ballots and results.
 
 use super::*;
+use crate::count::SharesSpent;
+use crate::svg;
 
-/// One row of a result table, ready to show.
+/// One row of a result, ready to show in its chart and its table.
 pub struct ResultRow {
     /// Option or project title.
     pub title: String,
@@ -11,32 +13,60 @@ pub struct ResultRow {
     pub rank: usize,
     /// The main figure: votes, baskets, or the median grade's name.
     pub value: String,
-    /// For budgets: cost, and the explanation key.
+    /// For budgets: cost.
     pub cost: i64,
-    /// Explanation key (budgets), empty otherwise.
-    pub why: &'static str,
+    /// Why a project is funded or not, in the numbers of the case (budgets), empty otherwise.
+    pub why: String,
     /// Whether it is funded / first.
     pub winner: bool,
     /// Judgments per grade, best grade first (majority judgment).
     pub profile: Vec<u64>,
+    /// Its bar in the chart.
+    pub bar: String,
 }
 
 /// A question's result, ready to show.
 pub struct ResultView {
     /// The question.
     pub title: String,
-    /// The chart.
-    pub svg: String,
     /// The rows, in result order.
     pub rows: Vec<ResultRow>,
     /// Grade names, best first (majority judgment).
     pub grades: Vec<String>,
+    /// The chart's legend: colours and what they stand for.
+    pub legend: Vec<(String, String)>,
+    /// What the bars' lengths measure.
+    pub axis: String,
+    /// How the rule decided, in plain words and the numbers of the case (budgets).
+    pub rule: String,
     /// Whether this is a budget.
     pub budget: bool,
     /// Whether this is a majority judgment.
     pub judgment: bool,
     /// What the funded projects cost (budgets).
     pub spent: i64,
+}
+
+fn euros(tr: Tr, n: f64) -> String {
+    format!("{}\u{a0}€", tr.num(n.floor() as i64))
+}
+
+/// Why a project of a budget is funded or not, with its numbers.
+fn why(tr: Tr, outcome: Outcome, cost: i64, rest: i64, shares: Option<(&SharesSpent, usize)>) -> String {
+    let money = |n: f64| euros(tr, n);
+    let (price, left) = match shares {
+        Some((s, p)) => (s.price[p].unwrap_or(0.0), s.left[p]),
+        None => (0.0, 0.0),
+    };
+    tr.f(
+        outcome.key(),
+        &[
+            ("cost", money(cost as f64).as_str()),
+            ("rest", money(rest as f64).as_str()),
+            ("price", money(price.ceil()).as_str()),
+            ("left", money(left).as_str()),
+        ],
+    )
 }
 
 pub(super) fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
@@ -46,30 +76,34 @@ pub(super) fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
         .map(|(q, res)| match res {
             QuestionResult::Counts { counts, order } => {
                 let best = order.first().map(|o| counts[*o]).unwrap_or(0);
+                let most = best.max(1) as f64;
                 let rows: Vec<ResultRow> = order
                     .iter()
-                    .map(|o| ResultRow {
-                        title: q.options[*o].title.clone(),
-                        rank: 1 + counts.iter().filter(|c| **c > counts[*o]).count(),
-                        value: tr.num(counts[*o] as i64),
-                        cost: 0,
-                        why: "",
-                        winner: counts[*o] == best && best > 0,
-                        profile: Vec::new(),
+                    .map(|o| {
+                        let winner = counts[*o] == best && best > 0;
+                        let colour = if winner { svg::FIRST } else { svg::OTHER };
+                        ResultRow {
+                            title: q.options[*o].title.clone(),
+                            rank: 1 + counts.iter().filter(|c| **c > counts[*o]).count(),
+                            value: tr.num(counts[*o] as i64),
+                            cost: 0,
+                            why: String::new(),
+                            winner,
+                            profile: Vec::new(),
+                            bar: svg::bar(&[(counts[*o] as f64 / most, colour.into())], None),
+                        }
                     })
                     .collect();
-                let svg = crate::svg::bars(
-                    &q.title,
-                    &order
-                        .iter()
-                        .map(|o| (q.options[*o].title.clone(), counts[*o], counts[*o] == best))
-                        .collect::<Vec<_>>(),
-                );
                 ResultView {
                     title: q.title.clone(),
-                    svg,
                     rows,
                     grades: Vec::new(),
+                    legend: vec![
+                        (svg::FIRST.into(), tr.t("vote.chart.first").into()),
+                        (svg::OTHER.into(), tr.t("vote.chart.others").into()),
+                    ],
+                    axis: tr.f("vote.chart.votes_axis", &[("n", tr.num(best as i64).as_str())]),
+                    rule: String::new(),
                     budget: false,
                     judgment: false,
                     spent: 0,
@@ -88,32 +122,40 @@ pub(super) fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
                 let n = grades.len();
                 let rows = order
                     .iter()
-                    .map(|o| ResultRow {
-                        title: q.options[*o].title.clone(),
-                        rank: ranks[*o],
-                        value: grades
-                            .get(n.saturating_sub(1 + medians[*o]))
-                            .cloned()
-                            .unwrap_or_default(),
-                        cost: 0,
-                        why: "",
-                        winner: ranks[*o] == 1,
-                        profile: tallies[*o].iter().rev().copied().collect(),
+                    .map(|o| {
+                        let total = tallies[*o].iter().sum::<u64>().max(1) as f64;
+                        // Best grade first, on the left.
+                        let parts: Vec<(f64, String)> = (0..tallies[*o].len())
+                            .rev()
+                            .map(|g| (tallies[*o][g] as f64 / total, svg::grade_colour(g, n)))
+                            .collect();
+                        ResultRow {
+                            title: q.options[*o].title.clone(),
+                            rank: ranks[*o],
+                            value: grades
+                                .get(n.saturating_sub(1 + medians[*o]))
+                                .cloned()
+                                .unwrap_or_default(),
+                            cost: 0,
+                            why: String::new(),
+                            winner: ranks[*o] == 1,
+                            profile: tallies[*o].iter().rev().copied().collect(),
+                            bar: svg::bar(&parts, Some(0.5)),
+                        }
                     })
                     .collect();
-                let svg = crate::svg::merit_profiles(
-                    &q.title,
-                    &order
-                        .iter()
-                        .map(|o| (q.options[*o].title.clone(), tallies[*o].clone()))
-                        .collect::<Vec<_>>(),
-                    &grades,
-                );
+                let legend = grades
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| (svg::grade_colour(n - 1 - i, n), g.clone()))
+                    .collect();
                 ResultView {
                     title: q.title.clone(),
-                    svg,
                     rows,
                     grades,
+                    legend,
+                    axis: tr.t("vote.chart.judgment_axis").into(),
+                    rule: String::new(),
                     budget: false,
                     judgment: true,
                     spent: 0,
@@ -124,38 +166,58 @@ pub(super) fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
                 outcomes,
                 spent,
                 order,
+                shares,
             } => {
+                let total = v.budget.map_or(0, |b| b.total);
+                let most = order.iter().map(|o| approvals[*o]).max().unwrap_or(0);
                 let rows = order
                     .iter()
                     .enumerate()
-                    .map(|(i, o)| ResultRow {
-                        title: q.options[*o].title.clone(),
-                        rank: i + 1,
-                        value: tr.num(approvals[*o] as i64),
-                        cost: q.options[*o].cost,
-                        why: outcomes[*o].key(),
-                        winner: outcomes[*o].funded(),
-                        profile: Vec::new(),
+                    .map(|(i, o)| {
+                        let funded = outcomes[*o].funded();
+                        let colour = if funded { svg::FIRST } else { svg::OTHER };
+                        ResultRow {
+                            title: q.options[*o].title.clone(),
+                            rank: i + 1,
+                            value: tr.num(approvals[*o] as i64),
+                            cost: q.options[*o].cost,
+                            why: why(
+                                tr,
+                                outcomes[*o],
+                                q.options[*o].cost,
+                                total - spent,
+                                shares.as_ref().map(|s| (s, *o)),
+                            ),
+                            winner: funded,
+                            profile: Vec::new(),
+                            bar: svg::bar(
+                                &[(approvals[*o] as f64 / most.max(1) as f64, colour.into())],
+                                None,
+                            ),
+                        }
                     })
                     .collect();
-                let svg = crate::svg::bars(
-                    &q.title,
-                    &order
-                        .iter()
-                        .map(|o| {
-                            (
-                                q.options[*o].title.clone(),
-                                approvals[*o],
-                                outcomes[*o].funded(),
-                            )
-                        })
-                        .collect::<Vec<_>>(),
-                );
+                let rule = match shares {
+                    Some(s) => tr.f(
+                        "vote.chart.equal_shares_rule",
+                        &[
+                            ("voters", tr.num(r.ballots as i64).as_str()),
+                            ("total", euros(tr, total as f64).as_str()),
+                            ("share", euros(tr, s.share).as_str()),
+                        ],
+                    ),
+                    None => tr.t("vote.chart.greedy_rule").into(),
+                };
                 ResultView {
                     title: q.title.clone(),
-                    svg,
                     rows,
                     grades: Vec::new(),
+                    legend: vec![
+                        (svg::FIRST.into(), tr.t("vote.chart.funded").into()),
+                        (svg::OTHER.into(), tr.t("vote.chart.not_funded").into()),
+                    ],
+                    axis: tr.f("vote.chart.baskets_axis", &[("n", tr.num(most as i64).as_str())]),
+                    rule,
                     budget: true,
                     judgment: false,
                     spent: *spent,

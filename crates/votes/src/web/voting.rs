@@ -39,6 +39,13 @@ impl ShowPage {
             .iter()
             .any(|(k, v)| *k == name && v.parse::<usize>().ok() == Some(*pos))
     }
+    /// Whether an option is one the voter left without a grade on a ballot sent back for it.
+    fn ungraded(&self, qi: &usize, option: &str) -> bool {
+        let question = ballot::field(*qi);
+        let name = format!("{question}-{option}");
+        self.errors.on(question) == Some("vote.grade_missing")
+            && !self.pairs.iter().any(|(k, _)| *k == name)
+    }
     fn value(&self, name: &str) -> String {
         self.pairs
             .iter()

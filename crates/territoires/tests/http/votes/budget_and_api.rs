@@ -144,11 +144,24 @@ on_every_engine!(
         }
         close_now(&app, &url).await;
         let (_, page) = voter.get_text(&url).await;
+        // Each project's outcome is explained in the numbers of the case: ten shares of 100 €;
+        // the playground's six supporters spend all of theirs on it, so nothing is left for the
+        // book box they also chose, which the rest of the budget cannot pay for either.
+        let (nbsp, thin) = ('\u{a0}', '\u{202f}');
         assert!(
-            page.contains("Financé par les parts égales de ceux qui l&#39;ont choisi."),
+            page.contains(&format!(
+                "Le budget de 1{thin}000{nbsp}€ est partagé entre les 10 votants en parts égales"
+            )) && page.contains(&format!("une part de 100{nbsp}€ chacun")),
             "{page}"
         );
-        assert!(page.contains("ne suffisaient pas"));
+        assert!(page.contains(&format!(
+            "Par les parts égales : ses soutiens l&#39;ont payé ensemble avec leurs parts, 100{nbsp}€ chacun au plus, pour un coût de 600{nbsp}€."
+        )));
+        assert!(page.contains(&format!(
+            "il ne leur restait que 0{nbsp}€, moins que son coût (400{nbsp}€), et le reste du budget (0{nbsp}€) ne suffisait pas non plus."
+        )));
+        assert_eq!(page.matches(r#"<span class="badge funded">Financé</span>"#).count(), 2);
+        assert_eq!(page.matches(r#"<span class="badge not-funded">Non financé</span>"#).count(), 1);
         let json: serde_json::Value = voter
             .get(&format!("/data/votes/{}/results.json", vote_id(&url)))
             .await

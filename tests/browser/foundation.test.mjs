@@ -46,13 +46,18 @@ test('first run, registration through the outbox, a new space, English', async (
   await citizen.getByLabel('Adresse électronique').fill('anne@exemple');
   await citizen.getByLabel('Mot de passe').fill('court');
   await citizen.getByRole('button', { name: 'Créer mon compte' }).click();
-  // Bad input: the errors are listed and linked, the values kept.
+  // Bad input: the errors are listed and linked, the values kept; the title says so first and
+  // the list has the focus.
   await citizen.getByRole('alert').getByText('Saisissez une adresse électronique valide').waitFor();
+  await citizen.getByRole('alert').getByText("Acceptez les conditions d'utilisation pour créer un compte.").waitFor();
+  assert.match(await citizen.title(), /^Erreur : Créer un compte/);
+  assert.ok(await citizen.evaluate(() => document.activeElement.classList.contains('error-summary')), 'the error summary has the focus');
   await expectAccessible(citizen, 'register with errors');
   await shot(citizen, 'register-errors');
   assert.equal(await citizen.getByLabel('Adresse électronique').inputValue(), 'anne@exemple');
   await citizen.getByLabel('Adresse électronique').fill(CITIZEN.email);
   await citizen.getByLabel('Mot de passe').fill(CITIZEN.password);
+  await citizen.getByLabel(/J'accepte les conditions d'utilisation/).check();
   await citizen.getByRole('button', { name: 'Créer mon compte' }).click();
   await citizen.getByRole('heading', { name: 'Vérifiez votre messagerie' }).waitFor();
   await expectAccessible(citizen, 'message page');

@@ -172,6 +172,7 @@ export async function registerConfirmed(browser, base, admin, who) {
   await page.getByLabel('Nom affiché').fill(who.name);
   await page.getByLabel('Adresse électronique').fill(who.email);
   await page.getByLabel('Mot de passe').fill(who.password);
+  await page.getByLabel(/J'accepte les conditions d'utilisation/).check();
   await page.getByRole('button', { name: 'Créer mon compte' }).click();
   await page.getByRole('heading', { name: 'Vérifiez votre messagerie' }).waitFor();
   await admin.goto(base + '/admin/outbox');

@@ -13,20 +13,20 @@ const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-
 // to show what is wider, and hide the overflow this test looks for).
 const NARROW = { viewport: { width: 320, height: 640 } };
 /**
- * The pages whose tables are still wider than a phone (the desks, dashboards, statistics, the
- * ballot's grid, the taxonomy, challenge answers, a conversation's group table and moderation
- * queue): they become cards in the work on phones that follows. Any other page wider than the
- * screen fails the test.
+ * The pages whose tables are still wider than a phone (the reports desks, dashboards and
+ * statistics): they become cards in the work on the staff's pages that follows. Any other page
+ * wider than the screen fails the test.
  */
 const TABLES_PENDING = [
   /\/reports\/(desk|stats|setup)$/,
   /^\/admin$/,
   /^\/s\/[^/]+\/admin$/,
-  /^\/directory\/taxonomy$/,
-  /\/challenges\/[^/]+\/answers$/,
-  /\/votes\/[^/]+$/,
-  /\/conversations\/[^/]+\/(map|moderation)$/,
 ];
+// A 1280 × 900 screen at 400 % zoom: the same 320 CSS pixels, four device pixels each, and a
+// short window.
+const ZOOMED = { viewport: { width: 320, height: 225 }, deviceScaleFactor: 4 };
+/** Pages of the visitor's walk read again at 400 % zoom. */
+const ZOOMED_PAGES = 40;
 
 /** Pages walked per reader, and pages per shape of address. */
 const MOST = 140;
@@ -47,12 +47,13 @@ function walkable(path) {
     && !/\/(attachments|export|download)\b/.test(path);
 }
 
-/** Walks the site from `/` as `page` reads it; returns the pages that scroll sideways. */
+/** Walks the site from `/` as `page` reads it; returns the pages that scroll sideways and those read. */
 async function walk(page) {
   const seen = new Set();
   const shapes = new Map();
   const queue = ['/'];
   const wide = [];
+  const pages = [];
   let walked = 0;
   while (queue.length > 0 && walked < MOST) {
     const path = queue.shift();
@@ -62,8 +63,9 @@ async function walk(page) {
     if (!response || !response.ok() || !(response.headers()['content-type'] || '').startsWith('text/html')) {
       continue;
     }
-    const beyond = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    if (beyond > 0 && !TABLES_PENDING.some((p) => p.test(path.split('?')[0]))) {
+    pages.push(path);
+    const beyond = await overflow(page);
+    if (beyond > 0 && !pending(path)) {
       wide.push(`${path} (+${beyond} px)`);
     }
     const links = await page.evaluate(() => [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')));
@@ -78,10 +80,20 @@ async function walk(page) {
       queue.push(next);
     }
   }
-  return { wide, walked };
+  return { wide, walked, pages };
 }
 
-test('no page scrolls sideways at 320 px, for a visitor and for the administrator', async () => {
+/** How many CSS pixels the page is wider than its window. */
+function overflow(page) {
+  return page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+}
+
+/** Whether a page is one of those still waiting for its tables to become cards. */
+function pending(path) {
+  return TABLES_PENDING.some((p) => p.test(path.split('?')[0]));
+}
+
+test('no page scrolls sideways at 320 px, for a visitor and for the administrator, nor at 400 % zoom', async () => {
   const visitor = await newPage(demo.browser, NARROW);
   const seen = await walk(visitor);
   const admin = await newPage(demo.browser, NARROW);
@@ -89,4 +101,15 @@ test('no page scrolls sideways at 320 px, for a visitor and for the administrato
   const staff = await walk(admin);
   assert.ok(seen.walked > 60 && staff.walked > 60, `pages walked: ${seen.walked}, ${staff.walked}`);
   assert.deepEqual([...seen.wide, ...staff.wide], [], 'pages wider than a 320 px phone');
+
+  // The same pages on a desktop screen zoomed to 400 %.
+  const zoomed = await newPage(demo.browser, ZOOMED);
+  const wide = [];
+  for (const path of seen.pages.slice(0, ZOOMED_PAGES)) {
+    const response = await zoomed.goto(demo.server.base + path).catch(() => null);
+    if (!response || !response.ok()) continue;
+    const beyond = await overflow(zoomed);
+    if (beyond > 0 && !pending(path)) wide.push(`${path} (+${beyond} px)`);
+  }
+  assert.deepEqual(wide, [], 'pages wider than a 1280 px screen at 400 % zoom');
 });

@@ -34,6 +34,8 @@ pub struct Component {
     pub process_section: Option<SectionFn>,
     /// What it shows on the network's page (`/commun`).
     pub network_section: Option<SectionFn>,
+    /// What the reader did with it, on their account page (the section's id is the reader's).
+    pub account_section: Option<SectionFn>,
     /// The desks and queues it keeps for a member of staff, on their workplace.
     pub workplace: Option<crate::workplace::WorkFn>,
     /// Its demo content, added after the kernel's (accounts and spaces); must be idempotent.
@@ -117,6 +119,7 @@ impl Component {
             space_section: None,
             process_section: None,
             network_section: None,
+            account_section: None,
             workplace: None,
             demo: None,
             datasets: None,
@@ -151,6 +154,7 @@ struct Inner {
     space_sections: Vec<SectionFn>,
     process_sections: Vec<SectionFn>,
     network_sections: Vec<SectionFn>,
+    account_sections: Vec<SectionFn>,
     workplace: Vec<crate::workplace::WorkFn>,
     extensions: std::sync::Mutex<Extensions>,
     datasets: Vec<crate::catalog::DatasetsFn>,
@@ -221,7 +225,7 @@ impl AppState {
         geo: Arc<dyn GeoIndex>,
         applier: Arc<Applier>,
         openapi: serde_json::Value,
-        sections: (Vec<SectionFn>, Vec<SectionFn>, Vec<SectionFn>),
+        sections: (Vec<SectionFn>, Vec<SectionFn>, Vec<SectionFn>, Vec<SectionFn>),
         workplace: Vec<crate::workplace::WorkFn>,
         datasets: Vec<crate::catalog::DatasetsFn>,
         upload_key: Vec<u8>,
@@ -247,6 +251,7 @@ impl AppState {
                 space_sections: sections.0,
                 process_sections: sections.1,
                 network_sections: sections.2,
+                account_sections: sections.3,
                 workplace,
                 extensions: Default::default(),
                 datasets,
@@ -373,6 +378,10 @@ impl AppState {
     /// The sections the components show on the network's page.
     pub async fn network_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {
         self.sections(&self.inner.network_sections, of).await
+    }
+    /// What the reader did with each component, on their account page.
+    pub async fn account_sections(&self, of: SectionOf) -> Result<Vec<Section>, crate::Error> {
+        self.sections(&self.inner.account_sections, of).await
     }
     /// The desks and queues the components keep for a member of staff, in the components'
     /// order.

@@ -172,7 +172,7 @@ pub async fn build(
         .iter()
         .map(|p| ("kernel", p.clone()))
         .collect();
-    let mut sections = (Vec::new(), Vec::new(), Vec::new());
+    let mut sections = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut workplace = Vec::new();
     let mut datasets = Vec::new();
     let mut tasks = Vec::new();
@@ -189,6 +189,7 @@ pub async fn build(
         sections.0.extend(c.space_section);
         sections.1.extend(c.process_section);
         sections.2.extend(c.network_section);
+        sections.3.extend(c.account_section);
         workplace.extend(c.workplace);
         datasets.extend(c.datasets);
         if let Some(doc) = c.openapi {

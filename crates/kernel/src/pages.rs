@@ -25,6 +25,88 @@ pub fn routes() -> Routes {
         .route("/territories/{kind}/{code}", get(territory))
         .route("/lang/{code}", get(switch_lang))
         .route("/uploads/{name}", get(upload))
+        .route("/terms", get(terms))
+        .route("/privacy", get(privacy))
+        .route("/accessibility", get(accessibility))
+}
+
+/// The platform's notices: its terms of use, privacy notice and accessibility statement,
+/// written in Markdown beside the code, one file per language.
+#[derive(Clone, Copy)]
+enum Notice {
+    Terms,
+    Privacy,
+    Accessibility,
+}
+
+impl Notice {
+    fn text(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Notice::Terms, Lang::Fr) => include_str!("../content/terms.fr.md"),
+            (Notice::Terms, Lang::En) => include_str!("../content/terms.en.md"),
+            (Notice::Privacy, Lang::Fr) => include_str!("../content/privacy.fr.md"),
+            (Notice::Privacy, Lang::En) => include_str!("../content/privacy.en.md"),
+            (Notice::Accessibility, Lang::Fr) => include_str!("../content/accessibility.fr.md"),
+            (Notice::Accessibility, Lang::En) => include_str!("../content/accessibility.en.md"),
+        }
+    }
+    fn title(self) -> &'static str {
+        match self {
+            Notice::Terms => "notice.terms",
+            Notice::Privacy => "notice.privacy",
+            Notice::Accessibility => "notice.accessibility",
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+struct NoticePage {
+    page: PageCtx,
+    title: &'static str,
+    body: String,
+    /// The operator's address, for questions and requests.
+    contact: String,
+}
+
+fn notice(state: &AppState, page: PageCtx, notice: Notice) -> Result<Response, Error> {
+    render(&NoticePage {
+        body: sections_html(notice.text(page.tr.0)),
+        title: notice.title(),
+        contact: state.config().mail_from.clone(),
+        page,
+    })
+}
+
+/// Text in sections, each after a `## ` heading line, each section's text in the Markdown subset.
+fn sections_html(text: &str) -> String {
+    let mut out = String::new();
+    for (i, section) in text.split("\n## ").enumerate() {
+        let body = if i == 0 {
+            section
+        } else {
+            let (heading, body) = section.split_once('\n').unwrap_or((section, ""));
+            out.push_str(&format!(
+                "<h2>{}</h2>\n",
+                crate::text::escape_html(heading.trim())
+            ));
+            body
+        };
+        out.push_str(&crate::markdown::to_html(body));
+    }
+    out
+}
+
+async fn terms(State(state): State<AppState>, page: PageCtx) -> Result<Response, Error> {
+    notice(&state, page, Notice::Terms)
+}
+
+async fn privacy(State(state): State<AppState>, page: PageCtx) -> Result<Response, Error> {
+    notice(&state, page, Notice::Privacy)
+}
+
+async fn accessibility(State(state): State<AppState>, page: PageCtx) -> Result<Response, Error> {
+    notice(&state, page, Notice::Accessibility)
 }
 
 #[derive(Template)]

@@ -73,6 +73,7 @@ on_every_engine!(
                     ("display_name", "Anne Le Bihan"),
                     ("email", "anne@exemple.fr"),
                     ("password", "Lannion-2026"),
+                    ("terms", "yes"),
                 ],
             )
             .await;
@@ -111,6 +112,7 @@ on_every_engine!(
                     ("display_name", "Autre"),
                     ("email", "anne@exemple.fr"),
                     ("password", "Autre-mot-2026"),
+                    ("terms", "yes"),
                 ],
             )
             .await;
@@ -155,6 +157,7 @@ on_every_engine!(
                         ("display_name", name),
                         ("email", email),
                         ("password", password),
+                        ("terms", "yes"),
                     ],
                 )
                 .await;
@@ -268,6 +271,7 @@ on_every_engine!(
                     ("display_name", "Léa"),
                     ("email", "lea@exemple.fr"),
                     ("password", "Lannion-2026"),
+                    ("terms", "yes"),
                 ],
             )
             .await;
@@ -296,5 +300,79 @@ on_every_engine!(
         assert_eq!(last, 429);
         let secs: u64 = retry.expect("Retry-After").parse().unwrap();
         assert!(secs > 0 && secs <= 300);
+    })
+);
+
+on_every_engine!(
+    registration_asks_for_the_terms_and_leads_back_to_the_page_the_person_was_going_to,
+    |app: TestApp| Box::pin(async move {
+        app.login_as_admin().await;
+        let citizen = app.other_client();
+        // From the sign-in page asked by a page, "create an account" keeps that page.
+        let (_, page) = citizen.get_text("/login?next=/s/lannion").await;
+        assert!(page.contains(r#"href="/register?next=/s/lannion""#), "{page}");
+        let (_, page) = citizen.get_text("/register?next=/s/lannion").await;
+        assert!(page.contains(r#"name="next" value="/s/lannion""#));
+        assert!(page.contains(r#"href="/terms""#) && page.contains(r#"href="/privacy""#));
+        // Without the terms accepted: a field error, the other values kept, no account.
+        let fields = [
+            ("display_name", "Anne Le Bihan"),
+            ("email", "anne@exemple.fr"),
+            ("password", "Lannion-2026"),
+            ("next", "/s/lannion"),
+        ];
+        let r = citizen.post_form("/register", &fields).await;
+        assert_eq!(r.status(), 422);
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Acceptez les conditions d&#39;utilisation pour créer un compte."));
+        assert!(page.contains(r#"value="anne@exemple.fr""#));
+        assert!(page.contains(r#"name="next" value="/s/lannion""#));
+        assert_eq!(app.count("users").await, 1);
+        // Accepted: the confirmation link, then the sign-in, lead to the page asked.
+        let mut fields = fields.to_vec();
+        fields.push(("terms", "yes"));
+        assert_eq!(citizen.post_form("/register", &fields).await.status(), 200);
+        assert_eq!(app.count("users").await, 2);
+        let link = citizen.link_in_last_mail_to("anne@exemple.fr").await;
+        assert!(link.ends_with("?next=/s/lannion"), "{link}");
+        let (status, page) = citizen.get_text(&link).await;
+        assert_eq!(status, 200);
+        assert!(page.contains(r#"href="/login?next=/s/lannion""#), "{page}");
+        // A page elsewhere is never where a confirmation leads.
+        let r = citizen
+            .post_form(
+                "/register",
+                &[
+                    ("display_name", "Léo"),
+                    ("email", "leo@exemple.fr"),
+                    ("password", "Lannion-2026"),
+                    ("terms", "yes"),
+                    ("next", "https://ailleurs.example/piege"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+        let link = citizen.link_in_last_mail_to("leo@exemple.fr").await;
+        assert!(!link.contains("ailleurs"), "{link}");
+    })
+);
+
+on_every_engine!(
+    the_terms_the_privacy_notice_and_the_accessibility_statement_are_linked_from_every_page,
+    |app: TestApp| Box::pin(async move {
+        let (_, home) = app.get_text("/search").await;
+        for (path, title) in [
+            ("/terms", "Conditions d&#39;utilisation"),
+            ("/privacy", "Données personnelles et cookies"),
+            ("/accessibility", "Accessibilité : partiellement conforme"),
+        ] {
+            assert!(home.contains(&format!(r#"<a href="{path}">{title}</a>"#)), "{path}");
+            let (status, page) = app.get_text(path).await;
+            assert_eq!(status, 200);
+            assert!(page.contains(&format!("<h1>{title}</h1>")), "{page}");
+            assert!(page.contains("<h2>"), "{path} has its sections");
+        }
+        let (_, page) = app.get_text("/accessibility").await;
+        assert!(page.contains("Défenseur des droits"));
     })
 );

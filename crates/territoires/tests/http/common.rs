@@ -224,6 +224,7 @@ impl TestApp {
                     ("display_name", name),
                     ("email", email),
                     ("password", "Lannion-2026"),
+                    ("terms", "yes"),
                 ],
             )
             .await;

@@ -253,6 +253,7 @@ on_every_engine!(
                 ("display_name", "A"),
                 ("email", "a@exemple.fr"),
                 ("password", "Lannion-2026"),
+                ("terms", "yes"),
             ])
             .send()
             .await
@@ -267,6 +268,7 @@ on_every_engine!(
                 ("display_name", "A"),
                 ("email", "a@exemple.fr"),
                 ("password", "Lannion-2026"),
+                ("terms", "yes"),
                 ("_csrf", "faux"),
             ])
             .send()
@@ -438,6 +440,7 @@ on_every_engine!(
                 ("display_name", "Zoé"),
                 ("email", "zoe@exemple.fr"),
                 ("password", "Lannion-2026"),
+                ("terms", "yes"),
             ],
         )
         .await;
@@ -533,6 +536,7 @@ on_every_engine!(roles_go_only_to_confirmed_addresses, |app: TestApp| {
                     ("display_name", "Maire"),
                     ("email", "maire@lannion.bzh"),
                     ("password", "Lannion-2026"),
+                    ("terms", "yes"),
                 ],
             )
             .await;

@@ -10,7 +10,7 @@ use crate::web::ratelimit::{LOGIN, RESET_SUBMIT, mail_allowed, registrations, re
 use crate::web::routes::Routes;
 use crate::web::{
     ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render,
-    render_invalid, safe_next, set_cookie,
+    percent_encode, render_invalid, safe_next, set_cookie,
 };
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -47,7 +47,7 @@ struct Message {
     page: PageCtx,
     title: &'static str,
     text: &'static str,
-    link: &'static str,
+    link: String,
     link_label: &'static str,
 }
 
@@ -56,7 +56,7 @@ pub fn message(
     page: PageCtx,
     status: StatusCode,
     key: &'static str,
-    link: &'static str,
+    link: &str,
     link_label: &'static str,
 ) -> Result<Response, Error> {
     let title = match key {
@@ -77,7 +77,7 @@ pub fn message(
         page,
         title,
         text,
-        link,
+        link: link.to_string(),
         link_label,
     }
     .render()?;
@@ -107,6 +107,10 @@ struct RegisterPage {
     errors: FieldErrors,
     display_name: String,
     email: String,
+    /// Whether the terms of use were accepted on the form sent back.
+    terms: bool,
+    /// The page the person was going to, empty when none.
+    next: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -117,6 +121,9 @@ struct RegisterForm {
     email: String,
     #[serde(default)]
     password: String,
+    /// The terms of use and the privacy notice accepted (a checked box sends `yes`).
+    terms: Option<String>,
+    next: Option<String>,
 }
 
 impl RegisterForm {
@@ -126,6 +133,12 @@ impl RegisterForm {
         let name = errors.take(DisplayName::parse(&self.display_name));
         let email = errors.take(Email::parse(&self.email));
         let password = errors.take(Password::parse(&self.password));
+        if self.terms.as_deref() != Some("yes") {
+            errors.push(FieldError::new("terms", "register.terms_required"));
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
         match (name, email, password) {
             (Some(n), Some(e), Some(p)) => Ok((n, e, p)),
             _ => Err(errors),
@@ -133,12 +146,28 @@ impl RegisterForm {
     }
 }
 
-async fn register_form(page: PageCtx) -> Result<Response, Error> {
+impl RegisterPage {
+    /// The page the person was going to, for an address's query.
+    fn next_query(&self) -> String {
+        percent_encode(&self.next)
+    }
+}
+
+impl LoginPage {
+    /// The page the person was going to, for an address's query.
+    fn next_query(&self) -> String {
+        percent_encode(&self.next)
+    }
+}
+
+async fn register_form(page: PageCtx, Query(q): Query<NextQuery>) -> Result<Response, Error> {
     render(&RegisterPage {
         page,
         errors: FieldErrors::new(),
         display_name: String::new(),
         email: String::new(),
+        terms: false,
+        next: asked_next(q.next.as_deref()).unwrap_or_default(),
     })
 }
 
@@ -150,14 +179,17 @@ async fn register(
 ) -> Result<Response, Error> {
     state.limiter().check(registrations(state.config()), ip)?;
     let lang = ctx.lang;
+    let next = asked_next(form.next.as_deref());
     let (name, email, password) = match form.parse() {
         Ok(parsed) => parsed,
         Err(errors) => {
             let page = RegisterPage {
                 page: ctx.into(),
                 errors,
+                terms: form.terms.as_deref() == Some("yes"),
                 display_name: form.display_name,
                 email: form.email,
+                next: next.unwrap_or_default(),
             };
             return render_invalid(&page);
         }
@@ -168,13 +200,12 @@ async fn register(
             if anonymous_mail_allowed(&state, email.as_str()).await? {
                 let token =
                     store::create_link_token(state.db(), &user_id, Purpose::Confirm).await?;
-                send(
-                    &state,
-                    lang,
-                    email.as_str(),
-                    "confirm",
-                    &format!("/confirm/{token}"),
-                );
+                // The confirmation leads on to the page the person was going to.
+                let link = match &next {
+                    Some(next) => format!("/confirm/{token}?next={}", percent_encode(next)),
+                    None => format!("/confirm/{token}"),
+                };
+                send(&state, lang, email.as_str(), "confirm", &link);
             }
         }
         // The same answer whether the address is known or not; the owner is told by mail.
@@ -210,9 +241,14 @@ async fn confirm(
     State(state): State<AppState>,
     page: PageCtx,
     Path(token): Path<String>,
+    Query(q): Query<NextQuery>,
 ) -> Result<Response, Error> {
+    let login = match asked_next(q.next.as_deref()) {
+        Some(next) => format!("/login?next={}", percent_encode(&next)),
+        None => "/login".into(),
+    };
     match store::confirm_email(state.db(), &token).await {
-        Ok(_) => message(page, StatusCode::OK, "confirm.done", "/login", "nav.login"),
+        Ok(_) => message(page, StatusCode::OK, "confirm.done", &login, "nav.login"),
         Err(Error::Gone(_)) => message(page, StatusCode::GONE, "link.invalid", "/", "error.home"),
         Err(e) => Err(e),
     }

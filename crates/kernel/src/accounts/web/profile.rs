@@ -12,6 +12,8 @@ struct AccountPage {
     lang: &'static str,
     new_token: Option<String>,
     tokens: Vec<store::ApiTokenInfo>,
+    /// What the person did with each component (their contributions, their reports…).
+    activity: Vec<crate::app::Section>,
 }
 
 impl AccountPage {
@@ -20,7 +22,15 @@ impl AccountPage {
         page: PageCtx,
         user: crate::accounts::User,
     ) -> Result<Self, Error> {
+        let activity = state
+            .account_sections(crate::app::SectionOf {
+                id: user.id.clone(),
+                user: Some(user.clone()),
+                lang: page.tr.0,
+            })
+            .await?;
         Ok(AccountPage {
+            activity,
             page,
             display_name: user.display_name.clone(),
             lang: user.lang.code(),

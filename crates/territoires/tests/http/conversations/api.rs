@@ -477,6 +477,7 @@ on_every_engine!(
                     ("display_name", "Denis"),
                     ("email", "denis@test.fr"),
                     ("password", "Lannion-2026"),
+                    ("terms", "yes"),
                 ],
             )
             .await;

@@ -6,6 +6,7 @@ use crate::error::StoreError;
 use crate::model::ExperienceInput;
 use kernel::changes::Entry;
 use kernel::db::{Db, Op, Write};
+use kernel::i18n::Lang;
 use kernel::ids::{new_id, now_ms};
 use kernel::review::{Mails, Reviewed};
 use kernel::territories::Territory;
@@ -317,8 +318,32 @@ pub async fn author_email(db: &Db, e: &Experience) -> Result<Option<String>, Sto
     Ok(email.flatten())
 }
 
-fn entry(e: Experience) -> Entry {
+/// The names an experience is also found by: its themes' (from the directory's vocabulary) and
+/// its tools', in both languages, so that « mobilité » finds what is filed under Mobilité.
+fn labels(tax: &directory::terms::Taxonomy, e: &Experience) -> String {
+    let mut words = Vec::new();
+    for lang in [Lang::Fr, Lang::En] {
+        words.extend(e.data.themes.iter().map(|t| tax.name(lang, "theme", t)));
+        words.extend(
+            e.data
+                .tools
+                .iter()
+                .map(|t| kernel::i18n::tr(lang, &format!("tool.{t}")).to_string()),
+        );
+    }
+    words.join(" ")
+}
+
+/// The directory's vocabulary, which names an experience's themes.
+async fn taxonomy(db: &Db) -> Result<directory::terms::Taxonomy, sqlx::Error> {
+    directory::terms::Taxonomy::load(db)
+        .await
+        .map_err(|e| sqlx::Error::Protocol(format!("the directory's vocabulary: {e:?}")))
+}
+
+fn entry(e: Experience, tax: &directory::terms::Taxonomy) -> Entry {
     let published = e.state == State::Published;
+    let labels = labels(tax, &e);
     Entry {
         doc: published.then(|| kernel::search::SearchDoc {
             kind: "experience",
@@ -326,7 +351,7 @@ fn entry(e: Experience) -> Entry {
             url: e.url(),
             title: e.data.title.clone(),
             body: format!(
-                "{} {} {} {} {} {} {}",
+                "{labels} {} {} {} {} {} {} {}",
                 e.territory_name,
                 kernel::markdown::to_plain(&e.data.context),
                 kernel::markdown::to_plain(&e.data.approach),
@@ -352,9 +377,10 @@ pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
     )))
     .fetch_all(db.pool())
     .await?;
+    let tax = taxonomy(&db).await?;
     rows.iter()
         .filter_map(|r| from_row(r).transpose())
-        .map(|e| e.map(entry))
+        .map(|e| e.map(|e| entry(e, &tax)))
         .collect()
 }
 
@@ -364,5 +390,11 @@ pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Erro
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    Ok(row.as_ref().map(from_row).transpose()?.flatten().map(entry))
+    let tax = taxonomy(&db).await?;
+    Ok(row
+        .as_ref()
+        .map(from_row)
+        .transpose()?
+        .flatten()
+        .map(|e| entry(e, &tax)))
 }

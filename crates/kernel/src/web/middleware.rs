@@ -142,7 +142,9 @@ pub async fn context(
 }
 
 /// Reads the token of an unsafe request (header `X-CSRF-Token`, `_csrf` in the query string, or
-/// `_csrf` in an urlencoded body) and compares it with the cookie.
+/// a `_csrf` field of an urlencoded or multipart body) and compares it with the cookie. A
+/// multipart body is read whole first (within the largest body a route accepts), so that the
+/// token never has to travel in the address.
 async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Error> {
     let Some(expected) = expected else {
         return Err(Error::Csrf);
@@ -165,12 +167,16 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Err
             Err(Error::Csrf)
         };
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_string();
+    if content_type.starts_with("multipart/form-data") {
+        return check_multipart_csrf(req, &content_type, expected).await;
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(Error::Csrf);
     }
     let (parts, body) = req.into_parts();
@@ -182,6 +188,38 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Err
         .into_iter()
         .find(|(k, _)| k == "_csrf")
         .map(|(_, v)| v);
+    match token {
+        Some(t) if constant_time_eq(&t, expected) => {
+            Ok(Request::from_parts(parts, Body::from(bytes)))
+        }
+        _ => Err(Error::Csrf),
+    }
+}
+
+/// The `_csrf` field of a multipart body, compared with the cookie; the request goes on with the
+/// same body.
+async fn check_multipart_csrf(
+    req: Request,
+    content_type: &str,
+    expected: &str,
+) -> Result<Request, Error> {
+    let (parts, body) = req.into_parts();
+    let limit = crate::BODY_LIMIT.max(crate::uploads::ATTACHED_FORM_LIMIT);
+    let bytes = axum::body::to_bytes(body, limit)
+        .await
+        .map_err(|_| Error::PayloadTooLarge)?;
+    let boundary =
+        multer::parse_boundary(content_type).map_err(|_| Error::BadRequest("form.malformed"))?;
+    let whole = bytes.clone();
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(whole) });
+    let mut form = multer::Multipart::new(stream, boundary);
+    let mut token = None;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some("_csrf") {
+            token = field.text().await.ok();
+            break;
+        }
+    }
     match token {
         Some(t) if constant_time_eq(&t, expected) => {
             Ok(Request::from_parts(parts, Body::from(bytes)))

@@ -152,7 +152,8 @@ impl TestApp {
         files: &[(&str, &str, Vec<u8>)],
     ) -> reqwest::Response {
         let token = self.csrf().await;
-        let mut form = reqwest::multipart::Form::new();
+        // As a page's form sends it: the token first among the fields, never in the address.
+        let mut form = reqwest::multipart::Form::new().text("_csrf", token);
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
@@ -162,9 +163,8 @@ impl TestApp {
                 reqwest::multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
             );
         }
-        let sep = if path.contains('?') { '&' } else { '?' };
         self.client
-            .post(self.url(&format!("{path}{sep}_csrf={token}")))
+            .post(self.url(path))
             .multipart(form)
             .send()
             .await
@@ -295,8 +295,17 @@ impl TestApp {
     }
 
     /// Signs this client in as an instance administrator and adds the space `lannion` with the
-    /// process `slug` titled `title`, through its form; returns the process's address.
+    /// process `slug` titled `title`, through its form, and publishes it; returns the process's
+    /// address.
     pub async fn with_process(&self, slug: &str, title: &str) -> String {
+        let url = self.with_draft_process(slug, title).await;
+        let r = self.post_form(&format!("{url}/publish"), &[]).await;
+        assert_eq!(r.status(), 303);
+        url
+    }
+
+    /// As [`with_process`](Self::with_process), the process left a draft.
+    pub async fn with_draft_process(&self, slug: &str, title: &str) -> String {
         self.login_as_admin().await;
         self.with_space("lannion", "Lannion participe", "commune/22113")
             .await;

@@ -516,3 +516,47 @@ on_every_engine!(
         assert_eq!(stored_files(&app), 0);
     })
 );
+
+on_every_engine!(
+    a_form_with_files_carries_its_token_in_its_body_never_in_its_address,
+    |app: TestApp| Box::pin(async move {
+        let (_, anne) = crate::library::moderator_and_anne(&app).await;
+        // No page puts the token in a form's address, where it would stay in the history.
+        for path in ["/library/propose"] {
+            let (status, page) = anne.get_text(path).await;
+            assert_eq!(status, 200, "{path}");
+            assert!(page.contains("enctype=\"multipart/form-data\""), "{path}");
+            assert!(!page.contains("_csrf="), "{path}");
+        }
+        let fields = crate::library::report("Des cours d'école végétalisées", "workshop");
+        let pdf = crate::library::pdf("x");
+        let post = |token: Option<&str>| {
+            let mut form = reqwest::multipart::Form::new();
+            if let Some(t) = token {
+                form = form.text("_csrf", t.to_string());
+            }
+            for (k, v) in &fields {
+                form = form.text(k.to_string(), v.to_string());
+            }
+            form = form.part(
+                "attachment",
+                reqwest::multipart::Part::bytes(pdf.clone()).file_name("cours.pdf"),
+            );
+            anne.client
+                .post(anne.url("/library/propose"))
+                .multipart(form)
+                .send()
+        };
+        // Without a token, or with another one: refused, nothing stored.
+        let before = app.count("experiences").await;
+        assert_eq!(post(None).await.unwrap().status(), 403);
+        assert_eq!(post(Some("pas-le-bon")).await.unwrap().status(), 403);
+        assert_eq!(app.count("experiences").await, before);
+        // With the page's token in the body: accepted, then sent on to a page of its own
+        // (a reload sends nothing again).
+        let token = anne.csrf().await;
+        let r = post(Some(&token)).await.unwrap();
+        assert_eq!(r.status(), 303);
+        assert_eq!(app.count("experiences").await, before + 1);
+    })
+);

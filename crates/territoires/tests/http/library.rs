@@ -179,6 +179,13 @@ on_every_engine!(
         assert!(!page.contains(&url));
         let (_, page) = app.get_text("/search?q=realisatoins").await;
         assert!(page.contains(&url), "a typo on a longer word is forgiven");
+        // Found by its themes' names, in either language, though its text never says them.
+        for q in ["éducation", "education"] {
+            let (_, page) = app
+                .get_text(&format!("/search?q={q}&kind=experience"))
+                .await;
+            assert!(page.contains(&url), "by its theme: {q}");
+        }
         let api: serde_json::Value = app
             .get("/api/v1/search?q=eleves&kind=experience")
             .await

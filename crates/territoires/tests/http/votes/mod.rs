@@ -26,6 +26,8 @@ async fn new_vote(app: &TestApp, process: &str, fields: &[(&str, &str)]) -> Stri
     let r = app.post_form(&format!("{process}/votes/new"), &all).await;
     assert_eq!(r.status(), 303, "{:?}", r.text().await);
     let admin = r.headers()["location"].to_str().unwrap().to_string();
+    let r = app.post_form(&format!("{admin}/publish"), &[]).await;
+    assert_eq!(r.status(), 303, "{:?}", r.text().await);
     admin.trim_end_matches("/admin").to_string()
 }
 
@@ -242,11 +244,13 @@ on_every_engine!(
         ];
         let r = voter.post_form(&format!("{url}/cast"), &partial).await;
         assert_eq!(r.status(), 422);
-        assert!(
-            r.text()
-                .await
-                .unwrap()
-                .contains("Donnez une mention à chaque option.")
+        // The options left without a grade are marked, the graded one is not.
+        let page = r.text().await.unwrap();
+        assert!(page.contains("Donnez une mention à chaque option"));
+        assert_eq!(
+            page.matches("Choisissez une mention pour cette option.").count(),
+            grades.len() - 1,
+            "{page}"
         );
         assert_eq!(counts(&app).await, (1, 1, 1));
 

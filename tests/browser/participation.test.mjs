@@ -51,7 +51,16 @@ test('an idea on the map is supported, its flagged comment hidden, and it is ans
   await expectAccessible(admin, 'process page (administrator)');
   await admin.getByRole('link', { name: 'Configurer la démarche' }).click();
   await admin.getByRole('heading', { level: 1, name: 'Configurer la démarche' }).waitFor();
+  // The settings are tabs, each its own page: a navigation of links, the current one marked.
+  const tabs = admin.getByRole('navigation', { name: 'Réglages de la démarche' });
+  assert.equal(await tabs.locator('a[aria-current="page"]').textContent(), 'Général');
   await expectAccessible(admin, 'process configuration');
+  for (const [tab, heading] of [['Périmètre', 'Périmètre'], ['Image', 'Image'], ['Étapes', 'Étapes'], ['Composants', 'Composants']]) {
+    await tabs.getByRole('link', { name: tab, exact: true }).click();
+    await admin.getByRole('heading', { level: 2, name: heading, exact: true }).waitFor();
+    assert.equal(await tabs.locator('a[aria-current="page"]').textContent(), tab);
+    await expectAccessible(admin, `process configuration, tab ${tab}`);
+  }
   await admin.getByRole('link', { name: 'Réglages Carte participative' }).click();
   await admin.getByRole('heading', { level: 1, name: /Réglages : Carte participative/ }).waitFor();
   await expectAccessible(admin, 'component settings');

@@ -202,7 +202,10 @@ async fn new_process(
         return Ok(None);
     }
     let input = fields.parse()?;
-    Ok(Some(store::create(db, &space.id, &input, "demo").await?))
+    let created = store::create(db, &space.id, &input, "demo").await?;
+    // The demo's processes are public.
+    store::publish(db, &created.id, "demo").await?;
+    Ok(store::get(db, &created.id).await?)
 }
 
 async fn component(
@@ -327,6 +330,7 @@ async fn lannion(db: &Db, people: &[String]) -> Result<(), Error> {
             name: name.into(),
             starts_on: from,
             ends_on: to,
+            ..Default::default()
         }
         .parse()?;
         store::add_phase(db, &process.id, &input, "demo").await?;

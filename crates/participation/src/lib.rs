@@ -10,7 +10,7 @@ mod policy;
 pub mod store;
 mod web;
 
-pub use web::send_digests;
+pub use web::{send_digests, visible_process};
 
 use kernel::Component;
 use kernel::db::Migration;
@@ -58,7 +58,8 @@ pub const MIGRATIONS: &[Migration] = kernel::migrations!(
     "participation",
     "0001_processes",
     "0002_contributions",
-    "0003_contribution_addresses"
+    "0003_contribution_addresses",
+    "0004_process_drafts"
 );
 
 #[cfg(test)]

@@ -101,7 +101,7 @@ async fn managed_place(
     params: &HashMap<String, String>,
     user: &kernel::accounts::User,
 ) -> Result<(Place, Vec<network::model::Member>), Error> {
-    let place = Place::of(state, params).await?;
+    let place = Place::of(state, params, Some(user)).await?;
     let members = match &place {
         Place::Process(p) => {
             policy::check(Some(user), Action::Manage, &Resource::Process(p))?;

@@ -79,12 +79,17 @@ enum Place {
 }
 
 impl Place {
-    /// The place at the address's parameters `space` and `process`, or the network when the
-    /// address has none.
-    async fn of(state: &AppState, params: &HashMap<String, String>) -> Result<Place, Error> {
+    /// The place at the address's parameters `space` and `process` as `reader` sees it (a draft
+    /// process is a 404 to those who may not prepare it), or the network when the address has
+    /// none.
+    async fn of(
+        state: &AppState,
+        params: &HashMap<String, String>,
+        reader: Option<&kernel::accounts::User>,
+    ) -> Result<Place, Error> {
         match (params.get("space"), params.get("process")) {
             (Some(space), Some(process)) => Ok(Place::Process(Box::new(
-                participation::store::by_address(state.db(), space, process).await?,
+                participation::visible_process(state, space, process, reader).await?,
             ))),
             _ => Ok(Place::Network),
         }
@@ -158,7 +163,7 @@ async fn locate(
     params: &HashMap<String, String>,
     user: Option<&kernel::accounts::User>,
 ) -> Result<Located, Error> {
-    let place = Place::of(state, params).await?;
+    let place = Place::of(state, params, user).await?;
     let id = params.get("conversation").ok_or(Error::NotFound)?;
     let conversation = store::get(state.db(), id)
         .await?

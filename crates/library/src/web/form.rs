@@ -19,6 +19,7 @@ pub(super) async fn process_of(
     };
     Ok(participation::store::get_by_slug(state.db(), space, slug)
         .await?
+        .filter(|p| !p.publication.is_draft())
         .map(|p| (format!("/s/{}/processes/{}", p.space_slug, p.slug), p.title)))
 }
 

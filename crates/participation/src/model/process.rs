@@ -29,6 +29,8 @@ pub struct Process {
     pub themes: Vec<String>,
     /// The area contributions must be located in, when one is set.
     pub perimeter: Option<Perimeter>,
+    /// A draft (seen by its space's administrators only) or published.
+    pub publication: kernel::publication::Publication,
 }
 
 impl Process {
@@ -241,9 +243,15 @@ pub struct Phase {
     pub starts_on: Date,
     /// Last day.
     pub ends_on: Date,
+    /// What happens in it, paragraphs separated by blank lines; may be empty.
+    pub description: String,
 }
 
 impl Phase {
+    /// The paragraphs of the description.
+    pub fn paragraphs(&self) -> Vec<&str> {
+        text::split_paragraphs(&self.description)
+    }
     /// Whether `day` falls within the phase.
     pub fn covers(&self, day: Date) -> bool {
         self.starts_on <= day && day <= self.ends_on
@@ -264,6 +272,8 @@ pub struct PhaseInput {
     pub starts_on: Date,
     /// Last day, not before the first.
     pub ends_on: Date,
+    /// Description, at most 2,000 characters.
+    pub description: String,
 }
 
 /// The raw fields of a phase form.
@@ -278,26 +288,45 @@ pub struct PhaseFields {
     /// Last day, `YYYY-MM-DD`.
     #[serde(default)]
     pub ends_on: String,
+    /// Description.
+    #[serde(default)]
+    pub description: String,
 }
 
 impl PhaseFields {
+    /// The fields of a phase, to change it.
+    pub fn of(p: &Phase) -> Self {
+        PhaseFields {
+            name: p.name.clone(),
+            starts_on: p.starts_on.to_string(),
+            ends_on: p.ends_on.to_string(),
+            description: p.description.clone(),
+        }
+    }
+
     /// Parses every field, collecting all errors.
     pub fn parse(&self) -> Result<PhaseInput, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.take(text::line(&self.name, "name", 2, 80));
         let starts_on = errors.take(clock::parse_date(&self.starts_on, "starts_on"));
         let ends_on = errors.take(clock::parse_date(&self.ends_on, "ends_on"));
+        let description = errors.take(text::paragraphs(&self.description, "description", 2_000));
         if let (Some(a), Some(b)) = (starts_on, ends_on)
             && b < a
         {
             errors.push(FieldError::new("ends_on", "phase.ends_before"));
         }
-        match (name, starts_on, ends_on) {
-            (Some(name), Some(starts_on), Some(ends_on)) if errors.is_empty() => Ok(PhaseInput {
-                name,
-                starts_on,
-                ends_on,
-            }),
+        match (name, starts_on, ends_on, description) {
+            (Some(name), Some(starts_on), Some(ends_on), Some(description))
+                if errors.is_empty() =>
+            {
+                Ok(PhaseInput {
+                    name,
+                    starts_on,
+                    ends_on,
+                    description,
+                })
+            }
             _ => Err(errors),
         }
     }

@@ -76,6 +76,7 @@ fn a_component_is_active_in_its_phases_only() {
             name: "Dépôt".into(),
             starts_on: day("2027-03-01"),
             ends_on: day("2027-03-31"),
+            description: String::new(),
         },
         Phase {
             id: "etude".into(),
@@ -83,6 +84,7 @@ fn a_component_is_active_in_its_phases_only() {
             name: "Étude".into(),
             starts_on: day("2027-04-01"),
             ends_on: day("2027-05-31"),
+            description: String::new(),
         },
     ];
     let c = map_component(Settings::default());
@@ -103,6 +105,7 @@ fn a_component_is_active_in_its_phases_only() {
         name: "Dépôt".into(),
         starts_on: "2027-03-10".into(),
         ends_on: "2027-03-01".into(),
+        ..Default::default()
     }
     .parse()
     .unwrap_err();

@@ -456,9 +456,26 @@ pub async fn unsupport(db: &Db, c: &Contribution, user_id: &str) -> Result<(), S
     Ok(())
 }
 
-fn entry(c: Contribution, space_slug: &str, process_slug: &str) -> Entry {
-    let published = c.state == State::Published;
-    Entry {
+/// A contribution's entry from a row of [`ENTRY`]: public when published in a published
+/// process.
+fn entry_of(r: &AnyRow) -> Result<Entry, sqlx::Error> {
+    let c = from_row(r)?;
+    let process_public = r
+        .try_get::<Option<i64>, _>("process_published_at")?
+        .is_some();
+    let published = c.state == State::Published && process_public;
+    let space_slug: String = r.try_get("space_slug")?;
+    let process_slug: String = r.try_get("process_slug")?;
+    // Where it was written, and where, shown under its title in the results.
+    let mut subtitle = format!(
+        "{} · {}",
+        r.try_get::<String, _>("space_name")?,
+        r.try_get::<String, _>("process_title")?
+    );
+    if !c.address.is_empty() {
+        subtitle = format!("{subtitle} · {}", c.address);
+    }
+    Ok(Entry {
         doc: published.then(|| kernel::search::SearchDoc {
             kind: "contribution",
             id: c.id.clone(),
@@ -469,7 +486,7 @@ fn entry(c: Contribution, space_slug: &str, process_slug: &str) -> Entry {
             title: c.title.clone(),
             body: kernel::markdown::to_plain(&c.body),
             tag: "search.tag.contribution",
-            subtitle: String::new(),
+            subtitle,
             boost: 1.0,
             region: String::new(),
         }),
@@ -479,7 +496,7 @@ fn entry(c: Contribution, space_slug: &str, process_slug: &str) -> Entry {
             lon: p.lon,
         }),
         sublayer: Some(layer_of(&c.component_id)),
-    }
+    })
 }
 
 /// The columns [`from_row`] reads (the private ones blank), and the space's and process's
@@ -489,39 +506,20 @@ const ENTRY: &str = "SELECT c.id, c.component_id, c.process_id, c.space_id, \
      CAST(1 AS BIGINT) AS anonymous, c.state, '' AS moderation_note, c.supports, c.comments, \
      '' AS answer_state, '' AS answer_text, CAST(0 AS BIGINT) AS answer_progress, \
      CAST(NULL AS BIGINT) AS answered_at, c.created_at, s.slug AS space_slug, \
-     p.slug AS process_slug \
+     p.slug AS process_slug, p.published_at AS process_published_at, \
+     p.title AS process_title, s.name AS space_name \
      FROM contributions c JOIN processes p ON p.id = c.process_id JOIN spaces s ON s.id = c.space_id";
 
 /// Every published contribution as an index entry.
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{ENTRY} WHERE c.state = 'published'"
-    )))
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(entry(
-                from_row(r)?,
-                &r.try_get::<String, _>("space_slug")?,
-                &r.try_get::<String, _>("process_slug")?,
-            ))
-        })
-        .collect()
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{ENTRY} WHERE c.state = 'published' AND p.published_at IS NOT NULL"
+    )));
+    db.fetch_all_with(query, entry_of).await
 }
 
 /// The index entry of one contribution (without point nor document when it is not public).
 pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!("{ENTRY} WHERE c.id = $1")))
-        .bind(id)
-        .fetch_optional(db.pool())
-        .await?;
-    row.map(|r| {
-        Ok(entry(
-            from_row(&r)?,
-            &r.try_get::<String, _>("space_slug")?,
-            &r.try_get::<String, _>("process_slug")?,
-        ))
-    })
-    .transpose()
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{ENTRY} WHERE c.id = $1"))).bind(id);
+    db.fetch_optional_with(query, entry_of).await
 }

@@ -15,13 +15,14 @@ use kernel::changes::Entry;
 use kernel::db::{Db, Op};
 use kernel::error::{FieldError, is_unique_violation};
 use kernel::ids::{new_id, now_ms};
+use kernel::publication::Publication;
 use kernel::search::SearchDoc;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
 const SELECT: &str = "SELECT p.id, p.space_id, s.slug AS space_slug, s.name AS space_name, p.slug, \
-     p.title, p.summary, p.description, p.created_at, p.image, p.themes, p.perimeter \
-     FROM processes p JOIN spaces s ON s.id = p.space_id";
+     p.title, p.summary, p.description, p.created_at, p.image, p.themes, p.perimeter, \
+     p.published_at FROM processes p JOIN spaces s ON s.id = p.space_id";
 
 fn from_row(r: &AnyRow) -> Result<Process, sqlx::Error> {
     Ok(Process {
@@ -37,6 +38,7 @@ fn from_row(r: &AnyRow) -> Result<Process, sqlx::Error> {
         image: r.try_get("image")?,
         themes: split_list(&r.try_get::<String, _>("themes")?),
         perimeter: Perimeter::from_json(&r.try_get::<String, _>("perimeter")?),
+        publication: Publication::from_column(r.try_get("published_at")?),
     })
 }
 
@@ -53,7 +55,22 @@ fn perimeter_text(p: &Option<Perimeter>) -> String {
     p.as_ref().map(Perimeter::to_json).unwrap_or_default()
 }
 
-/// Creates a process in a space; the address must be free in that space.
+/// A free address in a space for a new process titled `title` (see
+/// [`kernel::spaces::Slug::from_title`]).
+pub async fn free_slug(db: &Db, space_id: &str, title: &str) -> Result<String, StoreError> {
+    Ok(kernel::spaces::store::free_slug_in(
+        db,
+        "processes",
+        Some(("space_id", space_id)),
+        title,
+        "demarche",
+    )
+    .await?
+    .as_str()
+    .to_string())
+}
+
+/// Creates a process in a space, as a draft; the address must be free in that space.
 pub async fn create(
     db: &Db,
     space_id: &str,
@@ -126,12 +143,19 @@ pub async fn by_address(db: &Db, space_slug: &str, slug: &str) -> Result<Process
         .ok_or(StoreError::NotFound)
 }
 
-/// The processes of a space, newest first (at most `limit`).
-pub async fn of_space(db: &Db, space_id: &str, limit: i64) -> Result<Vec<Process>, StoreError> {
+/// The processes of a space, newest first (at most `limit`), with its drafts when `drafts`.
+pub async fn of_space(
+    db: &Db,
+    space_id: &str,
+    drafts: bool,
+    limit: i64,
+) -> Result<Vec<Process>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE p.space_id = $1 ORDER BY p.created_at DESC, p.id LIMIT $2"
+        "{SELECT} WHERE p.space_id = $1 AND ($2 = 1 OR p.published_at IS NOT NULL) \
+         ORDER BY p.created_at DESC, p.id LIMIT $3"
     )))
     .bind(space_id)
+    .bind(i64::from(drafts))
     .bind(limit);
     Ok(db.fetch_all_with(query, from_row).await?)
 }
@@ -153,40 +177,106 @@ fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
     .into())
 }
 
-/// Every process as an index entry.
+/// Every published process as an index entry (drafts are searched by no one).
 pub async fn index_entries(db: Db) -> Result<Vec<Entry>, sqlx::Error> {
-    db.fetch_all_with(sqlx::query(SELECT), entry).await
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE p.published_at IS NOT NULL"
+    )));
+    db.fetch_all_with(query, entry).await
 }
 
-/// The index entry of one process.
+/// The index entry of one process, `None` while it is a draft.
 pub async fn index_entry(db: Db, id: String) -> Result<Option<Entry>, sqlx::Error> {
-    let query = sqlx::query(sqlx::AssertSqlSafe(format!("{SELECT} WHERE p.id = $1"))).bind(id);
+    let query = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{SELECT} WHERE p.id = $1 AND p.published_at IS NOT NULL"
+    )))
+    .bind(id);
     db.fetch_optional_with(query, entry).await
 }
 
-/// Changes a process's texts, themes and perimeter (its address stays).
-pub async fn update(db: &Db, id: &str, input: &ProcessInput, by: &str) -> Result<(), StoreError> {
+/// Publishes a draft process: it enters the search, the lists and the open data, and its
+/// contributions their maps and the search. Publishing a published process changes nothing.
+pub async fn publish(db: &Db, id: &str, by: &str) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query(
-        "UPDATE processes SET title = $1, summary = $2, description = $3, themes = $4, \
-         perimeter = $5, updated_at = $6 WHERE id = $7",
+        "UPDATE processes SET published_at = $1, updated_at = $1 WHERE id = $2 AND published_at IS NULL",
     )
-    .bind(&input.title)
-    .bind(&input.summary)
-    .bind(&input.description)
-    .bind(input.themes.join(","))
-    .bind(perimeter_text(&input.perimeter))
     .bind(now_ms())
     .bind(id)
     .execute(&mut *w)
     .await?
     .rows_affected();
     if n == 0 {
+        return Ok(());
+    }
+    w.changed(crate::PROCESS, id, Op::Upsert).await?;
+    let contributions = sqlx::query("SELECT id FROM contributions WHERE process_id = $1")
+        .bind(id)
+        .fetch_all(&mut *w)
+        .await?;
+    for c in contributions {
+        w.changed(
+            crate::CONTRIBUTION,
+            &c.try_get::<String, _>("id")?,
+            Op::Upsert,
+        )
+        .await?;
+    }
+    w.audit(Some(by), "process.publish", "process", id, "")
+        .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Changes a process's title, summary, description and themes (its address, perimeter and image
+/// stay).
+pub async fn update_texts(
+    db: &Db,
+    id: &str,
+    input: &ProcessInput,
+    by: &str,
+) -> Result<(), StoreError> {
+    let query = sqlx::query(
+        "UPDATE processes SET title = $1, summary = $2, description = $3, themes = $4, \
+         updated_at = $5 WHERE id = $6",
+    )
+    .bind(&input.title)
+    .bind(&input.summary)
+    .bind(&input.description)
+    .bind(input.themes.join(","))
+    .bind(now_ms())
+    .bind(id);
+    changed(db, query, id, "process.update", by).await
+}
+
+/// Sets or clears a process's perimeter.
+pub async fn set_perimeter(
+    db: &Db,
+    id: &str,
+    perimeter: Option<&Perimeter>,
+    by: &str,
+) -> Result<(), StoreError> {
+    let query = sqlx::query("UPDATE processes SET perimeter = $1, updated_at = $2 WHERE id = $3")
+        .bind(perimeter.map(Perimeter::to_json).unwrap_or_default())
+        .bind(now_ms())
+        .bind(id);
+    changed(db, query, id, "process.perimeter", by).await
+}
+
+/// Runs a change of one process, with its change-feed entry and its audit line.
+async fn changed(
+    db: &Db,
+    query: sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments>,
+    id: &str,
+    action: &str,
+    by: &str,
+) -> Result<(), StoreError> {
+    let mut w = db.write().await?;
+    if query.execute(&mut *w).await?.rows_affected() == 0 {
         return Err(StoreError::NotFound);
     }
     w.changed(crate::PROCESS, id, Op::Upsert).await?;
-    w.audit(Some(by), "process.update", "process", id, "")
-        .await?;
+    w.audit(Some(by), action, "process", id, "").await?;
     w.commit().await?;
     Ok(())
 }
@@ -217,13 +307,14 @@ fn phase_from_row(r: &AnyRow) -> Result<Phase, sqlx::Error> {
         name: r.try_get("name")?,
         starts_on: date("starts_on")?,
         ends_on: date("ends_on")?,
+        description: r.try_get("description")?,
     })
 }
 
 /// The phases of a process, in date order.
 pub async fn phases(db: &Db, process_id: &str) -> Result<Vec<Phase>, StoreError> {
     let query = sqlx::query(
-        "SELECT id, process_id, name, starts_on, ends_on FROM process_phases \
+        "SELECT id, process_id, name, starts_on, ends_on, description FROM process_phases \
          WHERE process_id = $1 ORDER BY starts_on, created_at",
     )
     .bind(process_id);
@@ -239,15 +330,16 @@ pub async fn add_phase(
 ) -> Result<(), StoreError> {
     let id = new_id();
     let query = sqlx::query(
-        "INSERT INTO process_phases (id, process_id, name, starts_on, ends_on, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO process_phases (id, process_id, name, starts_on, ends_on, created_at, description) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
     .bind(process_id)
     .bind(&input.name)
     .bind(input.starts_on.to_string())
     .bind(input.ends_on.to_string())
-    .bind(now_ms());
+    .bind(now_ms())
+    .bind(&input.description);
     db.execute_audited(
         query,
         Some(by),
@@ -257,6 +349,34 @@ pub async fn add_phase(
         &input.name,
     )
     .await?;
+    Ok(())
+}
+
+/// Changes a phase's name, dates and description.
+pub async fn update_phase(
+    db: &Db,
+    process_id: &str,
+    phase_id: &str,
+    input: &PhaseInput,
+    by: &str,
+) -> Result<(), StoreError> {
+    let query = sqlx::query(
+        "UPDATE process_phases SET name = $1, starts_on = $2, ends_on = $3, description = $4 \
+         WHERE id = $5 AND process_id = $6",
+    )
+    .bind(&input.name)
+    .bind(input.starts_on.to_string())
+    .bind(input.ends_on.to_string())
+    .bind(&input.description)
+    .bind(phase_id)
+    .bind(process_id);
+    let mut w = db.write().await?;
+    if query.execute(&mut *w).await?.rows_affected() == 0 {
+        return Err(StoreError::NotFound);
+    }
+    w.audit(Some(by), "phase.update", "process", process_id, phase_id)
+        .await?;
+    w.commit().await?;
     Ok(())
 }
 
@@ -450,10 +570,10 @@ pub async fn add_category(
     Ok(id)
 }
 
-/// The processes that have published contributions (for the data catalogue).
+/// The published processes that have published contributions (for the data catalogue).
 pub async fn with_contributions(db: &Db) -> Result<Vec<Process>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE EXISTS (SELECT 1 FROM contributions c WHERE c.process_id = p.id \
+        "{SELECT} WHERE p.published_at IS NOT NULL AND EXISTS (SELECT 1 FROM contributions c WHERE c.process_id = p.id \
          AND c.state = 'published') ORDER BY s.slug, p.slug"
     )));
     Ok(db.fetch_all_with(query, from_row).await?)

@@ -2,7 +2,7 @@
 //! editing it within 15 minutes, voting, flagging.
 
 use super::contributions::{back, show_page};
-use super::processes::process_or_404;
+use super::processes::visible_process;
 use super::{Refused, contribution_url, notify, participant};
 use crate::model::{State, parse_comment, parse_flag_reason};
 use crate::store;
@@ -10,6 +10,7 @@ use crate::store::moderation::Target;
 use axum::extract::{Path, State as AxState};
 use axum::response::Response;
 use axum::routing::post;
+use kernel::accounts::User;
 use kernel::web::routes::Routes;
 use kernel::web::{Form, PageCtx, SignedIn, redirect_with_flash, render_invalid};
 use kernel::{AppState, Error, FieldErrors};
@@ -45,7 +46,7 @@ async fn add(
     Path((space, process, id)): Path<(String, String, String)>,
     Form(f): Form<CommentForm>,
 ) -> Result<Response, Error> {
-    let (process, c) = published(&state, &space, &process, &id).await?;
+    let (process, c) = published(&state, &space, &process, &id, &user).await?;
     let url = contribution_url(&process, &c.id);
     if let Err(e) = participant(&state, &user, &process.space_id).await {
         return back(&url, Err(e));
@@ -92,8 +93,9 @@ async fn published(
     space: &str,
     process: &str,
     id: &str,
+    reader: &User,
 ) -> Result<(crate::model::Process, crate::model::Contribution), Error> {
-    let process = process_or_404(state, space, process).await?;
+    let process = visible_process(state, space, process, Some(reader)).await?;
     let c = store::contributions::get(state.db(), id)
         .await?
         .filter(|c| c.process_id == process.id && c.state == State::Published)
@@ -108,6 +110,7 @@ async fn comment_of(
     process: &str,
     id: &str,
     comment: &str,
+    reader: &User,
 ) -> Result<
     (
         crate::model::Process,
@@ -116,7 +119,7 @@ async fn comment_of(
     ),
     Error,
 > {
-    let process = process_or_404(state, space, process).await?;
+    let process = visible_process(state, space, process, Some(reader)).await?;
     let c = store::contributions::get(state.db(), id)
         .await?
         .filter(|c| c.process_id == process.id)
@@ -135,7 +138,7 @@ async fn edit(
     Path((space, process, id, comment)): Path<(String, String, String, String)>,
     Form(f): Form<CommentForm>,
 ) -> Result<Response, Error> {
-    let (process, c, m) = comment_of(&state, &space, &process, &id, &comment).await?;
+    let (process, c, m) = comment_of(&state, &space, &process, &id, &comment, &user).await?;
     crate::policy::check(
         &user,
         crate::policy::Action::EditComment,
@@ -182,7 +185,7 @@ async fn vote(
     Path((space, process, id, comment)): Path<(String, String, String, String)>,
     Form(f): Form<VoteForm>,
 ) -> Result<Response, Error> {
-    let (process, c, m) = comment_of(&state, &space, &process, &id, &comment).await?;
+    let (process, c, m) = comment_of(&state, &space, &process, &id, &comment, &user).await?;
     let value = match f.value.as_str() {
         "up" => 1,
         "down" => -1,
@@ -242,7 +245,7 @@ async fn flag_contribution(
     Path((space, process, id)): Path<(String, String, String)>,
     Form(f): Form<FlagForm>,
 ) -> Result<Response, Error> {
-    let (process, c) = published(&state, &space, &process, &id).await?;
+    let (process, c) = published(&state, &space, &process, &id, &user).await?;
     let done = flag(
         &state,
         &user,
@@ -262,7 +265,7 @@ async fn flag_comment(
     Path((space, process, id, comment)): Path<(String, String, String, String)>,
     Form(f): Form<FlagForm>,
 ) -> Result<Response, Error> {
-    let (process, c, m) = comment_of(&state, &space, &process, &id, &comment).await?;
+    let (process, c, m) = comment_of(&state, &space, &process, &id, &comment, &user).await?;
     if m.state != State::Published {
         return Err(Error::NotFound);
     }

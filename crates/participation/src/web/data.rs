@@ -3,7 +3,7 @@
 //! `/data/processes/{space}/{process}/`, streamed; an Atom feed per process.
 
 use super::contribution_url;
-use super::processes::process_or_404;
+use super::processes::visible_process;
 use crate::model::{Contribution, Process};
 use crate::store;
 use axum::extract::{Path, State};
@@ -108,7 +108,8 @@ async fn data_set(
     State(state): State<AppState>,
     Path((space, process, file)): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
-    let process = process_or_404(&state, &space, &process).await?;
+    // Open data and feeds leave drafts out, for everyone.
+    let process = visible_process(&state, &space, &process, None).await?;
     if file == "contributions.schema.json" {
         return Ok(axum::Json(schema(&process)).into_response());
     }
@@ -143,7 +144,8 @@ async fn feed(
     State(state): State<AppState>,
     Path((space, process)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    let process = process_or_404(&state, &space, &process).await?;
+    // Open data and feeds leave drafts out, for everyone.
+    let process = visible_process(&state, &space, &process, None).await?;
     let base = state.config().base_url.trim_end_matches('/').to_string();
     let entries: Vec<AtomEntry> =
         store::contributions::recent_of_process(state.db(), &process.id, 50)

@@ -9,7 +9,7 @@ mod moderation;
 mod processes;
 
 pub use data::datasets;
-pub use processes::{can_manage, space_section};
+pub use processes::{can_manage, space_section, visible_process};
 
 use crate::error::StoreError;
 use crate::model::{Process, ProcessComponent};

@@ -2,7 +2,7 @@
 //! participatory map), the form, the contribution's page with its photos, supports, official
 //! answer and comments, and the actions on it.
 
-use super::processes::{FollowForm, process_or_404, set_follow};
+use super::processes::{FollowForm, set_follow, visible_process};
 use super::{Refused, component_or_404, contribution_url, form_key, notify, participant};
 use crate::error::StoreError;
 use crate::model::{
@@ -15,7 +15,7 @@ use askama::Template;
 use axum::extract::{Multipart, Path, Query, State as AxState};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use kernel::accounts::{Action, can};
+use kernel::accounts::{Action, User, can};
 use kernel::web::pager::Pager;
 use kernel::web::routes::Routes;
 use kernel::web::{
@@ -138,8 +138,9 @@ async fn load(
     space: &str,
     process: &str,
     component: &str,
+    reader: Option<&User>,
 ) -> Result<(Process, ProcessComponent, Vec<Phase>), Error> {
-    let process = process_or_404(state, space, process).await?;
+    let process = visible_process(state, space, process, reader).await?;
     let component = component_or_404(state, &process, component).await?;
     let phases = store::phases(state.db(), &process.id).await?;
     Ok((process, component, phases))
@@ -158,7 +159,8 @@ async fn list(
     let Ok(Query(q)) = q else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    let (process, component, phases) = load(&state, &space, &process, &component).await?;
+    let (process, component, phases) =
+        load(&state, &space, &process, &component, page.user.as_ref()).await?;
     let categories = store::categories(state.db(), &component.id).await?;
     let answer = match q.answer.as_str() {
         "" => None,
@@ -210,7 +212,8 @@ async fn map(
     let Ok(Query(q)) = q else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    let process = process_or_404(&state, &space, &process).await?;
+    // A draft's contributions are on no map: its layer is asked for by no one.
+    let process = visible_process(&state, &space, &process, None).await?;
     let component = component_or_404(&state, &process, &component).await?;
     let layer = store::contributions::layer_of(&component.id);
     let answer = q.answer(state.geo(), &layer, |id| {
@@ -423,7 +426,7 @@ async fn show(
     let Ok(Query(q)) = q else {
         return Err(Error::BadRequest("query.invalid"));
     };
-    let process = process_or_404(&state, &space, &process).await?;
+    let process = visible_process(&state, &space, &process, page.user.as_ref()).await?;
     render(&show_page(&state, page, process, &id, &q.after).await?)
 }
 
@@ -448,8 +451,9 @@ async fn target(
     space: &str,
     process: &str,
     id: &str,
+    reader: &User,
 ) -> Result<(Process, Contribution, ProcessComponent), Error> {
-    let process = process_or_404(state, space, process).await?;
+    let process = visible_process(state, space, process, Some(reader)).await?;
     let c = store::contributions::get(state.db(), id)
         .await?
         .filter(|c| c.process_id == process.id)
@@ -470,7 +474,7 @@ async fn support(
     Path((space, process, id)): Path<(String, String, String)>,
     Form(f): Form<SupportForm>,
 ) -> Result<Response, Error> {
-    let (process, c, component) = target(&state, &space, &process, &id).await?;
+    let (process, c, component) = target(&state, &space, &process, &id, &user).await?;
     let to = contribution_url(&process, &c.id);
     let done = async {
         participant(&state, &user, &process.space_id).await?;
@@ -500,7 +504,7 @@ async fn withdraw(
     SignedIn(user): SignedIn,
     Path((space, process, id)): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
-    let (process, c, _) = target(&state, &space, &process, &id).await?;
+    let (process, c, _) = target(&state, &space, &process, &id, &user).await?;
     policy::check(&user, policy::Action::Withdraw, &Resource::Contribution(&c))?;
     store::contributions::set_state(state.db(), &c.id, State::Withdrawn, "", &user.id).await?;
     Ok(redirect_with_flash(
@@ -516,7 +520,7 @@ async fn answer(
     Path((space, process, id)): Path<(String, String, String)>,
     Form(fields): Form<AnswerFields>,
 ) -> Result<Response, Error> {
-    let (process, c, _) = target(&state, &space, &process, &id).await?;
+    let (process, c, _) = target(&state, &space, &process, &id, &user).await?;
     policy::check(&user, policy::Action::Manage, &Resource::Contribution(&c))?;
     match fields.parse() {
         Ok(a) => {
@@ -546,7 +550,7 @@ async fn follow(
     Form(f): Form<FollowForm>,
 ) -> Result<Response, Error> {
     // Only what the reader may see can be followed.
-    let process = process_or_404(&state, &space, &process).await?;
+    let process = visible_process(&state, &space, &process, Some(&user)).await?;
     let c = visible(&state, Some(&user), &process, &id).await?;
     let flash = set_follow(&state, &c.id, &user, &f.how).await?;
     Ok(redirect_with_flash(

@@ -50,7 +50,8 @@ pub(super) async fn new_form(
     SignedIn(user): SignedIn,
     Path((space, process, component)): Path<(String, String, String)>,
 ) -> Result<Response, Error> {
-    let (process, component, phases) = load(&state, &space, &process, &component).await?;
+    let (process, component, phases) =
+        load(&state, &space, &process, &component, Some(&user)).await?;
     let back_to = crate::web::component_url(&process, &component.id);
     if let Err(e) = open_component(&state, &user, &process, &component, &phases).await {
         return back(&back_to, Err(e));
@@ -118,7 +119,8 @@ pub(super) async fn submit(
     Path((space, process, component)): Path<(String, String, String)>,
     multipart: Multipart,
 ) -> Result<Response, Error> {
-    let (process, component, phases) = load(&state, &space, &process, &component).await?;
+    let (process, component, phases) =
+        load(&state, &space, &process, &component, Some(&user)).await?;
     let back_to = crate::web::component_url(&process, &component.id);
     if let Err(e) = open_component(&state, &user, &process, &component, &phases).await {
         return back(&back_to, Err(e));

@@ -130,6 +130,10 @@ impl World {
             first("SELECT o.id FROM vote_options o JOIN vote_questions q ON q.id = o.question_id JOIN votations v ON v.id = q.votation_id JOIN processes p ON p.id = v.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' ORDER BY v.title, q.position, o.position").await,
         );
         values.insert(
+            "question",
+            first("SELECT q.id FROM vote_questions q JOIN votations v ON v.id = q.votation_id JOIN processes p ON p.id = v.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' ORDER BY v.title, q.position").await,
+        );
+        values.insert(
             "vote-process",
             first("SELECT p.slug FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces s ON s.id = p.space_id WHERE s.slug = 'lannion' ORDER BY v.title").await,
         );
@@ -329,7 +333,8 @@ impl World {
                     self.get("network-statement").into()
                 }
                 (_, "moderation", "statement") => self.get("statement").into(),
-                (_, "options", _) => self.get("option").into(),
+                (_, "options", _) | (_, "projects", _) => self.get("option").into(),
+                (_, "questions", _) => self.get("question").into(),
                 (_, "outbox", _) => "unknown".into(),
                 (_, "spaces", _) => self.get("space").into(),
                 (_, "territories", "kind") => "commune".into(),

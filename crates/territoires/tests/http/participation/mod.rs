@@ -16,8 +16,8 @@ pub(crate) async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String
     // Bad input: every problem named, nothing saved.
     let r = app
         .post_form(
-            &format!("{process}/edit"),
-            &[("title", "Lannion 2030"), ("perimeter", "48.7 -3.5\nnord")],
+            &format!("{process}/edit/perimeter"),
+            &[("perimeter", "48.7 -3.5\nnord")],
         )
         .await;
     assert_eq!(r.status(), 422);
@@ -25,12 +25,18 @@ pub(crate) async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String
     assert!(page.contains("un sommet par ligne"), "{page}");
     let r = app
         .post_form(
-            &format!("{process}/edit"),
+            &format!("{process}/edit/general"),
             &[
                 ("title", "Lannion 2030 : imaginons la ville"),
                 ("themes", "mobilité, patrimoine"),
-                ("perimeter", PERIMETER),
             ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let r = app
+        .post_form(
+            &format!("{process}/edit/perimeter"),
+            &[("perimeter", PERIMETER)],
         )
         .await;
     assert_eq!(r.status(), 303);

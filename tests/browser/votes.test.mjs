@@ -40,6 +40,12 @@ async function newProcess(page, space, title, slug) {
   await page.getByLabel('Adresse (identifiant)').fill(slug);
   await page.getByRole('button', { name: 'Créer la démarche' }).click();
   await page.getByRole('heading', { level: 1, name: title }).waitFor();
+  // A new process is a draft until it is published.
+  await page.locator('h1 .badge.draft').waitFor();
+  await expectAccessible(page, 'process (draft)');
+  await page.getByRole('button', { name: 'Publier', exact: true }).click();
+  await page.getByText('C\'est publié').waitFor();
+  assert.equal(await page.locator('h1 .badge.draft').count(), 0);
   await expectAccessible(page, 'process');
   await page.getByRole('link', { name: 'Nouveau vote' }).click();
   await expectAccessible(page, 'new vote');
@@ -64,6 +70,8 @@ test('a resident on the census votes by majority judgment and finds the receipt 
   await admin.getByLabel('Fichier de la liste (CSV)').setInputFiles(census);
   await admin.getByRole('button', { name: 'Enregistrer la liste' }).click();
   await admin.getByText('2 résidents enregistrés').waitFor();
+  await admin.getByRole('button', { name: 'Publier', exact: true }).click();
+  await admin.getByText('C\'est publié').waitFor();
   await admin.getByRole('button', { name: 'Ouvrir le vote maintenant' }).click();
   await admin.getByText('Le vote est ouvert.').waitFor();
   const voteUrl = admin.url();
@@ -155,6 +163,8 @@ test('a participatory budget refuses a basket over budget', async () => {
   const code = (await admin.locator('ul.codes code').first().textContent()).trim();
   await admin.goBack();
   await admin.reload();
+  await admin.getByRole('button', { name: 'Publier', exact: true }).click();
+  await admin.getByText('C\'est publié').waitFor();
   await admin.getByRole('button', { name: 'Ouvrir le vote maintenant' }).click();
   await admin.getByText('Le vote est ouvert.').waitFor();
 

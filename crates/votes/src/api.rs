@@ -217,7 +217,9 @@ fn vote_out(v: Votation) -> VoteOut {
 }
 
 async fn vote_or_404(state: &AppState, id: &str) -> Result<Votation, Error> {
-    store::get(state.db(), id).await?.ok_or(Error::NotFound)
+    store::get_public(state.db(), id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 #[utoipa::path(get, path = "/api/v1/votes/{id}", params(("id" = String, Path, description = "The vote's id")),

@@ -39,9 +39,10 @@ async fn new_process(
         ..Default::default()
     }
     .parse()?;
-    Ok(Some(
-        participation::store::create(db, &space.id, &input, "demo").await?,
-    ))
+    let created = participation::store::create(db, &space.id, &input, "demo").await?;
+    // The demo's processes are public.
+    participation::store::publish(db, &created.id, "demo").await?;
+    Ok(participation::store::get(db, &created.id).await?)
 }
 
 /// Creates a vote that opens later, so that it can be filled; the caller then moves its dates.
@@ -52,7 +53,11 @@ async fn new_vote(db: &Db, process: &str, fields: VotationFields) -> Result<Stri
         closes_at: kernel::clock::form_value(now + 30 * 86_400_000),
         ..fields
     };
-    Ok(store::create(db, process, &fields.parse(now)?, "demo").await?)
+    let id = store::create(db, process, &fields.parse(now)?, "demo").await?;
+    // The demo's votes are public.
+    let vote = store::get(db, &id).await?.ok_or(Error::NotFound)?;
+    store::publish(db, &vote, "demo").await?;
+    Ok(id)
 }
 
 async fn set_dates(db: &Db, id: &str, opens_at: i64, closes_at: i64) -> Result<(), Error> {

@@ -20,6 +20,8 @@ pub enum StoreError {
     Incomplete,
     /// Only an open vote closes (`vote.not_open`).
     NotOpen,
+    /// A draft is published before it opens or takes ballots (`vote.draft`).
+    Draft,
     /// This voter is on the roll already: nothing of the ballot was written
     /// (`vote.already_cast`).
     AlreadyCast,
@@ -44,6 +46,7 @@ impl StoreError {
             StoreError::Closed => "vote.closed",
             StoreError::Incomplete => "vote.incomplete",
             StoreError::NotOpen => "vote.not_open",
+            StoreError::Draft => "vote.draft",
             StoreError::AlreadyCast => "vote.already_cast",
             StoreError::Invalid(_) => "invalid",
             StoreError::NotFound => "not_found",
@@ -70,6 +73,7 @@ impl From<StoreError> for kernel::Error {
             | StoreError::Closed
             | StoreError::Incomplete
             | StoreError::NotOpen
+            | StoreError::Draft
             | StoreError::AlreadyCast => kernel::Error::Conflict(e.code()),
             StoreError::Invalid(errors) => kernel::Error::Invalid(errors),
             StoreError::NotFound => kernel::Error::NotFound,

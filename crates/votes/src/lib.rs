@@ -44,8 +44,12 @@ pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables. The roll, the ballot box and the receipts are keyed by values that
 /// carry no order (see [`store`]).
-pub const MIGRATIONS: &[Migration] =
-    kernel::migrations!("votes", "0001_votations", "0002_option_details");
+pub const MIGRATIONS: &[Migration] = kernel::migrations!(
+    "votes",
+    "0001_votations",
+    "0002_option_details",
+    "0003_vote_drafts"
+);
 
 #[cfg(test)]
 mod tests {

@@ -38,6 +38,7 @@ pub async fn open_vote_with_codes(db: &Db, codes: usize) -> Result<OpenVote, Err
     }
     .parse()?;
     let process = participation::store::create(db, &space.id, &process, admin).await?;
+    participation::store::publish(db, &process.id, admin).await?;
     let now = kernel::ids::now_ms();
     let input = VotationFields {
         kind: "votation".into(),
@@ -50,6 +51,7 @@ pub async fn open_vote_with_codes(db: &Db, codes: usize) -> Result<OpenVote, Err
     .parse(now)?;
     let id = store::create(db, &process.id, &input, admin).await?;
     let vote = store::get(db, &id).await?.ok_or(Error::NotFound)?;
+    store::publish(db, &vote, admin).await?;
     let question = QuestionFields {
         title: "Quels horaires préférez-vous ?".into(),
         method: "single".into(),

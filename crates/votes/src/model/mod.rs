@@ -262,6 +262,8 @@ pub struct Votation {
     pub budget: Option<BudgetSettings>,
     /// The questions, in order (a budget has one, of method [`Method::Basket`]).
     pub questions: Vec<Question>,
+    /// A draft (seen by those who prepare it only) or published.
+    pub publication: kernel::publication::Publication,
 }
 
 impl Votation {
@@ -366,6 +368,56 @@ fn whole_number(raw: &str, field: &'static str, min: i64, max: i64) -> Result<i6
 }
 
 impl VotationFields {
+    /// The fields of a vote, to change it.
+    pub fn of(v: &Votation) -> Self {
+        let b = v.budget;
+        VotationFields {
+            kind: v.kind.as_str().into(),
+            title: v.title.clone(),
+            description: v.description.clone(),
+            opens_at: kernel::clock::form_value(v.opens_at),
+            closes_at: kernel::clock::form_value(v.closes_at),
+            eligibility: v.eligibility.as_str().into(),
+            min_age: v.min_age.map(|a| a.to_string()).unwrap_or_default(),
+            budget: b.map(|b| b.total.to_string()).unwrap_or_default(),
+            basket: match b.map(|b| b.limit) {
+                Some(BasketLimit::AtMost(_)) => "at_most".into(),
+                _ => "fits".into(),
+            },
+            max_projects: match b.map(|b| b.limit) {
+                Some(BasketLimit::AtMost(k)) => k.to_string(),
+                _ => String::new(),
+            },
+            rule: match b.map(|b| b.rule) {
+                Some(Rule::Greedy) => "greedy".into(),
+                _ => "equal_shares".into(),
+            },
+            satisfaction: if b.is_some_and(|b| !b.by_cost) {
+                "cardinality".into()
+            } else {
+                "cost".into()
+            },
+        }
+    }
+
+    /// Parses a change of a vote that has not opened: as [`parse`](Self::parse), and it must
+    /// not open in the past either (opening is the "open now" button's, once the vote is
+    /// complete).
+    pub fn parse_change(&self, now: i64) -> Result<VotationInput, FieldErrors> {
+        let opens_past =
+            kernel::clock::parse_local(&self.opens_at, "opens_at").is_ok_and(|o| o <= now);
+        match (self.parse(now), opens_past) {
+            (Ok(input), false) => Ok(input),
+            (result, _) => {
+                let mut errors = result.err().unwrap_or_default();
+                if opens_past {
+                    errors.push(FieldError::new("opens_at", "vote.opens_in_past"));
+                }
+                Err(errors)
+            }
+        }
+    }
+
     /// Parses every field, collecting all errors. `now` is when it is submitted: a vote cannot
     /// close in the past.
     pub fn parse(&self, now: i64) -> Result<VotationInput, FieldErrors> {
@@ -507,6 +559,28 @@ fn lines(raw: &str) -> Vec<&str> {
 pub const MAX_OPTIONS: usize = 50;
 
 impl QuestionFields {
+    /// The fields of a question, to change it.
+    pub fn of(q: &Question) -> Self {
+        let (min, max, grades) = match &q.method {
+            Method::Approval { min, max } => (min.to_string(), max.to_string(), String::new()),
+            Method::Judgment { grades } => (String::new(), String::new(), grades.join("\n")),
+            Method::Single | Method::Basket => (String::new(), String::new(), String::new()),
+        };
+        QuestionFields {
+            title: q.title.clone(),
+            method: q.method.as_str().into(),
+            options: q
+                .options
+                .iter()
+                .map(|o| o.title.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+            min_choices: min,
+            max_choices: max,
+            grades,
+        }
+    }
+
     /// Parses every field, collecting all errors.
     pub fn parse(&self) -> Result<QuestionInput, FieldErrors> {
         let mut errors = FieldErrors::new();
@@ -615,6 +689,16 @@ pub struct ProjectFields {
 }
 
 impl ProjectFields {
+    /// The fields of a project, to change it.
+    pub fn of(o: &VoteOption) -> Self {
+        ProjectFields {
+            title: o.title.clone(),
+            description: o.description.clone(),
+            cost: o.cost.to_string(),
+            area: o.area.clone(),
+        }
+    }
+
     /// Parses every field against the budget's total.
     pub fn parse(&self, total: i64) -> Result<ProjectInput, FieldErrors> {
         let mut errors = FieldErrors::new();

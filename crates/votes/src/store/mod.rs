@@ -14,7 +14,7 @@ mod ballot_box;
 pub use ballot_box::*;
 
 const SELECT: &str = "SELECT id, process_id, kind, title, description, opens_at, closes_at, closed_at, \
-     eligibility, min_age, salt, budget, basket_max, rule, by_cost, sealed_at FROM votations";
+     eligibility, min_age, salt, budget, basket_max, rule, by_cost, sealed_at, published_at FROM votations";
 
 fn from_row(r: &AnyRow) -> Result<Votation, sqlx::Error> {
     let budget: Option<i64> = r.try_get("budget")?;
@@ -49,10 +49,11 @@ fn from_row(r: &AnyRow) -> Result<Votation, sqlx::Error> {
             None => None,
         },
         questions: Vec::new(),
+        publication: kernel::publication::Publication::from_column(r.try_get("published_at")?),
     })
 }
 
-/// Creates a votation or a budget (with its one question) in a process.
+/// Creates a votation or a budget (with its one question) in a process, as a draft.
 pub async fn create(
     db: &Db,
     process_id: &str,
@@ -101,6 +102,15 @@ pub async fn create(
     Ok(id)
 }
 
+/// How a method is stored: fewest and most choices, grades one a line.
+fn method_columns(method: &Method) -> (Option<i64>, Option<i64>, String) {
+    match method {
+        Method::Approval { min, max } => (Some(*min as i64), Some(*max as i64), String::new()),
+        Method::Judgment { grades } => (None, None, grades.join("\n")),
+        Method::Single | Method::Basket => (None, None, String::new()),
+    }
+}
+
 async fn insert_question(
     tx: &mut sqlx::AnyConnection,
     votation_id: &str,
@@ -109,11 +119,7 @@ async fn insert_question(
     method: &Method,
 ) -> Result<String, StoreError> {
     let id = new_id();
-    let (min, max, grades) = match method {
-        Method::Approval { min, max } => (Some(*min as i64), Some(*max as i64), String::new()),
-        Method::Judgment { grades } => (None, None, grades.join("\n")),
-        Method::Single | Method::Basket => (None, None, String::new()),
-    };
+    let (min, max, grades) = method_columns(method);
     sqlx::query(
         "INSERT INTO vote_questions (id, votation_id, position, title, method, min_choices, max_choices, grades) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -175,6 +181,226 @@ fn editable(v: &Votation) -> Result<(), StoreError> {
         return Err(StoreError::Locked);
     }
     Ok(())
+}
+
+/// Checks again, inside the write that changes a vote, that it has not opened: a change that
+/// races its opening is refused whole.
+async fn still_upcoming(w: &mut Write, votation_id: &str) -> Result<(), StoreError> {
+    let upcoming = sqlx::query(
+        "SELECT 1 FROM votations WHERE id = $1 AND opens_at > $2 AND closed_at IS NULL",
+    )
+    .bind(votation_id)
+    .bind(now_ms())
+    .fetch_optional(&mut **w)
+    .await?
+    .is_some();
+    if upcoming {
+        Ok(())
+    } else {
+        Err(StoreError::Locked)
+    }
+}
+
+/// Changes the title, description, dates, eligibility (with the minimum age) and budget settings
+/// of a vote that has not opened yet; its kind stays.
+pub async fn update(
+    db: &Db,
+    v: &Votation,
+    input: &VotationInput,
+    by: &str,
+) -> Result<(), StoreError> {
+    editable(v)?;
+    if let Some(b) = input.budget {
+        let dearest = v
+            .questions
+            .iter()
+            .flat_map(|q| q.options.iter().map(|o| o.cost))
+            .max()
+            .unwrap_or(0);
+        if dearest > b.total {
+            return Err(kernel::FieldError::new("budget", "vote.budget_below_project").into());
+        }
+    }
+    let b = input.budget;
+    let mut w = db.write().await?;
+    still_upcoming(&mut w, &v.id).await?;
+    sqlx::query(
+        "UPDATE votations SET title = $1, description = $2, opens_at = $3, closes_at = $4, \
+         eligibility = $5, min_age = $6, budget = $7, basket_max = $8, rule = $9, by_cost = $10 \
+         WHERE id = $11",
+    )
+    .bind(&input.title)
+    .bind(&input.description)
+    .bind(input.opens_at)
+    .bind(input.closes_at)
+    .bind(input.eligibility.as_str())
+    .bind(input.min_age.map(i64::from))
+    .bind(b.map(|b| b.total))
+    .bind(b.and_then(|b| match b.limit {
+        BasketLimit::AtMost(k) => Some(k as i64),
+        BasketLimit::Fits => None,
+    }))
+    .bind(b.map(|b| match b.rule {
+        Rule::Greedy => "greedy",
+        Rule::EqualShares => "equal_shares",
+    }))
+    .bind(b.map(|b| i64::from(b.by_cost)))
+    .bind(&v.id)
+    .execute(&mut *w)
+    .await?;
+    if v.kind == Kind::Budget {
+        // The one question of a budget bears its title.
+        sqlx::query("UPDATE vote_questions SET title = $1 WHERE votation_id = $2")
+            .bind(&input.title)
+            .bind(&v.id)
+            .execute(&mut *w)
+            .await?;
+    }
+    w.changed(crate::VOTATION, &v.id, Op::Upsert).await?;
+    logged(w, by, "votation.update", &v.id, &input.title).await
+}
+
+/// Changes a question of a votation that has not opened yet: its title, method and options.
+/// An option kept by its title keeps its details (description, picture); the others go.
+pub async fn update_question(
+    db: &Db,
+    v: &Votation,
+    question_id: &str,
+    input: &QuestionInput,
+    by: &str,
+) -> Result<(), StoreError> {
+    editable(v)?;
+    let q = v
+        .questions
+        .iter()
+        .find(|q| q.id == question_id && v.kind == Kind::Votation)
+        .ok_or(StoreError::NotFound)?;
+    let mut w = db.write().await?;
+    still_upcoming(&mut w, &v.id).await?;
+    let (min, max, grades) = method_columns(&input.method);
+    sqlx::query(
+        "UPDATE vote_questions SET title = $1, method = $2, min_choices = $3, max_choices = $4, \
+         grades = $5 WHERE id = $6",
+    )
+    .bind(&input.title)
+    .bind(input.method.as_str())
+    .bind(min)
+    .bind(max)
+    .bind(grades)
+    .bind(&q.id)
+    .execute(&mut *w)
+    .await?;
+    for o in q.options.iter().filter(|o| !input.options.contains(&o.title)) {
+        sqlx::query("DELETE FROM vote_options WHERE id = $1")
+            .bind(&o.id)
+            .execute(&mut *w)
+            .await?;
+    }
+    for (i, title) in input.options.iter().enumerate() {
+        match q.options.iter().find(|o| &o.title == title) {
+            Some(kept) => {
+                sqlx::query("UPDATE vote_options SET position = $1 WHERE id = $2")
+                    .bind(i as i64)
+                    .bind(&kept.id)
+                    .execute(&mut *w)
+                    .await?;
+            }
+            None => insert_option(&mut w, &q.id, i as i64, title, "", 0, "").await?,
+        }
+    }
+    logged(w, by, "votation.question_update", &v.id, &input.title).await
+}
+
+/// Removes a question (with its options) of a votation that has not opened yet; the others keep
+/// their order.
+pub async fn remove_question(
+    db: &Db,
+    v: &Votation,
+    question_id: &str,
+    by: &str,
+) -> Result<(), StoreError> {
+    editable(v)?;
+    if v.kind != Kind::Votation || !v.questions.iter().any(|q| q.id == question_id) {
+        return Err(StoreError::NotFound);
+    }
+    let mut w = db.write().await?;
+    still_upcoming(&mut w, &v.id).await?;
+    sqlx::query("DELETE FROM vote_options WHERE question_id = $1")
+        .bind(question_id)
+        .execute(&mut *w)
+        .await?;
+    sqlx::query("DELETE FROM vote_questions WHERE id = $1")
+        .bind(question_id)
+        .execute(&mut *w)
+        .await?;
+    for (i, q) in v.questions.iter().filter(|q| q.id != question_id).enumerate() {
+        sqlx::query("UPDATE vote_questions SET position = $1 WHERE id = $2")
+            .bind(i as i64)
+            .bind(&q.id)
+            .execute(&mut *w)
+            .await?;
+    }
+    logged(w, by, "votation.question_remove", &v.id, question_id).await
+}
+
+/// The project of a budget with this id.
+fn project<'a>(v: &'a Votation, option_id: &str) -> Result<&'a VoteOption, StoreError> {
+    v.questions
+        .first()
+        .filter(|_| v.kind == Kind::Budget)
+        .and_then(|q| q.options.iter().find(|o| o.id == option_id))
+        .ok_or(StoreError::NotFound)
+}
+
+/// Changes a project's title, cost and area, in a budget that has not opened yet (its
+/// description, picture and place are its details, see [`set_option_details`]).
+pub async fn update_project(
+    db: &Db,
+    v: &Votation,
+    option_id: &str,
+    input: &ProjectInput,
+    by: &str,
+) -> Result<(), StoreError> {
+    editable(v)?;
+    project(v, option_id)?;
+    let mut w = db.write().await?;
+    still_upcoming(&mut w, &v.id).await?;
+    sqlx::query(
+        "UPDATE vote_options SET title = $1, cost = $2, area = $3 WHERE id = $4",
+    )
+    .bind(&input.title)
+    .bind(input.cost)
+    .bind(&input.area)
+    .bind(option_id)
+    .execute(&mut *w)
+    .await?;
+    logged(w, by, "votation.project_update", &v.id, &input.title).await
+}
+
+/// Removes a project of a budget that has not opened yet; the others keep their order.
+pub async fn remove_project(
+    db: &Db,
+    v: &Votation,
+    option_id: &str,
+    by: &str,
+) -> Result<(), StoreError> {
+    editable(v)?;
+    project(v, option_id)?;
+    let mut w = db.write().await?;
+    still_upcoming(&mut w, &v.id).await?;
+    sqlx::query("DELETE FROM vote_options WHERE id = $1")
+        .bind(option_id)
+        .execute(&mut *w)
+        .await?;
+    let others = v.questions[0].options.iter().filter(|o| o.id != option_id);
+    for (i, o) in others.enumerate() {
+        sqlx::query("UPDATE vote_options SET position = $1 WHERE id = $2")
+            .bind(i as i64)
+            .bind(&o.id)
+            .execute(&mut *w)
+            .await?;
+    }
+    logged(w, by, "votation.project_remove", &v.id, option_id).await
 }
 
 /// Adds a question with its options to a votation that has not opened yet.
@@ -352,12 +578,71 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Votation>, StoreError> {
     Ok(Some(v))
 }
 
-/// The votations of a process, without their questions, in opening order.
-pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Votation>, StoreError> {
+/// The vote with this id when the public may see it: published, in a published process.
+pub async fn get_public(db: &Db, id: &str) -> Result<Option<Votation>, StoreError> {
+    let Some(v) = get(db, id).await?.filter(|v| !v.publication.is_draft()) else {
+        return Ok(None);
+    };
+    let process_public = sqlx::query(
+        "SELECT 1 FROM processes WHERE id = $1 AND published_at IS NOT NULL",
+    )
+    .bind(&v.process_id)
+    .fetch_optional(db.pool())
+    .await?
+    .is_some();
+    Ok(process_public.then_some(v))
+}
+
+/// Publishes a draft vote. Publishing a published vote changes nothing.
+pub async fn publish(db: &Db, v: &Votation, by: &str) -> Result<(), StoreError> {
+    let mut w = db.write().await?;
+    let n = sqlx::query(
+        "UPDATE votations SET published_at = $1 WHERE id = $2 AND published_at IS NULL",
+    )
+    .bind(now_ms())
+    .bind(&v.id)
+    .execute(&mut *w)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(());
+    }
+    w.changed(crate::VOTATION, &v.id, Op::Upsert).await?;
+    logged(w, by, "votation.publish", &v.id, "").await
+}
+
+/// Makes a published vote a draft again, while it has not opened (no ballot depends on it).
+pub async fn unpublish(db: &Db, v: &Votation, by: &str) -> Result<(), StoreError> {
+    let mut w = db.write().await?;
+    let n = sqlx::query(
+        "UPDATE votations SET published_at = NULL WHERE id = $1 AND opens_at > $2 \
+         AND closed_at IS NULL",
+    )
+    .bind(&v.id)
+    .bind(now_ms())
+    .execute(&mut *w)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Err(StoreError::Locked);
+    }
+    w.changed(crate::VOTATION, &v.id, Op::Upsert).await?;
+    logged(w, by, "votation.unpublish", &v.id, "").await
+}
+
+/// The votations of a process, without their questions, in opening order; with the drafts when
+/// `drafts`.
+pub async fn of_process(
+    db: &Db,
+    process_id: &str,
+    drafts: bool,
+) -> Result<Vec<Votation>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} WHERE process_id = $1 ORDER BY opens_at, id"
+        "{SELECT} WHERE process_id = $1 AND ($2 = 1 OR published_at IS NOT NULL) \
+         ORDER BY opens_at, id"
     )))
-    .bind(process_id);
+    .bind(process_id)
+    .bind(i64::from(drafts));
     Ok(db.fetch_all_with(query, from_row).await?)
 }
 
@@ -444,9 +729,12 @@ async fn stamp(
     logged(w, by, action, &v.id, "").await
 }
 
-/// Opens a vote now, ahead of its planned opening, once it is complete.
+/// Opens a vote now, ahead of its planned opening, once it is complete and published.
 pub async fn open(db: &Db, v: &Votation, by: &str) -> Result<(), StoreError> {
     editable(v)?;
+    if v.publication.is_draft() {
+        return Err(StoreError::Draft);
+    }
     if !v.is_complete() {
         return Err(StoreError::Incomplete);
     }
@@ -509,14 +797,17 @@ pub async fn has_voted(db: &Db, v: &Votation, voter_key: &str) -> Result<bool, S
     holds(db, "vote_roll", "voter_key", v, voter_key).await
 }
 
-/// The closed votes of the instance with their space's name, most recently opened first.
+/// The closed public votes (published, in a published process) of the instance with their
+/// space's name, most recently opened first.
 pub async fn closed(db: &Db, now: i64) -> Result<Vec<(Votation, String)>, StoreError> {
     let query = sqlx::query(
         "SELECT v.id, v.process_id, v.kind, v.title, v.description, v.opens_at, v.closes_at, v.closed_at, \
          v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, v.sealed_at, \
-         sp.name AS space_name \
+         v.published_at, sp.name AS space_name \
          FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces sp ON sp.id = p.space_id \
-         WHERE v.closes_at <= $1 OR v.closed_at <= $1 ORDER BY v.opens_at DESC, v.id",
+         WHERE (v.closes_at <= $1 OR v.closed_at <= $1) \
+         AND v.published_at IS NOT NULL AND p.published_at IS NOT NULL \
+         ORDER BY v.opens_at DESC, v.id",
     )
     .bind(now);
     Ok(db

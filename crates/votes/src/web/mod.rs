@@ -56,6 +56,25 @@ pub fn routes() -> Routes {
             &r("/{vote}/admin/options/{option}"),
             post(prepare::option_details),
         )
+        .route(&r("/{vote}/admin/settings"), post(prepare::settings))
+        .route(
+            &r("/{vote}/admin/questions/{question}"),
+            post(prepare::edit_question),
+        )
+        .route(
+            &r("/{vote}/admin/questions/{question}/remove"),
+            post(prepare::remove_question),
+        )
+        .route(
+            &r("/{vote}/admin/projects/{option}"),
+            post(prepare::edit_project),
+        )
+        .route(
+            &r("/{vote}/admin/projects/{option}/remove"),
+            post(prepare::remove_project),
+        )
+        .route(&r("/{vote}/admin/publish"), post(prepare::publish))
+        .route(&r("/{vote}/admin/unpublish"), post(prepare::unpublish))
         .route(&r("/{vote}/admin/open"), post(prepare::open))
         .route(&r("/{vote}/admin/close"), post(prepare::close))
         .route(
@@ -93,13 +112,31 @@ impl Located {
     }
 }
 
-async fn locate(state: &AppState, space: &str, process: &str, id: &str) -> Result<Located, Error> {
-    let process = participation::store::by_address(state.db(), space, process).await?;
+/// The vote at these addresses as `reader` sees it: a draft vote, or a vote of a draft process,
+/// is a 404 to those who may not prepare it.
+async fn locate(
+    state: &AppState,
+    space: &str,
+    process: &str,
+    id: &str,
+    reader: Option<&User>,
+) -> Result<Located, Error> {
+    let process = participation::visible_process(state, space, process, reader).await?;
     let vote = store::get(state.db(), id)
         .await?
         .filter(|v| v.process_id == process.id)
         .ok_or(Error::NotFound)?;
+    vote.publication.require_seen(may_prepare(reader, &process))?;
     Ok(Located { process, vote })
+}
+
+/// Whether `reader` may prepare the votes of `process` (and so see its drafts).
+fn may_prepare(reader: Option<&User>, process: &Process) -> bool {
+    crate::policy::can(
+        reader,
+        crate::policy::Action::Prepare,
+        &crate::policy::Resource::Process(process),
+    )
 }
 
 async fn managed(
@@ -107,7 +144,7 @@ async fn managed(
     (space, process, id): &(String, String, String),
     user: &User,
 ) -> Result<Located, Error> {
-    let l = locate(state, space, process, id).await?;
+    let l = locate(state, space, process, id, Some(user)).await?;
     crate::policy::check(
         user,
         crate::policy::Action::Prepare,
@@ -136,15 +173,12 @@ fn phase_note(v: &Votation, lang: Lang) -> String {
 
 /// The votes shown on a process's page.
 pub async fn process_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
-    let votes = store::of_process(state.db(), &of.id).await?;
     let process = participation::store::get(state.db(), &of.id)
         .await?
         .ok_or(Error::NotFound)?;
-    let manage = crate::policy::can(
-        of.user.as_ref(),
-        crate::policy::Action::Prepare,
-        &crate::policy::Resource::Process(&process),
-    );
+    let manage = may_prepare(of.user.as_ref(), &process);
+    let votes = store::of_process(state.db(), &of.id, manage).await?;
+    let draft = kernel::i18n::tr(of.lang, "publication.draft");
     if votes.is_empty() && !manage {
         return Ok(None);
     }
@@ -155,7 +189,11 @@ pub async fn process_section(state: AppState, of: SectionOf) -> Result<Option<Se
             .map(|v| SectionItem {
                 title: v.title.clone(),
                 url: vote_url(&process, &v.id),
-                note: phase_note(v, of.lang),
+                note: if v.publication.is_draft() {
+                    format!("{draft} · {}", phase_note(v, of.lang))
+                } else {
+                    phase_note(v, of.lang)
+                },
             })
             .collect(),
         add: manage.then(|| ("vote.new", format!("{}/votes/new", process.url()))),

@@ -18,7 +18,7 @@ pub(super) async fn managed_process(
     process: &str,
     user: &User,
 ) -> Result<Process, Error> {
-    let p = participation::store::by_address(state.db(), space, process).await?;
+    let p = participation::visible_process(state, space, process, Some(user)).await?;
     crate::policy::check(
         user,
         crate::policy::Action::Prepare,
@@ -91,6 +91,14 @@ pub(super) struct AdminPage {
     option_errors: FieldErrors,
     /// The option whose details were refused.
     option_failed: String,
+    /// The vote's settings as typed, and why they were refused.
+    settings: VotationFields,
+    settings_errors: FieldErrors,
+    /// The question or project whose change was refused (its id), what was typed, and why.
+    edited: String,
+    edited_question: QuestionFields,
+    edited_project: ProjectFields,
+    edited_errors: FieldErrors,
 }
 
 impl AdminPage {
@@ -100,6 +108,30 @@ impl AdminPage {
     fn eligibility_key(&self) -> &'static str {
         eligibility_key(self.vote.eligibility)
     }
+    /// A question's fields as shown in its form: what was typed when its change was refused.
+    fn question_fields(&self, q: &Question) -> QuestionFields {
+        if self.edited == q.id {
+            self.edited_question.clone()
+        } else {
+            QuestionFields::of(q)
+        }
+    }
+    /// A project's fields as shown in its form.
+    fn project_fields(&self, o: &VoteOption) -> ProjectFields {
+        if self.edited == o.id {
+            self.edited_project.clone()
+        } else {
+            ProjectFields::of(o)
+        }
+    }
+    /// The errors of a question's or project's form.
+    fn edited_errors(&self, id: &str) -> FieldErrors {
+        if self.edited == id {
+            self.edited_errors.clone()
+        } else {
+            FieldErrors::new()
+        }
+    }
 }
 
 pub(super) async fn admin_page(
@@ -108,6 +140,7 @@ pub(super) async fn admin_page(
     l: Located,
 ) -> Result<AdminPage, Error> {
     let (census, codes) = store::eligible_counts(state.db(), &l.vote).await?;
+    let settings = VotationFields::of(&l.vote);
     Ok(AdminPage {
         page,
         url: l.url(),
@@ -127,6 +160,12 @@ pub(super) async fn admin_page(
         census_line: 0,
         option_errors: FieldErrors::new(),
         option_failed: String::new(),
+        settings,
+        settings_errors: FieldErrors::new(),
+        edited: String::new(),
+        edited_question: QuestionFields::default(),
+        edited_project: ProjectFields::default(),
+        edited_errors: FieldErrors::new(),
     })
 }
 
@@ -397,6 +436,139 @@ pub(super) async fn option_details(
         p.option_failed = option;
     })
     .await
+}
+
+/// Changes the vote's title, description, dates, eligibility and budget settings before it opens.
+pub(super) async fn settings(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(path): Path<VotePath>,
+    Form(mut fields): Form<VotationFields>,
+) -> Result<Response, Error> {
+    let l = managed(&state, &path, &user).await?;
+    // Its kind stays.
+    fields.kind = l.vote.kind.as_str().into();
+    let result = match fields.parse_change(now_ms()) {
+        Ok(input) => store::update(state.db(), &l.vote, &input, &user.id)
+            .await
+            .map_err(Error::from),
+        Err(e) => Err(Error::Invalid(e)),
+    };
+    saved_or_shown(&state, page, l, result, |p, errors| {
+        p.settings = fields;
+        p.settings_errors = errors;
+    })
+    .await
+}
+
+/// The path of a question or a project of a vote: space, process, vote, question or option.
+type ItemPath = (String, String, String, String);
+
+fn split(path: ItemPath) -> (VotePath, String) {
+    let (space, process, vote, item) = path;
+    ((space, process, vote), item)
+}
+
+pub(super) async fn edit_question(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(path): Path<ItemPath>,
+    Form(fields): Form<QuestionFields>,
+) -> Result<Response, Error> {
+    let (path, question) = split(path);
+    let l = managed(&state, &path, &user).await?;
+    let result = match fields.parse() {
+        Ok(input) => store::update_question(state.db(), &l.vote, &question, &input, &user.id)
+            .await
+            .map_err(Error::from),
+        Err(e) => Err(Error::Invalid(e)),
+    };
+    saved_or_shown(&state, page, l, result, |p, errors| {
+        p.edited = question;
+        p.edited_question = fields;
+        p.edited_errors = errors;
+    })
+    .await
+}
+
+pub(super) async fn remove_question(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(path): Path<ItemPath>,
+) -> Result<Response, Error> {
+    let (path, question) = split(path);
+    let l = managed(&state, &path, &user).await?;
+    store::remove_question(state.db(), &l.vote, &question, &user.id).await?;
+    Ok(redirect_with_flash(
+        &format!("{}/admin", l.url()),
+        "flash.saved",
+    ))
+}
+
+pub(super) async fn edit_project(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(path): Path<ItemPath>,
+    Form(fields): Form<ProjectFields>,
+) -> Result<Response, Error> {
+    let (path, option) = split(path);
+    let l = managed(&state, &path, &user).await?;
+    let total = l.vote.budget.map_or(0, |b| b.total);
+    let result = match fields.parse(total) {
+        Ok(input) => store::update_project(state.db(), &l.vote, &option, &input, &user.id)
+            .await
+            .map_err(Error::from),
+        Err(e) => Err(Error::Invalid(e)),
+    };
+    saved_or_shown(&state, page, l, result, |p, errors| {
+        p.edited = option;
+        p.edited_project = fields;
+        p.edited_errors = errors;
+    })
+    .await
+}
+
+pub(super) async fn remove_project(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(path): Path<ItemPath>,
+) -> Result<Response, Error> {
+    let (path, option) = split(path);
+    let l = managed(&state, &path, &user).await?;
+    store::remove_project(state.db(), &l.vote, &option, &user.id).await?;
+    Ok(redirect_with_flash(
+        &format!("{}/admin", l.url()),
+        "flash.saved",
+    ))
+}
+
+pub(super) async fn publish(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(path): Path<VotePath>,
+) -> Result<Response, Error> {
+    let l = managed(&state, &path, &user).await?;
+    store::publish(state.db(), &l.vote, &user.id).await?;
+    Ok(redirect_with_flash(
+        &format!("{}/admin", l.url()),
+        "publication.published",
+    ))
+}
+
+pub(super) async fn unpublish(
+    State(state): State<AppState>,
+    SignedIn(user): SignedIn,
+    Path(path): Path<VotePath>,
+) -> Result<Response, Error> {
+    let l = managed(&state, &path, &user).await?;
+    store::unpublish(state.db(), &l.vote, &user.id).await?;
+    Ok(redirect_with_flash(
+        &format!("{}/admin", l.url()),
+        "publication.unpublished",
+    ))
 }
 
 pub(super) async fn open(

@@ -283,7 +283,7 @@ pub(super) async fn trackers(
     Path((space, process, id)): Path<VotePath>,
     Query(q): Query<TrackersQuery>,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
+    let l = locate(&state, &space, &process, &id, page.user.as_ref()).await?;
     closed(&l.vote)?;
     let url = l.url();
     let mut pager = Pager::new(q.page, 200, format!("{url}/trackers?"));
@@ -309,7 +309,9 @@ pub(super) async fn trackers(
 
 /// A closed vote by id, sealed; `vote.not_closed` before.
 pub async fn public_vote(state: &AppState, id: &str) -> Result<Votation, Error> {
-    let v = store::get(state.db(), id).await?.ok_or(Error::NotFound)?;
+    let v = store::get_public(state.db(), id)
+        .await?
+        .ok_or(Error::NotFound)?;
     closed(&v)?;
     store::seal(state.db(), &v).await?;
     Ok(v)

@@ -159,7 +159,7 @@ pub(super) async fn show(
     page: PageCtx,
     Path((space, process, id)): Path<VotePath>,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
+    let l = locate(&state, &space, &process, &id, page.user.as_ref()).await?;
     render(&show_page(&state, page, l, Vec::new(), FieldErrors::new()).await?)
 }
 
@@ -225,6 +225,10 @@ pub(super) async fn check_ballot(
     pairs: &[(String, String)],
     ip: std::net::IpAddr,
 ) -> Result<(String, Ballot), Error> {
+    // A draft's preparers see its ballot; nobody casts one before it is published.
+    if v.publication.is_draft() {
+        return Err(Error::Conflict("vote.draft"));
+    }
     match v.phase(now_ms()) {
         Phase::Upcoming => return Err(Error::Conflict("vote.not_open")),
         Phase::Closed => return Err(Error::Conflict("vote.closed")),
@@ -306,7 +310,7 @@ pub(super) async fn review(
     Path((space, process, id)): Path<VotePath>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
+    let l = locate(&state, &space, &process, &id, page.user.as_ref()).await?;
     let pairs = ballot_pairs(pairs);
     match check_ballot(&state, &l.vote, page.user.as_ref(), &pairs, ip).await {
         Ok((_, ballot)) => {
@@ -363,7 +367,7 @@ pub(super) async fn cast(
     Path((space, process, id)): Path<VotePath>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, Error> {
-    let l = locate(&state, &space, &process, &id).await?;
+    let l = locate(&state, &space, &process, &id, page.user.as_ref()).await?;
     let pairs = ballot_pairs(pairs);
     match cast_ballot(&state, &l.vote, page.user.as_ref(), &pairs, ip).await {
         Ok(tracker) => {

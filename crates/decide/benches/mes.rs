@@ -4,6 +4,9 @@
 //!
 //! cargo bench -p decide --bench mes [-- VOTERS PROJECTS]
 //!
+//! Also times the replay of the last MES run's payments that a result page uses to explain
+//! each project's outcome.
+//!
 //! With `MES_BENCH_PB=FILE`, the instance is also written to FILE in the pabulib format, to time
 //! other implementations (pabutools) on the same instance.
 
@@ -87,6 +90,17 @@ fn main() {
         funded.len(),
     );
     println!("funded: {}", e.ids(&funded).join(","));
+    // What a result page adds: the accounts of the last MES run, replayed to explain each
+    // project's outcome.
+    let step = Q::from_integer(BigInt::from(e.voters()));
+    let (first, voter_budget) = pb::mes_exhausted_with_budget(&e, Satisfaction::Cost, &step);
+    let (median, best, shares) = time(|| pb::shares(&e, &voter_budget, &first));
+    println!(
+        "the accounts of equal shares, replayed for the explanation: {} projects paid in \
+         {median:.3} s (median of {RUNS}; fastest {best:.3} s), share {:.2}",
+        shares.price.iter().flatten().count(),
+        shares.share,
+    );
 }
 
 /// The election in the pabulib format, one voter per ballot (a project approved twice counts

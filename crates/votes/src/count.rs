@@ -75,20 +75,10 @@ pub enum QuestionResult {
         spent: i64,
         /// Projects, funded first, then by approvals.
         order: Vec<usize>,
-        /// The numbers that explain each project's outcome.
-        shares: Option<SharesSpent>,
+        /// How the equal shares were spent (the rule of equal shares), which explains each
+        /// project's outcome in its own numbers.
+        shares: Option<pb::Shares>,
     },
-}
-
-/// How the equal shares were spent, in euros, to explain a budget's outcome in its own numbers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SharesSpent {
-    /// Each voter's share.
-    pub share: f64,
-    /// For each project funded by the shares, the most one of its supporters paid for it.
-    pub price: Vec<Option<f64>>,
-    /// For each project, what its supporters had left of their shares in the end.
-    pub left: Vec<f64>,
 }
 
 /// The results of a vote.
@@ -248,12 +238,7 @@ fn budget(
                     let step = Q::from_integer(e.voters().into());
                     let (first, voter_budget) = pb::mes_exhausted_with_budget(&e, sat, &step);
                     let all = pb::greedy(&e, sat, &first);
-                    let spent = pb::shares(&e, &voter_budget, &first);
-                    shares = Some(SharesSpent {
-                        share: pb::to_f64(&spent.share),
-                        price: spent.price.iter().map(|p| p.as_ref().map(pb::to_f64)).collect(),
-                        left: spent.left.iter().map(pb::to_f64).collect(),
-                    });
+                    shares = Some(pb::shares(&e, &voter_budget, &first));
                     (0..projects.len())
                         .map(|p| funded_by(p, &first, &all, Rule::EqualShares))
                         .collect()

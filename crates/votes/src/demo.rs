@@ -144,7 +144,9 @@ async fn budget(db: &Db) -> Result<(), Error> {
         VotationFields {
             kind: "budget".into(),
             title: "Budget participatif 2026".into(),
-            description: "Composez votre panier de projets dans la limite de 250 000 €.".into(),
+            description:
+                "Les habitants ont composé leur panier de projets dans la limite de 250 000 €."
+                    .into(),
             eligibility: "codes".into(),
             budget: "250000".into(),
             rule: "equal_shares".into(),

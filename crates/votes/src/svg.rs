@@ -59,8 +59,14 @@ mod tests {
     #[test]
     fn a_bar_lays_its_parts_end_to_end_over_the_width() {
         let svg = bar(&[(0.25, FIRST.into()), (0.5, OTHER.into())], Some(0.5));
-        assert!(svg.contains(r#"<rect x="0.0" y="0" width="250.0""#), "{svg}");
-        assert!(svg.contains(r#"<rect x="250.0" y="0" width="500.0""#), "{svg}");
+        assert!(
+            svg.contains(r#"<rect x="0.0" y="0" width="250.0""#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"<rect x="250.0" y="0" width="500.0""#),
+            "{svg}"
+        );
         assert!(svg.contains(r#"x1="500.0""#), "{svg}");
         // Nothing drawn for an empty part, nothing beyond the width.
         let svg = bar(&[(0.0, FIRST.into()), (3.0, OTHER.into())], None);

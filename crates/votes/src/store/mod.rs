@@ -290,7 +290,11 @@ pub async fn update_question(
     .bind(&q.id)
     .execute(&mut *w)
     .await?;
-    for o in q.options.iter().filter(|o| !input.options.contains(&o.title)) {
+    for o in q
+        .options
+        .iter()
+        .filter(|o| !input.options.contains(&o.title))
+    {
         sqlx::query("DELETE FROM vote_options WHERE id = $1")
             .bind(&o.id)
             .execute(&mut *w)
@@ -333,7 +337,12 @@ pub async fn remove_question(
         .bind(question_id)
         .execute(&mut *w)
         .await?;
-    for (i, q) in v.questions.iter().filter(|q| q.id != question_id).enumerate() {
+    for (i, q) in v
+        .questions
+        .iter()
+        .filter(|q| q.id != question_id)
+        .enumerate()
+    {
         sqlx::query("UPDATE vote_questions SET position = $1 WHERE id = $2")
             .bind(i as i64)
             .bind(&q.id)
@@ -365,15 +374,13 @@ pub async fn update_project(
     project(v, option_id)?;
     let mut w = db.write().await?;
     still_upcoming(&mut w, &v.id).await?;
-    sqlx::query(
-        "UPDATE vote_options SET title = $1, cost = $2, area = $3 WHERE id = $4",
-    )
-    .bind(&input.title)
-    .bind(input.cost)
-    .bind(&input.area)
-    .bind(option_id)
-    .execute(&mut *w)
-    .await?;
+    sqlx::query("UPDATE vote_options SET title = $1, cost = $2, area = $3 WHERE id = $4")
+        .bind(&input.title)
+        .bind(input.cost)
+        .bind(&input.area)
+        .bind(option_id)
+        .execute(&mut *w)
+        .await?;
     logged(w, by, "votation.project_update", &v.id, &input.title).await
 }
 
@@ -583,13 +590,12 @@ pub async fn get_public(db: &Db, id: &str) -> Result<Option<Votation>, StoreErro
     let Some(v) = get(db, id).await?.filter(|v| !v.publication.is_draft()) else {
         return Ok(None);
     };
-    let process_public = sqlx::query(
-        "SELECT 1 FROM processes WHERE id = $1 AND published_at IS NOT NULL",
-    )
-    .bind(&v.process_id)
-    .fetch_optional(db.pool())
-    .await?
-    .is_some();
+    let process_public =
+        sqlx::query("SELECT 1 FROM processes WHERE id = $1 AND published_at IS NOT NULL")
+            .bind(&v.process_id)
+            .fetch_optional(db.pool())
+            .await?
+            .is_some();
     Ok(process_public.then_some(v))
 }
 

@@ -126,7 +126,8 @@ async fn locate(
         .await?
         .filter(|v| v.process_id == process.id)
         .ok_or(Error::NotFound)?;
-    vote.publication.require_seen(may_prepare(reader, &process))?;
+    vote.publication
+        .require_seen(may_prepare(reader, &process))?;
     Ok(Located { process, vote })
 }
 

@@ -2,7 +2,6 @@
 //! published trackers, ballots and results.
 
 use super::*;
-use crate::count::SharesSpent;
 use crate::svg;
 
 /// One row of a result, ready to show in its chart and its table.
@@ -52,7 +51,13 @@ fn euros(tr: Tr, n: f64) -> String {
 }
 
 /// Why a project of a budget is funded or not, with its numbers.
-fn why(tr: Tr, outcome: Outcome, cost: i64, rest: i64, shares: Option<(&SharesSpent, usize)>) -> String {
+fn why(
+    tr: Tr,
+    outcome: Outcome,
+    cost: i64,
+    rest: i64,
+    shares: Option<(&decide::pb::Shares, usize)>,
+) -> String {
     let money = |n: f64| euros(tr, n);
     let (price, left) = match shares {
         Some((s, p)) => (s.price[p].unwrap_or(0.0), s.left[p]),
@@ -102,7 +107,10 @@ pub(super) fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
                         (svg::FIRST.into(), tr.t("vote.chart.first").into()),
                         (svg::OTHER.into(), tr.t("vote.chart.others").into()),
                     ],
-                    axis: tr.f("vote.chart.votes_axis", &[("n", tr.num(best as i64).as_str())]),
+                    axis: tr.f(
+                        "vote.chart.votes_axis",
+                        &[("n", tr.num(best as i64).as_str())],
+                    ),
                     rule: String::new(),
                     budget: false,
                     judgment: false,
@@ -216,7 +224,10 @@ pub(super) fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
                         (svg::FIRST.into(), tr.t("vote.chart.funded").into()),
                         (svg::OTHER.into(), tr.t("vote.chart.not_funded").into()),
                     ],
-                    axis: tr.f("vote.chart.baskets_axis", &[("n", tr.num(most as i64).as_str())]),
+                    axis: tr.f(
+                        "vote.chart.baskets_axis",
+                        &[("n", tr.num(most as i64).as_str())],
+                    ),
                     rule,
                     budget: true,
                     judgment: false,

@@ -359,4 +359,5 @@ async fn codes_vote(app: &TestApp, count: usize) -> (String, Vec<String>, Vec<St
 }
 
 mod budget_and_api;
+mod edits;
 mod secrecy;

@@ -33,7 +33,9 @@ mod form;
 pub use form::*;
 
 mod moderation;
+pub use moderation::workplace;
 use moderation::*;
+mod map;
 mod opendata;
 pub use opendata::*;
 
@@ -53,7 +55,7 @@ pub fn routes() -> Routes {
         .merge(offers::routes())
         .merge(terms::routes())
         .route("/directory", get(home))
-        .route("/directory/map.json", get(map))
+        .route("/directory/map.json", get(map::map))
         .route("/directory/themes/{code}", get(theme_page))
         .route("/directory/territories/{kind}/{code}", get(territory_page))
         .route("/embed/directory", get(embed))
@@ -170,6 +172,8 @@ struct HomePage {
     area: String,
     moderate: bool,
     tax: Arc<Taxonomy>,
+    /// What the markers' colours mean.
+    legend: kernel::geo::Legend,
 }
 
 impl HomePage {
@@ -182,13 +186,8 @@ impl HomePage {
         self.tax.name(self.page.tr.0, "kind", a.data.kind())
     }
     fn points(&self) -> String {
-        serde_json::Value::from(
-            self.actors
-                .iter()
-                .map(|a| point(a, Some(a.url())))
-                .collect::<Vec<_>>(),
-        )
-        .to_string()
+        let cards: Vec<kernel::geo::MapCard> = self.actors.iter().map(map::card).collect();
+        kernel::geo::cards_attribute(&cards)
     }
     fn map_source(&self) -> String {
         map_source(&self.q, &self.chosen)
@@ -326,6 +325,7 @@ async fn directory_page(
 ) -> Result<Response, Error> {
     let l = listing(state, page.tr.0, pairs, "/directory").await?;
     render(&HomePage {
+        legend: map::legend(&page.tr, &l.tax),
         moderate: policy::can(
             page.user.as_ref(),
             policy::Action::Moderate,
@@ -433,34 +433,6 @@ impl EmbedPage {
         )
         .to_string()
     }
-}
-
-async fn map(
-    State(state): State<AppState>,
-    q: Result<Query<kernel::geo::ViewportQuery>, axum::extract::rejection::QueryRejection>,
-    pairs: Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, Error> {
-    let pairs = pairs.unwrap_or(Query(Vec::new()));
-    let (Ok(Query(q)), Query(pairs)) = (q, pairs) else {
-        return Err(Error::BadRequest("query.invalid"));
-    };
-    let url = |id: &str| Some(store::actor_url(id));
-    let filters = read_filters(&*crate::terms::current(&state).await?, &pairs)?;
-    if filters.chosen.is_empty() && filters.q.is_empty() {
-        return Ok(axum::Json(q.answer(state.geo(), store::MAP_LAYER, url)?).into_response());
-    }
-    // A filtered directory: its actors' positions, clustered for this viewport (the layer of
-    // these filters is kept until actors change).
-    let facets = crate::facets::current(&state).await?;
-    let key = map_source(&filters.q, &filters.chosen);
-    let layer = match facets.cached_layer(&key) {
-        Some(layer) => layer,
-        None => {
-            let only = text_matches(&state, &filters.q);
-            facets.layer(&key, &filters.chosen, only.as_ref())
-        }
-    };
-    Ok(axum::Json(q.answer(&*layer, crate::facets::FILTERED, url)?).into_response())
 }
 
 #[cfg(test)]

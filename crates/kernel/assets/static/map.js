@@ -1,6 +1,7 @@
 // Maps of the pages, drawn with Leaflet. An element with data-map gets a map:
 //   data-tiles     the tile URL template;
-//   data-points    JSON [[lat, lon, label, url?], ...]: markers, the view fitted to them;
+//   data-points    JSON [[lat, lon, label, url?], ...] or cards [{id, lat, lon, title, url,
+//                  category?, status?, photo?}, ...]: markers, the view fitted to them;
 //   data-center    "lat,lon" to start from;
 //   data-area      "west,south,east,north": the area to open on when nothing else frames the
 //                  view (the space's area, the process's perimeter's box, the instance's area);
@@ -11,6 +12,11 @@
 //   data-bounds    "west,south,east,north": ids of inputs the visible area fills as the map
 //                  moves (and, when filled, the area shown first);
 //   data-point-label  the text of the link of a live point that has a url;
+//   data-legend    the id of the map's legend (the kernel's macro map_legend): a card's marker
+//                  takes its category's colour, filled when its status is open and hollow when
+//                  closed, and its popup says its title, category and status in the legend's words;
+//   data-list      the id of the list of the map's items: each [data-map-point] item of it gets a
+//                  button that shows it on the map (its card is the data-points card of that id);
 //   data-polygon   JSON [[lat, lon], ...]: an area drawn on the map (a process's perimeter),
 //                  the view fitted to it when nothing else frames it;
 //   data-draw      the id of a textarea of "lat, lon" lines: each tap on the map adds a point
@@ -21,6 +27,73 @@
 (function () {
   "use strict";
   var FRANCE = [46.6, 2.4];
+  // The words and colours of a map's legend.
+  function legendOf(el) {
+    var out = { categories: {}, statuses: {}, statusWord: "", showWord: "" };
+    var box = document.getElementById(el.getAttribute("data-legend") || "");
+    if (!box) { return out; }
+    out.statusWord = box.getAttribute("data-status-word") || "";
+    out.showWord = box.getAttribute("data-show-word") || "";
+    box.querySelectorAll("[data-legend-category]").forEach(function (li) {
+      out.categories[li.getAttribute("data-legend-category")] = { label: li.textContent.trim(), colour: li.getAttribute("data-colour") };
+    });
+    box.querySelectorAll("[data-legend-status]").forEach(function (li) {
+      out.statuses[li.getAttribute("data-legend-status")] = { label: li.textContent.trim(), closed: li.hasAttribute("data-closed") };
+    });
+    return out;
+  }
+  function isCard(p) { return p && !Array.isArray(p) && typeof p === "object" && "lat" in p; }
+  // A card's marker: its category's colour, filled when open, hollow when closed.
+  function markerOf(card, legend) {
+    var cat = legend.categories[card.category];
+    var st = legend.statuses[card.status];
+    var colour = cat ? cat.colour : "#1f4e8c";
+    var closed = !!(st && st.closed);
+    return L.circleMarker([card.lat, card.lon], {
+      radius: 8, weight: closed ? 3 : 1.5, color: closed ? colour : "#222222",
+      fillColor: closed ? "#ffffff" : colour, fillOpacity: 1
+    });
+  }
+  // A card's popup: thumbnail, title as a link, category and status in words (built as DOM
+  // nodes, so that nothing a visitor typed is read as markup).
+  function popupOf(card, legend, fallback) {
+    var box = document.createElement("div");
+    box.className = "map-card";
+    if (card.photo) {
+      var img = document.createElement("img");
+      img.src = card.photo;
+      img.alt = "";
+      img.width = 96;
+      img.loading = "lazy";
+      box.appendChild(img);
+    }
+    var title = document.createElement("p");
+    title.className = "map-card-title";
+    if (card.url) {
+      var a = document.createElement("a");
+      a.href = card.url;
+      a.textContent = card.title || fallback || card.url;
+      title.appendChild(a);
+    } else {
+      title.textContent = card.title || "";
+    }
+    box.appendChild(title);
+    var cat = legend.categories[card.category];
+    if (cat) {
+      var c = document.createElement("p");
+      c.className = "map-card-category";
+      c.textContent = cat.label;
+      box.appendChild(c);
+    }
+    var st = legend.statuses[card.status];
+    if (st) {
+      var s = document.createElement("p");
+      s.className = "map-card-status";
+      s.textContent = legend.statusWord ? legend.statusWord.replace("{status}", st.label) : st.label;
+      box.appendChild(s);
+    }
+    return box;
+  }
   function setup(el) {
     if (typeof L === "undefined") { return; }
     var map = L.map(el, { scrollWheelZoom: false });
@@ -30,6 +103,8 @@
     }).addTo(map);
     var points = [];
     try { points = JSON.parse(el.getAttribute("data-points") || "[]"); } catch (e) { points = []; }
+    var legend = legendOf(el);
+    var fallback = el.getAttribute("data-point-label") || "";
     var center = (el.getAttribute("data-center") || "").split(",").map(Number);
     var area = (el.getAttribute("data-area") || "").split(",").filter(Boolean).map(Number);
     var home = function () {
@@ -43,6 +118,11 @@
       var bounds = [];
       var source = el.getAttribute("data-source");
       points.forEach(function (p) {
+        if (isCard(p)) {
+          bounds.push([p.lat, p.lon]);
+          if (!source) { markerOf(p, legend).bindPopup(popupOf(p, legend, fallback)).addTo(map); }
+          return;
+        }
         bounds.push([p[0], p[1]]);
         if (source) { return; }
         var m = L.marker([p[0], p[1]], { title: p[2] || "" }).addTo(map);
@@ -107,6 +187,8 @@
               L.circleMarker([item.lat, item.lon], { radius: Math.min(30, 8 + Math.log2(item.count) * 3) })
                 .bindTooltip(String(item.count), { permanent: true, direction: "center", className: "cluster-count" })
                 .addTo(layer);
+            } else if (item.title) {
+              markerOf(item, legend).bindPopup(popupOf(item, legend, fallback)).addTo(layer);
             } else {
               var m = L.circleMarker([item.lat, item.lon], { radius: 6 }).addTo(layer);
               if (item.url) {
@@ -121,6 +203,33 @@
       };
       map.on("moveend", refresh);
       refresh();
+    }
+    // The list beside the map: each of its items with a card is shown on the map on demand.
+    var list = document.getElementById(el.getAttribute("data-list") || "");
+    if (list) {
+      var cards = {};
+      points.forEach(function (p) { if (isCard(p) && p.id) { cards[p.id] = p; } });
+      list.querySelectorAll("[data-map-point]").forEach(function (item) {
+        var card = cards[item.getAttribute("data-map-point")];
+        if (!card) { return; }
+        var show = document.createElement("button");
+        show.type = "button";
+        show.className = "secondary map-show";
+        show.textContent = legend.showWord || "Voir sur la carte";
+        show.addEventListener("click", function () {
+          map.setView([card.lat, card.lon], Math.max(map.getZoom(), 17));
+          var content = popupOf(card, legend, fallback);
+          L.popup().setLatLng([card.lat, card.lon]).setContent(content).openOn(map);
+          el.scrollIntoView({ block: "nearest" });
+          // Escape closes the popup and gives the focus back to the list.
+          content.addEventListener("keydown", function (e) {
+            if (e.key === "Escape") { map.closePopup(); show.focus(); }
+          });
+          var link = content.querySelector("a");
+          if (link) { link.focus({ preventScroll: true }); }
+        });
+        item.appendChild(show);
+      });
     }
     var bounds = (el.getAttribute("data-bounds") || "").split(",").map(function (id) {
       return document.getElementById(id);

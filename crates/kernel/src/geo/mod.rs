@@ -8,9 +8,14 @@
 //! `z + 2`): a cell holding one point answers that point, a cell holding more answers a cluster.
 
 mod area;
+mod card;
 mod place;
 
 pub use area::{Area, area_attribute};
+pub use card::{
+    Legend, LegendCategory, LegendStatus, MapCard, PALETTE, answer_with_cards, cards_attribute,
+    cluster, palette_colour, point_ids,
+};
 pub use place::{place_label, readable_position};
 use std::collections::HashMap;
 use std::sync::RwLock;

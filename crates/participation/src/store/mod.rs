@@ -4,6 +4,8 @@
 pub mod comments;
 pub mod contributions;
 pub mod follows;
+pub mod map;
+pub mod mine;
 pub mod moderation;
 
 use crate::error::StoreError;
@@ -168,7 +170,7 @@ fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
         id: p.id.clone(),
         url: p.url(),
         title: p.title.clone(),
-        body: format!("{} {}", p.summary, p.description),
+        body: format!("{} {} {}", p.themes.join(" "), p.summary, p.description),
         tag: "search.tag.process",
         subtitle: p.space_name,
         boost: 2.0,

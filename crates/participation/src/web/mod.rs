@@ -5,8 +5,11 @@
 mod comments;
 mod contributions;
 mod data;
+mod map;
 mod moderation;
 mod processes;
+mod work;
+pub use work::workplace;
 
 pub use data::datasets;
 pub use processes::{can_manage, space_section, visible_process};
@@ -160,4 +163,50 @@ pub async fn send_digests(state: &AppState) -> Result<usize, Error> {
         );
     }
     Ok(digests.len())
+}
+
+/// A person's contributions and what they follow, on their account page.
+pub async fn account_section(
+    state: AppState,
+    of: kernel::app::SectionOf,
+) -> Result<Option<kernel::app::Section>, Error> {
+    let tr = kernel::i18n::Tr(of.lang);
+    let written = store::mine::contributions(state.db(), &of.id, 20)
+        .await
+        .map_err(Error::from)?;
+    let followed = store::mine::followed(state.db(), &of.id, 20)
+        .await
+        .map_err(Error::from)?;
+    let items = written
+        .into_iter()
+        .map(|c| {
+            let state = c
+                .state
+                .as_deref()
+                .map(|s| tr.t(crate::model::State::parse(s).key()))
+                .unwrap_or_default();
+            kernel::app::SectionItem {
+                note: tr.f(
+                    "contribution.mine_written",
+                    &[
+                        ("state", state),
+                        ("process", c.process.as_str()),
+                        ("date", tr.date(c.at).as_str()),
+                    ],
+                ),
+                title: c.title,
+                url: c.url,
+            }
+        })
+        .chain(followed.into_iter().map(|f| kernel::app::SectionItem {
+            note: tr.f("contribution.mine_followed", &[("process", f.process.as_str())]),
+            title: f.title,
+            url: f.url,
+        }))
+        .collect();
+    Ok(Some(kernel::app::Section {
+        heading: "contribution.mine",
+        items,
+        add: None,
+    }))
 }

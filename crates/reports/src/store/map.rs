@@ -97,3 +97,108 @@ pub async fn map_entry_of(
     })
     .transpose()
 }
+
+/// What a report's marker and popup show: where it is, what the reporter wrote, its status,
+/// its category's code and its first photo.
+#[derive(Debug, Clone)]
+pub struct MapCardRow {
+    /// The report.
+    pub id: String,
+    /// Where.
+    pub lat: f64,
+    /// Where.
+    pub lon: f64,
+    /// What the reporter wrote.
+    pub description: String,
+    /// Where it stands.
+    pub status: Status,
+    /// Its category's code.
+    pub category: String,
+    /// The stored name of its first photo.
+    pub photo: Option<String>,
+}
+
+/// The most reports a filtered map clusters in one answer.
+pub const MAP_FILTERED_MOST: i64 = 20_000;
+
+/// The positions of the published reports of a space that a list's filters keep (these
+/// categories, this status), inside a box (west, south, east, north): the points a filtered
+/// map clusters, newest first, at most [`MAP_FILTERED_MOST`].
+pub async fn filtered_positions(
+    db: &Db,
+    space_id: &str,
+    category_ids: &[String],
+    status: Option<&str>,
+    (west, south, east, north): (f64, f64, f64, f64),
+) -> Result<Vec<kernel::geo::GeoPoint>, StoreError> {
+    if category_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (0..category_ids.len())
+        .map(|i| format!("${}", i + 7))
+        .collect();
+    let sql = format!(
+        "SELECT r.id, r.lat, r.lon FROM reports r WHERE r.space_id = $1 AND r.published_at IS NOT NULL \
+         AND ($2 = '' OR r.status = $2) AND r.lon BETWEEN $3 AND $5 AND r.lat BETWEEN $4 AND $6 \
+         AND r.category_id IN ({}) ORDER BY r.created_at DESC, r.id LIMIT {MAP_FILTERED_MOST}",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(space_id)
+        .bind(status.unwrap_or(""));
+    for v in [west, south, east, north] {
+        q = q.bind(v);
+    }
+    for id in category_ids {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(kernel::geo::GeoPoint {
+                id: r.try_get("id")?,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
+}
+
+/// The cards of these published reports of a space (the others are left out), in one query.
+pub async fn map_cards(
+    db: &Db,
+    space_id: &str,
+    ids: &[String],
+) -> Result<Vec<MapCardRow>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (0..ids.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT r.id, r.lat, r.lon, r.description, r.status, c.code, \
+         (SELECT p.name FROM report_photos p WHERE p.report_id = r.id ORDER BY p.position LIMIT 1) AS photo \
+         FROM reports r JOIN report_categories c ON c.id = r.category_id \
+         WHERE r.space_id = $1 AND r.published_at IS NOT NULL AND r.id IN ({})",
+        marks.join(", ")
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(space_id);
+    for id in ids {
+        q = q.bind(id);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(MapCardRow {
+                id: r.try_get("id")?,
+                lat: r.try_get("lat")?,
+                lon: r.try_get("lon")?,
+                description: r.try_get("description")?,
+                status: Status::parse(&r.try_get::<String, _>("status")?).unwrap_or(Status::New),
+                category: r.try_get("code")?,
+                photo: r.try_get("photo")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?)
+}

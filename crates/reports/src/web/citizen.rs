@@ -9,7 +9,7 @@ use crate::policy::desk_access;
 use crate::store::{self, CitizenReport, Event};
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kernel::app::{Section, SectionItem, SectionOf};
 use kernel::i18n::Lang;
@@ -28,8 +28,9 @@ pub(super) fn routes() -> Routes {
     Routes::new()
         .route("/s/{space}/reports", get(list))
         .route("/s/{space}/reports/new", get(new_form).post(submit))
+        .route("/s/{space}/reports/sent", get(sent))
         .route("/s/{space}/reports/confirm/{token}", get(confirm))
-        .route("/s/{space}/reports/map.json", get(map))
+        .route("/s/{space}/reports/map.json", get(super::map::map))
         .route("/s/{space}/reports/{id}", get(show))
         .route("/s/{space}/reports/{id}/follow", post(follow))
 }
@@ -70,6 +71,37 @@ pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Sect
         heading: "report.section",
         items,
         add: takes_reports.then(|| ("report.new", format!("/s/{}/reports/new", space.slug))),
+    }))
+}
+
+/// The reports a person filed or follows, on their account page.
+pub async fn account_section(state: AppState, of: SectionOf) -> Result<Option<Section>, Error> {
+    let tr = kernel::i18n::Tr(of.lang);
+    let items = store::of_person(state.db(), &of.id, 20)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let status = Status::parse(&r.status).map_or("", |s| tr.t(status_key(s)));
+            let how = if r.filed {
+                tr.f("report.mine_filed", &[("date", tr.date(r.created_at).as_str())])
+            } else {
+                tr.t("report.mine_followed").to_string()
+            };
+            SectionItem {
+                title: if r.address.is_empty() {
+                    r.category
+                } else {
+                    format!("{} — {}", r.category, r.address)
+                },
+                url: format!("/s/{}/reports/{}", r.space_slug, r.id),
+                note: format!("{status} · {how}"),
+            }
+        })
+        .collect();
+    Ok(Some(Section {
+        heading: "report.mine",
+        items,
+        add: None,
     }))
 }
 
@@ -402,11 +434,39 @@ async fn submit(
             tell_team(&state, &category, &base, &p.space.slug, &id, &description).await?;
         }
     }
+    // Sent on to a page of its own, so that reloading it sends nothing again.
+    let to = match token {
+        None => format!("/s/{}/reports/sent?report={id}", p.space.slug),
+        Some(_) => format!("/s/{}/reports/sent", p.space.slug),
+    };
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+struct SentQuery {
+    report: Option<String>,
+}
+
+/// The page after a report is sent: a published report's link (checked: a report of this space,
+/// published), else what the mail sent to confirm it says.
+async fn sent(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Path(space): Path<String>,
+    Query(q): Query<SentQuery>,
+) -> Result<Response, Error> {
+    let space = space_or_404(&state, &space).await?;
+    let published = match q.report.as_deref().filter(|id| !id.is_empty()) {
+        Some(id) => store::report_in_space(state.db(), &space.id, id)
+            .await?
+            .map(|(r, _)| r.id),
+        None => None,
+    };
     render(&SentPage {
-        published: token.is_none(),
-        page: p.page,
-        space: p.space,
-        id,
+        published: published.is_some(),
+        id: published.unwrap_or_default(),
+        page,
+        space,
     })
 }
 
@@ -605,6 +665,10 @@ struct ListPage {
     status: String,
     tiles: String,
     area: String,
+    /// What the markers' colours and fills mean.
+    legend: kernel::geo::Legend,
+    /// The cards of the page's reports.
+    cards: Vec<kernel::geo::MapCard>,
 }
 
 impl ListPage {
@@ -615,10 +679,15 @@ impl ListPage {
         self.page.tr.datetime_tag(ms)
     }
     fn points(&self) -> String {
-        super::map_points(
-            &self.reports,
-            &format!("/s/{}/reports", self.space.slug),
-            "",
+        kernel::geo::cards_attribute(&self.cards)
+    }
+    /// The live map's address: the list's filters.
+    fn map_source(&self) -> String {
+        format!(
+            "/s/{}/reports/map.json?category={}&status={}",
+            self.space.slug,
+            kernel::web::percent_encode(&self.category),
+            kernel::web::percent_encode(&self.status)
         )
     }
 }
@@ -647,7 +716,12 @@ async fn list(
     let (reports, pager) =
         super::queue_page(&state, &space.id, &ids, &filter, q.page, base).await?;
     let area = kernel::spaces::map_area(state.db(), &space.id).await?;
+    let ids: Vec<String> = reports.iter().map(|r| r.id.clone()).collect();
+    let mut cards = super::map::cards(&state, &space.id, &space.slug, &ids).await?;
+    let cards = ids.iter().filter_map(|id| cards.remove(id)).collect();
     render(&ListPage {
+        legend: super::map::legend(&page.tr, &categories),
+        cards,
         area,
         tiles: state.config().tile_url.clone(),
         page,
@@ -658,18 +732,4 @@ async fn list(
         category: q.category,
         status: q.status,
     })
-}
-
-/// What a map viewport shows of the reports: points, and clusters where they are close at this
-/// zoom, from the geo index (never from the database).
-async fn map(
-    State(state): State<AppState>,
-    Path(space): Path<String>,
-    q: Result<Query<kernel::geo::ViewportQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, Error> {
-    space_or_404(&state, &space).await?;
-    let Ok(Query(q)) = q else {
-        return Err(Error::BadRequest("query.invalid"));
-    };
-    Ok(axum::Json(q.answer(state.geo(), super::MAP_LAYER, |_| None)?).into_response())
 }

@@ -4,9 +4,10 @@
 mod citizen;
 mod data;
 
-pub use citizen::space_section;
+pub use citizen::{account_section, space_section};
 pub use data::datasets;
 mod desk;
+mod map;
 mod open311;
 mod setup;
 mod work;

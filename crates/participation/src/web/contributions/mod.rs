@@ -33,7 +33,7 @@ pub(super) fn routes() -> Routes {
         .route("/s/{space}/processes/{process}/c/{component}", get(list))
         .route(
             "/s/{space}/processes/{process}/c/{component}/map.json",
-            get(map),
+            get(super::map::map),
         )
         .route(
             "/s/{space}/processes/{process}/c/{component}/new",
@@ -97,6 +97,10 @@ struct ListPage {
     /// The space's area, where the map opens when nothing else frames it.
     area: String,
     answers: [AnswerState; 4],
+    /// What the markers' colours and fills mean.
+    legend: kernel::geo::Legend,
+    /// The cards of the page's located contributions.
+    cards: Vec<kernel::geo::MapCard>,
 }
 
 impl ListPage {
@@ -113,16 +117,16 @@ impl ListPage {
         super::component_url(&self.process, &self.component.id)
     }
     fn points(&self) -> String {
-        serde_json::Value::from(
-            self.contributions
-                .iter()
-                .filter_map(|c| {
-                    c.position
-                        .map(|p| serde_json::json!([p.lat, p.lon, c.title, self.url(c)]))
-                })
-                .collect::<Vec<_>>(),
+        kernel::geo::cards_attribute(&self.cards)
+    }
+    /// The live map's address: the list's filters.
+    fn map_source(&self) -> String {
+        format!(
+            "{}/map.json?category={}&answer={}",
+            self.base(),
+            kernel::web::percent_encode(&self.q.category),
+            kernel::web::percent_encode(&self.q.answer)
         )
-        .to_string()
     }
 }
 
@@ -189,7 +193,18 @@ async fn list(
         store::contributions::list(state.db(), &component.id, &filter, PER_PAGE, pager.offset())
             .await?;
     pager.total = total;
+    let (legend, cards) = if component.kind == ComponentKind::Map {
+        let ids: Vec<String> = contributions.iter().map(|c| c.id.clone()).collect();
+        (
+            super::map::legend(&page.tr, &categories),
+            super::map::cards_in_order(&state, &process, &component.id, &ids).await?,
+        )
+    } else {
+        (kernel::geo::Legend::default(), Vec::new())
+    };
     render(&ListPage {
+        legend,
+        cards,
         area: kernel::spaces::map_area(state.db(), &process.space_id).await?,
         open: component.takes_contributions(&phases, today()),
         tiles: state.config().tile_url.clone(),
@@ -202,24 +217,6 @@ async fn list(
         pager,
         q,
     })
-}
-
-async fn map(
-    AxState(state): AxState<AppState>,
-    Path((space, process, component)): Path<(String, String, String)>,
-    q: Result<Query<kernel::geo::ViewportQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, Error> {
-    let Ok(Query(q)) = q else {
-        return Err(Error::BadRequest("query.invalid"));
-    };
-    // A draft's contributions are on no map: its layer is asked for by no one.
-    let process = visible_process(&state, &space, &process, None).await?;
-    let component = component_or_404(&state, &process, &component).await?;
-    let layer = store::contributions::layer_of(&component.id);
-    let answer = q.answer(state.geo(), &layer, |id| {
-        Some(contribution_url(&process, id))
-    })?;
-    Ok(axum::Json(answer).into_response())
 }
 
 #[derive(Deserialize, Default)]

@@ -88,15 +88,20 @@ pub(crate) async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String
         )
         .await;
     assert_eq!(r.status(), 422);
-    for (name, colour) in [("Idée", "#1f6feb"), ("Danger", "#cf222e")] {
+    let page = r.text().await.unwrap();
+    assert!(page.contains("Choisissez une icône de la liste.") && page.contains("#rrggbb"));
+    for (name, colour, icon) in [("Idée", "#1f6feb", "idea"), ("Danger", "#cf222e", "danger")] {
         let r = app
             .post_form(
                 &format!("{component}/categories"),
-                &[("name", name), ("colour", colour), ("icon", "•")],
+                &[("name", name), ("colour", colour), ("icon", icon)],
             )
             .await;
         assert_eq!(r.status(), 303);
     }
+    // Each category's icon is drawn in its colour beside its name.
+    let (_, page) = app.get_text(&settings).await;
+    assert!(page.contains(r##"<svg class="icon""##) && page.contains(r##"stroke="#cf222e""##), "{page}");
     (process, component)
 }
 
@@ -287,6 +292,8 @@ fn comment_id(r: &reqwest::Response) -> String {
         .to_string()
 }
 
+mod drafts;
+mod map;
 mod moderation;
 
 on_every_engine!(
@@ -407,6 +414,15 @@ on_every_engine!(
             "1123456789abcdef0123456789abcdef",
         )
         .await;
+        // Her account lists what she wrote, with its page; not his.
+        let (_, account) = a.get_text("/account").await;
+        assert!(
+            account.contains("Mes contributions et ce que je suis")
+                && account.contains(&format!(r#"<a href="{url2}">Un passage piéton rue de Tréguier</a>"#)),
+            "{account}"
+        );
+        let (_, account) = b.get_text("/account").await;
+        assert!(!account.contains("Un passage piéton"));
         let page = support(&b, &url2).await;
         assert!(page.contains("nombre de soutiens permis"), "{page}");
         assert_eq!(app.count("contribution_supports").await, 1);

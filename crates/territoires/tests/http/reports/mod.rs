@@ -39,11 +39,18 @@ pub(crate) async fn send(
     let token = app.csrf().await;
     let r = app
         .client
-        .post(app.url(&format!("/s/montauban/reports/new?_csrf={token}")))
-        .multipart(form(fields, photo))
+        .post(app.url("/s/montauban/reports/new"))
+        .multipart(form(fields, photo).text("_csrf", token))
         .send()
         .await
         .unwrap();
+    // A report sent is answered by a redirect to a page of its own (a reload sends nothing
+    // again): that page is what the sender reads.
+    if r.status() == 303 {
+        let to = r.headers()["location"].to_str().unwrap().to_string();
+        assert!(to.starts_with("/s/montauban/reports/sent"), "{to}");
+        return app.get_text(&to).await;
+    }
     (r.status().as_u16(), r.text().await.unwrap())
 }
 
@@ -59,6 +66,7 @@ async fn add_team(admin: &TestApp, name: &str, email: &str) -> reqwest::Response
 }
 
 mod desk;
+mod map;
 
 on_every_engine!(
     a_report_is_confirmed_offered_to_neighbours_and_handled_by_its_team,
@@ -173,6 +181,14 @@ on_every_engine!(
         assert_eq!(r.status(), 303);
         let (_, shown) = neighbour.get_text(&report_url).await;
         assert!(shown.contains("1 personne concernée"));
+        // Her account lists the report she follows, with where it stands.
+        let (_, account) = neighbour.get_text("/account").await;
+        assert!(
+            account.contains("Mes signalements")
+                && account.contains(&format!(r#"<a href="{report_url}">Nid-de-poule"#))
+                && account.contains("Nouveau · suivi"),
+            "{account}"
+        );
         assert_eq!(app.count("reports").await, before + 1);
 
         // The road agent sees the road categories only, and handles the report.

@@ -59,6 +59,7 @@ pub fn component() -> Component {
             kernel::indexer!(crate::OFFER, None, offers),
         ],
         locales: Some(LOCALES),
+        workplace: kernel::hook!(web::workplace, 2),
         datasets: kernel::hook!(web::datasets),
         demo: kernel::hook!(demo::seed),
         links: &[("directory.title", "/directory")],

@@ -30,15 +30,18 @@ struct Dashboard {
     users: i64,
     territories: i64,
     spaces: Vec<Space>,
+    /// The queues with what waits in them, each with its space's name.
+    pending: Vec<(String, crate::workplace::Work)>,
     audit: Vec<(crate::i18n::TimeTag, String, String, String)>,
 }
 
 async fn dashboard(
     State(state): State<AppState>,
     page: PageCtx,
-    _: InstanceAdmin,
+    InstanceAdmin(user): InstanceAdmin,
 ) -> Result<Response, Error> {
     let db = state.db();
+    let pending = crate::workplace::queues(&state, &user, page.tr.0, None).await?;
     let users: i64 = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE deleted_at IS NULL")
         .fetch_one(db.pool())
         .await?
@@ -65,6 +68,7 @@ async fn dashboard(
         users,
         territories,
         spaces,
+        pending,
         audit,
     })
 }

@@ -384,6 +384,32 @@ impl Reviewed {
         )
     }
 
+    /// What waits for a moderator, for their workplace: how many proposed items and revisions,
+    /// and when the oldest of them arrived (an item's last change, a revision's creation).
+    pub async fn waiting(&self, db: &Db) -> Result<(i64, Option<i64>), ReviewError> {
+        let mut count = 0;
+        let mut oldest: Option<i64> = None;
+        for sql in [
+            format!(
+                "SELECT COUNT(*) AS n, MIN(updated_at) AS oldest FROM {} WHERE state = 'pending'",
+                self.table
+            ),
+            format!(
+                "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM {} WHERE state = 'pending'",
+                self.revisions
+            ),
+        ] {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .fetch_one(db.pool())
+                .await?;
+            count += row.try_get::<i64, _>("n")?;
+            if let Some(at) = row.try_get::<Option<i64>, _>("oldest")? {
+                oldest = Some(oldest.map_or(at, |o| o.min(at)));
+            }
+        }
+        Ok((count, oldest))
+    }
+
     /// The revisions waiting for a moderator, oldest first (at most `limit`).
     pub async fn pending_revisions<T: serde::de::DeserializeOwned>(
         &self,

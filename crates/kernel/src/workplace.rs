@@ -87,6 +87,37 @@ pub async fn spaces_where(
     Ok(out)
 }
 
+/// The queue of a reviewed component for its moderators: its title (a text key), its address,
+/// and what waits in the tables of `reviewed` (see [`crate::review::Reviewed::waiting`]).
+pub async fn review_queue(
+    state: &AppState,
+    lang: Lang,
+    (title, url): (&str, &str),
+    reviewed: &[crate::review::Reviewed],
+) -> Result<Work, Error> {
+    let tr = crate::i18n::Tr(lang);
+    let (mut count, mut oldest) = (0, None::<i64>);
+    for r in reviewed {
+        let (n, at) = r.waiting(state.db()).await?;
+        count += n;
+        oldest = match (oldest, at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    Ok(Work {
+        space_id: None,
+        title: tr.t(title).to_string(),
+        url: url.to_string(),
+        waiting: Some(Waiting {
+            count,
+            words: tr.count("workplace.to_review", count),
+            urgent: None,
+            oldest,
+        }),
+    })
+}
+
 /// How long ago `at` was at `now` (UTC ms), in words with the language's plurals: « à
 /// l'instant », « il y a 5 minutes », « il y a 3 heures », « il y a 1 jour », then in days (the
 /// age of a report at a desk, of the oldest item of a queue).
@@ -169,6 +200,33 @@ pub async fn work_of(state: &AppState, user: &User, lang: Lang) -> Result<Vec<Wo
             .await?,
     );
     Ok(work)
+}
+
+/// The queues of `user` with what waits in them, for an administration page: those of one
+/// space, or all of them with the name of their space (empty for the instance's).
+pub async fn queues(
+    state: &AppState,
+    user: &User,
+    lang: Lang,
+    space: Option<&Space>,
+) -> Result<Vec<(String, Work)>, Error> {
+    let mut out = Vec::new();
+    for w in work_of(state, user, lang).await? {
+        if w.waiting.is_none() {
+            continue;
+        }
+        let place = match (&w.space_id, space) {
+            (Some(id), Some(s)) if *id == s.id => String::new(),
+            (_, Some(_)) => continue,
+            (Some(id), None) => crate::spaces::store::get_by_id(state.db(), id)
+                .await?
+                .map(|s| s.name)
+                .unwrap_or_default(),
+            (None, None) => String::new(),
+        };
+        out.push((place, w));
+    }
+    Ok(out)
 }
 
 async fn workplace(

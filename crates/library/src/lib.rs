@@ -25,6 +25,7 @@ pub fn component() -> Component {
         migrations: MIGRATIONS,
         indexers: vec![kernel::indexer!(crate::EXPERIENCE, None, store)],
         locales: Some(LOCALES),
+        workplace: kernel::hook!(web::workplace, 2),
         demo: kernel::hook!(demo::seed),
         links: &[("library.title", "/library")],
         files: &[

@@ -40,6 +40,7 @@ pub fn component() -> Component {
         migrations: MIGRATIONS,
         indexers: vec![kernel::indexer!(crate::RESOURCE, None, store::resources)],
         locales: Some(LOCALES),
+        workplace: kernel::hook!(web::workplace, 2),
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),
         links: &[("network.title", "/commun")],

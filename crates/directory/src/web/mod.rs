@@ -34,6 +34,7 @@ pub use form::*;
 
 mod moderation;
 pub use moderation::workplace;
+pub use moderation::workplace;
 use moderation::*;
 mod map;
 mod opendata;

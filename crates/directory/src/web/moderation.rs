@@ -112,3 +112,21 @@ pub(crate) async fn tell_owners(
     state.mail_about(&to, key, (actor.data.name(), &actor.url()), reason);
     Ok(())
 }
+
+/// The directory's queue on the workplace of its moderators.
+pub async fn workplace(
+    state: AppState,
+    of: kernel::workplace::WorkOf,
+) -> Result<Vec<kernel::workplace::Work>, Error> {
+    if !policy::can(
+        Some(&of.user),
+        policy::Action::Moderate,
+        &Resource::Component,
+    ) {
+        return Ok(Vec::new());
+    }
+    let queue = ("workplace.directory.queue", "/directory/moderation");
+    let work =
+        kernel::workplace::review_queue(&state, of.lang, queue, &[crate::store::REVIEW]).await?;
+    Ok(vec![work])
+}

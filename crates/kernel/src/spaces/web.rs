@@ -157,6 +157,8 @@ struct AdminPage {
     errors: FieldErrors,
     members: Vec<Member>,
     member_errors: FieldErrors,
+    /// The space's queues with what waits in them.
+    pending: Vec<(String, crate::workplace::Work)>,
     /// The four sides of the area form, as stored or as typed.
     area: AreaForm,
     area_errors: FieldErrors,
@@ -188,6 +190,10 @@ fn fields_of(space: &Space) -> SpaceFields {
 
 async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<AdminPage, Error> {
     let members = accounts::space_members(state.db(), &space.id).await?;
+    let pending = match &page.user {
+        Some(user) => crate::workplace::queues(state, user, page.tr.0, Some(&space)).await?,
+        None => Vec::new(),
+    };
     let area = store::area(state.db(), &space.id)
         .await?
         .map(|a| AreaForm {
@@ -204,6 +210,7 @@ async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<Adm
         errors: FieldErrors::new(),
         members,
         member_errors: FieldErrors::new(),
+        pending,
         area,
         area_errors: FieldErrors::new(),
         tiles: state.config().tile_url.clone(),

@@ -26,6 +26,7 @@ use std::sync::Arc;
 mod form;
 use form::*;
 mod moderation;
+pub use moderation::workplace;
 use moderation::*;
 
 /// The library's routes.

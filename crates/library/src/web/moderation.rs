@@ -116,3 +116,21 @@ async fn tell_author(
     );
     Ok(())
 }
+
+/// The library's queue on the workplace of its moderators.
+pub async fn workplace(
+    state: AppState,
+    of: kernel::workplace::WorkOf,
+) -> Result<Vec<kernel::workplace::Work>, Error> {
+    if !policy::can(
+        Some(&of.user),
+        policy::Action::Moderate,
+        &Resource::Component,
+    ) {
+        return Ok(Vec::new());
+    }
+    let queue = ("workplace.library.queue", "/library/moderation");
+    let work =
+        kernel::workplace::review_queue(&state, of.lang, queue, &[crate::store::REVIEW]).await?;
+    Ok(vec![work])
+}

@@ -6,6 +6,7 @@
 mod data;
 mod join;
 mod moderation;
+pub use moderation::workplace;
 mod requests;
 mod resources;
 

@@ -217,3 +217,29 @@ async fn tell_author(
     state.mail_about(&to, key, (&resource.data.title, &resource.url()), reason);
     Ok(())
 }
+
+/// The network's two queues (the requests to join, the proposed resources) on the workplace of
+/// its moderators.
+pub async fn workplace(
+    state: AppState,
+    of: kernel::workplace::WorkOf,
+) -> Result<Vec<kernel::workplace::Work>, Error> {
+    if !policy::can(Some(&of.user), Action::Moderate, &Resource::Network) {
+        return Ok(Vec::new());
+    }
+    let members = ("workplace.network.members", "/commun/moderation");
+    let resources = (
+        "workplace.network.resources",
+        "/commun/moderation/resources",
+    );
+    Ok(vec![
+        kernel::workplace::review_queue(&state, of.lang, members, &[crate::store::REVIEW]).await?,
+        kernel::workplace::review_queue(
+            &state,
+            of.lang,
+            resources,
+            &[crate::store::resources::REVIEW],
+        )
+        .await?,
+    ])
+}

@@ -226,6 +226,36 @@ pub async fn queue(db: &Db, space_id: &str) -> Result<Vec<QueueItem>, StoreError
     Ok(items.into_iter().map(|(_, i)| i).collect())
 }
 
+/// What waits in the queue of a space: the contributions waiting for publication and the
+/// flagged items, and when the oldest of them arrived (a contribution's creation, a flag).
+pub async fn waiting(db: &Db, space_id: &str) -> Result<(i64, Option<i64>), StoreError> {
+    let pending = sqlx::query(
+        "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM contributions \
+         WHERE space_id = $1 AND state = 'pending'",
+    )
+    .bind(space_id)
+    .fetch_one(db.pool())
+    .await?;
+    // A pending contribution that is also flagged counts once.
+    let flagged = sqlx::query(
+        "SELECT COUNT(DISTINCT f.target_id) AS n, MIN(f.created_at) AS oldest FROM participation_flags f \
+         LEFT JOIN contributions c ON c.id = f.target_id \
+         WHERE f.space_id = $1 AND f.resolved_at IS NULL AND (c.state IS NULL OR c.state <> 'pending')",
+    )
+    .bind(space_id)
+    .fetch_one(db.pool())
+    .await?;
+    let mut count = 0;
+    let mut oldest: Option<i64> = None;
+    for row in [pending, flagged] {
+        count += row.try_get::<i64, _>("n")?;
+        if let Some(at) = row.try_get::<Option<i64>, _>("oldest")? {
+            oldest = Some(oldest.map_or(at, |o| o.min(at)));
+        }
+    }
+    Ok((count, oldest))
+}
+
 /// What a moderator decides about an item.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {

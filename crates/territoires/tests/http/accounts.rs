@@ -39,7 +39,7 @@ on_every_engine!(
             )
             .await;
         assert_eq!(r.status(), 303);
-        assert_eq!(r.headers()["location"], "/workplace");
+        assert_eq!(r.headers()["location"], "/admin");
         let (status, page) = app.get_text("/admin").await;
         assert_eq!(status, 200, "{}", app.engine);
         assert!(page.contains("Administration"));

@@ -118,7 +118,7 @@ fn table_of(page: &str) -> String {
 /// The open reports of the road team's categories, and the urgent ones among them.
 async fn open_road_reports(app: &TestApp) -> (i64, i64) {
     let row: (i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COALESCE(SUM(r.urgent), 0) FROM reports r \
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN r.urgent <> 0 THEN 1 ELSE 0 END), 0) FROM reports r \
          JOIN report_categories c ON c.id = r.category_id JOIN report_teams t ON t.id = c.team_id \
          WHERE t.name = 'Service voirie' AND r.status IN ('new', 'acknowledged', 'in_progress')",
     )
@@ -242,6 +242,66 @@ on_every_engine!(
         assert!(
             public.contains("class=\"badge status-resolved\">Résolu"),
             "{public}"
+        );
+    })
+);
+
+on_every_engine!(
+    a_moderators_workplace_counts_the_contributions_waiting_for_review,
+    |app: TestApp| Box::pin(async move {
+        let (_, component) = crate::participation::setup(&app, &[("moderated_before", "1")]).await;
+        let idea = crate::participation::category(&app, &component, "Idée").await;
+        let space = kernel::spaces::store::get_by_slug(app.state.db(), "lannion")
+            .await
+            .unwrap()
+            .unwrap();
+        let (moderator, _) = app
+            .signed_in("modo@lannion.bzh", "Modo", Role::Moderator, &space.id)
+            .await;
+        let queue = "Modération des contributions";
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 0);
+        assert!(page.contains("href=\"/s/lannion/moderation\""), "{page}");
+        assert!(page.contains("Rien ne vous attend"), "{page}");
+        let anne = app.other_client();
+        anne.register_and_login("anne@test.fr", "Anne").await;
+        crate::participation::propose(
+            &anne,
+            &component,
+            &idea,
+            ("Une fontaine au parc", "Pour l'été."),
+            ("48.7336", "-3.4498"),
+            "0123456789abcdef0123456789abcdef",
+        )
+        .await;
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 1);
+        assert!(page.contains("1 élément vous attend."), "{page}");
+        // The moderator of a space sees none of the instance's queues; its administrator does.
+        assert!(!page.contains("Modération de la bibliothèque"), "{page}");
+        let (_, page) = app.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 1);
+        assert_eq!(count_on(&page, "Modération de la bibliothèque"), 0);
+        assert_eq!(count_on(&page, "Ressources proposées au réseau"), 0);
+        assert!(page.contains("href=\"/directory/moderation\""), "{page}");
+        assert!(page.contains("href=\"/admin\""), "{page}");
+        // The dashboards count the same, with a link to each queue: the instance's all of
+        // them, a space's its own.
+        let (_, admin) = app.get_text("/admin").await;
+        assert!(admin.contains("À traiter"), "{admin}");
+        assert!(
+            admin.contains("href=\"/s/lannion/moderation\">Modération des contributions</a> · Lannion participe : <span class=\"count\">1 contribution ou commentaire à examiner</span>"),
+            "{admin}"
+        );
+        assert!(admin.contains("href=\"/library/moderation\""), "{admin}");
+        let (_, space_admin) = app.get_text("/s/lannion/admin").await;
+        assert!(
+            space_admin.contains("href=\"/s/lannion/moderation\">Modération des contributions</a> : <span class=\"count\">1 contribution"),
+            "{space_admin}"
+        );
+        assert!(
+            !space_admin.contains("/library/moderation"),
+            "{space_admin}"
         );
     })
 );

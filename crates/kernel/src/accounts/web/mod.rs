@@ -446,7 +446,8 @@ async fn setup(
         }
     };
     match create_admin(state.db(), &email, &name, &password).await {
-        Ok(id) => sign_in(&state, &id, crate::workplace::URL, "flash.setup_done").await,
+        // The first administrator starts where spaces are created (their workplace is empty).
+        Ok(id) => sign_in(&state, &id, "/admin", "flash.setup_done").await,
         Err(Error::Invalid(errors)) => {
             let page = SetupPage {
                 page: ctx.into(),

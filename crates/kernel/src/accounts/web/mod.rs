@@ -127,13 +127,15 @@ struct RegisterForm {
 }
 
 impl RegisterForm {
-    /// Parses every field, collecting all errors.
-    fn parse(&self) -> Result<(DisplayName, Email, Password), FieldErrors> {
+    /// Parses every field, collecting all errors; `with_terms`: whether the terms of use must
+    /// be accepted (by a person registering, not by the instance's first administrator, who
+    /// writes them).
+    fn parse(&self, with_terms: bool) -> Result<(DisplayName, Email, Password), FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = errors.take(DisplayName::parse(&self.display_name));
         let email = errors.take(Email::parse(&self.email));
         let password = errors.take(Password::parse(&self.password));
-        if self.terms.as_deref() != Some("yes") {
+        if with_terms && self.terms.as_deref() != Some("yes") {
             errors.push(FieldError::new("terms", "register.terms_required"));
         }
         if !errors.is_empty() {
@@ -180,7 +182,7 @@ async fn register(
     state.limiter().check(registrations(state.config()), ip)?;
     let lang = ctx.lang;
     let next = asked_next(form.next.as_deref());
-    let (name, email, password) = match form.parse() {
+    let (name, email, password) = match form.parse(true) {
         Ok(parsed) => parsed,
         Err(errors) => {
             let page = RegisterPage {
@@ -433,7 +435,7 @@ async fn setup(
     if store::admin_count(state.db()).await? > 0 {
         return Err(Error::NotFound);
     }
-    let (name, email, password) = match form.parse() {
+    let (name, email, password) = match form.parse(false) {
         Ok(parsed) => parsed,
         Err(errors) => {
             let page = SetupPage {

@@ -33,13 +33,43 @@ const LIBRARIES: &[(&str, &str)] = &[
         "node_modules/leaflet/dist/images/layers-2x.png",
     ),
     ("leaflet/LICENSE", "node_modules/leaflet/LICENSE"),
+    ("icons/LICENSE", "node_modules/lucide-static/LICENSE"),
+];
+
+/// The icons a category may take: (our name, the drawing's file in the Lucide set).
+const ICONS: &[(&str, &str)] = &[
+    ("idea", "lightbulb"),
+    ("problem", "triangle-alert"),
+    ("danger", "octagon-alert"),
+    ("heritage", "landmark"),
+    ("nature", "trees"),
+    ("cycling", "bike"),
+    ("transport", "bus"),
+    ("roadworks", "construction"),
+    ("water", "droplets"),
+    ("waste", "trash-2"),
+    ("building", "building"),
+    ("culture", "drama"),
+    ("sport", "dumbbell"),
+    ("people", "users"),
+    ("other", "circle-help"),
 ];
 
 fn main() {
     let assets = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap()).join("assets");
     println!("cargo:rerun-if-changed=assets/package-lock.json");
     println!("cargo:rerun-if-changed=assets/static");
-    if !assets.join("node_modules/leaflet/dist/leaflet.js").exists() {
+    let mut libraries: Vec<(String, String)> = LIBRARIES
+        .iter()
+        .map(|(url, file)| (url.to_string(), file.to_string()))
+        .collect();
+    libraries.extend(ICONS.iter().map(|(name, file)| {
+        (
+            format!("icons/{name}.svg"),
+            format!("node_modules/lucide-static/icons/{file}.svg"),
+        )
+    }));
+    if libraries.iter().any(|(_, file)| !assets.join(file).exists()) {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
             .current_dir(&assets)
@@ -47,9 +77,9 @@ fn main() {
             .unwrap_or_else(|e| panic!("front-end libraries are missing and npm could not run ({e}); install Node.js and npm"));
         assert!(status.success(), "npm ci failed in {}", assets.display());
     }
-    let mut files: Vec<(String, PathBuf)> = LIBRARIES
+    let mut files: Vec<(String, PathBuf)> = libraries
         .iter()
-        .map(|(url, file)| (url.to_string(), assets.join(file)))
+        .map(|(url, file)| (url.clone(), assets.join(file)))
         .collect();
     collect(&assets.join("static"), "", &mut files);
     files.sort();
@@ -68,6 +98,11 @@ fn main() {
             path.display().to_string()
         )
         .unwrap();
+    }
+    code.push_str("];\n");
+    code.push_str("/// The icons a category may take, by name (`icons/{name}.svg`).\npub static ICONS: &[&str] = &[");
+    for (name, _) in ICONS {
+        write!(code, "{name:?}, ").unwrap();
     }
     code.push_str("];\n");
     writeln!(code, "/// A fingerprint of all assets, for cache busting.\npub const VERSION: &str = \"{:08x}\";", hash as u32).unwrap();

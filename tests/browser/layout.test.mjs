@@ -5,7 +5,7 @@
 // tables are still to become cards on phones are listed apart (`TABLES_PENDING`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { demoInstance, newPage, login } from './harness.mjs';
+import { demoInstance, newPage, login, shot } from './harness.mjs';
 
 const demo = demoInstance();
 const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026', name: 'Administration Territoires' };
@@ -119,5 +119,38 @@ test('the staff pages fit a 320 px window: the workplace, the dashboards, the de
     assert.equal(response.status(), 200, path);
     const beyond = await admin.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.equal(beyond, 0, `${path} is ${beyond} px wider than a 320 px window`);
+  }
+});
+
+/** The main journeys' pages, photographed on a phone as the suite's artefacts (in `shots/`). */
+const JOURNEYS = [
+  ['home', '/'],
+  ['space', '/s/lannion'],
+  ['process', '/s/lannion/processes/lannion-2030'],
+  ['report-form', '/s/montauban/reports/new'],
+  ['budget-results', '/s/lannion/processes/budget-participatif-2026'],
+  ['directory', '/directory'],
+  ['library', '/library'],
+  ['network', '/commun'],
+];
+
+test('the main journeys are photographed on a phone', async () => {
+  const phone = await newPage(demo.browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  for (const [name, path] of JOURNEYS) {
+    const response = await phone.goto(demo.server.base + path);
+    assert.ok(response.ok(), `${path}: ${response.status()}`);
+    // The budget's page leads to its vote, whose results are the page to show.
+    if (name === 'budget-results') {
+      await phone.locator('main a[href*="/votes/"]').first().click();
+      await phone.getByRole('heading', { name: 'Résultats' }).waitFor();
+    }
+    await shot(phone, `phone-${name}`);
+  }
+  const admin = await newPage(demo.browser, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await login(demo.server.base, admin, ADMIN);
+  for (const [name, path] of [['workplace', '/workplace'], ['desk', '/s/montauban/reports/desk']]) {
+    const response = await admin.goto(demo.server.base + path);
+    assert.ok(response.ok(), `${path}: ${response.status()}`);
+    await shot(admin, `phone-${name}`);
   }
 });

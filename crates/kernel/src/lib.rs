@@ -18,6 +18,7 @@ pub mod geo;
 pub mod geocoder;
 pub mod group_commit;
 pub mod i18n;
+pub mod icons;
 pub mod ids;
 pub mod jobs;
 pub mod mail;

@@ -345,10 +345,10 @@ async fn lannion(db: &Db, people: &[String]) -> Result<(), Error> {
     )
     .await?;
     for (name, colour, icon) in [
-        ("Idée", "#1f6feb", "💡"),
-        ("Problème", "#bf3989", "⚠"),
-        ("Patrimoine", "#8250df", "🏛"),
-        ("Danger", "#cf222e", "⛔"),
+        ("Idée", "#1f6feb", "idea"),
+        ("Problème", "#bf3989", "problem"),
+        ("Patrimoine", "#8250df", "heritage"),
+        ("Danger", "#cf222e", "danger"),
     ] {
         let input = CategoryFields {
             name: name.into(),

@@ -40,6 +40,7 @@ pub fn component() -> Component {
         locales: Some(LOCALES),
         space_section: kernel::hook!(web::space_section, 2),
         workplace: kernel::hook!(web::workplace, 2),
+        account_section: kernel::hook!(web::account_section, 2),
         datasets: kernel::hook!(web::datasets),
         task: kernel::hook!(web::digest_task),
         demo: kernel::hook!(demo::seed),

@@ -30,6 +30,7 @@ pub fn component() -> Component {
         locales: Some(LOCALES),
         space_section: kernel::hook!(web::space_section, 2),
         workplace: kernel::hook!(web::workplace, 2),
+        account_section: kernel::hook!(web::account_section, 2),
         migrations: MIGRATIONS,
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),

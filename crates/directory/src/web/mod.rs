@@ -34,7 +34,6 @@ pub use form::*;
 
 mod moderation;
 pub use moderation::workplace;
-pub use moderation::workplace;
 use moderation::*;
 mod map;
 mod opendata;

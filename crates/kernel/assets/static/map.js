@@ -387,10 +387,12 @@
     return {
       reverse: function (lat, lon) {
         fillAll(null);
+        // What the reader types meanwhile is never overwritten by the tapped point's address.
+        var typed = input.value;
         ask("/geocoder/reverse?lat=" + lat.toFixed(6) + "&lon=" + lon.toFixed(6), function (data) {
           if (data.place) {
             fillAll(data.place);
-            input.value = data.place.label;
+            if (input.value === typed) { input.value = data.place.label; }
             status.textContent = msg("address").replace("{label}", data.place.label);
           } else {
             status.textContent = msg("no-address");

@@ -290,8 +290,8 @@ async fn home(
             lang: page.tr.0,
         })
         .await?;
-        area: kernel::spaces::instance_map_area(state.db()).await?,
     render(&HomePage {
+        area: kernel::spaces::instance_map_area(state.db()).await?,
         resources,
         sections,
         tiles: state.config().tile_url.clone(),

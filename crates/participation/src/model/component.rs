@@ -252,7 +252,7 @@ pub struct Category {
     pub name: String,
     /// Colour, `#rrggbb`.
     pub colour: String,
-    /// A short symbol shown beside the name (an emoji or a letter).
+    /// The name of its icon (see [`kernel::icons`]), empty for none.
     pub icon: String,
 }
 
@@ -263,7 +263,7 @@ pub struct CategoryInput {
     pub name: String,
     /// `#rrggbb`.
     pub colour: String,
-    /// At most 4 characters.
+    /// One of [`kernel::icons::names`], or empty.
     pub icon: String,
 }
 
@@ -293,7 +293,13 @@ impl CategoryFields {
         if !colour_ok {
             errors.push(FieldError::new("colour", "category.colour"));
         }
-        let icon = errors.take(text::line(&self.icon, "icon", 0, 4));
+        let icon = self.icon.trim().to_string();
+        let icon = if icon.is_empty() || kernel::icons::known(&icon) {
+            Some(icon)
+        } else {
+            errors.push(FieldError::new("icon", "category.icon"));
+            None
+        };
         match (name, icon) {
             (Some(name), Some(icon)) if errors.is_empty() => {
                 Ok(CategoryInput { name, colour, icon })

@@ -10,8 +10,6 @@ mod moderation;
 mod processes;
 mod work;
 pub use work::workplace;
-mod work;
-pub use work::workplace;
 
 pub use data::datasets;
 pub use processes::{can_manage, space_section, visible_process};

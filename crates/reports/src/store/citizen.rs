@@ -284,3 +284,57 @@ pub async fn recipients(db: &Db, id: &str) -> Result<Vec<String>, StoreError> {
     to.dedup();
     Ok(to)
 }
+
+/// One of a person's reports, for their account page.
+#[derive(Debug, Clone)]
+pub struct PersonsReport {
+    /// The report.
+    pub id: String,
+    /// Its space's address.
+    pub space_slug: String,
+    /// Its category's name.
+    pub category: String,
+    /// Its address, empty when it has none.
+    pub address: String,
+    /// Where it stands.
+    pub status: String,
+    /// When it was filed (UTC ms).
+    pub created_at: i64,
+    /// Whether the person filed it (else they follow it).
+    pub filed: bool,
+}
+
+/// The reports a person filed or follows, the latest first, at most `limit`.
+pub async fn of_person(
+    db: &Db,
+    user_id: &str,
+    limit: i64,
+) -> Result<Vec<PersonsReport>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT r.id, s.slug, c.name, r.address, r.status, r.created_at, \
+         CASE WHEN r.reporter_id = $1 THEN 1 ELSE 0 END AS filed \
+         FROM reports r JOIN spaces s ON s.id = r.space_id \
+         JOIN report_categories c ON c.id = r.category_id \
+         WHERE r.reporter_id = $1 \
+            OR r.id IN (SELECT report_id FROM report_followers WHERE user_id = $1) \
+         ORDER BY r.created_at DESC, r.id LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| {
+            Ok(PersonsReport {
+                id: r.try_get(0)?,
+                space_slug: r.try_get(1)?,
+                category: r.try_get(2)?,
+                address: r.try_get(3)?,
+                status: r.try_get(4)?,
+                created_at: r.try_get(5)?,
+                filed: r.try_get::<i32, _>(6)? == 1,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?)
+}

@@ -183,6 +183,10 @@ async fn queue(
     let (reports, pager) =
         super::queue_page(&state, &space.id, &ids, &filter, q.page, base).await?;
     render(&QueuePage {
+        map_area: match store::area(state.db(), &space.id).await? {
+            Some(a) => a.as_attribute(),
+            None => kernel::spaces::map_area(state.db(), &space.id).await?,
+        },
         tiles: state.config().tile_url.clone(),
         page,
         space,
@@ -194,10 +198,6 @@ async fn queue(
         age: q.age,
         mine,
         area: [q.west, q.south, q.east, q.north],
-        map_area: match store::area(state.db(), &space.id).await? {
-            Some(a) => a.as_attribute(),
-            None => kernel::spaces::map_area(state.db(), &space.id).await?,
-        },
     })
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # External clients against a real server: schemathesis fuzzes the API from its own OpenAPI
 # document; georeport reads the Open311 API; aiosmtpd receives mail; pabutools checks the
-# participatory-budget rules. Usage: run.sh PATH/TO/territoires
+# participatory-budget rules; a real addok answers the maps' address search. Usage: run.sh PATH/TO/territoires
 set -euo pipefail
 BIN="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -110,3 +110,6 @@ gdal_check network-members /data/network/members
 
 echo "-- participatory-budget rules against pabutools (1,000 random instances)"
 "$VENV/bin/python" "$HERE/pb_differential.py" "$BIN" 1000 "${TERRITOIRES_PB_SEED:-2026}"
+
+echo "-- address search and reverse geocoding against a real addok, in Chromium"
+bash "$HERE/geocoder.sh" "$BIN"

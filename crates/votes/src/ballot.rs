@@ -273,6 +273,7 @@ mod tests {
             min_age: None,
             salt: "s".into(),
             sealed: false,
+            publication: kernel::publication::Publication::Published(0),
             budget,
             questions,
         }

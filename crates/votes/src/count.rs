@@ -299,6 +299,7 @@ mod tests {
             min_age: None,
             salt: String::new(),
             sealed: false,
+            publication: kernel::publication::Publication::Published(0),
             budget: Some(BudgetSettings {
                 total,
                 limit: BasketLimit::Fits,

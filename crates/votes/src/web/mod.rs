@@ -56,10 +56,13 @@ pub fn routes() -> Routes {
             &r("/{vote}/admin/options/{option}"),
             post(prepare::option_details),
         )
-        .route(&r("/{vote}/admin/settings"), post(prepare::settings))
+        .route(
+            &r("/{vote}/admin/settings"),
+            get(prepare::settings_form).post(prepare::settings),
+        )
         .route(
             &r("/{vote}/admin/questions/{question}"),
-            post(prepare::edit_question),
+            get(prepare::question_form).post(prepare::edit_question),
         )
         .route(
             &r("/{vote}/admin/questions/{question}/remove"),
@@ -67,7 +70,7 @@ pub fn routes() -> Routes {
         )
         .route(
             &r("/{vote}/admin/projects/{option}"),
-            post(prepare::edit_project),
+            get(prepare::project_form).post(prepare::edit_project),
         )
         .route(
             &r("/{vote}/admin/projects/{option}/remove"),

@@ -91,14 +91,6 @@ pub(super) struct AdminPage {
     option_errors: FieldErrors,
     /// The option whose details were refused.
     option_failed: String,
-    /// The vote's settings as typed, and why they were refused.
-    settings: VotationFields,
-    settings_errors: FieldErrors,
-    /// The question or project whose change was refused (its id), what was typed, and why.
-    edited: String,
-    edited_question: QuestionFields,
-    edited_project: ProjectFields,
-    edited_errors: FieldErrors,
 }
 
 impl AdminPage {
@@ -108,30 +100,6 @@ impl AdminPage {
     fn eligibility_key(&self) -> &'static str {
         eligibility_key(self.vote.eligibility)
     }
-    /// A question's fields as shown in its form: what was typed when its change was refused.
-    fn question_fields(&self, q: &Question) -> QuestionFields {
-        if self.edited == q.id {
-            self.edited_question.clone()
-        } else {
-            QuestionFields::of(q)
-        }
-    }
-    /// A project's fields as shown in its form.
-    fn project_fields(&self, o: &VoteOption) -> ProjectFields {
-        if self.edited == o.id {
-            self.edited_project.clone()
-        } else {
-            ProjectFields::of(o)
-        }
-    }
-    /// The errors of a question's or project's form.
-    fn edited_errors(&self, id: &str) -> FieldErrors {
-        if self.edited == id {
-            self.edited_errors.clone()
-        } else {
-            FieldErrors::new()
-        }
-    }
 }
 
 pub(super) async fn admin_page(
@@ -140,7 +108,6 @@ pub(super) async fn admin_page(
     l: Located,
 ) -> Result<AdminPage, Error> {
     let (census, codes) = store::eligible_counts(state.db(), &l.vote).await?;
-    let settings = VotationFields::of(&l.vote);
     Ok(AdminPage {
         page,
         url: l.url(),
@@ -160,12 +127,6 @@ pub(super) async fn admin_page(
         census_line: 0,
         option_errors: FieldErrors::new(),
         option_failed: String::new(),
-        settings,
-        settings_errors: FieldErrors::new(),
-        edited: String::new(),
-        edited_question: QuestionFields::default(),
-        edited_project: ProjectFields::default(),
-        edited_errors: FieldErrors::new(),
     })
 }
 
@@ -438,7 +399,39 @@ pub(super) async fn option_details(
     .await
 }
 
-/// Changes the vote's title, description, dates, eligibility and budget settings before it opens.
+#[derive(Template)]
+#[template(path = "votes/settings.html")]
+pub(super) struct SettingsPage {
+    page: PageCtx,
+    process: Process,
+    vote: Votation,
+    url: String,
+    fields: VotationFields,
+    errors: FieldErrors,
+}
+
+/// The vote's settings, on a page of their own: its title, description, dates, eligibility and
+/// budget settings, which change until it opens.
+pub(super) async fn settings_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(path): Path<VotePath>,
+) -> Result<Response, Error> {
+    let l = managed(&state, &path, &user).await?;
+    if l.vote.phase(now_ms()) != Phase::Upcoming {
+        return Err(StoreError::Locked.into());
+    }
+    render(&SettingsPage {
+        page,
+        url: l.url(),
+        fields: VotationFields::of(&l.vote),
+        errors: FieldErrors::new(),
+        process: l.process,
+        vote: l.vote,
+    })
+}
+
 pub(super) async fn settings(
     State(state): State<AppState>,
     page: PageCtx,
@@ -447,6 +440,9 @@ pub(super) async fn settings(
     Form(mut fields): Form<VotationFields>,
 ) -> Result<Response, Error> {
     let l = managed(&state, &path, &user).await?;
+    if l.vote.phase(now_ms()) != Phase::Upcoming {
+        return Err(StoreError::Locked.into());
+    }
     // Its kind stays.
     fields.kind = l.vote.kind.as_str().into();
     let result = match fields.parse_change(now_ms()) {
@@ -455,11 +451,21 @@ pub(super) async fn settings(
             .map_err(Error::from),
         Err(e) => Err(Error::Invalid(e)),
     };
-    saved_or_shown(&state, page, l, result, |p, errors| {
-        p.settings = fields;
-        p.settings_errors = errors;
-    })
-    .await
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("{}/admin", l.url()),
+            "flash.saved",
+        )),
+        Err(Error::Invalid(errors)) => render_invalid(&SettingsPage {
+            page,
+            url: l.url(),
+            fields,
+            errors,
+            process: l.process,
+            vote: l.vote,
+        }),
+        Err(e) => Err(e),
+    }
 }
 
 /// The path of a question or a project of a vote: space, process, vote, question or option.
@@ -468,6 +474,118 @@ type ItemPath = (String, String, String, String);
 fn split(path: ItemPath) -> (VotePath, String) {
     let (space, process, vote, item) = path;
     ((space, process, vote), item)
+}
+
+/// A question or a project of a vote being changed, on a page of its own.
+#[derive(Template)]
+#[template(path = "votes/item.html")]
+pub(super) struct ItemPage {
+    page: PageCtx,
+    process: Process,
+    vote: Votation,
+    url: String,
+    /// The question's or project's id, and its title as stored.
+    id: String,
+    title: String,
+    question: Option<QuestionFields>,
+    project: Option<ProjectFields>,
+    errors: FieldErrors,
+}
+
+impl ItemPage {
+    fn heading_key(&self) -> &'static str {
+        if self.question.is_some() {
+            "vote.edit_question"
+        } else {
+            "vote.edit_project"
+        }
+    }
+}
+
+/// The page of a question (`question`) or a project of a vote that has not opened, with what was
+/// typed and why it was refused.
+fn item_page(
+    page: PageCtx,
+    l: Located,
+    id: String,
+    question: Option<QuestionFields>,
+    project: Option<ProjectFields>,
+    errors: FieldErrors,
+) -> Result<ItemPage, Error> {
+    if l.vote.phase(now_ms()) != Phase::Upcoming {
+        return Err(StoreError::Locked.into());
+    }
+    let found = l.vote.questions.iter().find_map(|q| match &question {
+        Some(_) => (q.id == id && l.vote.kind == Kind::Votation).then(|| q.title.clone()),
+        None => q
+            .options
+            .iter()
+            .find(|o| o.id == id && l.vote.kind == Kind::Budget)
+            .map(|o| o.title.clone()),
+    });
+    let title = found.ok_or(Error::NotFound)?;
+    Ok(ItemPage {
+        page,
+        url: l.url(),
+        process: l.process,
+        vote: l.vote,
+        id,
+        title,
+        question,
+        project,
+        errors,
+    })
+}
+
+pub(super) async fn question_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(path): Path<ItemPath>,
+) -> Result<Response, Error> {
+    let (path, id) = split(path);
+    let l = managed(&state, &path, &user).await?;
+    let fields = l
+        .vote
+        .questions
+        .iter()
+        .find(|q| q.id == id)
+        .map(QuestionFields::of)
+        .ok_or(Error::NotFound)?;
+    render(&item_page(
+        page,
+        l,
+        id,
+        Some(fields),
+        None,
+        FieldErrors::new(),
+    )?)
+}
+
+pub(super) async fn project_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path(path): Path<ItemPath>,
+) -> Result<Response, Error> {
+    let (path, id) = split(path);
+    let l = managed(&state, &path, &user).await?;
+    let fields = l
+        .vote
+        .questions
+        .iter()
+        .flat_map(|q| q.options.iter())
+        .find(|o| o.id == id)
+        .map(ProjectFields::of)
+        .ok_or(Error::NotFound)?;
+    render(&item_page(
+        page,
+        l,
+        id,
+        None,
+        Some(fields),
+        FieldErrors::new(),
+    )?)
 }
 
 pub(super) async fn edit_question(
@@ -485,12 +603,16 @@ pub(super) async fn edit_question(
             .map_err(Error::from),
         Err(e) => Err(Error::Invalid(e)),
     };
-    saved_or_shown(&state, page, l, result, |p, errors| {
-        p.edited = question;
-        p.edited_question = fields;
-        p.edited_errors = errors;
-    })
-    .await
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("{}/admin", l.url()),
+            "flash.saved",
+        )),
+        Err(Error::Invalid(errors)) => {
+            render_invalid(&item_page(page, l, question, Some(fields), None, errors)?)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub(super) async fn remove_question(
@@ -523,12 +645,16 @@ pub(super) async fn edit_project(
             .map_err(Error::from),
         Err(e) => Err(Error::Invalid(e)),
     };
-    saved_or_shown(&state, page, l, result, |p, errors| {
-        p.edited = option;
-        p.edited_project = fields;
-        p.edited_errors = errors;
-    })
-    .await
+    match result {
+        Ok(()) => Ok(redirect_with_flash(
+            &format!("{}/admin", l.url()),
+            "flash.saved",
+        )),
+        Err(Error::Invalid(errors)) => {
+            render_invalid(&item_page(page, l, option, None, Some(fields), errors)?)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub(super) async fn remove_project(

@@ -293,6 +293,7 @@ fn comment_id(r: &reqwest::Response) -> String {
 }
 
 mod drafts;
+mod drafts;
 mod map;
 mod moderation;
 

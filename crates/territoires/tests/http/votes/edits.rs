@@ -120,6 +120,16 @@ on_every_engine!(
             ],
         )
         .await;
+        // Its settings, each question and project: pages of their own.
+        let (status, page) = app.get_text(&format!("{url}/admin/settings")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Horaires de la piscine"));
+        let first = stored(&app, &url).await.questions[0].id.clone();
+        let (status, page) = app
+            .get_text(&format!("{url}/admin/questions/{first}"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Matin\nMidi\nSoir"), "{page}");
         // Its settings: title, dates, eligibility with a minimum age.
         let (opens, closes) = (in_hours(5), in_hours(72));
         let settings = [
@@ -209,6 +219,13 @@ on_every_engine!(
         // Once open, every change is a 409 with its reason, and nothing is written.
         open_now(&app, &url).await;
         let before = stored(&app, &url).await;
+        assert_eq!(app.get_text(&format!("{url}/admin/settings")).await.0, 409);
+        assert_eq!(
+            app.get_text(&format!("{url}/admin/questions/{}", q.id))
+                .await
+                .0,
+            409
+        );
         let r = app
             .post_form(&format!("{url}/admin/settings"), &settings)
             .await;

@@ -293,7 +293,6 @@ fn comment_id(r: &reqwest::Response) -> String {
 }
 
 mod drafts;
-mod drafts;
 mod map;
 mod moderation;
 

@@ -89,9 +89,11 @@ test('an idea on the map is supported, its flagged comment hidden, and it is ans
   await expectAccessible(camille, 'contribution form with errors');
   await shot(camille, 'participation-form-errors');
 
-  // A tap on the map, which opens on the perimeter's centre, fills the coordinates.
+  // A tap in the middle of the map, which opens framing the whole perimeter, fills the
+  // coordinates.
   await camille.locator('[data-map].leaflet-container').waitFor();
-  await camille.locator('[data-map]').click({ position: { x: 200, y: 150 } });
+  const frame = await camille.locator('[data-map]').boundingBox();
+  await camille.locator('[data-map]').click({ position: { x: frame.width / 2, y: frame.height / 2 } });
   const lat = Number(await camille.getByLabel('Latitude').inputValue());
   const lon = Number(await camille.getByLabel('Longitude').inputValue());
   assert.ok(lat > PERIMETER.south && lat < PERIMETER.north, `latitude ${lat} inside the perimeter`);

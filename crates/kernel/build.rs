@@ -69,7 +69,10 @@ fn main() {
             format!("node_modules/lucide-static/icons/{file}.svg"),
         )
     }));
-    if libraries.iter().any(|(_, file)| !assets.join(file).exists()) {
+    if libraries
+        .iter()
+        .any(|(_, file)| !assets.join(file).exists())
+    {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
             .current_dir(&assets)

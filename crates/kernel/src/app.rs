@@ -225,7 +225,12 @@ impl AppState {
         geo: Arc<dyn GeoIndex>,
         applier: Arc<Applier>,
         openapi: serde_json::Value,
-        sections: (Vec<SectionFn>, Vec<SectionFn>, Vec<SectionFn>, Vec<SectionFn>),
+        sections: (
+            Vec<SectionFn>,
+            Vec<SectionFn>,
+            Vec<SectionFn>,
+            Vec<SectionFn>,
+        ),
         workplace: Vec<crate::workplace::WorkFn>,
         datasets: Vec<crate::catalog::DatasetsFn>,
         upload_key: Vec<u8>,

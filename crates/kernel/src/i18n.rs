@@ -337,7 +337,11 @@ mod tests {
         let of = [("of", "3")];
         assert_eq!(fr.count_with("t.apple", 0usize, &of), "0 pomme sur 3");
         assert_eq!(fr.count_with("t.apple", 1u32, &of), "1 pomme sur 3");
-        assert_eq!(fr.count_with("t.apple", &2i64, &of), "2 pommes sur 3");
+        // A count read from a collection, by reference, as templates hand them.
+        let counts = [2i64, 2];
+        for n in counts.iter() {
+            assert_eq!(fr.count_with("t.apple", n, &of), "2 pommes sur 3");
+        }
         assert_eq!(en.count_with("t.apple", 0i32, &of), "0 apples of 3");
         assert_eq!(en.count_with("t.apple", 1usize, &of), "1 apple of 3");
         assert_eq!(

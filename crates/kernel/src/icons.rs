@@ -62,7 +62,12 @@ mod tests {
         assert!(inline("idea", "red\" onload=\"x").contains(r#"stroke="currentColor""#));
         assert_eq!(inline("nothing", "#000000"), "");
         for name in names() {
-            assert!(inline(name, "").contains("<path") || inline(name, "").contains("<circle") || inline(name, "").contains("<rect"), "{name}");
+            assert!(
+                inline(name, "").contains("<path")
+                    || inline(name, "").contains("<circle")
+                    || inline(name, "").contains("<rect"),
+                "{name}"
+            );
         }
     }
 }

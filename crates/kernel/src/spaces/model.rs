@@ -271,11 +271,17 @@ mod tests {
             Slug::from_title("Lannion 2030", "x", taken).as_str(),
             "lannion-2030-3"
         );
-        assert_eq!(Slug::from_title("« ! »", "demarche", none).as_str(), "demarche");
+        assert_eq!(
+            Slug::from_title("« ! »", "demarche", none).as_str(),
+            "demarche"
+        );
         // A reserved address is never made: a route owns it.
         assert_eq!(Slug::from_title("New", "x", none).as_str(), "new-2");
         let one_long_word = "a".repeat(60);
-        assert_eq!(Slug::from_title(&one_long_word, "x", none).as_str().len(), 35);
+        assert_eq!(
+            Slug::from_title(&one_long_word, "x", none).as_str().len(),
+            35
+        );
     }
 
     #[test]

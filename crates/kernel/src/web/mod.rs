@@ -130,10 +130,7 @@ impl PageCtx {
     }
     /// Whether the reader is staff, with a workplace (see [`crate::workplace`]).
     pub fn is_staff(&self) -> bool {
-        crate::accounts::can(
-            self.user.as_ref(),
-            crate::accounts::Action::OpenWorkplace,
-        )
+        crate::accounts::can(self.user.as_ref(), crate::accounts::Action::OpenWorkplace)
     }
     /// The URL that shows this page in the other language.
     pub fn switch_url(&self) -> String {

@@ -199,7 +199,10 @@ pub async fn account_section(
             }
         })
         .chain(followed.into_iter().map(|f| kernel::app::SectionItem {
-            note: tr.f("contribution.mine_followed", &[("process", f.process.as_str())]),
+            note: tr.f(
+                "contribution.mine_followed",
+                &[("process", f.process.as_str())],
+            ),
             title: f.title,
             url: f.url,
         }))

@@ -83,7 +83,10 @@ pub async fn account_section(state: AppState, of: SectionOf) -> Result<Option<Se
         .map(|r| {
             let status = Status::parse(&r.status).map_or("", |s| tr.t(status_key(s)));
             let how = if r.filed {
-                tr.f("report.mine_filed", &[("date", tr.date(r.created_at).as_str())])
+                tr.f(
+                    "report.mine_filed",
+                    &[("date", tr.date(r.created_at).as_str())],
+                )
             } else {
                 tr.t("report.mine_followed").to_string()
             };

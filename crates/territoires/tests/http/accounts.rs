@@ -310,7 +310,10 @@ on_every_engine!(
         let citizen = app.other_client();
         // From the sign-in page asked by a page, "create an account" keeps that page.
         let (_, page) = citizen.get_text("/login?next=/s/lannion").await;
-        assert!(page.contains(r#"href="/register?next=/s/lannion""#), "{page}");
+        assert!(
+            page.contains(r#"href="/register?next=/s/lannion""#),
+            "{page}"
+        );
         let (_, page) = citizen.get_text("/register?next=/s/lannion").await;
         assert!(page.contains(r#"name="next" value="/s/lannion""#));
         assert!(page.contains(r#"href="/terms""#) && page.contains(r#"href="/privacy""#));
@@ -366,7 +369,10 @@ on_every_engine!(
             ("/privacy", "Données personnelles et cookies"),
             ("/accessibility", "Accessibilité : partiellement conforme"),
         ] {
-            assert!(home.contains(&format!(r#"<a href="{path}">{title}</a>"#)), "{path}");
+            assert!(
+                home.contains(&format!(r#"<a href="{path}">{title}</a>"#)),
+                "{path}"
+            );
             let (status, page) = app.get_text(path).await;
             assert_eq!(status, 200);
             assert!(page.contains(&format!("<h1>{title}</h1>")), "{page}");

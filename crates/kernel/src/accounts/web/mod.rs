@@ -9,8 +9,8 @@ use crate::i18n::{Lang, trf};
 use crate::web::ratelimit::{LOGIN, RESET_SUBMIT, mail_allowed, registrations, resets};
 use crate::web::routes::Routes;
 use crate::web::{
-    ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, redirect_with_flash, render,
-    percent_encode, render_invalid, safe_next, set_cookie,
+    ClientIp, Form, PageCtx, RequestCtx, SESSION_COOKIE, SignedIn, percent_encode,
+    redirect_with_flash, render, render_invalid, safe_next, set_cookie,
 };
 use askama::Template;
 use axum::extract::{Path, Query, State};

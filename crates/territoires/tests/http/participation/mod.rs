@@ -101,7 +101,10 @@ pub(crate) async fn setup(app: &TestApp, map_fields: &[(&str, &str)]) -> (String
     }
     // Each category's icon is drawn in its colour beside its name.
     let (_, page) = app.get_text(&settings).await;
-    assert!(page.contains(r##"<svg class="icon""##) && page.contains(r##"stroke="#cf222e""##), "{page}");
+    assert!(
+        page.contains(r##"<svg class="icon""##) && page.contains(r##"stroke="#cf222e""##),
+        "{page}"
+    );
     (process, component)
 }
 
@@ -418,7 +421,9 @@ on_every_engine!(
         let (_, account) = a.get_text("/account").await;
         assert!(
             account.contains("Mes contributions et ce que je suis")
-                && account.contains(&format!(r#"<a href="{url2}">Un passage piéton rue de Tréguier</a>"#)),
+                && account.contains(&format!(
+                    r#"<a href="{url2}">Un passage piéton rue de Tréguier</a>"#
+                )),
             "{account}"
         );
         let (_, account) = b.get_text("/account").await;

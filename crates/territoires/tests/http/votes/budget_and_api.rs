@@ -160,8 +160,16 @@ on_every_engine!(
         assert!(page.contains(&format!(
             "il ne leur restait que 0{nbsp}€, moins que son coût (400{nbsp}€), et le reste du budget (0{nbsp}€) ne suffisait pas non plus."
         )));
-        assert_eq!(page.matches(r#"<span class="badge funded">Financé</span>"#).count(), 2);
-        assert_eq!(page.matches(r#"<span class="badge not-funded">Non financé</span>"#).count(), 1);
+        assert_eq!(
+            page.matches(r#"<span class="badge funded">Financé</span>"#)
+                .count(),
+            2
+        );
+        assert_eq!(
+            page.matches(r#"<span class="badge not-funded">Non financé</span>"#)
+                .count(),
+            1
+        );
         let json: serde_json::Value = voter
             .get(&format!("/data/votes/{}/results.json", vote_id(&url)))
             .await

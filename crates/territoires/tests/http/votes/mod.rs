@@ -248,7 +248,8 @@ on_every_engine!(
         let page = r.text().await.unwrap();
         assert!(page.contains("Donnez une mention à chaque option"));
         assert_eq!(
-            page.matches("Choisissez une mention pour cette option.").count(),
+            page.matches("Choisissez une mention pour cette option.")
+                .count(),
             grades.len() - 1,
             "{page}"
         );
@@ -270,7 +271,12 @@ on_every_engine!(
         assert!(check.contains("Ce numéro est dans la liste"));
         let (_, results) = voter.get_text(&url).await;
         assert!(results.contains("<svg"));
-        assert!(results.contains("Contrôle : 1 votant émargé, 1 bulletin dans l&#39;urne, 1 numéro de suivi publié."), "{results}");
+        assert!(
+            results.contains(
+                "Contrôle : 1 votant émargé, 1 bulletin dans l&#39;urne, 1 numéro de suivi publié."
+            ),
+            "{results}"
+        );
         assert!(results.contains("participation 33,3\u{a0}%"));
         let json: serde_json::Value = voter
             .get(&format!("/data/votes/{}/results.json", vote_id(&url)))

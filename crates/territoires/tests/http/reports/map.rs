@@ -40,7 +40,16 @@ on_every_engine!(
     |app: TestApp| Box::pin(async move {
         montauban(&app).await;
         // Every report is counted; each single one is a card: title, link, category, status.
-        let all = items(&app, VIEW).await;
+        // The unfiltered map reads the node's map index, which follows the writes a moment
+        // later: it counts them all once it has caught up.
+        let mut all = items(&app, VIEW).await;
+        for _ in 0..250 {
+            if total(&all) == 60 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            all = items(&app, VIEW).await;
+        }
         assert_eq!(total(&all), 60);
         assert!(cards(&all).count() > 10);
         for card in cards(&all) {

@@ -123,6 +123,7 @@ async fn fill(db: &kernel::db::Db, n: usize, m: usize) -> Paths {
     .parse()
     .unwrap();
     let process = store::create(db, &space.id, &input, &user).await.unwrap();
+    store::publish(db, &process.id, &user).await.unwrap();
     let fields = ComponentFields {
         kind: "map".into(),
         title: "Carte participative".into(),

@@ -66,6 +66,7 @@ async fn seed(
     .parse()
     .unwrap();
     let process = store::create(db, &space.id, &input, user).await.unwrap();
+    store::publish(db, &process.id, user).await.unwrap();
     let fields = ComponentFields {
         kind: "map".into(),
         title: "Carte".into(),

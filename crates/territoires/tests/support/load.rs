@@ -76,7 +76,7 @@ pub async fn space_and_process(db: &kernel::db::Db) -> String {
     )
     .await
     .unwrap();
-    participation::store::create(
+    let process = participation::store::create(
         db,
         &space.id,
         &participation::ProcessFields {
@@ -89,8 +89,11 @@ pub async fn space_and_process(db: &kernel::db::Db) -> String {
         "test",
     )
     .await
-    .unwrap()
-    .id
+    .unwrap();
+    participation::store::publish(db, &process.id, "test")
+        .await
+        .unwrap();
+    process.id
 }
 
 /// The numbers among a benchmark's arguments, in order (sizes, then seconds).

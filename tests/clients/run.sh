@@ -57,7 +57,7 @@ JAR2="$DATA/cookies2"
 curl -fs -c "$JAR2" -b "$JAR2" "$BASE2/setup" >/dev/null
 CSRF2=$(awk '$6 == "csrf" {print $7}' "$JAR2")
 curl -fs -c "$JAR2" -b "$JAR2" -o /dev/null --data-urlencode "display_name=Anne" --data-urlencode "email=anne@exemple.fr" \
-  --data-urlencode "password=Lannion-2026" --data-urlencode "_csrf=$CSRF2" "$BASE2/register"
+  --data-urlencode "password=Lannion-2026" --data-urlencode "terms=yes" --data-urlencode "_csrf=$CSRF2" "$BASE2/register"
 for _ in $(seq 1 50); do [ -s "$MAILS" ] && break; sleep 0.2; done
 "$VENV/bin/python" - "$MAILS" "$BASE2" <<'PY'
 import json, sys, urllib.request

@@ -173,21 +173,28 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Err
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    if content_type.starts_with("multipart/form-data") {
-        return check_multipart_csrf(req, &content_type, expected).await;
-    }
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
+    // A multipart body (a form with files) is read within the largest body a route accepts.
+    let multipart = content_type.starts_with("multipart/form-data");
+    let limit = if multipart {
+        crate::BODY_LIMIT.max(crate::uploads::ATTACHED_FORM_LIMIT)
+    } else if content_type.starts_with("application/x-www-form-urlencoded") {
+        FORM_LIMIT
+    } else {
         return Err(Error::Csrf);
-    }
+    };
     let (parts, body) = req.into_parts();
-    let bytes = axum::body::to_bytes(body, FORM_LIMIT)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| Error::PayloadTooLarge)?;
-    let text = std::str::from_utf8(&bytes).map_err(|_| Error::BadRequest("form.malformed"))?;
-    let token = url_pairs(text)
-        .into_iter()
-        .find(|(k, _)| k == "_csrf")
-        .map(|(_, v)| v);
+    let token = if multipart {
+        multipart_token(&content_type, bytes.clone()).await?
+    } else {
+        let text = std::str::from_utf8(&bytes).map_err(|_| Error::BadRequest("form.malformed"))?;
+        url_pairs(text)
+            .into_iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v)
+    };
     match token {
         Some(t) if constant_time_eq(&t, expected) => {
             Ok(Request::from_parts(parts, Body::from(bytes)))
@@ -196,36 +203,21 @@ async fn check_csrf(req: Request, expected: Option<&str>) -> Result<Request, Err
     }
 }
 
-/// The `_csrf` field of a multipart body, compared with the cookie; the request goes on with the
-/// same body.
-async fn check_multipart_csrf(
-    req: Request,
+/// The `_csrf` field of a multipart body, read up to it.
+async fn multipart_token(
     content_type: &str,
-    expected: &str,
-) -> Result<Request, Error> {
-    let (parts, body) = req.into_parts();
-    let limit = crate::BODY_LIMIT.max(crate::uploads::ATTACHED_FORM_LIMIT);
-    let bytes = axum::body::to_bytes(body, limit)
-        .await
-        .map_err(|_| Error::PayloadTooLarge)?;
+    bytes: axum::body::Bytes,
+) -> Result<Option<String>, Error> {
     let boundary =
         multer::parse_boundary(content_type).map_err(|_| Error::BadRequest("form.malformed"))?;
-    let whole = bytes.clone();
-    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(whole) });
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(bytes) });
     let mut form = multer::Multipart::new(stream, boundary);
-    let mut token = None;
     while let Ok(Some(field)) = form.next_field().await {
         if field.name() == Some("_csrf") {
-            token = field.text().await.ok();
-            break;
+            return Ok(field.text().await.ok());
         }
     }
-    match token {
-        Some(t) if constant_time_eq(&t, expected) => {
-            Ok(Request::from_parts(parts, Body::from(bytes)))
-        }
-        _ => Err(Error::Csrf),
-    }
+    Ok(None)
 }
 
 /// Decodes `a=1&b=x+y` pairs.

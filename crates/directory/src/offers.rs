@@ -479,6 +479,7 @@ fn entry(o: Offer) -> Entry {
             subtitle: o.actor_name.clone(),
             boost: 1.0,
             region: o.region.clone(),
+            date: None,
         }),
         point: None,
         sublayer: None,

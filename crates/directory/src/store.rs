@@ -479,6 +479,7 @@ fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
                 subtitle: short,
                 boost: 1.0,
                 region: r.try_get("region")?,
+                date: None,
             })
         } else {
             None

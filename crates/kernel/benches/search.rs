@@ -60,6 +60,7 @@ fn main() {
             subtitle: String::new(),
             boost: 1.0,
             region: REGIONS[rng.next(REGIONS.len() as u64) as usize].to_string(),
+            date: None,
         };
         by_kind[k].1.push(doc);
     }

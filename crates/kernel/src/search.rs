@@ -33,6 +33,9 @@ pub struct SearchDoc {
     pub boost: f32,
     /// The INSEE code of the région it belongs to, or empty (a facet).
     pub region: String,
+    /// When it was written, sent or published (UTC ms), shown in results; `None` for what has
+    /// no date of its own (a territory, a space).
+    pub date: Option<i64>,
 }
 
 /// A search request.
@@ -246,6 +249,7 @@ const BODY_WEIGHT: f32 = 1.0;
 struct StoredDoc {
     kind: &'static str,
     tag: &'static str,
+    date: Option<i64>,
     ends: [u32; 4],
     text: Box<str>,
 }
@@ -264,6 +268,7 @@ impl StoredDoc {
         StoredDoc {
             kind: d.kind,
             tag: d.tag,
+            date: d.date,
             ends,
             text: text.into_boxed_str(),
         }
@@ -287,6 +292,7 @@ impl StoredDoc {
             subtitle: self.part(4).to_string(),
             boost,
             region: region.to_string(),
+            date: self.date,
         }
     }
 }
@@ -903,6 +909,7 @@ mod tests {
             subtitle: String::new(),
             boost,
             region: String::new(),
+            date: None,
         }
     }
 
@@ -981,6 +988,7 @@ mod tests {
             subtitle: "3 rue Émile-Zola".into(),
             boost: 0.5,
             region: "76".into(),
+            date: None,
         };
         idx.upsert(full.clone());
         // Enough removals to compact the slots.

@@ -364,6 +364,7 @@ fn entry(e: Experience, tax: &directory::terms::Taxonomy) -> Entry {
             subtitle: e.territory_name.clone(),
             boost: 1.0,
             region: e.region.clone(),
+            date: Some(e.updated_at),
         }),
         point: None,
         sublayer: None,

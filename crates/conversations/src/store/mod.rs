@@ -667,6 +667,7 @@ fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
         subtitle: String::new(),
         boost: 1.0,
         region: String::new(),
+        date: None,
     }))
 }
 

@@ -283,6 +283,7 @@ fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
         subtitle: s.territory_name,
         boost: 4.0,
         region: String::new(),
+        date: None,
     }
     .into())
 }

@@ -208,6 +208,7 @@ fn document(t: Territory, names: &HashMap<(String, String), String>) -> SearchDo
     };
     SearchDoc {
         region: region_code,
+        date: None,
         kind: "territory",
         id: format!("{}/{}", t.kind.as_str(), t.code),
         url: t.url(),

@@ -343,6 +343,7 @@ fn entry(r: Resource) -> Entry {
             subtitle: r.actor_name.clone(),
             boost: 1.0,
             region: String::new(),
+            date: Some(r.updated_at),
         }),
         point: None,
         sublayer: None,

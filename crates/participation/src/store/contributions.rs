@@ -489,6 +489,7 @@ fn entry_of(r: &AnyRow) -> Result<Entry, sqlx::Error> {
             subtitle,
             boost: 1.0,
             region: String::new(),
+            date: Some(c.created_at),
         }),
         point: c.position.filter(|_| published).map(|p| GeoPoint {
             id: c.id.clone(),

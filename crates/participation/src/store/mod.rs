@@ -175,6 +175,7 @@ fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
         subtitle: p.space_name,
         boost: 2.0,
         region: String::new(),
+        date: Some(p.created_at),
     }
     .into())
 }

@@ -2,28 +2,50 @@
 
 use super::*;
 
+/// What a report's entry says of its space.
+#[derive(Default)]
+struct SpaceOf {
+    slug: String,
+    name: String,
+    region: String,
+}
+
+impl SpaceOf {
+    fn of(r: &AnyRow) -> Result<SpaceOf, sqlx::Error> {
+        Ok(SpaceOf {
+            slug: r.try_get("slug")?,
+            name: r.try_get("space_name")?,
+            region: r.try_get("region")?,
+        })
+    }
+}
+
 /// A published report's search document and map point from a row of [`MAP_ENTRY`] and its
-/// category's name, its space's address and région: its category, description and address
-/// (what its public page shows; never who sent it).
+/// category's name and space: its category, description, space, address and date (what its
+/// public page shows; never who sent it).
 fn map_entry(
     r: &AnyRow,
     category: &str,
-    space: &str,
-    region: &str,
+    space: &SpaceOf,
 ) -> Result<kernel::changes::Entry, sqlx::Error> {
     let id: String = r.try_get("id")?;
     let address: String = r.try_get("address")?;
+    let subtitle = match address.as_str() {
+        "" => space.name.clone(),
+        a => format!("{} · {a}", space.name),
+    };
     Ok(kernel::changes::Entry {
         doc: Some(kernel::search::SearchDoc {
             kind: "report",
             id: id.clone(),
-            url: crate::model::report_url(space, &id),
+            url: crate::model::report_url(&space.slug, &id),
             title: category.to_string(),
             body: format!("{} {address}", r.try_get::<String, _>("description")?),
             tag: "search.tag.report",
-            subtitle: address,
+            subtitle,
             boost: 0.0,
-            region: region.to_string(),
+            region: space.region.clone(),
+            date: Some(r.try_get("created_at")?),
         }),
         point: Some(kernel::geo::GeoPoint {
             id,
@@ -35,7 +57,7 @@ fn map_entry(
 }
 
 const MAP_ENTRY: &str = "SELECT r.id, r.lat, r.lon, r.description, r.address, r.category_id, \
-     r.space_id FROM reports r WHERE r.published_at IS NOT NULL";
+     r.space_id, r.created_at FROM reports r WHERE r.published_at IS NOT NULL";
 
 /// The région of a space's territory (its own code for a région).
 const SPACE_REGION: &str =
@@ -50,14 +72,14 @@ pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Er
         .iter()
         .map(|r| Ok((r.try_get("id")?, r.try_get("name")?)))
         .collect::<Result<_, sqlx::Error>>()?;
-    let spaces: HashMap<String, (String, String)> = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT s.id, s.slug, {SPACE_REGION} AS region FROM spaces s \
+    let spaces: HashMap<String, SpaceOf> = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT s.id, s.slug, s.name AS space_name, {SPACE_REGION} AS region FROM spaces s \
          LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code"
     )))
     .fetch_all(db.pool())
     .await?
     .iter()
-    .map(|r| Ok((r.try_get("id")?, (r.try_get("slug")?, r.try_get("region")?))))
+    .map(|r| Ok((r.try_get("id")?, SpaceOf::of(r)?)))
     .collect::<Result<_, sqlx::Error>>()?;
     // Read as a stream: a million rows are never held at once.
     let mut rows = sqlx::query(MAP_ENTRY).fetch(db.pool());
@@ -65,11 +87,11 @@ pub async fn map_entries(db: Db) -> Result<Vec<kernel::changes::Entry>, sqlx::Er
     while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
         let category = categories.get(&r.try_get::<String, _>("category_id")?);
         let space = spaces.get(&r.try_get::<String, _>("space_id")?);
+        let none = SpaceOf::default();
         out.push(map_entry(
             &r,
             category.map_or("", String::as_str),
-            space.map_or("", |s| s.0.as_str()),
-            space.map_or("", |s| s.1.as_str()),
+            space.unwrap_or(&none),
         )?);
     }
     Ok(out)
@@ -81,7 +103,8 @@ pub async fn map_entry_of(
     id: String,
 ) -> Result<Option<kernel::changes::Entry>, sqlx::Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT r.id, r.lat, r.lon, r.description, r.address, c.name, s.slug, {SPACE_REGION} AS region \
+        "SELECT r.id, r.lat, r.lon, r.description, r.address, r.created_at, c.name, s.slug, \
+         s.name AS space_name, {SPACE_REGION} AS region \
          FROM reports r JOIN report_categories c ON c.id = r.category_id \
          JOIN spaces s ON s.id = r.space_id \
          LEFT JOIN territories t ON t.kind = s.territory_kind AND t.code = s.territory_code \
@@ -90,12 +113,8 @@ pub async fn map_entry_of(
     .bind(id)
     .fetch_optional(db.pool())
     .await?;
-    row.map(|r| {
-        let (category, space, region): (String, String, String) =
-            (r.try_get("name")?, r.try_get("slug")?, r.try_get("region")?);
-        map_entry(&r, &category, &space, &region)
-    })
-    .transpose()
+    row.map(|r| map_entry(&r, &r.try_get::<String, _>("name")?, &SpaceOf::of(&r)?))
+        .transpose()
 }
 
 /// What a report's marker and popup show: where it is, what the reporter wrote, its status,

@@ -154,6 +154,15 @@ on_every_engine!(
             found.contains("Nid-de-poule") && !found.contains("paul@"),
             "{found}"
         );
+        // The result says in which space and on which day it was sent.
+        let now = kernel::ids::now_ms();
+        let today = kernel::clock::local_date(now);
+        let words = kernel::i18n::Tr(kernel::i18n::Lang::Fr).date(now);
+        assert!(
+            found.contains("Montauban signale")
+                && found.contains(&format!("<time datetime=\"{today}\">{words}</time>")),
+            "{found}"
+        );
         let (_, found) = app.get_text("/search?q=paul+exemple").await;
         assert!(!found.contains(&report_url));
         // The link works once.

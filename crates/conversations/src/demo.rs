@@ -110,7 +110,7 @@ const NETWORK_STATEMENTS: [&str; 8] = [
 ];
 
 /// Adds the demo conversations: one in Lannion 2030, one in the network.
-pub async fn seed(db: Db) -> Result<(), Error> {
+pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(), Error> {
     seed_lannion(&db).await?;
     seed_network(&db).await
 }

@@ -313,7 +313,7 @@ async fn add_offers(db: &Db, by: &str, actor_id: &str, n: usize) -> Result<(), E
 }
 
 /// Adds the demo actors once: each kind of actor in a few communes (about fifty).
-pub async fn seed(db: Db) -> Result<(), Error> {
+pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(), Error> {
     let Some(by) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };

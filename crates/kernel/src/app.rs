@@ -69,7 +69,7 @@ pub fn links() -> &'static [(&'static str, &'static str)] {
 pub type TaskFn = fn(AppState) -> crate::changes::BoxFuture<()>;
 
 /// How a component adds its demo content.
-pub type DemoFn = fn(crate::db::Db) -> crate::changes::BoxFuture<Result<(), crate::Error>>;
+pub type DemoFn = fn(crate::demo::Demo) -> crate::changes::BoxFuture<Result<(), crate::Error>>;
 
 /// A block a component adds to a page it does not own (a space's processes, a process's
 /// votes): a heading, links, and what the reader may add.
@@ -83,6 +83,7 @@ pub struct Section {
 }
 
 /// One link of a [`Section`].
+#[derive(Default)]
 pub struct SectionItem {
     /// Its title.
     pub title: String,
@@ -90,6 +91,8 @@ pub struct SectionItem {
     pub url: String,
     /// A short state, already in the reader's language ("ouvert jusqu'au 12 mars").
     pub note: String,
+    /// Its image (an upload's name), or empty.
+    pub image: String,
 }
 
 /// The page a section is asked for: the id of the space or process, and its reader.
@@ -319,6 +322,13 @@ impl AppState {
     /// The upload store.
     pub fn uploads(&self) -> &Uploads {
         &self.inner.uploads
+    }
+    /// What the components' demo content is made with on this node.
+    pub fn demo(&self) -> crate::demo::Demo {
+        crate::demo::Demo {
+            db: self.db().clone(),
+            uploads: self.uploads().clone(),
+        }
     }
     /// The key that signs the files forms keep, the same on every node (kept in the database).
     pub fn upload_key(&self) -> Arc<Vec<u8>> {

@@ -9,6 +9,74 @@ use crate::spaces::model::SpaceFields;
 use crate::spaces::store as spaces;
 use sqlx::Row;
 
+/// What a component's demo content is made with: the database, and where its images go.
+#[derive(Clone)]
+pub struct Demo {
+    /// The database.
+    pub db: Db,
+    /// The uploaded files.
+    pub uploads: crate::uploads::Uploads,
+}
+
+impl Demo {
+    /// The demo content of the database `db` whose files are kept in `data_dir`.
+    pub fn new(db: Db, data_dir: &std::path::Path) -> Demo {
+        Demo {
+            db,
+            uploads: crate::uploads::Uploads::new(data_dir),
+        }
+    }
+}
+
+/// A banner image for demo content, as PNG: a sky of `colour` (`#rrggbb`) over three rows of
+/// hills, drawn from `seed` so that each item gets its own and a new run draws the same.
+pub fn banner(colour: &str, seed: u64) -> Vec<u8> {
+    const W: u32 = 1200;
+    const H: u32 = 480;
+    let hex = |i: usize| u8::from_str_radix(colour.get(i..i + 2).unwrap_or("60"), 16).unwrap_or(96);
+    let base = [hex(1), hex(3), hex(5)].map(f32::from);
+    // Towards white by `t` (0 the colour, 1 white), or towards black for a negative `t`.
+    let tint = |t: f32| -> image::Rgb<u8> {
+        image::Rgb(base.map(|c| {
+            let v = if t >= 0.0 {
+                c + (255.0 - c) * t
+            } else {
+                c * (1.0 + t)
+            };
+            v.round().clamp(0.0, 255.0) as u8
+        }))
+    };
+    // Three ridges, each a sum of two waves whose phases come from the seed.
+    let mut phase = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        phase ^= phase << 13;
+        phase ^= phase >> 7;
+        phase ^= phase << 17;
+        (phase % 10_000) as f32 / 10_000.0 * std::f32::consts::TAU
+    };
+    let ridges: Vec<(f32, f32, f32, image::Rgb<u8>)> = [(0.45, 0.35), (0.62, 0.0), (0.8, -0.35)]
+        .into_iter()
+        .map(|(height, shade)| (height, next(), next(), tint(shade)))
+        .collect();
+    let img = image::RgbImage::from_fn(W, H, |x, y| {
+        let (fx, fy) = (x as f32 / W as f32, y as f32 / H as f32);
+        let mut pixel = tint(0.85 - 0.55 * fy);
+        for (height, a, b, colour) in &ridges {
+            let top = height
+                + 0.06 * (fx * std::f32::consts::TAU * 1.3 + a).sin()
+                + 0.03 * (fx * std::f32::consts::TAU * 3.1 + b).sin();
+            if fy > top {
+                pixel = *colour;
+            }
+        }
+        pixel
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("a PNG is written to memory");
+    out.into_inner()
+}
+
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "Territoires-Demo-2026";
 /// The demo instance administrator.

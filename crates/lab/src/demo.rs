@@ -3,7 +3,6 @@
 
 use crate::model::{ChallengeInput, Criterion, ResponseInput};
 use crate::store;
-use kernel::db::Db;
 use kernel::error::Error;
 
 /// A demo challenge: space, title, themes, area, need, expected results, budget, days left,
@@ -57,7 +56,7 @@ const CHALLENGES: &[DemoChallenge] = &[
 ];
 
 /// Adds the demo challenges once, by the demo administrator, who also evaluates them.
-pub async fn seed(db: Db) -> Result<(), Error> {
+pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(), Error> {
     let Some(admin) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };

@@ -4,7 +4,6 @@
 use crate::model::ExperienceInput;
 use crate::store;
 use kernel::Error;
-use kernel::db::Db;
 
 /// Real communes, by INSEE code (their names come from the referential).
 const COMMUNES: &[&str] = &[
@@ -215,7 +214,7 @@ const STORIES: &[Story] = &[
 ];
 
 /// Adds the demo experiences once, published, by the demo administrator.
-pub async fn seed(db: Db) -> Result<(), Error> {
+pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(), Error> {
     let Some(admin) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };

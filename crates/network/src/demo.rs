@@ -33,7 +33,7 @@ fn methods_of(kind: &str) -> &'static [&'static str] {
 }
 
 /// Makes the demo's participation actors members, and three of them publish a resource, once.
-pub async fn seed(db: Db) -> Result<(), Error> {
+pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(), Error> {
     let Some(by) = kernel::demo::admin(&db).await? else {
         return Ok(());
     };

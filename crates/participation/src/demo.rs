@@ -172,7 +172,8 @@ const COMMENTS: [&str; 6] = [
 ];
 
 /// Adds the demo processes (when their spaces exist and the processes do not).
-pub async fn seed(db: Db) -> Result<(), Error> {
+pub async fn seed(demo: kernel::demo::Demo) -> Result<(), Error> {
+    let db = demo.db.clone();
     let mut people = Vec::new();
     for email in PEOPLE {
         let email = kernel::accounts::Email::parse(email)?;
@@ -183,15 +184,19 @@ pub async fn seed(db: Db) -> Result<(), Error> {
     if people.is_empty() {
         return Ok(());
     }
-    lannion(&db, &people).await?;
-    montauban(&db, &people).await
+    lannion(&demo, &people).await?;
+    montauban(&demo, &people).await
 }
 
-async fn new_process(
-    db: &Db,
+/// The demo's process `fields.slug` in the space `space`, created when missing, published and
+/// with a banner in the space's colour; `None` when the space does not exist or the process
+/// existed already (other components' demo content makes its processes with it).
+pub async fn new_process(
+    demo: &kernel::demo::Demo,
     space: &str,
     fields: ProcessFields,
 ) -> Result<Option<Process>, Error> {
+    let db = &demo.db;
     let Some(space) = kernel::spaces::store::get_by_slug(db, space).await? else {
         return Ok(None);
     };
@@ -203,8 +208,15 @@ async fn new_process(
     }
     let input = fields.parse()?;
     let created = store::create(db, &space.id, &input, "demo").await?;
-    // The demo's processes are public.
+    // The demo's processes are public, each with its image.
     store::publish(db, &created.id, "demo").await?;
+    let seed = created
+        .slug
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31) + u64::from(b));
+    let banner = kernel::demo::banner(&space.accent_color, seed);
+    let image = demo.uploads.put_image("image", &banner, 1600).await?;
+    store::set_image(db, &created.id, &image).await?;
     Ok(store::get(db, &created.id).await?)
 }
 
@@ -303,9 +315,10 @@ fn key(n: usize) -> String {
     format!("{:032x}", 0xde00 + n)
 }
 
-async fn lannion(db: &Db, people: &[String]) -> Result<(), Error> {
+async fn lannion(demo: &kernel::demo::Demo, people: &[String]) -> Result<(), Error> {
+    let db = &demo.db;
     let Some(process) = new_process(
-        db,
+        demo,
         "lannion",
         ProcessFields {
             slug: "lannion-2030".into(),
@@ -384,9 +397,10 @@ async fn lannion(db: &Db, people: &[String]) -> Result<(), Error> {
     Ok(())
 }
 
-async fn montauban(db: &Db, people: &[String]) -> Result<(), Error> {
+async fn montauban(demo: &kernel::demo::Demo, people: &[String]) -> Result<(), Error> {
+    let db = &demo.db;
     let Some(process) = new_process(
-        db,
+        demo,
         "montauban",
         ProcessFields {
             slug: "coeur-de-ville".into(),

@@ -3,7 +3,7 @@
 //! with photos, supports, threaded comments, the space's official answers, following by mail
 //! or daily digest, moderation, and open data.
 
-mod demo;
+pub mod demo;
 pub mod error;
 pub mod model;
 mod policy;

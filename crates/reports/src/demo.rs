@@ -6,13 +6,12 @@ use crate::model::Status;
 use crate::open311::{Attribute, Submission};
 use crate::store::{self, CategoryInput};
 use kernel::Error;
-use kernel::db::Db;
 
 /// The key of the demo's Open311 client application (demo instances only).
 pub const DEMO_API_KEY: &str = "demo-montauban-open311-2026";
 
 /// Adds the demo reporting content to the `montauban` space, once.
-pub async fn seed(db: Db) -> Result<(), Error> {
+pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(), Error> {
     let Some(space) = kernel::spaces::store::get_by_slug(&db, "montauban").await? else {
         return Ok(());
     };

@@ -227,7 +227,7 @@ async fn open(config: &Config) -> Result<kernel::db::Db, String> {
         .map_err(|e| e.0)
 }
 
-async fn demo(db: &kernel::db::Db, scale: usize) -> Result<(), String> {
+async fn demo(config: &Config, db: &kernel::db::Db, scale: usize) -> Result<(), String> {
     kernel::ensure_territories(db).await.map_err(|e| e.0)?;
     let pb = bar(scale as u64 + 3, "demo");
     let summary = kernel::demo::seed(db, scale, &|done, total| {
@@ -236,8 +236,9 @@ async fn demo(db: &kernel::db::Db, scale: usize) -> Result<(), String> {
     })
     .await
     .map_err(|e| format!("the demo content could not be created: {e:?}"))?;
+    let content = kernel::demo::Demo::new(db.clone(), &config.data_dir);
     for add in territoires::components().into_iter().filter_map(|c| c.demo) {
-        add(db.clone())
+        add(content.clone())
             .await
             .map_err(|e| format!("the demo content could not be created: {e:?}"))?;
     }
@@ -367,7 +368,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Demo { scale } => {
             let config = config(&cli.settings, None)?;
             let db = open(&config).await?;
-            demo(&db, *scale).await
+            demo(&config, &db, *scale).await
         }
         Command::Import(ImportCommand::Actors { file }) => {
             let config = config(&cli.settings, None)?;
@@ -461,7 +462,7 @@ async fn serve(config: Config, with_demo: bool) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let db = open(&config).await?;
     if with_demo {
-        demo(&db, 30).await?;
+        demo(&config, &db, 30).await?;
     }
     let (router, _state) = kernel::build(config, db, territoires::components())
         .await

@@ -9,40 +9,26 @@ use kernel::Error;
 use kernel::db::Db;
 
 /// Adds the demo votes to the story spaces (when they exist and the votes do not).
-pub async fn seed(db: Db) -> Result<(), Error> {
-    votation(&db).await?;
-    budget(&db).await
+pub async fn seed(demo: kernel::demo::Demo) -> Result<(), Error> {
+    votation(&demo).await?;
+    budget(&demo).await
 }
 
-/// The process `slug` of the space `space`, created when missing; `None` when the space does not
-/// exist or the process existed already.
+/// The demo's process `slug` of the space `space` (see [`participation::demo::new_process`]).
 async fn new_process(
-    db: &Db,
+    demo: &kernel::demo::Demo,
     space: &str,
     slug: &str,
     title: &str,
     summary: &str,
 ) -> Result<Option<participation::Process>, Error> {
-    let Some(space) = kernel::spaces::store::get_by_slug(db, space).await? else {
-        return Ok(None);
-    };
-    if participation::store::get_by_slug(db, &space.slug, slug)
-        .await?
-        .is_some()
-    {
-        return Ok(None);
-    }
-    let input = participation::ProcessFields {
+    let fields = participation::ProcessFields {
         slug: slug.into(),
         title: title.into(),
         summary: summary.into(),
         ..Default::default()
-    }
-    .parse()?;
-    let created = participation::store::create(db, &space.id, &input, "demo").await?;
-    // The demo's processes are public.
-    participation::store::publish(db, &created.id, "demo").await?;
-    Ok(participation::store::get(db, &created.id).await?)
+    };
+    participation::demo::new_process(demo, space, fields).await
 }
 
 /// Creates a vote that opens later, so that it can be filled; the caller then moves its dates.
@@ -70,9 +56,10 @@ async fn set_dates(db: &Db, id: &str, opens_at: i64, closes_at: i64) -> Result<(
     Ok(())
 }
 
-async fn votation(db: &Db) -> Result<(), Error> {
+async fn votation(demo: &kernel::demo::Demo) -> Result<(), Error> {
+    let db = &demo.db;
     let Some(process) = new_process(
-        db,
+        demo,
         "occitanie",
         "votation-citoyenne",
         "Votation citoyenne : l'avenir des petites lignes",
@@ -126,9 +113,10 @@ const PROJECTS: &[(&str, &str, &str, u64)] = &[
     ),
 ];
 
-async fn budget(db: &Db) -> Result<(), Error> {
+async fn budget(demo: &kernel::demo::Demo) -> Result<(), Error> {
+    let db = &demo.db;
     let Some(process) = new_process(
-        db,
+        demo,
         "lannion",
         "budget-participatif-2026",
         "Budget participatif 2026",

@@ -94,6 +94,7 @@ pub async fn network_section(state: AppState, of: SectionOf) -> Result<Option<Se
                 title: c.question.clone(),
                 url: c.url.clone(),
                 note: state_note(c, tr),
+                ..Default::default()
             })
             .collect(),
         add: start.then(|| ("conversation.new", format!("{NETWORK_BASE}/new"))),

@@ -224,6 +224,7 @@ pub async fn process_section(state: AppState, of: SectionOf) -> Result<Option<Se
                 title: c.question.clone(),
                 url: c.url.clone(),
                 note: state_note(c, tr),
+                ..Default::default()
             })
             .collect(),
         add: manage.then(|| {

@@ -92,6 +92,7 @@ pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Sect
             url: c.url(),
             note: state_note(&c, now, of.lang),
             title: c.data.title,
+            ..Default::default()
         })
         .collect();
     Ok(Some(Section {

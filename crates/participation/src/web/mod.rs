@@ -196,6 +196,7 @@ pub async fn account_section(
                 ),
                 title: c.title,
                 url: c.url,
+                ..Default::default()
             }
         })
         .chain(followed.into_iter().map(|f| kernel::app::SectionItem {
@@ -205,6 +206,7 @@ pub async fn account_section(
             ),
             title: f.title,
             url: f.url,
+            ..Default::default()
         }))
         .collect();
     Ok(Some(kernel::app::Section {

@@ -126,6 +126,7 @@ pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Sect
                 p.summary
             },
             title: p.title,
+            image: p.image,
         })
         .collect();
     if can(of.user.as_ref(), Action::ModerateSpace(&of.id)) {
@@ -133,6 +134,7 @@ pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Sect
             url: format!("/s/{}/moderation", space.slug),
             title: kernel::i18n::tr(of.lang, "moderation.title").to_string(),
             note: String::new(),
+            ..Default::default()
         });
     }
     Ok(Some(Section {

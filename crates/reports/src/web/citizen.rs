@@ -56,6 +56,7 @@ pub async fn space_section(state: AppState, of: SectionOf) -> Result<Option<Sect
         title: tr.t(key).to_string(),
         url: format!("/s/{}/reports{path}", space.slug),
         note: note.to_string(),
+        ..Default::default()
     };
     let mut items = Vec::new();
     if takes_reports {
@@ -98,6 +99,7 @@ pub async fn account_section(state: AppState, of: SectionOf) -> Result<Option<Se
                 },
                 url: format!("/s/{}/reports/{}", r.space_slug, r.id),
                 note: format!("{status} · {how}"),
+                ..Default::default()
             }
         })
         .collect();

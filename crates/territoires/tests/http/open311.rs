@@ -10,7 +10,7 @@ use crate::on_every_engine;
 async fn montauban(app: &TestApp) {
     app.with_space("montauban", "Montauban signale", "commune/82121")
         .await;
-    reports::demo::seed(app.state.db().clone()).await.unwrap();
+    reports::demo::seed(app.state.demo()).await.unwrap();
 }
 
 async fn post(

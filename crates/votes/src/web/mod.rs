@@ -198,6 +198,7 @@ pub async fn process_section(state: AppState, of: SectionOf) -> Result<Option<Se
                 } else {
                     phase_note(v, of.lang)
                 },
+                ..Default::default()
             })
             .collect(),
         add: manage.then(|| ("vote.new", format!("{}/votes/new", process.url()))),

@@ -144,7 +144,7 @@ pub(crate) async fn seed_demo(app: &TestApp) {
     let db = app.state.db();
     kernel::demo::seed(db, 0, &|_, _| {}).await.unwrap();
     for add in territoires::components().into_iter().filter_map(|c| c.demo) {
-        add(db.clone()).await.unwrap();
+        add(app.state.demo()).await.unwrap();
     }
 }
 

@@ -577,3 +577,29 @@ on_every_engine!(
         assert_eq!(csv.lines().count(), 2);
     })
 );
+
+on_every_engine!(
+    the_demo_processes_have_an_image_shown_on_their_space_and_their_page,
+    |app: TestApp| Box::pin(async move {
+        crate::access::seed_demo(&app).await;
+        let (status, space) = app.get_text("/s/lannion").await;
+        assert_eq!(status, 200);
+        // Each process card of the space shows its own banner.
+        let images: Vec<&str> = space
+            .split("class=\"card-image\" src=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        assert_eq!(images.len(), 2, "the consultation and the budget: {space}");
+        assert_ne!(images[0], images[1]);
+        for src in &images {
+            let r = app.get(src).await;
+            assert_eq!(r.status(), 200, "{src}");
+            let bytes = r.bytes().await.unwrap();
+            let banner = image::load_from_memory(&bytes).unwrap();
+            assert!(banner.width() > banner.height(), "a banner is wide");
+        }
+        let (_, process) = app.get_text("/s/lannion/processes/lannion-2030").await;
+        assert!(process.contains("class=\"process-image\" src=\"/uploads/"));
+    })
+);

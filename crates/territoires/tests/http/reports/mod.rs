@@ -10,7 +10,7 @@ pub(crate) async fn montauban(app: &TestApp) -> String {
     let space_id = app
         .with_space("montauban", "Montauban signale", "commune/82121")
         .await;
-    reports::demo::seed(app.state.db().clone()).await.unwrap();
+    reports::demo::seed(app.state.demo()).await.unwrap();
     space_id
 }
 

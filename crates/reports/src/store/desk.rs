@@ -322,6 +322,45 @@ pub async fn assign(
     Ok(())
 }
 
+/// Marks a report urgent or not, by hand (an agent's judgement wins over the form's answers
+/// until the next change); the history keeps `note` as an internal note.
+pub async fn set_urgent(
+    db: &Db,
+    id: &str,
+    urgent: bool,
+    note: &str,
+    by: &str,
+) -> Result<(), StoreError> {
+    let mut w = db.write().await?;
+    let status: Option<String> =
+        sqlx::query_scalar("UPDATE reports SET urgent = $1 WHERE id = $2 RETURNING status")
+            .bind(i64::from(urgent))
+            .bind(id)
+            .fetch_optional(&mut *w)
+            .await?;
+    let status = status.ok_or(StoreError::NotFound)?;
+    sqlx::query(
+        "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, $3, '', $4, $5)",
+    )
+    .bind(id)
+    .bind(now_ms())
+    .bind(status)
+    .bind(note)
+    .bind(by)
+    .execute(&mut *w)
+    .await?;
+    w.audit(
+        Some(by),
+        "report.urgency",
+        "report",
+        id,
+        if urgent { "urgent" } else { "normal" },
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
 /// The published reports marked as duplicates of a report: id and category name.
 pub async fn duplicates(db: &Db, id: &str) -> Result<Vec<(String, String)>, StoreError> {
     let rows = sqlx::query(

@@ -25,6 +25,7 @@ pub(super) fn routes() -> Routes {
         .route("/s/{space}/reports/desk/status", post(set_status))
         .route("/s/{space}/reports/{id}/handle", get(handle))
         .route("/s/{space}/reports/{id}/assign", post(assign))
+        .route("/s/{space}/reports/{id}/urgency", post(set_urgency))
 }
 
 async fn desk(
@@ -394,5 +395,41 @@ async fn assign(
     Ok(redirect_with_flash(
         &crate::model::handle_url(&space.slug, &id),
         "flash.report_assigned",
+    ))
+}
+
+#[derive(Deserialize)]
+struct UrgencyForm {
+    #[serde(default)]
+    urgent: String,
+}
+
+/// An agent marks a report urgent, or no longer urgent: the desk lists the urgent first.
+async fn set_urgency(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+    Path((slug, id)): Path<(String, String)>,
+    Form(form): Form<UrgencyForm>,
+) -> Result<Response, Error> {
+    let (space, desk, _) = desk(&state, &page, &slug).await?;
+    let (_, team) = store::report_in_space(state.db(), &space.id, &id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    check_handles(&desk, &team)?;
+    let urgent = match form.urgent.as_str() {
+        "1" => true,
+        "0" => false,
+        _ => return Err(Error::BadRequest("report.urgency")),
+    };
+    let note = page.tr.t(if urgent {
+        "desk.marked_urgent"
+    } else {
+        "desk.marked_normal"
+    });
+    store::set_urgent(state.db(), &id, urgent, note, &user.id).await?;
+    Ok(redirect_with_flash(
+        &crate::model::handle_url(&space.slug, &id),
+        "flash.report_urgency",
     ))
 }

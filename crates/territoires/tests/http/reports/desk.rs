@@ -145,3 +145,95 @@ async fn a_bulk_status_change_is_all_or_nothing() {
         assert_eq!(app.count("report_events").await, events + 1);
     }
 }
+
+on_every_engine!(
+    an_agent_marks_a_report_urgent_and_the_desk_lists_it_first,
+    |app: TestApp| Box::pin(async move {
+        let space = montauban(&app).await;
+        let (agent, agent_id) = app
+            .signed_in(
+                "agent@montauban.fr",
+                "Agent Voirie",
+                kernel::accounts::Role::Agent,
+                &space,
+            )
+            .await;
+        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
+        let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
+        reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
+            .await
+            .unwrap();
+        // The newest open report of the team that nobody marked urgent.
+        let newest: String = sqlx::query_scalar(
+            "SELECT r.id FROM reports r JOIN report_categories c ON c.id = r.category_id \
+             WHERE c.team_id = $1 AND r.urgent = 0 AND r.status IN ('new', 'acknowledged', 'in_progress') \
+             ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+        )
+        .bind(&voirie.id)
+        .fetch_one(app.state.db().pool())
+        .await
+        .unwrap();
+        let url = format!("/s/montauban/reports/{newest}/urgency");
+        // Whether the report is among the urgent rows that head the desk.
+        let heads = |desk: &str| {
+            let body = &desk[desk.find("<tbody>").unwrap()..desk.find("</tbody>").unwrap()];
+            body.split("</tr>")
+                .take_while(|row| row.contains("badge-urgent"))
+                .any(|row| row.contains(&format!("/reports/{newest}/handle")))
+        };
+        let (_, desk) = agent.get_text("/s/montauban/reports/desk").await;
+        assert!(desk.contains(&newest) && !heads(&desk), "not urgent before");
+        // A priority that is neither is refused; a citizen or an agent of no team may not.
+        assert_eq!(
+            agent.post_form(&url, &[("urgent", "2")]).await.status(),
+            400
+        );
+        let citizen = app.other_client();
+        citizen.register_and_login("anne@exemple.fr", "Anne").await;
+        assert_eq!(
+            citizen.post_form(&url, &[("urgent", "1")]).await.status(),
+            403
+        );
+        let r = agent.post_form(&url, &[("urgent", "1")]).await;
+        assert_eq!(r.status(), 303);
+        let (_, desk) = agent.get_text("/s/montauban/reports/desk").await;
+        assert!(heads(&desk), "{desk}");
+        // The history says who did it, as an internal note, and the public page shows nothing.
+        let (_, handle) = agent
+            .get_text(&format!("/s/montauban/reports/{newest}/handle"))
+            .await;
+        assert!(handle.contains("Marqué urgent."), "{handle}");
+        assert!(handle.contains("Retirer l&#39;urgence"), "{handle}");
+        let (_, public) = app
+            .other_client()
+            .get_text(&format!("/s/montauban/reports/{newest}"))
+            .await;
+        assert!(!public.contains("Marqué urgent"));
+        // And back to ordinary.
+        let r = agent.post_form(&url, &[("urgent", "0")]).await;
+        assert_eq!(r.status(), 303);
+        let (_, desk) = agent.get_text("/s/montauban/reports/desk").await;
+        assert!(desk.contains(&newest) && !heads(&desk));
+        let audits: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'report.urgency' AND target_id = $1",
+        )
+        .bind(&newest)
+        .fetch_one(app.state.db().pool())
+        .await
+        .unwrap();
+        assert_eq!(audits, 2);
+    })
+);
+
+/// The value of the first `name="…"` attribute of `page`, its entities decoded.
+fn attribute(page: &str, name: &str) -> String {
+    let start = page.find(&format!("{name}=\"")).expect(name) + name.len() + 2;
+    let end = start + page[start..].find('"').unwrap();
+    page[start..end]
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}

@@ -30,6 +30,7 @@ pub fn component() -> Component {
         locales: Some(LOCALES),
         process_section: kernel::hook!(web::process_section, 2),
         network_section: kernel::hook!(web::network_section, 2),
+        workplace: kernel::hook!(web::workplace, 2),
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),
         ..Component::empty("conversations")

@@ -27,6 +27,10 @@ pub struct Work {
     pub title: String,
     /// Where it is.
     pub url: String,
+    /// Where it stands, one line each, in the reader's language, for an item followed rather
+    /// than a queue (a vote's « Ouvert jusqu'au 6 décembre 2026 », « 12 bulletins »): what it
+    /// counts is no work waiting, so it adds to no total.
+    pub notes: Vec<String>,
     /// What waits there, for a queue; `None` for a page to manage.
     pub waiting: Option<Waiting>,
 }
@@ -109,6 +113,7 @@ pub async fn review_queue(
         space_id: None,
         title: tr.t(title).to_string(),
         url: url.to_string(),
+        notes: Vec::new(),
         waiting: Some(Waiting {
             count,
             words: tr.count("workplace.to_review", count),
@@ -178,6 +183,7 @@ pub async fn work_of(state: &AppState, user: &User, lang: Lang) -> Result<Vec<Wo
             space_id: None,
             title: tr.t("workplace.instance_admin").to_string(),
             url: "/admin".into(),
+            notes: Vec::new(),
             waiting: None,
         });
     } else {
@@ -187,6 +193,7 @@ pub async fn work_of(state: &AppState, user: &User, lang: Lang) -> Result<Vec<Wo
                 space_id: Some(space.id.clone()),
                 title: tr.t("workplace.space_admin").to_string(),
                 url: format!("/s/{}/admin", space.slug),
+                notes: Vec::new(),
                 waiting: None,
             });
         }

@@ -26,6 +26,7 @@ pub fn component() -> Component {
         indexers: vec![kernel::indexer!(crate::CHALLENGE, None, store)],
         locales: Some(LOCALES),
         space_section: kernel::hook!(web::space_section, 2),
+        workplace: kernel::hook!(web::workplace, 2),
         demo: kernel::hook!(demo::seed),
         files: &[
             "SELECT attachments FROM challenges",

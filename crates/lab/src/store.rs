@@ -151,6 +151,64 @@ pub async fn of_space(db: &Db, space_id: &str) -> Result<Vec<Challenge>, StoreEr
     Ok(db.fetch_all_with(query, from_row).await?)
 }
 
+/// An open challenge with the responses it received, for the workplace of those who read them.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// The challenge.
+    pub challenge: Challenge,
+    /// How many responses it received.
+    pub responses: i64,
+    /// When the first of them came (ms).
+    pub oldest: Option<i64>,
+}
+
+/// Whose challenges.
+#[derive(Debug, Clone, Copy)]
+pub enum Whose<'a> {
+    /// A space's, by id.
+    OfSpace(&'a str),
+    /// Those an evaluator grades, by their account's id.
+    GradedBy(&'a str),
+}
+
+/// The challenges not decided yet (still taking responses, or past their deadline and being
+/// evaluated) of a space or of an evaluator, the nearest deadline first, with their responses.
+pub async fn received(db: &Db, whose: Whose<'_>) -> Result<Vec<Received>, StoreError> {
+    // The challenge's own columns, and what it received.
+    let select = SELECT.replacen(
+        "SELECT ",
+        "SELECT (SELECT COUNT(*) FROM challenge_answers x WHERE x.challenge_id = c.id) AS answers, \
+         (SELECT MIN(x.created_at) FROM challenge_answers x WHERE x.challenge_id = c.id) AS first_answer, ",
+        1,
+    );
+    let order = "ORDER BY c.deadline, c.id";
+    let query = match whose {
+        Whose::OfSpace(space_id) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE c.state = 'open' AND c.space_id = $1 {order}"
+        )))
+        .bind(space_id.to_string()),
+        // The evaluators are a comma-separated list: the pattern finds the candidates, the
+        // list read whole keeps the evaluator's own.
+        Whose::GradedBy(user_id) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE c.state = 'open' AND c.evaluators LIKE $1 {order}"
+        )))
+        .bind(format!("%{user_id}%")),
+    };
+    let mut list = db
+        .fetch_all_with(query, |r| {
+            Ok(Received {
+                challenge: from_row(r)?,
+                responses: r.try_get("answers")?,
+                oldest: r.try_get("first_answer")?,
+            })
+        })
+        .await?;
+    if let Whose::GradedBy(user_id) = whose {
+        list.retain(|r| r.challenge.data.evaluators.iter().any(|e| e == user_id));
+    }
+    Ok(list)
+}
+
 /// A response as stored (a row of `challenge_answers`), with its actor's name and page.
 #[derive(Debug, Clone)]
 pub struct Response {

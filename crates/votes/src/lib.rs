@@ -32,6 +32,7 @@ pub fn component() -> Component {
         migrations: MIGRATIONS,
         locales: Some(LOCALES),
         process_section: kernel::hook!(web::process_section, 2),
+        workplace: kernel::hook!(web::workplace, 2),
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),
         files: &["SELECT image FROM vote_options WHERE image IS NOT NULL"],

@@ -18,6 +18,8 @@ pub enum Action {
 pub enum Resource<'a> {
     /// A process (its votes).
     Process(&'a Process),
+    /// A space, by id (the votes of all its processes).
+    Space(&'a str),
 }
 
 /// Deny by default: whether `user` may do `action` to `resource`.
@@ -25,6 +27,9 @@ pub fn can(user: Option<&User>, action: Action, resource: &Resource<'_>) -> bool
     match (action, *resource) {
         (Action::Prepare, Resource::Process(p)) => {
             kernel::policy::can(user, kernel::policy::Action::ManageSpace(&p.space_id))
+        }
+        (Action::Prepare, Resource::Space(space_id)) => {
+            kernel::policy::can(user, kernel::policy::Action::ManageSpace(space_id))
         }
     }
 }

@@ -111,6 +111,66 @@ pub async fn all(db: &Db) -> Result<Vec<Conversation>, StoreError> {
     Ok(db.fetch_all_with(query, from_row).await?)
 }
 
+/// A conversation with statements waiting for its moderators.
+#[derive(Debug, Clone)]
+pub struct Awaiting {
+    /// The conversation.
+    pub conversation: Conversation,
+    /// How many statements wait (neither decided nor marked as meta).
+    pub statements: i64,
+    /// When the oldest of them was written (ms).
+    pub oldest: Option<i64>,
+    /// Whether its process is still a draft (seen by the space's administrators only).
+    pub in_draft: bool,
+}
+
+/// Whose conversations: a space's (its processes'), or the network's.
+#[derive(Debug, Clone, Copy)]
+pub enum Held<'a> {
+    /// The conversations of a space's processes, by the space's id.
+    InSpace(&'a str),
+    /// The network's conversations.
+    InNetwork,
+}
+
+/// The conversations of a space or of the network with statements waiting for moderation, the
+/// longest waiting first.
+pub async fn awaiting_moderation(db: &Db, held: Held<'_>) -> Result<Vec<Awaiting>, StoreError> {
+    // The conversation's own columns, and what waits in it.
+    let select = SELECT.replacen(
+        "SELECT ",
+        "SELECT (SELECT COUNT(*) FROM conversation_statements w WHERE w.conversation_id = c.id \
+         AND w.moderation = 0 AND w.is_meta = 0) AS waiting, \
+         (SELECT MIN(w.created_at) FROM conversation_statements w WHERE w.conversation_id = c.id \
+         AND w.moderation = 0 AND w.is_meta = 0) AS oldest, p.published_at AS process_published_at, ",
+        1,
+    );
+    let query = match held {
+        Held::InSpace(space_id) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE p.space_id = $1"
+        )))
+        .bind(space_id),
+        Held::InNetwork => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "{select} WHERE c.member_id IS NOT NULL"
+        ))),
+    };
+    let mut list = db
+        .fetch_all_with(query, |r| {
+            Ok(Awaiting {
+                conversation: from_row(r)?,
+                statements: r.try_get("waiting")?,
+                oldest: r.try_get("oldest")?,
+                in_draft: r.try_get::<Option<String>, _>("process_id")?.is_some()
+                    && r.try_get::<Option<i64>, _>("process_published_at")?
+                        .is_none(),
+            })
+        })
+        .await?;
+    list.retain(|a| a.statements > 0);
+    list.sort_by_key(|a| (a.oldest, a.conversation.id.clone()));
+    Ok(list)
+}
+
 /// Where a new conversation is held: a process (its id), or the network, hosted by a member
 /// (its id).
 #[derive(Debug, Clone, Copy)]

@@ -5,9 +5,11 @@ mod manage;
 mod results;
 mod svg;
 mod take_part;
+mod work;
 
 pub use commun::network_section;
 pub use results::datasets;
+pub use work::workplace;
 
 use crate::model::*;
 use crate::policy::{self, Action, Resource, Standing};

@@ -33,6 +33,8 @@ mod challenge;
 use challenge::*;
 mod responding;
 use responding::*;
+mod work;
+pub use work::workplace;
 mod evaluation;
 use evaluation::*;
 

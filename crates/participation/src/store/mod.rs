@@ -162,6 +162,34 @@ pub async fn of_space(
     Ok(db.fetch_all_with(query, from_row).await?)
 }
 
+/// The processes of a space being prepared, for its administrators' workplace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preparing {
+    /// How many processes the space has, drafts or published.
+    pub processes: i64,
+    /// How many of them are drafts.
+    pub drafts: i64,
+    /// When the oldest draft was created (UTC ms), when there is one.
+    pub oldest: Option<i64>,
+}
+
+/// How many processes a space has, how many are drafts and since when the oldest is.
+pub async fn preparing(db: &Db, space_id: &str) -> Result<Preparing, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS processes, COUNT(CASE WHEN published_at IS NULL THEN 1 END) AS drafts, \
+         MIN(CASE WHEN published_at IS NULL THEN created_at END) AS oldest \
+         FROM processes WHERE space_id = $1",
+    )
+    .bind(space_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Preparing {
+        processes: row.try_get("processes")?,
+        drafts: row.try_get("drafts")?,
+        oldest: row.try_get("oldest")?,
+    })
+}
+
 /// A process's entry in the search index.
 fn entry(r: &AnyRow) -> Result<Entry, sqlx::Error> {
     let p = from_row(r)?;

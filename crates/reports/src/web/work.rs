@@ -33,6 +33,7 @@ pub async fn workplace(state: AppState, of: WorkOf) -> Result<Vec<Work>, Error> 
             space_id: Some(space.id.clone()),
             title: tr.t("workplace.reports.desk").to_string(),
             url: format!("/s/{}/reports/desk", space.slug),
+            notes: Vec::new(),
             waiting: Some(Waiting {
                 count: open,
                 words: tr.count("workplace.reports.open", open),

@@ -20,7 +20,12 @@ fn large(text: &str) -> Vec<u8> {
 const LANNION: (&str, &str, &str) = ("22113", "48.7326", "-3.4566");
 
 /// A published company owned by `owner` with one offer on lighting. Returns the actor's id.
-async fn company(app: &TestApp, moderator: &TestApp, owner: &TestApp, name: &str) -> String {
+pub(crate) async fn company(
+    app: &TestApp,
+    moderator: &TestApp,
+    owner: &TestApp,
+    name: &str,
+) -> String {
     company_in(app, moderator, owner, name, LANNION, "").await
 }
 
@@ -78,7 +83,7 @@ async fn company_in(
 }
 
 /// The instance administrator, signed in, with the `lannion` space created.
-async fn lannion_space(app: &TestApp) -> TestApp {
+pub(crate) async fn lannion_space(app: &TestApp) -> TestApp {
     let admin = app.other_client();
     admin.login_as_admin().await;
     let r = crate::pages::create_space_form(

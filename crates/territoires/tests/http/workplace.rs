@@ -4,6 +4,7 @@
 use crate::common::TestApp;
 use crate::on_every_engine;
 use kernel::accounts::Role;
+use kernel::i18n::Lang;
 
 /// Where signing in as `email` sends `client`, with the page asked for when there is one.
 async fn landing(client: &TestApp, email: &str, next: Option<&str>) -> String {
@@ -303,5 +304,396 @@ on_every_engine!(
             !space_admin.contains("/library/moderation"),
             "{space_admin}"
         );
+    })
+);
+
+/// The card `title` of a workplace page, up to its end.
+fn card<'a>(page: &'a str, title: &str) -> &'a str {
+    let start = page
+        .find(title)
+        .unwrap_or_else(|| panic!("no card {title}: {page}"));
+    let card = &page[start..];
+    &card[..card.find("</li>").unwrap()]
+}
+
+/// The id of the space `slug`.
+async fn space_id(app: &TestApp, slug: &str) -> String {
+    kernel::spaces::store::get_by_slug(app.state.db(), slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+on_every_engine!(
+    a_space_administrator_counts_the_processes_being_prepared_until_published,
+    |app: TestApp| Box::pin(async move {
+        let first = app
+            .with_draft_process("avenir", "L'avenir du centre-ville")
+            .await;
+        let space = space_id(&app, "lannion").await;
+        let (mayor, _) = app
+            .signed_in("maire@lannion.bzh", "Maire", Role::SpaceAdmin, &space)
+            .await;
+        let (moderator, _) = app
+            .signed_in("modo@lannion.bzh", "Modo", Role::Moderator, &space)
+            .await;
+        let queue = "Démarches en préparation";
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 1);
+        assert!(
+            card(&page, queue).contains("1 démarche en brouillon"),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!("<a href=\"/s/lannion\">{queue}</a>")),
+            "it leads to the space's page, which lists its processes: {page}"
+        );
+        assert!(card(&page, queue).contains("Le plus ancien : à l&#39;instant"));
+        let r = app
+            .post_form(
+                "/s/lannion/processes/new",
+                &[("title", "Budget participatif 2027"), ("slug", "budget")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 2);
+        assert!(page.contains("2 éléments vous attendent."), "{page}");
+        // Published, a process no longer waits; the queue stays, empty, while the space has any.
+        let r = app.post_form(&format!("{first}/publish"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 1);
+        let r = app
+            .post_form("/s/lannion/processes/budget/publish", &[])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 0);
+        assert!(
+            card(&page, queue).contains("0 démarche en brouillon"),
+            "{page}"
+        );
+        // A moderator prepares no process; in English, the same queue in its words.
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert!(!page.contains(queue), "{page}");
+        let r = app
+            .post_form(
+                "/s/lannion/processes/new",
+                &[("title", "Plan vélo"), ("slug", "velo")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        mayor.get_text("/lang/en?back=/workplace").await;
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert_eq!(count_on(&page, "Processes being prepared"), 1);
+        assert!(page.contains("1 draft process"), "{page}");
+    })
+);
+
+/// A vote of the process at `process`, created through its form by the administrator's client
+/// and left a draft, opening in two hours, closing in two days, with one question; returns its
+/// address.
+async fn draft_vote(app: &TestApp, process: &str, title: &str) -> String {
+    let at = |hours: i64| kernel::clock::form_value(kernel::ids::now_ms() + hours * 3_600_000);
+    let (opens, closes) = (at(2), at(48));
+    let r = app
+        .post_form(
+            &format!("{process}/votes/new"),
+            &[
+                ("kind", "votation"),
+                ("title", title),
+                ("eligibility", "accounts"),
+                ("opens_at", opens.as_str()),
+                ("closes_at", closes.as_str()),
+            ],
+        )
+        .await;
+    let url = crate::common::redirected_to(r)
+        .await
+        .trim_end_matches("/admin")
+        .to_string();
+    let r = app
+        .post_form(
+            &format!("{url}/admin/questions"),
+            &[
+                ("title", "Quels horaires ?"),
+                ("method", "single"),
+                ("options", "Matin\nSoir"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    url
+}
+
+/// The vote at `url`, as stored.
+async fn stored_vote(app: &TestApp, url: &str) -> votes::model::Votation {
+    let id = url.rsplit('/').next().unwrap();
+    votes::store::get(app.state.db(), id)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+on_every_engine!(
+    a_votes_preparers_follow_it_from_draft_to_open_with_its_ballots_until_it_closes,
+    |app: TestApp| Box::pin(async move {
+        let process = app.with_process("avenir", "L'avenir du centre-ville").await;
+        let url = draft_vote(&app, &process, "Horaires de la piscine").await;
+        let space = space_id(&app, "lannion").await;
+        let (mayor, _) = app
+            .signed_in("maire@lannion.bzh", "Maire", Role::SpaceAdmin, &space)
+            .await;
+        let title = "Horaires de la piscine";
+        let opens = kernel::clock::display(stored_vote(&app, &url).await.opens_at, Lang::Fr);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert!(
+            page.contains(&format!("<a href=\"{url}/admin\">{title}</a>")),
+            "{page}"
+        );
+        let vote = card(&page, title);
+        assert!(vote.contains(">Brouillon<"), "{vote}");
+        assert!(vote.contains(&format!("Ouverture le {opens}")), "{vote}");
+        assert!(!vote.contains("bulletin"), "{vote}");
+        // Published, it waits for its opening.
+        let r = app.post_form(&format!("{url}/admin/publish"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert!(!card(&page, title).contains("Brouillon"), "{page}");
+        // Open: until when, and the ballots cast so far, which are no work waiting.
+        sqlx::query("UPDATE votations SET opens_at = $1 WHERE id = $2")
+            .bind(kernel::ids::now_ms() - 1000)
+            .bind(stored_vote(&app, &url).await.id)
+            .execute(app.state.db().pool())
+            .await
+            .unwrap();
+        let vote = stored_vote(&app, &url).await;
+        let closes = kernel::clock::display(vote.closes_at, Lang::Fr);
+        let (_, page) = mayor.get_text("/workplace").await;
+        let card_of = card(&page, title);
+        assert!(
+            card_of.contains(&format!("Ouvert jusqu&#39;au {closes}")),
+            "{card_of}"
+        );
+        assert!(card_of.contains("0 bulletin<"), "{card_of}");
+        assert!(page.contains("Rien ne vous attend"), "{page}");
+        let option = vote.questions[0].options[0].id.clone();
+        for (n, email) in [(1, "lea@test.fr"), (2, "paul@test.fr")] {
+            let voter = app.other_client();
+            voter.register_and_login(email, "Votant").await;
+            let r = voter
+                .post_form(&format!("{url}/cast"), &[("q1", option.as_str())])
+                .await;
+            assert_eq!(r.status(), 200, "{:?}", r.text().await);
+            let (_, page) = mayor.get_text("/workplace").await;
+            let words = if n == 1 {
+                "1 bulletin<"
+            } else {
+                "2 bulletins<"
+            };
+            assert!(card(&page, title).contains(words), "{page}");
+        }
+        mayor.get_text("/lang/en?back=/workplace").await;
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert!(card(&page, title).contains("2 ballots<"), "{page}");
+        // A moderator prepares no vote; once closed, the vote leaves the workplace.
+        let (moderator, _) = app
+            .signed_in("modo@lannion.bzh", "Modo", Role::Moderator, &space)
+            .await;
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert!(!page.contains(title), "{page}");
+        let r = app.post_form(&format!("{url}/admin/close"), &[]).await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert!(!page.contains(title), "{page}");
+    })
+);
+
+on_every_engine!(
+    a_moderator_finds_each_conversation_with_statements_waiting_until_decided,
+    |app: TestApp| Box::pin(async move {
+        let process = app.with_process("avenir", "L'avenir du centre-ville").await;
+        let url = crate::common::redirected_to(
+            app.post_form(
+                &format!("{process}/conversations/new"),
+                &[
+                    ("question", "Que changer au centre-ville ?"),
+                    ("statements_allowed", "on"),
+                    ("strict_moderation", "on"),
+                ],
+            )
+            .await,
+        )
+        .await;
+        let space = space_id(&app, "lannion").await;
+        let (moderator, _) = app
+            .signed_in("modo@lannion.bzh", "Modo", Role::Moderator, &space)
+            .await;
+        let queue = "Modération de la conversation « Que changer au centre-ville ? »";
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert!(!page.contains(queue), "nothing waits: {page}");
+        let lea = app.other_client();
+        lea.register_and_login("lea@test.fr", "Léa").await;
+        for body in ["Plus d'arbres sur les places.", "Un marché le dimanche."] {
+            let r = lea
+                .post_form(&format!("{url}/statements"), &[("body", body)])
+                .await;
+            assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        }
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 2);
+        assert!(
+            page.contains(&format!("<a href=\"{url}/moderation\">{queue}</a>")),
+            "{page}"
+        );
+        assert!(card(&page, queue).contains("2 propositions à modérer"));
+        assert!(page.contains("2 éléments vous attendent."), "{page}");
+        // Each decision takes one out; the conversation leaves once none waits.
+        let waiting: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM conversation_statements WHERE moderation = 0 ORDER BY tid",
+        )
+        .fetch_all(app.state.db().pool())
+        .await
+        .unwrap();
+        for (id, decision, left) in [(&waiting[0], "accept", 1), (&waiting[1], "reject", 0)] {
+            let r = moderator
+                .post_form(&format!("{url}/moderation/{id}"), &[("decision", decision)])
+                .await;
+            assert_eq!(r.status(), 303);
+            let (_, page) = moderator.get_text("/workplace").await;
+            if left > 0 {
+                assert_eq!(count_on(&page, queue), left);
+            } else {
+                assert!(!page.contains(queue), "{page}");
+            }
+        }
+        // The moderator of another space sees none of this one's.
+        let other = app
+            .with_space("perros", "Perros-Guirec participe", "commune/22168")
+            .await;
+        let (stranger, _) = app
+            .signed_in("modo@perros.bzh", "Modo", Role::Moderator, &other)
+            .await;
+        lea.post_form(&format!("{url}/statements"), &[("body", "Des bancs.")])
+            .await;
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 1);
+        let (_, page) = stranger.get_text("/workplace").await;
+        assert!(!page.contains("Que changer"), "{page}");
+    })
+);
+
+on_every_engine!(
+    a_space_follows_the_answers_its_open_challenges_receive_until_decided,
+    |app: TestApp| Box::pin(async move {
+        let admin = crate::lab::lannion_space(&app).await;
+        let space = space_id(&app, "lannion").await;
+        let anne = app.other_client();
+        anne.register_and_login("anne@test.fr", "Anne").await;
+        let eve = app.other_client();
+        let eve_id = eve.register_and_login("eve@test.fr", "Ève").await;
+        let lumiere = crate::lab::company(&app, &admin, &anne, "Lumière Trégor").await;
+        let deadline = kernel::clock::form_value(kernel::ids::now_ms() + 30 * 86_400_000);
+        let r = admin
+            .post_multipart(
+                "/s/lannion/challenges/new",
+                &[
+                    ("title", "Mieux éclairer nos rues"),
+                    (
+                        "need",
+                        "Réduire la consommation de l'éclairage public sans nuire à la sécurité.",
+                    ),
+                    ("themes", "lighting"),
+                    ("budget", "50k_200k"),
+                    ("deadline", deadline.as_str()),
+                    ("criteria", "Pertinence ; 75\nCoût ; 25"),
+                    ("evaluators", "eve@test.fr"),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let url = r.headers()["location"].to_str().unwrap().to_string();
+        let (mayor, _) = app
+            .signed_in("maire@lannion.bzh", "Maire", Role::SpaceAdmin, &space)
+            .await;
+        let queue = "Réponses à « Mieux éclairer nos rues »";
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 0);
+        assert!(
+            page.contains(&format!("<a href=\"{url}/answers\">{queue}</a>")),
+            "{page}"
+        );
+        let offer: String = sqlx::query_scalar("SELECT id FROM offers WHERE actor_id = $1")
+            .bind(&lumiere)
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        let r = anne
+            .post_multipart(
+                &format!("{url}/answer"),
+                &[
+                    ("actor", lumiere.as_str()),
+                    ("summary", "Des luminaires qui baissent la nuit."),
+                    (
+                        "description",
+                        "Détection de présence et pilotage à distance.",
+                    ),
+                    ("offer", offer.as_str()),
+                    ("references", "Lannion"),
+                    ("price", "10k_50k"),
+                ],
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), 303, "{:?}", r.text().await);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 1);
+        assert!(card(&page, queue).contains("1 réponse reçue"), "{page}");
+        // Its evaluator finds it too, once staff; the moderator of the space does not.
+        let other = app
+            .with_space("perros", "Perros-Guirec participe", "commune/22168")
+            .await;
+        kernel::accounts::store::grant(
+            app.state.db(),
+            &eve_id,
+            Role::Moderator,
+            Some(&other),
+            None,
+        )
+        .await
+        .unwrap();
+        let (_, page) = eve.get_text("/workplace").await;
+        assert_eq!(count_on(&page, queue), 1);
+        let (moderator, _) = app
+            .signed_in("modo@lannion.bzh", "Modo", Role::Moderator, &space)
+            .await;
+        let (_, page) = moderator.get_text("/workplace").await;
+        assert!(!page.contains("Mieux éclairer"), "{page}");
+        // Decided, the challenge leaves the workplace.
+        let answer: String = sqlx::query_scalar("SELECT id FROM challenge_answers")
+            .fetch_one(app.state.db().pool())
+            .await
+            .unwrap();
+        let r = admin
+            .post_form(
+                &format!("{url}/answers/{answer}/state"),
+                &[("state", "selected")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let r = admin
+            .post_form(
+                &format!("{url}/decide"),
+                &[("outcome", "La solution de Lumière Trégor est retenue.")],
+            )
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = mayor.get_text("/workplace").await;
+        assert!(!page.contains("Mieux éclairer"), "{page}");
+        // A citizen has no workplace.
+        assert_eq!(anne.get("/workplace").await.status(), 403);
     })
 );

@@ -652,6 +652,52 @@ pub async fn of_process(
     Ok(db.fetch_all_with(query, from_row).await?)
 }
 
+/// A vote not closed yet, for its preparers' workplace: the addresses of its pages and how
+/// many ballots it holds.
+#[derive(Debug, Clone)]
+pub struct Ongoing {
+    /// The vote, without its questions.
+    pub vote: Votation,
+    /// Its space's address.
+    pub space_slug: String,
+    /// Its process's address in the space.
+    pub process_slug: String,
+    /// The ballots cast so far (the voters on the roll).
+    pub ballots: i64,
+}
+
+/// The votes of a space's processes not closed at `now`, drafts included, the next to change
+/// first (an open vote by its closing, the others by their opening); at most `limit`.
+pub async fn ongoing(
+    db: &Db,
+    space_id: &str,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<Ongoing>, StoreError> {
+    let query = sqlx::query(
+        "SELECT v.id, v.process_id, v.kind, v.title, v.description, v.opens_at, v.closes_at, v.closed_at, \
+         v.eligibility, v.min_age, v.salt, v.budget, v.basket_max, v.rule, v.by_cost, v.sealed_at, \
+         v.published_at, s.slug AS space_slug, p.slug AS process_slug, \
+         (SELECT COUNT(*) FROM vote_roll r WHERE r.votation_id = v.id) AS ballots \
+         FROM votations v JOIN processes p ON p.id = v.process_id JOIN spaces s ON s.id = p.space_id \
+         WHERE p.space_id = $1 AND v.closed_at IS NULL AND v.closes_at > $2 \
+         ORDER BY CASE WHEN v.opens_at <= $2 THEN v.closes_at ELSE v.opens_at END, v.id LIMIT $3",
+    )
+    .bind(space_id)
+    .bind(now)
+    .bind(limit);
+    Ok(db
+        .fetch_all_with(query, |r| {
+            Ok(Ongoing {
+                vote: from_row(r)?,
+                space_slug: r.try_get("space_slug")?,
+                process_slug: r.try_get("process_slug")?,
+                ballots: r.try_get("ballots")?,
+            })
+        })
+        .await?)
+}
+
 /// Inserts hashes of a vote into a table of (votation_id, hash column), 500 rows a statement;
 /// with `skip_repeats`, a hash already there is skipped.
 async fn insert_hashes(

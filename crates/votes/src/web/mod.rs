@@ -4,10 +4,12 @@
 mod prepare;
 mod results;
 mod voting;
+mod work;
 
 pub use prepare::parse_census;
 pub use results::{ResultView, datasets, public_vote, results, results_body};
 pub use voting::cast_ballot;
+pub use work::workplace;
 
 use crate::ballot::{self, Ballot, Identity};
 use crate::count::{self, Outcome, QuestionResult, Results};

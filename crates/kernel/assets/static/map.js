@@ -11,6 +11,11 @@
 //   data-pick-lat / data-pick-lon  ids of inputs a tap on the map fills (and a marker shows);
 //   data-bounds    "west,south,east,north": ids of inputs the visible area fills as the map
 //                  moves (and, when filled, the area shown first);
+//   data-draw-area "west,south,east,north": ids of inputs a rectangle drawn on the map fills
+//                  (and, when filled, the rectangle drawn and shown first): the
+//                  [data-draw-area-start] button of the inputs' form starts a drawing, by
+//                  press-drag or by two taps on opposite corners, and [data-draw-area-clear]
+//                  empties them; moving the map fills nothing;
 //   data-point-label  the text of the link of a live point that has a url;
 //   data-legend    the id of the map's legend (the kernel's macro map_legend): a card's marker
 //                  takes its category's colour, filled when its status is open and hollow when
@@ -249,6 +254,10 @@
         });
       }, 0);
     }
+    var sides = (el.getAttribute("data-draw-area") || "").split(",").map(function (id) {
+      return document.getElementById(id);
+    });
+    if (sides.length === 4 && sides.every(Boolean)) { drawArea(map, el, sides); }
     var latInput = document.getElementById(el.getAttribute("data-pick-lat") || "");
     var lonInput = document.getElementById(el.getAttribute("data-pick-lon") || "");
     if (latInput && lonInput) {
@@ -280,6 +289,104 @@
         });
       }
     }
+  }
+  // The area of a map ([data-draw-area]): a rectangle drawn with the mouse or a finger, which
+  // fills the four inputs `sides` (west, south, east, north). Pointer events, not the map's
+  // mouse events: a finger dragging on a phone sends no mouse events until it is lifted.
+  function drawArea(map, el, sides) {
+    var form = sides[0].form;
+    var start = form && form.querySelector("[data-draw-area-start]");
+    var clear = form && form.querySelector("[data-draw-area-clear]");
+    var box = null;
+    var show = function (b) {
+      if (!b) {
+        if (box) { map.removeLayer(box); box = null; }
+      } else if (box) {
+        box.setBounds(b);
+      } else {
+        box = L.rectangle(b, { weight: 2, fillOpacity: 0.1, interactive: false }).addTo(map);
+      }
+    };
+    var read = function () {
+      var v = sides.map(function (input) { return parseFloat(input.value); });
+      return v.every(isFinite) ? L.latLngBounds([v[1], v[0]], [v[3], v[2]]) : null;
+    };
+    // The area of the inputs, drawn; the clear button is always there (shown or hidden, it
+    // would move the map under a finger drawing on a phone) and disabled without an area.
+    var chosen = function () {
+      var b = read();
+      show(b);
+      if (clear) { clear.hidden = false; clear.disabled = !b; }
+      return b;
+    };
+    var given = chosen();
+    if (given) { map.fitBounds(given, { padding: [20, 20] }); }
+    sides.forEach(function (input) { input.addEventListener("change", chosen); });
+    if (!start) { return; }
+    // The first corner, where the pointer went down, and whether this press set it (a press-drag
+    // ends where it is released; a tap waits for the second corner's tap).
+    var corner = null;
+    var down = null;
+    var first = false;
+    var drawing = function () { return start.getAttribute("aria-pressed") === "true"; };
+    var stop = function () {
+      corner = null;
+      start.setAttribute("aria-pressed", "false");
+      el.classList.remove("drawing");
+      el.style.touchAction = "";
+      map.dragging.enable();
+      map.doubleClickZoom.enable();
+    };
+    var begin = function () {
+      start.setAttribute("aria-pressed", "true");
+      el.classList.add("drawing");
+      // The finger draws instead of scrolling the page or moving the map.
+      el.style.touchAction = "none";
+      map.dragging.disable();
+      map.doubleClickZoom.disable();
+    };
+    start.hidden = false;
+    start.addEventListener("click", function () {
+      if (drawing()) { stop(); chosen(); } else { begin(); }
+    });
+    if (clear) {
+      clear.addEventListener("click", function () {
+        sides.forEach(function (input) { input.value = ""; });
+        stop();
+        chosen();
+      });
+    }
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && drawing()) { stop(); chosen(); }
+    });
+    var at = function (e) { return map.mouseEventToLatLng(e); };
+    L.DomEvent.on(el, "pointerdown", function (e) {
+      if (!drawing() || !e.isPrimary || e.target.closest(".leaflet-control")) { return; }
+      e.preventDefault();
+      first = !corner;
+      if (first) {
+        corner = at(e);
+        down = [e.clientX, e.clientY];
+        show(L.latLngBounds(corner, corner));
+      }
+      // A drag released beyond the map still ends there.
+      if (el.setPointerCapture) { el.setPointerCapture(e.pointerId); }
+    });
+    L.DomEvent.on(el, "pointermove", function (e) {
+      if (drawing() && corner) { show(L.latLngBounds(corner, at(e))); }
+    });
+    L.DomEvent.on(el, "pointerup", function (e) {
+      if (!drawing() || !corner) { return; }
+      var moved = Math.abs(e.clientX - down[0]) + Math.abs(e.clientY - down[1]) > 8;
+      if (first && !moved) { return; }
+      var b = L.latLngBounds(corner, at(e));
+      stop();
+      map.closePopup();
+      [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].forEach(function (v, i) {
+        sides[i].value = v.toFixed(5);
+      });
+      chosen();
+    });
   }
   // The address search of a picking map ([data-place-search], see the kernel's macro
   // place_search): a combobox whose options move the point; a tapped point asks its address.

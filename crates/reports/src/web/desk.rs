@@ -212,9 +212,27 @@ struct HandlePage {
     photos: Vec<String>,
     members: Vec<(String, String)>,
     answers: Vec<(String, String)>,
+    tiles: String,
 }
 
 impl HandlePage {
+    /// The report's point, the one marker of the page's map.
+    fn point(&self) -> String {
+        serde_json::json!([[self.report.lat, self.report.lon, self.report.service_name]])
+            .to_string()
+    }
+    /// Where: the address, else the space's commune and the position in words.
+    fn place(&self) -> String {
+        let commune = (self.space.territory.kind == kernel::territories::TerritoryKind::Commune)
+            .then_some(self.space.territory_name.as_str());
+        kernel::geo::place_label(
+            &self.report.address,
+            commune,
+            self.report.lat,
+            self.report.lon,
+            self.page.tr.0,
+        )
+    }
     fn status_key(&self, s: &Status) -> &'static str {
         status_key(*s)
     }
@@ -246,6 +264,7 @@ async fn handle(
     let members = store::team_members(state.db(), &team).await?;
     let answers = store::answers(state.db(), &space.id, &report).await?;
     render(&HandlePage {
+        tiles: state.config().tile_url.clone(),
         answers,
         page,
         space,

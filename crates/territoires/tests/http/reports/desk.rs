@@ -237,3 +237,66 @@ fn attribute(page: &str, name: &str) -> String {
         .replace("&gt;", ">")
         .replace("&amp;", "&")
 }
+
+on_every_engine!(
+    the_desk_map_draws_its_area_and_the_handling_page_maps_its_report,
+    |app: TestApp| Box::pin(async move {
+        let space = montauban(&app).await;
+        let (agent, agent_id) = app
+            .signed_in(
+                "agent@montauban.fr",
+                "Agent Voirie",
+                kernel::accounts::Role::Agent,
+                &space,
+            )
+            .await;
+        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
+        let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
+        reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
+            .await
+            .unwrap();
+        // The desk's map draws the area its inputs hold; its moves fill nothing.
+        let (status, desk) = agent
+            .get_text("/s/montauban/reports/desk?west=1.2&south=43.9&east=1.5&north=44.1")
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(attribute(&desk, "data-draw-area"), "west,south,east,north");
+        assert!(!desk.contains("data-bounds="), "{desk}");
+        assert!(desk.contains("data-draw-area-start") && desk.contains("data-draw-area-clear"));
+        // The coordinates stay in the form, for the keyboard and without JavaScript, in a
+        // closed block.
+        let details = &desk[desk.find("<details>").unwrap()..desk.find("</details>").unwrap()];
+        assert!(details.contains("Coordonnées de la zone"), "{details}");
+        for (side, value) in [
+            ("west", "1.2"),
+            ("south", "43.9"),
+            ("east", "1.5"),
+            ("north", "44.1"),
+        ] {
+            let input = &details[details.find(&format!("id=\"{side}\"")).expect(side)..];
+            assert_eq!(attribute(input, "value"), value, "{side}");
+        }
+        // The handling page maps the report's point, and says where it is.
+        let (id, lat, lon): (String, f64, f64) = sqlx::query_as(
+            "SELECT r.id, r.lat, r.lon FROM reports r JOIN report_categories c \
+             ON c.id = r.category_id WHERE c.code = 'VOIRIE-01' ORDER BY r.created_at LIMIT 1",
+        )
+        .fetch_one(app.state.db().pool())
+        .await
+        .unwrap();
+        let (status, handle) = agent
+            .get_text(&format!("/s/montauban/reports/{id}/handle"))
+            .await;
+        assert_eq!(status, 200);
+        let points: serde_json::Value =
+            serde_json::from_str(&attribute(&handle, "data-points")).unwrap();
+        assert_eq!(points.as_array().unwrap().len(), 1, "{points}");
+        let near = |v: &serde_json::Value, x: f64| (v.as_f64().unwrap() - x).abs() < 1e-9;
+        assert!(
+            near(&points[0][0], lat) && near(&points[0][1], lon),
+            "{points}"
+        );
+        assert!(handle.contains("leaflet/leaflet.js") && handle.contains("map.js"));
+        assert!(handle.contains("<p class=\"place\">Lieu : "), "{handle}");
+    })
+);

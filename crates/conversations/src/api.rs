@@ -197,8 +197,12 @@ pub struct ConversationQuery {
     network: Option<bool>,
 }
 
+/// A conversation anyone may read (none of a draft process), or 404.
 async fn conversation_or_404(state: &AppState, id: &str) -> Result<Conversation, Error> {
-    store::get(state.db(), id).await?.ok_or(Error::NotFound)
+    store::get(state.db(), id)
+        .await?
+        .filter(|c| c.public)
+        .ok_or(Error::NotFound)
 }
 
 /// List conversations, oldest first, of one process or of all.
@@ -211,7 +215,11 @@ async fn list_conversations(
 ) -> Result<Json<Page<ConversationOut>>, Error> {
     let (limit, offset) = paging.parse()?;
     let all = match (&q.process, q.network) {
-        (Some(process), _) => store::of_process(state.db(), process).await?,
+        (Some(process), _) => store::of_process(state.db(), process)
+            .await?
+            .into_iter()
+            .filter(|c| c.public)
+            .collect(),
         (None, Some(true)) => store::of_network(state.db()).await?,
         (None, _) => store::all(state.db()).await?,
     };
@@ -310,7 +318,13 @@ async fn cast_vote(
     ApiJson(input): ApiJson<VoteIn>,
 ) -> Result<Response, Error> {
     let kept = act::votable(&state, &id).await?;
-    let c = &kept.as_ref().as_ref().ok_or(Error::NotFound)?.conversation;
+    // A draft process's conversation is not in the API, for votes either.
+    let c = &kept
+        .as_ref()
+        .as_ref()
+        .filter(|v| v.conversation.public)
+        .ok_or(Error::NotFound)?
+        .conversation;
     if !c.is_open() {
         return Err(StoreError::Closed.into());
     }

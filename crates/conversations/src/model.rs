@@ -61,6 +61,9 @@ pub struct Conversation {
     pub votes: i64,
     /// When it was created (ms).
     pub created_at: i64,
+    /// Whether anyone may read it: a network conversation, or one of a published process (a
+    /// draft process's are its space's administrators' alone).
+    pub public: bool,
 }
 
 impl Conversation {

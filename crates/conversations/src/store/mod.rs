@@ -17,7 +17,8 @@ pub use writer::VoteWriter;
 const SELECT: &str = "SELECT c.id, c.process_id, p.space_id, s.slug AS space_slug, \
      s.name AS space_name, p.slug AS process_slug, c.member_id, c.members_only, c.resource_id, \
      a.name AS member_name, c.question, c.description, c.strict_moderation, \
-     c.statements_allowed, c.anonymous_allowed, c.closed_at, c.votes, c.created_at \
+     c.statements_allowed, c.anonymous_allowed, c.closed_at, c.votes, c.created_at, \
+     p.published_at AS process_published_at \
      FROM conversations c LEFT JOIN processes p ON p.id = c.process_id \
      LEFT JOIN spaces s ON s.id = p.space_id \
      LEFT JOIN network_members m ON m.id = c.member_id LEFT JOIN actors a ON a.id = m.actor_id";
@@ -34,6 +35,9 @@ pub fn network_conversation_url(id: &str) -> String {
 
 fn from_row(r: &AnyRow) -> Result<Conversation, sqlx::Error> {
     let id: String = r.try_get("id")?;
+    let public = r.try_get::<Option<String>, _>("process_id")?.is_none()
+        || r.try_get::<Option<i64>, _>("process_published_at")?
+            .is_some();
     let (home, url) = match r.try_get::<Option<String>, _>("process_id")? {
         Some(process_id) => (
             Home::Process {
@@ -69,6 +73,7 @@ fn from_row(r: &AnyRow) -> Result<Conversation, sqlx::Error> {
         closed_at: r.try_get("closed_at")?,
         votes: r.try_get("votes")?,
         created_at: r.try_get("created_at")?,
+        public,
     })
 }
 
@@ -103,10 +108,12 @@ pub async fn of_process(db: &Db, process_id: &str) -> Result<Vec<Conversation>, 
     Ok(db.fetch_all_with(query, from_row).await?)
 }
 
-/// Every conversation, oldest first (the open data catalogue).
+/// Every conversation anyone may read, oldest first (the open data catalogue, the API): none
+/// of a draft process.
 pub async fn all(db: &Db) -> Result<Vec<Conversation>, StoreError> {
     let query = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "{SELECT} ORDER BY c.created_at, c.id"
+        "{SELECT} WHERE c.process_id IS NULL OR p.published_at IS NOT NULL \
+         ORDER BY c.created_at, c.id"
     )));
     Ok(db.fetch_all_with(query, from_row).await?)
 }

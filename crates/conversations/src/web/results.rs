@@ -259,7 +259,10 @@ pub(super) async fn data_file(
     if !FILES.contains(&file.as_str()) {
         return Err(Error::NotFound);
     }
-    let c = store::get(state.db(), &id).await?.ok_or(Error::NotFound)?;
+    let c = store::get(state.db(), &id)
+        .await?
+        .filter(|c| c.public)
+        .ok_or(Error::NotFound)?;
     let view = act::map_of(&state, &c).await?;
     let export = export(&c, &view, &state.config().base_url);
     let body = export

@@ -59,6 +59,37 @@ on_every_engine!(
             assert!(!space.contains(&url), "{space}");
         }
         assert!(!searched(&anonymous, "quartiers", &url, false).await);
+        // Nor are its conversations in the API and the open data.
+        let process = stored(&app, "quartiers").await;
+        let pairs = [(
+            "question".to_string(),
+            "Quels quartiers d'abord ?".to_string(),
+        )];
+        let input = conversations::model::ConversationInput::parse(&pairs.as_slice()).unwrap();
+        let admin = app.user_id("admin@test.fr").await;
+        let conversation = conversations::store::create(
+            app.state.db(),
+            conversations::store::NewHome::Process(&process.id),
+            &input,
+            &admin,
+        )
+        .await
+        .unwrap();
+        let in_api = |listed: &str| listed.contains(&conversation);
+        let conversation_paths = [
+            format!("/api/v1/conversations/{conversation}"),
+            format!("/data/conversations/{conversation}/summary.csv"),
+        ];
+        for path in &conversation_paths {
+            assert_eq!(anonymous.get_text(path).await.0, 404, "{path}");
+        }
+        for list in [
+            format!("/api/v1/conversations?process={}", process.id),
+            "/api/v1/conversations".to_string(),
+            "/data/catalog.jsonld".to_string(),
+        ] {
+            assert!(!in_api(&anonymous.get_text(&list).await.1), "{list}");
+        }
         // A citizen may not publish it.
         let r = citizen.post_form(&format!("{url}/publish"), &[]).await;
         assert_eq!(r.status(), 404);
@@ -74,6 +105,13 @@ on_every_engine!(
         let (_, space) = anonymous.get_text("/s/lannion").await;
         assert!(space.contains(&url));
         assert!(searched(&anonymous, "quartiers", &url, true).await);
+        for path in &conversation_paths {
+            assert_eq!(anonymous.get_text(path).await.0, 200, "{path}");
+        }
+        let (_, listed) = anonymous
+            .get_text(&format!("/api/v1/conversations?process={}", process.id))
+            .await;
+        assert!(in_api(&listed), "{listed}");
     })
 );
 

@@ -1,4 +1,4 @@
-//! Instance administration: dashboard, space creation, outbox.
+//! Instance administration: dashboard, space creation, the outbox (the mail queue of every node).
 
 use crate::app::AppState;
 use crate::error::{Error, FieldErrors};
@@ -6,12 +6,13 @@ use crate::mail::OutboxMail;
 use crate::policy::InstanceAdmin;
 use crate::spaces::model::SpaceFields;
 use crate::spaces::{Space, store as spaces};
+use crate::web::pager::Pager;
 use crate::web::routes::Routes;
 use crate::web::{PageCtx, redirect_with_flash, render, render_invalid};
 use askama::Template;
-use axum::extract::{Multipart, Path, State};
-use axum::response::Response;
-use axum::routing::get;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use sqlx::Row;
 
 /// The administration routes.
@@ -21,6 +22,7 @@ pub fn routes() -> Routes {
         .route("/admin/spaces/new", get(new_space_form).post(create_space))
         .route("/admin/outbox", get(outbox))
         .route("/admin/outbox/{id}", get(outbox_mail))
+        .route("/admin/outbox/{id}/retry", post(retry_mail))
 }
 
 #[derive(Template)]
@@ -135,11 +137,22 @@ async fn create_space(
     }
 }
 
+/// Mails per page of the outbox.
+const MAILS_PER_PAGE: i64 = 50;
+
+#[derive(serde::Deserialize)]
+struct OutboxQuery {
+    page: Option<i64>,
+}
+
 #[derive(Template)]
 #[template(path = "admin/outbox.html")]
 struct OutboxPage {
     page: PageCtx,
     mails: Vec<OutboxMail>,
+    pager: Pager,
+    /// Whether mail goes to an SMTP server (else it is only kept here).
+    sends: bool,
 }
 
 impl OutboxPage {
@@ -148,14 +161,23 @@ impl OutboxPage {
     }
 }
 
+/// The mail queue that every node shares, newest first.
 async fn outbox(
     State(state): State<AppState>,
     page: PageCtx,
     _: InstanceAdmin,
+    Query(q): Query<OutboxQuery>,
 ) -> Result<Response, Error> {
-    let mut mails = state.mailer().outbox().await;
-    mails.truncate(200);
-    render(&OutboxPage { page, mails })
+    let mut pager = Pager::new(q.page, MAILS_PER_PAGE, "/admin/outbox?".into());
+    let (mails, total) =
+        crate::mail::queue::page(state.db(), pager.offset(), pager.per_page).await?;
+    pager.total = total;
+    render(&OutboxPage {
+        page,
+        mails,
+        pager,
+        sends: state.mailer().sends(),
+    })
 }
 
 #[derive(Template)]
@@ -168,6 +190,10 @@ struct MailPage {
 impl MailPage {
     fn when(&self, at: &i64) -> crate::i18n::TimeTag {
         self.page.tr.datetime_tag(at)
+    }
+    /// When the SMTP server took it.
+    fn sent(&self) -> Option<crate::i18n::TimeTag> {
+        self.mail.sent_at.map(|at| self.page.tr.datetime_tag(at))
     }
     /// The body cut into text and links, so that the links of a mail can be followed.
     fn segments(&self) -> Vec<(String, bool)> {
@@ -188,18 +214,47 @@ impl MailPage {
     }
 }
 
+/// A mail's number in an address: anything else names no mail.
+fn mail_id(raw: &str) -> Result<i64, Error> {
+    raw.parse().map_err(|_| Error::NotFound)
+}
+
 async fn outbox_mail(
     State(state): State<AppState>,
     page: PageCtx,
     _: InstanceAdmin,
     Path(id): Path<String>,
 ) -> Result<Response, Error> {
-    let mail = state
-        .mailer()
-        .outbox()
-        .await
-        .into_iter()
-        .find(|m| m.id == id)
+    let mail = crate::mail::queue::get(state.db(), mail_id(&id)?)
+        .await?
         .ok_or(Error::NotFound)?;
     render(&MailPage { page, mail })
+}
+
+/// Tries a failed mail again at once, with a new day of tries. A mail that is not failed (tried
+/// again already, from another page) is left as it is.
+async fn retry_mail(
+    State(state): State<AppState>,
+    InstanceAdmin(user): InstanceAdmin,
+    Path(id): Path<String>,
+) -> Result<Response, Error> {
+    let mail = crate::mail::queue::get(state.db(), mail_id(&id)?)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let to = format!("/admin/outbox/{}", mail.id);
+    let mut w = state.db().write().await?;
+    if !crate::mail::queue::retry(&mut w, mail.id, crate::ids::now_ms()).await? {
+        return Ok(axum::response::Redirect::to(&to).into_response());
+    }
+    w.audit(
+        Some(&user.id),
+        "mail.retry",
+        "mail",
+        &mail.id.to_string(),
+        &mail.to,
+    )
+    .await?;
+    w.wake_mail_sender();
+    w.commit().await?;
+    Ok(redirect_with_flash(&to, "flash.mail_retried"))
 }

@@ -282,18 +282,27 @@ impl AppState {
 
     /// Mails `to` the text `key` about an item named `what` at `path` on the platform (linked
     /// in full), with a note (a moderator's reason, say) after the body; in French, English
-    /// beside it.
-    pub fn mail_about(&self, to: &[String], key: &str, (what, path): (&str, &str), note: &str) {
+    /// beside it. The mails are queued when this returns.
+    pub async fn mail_about(
+        &self,
+        to: &[String],
+        key: &str,
+        (what, path): (&str, &str),
+        note: &str,
+    ) -> Result<(), crate::Error> {
         let link = format!("{}{path}", self.config().base_url.trim_end_matches('/'));
         for to in to {
-            self.mailer().send_texts(
-                to,
-                crate::i18n::Lang::Fr,
-                key,
-                &[("what", what), ("link", &link)],
-                note,
-            );
+            self.mailer()
+                .send_texts(
+                    to,
+                    crate::i18n::Lang::Fr,
+                    key,
+                    &[("what", what), ("link", &link)],
+                    note,
+                )
+                .await?;
         }
+        Ok(())
     }
     /// The search index.
     pub fn search(&self) -> &dyn SearchIndex {

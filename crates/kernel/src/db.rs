@@ -5,7 +5,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -24,6 +24,11 @@ pub struct Db {
     pool: AnyPool,
     engine: Engine,
     changed: Arc<Notify>,
+    /// Woken when this node queued a mail, for its sender.
+    mail_queued: Arc<Notify>,
+    /// Whether mail is only kept (no SMTP server): set by the node's mailer, read when a mail
+    /// is queued.
+    mail_kept: Arc<AtomicBool>,
     generation: Arc<AtomicU64>,
     /// Local commits per kind of entity changed: what a cache of one kind keys on.
     kinds: Arc<std::sync::Mutex<std::collections::HashMap<&'static str, u64>>>,
@@ -132,6 +137,8 @@ impl Db {
             pool,
             engine,
             changed: Arc::new(Notify::new()),
+            mail_queued: Arc::new(Notify::new()),
+            mail_kept: Arc::new(AtomicBool::new(false)),
             generation: Arc::new(AtomicU64::new(0)),
             kinds: Default::default(),
         })
@@ -231,6 +238,31 @@ impl Db {
         let _ = tokio::time::timeout(timeout, self.changed.notified()).await;
     }
 
+    /// Says whether this node's mail is only kept (no SMTP server).
+    pub(crate) fn set_mail_kept(&self, kept: bool) {
+        self.mail_kept.store(kept, Ordering::Relaxed);
+    }
+
+    /// The state a mail is queued in: kept at once when no SMTP server is configured (the
+    /// sender then has nothing to write), pending otherwise.
+    pub(crate) fn queued_mail_state(&self) -> crate::mail::MailState {
+        if self.mail_kept.load(Ordering::Relaxed) {
+            crate::mail::MailState::Kept
+        } else {
+            crate::mail::MailState::Pending
+        }
+    }
+
+    /// Wakes this node's mail sender: a mail was queued (and committed).
+    pub(crate) fn mail_queued(&self) {
+        self.mail_queued.notify_one();
+    }
+
+    /// Waits until this node queued a mail, or `timeout` passed.
+    pub(crate) async fn wait_mail_queued(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.mail_queued.notified()).await;
+    }
+
     /// The changes after `after`, oldest first, at most `limit`.
     pub async fn changes_after(&self, after: i64, limit: i64) -> Result<Vec<Change>, sqlx::Error> {
         let rows = sqlx::query(
@@ -282,13 +314,15 @@ impl Entity {
     }
 }
 
-/// A write: one transaction that records the changes it makes to the feed and its entries in
-/// the audit log, and wakes this node's indexes once it is committed. Dropped without
-/// [`Write::commit`], nothing of it stays. Its SQL runs on it as on a connection.
+/// A write: one transaction that records the changes it makes to the feed, its entries in the
+/// audit log and the mails it causes, and wakes this node's indexes and mail sender once it is
+/// committed. Dropped without [`Write::commit`], nothing of it stays (no mail of it leaves).
+/// Its SQL runs on it as on a connection.
 pub struct Write {
     tx: sqlx::Transaction<'static, sqlx::Any>,
     db: Db,
     changed: Vec<Entity>,
+    mailed: bool,
 }
 
 impl Db {
@@ -369,6 +403,7 @@ impl Db {
             tx: self.pool.begin().await?,
             db: self.clone(),
             changed: Vec::new(),
+            mailed: false,
         })
     }
 }
@@ -395,11 +430,28 @@ impl Write {
         crate::audit::log(&mut self.tx, by, action, target_kind, target_id, detail).await
     }
 
-    /// Commits, then wakes this node's indexes when a change was recorded.
+    /// Queues a mail with the write: it leaves only if the write is committed.
+    pub async fn mail(&mut self, letter: &crate::mail::Letter) -> Result<(), sqlx::Error> {
+        let state = self.db.queued_mail_state();
+        crate::mail::queue::enqueue(&mut self.tx, letter, state).await?;
+        self.mailed = true;
+        Ok(())
+    }
+
+    /// Wakes this node's mail sender once committed (a write that made a mail due again).
+    pub fn wake_mail_sender(&mut self) {
+        self.mailed = true;
+    }
+
+    /// Commits, then wakes this node's indexes when a change was recorded, and its mail sender
+    /// when a mail was queued.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
         if !self.changed.is_empty() {
             self.db.written(&self.changed);
+        }
+        if self.mailed {
+            self.db.mail_queued();
         }
         Ok(())
     }

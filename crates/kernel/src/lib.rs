@@ -148,12 +148,8 @@ pub async fn build(
     components: Vec<Component>,
 ) -> Result<(Router, AppState), StartError> {
     ensure_territories(&db).await?;
-    let mailer = mail::Mailer::new(
-        config.smtp_url.as_deref(),
-        &config.mail_from,
-        &config.data_dir,
-    )
-    .map_err(StartError)?;
+    let mailer = mail::Mailer::new(db.clone(), config.smtp_url.as_deref(), &config.mail_from)
+        .map_err(StartError)?;
     let search: Arc<dyn search::SearchIndex> = Arc::new(MemorySearch::new());
     let geo: Arc<dyn geo::GeoIndex> = Arc::new(geo::MemoryGeo::new());
     let mut indexers = component().indexers;
@@ -233,6 +229,7 @@ pub async fn build(
     for task in tasks {
         tokio::spawn(task(state.clone()));
     }
+    tokio::spawn(mail::sender::run(state.mailer().clone()));
     tokio::spawn(jobs::daily(
         state.clone(),
         "kernel.purge",

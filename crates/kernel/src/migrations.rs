@@ -7,11 +7,13 @@ use crate::db::Migration;
 /// two visitors cannot both become one. `0004_hardening` holds the instance's keys and the
 /// mails an anonymous request caused, per receiving address (its hash) and hour, so that every
 /// node counts them together. `0005_space_areas` holds the box each space's maps open on.
+/// `0006_mail_queue` holds outgoing mail until a node's sender hands it over (see [`crate::mail`]).
 pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "kernel",
     "0001_foundation",
     "0002_instance_setup",
     "0003_daily_jobs",
     "0004_hardening",
-    "0005_space_areas"
+    "0005_space_areas",
+    "0006_mail_queue"
 );

@@ -109,7 +109,9 @@ pub(crate) async fn tell_owners(
     reason: &str,
 ) -> Result<(), Error> {
     let to = store::owner_emails(state.db(), &actor.id).await?;
-    state.mail_about(&to, key, (actor.data.name(), &actor.url()), reason);
+    state
+        .mail_about(&to, key, (actor.data.name(), &actor.url()), reason)
+        .await?;
     Ok(())
 }
 

@@ -66,17 +66,20 @@ async fn invite(
         state.config().base_url.trim_end_matches('/'),
         actor.url()
     );
-    state.mailer().send_texts(
-        email.as_str(),
-        Lang::Fr,
-        "mail.owner_invitation",
-        &[
-            ("what", actor.data.name()),
-            ("who", &user.display_name),
-            ("link", &link),
-        ],
-        "",
-    );
+    state
+        .mailer()
+        .send_texts(
+            email.as_str(),
+            Lang::Fr,
+            "mail.owner_invitation",
+            &[
+                ("what", actor.data.name()),
+                ("who", &user.display_name),
+                ("link", &link),
+            ],
+            "",
+        )
+        .await?;
     Ok(redirect_with_flash(&actor.url(), "flash.owner_invited"))
 }
 

@@ -390,13 +390,16 @@ pub(super) async fn decide(
             "mail.answer_not_selected"
         };
         for to in store::owner_emails(state.db(), &r.data.actor_id).await? {
-            state.mailer().send_texts(
-                &to,
-                Lang::Fr,
-                key,
-                &[("what", &challenge.data.title), ("link", &link)],
-                "",
-            );
+            state
+                .mailer()
+                .send_texts(
+                    &to,
+                    Lang::Fr,
+                    key,
+                    &[("what", &challenge.data.title), ("link", &link)],
+                    "",
+                )
+                .await?;
         }
     }
     Ok(redirect_with_flash(
@@ -426,13 +429,16 @@ pub(super) async fn notify(
             if told.contains(&to) {
                 continue;
             }
-            state.mailer().send_texts(
-                &to,
-                Lang::Fr,
-                "mail.challenge_suggested",
-                &[("what", &challenge.data.title), ("link", &link)],
-                "",
-            );
+            state
+                .mailer()
+                .send_texts(
+                    &to,
+                    Lang::Fr,
+                    "mail.challenge_suggested",
+                    &[("what", &challenge.data.title), ("link", &link)],
+                    "",
+                )
+                .await?;
             told.push(to);
         }
     }

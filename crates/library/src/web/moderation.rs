@@ -108,12 +108,14 @@ async fn tell_author(
         .into_iter()
         .collect();
     let key = store::REVIEW.mail(decided, approved);
-    state.mail_about(
-        &to,
-        key,
-        (&experience.data.title, &experience.url()),
-        reason,
-    );
+    state
+        .mail_about(
+            &to,
+            key,
+            (&experience.data.title, &experience.url()),
+            reason,
+        )
+        .await?;
     Ok(())
 }
 

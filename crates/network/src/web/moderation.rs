@@ -70,7 +70,9 @@ impl Moderation for Members {
         store::decide(state.db(), id, accept, reason, by).await?;
         let to = directory::store::owner_emails(state.db(), &member.actor_id).await?;
         let key = store::REVIEW.mail(Decided::Item, accept);
-        state.mail_about(&to, key, (&member.actor_name, "/commun"), reason);
+        state
+            .mail_about(&to, key, (&member.actor_name, "/commun"), reason)
+            .await?;
         Ok(())
     }
 
@@ -214,7 +216,9 @@ async fn tell_author(
         .into_iter()
         .collect();
     let key = store::resources::REVIEW.mail(decided, approved);
-    state.mail_about(&to, key, (&resource.data.title, &resource.url()), reason);
+    state
+        .mail_about(&to, key, (&resource.data.title, &resource.url()), reason)
+        .await?;
     Ok(())
 }
 

@@ -247,12 +247,14 @@ pub(super) async fn create(
     for s in suggest(&members, &input.methods, &input.departement) {
         if s.matches() {
             let to = directory::store::owner_emails(state.db(), &s.member.actor_id).await?;
-            state.mail_about(
-                &to,
-                "mail.network_support_request",
-                (&input.title, &path),
-                "",
-            );
+            state
+                .mail_about(
+                    &to,
+                    "mail.network_support_request",
+                    (&input.title, &path),
+                    "",
+                )
+                .await?;
         }
     }
     Ok(redirect_with_flash(&path, "flash.network_request_sent"))
@@ -488,7 +490,9 @@ pub(super) async fn choose(
         } else {
             "mail.network_answer_not_chosen"
         };
-        state.mail_about(&to, key, (&request.title, &path), "");
+        state
+            .mail_about(&to, key, (&request.title, &path), "")
+            .await?;
     }
     Ok(redirect_with_flash(&path, "flash.network_answer_chosen"))
 }

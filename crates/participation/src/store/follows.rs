@@ -4,7 +4,7 @@ use crate::error::StoreError;
 use kernel::db::Db;
 use kernel::i18n::Lang;
 use kernel::ids::now_ms;
-use sqlx::Row;
+use sqlx::{AnyConnection, Row};
 
 /// Follows (or changes how one follows) a process or contribution.
 pub async fn follow(
@@ -137,44 +137,53 @@ pub struct Digest {
     pub lines: Vec<(String, String)>,
 }
 
-/// Takes every pending digest line, grouped per user (they are removed as they are taken).
-pub async fn take_digests(db: &Db) -> Result<Vec<Digest>, StoreError> {
-    let mut tx = db.pool().begin().await?;
-    let rows = sqlx::query(
-        "SELECT d.id, u.email, u.lang, d.text, d.link, d.user_id FROM participation_digest d \
-         JOIN users u ON u.id = d.user_id ORDER BY d.user_id, d.id",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    // Every line is read before any is removed: a line that cannot be read removes none.
-    let mut last: Option<i64> = None;
-    let mut out: Vec<(String, Digest)> = Vec::new();
+/// Takes every pending digest line, grouped per user, in the caller's write (they are removed
+/// as they are taken: the caller queues their mails in the same write).
+pub async fn take_digests(conn: &mut AnyConnection) -> Result<Vec<Digest>, StoreError> {
+    // The lines are removed first, so that the write holds the database from its first
+    // statement: no other write comes between reading them and removing them (on SQLite, a
+    // write that reads first fails when another commits meanwhile). Nothing of it stays if a
+    // line cannot be read.
+    let rows = sqlx::query("DELETE FROM participation_digest RETURNING id, user_id, text, link")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut lines = Vec::with_capacity(rows.len());
     for r in rows {
-        last = last.max(Some(r.try_get::<i64, _>("id")?));
-        let user: String = r.try_get("user_id")?;
-        let line = (
+        lines.push((
+            r.try_get::<String, _>("user_id")?,
+            r.try_get::<i64, _>("id")?,
             r.try_get::<String, _>("text")?,
             r.try_get::<String, _>("link")?,
-        );
+        ));
+    }
+    lines.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let mut out: Vec<(String, Digest)> = Vec::new();
+    for (user, _, text, link) in lines {
         match out.last_mut() {
-            Some((u, d)) if *u == user => d.lines.push(line),
-            _ => out.push((
-                user,
-                Digest {
-                    email: r.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
-                    lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or(Lang::Fr),
-                    lines: vec![line],
-                },
-            )),
+            Some((u, d)) if *u == user => d.lines.push((text, link)),
+            _ => {
+                let reader = sqlx::query("SELECT email, lang FROM users WHERE id = $1")
+                    .bind(&user)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                let (email, lang) = match reader {
+                    Some(r) => (
+                        r.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
+                        Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or(Lang::Fr),
+                    ),
+                    None => (String::new(), Lang::Fr),
+                };
+                out.push((
+                    user,
+                    Digest {
+                        email,
+                        lang,
+                        lines: vec![(text, link)],
+                    },
+                ));
+            }
         }
     }
-    if let Some(last) = last {
-        sqlx::query("DELETE FROM participation_digest WHERE id <= $1")
-            .bind(last)
-            .execute(&mut *tx)
-            .await?;
-    }
-    tx.commit().await?;
     Ok(out
         .into_iter()
         .map(|(_, d)| d)

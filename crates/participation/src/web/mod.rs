@@ -124,13 +124,16 @@ async fn notify(
             let text = kernel::i18n::trf(f.lang, &format!("{key}.subject"), &[("what", what)]);
             store::follows::queue_digest(state.db(), &f.user_id, &text, &link).await?;
         } else {
-            state.mailer().send_texts(
-                &f.email,
-                f.lang,
-                key,
-                &[("link", &link), ("what", what)],
-                "",
-            );
+            state
+                .mailer()
+                .send_texts(
+                    &f.email,
+                    f.lang,
+                    key,
+                    &[("link", &link), ("what", what)],
+                    "",
+                )
+                .await?;
         }
     }
     Ok(())
@@ -144,9 +147,11 @@ pub async fn digest_task(state: AppState) {
     .await
 }
 
-/// Sends every pending digest now. Returns how many mails left.
+/// Queues every pending digest now, in the write that takes their lines: the lines and the
+/// mails are kept or lost together. Returns how many mails were queued.
 pub async fn send_digests(state: &AppState) -> Result<usize, Error> {
-    let digests = store::follows::take_digests(state.db()).await?;
+    let mut w = state.db().write().await?;
+    let digests = store::follows::take_digests(&mut w).await?;
     for d in &digests {
         let lines = d
             .lines
@@ -154,14 +159,16 @@ pub async fn send_digests(state: &AppState) -> Result<usize, Error> {
             .map(|(text, link)| format!("- {text}\n  {link}"))
             .collect::<Vec<_>>()
             .join("\n");
-        state.mailer().send_counted_texts(
+        let letter = kernel::mail::Letter::counted_texts(
             &d.email,
             d.lang,
             "mail.digest",
             d.lines.len() as i64,
             &lines,
         );
+        w.mail(&letter).await?;
     }
+    w.commit().await?;
     Ok(digests.len())
 }
 

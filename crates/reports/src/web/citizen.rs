@@ -426,15 +426,18 @@ async fn submit(
     let base = state.config().base_url.trim_end_matches('/').to_string();
     let lang = p.page.tr.0;
     match &token {
-        Some(token) => mail(
-            &state,
-            &email,
-            lang,
-            "mail.report_confirm",
-            &format!("{base}/s/{}/reports/confirm/{token}", p.space.slug),
-            &category.name,
-            "",
-        ),
+        Some(token) => {
+            mail(
+                &state,
+                &email,
+                lang,
+                "mail.report_confirm",
+                &format!("{base}/s/{}/reports/confirm/{token}", p.space.slug),
+                &category.name,
+                "",
+            )
+            .await?
+        }
         None => {
             tell_team(&state, &category, &base, &p.space.slug, &id, &description).await?;
         }
@@ -475,18 +478,33 @@ async fn sent(
     })
 }
 
-/// Sends a mail of the component in the background, in the reader's language with the other
-/// beside it (the answer does not wait for the mail server). The texts `{key}.subject` and
+/// Queues a mail of the component, in the reader's language with the other beside it (the
+/// answer waits for the queue, not for the mail server). The texts `{key}.subject` and
 /// `{key}.body` take `{link}` and `{what}`; `note`, when given, follows the body.
-fn mail(state: &AppState, to: &str, lang: Lang, key: &str, link: &str, what: &str, note: &str) {
+async fn mail(
+    state: &AppState,
+    to: &str,
+    lang: Lang,
+    key: &str,
+    link: &str,
+    what: &str,
+    note: &str,
+) -> Result<(), Error> {
     state
         .mailer()
-        .send_texts(to, lang, key, &[("link", link), ("what", what)], note);
+        .send_texts(to, lang, key, &[("link", link), ("what", what)], note)
+        .await
 }
 
 /// Tells a reporter or follower of a public change of a report, with its note.
-pub(super) fn mail_change(state: &AppState, to: &str, link: &str, what: &str, note: &str) {
-    mail(state, to, Lang::Fr, "mail.report_change", link, what, note);
+pub(super) async fn mail_change(
+    state: &AppState,
+    to: &str,
+    link: &str,
+    what: &str,
+    note: &str,
+) -> Result<(), Error> {
+    mail(state, to, Lang::Fr, "mail.report_change", link, what, note).await
 }
 
 /// Tells the team of a category that a report arrived.
@@ -513,7 +531,8 @@ async fn tell_team(
             &format!("{base}{}", crate::model::handle_url(space, id)),
             &what,
             "",
-        );
+        )
+        .await?;
     }
     Ok(())
 }

@@ -364,7 +364,7 @@ async fn set_status(
             crate::model::report_url(&space.slug, &report.id)
         );
         for to in store::recipients(state.db(), &report.id).await? {
-            super::citizen::mail_change(&state, &to, &link, &what, &public_note);
+            super::citizen::mail_change(&state, &to, &link, &what, &public_note).await?;
         }
     }
     let back = kernel::web::safe_next(

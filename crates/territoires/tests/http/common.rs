@@ -171,15 +171,17 @@ impl TestApp {
             .unwrap()
     }
 
-    /// The mails of the outbox, oldest first.
+    /// The mails of the queue, whatever became of them, oldest first.
     pub async fn mails(&self) -> Vec<kernel::mail::OutboxMail> {
-        let mut m = self.state.mailer().outbox().await;
+        let (mut m, _) = kernel::mail::queue::page(self.state.db(), 0, 1_000_000)
+            .await
+            .unwrap();
         m.reverse();
         m
     }
 
-    /// The next mail sent to `to` (mail leaves in the background: this waits for it, up to
-    /// five seconds). Each call takes one more mail.
+    /// The next mail queued to `to` (waits for it, up to five seconds). Each call takes one
+    /// more mail.
     pub async fn next_mail_to(&self, to: &str) -> kernel::mail::OutboxMail {
         let already = {
             let seen = self.seen_mails.lock().unwrap();

@@ -13,6 +13,7 @@ mod lab;
 mod library;
 #[path = "../support/load.rs"]
 mod load;
+mod mail;
 mod network;
 mod open311;
 mod pages;

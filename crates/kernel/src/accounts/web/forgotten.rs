@@ -52,7 +52,8 @@ pub(super) async fn forgot(
             &user.email,
             "reset",
             &format!("/password/reset/{token}"),
-        );
+        )
+        .await?;
     }
     message(ctx.into(), StatusCode::OK, "forgot.sent", "", "")
 }

@@ -84,9 +84,9 @@ pub fn message(
     Ok((status, axum::response::Html(html)).into_response())
 }
 
-/// Sends an account mail in the background: the answer must not wait for the mail server, nor
-/// take longer when the address is known.
-fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) {
+/// Queues an account mail: the answer waits for the queue only, never for the mail server, so
+/// that it takes no longer when the address is known (registration queues a mail either way).
+async fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) -> Result<(), Error> {
     let base = &state.config().base_url;
     let subject = crate::i18n::tr(lang, &format!("mail.{key}.subject"));
     let body = trf(
@@ -94,10 +94,8 @@ fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) {
         &format!("mail.{key}.body"),
         &[("link", &format!("{base}{link}"))],
     );
-    let (mailer, to) = (state.mailer().clone(), to.to_string());
-    tokio::spawn(async move {
-        let _ = mailer.send(&to, subject, &body).await;
-    });
+    let letter = crate::mail::Letter::new(to, subject, &body);
+    Ok(state.mailer().queue(&letter).await?)
 }
 
 #[derive(Template)]
@@ -207,13 +205,13 @@ async fn register(
                     Some(next) => format!("/confirm/{token}?next={}", percent_encode(next)),
                     None => format!("/confirm/{token}"),
                 };
-                send(&state, lang, email.as_str(), "confirm", &link);
+                send(&state, lang, email.as_str(), "confirm", &link).await?;
             }
         }
         // The same answer whether the address is known or not; the owner is told by mail.
         Err(Error::Invalid(e)) if e.on("email") == Some("email.taken") => {
             if anonymous_mail_allowed(&state, email.as_str()).await? {
-                send(&state, lang, email.as_str(), "already", "/password/forgot");
+                send(&state, lang, email.as_str(), "already", "/password/forgot").await?;
             }
         }
         Err(e) => return Err(e),
@@ -363,7 +361,8 @@ async fn login(
                     form.email.trim(),
                     "confirm",
                     &format!("/confirm/{token}"),
-                );
+                )
+                .await?;
             }
             "login.unconfirmed"
         }

@@ -41,37 +41,8 @@ timeout 900 "$VENV/bin/schemathesis" run "$BASE/api/openapi.json" \
   --max-examples 40 --workers 1 --seed 1 --no-color \
   --phases examples,coverage,fuzzing --generation-database none
 
-echo "-- mail through a real SMTP server (aiosmtpd)"
-SMTP_PORT=$(free_port)
-MAILS="$DATA/mails.jsonl"
-"$VENV/bin/python" "$HERE/smtp_sink.py" "$SMTP_PORT" "$MAILS" >/dev/null &
-PIDS+=($!)
-PORT2=$(free_port)
-BASE2="http://127.0.0.1:$PORT2"
-mkdir -p "$DATA/smtp"
-env -u DATABASE_URL TERRITOIRES_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT2" --data-dir "$DATA/smtp" \
-  --smtp-url "smtp://127.0.0.1:$SMTP_PORT" --mail-from "Territoires <ne-pas-repondre@territoires.test>" >/dev/null &
-PIDS+=($!)
-for _ in $(seq 1 100); do curl -fs "$BASE2/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
-JAR2="$DATA/cookies2"
-curl -fs -c "$JAR2" -b "$JAR2" "$BASE2/setup" >/dev/null
-CSRF2=$(awk '$6 == "csrf" {print $7}' "$JAR2")
-curl -fs -c "$JAR2" -b "$JAR2" -o /dev/null --data-urlencode "display_name=Anne" --data-urlencode "email=anne@exemple.fr" \
-  --data-urlencode "password=Lannion-2026" --data-urlencode "terms=yes" --data-urlencode "_csrf=$CSRF2" "$BASE2/register"
-for _ in $(seq 1 50); do [ -s "$MAILS" ] && break; sleep 0.2; done
-"$VENV/bin/python" - "$MAILS" "$BASE2" <<'PY'
-import json, sys, urllib.request
-mails = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
-assert len(mails) == 1, mails
-m = mails[0]
-assert m["to"] == ["anne@exemple.fr"], m
-assert m["from"] == "ne-pas-repondre@territoires.test", m
-assert "Confirmez" in m["subject"], m
-link = next(w for w in m["body"].split() if w.startswith(sys.argv[2] + "/confirm/"))
-page = urllib.request.urlopen(link).read().decode()
-assert "Adresse confirmée" in page or "Address confirmed" in page, page[:500]
-print("confirmation mail received through SMTP and its link confirmed the address")
-PY
+echo "-- mail through a real SMTP server (aiosmtpd), across an outage"
+TERRITOIRES_SMTP_VENV="$VENV" bash "$HERE/smtp.sh" "$BIN"
 
 echo "-- Open311 GeoReport v2 with a real client (georeport)"
 "$VENV/bin/python" "$HERE/open311_client.py" "$BASE" "demo-montauban-open311-2026"

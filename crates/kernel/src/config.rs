@@ -16,7 +16,8 @@ pub struct Overrides {
     pub database_url: Option<String>,
     /// Public base URL, used in mails and feeds.
     pub base_url: Option<String>,
-    /// SMTP URL (`smtp://host:port`, `smtps://user:pass@host`); no SMTP means the outbox.
+    /// SMTP URL (`smtp://host:port`, `smtps://user:pass@host`); without it, mail is only kept
+    /// in the queue (read at `/admin/outbox`).
     pub smtp_url: Option<String>,
     /// Sender address of outgoing mail.
     pub mail_from: Option<String>,
@@ -84,7 +85,7 @@ pub struct FileConfig {
 pub struct Config {
     /// Where the HTTP server listens.
     pub listen: SocketAddr,
-    /// Where the SQLite database, uploads and the mail outbox live.
+    /// Where the SQLite database and uploads live.
     pub data_dir: PathBuf,
     /// The database URL; SQLite in the data directory by default.
     pub database_url: String,

@@ -29,7 +29,7 @@ struct Settings {
     /// in lower case: listen, data_dir, database_url, base_url, smtp_url, mail_from, tile_url).
     #[arg(long, global = true, env = "TERRITOIRES_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
-    /// Directory of the SQLite database, uploads and mail outbox [default: ./data].
+    /// Directory of the SQLite database and uploads [default: ./data].
     #[arg(long, global = true, env = "TERRITOIRES_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Database URL: sqlite://FILE or postgres://USER@HOST/DB [default: SQLite in the data directory].
@@ -109,8 +109,8 @@ struct ServeArgs {
     /// Public URL of the platform, used in mails [default: http://LISTEN].
     #[arg(long, env = "TERRITOIRES_BASE_URL", value_name = "URL")]
     base_url: Option<String>,
-    /// SMTP server for outgoing mail, such as smtp://127.0.0.1:1025; without it, mail is kept
-    /// in DATA_DIR/outbox and shown at /admin/outbox.
+    /// SMTP server for outgoing mail, such as smtp://127.0.0.1:1025; without it, mail is only
+    /// kept in the database's queue and shown at /admin/outbox.
     #[arg(
         long,
         env = "TERRITOIRES_SMTP_URL",

@@ -397,10 +397,20 @@ impl Db {
         Ok(affected)
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`): a deferred transaction that read first would fail, not wait, when
+    /// another connection committed in between (WAL's "busy snapshot").
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.engine {
+            Engine::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Engine::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Starts a write.
     pub async fn write(&self) -> Result<Write, sqlx::Error> {
         Ok(Write {
-            tx: self.pool.begin().await?,
+            tx: self.begin().await?,
             db: self.clone(),
             changed: Vec::new(),
             mailed: false,

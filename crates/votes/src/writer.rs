@@ -67,7 +67,7 @@ impl BallotWriter {
 /// ballots and receipts of the voters newly on the roll.
 async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Result<String, StoreError>>, StoreError> {
     let day = kernel::ids::iso_date(kernel::ids::now_ms());
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let mut sql = String::from("INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ");
     for i in 0..batch.len() {
         if i > 0 {

@@ -90,7 +90,7 @@ pub async fn create_first_admin(
     password_hash: &str,
     name: &DisplayName,
 ) -> Result<String, Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let claimed =
         sqlx::query("INSERT INTO instance_setup (id, at) VALUES (1, $1) ON CONFLICT DO NOTHING")
             .bind(now_ms())
@@ -112,7 +112,7 @@ pub async fn create_admin_user(
     password_hash: &str,
     name: &DisplayName,
 ) -> Result<String, Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let id = insert_admin(&mut tx, email, password_hash, name).await?;
     tx.commit().await?;
     Ok(id)
@@ -295,7 +295,7 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<(), Error> {
 /// account, so that only the last link mailed works.
 pub async fn create_link_token(db: &Db, user_id: &str, purpose: Purpose) -> Result<String, Error> {
     let token = new_token();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     if purpose == Purpose::Reset {
         end_reset_links(&mut tx, user_id).await?;
     }
@@ -341,7 +341,7 @@ pub async fn peek_link_token(
 
 /// Confirms an email address with a link token, once. An expired or used token changes nothing.
 pub async fn confirm_email(db: &Db, token: &str) -> Result<String, Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let user_id = use_link_token(&mut tx, token, Purpose::Confirm).await?;
     sqlx::query("UPDATE users SET confirmed_at = $1 WHERE id = $2 AND confirmed_at IS NULL")
         .bind(now_ms())
@@ -354,7 +354,7 @@ pub async fn confirm_email(db: &Db, token: &str) -> Result<String, Error> {
 
 /// Sets a new password with a reset token, once, and closes every session of the account.
 pub async fn reset_password(db: &Db, token: &str, password_hash: &str) -> Result<String, Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let user_id = use_link_token(&mut tx, token, Purpose::Reset).await?;
     end_reset_links(&mut tx, &user_id).await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -418,7 +418,7 @@ pub async fn update_profile(
 /// Deletes an account: the person's data goes, their public content stays under an anonymous
 /// name. Logged in the audit log.
 pub async fn delete_account(db: &Db, user_id: &str) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     for sql in [
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM user_tokens WHERE user_id = $1",
@@ -489,7 +489,7 @@ async fn change_role(
     space_id: Option<&str>,
     by: Option<&str>,
 ) -> Result<(), Error> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let changed = query.execute(&mut *tx).await?.rows_affected();
     if changed > 0 {
         let detail = format!("{} {}", role.as_str(), space_id.unwrap_or(""));

@@ -52,7 +52,7 @@ pub async fn add(
     form_key: &str,
 ) -> Result<String, StoreError> {
     let id = new_id();
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let (root, depth) = match parent_id {
         None => (id.clone(), 1),
         Some(p) => {
@@ -201,7 +201,7 @@ pub async fn edit(db: &Db, id: &str, body: &str) -> Result<(), StoreError> {
 
 /// A user's vote on a comment: +1, −1, or 0 to take it back. The counts follow.
 pub async fn vote(db: &Db, id: &str, user_id: &str, value: i64) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let before: Option<i64> = sqlx::query_scalar(
         "SELECT value FROM comment_votes WHERE comment_id = $1 AND user_id = $2",
     )

@@ -13,7 +13,7 @@ pub async fn follow(
     user_id: &str,
     digest: bool,
 ) -> Result<(), StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     sqlx::query("DELETE FROM participation_follows WHERE target_id = $1 AND user_id = $2")
         .bind(target_id)
         .bind(user_id)

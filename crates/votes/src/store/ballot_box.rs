@@ -52,7 +52,7 @@ pub async fn cast(
     voter_key: &str,
     ballot: &str,
 ) -> Result<String, StoreError> {
-    let mut tx = db.pool().begin().await?;
+    let mut tx = db.begin().await?;
     let tracker = cast_in(&mut tx, votation_id, voter_key, ballot).await??;
     tx.commit().await?;
     Ok(tracker)

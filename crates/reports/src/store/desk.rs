@@ -299,7 +299,6 @@ pub async fn assign(
     user: Option<(&str, &str)>,
     by: &str,
 ) -> Result<(), StoreError> {
-    let now = now_ms();
     let mut w = db.write().await?;
     let status: Option<String> =
         sqlx::query_scalar("UPDATE reports SET assigned_to = $1 WHERE id = $2 RETURNING status")
@@ -307,17 +306,8 @@ pub async fn assign(
             .bind(id)
             .fetch_optional(&mut *w)
             .await?;
-    let status = status.ok_or(StoreError::NotFound)?;
-    sqlx::query(
-        "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, $3, '', $4, $5)",
-    )
-    .bind(id)
-    .bind(now)
-    .bind(status)
-    .bind(format!("→ {}", user.map_or("—", |u| u.1)))
-    .bind(by)
-    .execute(&mut *w)
-    .await?;
+    let note = format!("→ {}", user.map_or("—", |u| u.1));
+    internal_event(&mut w, id, status, &note, by).await?;
     w.commit().await?;
     Ok(())
 }
@@ -338,6 +328,23 @@ pub async fn set_urgent(
             .bind(id)
             .fetch_optional(&mut *w)
             .await?;
+    internal_event(&mut w, id, status, note, by).await?;
+    let detail = if urgent { "urgent" } else { "normal" };
+    w.audit(Some(by), "report.urgency", "report", id, detail)
+        .await?;
+    w.commit().await?;
+    Ok(())
+}
+
+/// Adds to a report's history an event that keeps its status (`status`, as the change of the
+/// report returned it: `None` when no report was changed) with an internal note.
+async fn internal_event(
+    w: &mut kernel::db::Write,
+    id: &str,
+    status: Option<String>,
+    note: &str,
+    by: &str,
+) -> Result<(), StoreError> {
     let status = status.ok_or(StoreError::NotFound)?;
     sqlx::query(
         "INSERT INTO report_events (report_id, at, status, public_note, internal_note, by_user) VALUES ($1, $2, $3, '', $4, $5)",
@@ -347,17 +354,8 @@ pub async fn set_urgent(
     .bind(status)
     .bind(note)
     .bind(by)
-    .execute(&mut *w)
+    .execute(&mut **w)
     .await?;
-    w.audit(
-        Some(by),
-        "report.urgency",
-        "report",
-        id,
-        if urgent { "urgent" } else { "normal" },
-    )
-    .await?;
-    w.commit().await?;
     Ok(())
 }
 

@@ -46,6 +46,22 @@ async fn desk(
     Ok((space, desk, categories))
 }
 
+/// A report of the space `slug` that the reader handles: the space, the report and the team
+/// its category is routed to; 404 for another space's, 403 for another team's.
+async fn handled(
+    state: &AppState,
+    page: &PageCtx,
+    slug: &str,
+    id: &str,
+) -> Result<(Space, Report, String), Error> {
+    let (space, desk, _) = desk(state, page, slug).await?;
+    let (report, team) = store::report_in_space(state.db(), &space.id, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    check_handles(&desk, &team)?;
+    Ok((space, report, team))
+}
+
 #[derive(Deserialize)]
 struct QueueQuery {
     page: Option<i64>,
@@ -254,11 +270,7 @@ async fn handle(
     SignedIn(_): SignedIn,
     Path((slug, id)): Path<(String, String)>,
 ) -> Result<Response, Error> {
-    let (space, desk, _) = desk(&state, &page, &slug).await?;
-    let (report, team) = store::report_in_space(state.db(), &space.id, &id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    check_handles(&desk, &team)?;
+    let (space, report, team) = handled(&state, &page, &slug, &id).await?;
     let history = store::history(state.db(), &id, true).await?;
     let photos = store::photos(state.db(), &id).await?;
     let members = store::team_members(state.db(), &team).await?;
@@ -393,11 +405,7 @@ async fn assign(
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<AssignForm>,
 ) -> Result<Response, Error> {
-    let (space, desk, _) = desk(&state, &page, &slug).await?;
-    let (_, team) = store::report_in_space(state.db(), &space.id, &id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    check_handles(&desk, &team)?;
+    let (space, _, team) = handled(&state, &page, &slug, &id).await?;
     // Only a member of the team the category is routed to.
     let members = store::team_members(state.db(), &team).await?;
     let agent = match form.agent.as_str() {
@@ -431,11 +439,7 @@ async fn set_urgency(
     Path((slug, id)): Path<(String, String)>,
     Form(form): Form<UrgencyForm>,
 ) -> Result<Response, Error> {
-    let (space, desk, _) = desk(&state, &page, &slug).await?;
-    let (_, team) = store::report_in_space(state.db(), &space.id, &id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    check_handles(&desk, &team)?;
+    let (space, _, _) = handled(&state, &page, &slug, &id).await?;
     let urgent = match form.urgent.as_str() {
         "1" => true,
         "0" => false,

@@ -3,23 +3,33 @@
 
 use super::*;
 
+/// An agent of the space `space` (Montauban's demo) in its « Service voirie » team: the agent's
+/// client, account id and team.
+async fn road_agent(app: &TestApp, space: &str) -> (TestApp, String, reports::model::Team) {
+    let (agent, agent_id) = app
+        .signed_in(
+            "agent@montauban.fr",
+            "Agent Voirie",
+            kernel::accounts::Role::Agent,
+            space,
+        )
+        .await;
+    let teams = reports::store::teams(app.state.db(), space).await.unwrap();
+    let voirie = teams
+        .into_iter()
+        .find(|t| t.name == "Service voirie")
+        .unwrap();
+    reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
+        .await
+        .unwrap();
+    (agent, agent_id, voirie)
+}
+
 on_every_engine!(
     agents_assign_reports_link_duplicates_and_filter_by_area,
     |app: TestApp| Box::pin(async move {
         let space = montauban(&app).await;
-        let (agent, agent_id) = app
-            .signed_in(
-                "agent@montauban.fr",
-                "Agent Voirie",
-                kernel::accounts::Role::Agent,
-                &space,
-            )
-            .await;
-        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
-        let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
-        reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
-            .await
-            .unwrap();
+        let (agent, agent_id, _) = road_agent(&app, &space).await;
         let ids: Vec<String> = sqlx::query_scalar(
             "SELECT r.id FROM reports r JOIN report_categories c ON c.id = r.category_id \
              WHERE c.code = 'VOIRIE-01' ORDER BY r.created_at LIMIT 2",
@@ -150,19 +160,7 @@ on_every_engine!(
     an_agent_marks_a_report_urgent_and_the_desk_lists_it_first,
     |app: TestApp| Box::pin(async move {
         let space = montauban(&app).await;
-        let (agent, agent_id) = app
-            .signed_in(
-                "agent@montauban.fr",
-                "Agent Voirie",
-                kernel::accounts::Role::Agent,
-                &space,
-            )
-            .await;
-        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
-        let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
-        reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
-            .await
-            .unwrap();
+        let (agent, _, voirie) = road_agent(&app, &space).await;
         // The newest open report of the team that nobody marked urgent.
         let newest: String = sqlx::query_scalar(
             "SELECT r.id FROM reports r JOIN report_categories c ON c.id = r.category_id \
@@ -242,19 +240,7 @@ on_every_engine!(
     the_desk_map_draws_its_area_and_the_handling_page_maps_its_report,
     |app: TestApp| Box::pin(async move {
         let space = montauban(&app).await;
-        let (agent, agent_id) = app
-            .signed_in(
-                "agent@montauban.fr",
-                "Agent Voirie",
-                kernel::accounts::Role::Agent,
-                &space,
-            )
-            .await;
-        let teams = reports::store::teams(app.state.db(), &space).await.unwrap();
-        let voirie = teams.iter().find(|t| t.name == "Service voirie").unwrap();
-        reports::store::add_member(app.state.db(), &voirie.id, &agent_id)
-            .await
-            .unwrap();
+        let (agent, _, _) = road_agent(&app, &space).await;
         // The desk's map draws the area its inputs hold; its moves fill nothing.
         let (status, desk) = agent
             .get_text("/s/montauban/reports/desk?west=1.2&south=43.9&east=1.5&north=44.1")

@@ -461,20 +461,77 @@ async fn me(ApiUser(user): ApiUser) -> Result<Json<MeOut>, Error> {
     }))
 }
 
+/// The process lives: nothing else is looked at.
 async fn healthz() -> &'static str {
     "ok"
 }
 
-async fn readyz(State(state): State<AppState>) -> Response {
-    match state.applier().caught_up().await {
-        Ok(true) => (StatusCode::OK, Json(serde_json::json!({"status": "ready", "applied": state.applier().applied()}))).into_response(),
-        Ok(false) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            Json(serde_json::json!({"error": {"code": "not_ready", "message": "the read indexes are catching up"}})),
-        )
-            .into_response(),
-        Err(e) => Error::from(e).into_response(),
+/// How long the database has to answer a readiness probe.
+const READY_PROBE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether a node may take requests, as `/readyz` says it to a load balancer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readiness {
+    /// The indexes were built at start and the database answers; `applied` is the last change
+    /// of the feed applied (other nodes' latest writes may still be on their way: a node that
+    /// follows the feed a moment behind is ready).
+    Ready {
+        /// The last change applied.
+        applied: i64,
+    },
+    /// The start-up build of the read indexes has not finished.
+    IndexesNotBuilt,
+    /// The database did not answer a trivial query, or not in time.
+    DatabaseDown,
+}
+
+impl Readiness {
+    /// This node's readiness now: its indexes' build, and one trivial query.
+    pub async fn of(state: &AppState) -> Readiness {
+        if !state.applier().built() {
+            return Readiness::IndexesNotBuilt;
+        }
+        let probe = sqlx::query("SELECT 1").execute(state.db().pool());
+        match tokio::time::timeout(READY_PROBE, probe).await {
+            Ok(Ok(_)) => Readiness::Ready {
+                applied: state.applier().applied(),
+            },
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "not ready: the database does not answer");
+                Readiness::DatabaseDown
+            }
+            Err(_) => {
+                tracing::warn!("not ready: the database did not answer in time");
+                Readiness::DatabaseDown
+            }
+        }
     }
+}
+
+impl IntoResponse for Readiness {
+    fn into_response(self) -> Response {
+        let message = match self {
+            Readiness::Ready { applied } => {
+                return Json(serde_json::json!({"status": "ready", "applied": applied}))
+                    .into_response();
+            }
+            Readiness::IndexesNotBuilt => "the read indexes are not built yet",
+            Readiness::DatabaseDown => "the database does not answer",
+        };
+        let mut res = (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(serde_json::json!({"error": {"code": "not_ready", "message": message}})),
+        )
+            .into_response();
+        // The error pages keep an answer whose code is known.
+        res.extensions_mut()
+            .insert(crate::error::ErrorCode("not_ready"));
+        res
+    }
+}
+
+async fn readyz(State(state): State<AppState>) -> Readiness {
+    Readiness::of(&state).await
 }
 
 /// Whether a request may read `/metrics`: with the configured bearer token, or, without one,
@@ -502,16 +559,35 @@ async fn metrics(
         return Error::NotFound.into_response();
     }
     let rss = resident_memory_bytes().unwrap_or(0) as f64;
-    let body = state.metrics().render(&[
+    let applier = state.applier();
+    // Read now, so that a scrape sees how far behind the feed this node is at this moment.
+    let head = state.db().last_change().await;
+    let applied = applier.applied();
+    let mut feed = vec![
+        (
+            "territoires_changes_applied",
+            "Last change of the feed applied by this node.",
+            applied as f64,
+        ),
+        (
+            "territoires_change_feed_holes",
+            "Numbers missing from the change feed that this node still waits for.",
+            applier.open_holes() as f64,
+        ),
+    ];
+    match head {
+        Ok(head) => feed.push((
+            "territoires_change_feed_lag",
+            "Changes of the feed not yet applied by this node (the last change in the database minus the last applied).",
+            (head - applied).max(0) as f64,
+        )),
+        Err(e) => tracing::warn!(error = %e, "the change feed's lag could not be read"),
+    }
+    let mut gauges = vec![
         (
             "territoires_search_documents",
             "Documents in the search index.",
             state.search().len() as f64,
-        ),
-        (
-            "territoires_changes_applied",
-            "Last change of the feed applied by this node.",
-            state.applier().applied() as f64,
         ),
         (
             "territoires_uptime_seconds",
@@ -523,7 +599,9 @@ async fn metrics(
             "Resident memory of the process.",
             rss,
         ),
-    ]);
+    ];
+    gauges.extend(feed);
+    let body = state.metrics().render(&gauges);
     (
         [(
             header::CONTENT_TYPE,
@@ -606,4 +684,41 @@ async fn docs(State(state): State<AppState>, page: PageCtx) -> Result<Response, 
         }
     }
     render(&DocsPage { page, operations })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Readiness;
+    use axum::response::IntoResponse;
+
+    async fn answer(r: Readiness) -> (u16, Option<&'static str>, serde_json::Value) {
+        let res = r.into_response();
+        let status = res.status().as_u16();
+        let code = res
+            .extensions()
+            .get::<crate::error::ErrorCode>()
+            .map(|c| c.0);
+        let body = axum::body::to_bytes(res.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, code, serde_json::from_slice(&body).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_node_not_ready_says_not_ready_and_why() {
+        let (status, code, body) = answer(Readiness::IndexesNotBuilt).await;
+        assert_eq!((status, code), (503, Some("not_ready")));
+        assert_eq!(body["error"]["code"], "not_ready");
+        assert_eq!(
+            body["error"]["message"],
+            "the read indexes are not built yet"
+        );
+        let (status, code, body) = answer(Readiness::DatabaseDown).await;
+        assert_eq!((status, code), (503, Some("not_ready")));
+        assert_eq!(body["error"]["message"], "the database does not answer");
+        let (status, code, body) = answer(Readiness::Ready { applied: 42 }).await;
+        assert_eq!((status, code), (200, None));
+        assert_eq!(body["status"], "ready");
+        assert_eq!(body["applied"], 42);
+    }
 }

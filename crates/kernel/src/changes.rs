@@ -1,19 +1,27 @@
 //! The change applier: each node derives its read indexes from the change feed, and only from it.
 //!
 //! At start the indexes are built from the database; then each new change is applied: woken at
-//! once by a local commit, and by polling for other nodes' writes. On PostgreSQL, sequence numbers
-//! are given at insert time but become visible at commit time, so a lower number may appear after
-//! a higher one: holes in the sequence are watched for a while before they are given up (a
-//! rolled-back transaction leaves a hole forever).
+//! once by a local commit, and by polling for other nodes' writes.
+//!
+//! On PostgreSQL, sequence numbers are given at insert time but become visible at commit time,
+//! so a lower number may appear after a higher one: a hole. It is filled when its transaction
+//! commits, and stays forever when that transaction is rolled back (or its node crashed). The
+//! transaction took its id before its number (`db::Write::changed`), so when a hole is first
+//! seen it is older than the `xmax` of a snapshot taken then; once the `xmin` of a later
+//! snapshot has reached that value, every transaction that could fill the hole has ended: the
+//! changes are read once more (it may have committed in between) and the hole is given up.
+//! A long patience stays as a last resort (some other long transaction holding `xmin` back).
+//! On SQLite one transaction writes at a time, so a number missing below a visible one is never
+//! coming: no hole is watched.
 
-use crate::db::{Db, Op};
+use crate::db::{Change, Db, Engine, Op};
 use crate::geo::{GeoIndex, GeoPoint};
 use crate::search::{SearchDoc, SearchIndex};
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// A boxed future, for the loaders of indexers.
@@ -57,10 +65,22 @@ pub struct Indexer {
     pub load_one: fn(Db, String) -> Loaded<Option<Entry>>,
 }
 
-/// How long a hole in the sequence is waited for.
-const HOLE_PATIENCE: Duration = Duration::from_secs(30);
+/// How long a hole in the sequence is waited for at most, when no snapshot could tell that its
+/// transaction ended (a last resort: a transaction holding a change that long is not expected).
+const HOLE_PATIENCE: Duration = Duration::from_secs(600);
 /// How often other nodes' writes are looked for.
 const POLL: Duration = Duration::from_millis(500);
+/// The most ranges of holes read again in one query.
+const HOLE_RANGES: usize = 100;
+
+/// A number missing from the feed below one that is visible.
+struct Hole {
+    /// When it was first seen.
+    seen: Instant,
+    /// On PostgreSQL, the `xmax` of a snapshot taken after it was first seen: the transaction
+    /// that may still fill it is below it.
+    xmax: Option<i64>,
+}
 
 /// The applier of one node.
 pub struct Applier {
@@ -69,10 +89,26 @@ pub struct Applier {
     geo: Arc<dyn GeoIndex>,
     indexers: Vec<Indexer>,
     applied: AtomicI64,
+    /// Whether the start-up build finished.
+    built: AtomicBool,
     version: AtomicU64,
     /// How many times each kind's entries changed, in the order of `indexers`.
     kind_versions: Vec<AtomicU64>,
-    holes: tokio::sync::Mutex<BTreeMap<i64, Instant>>,
+    /// Locked only between two awaits: readers of the indexes' position look at it too.
+    holes: Mutex<BTreeMap<i64, Hole>>,
+    /// Held through a round of applying, so that rounds never overlap.
+    round: tokio::sync::Mutex<()>,
+    /// Woken after each round, for those waiting for a change to be applied.
+    rounds: tokio::sync::Notify,
+}
+
+impl Hole {
+    fn new() -> Self {
+        Hole {
+            seen: Instant::now(),
+            xmax: None,
+        }
+    }
 }
 
 impl Applier {
@@ -90,32 +126,59 @@ impl Applier {
             kind_versions: indexers.iter().map(|_| AtomicU64::new(0)).collect(),
             indexers,
             applied: AtomicI64::new(0),
+            built: AtomicBool::new(false),
             version: AtomicU64::new(0),
             holes: Default::default(),
+            round: Default::default(),
+            rounds: Default::default(),
         }
     }
 
     /// Builds every index from the database. Returns the number of entries.
     pub async fn rebuild(&self) -> Result<usize, sqlx::Error> {
+        let round = self.round.lock().await;
         let head = self.db.last_change().await?;
-        // Numbers below the head that are not visible yet belong to transactions still running:
-        // they are watched as holes, like those seen later.
-        let recent = self.db.changes_after((head - 1000).max(0), 1000).await?;
-        let mut holes = self.holes.lock().await;
-        let mut expected = (head - 1000).max(0) + 1;
-        for c in &recent {
-            for missing in expected..c.seq {
-                holes.insert(missing, Instant::now());
+        if self.db.engine() == Engine::Postgres {
+            // Numbers below the head that are not visible yet belong to transactions still
+            // running or ended without committing: they are watched as holes, like those seen
+            // later, and those no transaction can fill any more are given up below.
+            let recent = self.db.changes_after((head - 1000).max(0), 1000).await?;
+            let mut expected = (head - 1000).max(0) + 1;
+            let mut holes = self.lock_holes();
+            for c in &recent {
+                for missing in expected..c.seq {
+                    holes.insert(missing, Hole::new());
+                }
+                expected = c.seq + 1;
             }
-            expected = c.seq + 1;
         }
-        drop(holes);
         let mut n = 0;
         for ix in &self.indexers {
             n += self.reload_kind(ix).await?;
         }
         self.applied.store(head, Ordering::SeqCst);
+        self.settle_holes().await?;
+        self.built.store(true, Ordering::SeqCst);
+        drop(round);
+        self.rounds.notify_waiters();
         Ok(n)
+    }
+
+    /// Whether the start-up build finished: the indexes hold the whole database as it was then.
+    pub fn built(&self) -> bool {
+        self.built.load(Ordering::SeqCst)
+    }
+
+    /// The holes of the feed this node still waits for.
+    pub fn open_holes(&self) -> usize {
+        self.lock_holes().len()
+    }
+
+    fn lock_holes(&self) -> std::sync::MutexGuard<'_, BTreeMap<i64, Hole>> {
+        // A panic while the map was held leaves it whole: each change to it is one call.
+        self.holes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// How many times the indexes changed: what a cache derived from them keys on.
@@ -173,60 +236,150 @@ impl Applier {
         self.applied.load(Ordering::SeqCst)
     }
 
-    /// Whether this node has applied every change committed so far.
+    /// Whether this node has applied every change committed so far and waits for no hole (for
+    /// tests and tools: a node's readiness does not depend on it, the feed never stops).
     pub async fn caught_up(&self) -> Result<bool, sqlx::Error> {
-        Ok(self.applied() >= self.db.last_change().await? && self.holes.lock().await.is_empty())
+        Ok(self.applied() >= self.db.last_change().await? && self.open_holes() == 0)
     }
 
-    /// Applies the changes committed since the last call. Returns how many were applied.
-    pub async fn apply_new(&self) -> Result<usize, sqlx::Error> {
-        let mut holes = self.holes.lock().await;
-        let applied = self.applied();
-        holes.retain(|_, seen| seen.elapsed() < HOLE_PATIENCE);
-        let floor = holes
-            .keys()
-            .next()
-            .map(|h| h - 1)
-            .unwrap_or(applied)
-            .min(applied);
-        let mut count = 0;
-        let mut last = applied;
-        let mut cursor = floor;
+    /// Whether the change `seq` is in this node's indexes (or was given up as a hole, which a
+    /// committed change never is).
+    pub fn has_applied(&self, seq: i64) -> bool {
+        // `applied` moves past a number only once its hole, if any, is recorded.
+        seq <= self.applied() && !self.lock_holes().contains_key(&seq)
+    }
+
+    /// Waits until the change `seq` is applied, at most `bound`; says whether it was.
+    pub async fn wait_applied(&self, seq: i64, bound: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + bound;
         loop {
-            let batch = self.db.changes_after(cursor, 1000).await?;
-            let fetched = batch.len();
-            if let Some(c) = batch.last() {
-                cursor = c.seq;
+            let round = self.rounds.notified();
+            tokio::pin!(round);
+            round.as_mut().enable();
+            if self.has_applied(seq) {
+                return true;
             }
+            if tokio::time::timeout_at(deadline, round).await.is_err() {
+                return self.has_applied(seq);
+            }
+        }
+    }
+
+    /// Applies the changes committed since the last call, and those that filled holes. Returns
+    /// how many were applied.
+    pub async fn apply_new(&self) -> Result<usize, sqlx::Error> {
+        let round = self.round.lock().await;
+        let result = self.apply_round().await;
+        drop(round);
+        self.rounds.notify_waiters();
+        result
+    }
+
+    async fn apply_round(&self) -> Result<usize, sqlx::Error> {
+        let watched: Vec<i64> = self.lock_holes().keys().copied().collect();
+        let (mut count, _) = self.fill_holes(&watched).await?;
+        let mut last = self.applied();
+        loop {
+            let batch = self.db.changes_after(last, 1000).await?;
             for c in &batch {
-                let filling_hole = c.seq <= last;
-                if filling_hole && !holes.contains_key(&c.seq) {
-                    continue; // applied already
-                }
-                if !filling_hole {
+                if c.seq > last + 1 && self.db.engine() == Engine::Postgres {
+                    let mut holes = self.lock_holes();
                     for missing in last + 1..c.seq {
-                        holes.entry(missing).or_insert_with(Instant::now);
+                        holes.entry(missing).or_insert_with(Hole::new);
                     }
                 }
                 // A change whose apply fails stays to do: the next round takes it again.
-                self.apply(&c.kind, &c.entity_id, c.op).await?;
-                if filling_hole {
-                    holes.remove(&c.seq);
-                } else {
-                    last = c.seq;
-                    self.applied.store(last, Ordering::SeqCst);
-                }
+                self.apply(c).await?;
+                last = c.seq;
+                self.applied.store(last, Ordering::SeqCst);
                 count += 1;
             }
-            self.applied.store(last, Ordering::SeqCst);
-            if fetched < 1000 {
+            if batch.len() < 1000 {
                 break;
             }
+        }
+        count += self.settle_holes().await?;
+        let mut holes = self.lock_holes();
+        let before = holes.len();
+        holes.retain(|_, h| h.seen.elapsed() < HOLE_PATIENCE);
+        if holes.len() < before {
+            tracing::warn!(
+                holes = before - holes.len(),
+                "holes of the change feed given up after waiting for them for too long"
+            );
         }
         Ok(count)
     }
 
-    async fn apply(&self, kind: &str, id: &str, op: Op) -> Result<(), sqlx::Error> {
+    /// Reads the changes of these holes (in order) again, applies those that are now visible
+    /// and forgets their holes. Only the holes of the first [`HOLE_RANGES`] runs of numbers are
+    /// read, the others next round. Returns how many changes were applied and how many of
+    /// `seqs` were read.
+    async fn fill_holes(&self, seqs: &[i64]) -> Result<(usize, usize), sqlx::Error> {
+        let mut ranges: Vec<(i64, i64)> = Vec::new();
+        let mut read = 0;
+        for &seq in seqs {
+            let full = ranges.len() == HOLE_RANGES;
+            match ranges.last_mut() {
+                Some((_, last)) if *last + 1 == seq => *last = seq,
+                _ if full => break,
+                _ => ranges.push((seq, seq)),
+            }
+            read += 1;
+        }
+        let mut count = 0;
+        for c in self.db.changes_within(&ranges).await? {
+            if !self.lock_holes().contains_key(&c.seq) {
+                continue; // applied already
+            }
+            self.apply(&c).await?;
+            self.lock_holes().remove(&c.seq);
+            count += 1;
+        }
+        Ok((count, read))
+    }
+
+    /// On PostgreSQL, gives up the holes that no running transaction can fill any more, after
+    /// reading them once more. Returns how many changes were applied meanwhile.
+    async fn settle_holes(&self) -> Result<usize, sqlx::Error> {
+        if self.open_holes() == 0 {
+            return Ok(0);
+        }
+        let Some((xmin, xmax)) = self.db.transaction_horizon().await? else {
+            return Ok(0);
+        };
+        let ended: Vec<i64> = {
+            let mut holes = self.lock_holes();
+            for hole in holes.values_mut() {
+                hole.xmax.get_or_insert(xmax);
+            }
+            holes
+                .iter()
+                .filter(|(_, h)| h.xmax.is_some_and(|x| xmin >= x))
+                .map(|(seq, _)| *seq)
+                .collect()
+        };
+        if ended.is_empty() {
+            return Ok(0);
+        }
+        // Their transactions ended, maybe committed after the last read: one more look.
+        let (filled, read) = self.fill_holes(&ended).await?;
+        let mut holes = self.lock_holes();
+        let given_up = ended[..read]
+            .iter()
+            .filter(|s| holes.remove(s).is_some())
+            .count();
+        if given_up > 0 {
+            tracing::debug!(
+                given_up,
+                "holes of the change feed given up: their transactions ended without committing"
+            );
+        }
+        Ok(filled)
+    }
+
+    async fn apply(&self, change: &Change) -> Result<(), sqlx::Error> {
+        let (kind, id, op) = (change.kind.as_str(), change.entity_id.as_str(), change.op);
         let Some(ix) = self.indexers.iter().find(|ix| ix.kind.as_str() == kind) else {
             return Ok(());
         };

@@ -272,20 +272,47 @@ impl Db {
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Change {
-                    seq: r.try_get("seq")?,
-                    kind: r.try_get("kind")?,
-                    entity_id: r.try_get("entity_id")?,
-                    op: if r.try_get::<String, _>("op")? == "delete" {
-                        Op::Delete
-                    } else {
-                        Op::Upsert
-                    },
-                })
-            })
+        rows.iter().map(change_of).collect()
+    }
+
+    /// The changes whose numbers fall in these ranges (first and last included), oldest first:
+    /// what the applier reads again of the holes it watches.
+    pub async fn changes_within(&self, ranges: &[(i64, i64)]) -> Result<Vec<Change>, sqlx::Error> {
+        if ranges.is_empty() {
+            return Ok(Vec::new());
+        }
+        let within = (0..ranges.len())
+            .map(|i| format!("(seq >= ${} AND seq <= ${})", 2 * i + 1, 2 * i + 2))
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        let sql =
+            format!("SELECT seq, kind, entity_id, op FROM changes WHERE {within} ORDER BY seq");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (first, last) in ranges {
+            q = q.bind(*first).bind(*last);
+        }
+        q.fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(change_of)
             .collect()
+    }
+
+    /// On PostgreSQL, the bounds of a snapshot taken now: the oldest transaction still running
+    /// (`xmin`: every transaction below it has ended) and the first not yet started (`xmax`).
+    /// `None` on SQLite, where one transaction writes at a time.
+    pub async fn transaction_horizon(&self) -> Result<Option<(i64, i64)>, sqlx::Error> {
+        if self.engine != Engine::Postgres {
+            return Ok(None);
+        }
+        // The driver reads no `xid8`: the bounds come as text, then as 64-bit numbers.
+        let row = sqlx::query(
+            "SELECT pg_snapshot_xmin(s)::text::bigint AS xmin, pg_snapshot_xmax(s)::text::bigint AS xmax \
+             FROM (SELECT pg_current_snapshot() AS s) AS now",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(Some((row.try_get("xmin")?, row.try_get("xmax")?)))
     }
 
     /// The highest sequence number of the feed (0 when empty).
@@ -295,6 +322,20 @@ impl Db {
             .await?;
         row.try_get::<i64, _>("last_seq")
     }
+}
+
+/// One change of the feed from its row.
+fn change_of(r: &sqlx::any::AnyRow) -> Result<Change, sqlx::Error> {
+    Ok(Change {
+        seq: r.try_get("seq")?,
+        kind: r.try_get("kind")?,
+        entity_id: r.try_get("entity_id")?,
+        op: if r.try_get::<String, _>("op")? == "delete" {
+            Op::Delete
+        } else {
+            Op::Upsert
+        },
+    })
 }
 
 /// A kind of entity the change feed carries. The component that writes an entity and the
@@ -323,6 +364,8 @@ pub struct Write {
     db: Db,
     changed: Vec<Entity>,
     mailed: bool,
+    /// The highest number of the changes it recorded (0 before the first).
+    last_seq: i64,
 }
 
 impl Db {
@@ -414,6 +457,7 @@ impl Db {
             db: self.clone(),
             changed: Vec::new(),
             mailed: false,
+            last_seq: 0,
         })
     }
 }
@@ -421,7 +465,14 @@ impl Db {
 impl Write {
     /// Records that an entity changed (`*` for every entity of the kind: a bulk import).
     pub async fn changed(&mut self, entity: Entity, id: &str, op: Op) -> Result<(), sqlx::Error> {
-        record_change(&mut self.tx, entity.as_str(), id, op).await?;
+        if self.last_seq == 0 && self.db.engine == Engine::Postgres {
+            // The transaction takes its id before it takes a number of the feed, so that a
+            // node seeing that number missing knows the transaction that may still fill it is
+            // older than any snapshot taken since (see `changes`).
+            self.tx.execute("SELECT pg_current_xact_id()::text").await?;
+        }
+        let seq = record_change(&mut self.tx, entity.as_str(), id, op).await?;
+        self.last_seq = self.last_seq.max(seq);
         if !self.changed.contains(&entity) {
             self.changed.push(entity);
         }
@@ -454,11 +505,13 @@ impl Write {
     }
 
     /// Commits, then wakes this node's indexes when a change was recorded, and its mail sender
-    /// when a mail was queued.
+    /// when a mail was queued. The request being answered, if any, then waits for this node to
+    /// have applied the changes before its answer leaves (see [`crate::read_your_writes`]).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await?;
         if !self.changed.is_empty() {
             self.db.written(&self.changed);
+            crate::read_your_writes::note(self.last_seq);
         }
         if self.mailed {
             self.db.mail_queued();
@@ -482,21 +535,23 @@ impl std::ops::DerefMut for Write {
 
 /// Appends a change to the feed, inside the caller's transaction: the only way indexes learn of
 /// a write. The id `*` says that every entity of the kind changed (a bulk import). Components
-/// write through [`Write::changed`].
+/// write through [`Write::changed`]. Returns the change's number.
 async fn record_change(
     conn: &mut AnyConnection,
     kind: &str,
     entity_id: &str,
     op: Op,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO changes (kind, entity_id, op, at) VALUES ($1, $2, $3, $4)")
-        .bind(kind)
-        .bind(entity_id)
-        .bind(op.as_str())
-        .bind(now_ms())
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<i64, sqlx::Error> {
+    let row = sqlx::query(
+        "INSERT INTO changes (kind, entity_id, op, at) VALUES ($1, $2, $3, $4) RETURNING seq",
+    )
+    .bind(kind)
+    .bind(entity_id)
+    .bind(op.as_str())
+    .bind(now_ms())
+    .fetch_one(conn)
+    .await?;
+    row.try_get("seq")
 }
 
 /// Splits a migration's text into statements at semicolons that end a line.

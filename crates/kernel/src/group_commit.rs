@@ -2,6 +2,8 @@
 //! written together, in one transaction and one flush to disk, and each writer gets its answer
 //! only once that commit is done. Durability per write stays what it was; the cost of the flush
 //! is shared. The ballots of a vote and the votes of a conversation are written this way.
+//! Changes of the feed a shared commit records are handed back to each writer's request, which
+//! waits for them to be applied like for its own (see [`crate::read_your_writes`]).
 
 use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
@@ -24,8 +26,11 @@ pub trait Batch: Send + Sync + 'static {
 
 /// A node's writer of one kind of write (one per application, see `AppState::extension`).
 pub struct GroupCommit<B: Batch> {
-    jobs: mpsc::Sender<(B::Job, oneshot::Sender<B::Outcome>)>,
+    jobs: mpsc::Sender<(B::Job, Reply<B>)>,
 }
+
+/// Where a job's outcome goes, with the highest change of the feed its commit recorded.
+type Reply<B> = oneshot::Sender<(<B as Batch>::Outcome, i64)>;
 
 /// The writer stopped before answering (the application is shutting down).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,15 +48,14 @@ impl<B: Batch> GroupCommit<B> {
     pub async fn submit(&self, job: B::Job) -> Result<B::Outcome, Stopped> {
         let (reply, answer) = oneshot::channel();
         self.jobs.send((job, reply)).await.map_err(|_| Stopped)?;
-        answer.await.map_err(|_| Stopped)
+        let (outcome, written) = answer.await.map_err(|_| Stopped)?;
+        crate::read_your_writes::note(written);
+        Ok(outcome)
     }
 }
 
-async fn run<B: Batch>(
-    batch: B,
-    most: usize,
-    mut rx: mpsc::Receiver<(B::Job, oneshot::Sender<B::Outcome>)>,
-) {
+async fn run<B: Batch>(batch: B, most: usize, mut rx: mpsc::Receiver<(B::Job, Reply<B>)>) {
+    use crate::read_your_writes::noting;
     let mut jobs = Vec::with_capacity(most);
     let mut replies = Vec::with_capacity(most);
     while let Some((first, reply)) = rx.recv().await {
@@ -66,18 +70,18 @@ async fn run<B: Batch>(
                 Err(_) => break,
             }
         }
-        match batch.write_all(&jobs).await {
-            Ok(outcomes) => {
+        match noting(batch.write_all(&jobs)).await {
+            (Ok(outcomes), written) => {
                 for (reply, outcome) in replies.drain(..).zip(outcomes) {
-                    let _ = reply.send(outcome);
+                    let _ = reply.send((outcome, written));
                 }
             }
             // The shared commit failed: nothing of it was written. Each job is tried again
             // alone, so that one bad job cannot fail the others.
-            Err(cause) => {
+            (Err(cause), _) => {
                 tracing::warn!(%cause, "a shared commit failed; each write is tried alone");
                 for (job, reply) in jobs.iter().zip(replies.drain(..)) {
-                    let _ = reply.send(batch.write_one(job).await);
+                    let _ = reply.send(noting(batch.write_one(job)).await);
                 }
             }
         }

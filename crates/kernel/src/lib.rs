@@ -28,6 +28,7 @@ pub mod opendata;
 pub mod pages;
 pub mod policy;
 pub mod publication;
+pub mod read_your_writes;
 pub mod review;
 pub mod search;
 pub mod secrets;
@@ -240,6 +241,10 @@ pub async fn build(
     let router = routes
         .into_router()
         .fallback(|| async { Error::NotFound })
+        .layer(from_fn_with_state(
+            state.clone(),
+            read_your_writes::middleware,
+        ))
         .layer(from_fn_with_state(state.clone(), web::middleware::context))
         .layer(from_fn(web::middleware::error_pages))
         .layer(from_fn_with_state(

@@ -11,6 +11,8 @@ pub struct Metrics {
     buckets: [AtomicU64; 8],
     sum_us: AtomicU64,
     count: AtomicU64,
+    /// Writes answered before this node's indexes applied them (see `read_your_writes`).
+    answered_before_applied: AtomicU64,
 }
 
 impl Metrics {
@@ -26,6 +28,11 @@ impl Metrics {
         }
         self.sum_us.fetch_add(micros, Ordering::Relaxed);
         self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a write answered before this node's indexes applied it.
+    pub fn answered_before_applied(&self) {
+        self.answered_before_applied.fetch_add(1, Ordering::Relaxed);
     }
 
     /// The text exposition, with extra gauges appended.
@@ -63,6 +70,14 @@ impl Metrics {
         ));
         out.push_str(&format!(
             "territoires_http_request_duration_seconds_count {count}\n"
+        ));
+        out.push_str(
+            "# HELP territoires_writes_answered_before_applied_total Writes answered before this node's read indexes applied them (after waiting for them as long as allowed).\n",
+        );
+        out.push_str("# TYPE territoires_writes_answered_before_applied_total counter\n");
+        out.push_str(&format!(
+            "territoires_writes_answered_before_applied_total {}\n",
+            self.answered_before_applied.load(Ordering::Relaxed)
         ));
         for (name, help, value) in gauges {
             out.push_str(&format!(

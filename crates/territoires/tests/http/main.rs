@@ -15,6 +15,7 @@ mod library;
 mod load;
 mod mail;
 mod network;
+mod nodes;
 mod open311;
 mod pages;
 mod participation;

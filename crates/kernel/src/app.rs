@@ -240,6 +240,7 @@ impl AppState {
         file_queries: Vec<&'static str>,
     ) -> Self {
         let config_dir = config.data_dir.clone();
+        let limiter = RateLimiter::new(&db);
         AppState {
             inner: Arc::new(Inner {
                 config,
@@ -248,7 +249,7 @@ impl AppState {
                 search,
                 geo,
                 applier,
-                limiter: RateLimiter::default(),
+                limiter,
                 metrics: Metrics::default(),
                 openapi,
                 started: Instant::now(),
@@ -316,7 +317,7 @@ impl AppState {
     pub fn applier(&self) -> &Applier {
         &self.inner.applier
     }
-    /// The rate limiter.
+    /// The rate limiter, shared by every node on PostgreSQL.
     pub fn limiter(&self) -> &RateLimiter {
         &self.inner.limiter
     }

@@ -37,8 +37,11 @@ pub struct Db {
 /// A migration of one component: one text for both engines, statements separated by `;` at
 /// line ends. The few types the engines spell differently are written as tokens:
 /// `%SERIAL%` (an auto-incremented 64-bit primary key), `%BLOB%` (bytes), `%REAL%` (a float),
-/// and `%KEYED%` after a table whose rows must be stored in the order of their primary key
-/// rather than of their insertion (SQLite's `WITHOUT ROWID`; PostgreSQL has no such option).
+/// `%KEYED%` after a table whose rows must be stored in the order of their primary key
+/// rather than of their insertion (SQLite's `WITHOUT ROWID`; PostgreSQL has no such option),
+/// and `CREATE %UNLOGGED% TABLE` for a table whose rows may be lost with a crash of the server
+/// (PostgreSQL then writes it without its log, and a write waits for no disk; SQLite has no
+/// such option).
 #[derive(Debug, Clone, Copy)]
 pub struct Migration {
     /// Unique and ordered within its component: `kernel/0001_accounts`.
@@ -50,20 +53,28 @@ pub struct Migration {
 impl Migration {
     /// The statements in an engine's dialect.
     pub fn text_for(&self, engine: Engine) -> String {
-        let (serial, blob, real, keyed) = match engine {
+        let (serial, blob, real, keyed, unlogged) = match engine {
             Engine::Sqlite => (
                 "INTEGER PRIMARY KEY AUTOINCREMENT",
                 "BLOB",
                 "REAL",
                 " WITHOUT ROWID",
+                "CREATE TABLE",
             ),
-            Engine::Postgres => ("BIGSERIAL PRIMARY KEY", "BYTEA", "DOUBLE PRECISION", ""),
+            Engine::Postgres => (
+                "BIGSERIAL PRIMARY KEY",
+                "BYTEA",
+                "DOUBLE PRECISION",
+                "",
+                "CREATE UNLOGGED TABLE",
+            ),
         };
         self.sql
             .replace("%SERIAL%", serial)
             .replace("%BLOB%", blob)
             .replace("%REAL%", real)
             .replace("%KEYED%", keyed)
+            .replace("CREATE %UNLOGGED% TABLE", unlogged)
     }
 }
 
@@ -155,18 +166,14 @@ impl Db {
     }
 
     /// Applies the migrations not yet applied, each in its own transaction, in the given order.
-    /// Returns how many were applied. On PostgreSQL an advisory lock keeps several nodes starting
-    /// at once from migrating together.
+    /// Returns how many were applied. On PostgreSQL an advisory lock, held on a connection of
+    /// its own, keeps several nodes starting at once from migrating together (see
+    /// [`crate::locks`]).
     pub async fn migrate(&self, migrations: &[Migration]) -> Result<usize, sqlx::Error> {
-        let mut conn = self.pool.acquire().await?;
-        if self.engine == Engine::Postgres {
-            conn.execute("SELECT pg_advisory_lock(7234001)").await?;
-        }
-        let result = self.migrate_locked(&mut conn, migrations).await;
-        if self.engine == Engine::Postgres {
-            conn.execute("SELECT pg_advisory_unlock(7234001)").await?;
-        }
-        result
+        let mut held = crate::locks::hold(self, crate::locks::MIGRATIONS).await?;
+        let applied = self.migrate_locked(held.conn(), migrations).await?;
+        held.release().await?;
+        Ok(applied)
     }
 
     async fn migrate_locked(

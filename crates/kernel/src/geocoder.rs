@@ -272,13 +272,13 @@ struct Found {
 }
 
 /// Counts a lookup of a visitor without an account.
-fn limited(
+async fn limited(
     state: &AppState,
     ctx: &crate::web::RequestCtx,
     ip: std::net::IpAddr,
 ) -> Result<(), Error> {
     if ctx.user.is_none() {
-        state.limiter().check(ANONYMOUS, ip)?;
+        state.limiter().check(ANONYMOUS, ip).await?;
     }
     Ok(())
 }
@@ -312,7 +312,7 @@ async fn search(
     } else {
         Some(Position::parse(&q.lat, &q.lon).map_err(|_| Error::BadRequest("geocoder.position"))?)
     };
-    limited(&state, &ctx, ip)?;
+    limited(&state, &ctx, ip).await?;
     match Geocoder::of(&state).search(&query, near, 5).await {
         Ok(places) => Ok(Json(Places { places }).into_response()),
         Err(u) => Ok(unavailable(u)),
@@ -326,7 +326,7 @@ async fn reverse(
     Query(q): Query<SearchQuery>,
 ) -> Result<Response, Error> {
     let at = Position::parse(&q.lat, &q.lon).map_err(|_| Error::BadRequest("geocoder.position"))?;
-    limited(&state, &ctx, ip)?;
+    limited(&state, &ctx, ip).await?;
     match Geocoder::of(&state).reverse(at).await {
         Ok(place) => Ok(Json(Found { place }).into_response()),
         Err(u) => Ok(unavailable(u)),

@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod icons;
 pub mod ids;
 pub mod jobs;
+pub mod locks;
 pub mod mail;
 pub mod markdown;
 pub mod migrations;
@@ -231,12 +232,7 @@ pub async fn build(
         tokio::spawn(task(state.clone()));
     }
     tokio::spawn(mail::sender::run(state.mailer().clone()));
-    tokio::spawn(jobs::daily(
-        state.clone(),
-        "kernel.purge",
-        "03:30",
-        jobs::purge,
-    ));
+    tokio::spawn(jobs::daily(state.clone(), jobs::PURGE));
     state.extension(|_| web::routes::RoutePaths(paths));
     let router = routes
         .into_router()

@@ -8,6 +8,8 @@ use crate::db::Migration;
 /// mails an anonymous request caused, per receiving address (its hash) and hour, so that every
 /// node counts them together. `0005_space_areas` holds the box each space's maps open on.
 /// `0006_mail_queue` holds outgoing mail until a node's sender hands it over (see [`crate::mail`]).
+/// `0007_rate_limits_and_leases` holds the rate limits every node counts together and the
+/// leases of the daily jobs (see [`crate::web::ratelimit`] and [`crate::jobs`]).
 pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "kernel",
     "0001_foundation",
@@ -15,5 +17,6 @@ pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "0003_daily_jobs",
     "0004_hardening",
     "0005_space_areas",
-    "0006_mail_queue"
+    "0006_mail_queue",
+    "0007_rate_limits_and_leases"
 );

@@ -227,7 +227,20 @@ async fn open(config: &Config) -> Result<kernel::db::Db, String> {
         .map_err(|e| e.0)
 }
 
+/// Adds the demo content. Several nodes started at once with it take their turns (an advisory
+/// lock on PostgreSQL): the first adds it, the others find it there.
 async fn demo(config: &Config, db: &kernel::db::Db, scale: usize) -> Result<(), String> {
+    let held = kernel::locks::hold(db, kernel::locks::DEMO)
+        .await
+        .map_err(|e| format!("the demo content could not be created: {e}"))?;
+    let added = add_demo(config, db, scale).await;
+    held.release()
+        .await
+        .map_err(|e| format!("the demo content could not be created: {e}"))?;
+    added
+}
+
+async fn add_demo(config: &Config, db: &kernel::db::Db, scale: usize) -> Result<(), String> {
     kernel::ensure_territories(db).await.map_err(|e| e.0)?;
     let pb = bar(scale as u64 + 3, "demo");
     let summary = kernel::demo::seed(db, scale, &|done, total| {

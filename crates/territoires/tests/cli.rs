@@ -190,6 +190,93 @@ fn migrate_demo_and_create_admin_work_and_repeat_safely() {
     assert!(text(&o).contains("exists already"));
 }
 
+/// Two nodes started at once on one new PostgreSQL database, each adding the demo content (as
+/// `serve --demo` does): the tables are made once, and the content is there once. Runs when
+/// `TERRITOIRES_TEST_DATABASE_URL` is set.
+#[test]
+fn two_nodes_adding_the_demo_at_once_add_it_once() {
+    if !kernel::testing::engines().contains(&"postgres") {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (url, _) = runtime.block_on(kernel::testing::fresh_database("postgres"));
+    let start = |command: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_territoires"))
+            .args(command)
+            .env("DATABASE_URL", &url)
+            .env("TERRITOIRES_DATA_DIR", kernel::testing::temp_dir())
+            .env_remove("TERRITOIRES_CONFIG")
+            .env("TERRITOIRES_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let both = |command: &[&str]| -> Vec<String> {
+        let (first, second) = (start(command), start(command));
+        let mut said: Vec<String> = [first, second]
+            .into_iter()
+            .map(|node| {
+                let o = node.wait_with_output().unwrap();
+                assert!(o.status.success(), "{}", text(&o));
+                text(&o)
+            })
+            .collect();
+        said.sort();
+        said
+    };
+    // Both make the tables, then both add the demo content.
+    both(&["migrate"]);
+    let said = both(&["demo", "--scale", "30"]);
+    assert!(
+        said[0].contains("Demo: 0 space(s), 0 account(s) and 0 more actor(s) created"),
+        "{said:?}"
+    );
+    assert!(
+        said[1].contains("Demo: 33 space(s), 4 account(s) and 30 more actor(s) created"),
+        "{said:?}"
+    );
+    let (counts, twice) = runtime.block_on(async {
+        let db = kernel::db::Db::connect(&url).await.unwrap();
+        let mut counts = Vec::new();
+        for table in [
+            "spaces",
+            "processes",
+            "actors",
+            "votations",
+            "vote_ballots",
+            "contributions",
+            "users",
+        ] {
+            let n: i64 =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap();
+            counts.push(n);
+        }
+        let mut twice = Vec::new();
+        for (table, name) in [
+            ("spaces", "slug"),
+            ("processes", "title"),
+            ("actors", "name"),
+            ("votations", "title"),
+            ("users", "email"),
+        ] {
+            let names: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT {name} FROM {table} GROUP BY {name} HAVING COUNT(*) > 1"
+            )))
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+            twice.extend(names);
+        }
+        (counts, twice)
+    });
+    assert!(twice.is_empty(), "made twice: {twice:?}");
+    assert_eq!(counts, vec![33, 4, 78, 2, 400, 26, 4]);
+}
+
 /// Runs on the real files of the npm package (CI installs it): importing them gives exactly the
 /// extract embedded in the binary, and the command loads them with a summary.
 #[test]

@@ -192,7 +192,7 @@ pub(super) async fn show(
 /// The participant key of the reader of a form, a new anonymous one when they have none (with
 /// the cookie to set), after the limit of writes without an account. `None`: the policy says
 /// they do not take part (sign in, or confirm the account, first).
-fn writer_key(
+async fn writer_key(
     state: &AppState,
     page: &PageCtx,
     (c, standing): (&Conversation, Standing),
@@ -203,10 +203,13 @@ fn writer_key(
         return Ok(None);
     };
     if matches!(how, Participation::Anonymous) {
-        state.limiter().check(
-            kernel::web::ratelimit::anonymous_conversation_writes(state.config()),
-            ip,
-        )?;
+        state
+            .limiter()
+            .check(
+                kernel::web::ratelimit::anonymous_conversation_writes(state.config()),
+                ip,
+            )
+            .await?;
     }
     let held = kernel::web::cookie(headers, PARTICIPANT_COOKIE).filter(|t| {
         t.len() >= 16
@@ -288,6 +291,7 @@ impl axum::extract::FromRequestParts<AppState> for Taking {
         let headers = parts.headers.clone();
         let Some((key, cookie)) =
             writer_key(state, &page, (&l.conversation, l.standing), &headers, ip)
+                .await
                 .map_err(refused)?
         else {
             return Err(not_taking_part(&page, &l.conversation).unwrap_or_else(refused));

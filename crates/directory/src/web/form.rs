@@ -239,8 +239,13 @@ pub async fn reminder_task(state: AppState) {
             tracing::warn!(error = ?e, "the directory's facet index could not be read");
         }
     });
-    kernel::jobs::daily(state, "directory_reminders", "09:00", |state| {
-        Box::pin(async move { send_reminders(&state).await })
-    })
-    .await
+    kernel::jobs::daily(state, REMINDERS).await
 }
+
+/// The yearly reminders, from 9:00 (Paris). Each entry is marked reminded as its mail is queued,
+/// so that a day taken over by another node reminds only those not marked yet.
+const REMINDERS: kernel::jobs::DailyJob = kernel::jobs::DailyJob {
+    name: "directory_reminders",
+    hour: "09:00",
+    work: |state, _| Box::pin(send_reminders(state)),
+};

@@ -268,15 +268,21 @@ pub async fn user_by_session_at(db: &Db, token: &str, now: i64) -> Result<Option
 /// Removes what has expired: sessions past their idle or greatest age, link tokens past their
 /// end or used. Returns how many rows went.
 pub async fn purge_expired(db: &Db, now: i64) -> Result<u64, Error> {
+    let mut conn = db.pool().acquire().await?;
+    purge_expired_in(&mut conn, now).await
+}
+
+/// [`purge_expired`], on a connection (the daily clean-up's write).
+pub async fn purge_expired_in(conn: &mut sqlx::AnyConnection, now: i64) -> Result<u64, Error> {
     let mut gone = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1 OR created_at <= $2")
         .bind(now)
         .bind(now - SESSION_MAX_DAYS * DAY_MS)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     gone += sqlx::query("DELETE FROM user_tokens WHERE expires_at <= $1 OR used_at IS NOT NULL")
         .bind(now)
-        .execute(db.pool())
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     Ok(gone)

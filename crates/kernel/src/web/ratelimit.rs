@@ -1,9 +1,14 @@
-//! Rate limits on what anyone may do without an account: per client address in memory (a token
-//! bucket per action and address), and per receiving address for the mails such requests cause
-//! (in the database, so that every node counts them together).
+//! Rate limits on what anyone may do without an account: per client address (a token bucket per
+//! action and address), and per receiving address for the mails such requests cause.
+//!
+//! Every node counts together. On PostgreSQL (several nodes) the buckets live in the database:
+//! one row per action and client holding the time at which its allowance is whole again (the
+//! generic cell rate algorithm, a token bucket kept as one number), moved by one conditional
+//! upsert per attempt. On SQLite (one node) they live in the node's memory. The mail counts
+//! live in the database on both engines.
 
 use crate::config::Config;
-use crate::db::Db;
+use crate::db::{Db, Engine};
 use crate::error::Error;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -81,16 +86,31 @@ const MOST_BUCKETS: usize = 100_000;
 /// One bucket: the attempts left, and when it was last counted.
 type Buckets = HashMap<(&'static str, IpAddr), (f64, Instant)>;
 
-/// Token buckets per (action, address), in memory, of bounded size.
+/// Token buckets per (action, address): in the database that every node shares when it is
+/// PostgreSQL, else in memory, of bounded size.
 #[derive(Default)]
 pub struct RateLimiter {
     buckets: Mutex<Buckets>,
+    /// The database holding the buckets, when the nodes share them.
+    shared: Option<Db>,
 }
 
 impl RateLimiter {
+    /// The limiter of a node on `db`: shared through the database on PostgreSQL, where several
+    /// nodes may serve together; in memory on SQLite, which one node serves.
+    pub fn new(db: &Db) -> Self {
+        RateLimiter {
+            buckets: Mutex::default(),
+            shared: (db.engine() == Engine::Postgres).then(|| db.clone()),
+        }
+    }
+
     /// Counts one attempt; refuses it, with the seconds to wait, past the limit.
-    pub fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), Error> {
-        self.check_at(limit, ip, Instant::now())
+    pub async fn check(&self, limit: Limit, ip: IpAddr) -> Result<(), Error> {
+        match &self.shared {
+            Some(db) => check_shared(db, limit, ip, crate::ids::now_ms()).await,
+            None => self.check_at(limit, ip, Instant::now()),
+        }
     }
 
     fn check_at(&self, limit: Limit, ip: IpAddr, now: Instant) -> Result<(), Error> {
@@ -119,7 +139,7 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// How many buckets are kept.
+    /// How many buckets this node keeps in memory.
     pub fn len(&self) -> usize {
         self.buckets.lock().map(|b| b.len()).unwrap_or(0)
     }
@@ -128,6 +148,62 @@ impl RateLimiter {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Counts one attempt at `now` (ms) in the buckets of the database: the bucket's time moves one
+/// interval (`window / max`) ahead of the later of itself and `now`, unless that puts it more
+/// than a window ahead, and then the attempt is refused. So `max` attempts pass at once and one
+/// more every interval, as in memory; a refused attempt takes nothing. One statement, atomic on
+/// every node; a refusal reads the bucket once more for its retry hint.
+pub async fn check_shared(db: &Db, limit: Limit, ip: IpAddr, now: i64) -> Result<(), Error> {
+    let window = limit.window.as_millis().max(1) as i64;
+    if limit.max == 0 {
+        return Err(Error::RateLimited((window as u64).div_ceil(1000)));
+    }
+    let interval = (window / i64::from(limit.max)).max(1);
+    let client = client_key(ip);
+    let taken: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO rate_limits (action, client, tat) VALUES ($1, $2, $3 + $4) \
+         ON CONFLICT (action, client) DO UPDATE SET tat = GREATEST(rate_limits.tat, $3) + $4 \
+         WHERE GREATEST(rate_limits.tat, $3) + $4 <= $3 + $5 RETURNING tat",
+    )
+    .bind(limit.action)
+    .bind(&client)
+    .bind(now)
+    .bind(interval)
+    .bind(window)
+    .fetch_optional(db.pool())
+    .await?;
+    if taken.is_some() {
+        return Ok(());
+    }
+    let tat: Option<i64> =
+        sqlx::query_scalar("SELECT tat FROM rate_limits WHERE action = $1 AND client = $2")
+            .bind(limit.action)
+            .bind(&client)
+            .fetch_optional(db.pool())
+            .await?;
+    // The attempt passes once the bucket's time, moved by one interval, is a window ahead no more.
+    let wait = tat.map_or(interval, |t| t.max(now) + interval - now - window);
+    Err(Error::RateLimited((wait.max(1) as u64).div_ceil(1000)))
+}
+
+/// How a client's address is kept in the database: hashed, and short, since it only names a
+/// bucket for a while.
+fn client_key(ip: IpAddr) -> String {
+    let mut key = crate::ids::hash_secret(&ip.to_string());
+    key.truncate(32);
+    key
+}
+
+/// Forgets the buckets that are whole again at `now`: they hold no information (a new one would
+/// start whole as well).
+pub async fn purge_rate_limits(conn: &mut sqlx::AnyConnection, now: i64) -> Result<u64, Error> {
+    Ok(sqlx::query("DELETE FROM rate_limits WHERE tat < $1")
+        .bind(now)
+        .execute(conn)
+        .await?
+        .rows_affected())
 }
 
 /// Counts a mail that an anonymous or unconfirmed request causes (a confirmation link, a reset
@@ -175,10 +251,10 @@ pub async fn mail_allowed_at(db: &Db, max: u32, address: &str, now: i64) -> Resu
 }
 
 /// Forgets the mail counts of hours that no longer weigh.
-pub async fn purge_mail_quota(db: &Db, now: i64) -> Result<u64, Error> {
+pub async fn purge_mail_quota(conn: &mut sqlx::AnyConnection, now: i64) -> Result<u64, Error> {
     Ok(sqlx::query("DELETE FROM mail_quota WHERE hour < $1")
         .bind(now / 3_600_000 - 1)
-        .execute(db.pool())
+        .execute(conn)
         .await?
         .rows_affected())
 }

@@ -139,19 +139,38 @@ async fn notify(
     Ok(())
 }
 
-/// Sends the daily digests: every morning from 8:00 (Paris), once per day across nodes.
-pub async fn digest_task(state: AppState) {
-    kernel::jobs::daily(state, "digest", "08:00", |state| {
-        Box::pin(async move { send_digests(&state).await })
-    })
-    .await
+/// The daily digests: every morning from 8:00 (Paris), once per day across nodes, queued in the
+/// write that marks the day done.
+pub const DIGEST: kernel::jobs::DailyJob = kernel::jobs::DailyJob {
+    name: "digest",
+    hour: "08:00",
+    work: digest_work,
+};
+
+fn digest_work<'a>(
+    _: &'a AppState,
+    day: &'a mut kernel::jobs::Day,
+) -> kernel::jobs::WorkFuture<'a> {
+    Box::pin(async move { queue_digests(day.write().await?).await })
 }
 
-/// Queues every pending digest now, in the write that takes their lines: the lines and the
-/// mails are kept or lost together. Returns how many mails were queued.
+/// Sends the daily digests (see [`DIGEST`]).
+pub async fn digest_task(state: AppState) {
+    kernel::jobs::daily(state, DIGEST).await
+}
+
+/// Queues every pending digest now (see [`queue_digests`]). Returns how many mails were queued.
 pub async fn send_digests(state: &AppState) -> Result<usize, Error> {
     let mut w = state.db().write().await?;
-    let digests = store::follows::take_digests(&mut w).await?;
+    let queued = queue_digests(&mut w).await?;
+    w.commit().await?;
+    Ok(queued)
+}
+
+/// Queues every pending digest in the write `w`, which takes their lines: the lines and the
+/// mails are kept or lost together. Returns how many mails were queued.
+pub async fn queue_digests(w: &mut kernel::db::Write) -> Result<usize, Error> {
+    let digests = store::follows::take_digests(w).await?;
     for d in &digests {
         let lines = d
             .lines
@@ -168,7 +187,6 @@ pub async fn send_digests(state: &AppState) -> Result<usize, Error> {
         );
         w.mail(&letter).await?;
     }
-    w.commit().await?;
     Ok(digests.len())
 }
 

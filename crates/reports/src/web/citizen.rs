@@ -352,7 +352,8 @@ async fn submit(
     if !page.user.as_ref().is_some_and(|u| u.confirmed) {
         state
             .limiter()
-            .check(anonymous_reports(state.config()), ip)?;
+            .check(anonymous_reports(state.config()), ip)
+            .await?;
     }
     let keeper = page.keeper.clone();
     let fields = match read_form(&state, &keeper, multipart).await {

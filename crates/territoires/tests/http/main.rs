@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod across_nodes;
 mod api;
 mod common;
 mod conversations;

@@ -191,7 +191,7 @@ pub(super) async fn voter_key(
             let Some(birth) = birth.filter(|_| errors.is_empty()) else {
                 return Err(errors.into());
             };
-            state.limiter().check(CENSUS_ATTEMPTS, ip)?;
+            state.limiter().check(CENSUS_ATTEMPTS, ip).await?;
             let hash = ballot::census_hash(&v.salt, &id.identifier, &birth);
             if !store::census_has(state.db(), v, &hash).await? {
                 return Err(FieldError::new("identifier", "vote.not_on_census").into());

@@ -30,7 +30,7 @@ pub(super) async fn forgot(
     ctx: RequestCtx,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, Error> {
-    state.limiter().check(resets(state.config()), ip)?;
+    state.limiter().check(resets(state.config()), ip).await?;
     let email = match Email::parse(&form.email) {
         Ok(e) => e,
         Err(e) => {
@@ -103,7 +103,7 @@ pub(super) async fn reset(
     Path(token): Path<String>,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, Error> {
-    state.limiter().check(RESET_SUBMIT, ip)?;
+    state.limiter().check(RESET_SUBMIT, ip).await?;
     if store::peek_link_token(state.db(), &token, Purpose::Reset)
         .await?
         .is_none()

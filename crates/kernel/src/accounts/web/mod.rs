@@ -177,7 +177,10 @@ async fn register(
     ctx: RequestCtx,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, Error> {
-    state.limiter().check(registrations(state.config()), ip)?;
+    state
+        .limiter()
+        .check(registrations(state.config()), ip)
+        .await?;
     let lang = ctx.lang;
     let next = asked_next(form.next.as_deref());
     let (name, email, password) = match form.parse(true) {
@@ -329,7 +332,7 @@ async fn login(
     ctx: RequestCtx,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Error> {
-    state.limiter().check(LOGIN, ip)?;
+    state.limiter().check(LOGIN, ip).await?;
     let next = asked_next(form.next.as_deref());
     let creds = match Email::parse(&form.email) {
         Ok(email) => store::credentials(state.db(), &email).await?,

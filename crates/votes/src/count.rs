@@ -4,9 +4,10 @@
 use crate::ballot::{Ballot, Mark};
 use crate::model::{Method, Rule, Votation};
 use decide::pb::{self, Election, Project, Q, Satisfaction};
+use serde::{Deserialize, Serialize};
 
 /// Why a project of a budget was funded or not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Outcome {
     /// Funded in its turn by the greedy rule.
     Funded,
@@ -45,7 +46,7 @@ impl Outcome {
 }
 
 /// The result of one question.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum QuestionResult {
     /// Single or multiple choice: votes per option.
     Counts {
@@ -77,12 +78,13 @@ pub enum QuestionResult {
         order: Vec<usize>,
         /// How the equal shares were spent (the rule of equal shares), which explains each
         /// project's outcome in its own numbers.
+        #[serde(with = "crate::store::exact_shares")]
         shares: Option<pb::Shares>,
     },
 }
 
-/// The results of a vote.
-#[derive(Debug, Clone, PartialEq)]
+/// The results of a vote, as counted once and stored (see [`crate::store::count_in`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Results {
     /// Ballots counted.
     pub ballots: u64,

@@ -180,5 +180,8 @@ async fn budget(demo: &kernel::demo::Demo) -> Result<(), Error> {
         store::cast(db, &vote.id, &format!("demo:{voter}"), &ballot.encode()).await?;
     }
     let now = kernel::ids::now_ms();
-    set_dates(db, &id, now - 30 * 86_400_000, now - 86_400_000).await
+    set_dates(db, &id, now - 30 * 86_400_000, now - 86_400_000).await?;
+    // Counted as it closes, as the nodes count a vote closed by its date.
+    store::count_once(db, &vote).await?;
+    Ok(())
 }

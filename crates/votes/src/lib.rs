@@ -35,6 +35,7 @@ pub fn component() -> Component {
         workplace: kernel::hook!(web::workplace, 2),
         demo: kernel::hook!(demo::seed),
         datasets: kernel::hook!(web::datasets),
+        task: kernel::hook!(web::count_task),
         files: &["SELECT image FROM vote_options WHERE image IS NOT NULL"],
         ..Component::empty("votes")
     }
@@ -44,12 +45,14 @@ pub fn component() -> Component {
 pub const LOCALES: (&str, &str) = kernel::locales!();
 
 /// The component's tables. The roll, the ballot box and the receipts are keyed by values that
-/// carry no order (see [`store`]).
+/// carry no order (see [`store`]); `0004_vote_results` holds each closed vote's results, counted
+/// once.
 pub const MIGRATIONS: &[Migration] = kernel::migrations!(
     "votes",
     "0001_votations",
     "0002_option_details",
-    "0003_vote_drafts"
+    "0003_vote_drafts",
+    "0004_vote_results"
 );
 
 #[cfg(test)]

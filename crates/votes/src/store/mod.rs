@@ -10,8 +10,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 mod ballot_box;
+mod results;
 
 pub use ballot_box::*;
+pub use results::*;
 
 const SELECT: &str = "SELECT id, process_id, kind, title, description, opens_at, closes_at, closed_at, \
      eligibility, min_age, salt, budget, basket_max, rule, by_cost, sealed_at, published_at FROM votations";
@@ -793,12 +795,25 @@ pub async fn open(db: &Db, v: &Votation, by: &str) -> Result<(), StoreError> {
     stamp(db, v, "opens_at", "votation.open", by).await
 }
 
-/// Closes an open vote now.
+/// Closes an open vote now, and counts it in the same write: its results are stored with its
+/// closing (see [`count_in`]).
 pub async fn close(db: &Db, v: &Votation, by: &str) -> Result<(), StoreError> {
     if v.phase(now_ms()) != Phase::Open {
         return Err(StoreError::NotOpen);
     }
-    stamp(db, v, "closed_at", "votation.close", by).await
+    let mut w = db.write().await?;
+    let closed =
+        sqlx::query("UPDATE votations SET closed_at = $1 WHERE id = $2 AND closed_at IS NULL")
+            .bind(now_ms())
+            .bind(&v.id)
+            .execute(&mut *w)
+            .await?;
+    if closed.rows_affected() == 0 {
+        return Err(StoreError::NotOpen);
+    }
+    count_in(&mut w, v).await?;
+    w.changed(crate::VOTATION, &v.id, Op::Upsert).await?;
+    logged(w, by, "votation.close", &v.id, "").await
 }
 
 /// How many census entries and invitation codes a vote has.

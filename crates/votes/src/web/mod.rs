@@ -7,12 +7,12 @@ mod voting;
 mod work;
 
 pub use prepare::parse_census;
-pub use results::{ResultView, datasets, public_vote, results, results_body};
+pub use results::{ResultView, count_task, datasets, public_vote, results, results_body};
 pub use voting::cast_ballot;
 pub use work::workplace;
 
 use crate::ballot::{self, Ballot, Identity};
-use crate::count::{self, Outcome, QuestionResult, Results};
+use crate::count::{Outcome, QuestionResult, Results};
 use crate::error::StoreError;
 use crate::model::*;
 use crate::store;

@@ -1,4 +1,4 @@
-//! Results and verification: counting once per closed vote, the result views and charts, the
+//! Results and verification: the stored results of closed votes, the result views and charts, the
 //! published trackers, ballots and results.
 
 use super::*;
@@ -238,11 +238,12 @@ pub(super) fn views(v: &Votation, r: &Results, tr: Tr) -> Vec<ResultView> {
         .collect()
 }
 
-/// Results of closed votes, counted once per node: nothing changes a closed ballot box.
+/// This node's copy of the stored results of closed votes: a stored result never changes.
 #[derive(Default)]
 pub(super) struct Counted(Mutex<HashMap<String, Arc<Results>>>);
 
-/// The results of a closed vote.
+/// The results of a closed vote, as stored when it closed (see [`store::count_in`]); a vote
+/// closed by its date that no node counted yet is counted now, once for every node.
 pub async fn results(state: &AppState, v: &Votation) -> Result<Arc<Results>, Error> {
     let counted = state.extension(|_| Counted::default());
     if let Ok(cache) = counted.0.lock()
@@ -251,22 +252,33 @@ pub async fn results(state: &AppState, v: &Votation) -> Result<Arc<Results>, Err
         return Ok(r.clone());
     }
     store::seal(state.db(), v).await?;
-    let texts = store::ballots(state.db(), v).await?;
-    let vote = v.clone();
-    let results = tokio::task::spawn_blocking(move || {
-        let ballots: Vec<Ballot> = texts
-            .iter()
-            .filter_map(|t| Ballot::decode(&vote, t))
-            .collect();
-        count::count(&vote, &ballots)
-    })
-    .await
-    .map_err(Error::internal)?;
-    let results = Arc::new(results);
+    let stored = match store::stored_results(state.db(), &v.id).await? {
+        Some(r) => r,
+        None => {
+            store::count_once(state.db(), v).await?;
+            store::stored_results(state.db(), &v.id)
+                .await?
+                .ok_or_else(|| {
+                    Error::internal(format!("the results of {} were not stored", v.id))
+                })?
+        }
+    };
+    let results = Arc::new(stored);
     if let Ok(mut cache) = counted.0.lock() {
         cache.insert(v.id.clone(), results.clone());
     }
     Ok(results)
+}
+
+/// Counts the votes closed by their date, as soon as they close, for as long as the
+/// application runs: the first node to find one counts it (see [`store::count_closed`]).
+pub async fn count_task(state: AppState) {
+    loop {
+        if let Err(e) = store::count_closed(state.db(), now_ms()).await {
+            tracing::error!(error = ?e, "the closed votes could not be counted");
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    }
 }
 
 #[derive(Deserialize)]

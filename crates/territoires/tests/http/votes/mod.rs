@@ -366,4 +366,5 @@ async fn codes_vote(app: &TestApp, count: usize) -> (String, Vec<String>, Vec<St
 
 mod budget_and_api;
 mod edits;
+mod results_once;
 mod secrecy;

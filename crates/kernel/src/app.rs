@@ -236,10 +236,9 @@ impl AppState {
         ),
         workplace: Vec<crate::workplace::WorkFn>,
         datasets: Vec<crate::catalog::DatasetsFn>,
-        upload_key: Vec<u8>,
+        (uploads, upload_key): (Uploads, Vec<u8>),
         file_queries: Vec<&'static str>,
     ) -> Self {
-        let config_dir = config.data_dir.clone();
         let limiter = RateLimiter::new(&db);
         AppState {
             inner: Arc::new(Inner {
@@ -253,7 +252,7 @@ impl AppState {
                 metrics: Metrics::default(),
                 openapi,
                 started: Instant::now(),
-                uploads: Uploads::new(&config_dir),
+                uploads,
                 upload_key: Arc::new(upload_key),
                 has_admin: AtomicBool::new(false),
                 home: Derived::default(),

@@ -29,6 +29,113 @@ pub struct Overrides {
     pub limits: Option<Limits>,
     /// The base URL of an addok-compatible geocoder (empty: none).
     pub geocoder_url: Option<String>,
+    /// Where uploaded files are kept: `dir`, `database` or `s3://BUCKET/PREFIX`.
+    pub files: Option<String>,
+    /// How to reach the S3-compatible storage of `files = "s3://…"`.
+    pub s3: S3Access,
+}
+
+/// How to reach S3-compatible object storage: each `None` when not given. Read from
+/// `TERRITOIRES_S3_*` variables or the TOML file's `s3_*` settings; the usual `AWS_*` variables
+/// fill in what neither gives.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct S3Access {
+    /// The storage's URL, such as `https://s3.fr-par.scw.cloud` or `http://127.0.0.1:9000`
+    /// (plain HTTP is allowed for such a local address); none: Amazon S3 itself.
+    pub endpoint: Option<String>,
+    /// The region (`us-east-1` when none is given).
+    pub region: Option<String>,
+    /// The access key's id.
+    pub access_key_id: Option<String>,
+    /// The access key's secret.
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for S3Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Access")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "***"),
+            )
+            .finish()
+    }
+}
+
+impl S3Access {
+    /// Each value of `self`, else of `other`.
+    fn or(self, other: S3Access) -> S3Access {
+        S3Access {
+            endpoint: self.endpoint.or(other.endpoint),
+            region: self.region.or(other.region),
+            access_key_id: self.access_key_id.or(other.access_key_id),
+            secret_access_key: self.secret_access_key.or(other.secret_access_key),
+        }
+    }
+}
+
+/// Where uploaded files (photos, logos, images, attachments) are kept, each under a name drawn
+/// from its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Files {
+    /// In the data directory (`DATA_DIR/uploads`): one node.
+    Dir,
+    /// In the database, in chunks: shared by every node of a PostgreSQL database, with no other
+    /// service.
+    Database,
+    /// In a bucket of S3-compatible object storage, under a prefix (empty or without slashes at
+    /// its ends).
+    S3 {
+        /// The bucket's name.
+        bucket: String,
+        /// The folder within the bucket.
+        prefix: String,
+    },
+}
+
+impl Files {
+    /// Reads a `files` setting: `dir`, `database` or `s3://BUCKET[/PREFIX]`.
+    pub fn parse(text: &str) -> Result<Files, ConfigError> {
+        let text = text.trim();
+        match text {
+            "dir" => return Ok(Files::Dir),
+            "database" => return Ok(Files::Database),
+            _ => {}
+        }
+        let bad = || {
+            ConfigError(format!(
+                "the files setting \"{text}\" is not one of dir, database or s3://BUCKET/PREFIX"
+            ))
+        };
+        let rest = text.strip_prefix("s3://").ok_or_else(bad)?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let bucket_ok = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        let prefix = prefix.trim_matches('/');
+        if !bucket_ok || prefix.contains("//") || prefix.contains(' ') {
+            return Err(bad());
+        }
+        Ok(Files::S3 {
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for Files {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Files::Dir => f.write_str("dir"),
+            Files::Database => f.write_str("database"),
+            Files::S3 { bucket, prefix } if prefix.is_empty() => write!(f, "s3://{bucket}"),
+            Files::S3 { bucket, prefix } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
 }
 
 /// How many anonymous writes one client address, and how many mails one target address, may
@@ -78,6 +185,11 @@ pub struct FileConfig {
     metrics_token: Option<String>,
     limits: Option<Limits>,
     geocoder_url: Option<String>,
+    files: Option<String>,
+    s3_endpoint: Option<String>,
+    s3_region: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
 }
 
 /// The resolved configuration of a running instance.
@@ -113,6 +225,12 @@ pub struct Config {
     /// `https://api-adresse.data.gouv.fr`, or a self-hosted addok), without trailing slash; none
     /// by default: maps are then placed by tap alone.
     pub geocoder_url: Option<String>,
+    /// Where uploaded files are kept: the database with PostgreSQL, the data directory with
+    /// SQLite, unless set.
+    pub files: Files,
+    /// How to reach S3-compatible storage, for `files = "s3://…"` (and `territoires files
+    /// migrate --to s3://…`).
+    pub s3: S3Access,
 }
 
 /// A configuration problem, said in one sentence.
@@ -185,7 +303,30 @@ impl Config {
             .filter(|u| !u.trim().is_empty())
             .map(|u| check_geocoder_url(u.trim()))
             .transpose()?;
+        let files = match o.files.or(file.files).filter(|f| !f.trim().is_empty()) {
+            Some(text) => Files::parse(&text)?,
+            None if database_url.starts_with("sqlite:") => Files::Dir,
+            None => Files::Database,
+        };
+        let s3 = o.s3.or(S3Access {
+            endpoint: file.s3_endpoint,
+            region: file.s3_region,
+            access_key_id: file.s3_access_key_id,
+            secret_access_key: file.s3_secret_access_key,
+        });
+        let s3 = S3Access {
+            endpoint: s3
+                .endpoint
+                .filter(|e| !e.trim().is_empty())
+                .map(|e| check_s3_endpoint(e.trim()))
+                .transpose()?,
+            region: s3.region.filter(|r| !r.trim().is_empty()),
+            access_key_id: s3.access_key_id.filter(|k| !k.is_empty()),
+            secret_access_key: s3.secret_access_key.filter(|k| !k.is_empty()),
+        };
         Ok(Config {
+            files,
+            s3,
             geocoder_url,
             listen,
             data_dir,
@@ -266,6 +407,20 @@ fn check_geocoder_url(url: &str) -> Result<String, ConfigError> {
     }
 }
 
+fn check_s3_endpoint(url: &str) -> Result<String, ConfigError> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(' ') => {
+            Ok(url.trim_end_matches('/').to_string())
+        }
+        _ => Err(ConfigError(format!(
+            "the S3 endpoint \"{url}\" is malformed: it must look like https://s3.fr-par.scw.cloud"
+        ))),
+    }
+}
+
 fn check_base_url(url: &str) -> Result<String, ConfigError> {
     let rest = url
         .strip_prefix("http://")
@@ -338,6 +493,53 @@ mod tests {
         };
         let c = Config::resolve(o, FileConfig::default()).unwrap();
         assert_eq!(c.geocoder_url.as_deref(), Some("http://127.0.0.1:7878"));
+    }
+
+    #[test]
+    fn files_go_to_the_database_with_postgresql_and_to_the_data_directory_with_sqlite() {
+        let c = Config::resolve(Overrides::default(), FileConfig::default()).unwrap();
+        assert_eq!(c.files, Files::Dir);
+        let o = Overrides {
+            database_url: Some("postgres://u@h/db".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            Config::resolve(o, FileConfig::default()).unwrap().files,
+            Files::Database
+        );
+        let file: FileConfig = toml::from_str(
+            "files = \"s3://photos-lannion/prod/\"\ns3_endpoint = \"http://127.0.0.1:9000/\"\ns3_secret_access_key = \"chut\"",
+        )
+        .unwrap();
+        let o = Overrides {
+            s3: S3Access {
+                access_key_id: Some("id".into()),
+                secret_access_key: Some("secret".into()),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let c = Config::resolve(o, file).unwrap();
+        assert_eq!(
+            c.files,
+            Files::S3 {
+                bucket: "photos-lannion".into(),
+                prefix: "prod".into()
+            }
+        );
+        assert_eq!(c.files.to_string(), "s3://photos-lannion/prod");
+        assert_eq!(c.s3.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(c.s3.secret_access_key.as_deref(), Some("secret"));
+        assert!(
+            !format!("{c:?}").contains("secret\""),
+            "the secret is not shown"
+        );
+        for bad in ["disk", "s3://", "s3://A_B/x", "s3://ok-bucket//x"] {
+            assert!(
+                Files::parse(bad).unwrap_err().0.contains("files setting"),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -26,6 +26,16 @@ impl Demo {
             uploads: crate::uploads::Uploads::new(data_dir),
         }
     }
+
+    /// The demo content of an instance: its database, and its files where its configuration
+    /// keeps them.
+    pub fn of(config: &crate::config::Config, db: Db) -> Result<Demo, crate::config::ConfigError> {
+        let files = crate::uploads::FileStore::open(config, &db)?;
+        Ok(Demo {
+            db,
+            uploads: crate::uploads::Uploads::with_files(files),
+        })
+    }
 }
 
 /// A banner image for demo content, as PNG: a sky of `colour` (`#rrggbb`) over three rows of

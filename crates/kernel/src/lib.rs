@@ -213,6 +213,8 @@ pub async fn build(
     let upload_key = secrets::get_or_create(&db, "upload_signing")
         .await
         .map_err(|e| StartError(format!("the instance's keys could not be read: {e:?}")))?;
+    let files = uploads::FileStore::open(&config, &db).map_err(|e| StartError(e.0))?;
+    tracing::info!(files = %files.describe(), "uploaded files");
     let state = AppState::new(
         config,
         db,
@@ -224,7 +226,7 @@ pub async fn build(
         sections,
         workplace,
         datasets,
-        upload_key,
+        (uploads::Uploads::with_files(files), upload_key),
         file_queries,
     );
     app::register_links(links);

@@ -9,7 +9,9 @@ use crate::db::Migration;
 /// node counts them together. `0005_space_areas` holds the box each space's maps open on.
 /// `0006_mail_queue` holds outgoing mail until a node's sender hands it over (see [`crate::mail`]).
 /// `0007_rate_limits_and_leases` holds the rate limits every node counts together and the
-/// leases of the daily jobs (see [`crate::web::ratelimit`] and [`crate::jobs`]).
+/// leases of the daily jobs (see [`crate::web::ratelimit`] and [`crate::jobs`]). `0008_files`
+/// holds the uploaded files of the `files = "database"` setting (see
+/// [`crate::uploads::FileStore`]).
 pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "kernel",
     "0001_foundation",
@@ -18,5 +20,6 @@ pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "0004_hardening",
     "0005_space_areas",
     "0006_mail_queue",
-    "0007_rate_limits_and_leases"
+    "0007_rate_limits_and_leases",
+    "0008_files"
 );

@@ -375,8 +375,8 @@ async fn upload(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Response, Error> {
-    let bytes = state.uploads().get(&name).await.ok_or(Error::NotFound)?;
-    let mut res = bytes.into_response();
+    let file = state.uploads().get(&name).await?.ok_or(Error::NotFound)?;
+    let mut res = file.into_response();
     res.headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     res.headers_mut().insert(

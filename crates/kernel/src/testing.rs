@@ -17,6 +17,26 @@ pub fn engines() -> Vec<&'static str> {
     e
 }
 
+/// The S3-compatible storage of the suites, when `TERRITOIRES_TEST_S3_URL` names one
+/// (`http://127.0.0.1:PORT/BUCKET`, its bucket made already; any key is taken): a fresh prefix
+/// of the bucket, so that each test sees only its own files, and how to reach it.
+pub fn s3_files() -> Option<(crate::config::Files, crate::config::S3Access)> {
+    let url = std::env::var("TERRITOIRES_TEST_S3_URL").ok()?;
+    let (endpoint, bucket) = url.trim().trim_end_matches('/').rsplit_once('/')?;
+    Some((
+        crate::config::Files::S3 {
+            bucket: bucket.to_string(),
+            prefix: format!("test-{}", crate::ids::new_id().to_lowercase()),
+        },
+        crate::config::S3Access {
+            endpoint: Some(endpoint.to_string()),
+            region: Some("us-east-1".into()),
+            access_key_id: Some("test".into()),
+            secret_access_key: Some("test".into()),
+        },
+    ))
+}
+
 /// A new empty data directory under the system's temporary directory.
 pub fn temp_dir() -> PathBuf {
     let dir = std::env::temp_dir().join(format!(

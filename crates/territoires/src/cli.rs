@@ -2,7 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use kernel::config::{Config, FileConfig, Overrides};
+use kernel::config::{Config, FileConfig, Files, Overrides, S3Access};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -26,7 +26,8 @@ pub struct Cli {
 #[derive(Args)]
 struct Settings {
     /// A TOML file with settings (same names as the environment variables, without the prefix,
-    /// in lower case: listen, data_dir, database_url, base_url, smtp_url, mail_from, tile_url).
+    /// in lower case: listen, data_dir, database_url, base_url, smtp_url, mail_from, tile_url,
+    /// files, s3_endpoint, s3_region, s3_access_key_id, s3_secret_access_key).
     #[arg(long, global = true, env = "TERRITOIRES_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
     /// Directory of the SQLite database and uploads [default: ./data].
@@ -41,6 +42,31 @@ struct Settings {
         hide_env_values = true
     )]
     database_url: Option<String>,
+    /// Where uploaded files (photos, logos, images, attachments) are kept: `dir` (the data
+    /// directory, for one node), `database` (shared by every node, with no other service) or
+    /// `s3://BUCKET/PREFIX` (S3-compatible object storage, reached as --s3-endpoint,
+    /// --s3-region, TERRITOIRES_S3_ACCESS_KEY_ID and TERRITOIRES_S3_SECRET_ACCESS_KEY say; the
+    /// usual AWS_* variables fill in the rest) [default: database with PostgreSQL, dir with
+    /// SQLite]. To change it, first copy the files with `territoires files migrate --to`.
+    #[arg(long, global = true, env = "TERRITOIRES_FILES", value_name = "PLACE")]
+    files: Option<String>,
+    /// The URL of the S3-compatible storage, such as https://s3.fr-par.scw.cloud or
+    /// http://127.0.0.1:9000 (plain HTTP for such a local address) [default: Amazon S3].
+    #[arg(
+        long,
+        global = true,
+        env = "TERRITOIRES_S3_ENDPOINT",
+        value_name = "URL"
+    )]
+    s3_endpoint: Option<String>,
+    /// The region of the S3-compatible storage [default: us-east-1].
+    #[arg(
+        long,
+        global = true,
+        env = "TERRITOIRES_S3_REGION",
+        value_name = "REGION"
+    )]
+    s3_region: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -65,6 +91,23 @@ enum Command {
     /// Decision algorithms on files, with the same code as the platform.
     #[command(subcommand)]
     Decide(DecideCommand),
+    /// Uploaded files: photos, logos, images, attachments.
+    #[command(subcommand)]
+    Files(FilesCommand),
+}
+
+#[derive(Subcommand)]
+enum FilesCommand {
+    /// Copy every uploaded file from where the settings keep them (--files) to another place,
+    /// with a progress bar; files already there are left as they are, so it may be run again
+    /// after a stop, or while the nodes still serve (run it once more just before switching).
+    /// Then set --files (or TERRITOIRES_FILES, or `files` in the configuration file) to the
+    /// new place and restart the nodes. The files stay where they were.
+    Migrate {
+        /// Where to copy them: dir, database or s3://BUCKET/PREFIX.
+        #[arg(long, value_name = "PLACE")]
+        to: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -208,6 +251,13 @@ fn config(settings: &Settings, serve: Option<&ServeArgs>) -> Result<Config, Stri
         metrics_token: serve.and_then(|s| s.metrics_token.clone()),
         limits: None,
         geocoder_url: serve.and_then(|s| s.geocoder_url.clone()),
+        files: settings.files.clone(),
+        s3: S3Access {
+            endpoint: settings.s3_endpoint.clone(),
+            region: settings.s3_region.clone(),
+            access_key_id: std::env::var("TERRITOIRES_S3_ACCESS_KEY_ID").ok(),
+            secret_access_key: std::env::var("TERRITOIRES_S3_SECRET_ACCESS_KEY").ok(),
+        },
     };
     Config::resolve(overrides, file).map_err(|e| e.0)
 }
@@ -249,7 +299,7 @@ async fn add_demo(config: &Config, db: &kernel::db::Db, scale: usize) -> Result<
     })
     .await
     .map_err(|e| format!("the demo content could not be created: {e:?}"))?;
-    let content = kernel::demo::Demo::new(db.clone(), &config.data_dir);
+    let content = kernel::demo::Demo::of(config, db.clone()).map_err(|e| e.0)?;
     for add in territoires::components().into_iter().filter_map(|c| c.demo) {
         add(content.clone())
             .await
@@ -378,6 +428,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("The database is up to date.");
             Ok(())
         }
+        Command::Files(FilesCommand::Migrate { to }) => {
+            let config = config(&cli.settings, None)?;
+            migrate_files(&config, to).await
+        }
         Command::Demo { scale } => {
             let config = config(&cli.settings, None)?;
             let db = open(&config).await?;
@@ -465,6 +519,38 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Copies every uploaded file to the place `to` names.
+async fn migrate_files(config: &Config, to: &str) -> Result<(), String> {
+    use kernel::uploads::FileStore;
+    let target = Files::parse(to).map_err(|e| e.0)?;
+    if target == config.files {
+        return Err(format!(
+            "the files are kept in {target} already: --to names where they should go"
+        ));
+    }
+    let db = open(config).await?;
+    let from = FileStore::open(config, &db).map_err(|e| e.0)?;
+    let into = FileStore::of(&target, config, &db).map_err(|e| e.0)?;
+    let pb = bar(0, "files");
+    let done = kernel::uploads::migrate(&from, &into, &|done, total| {
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await
+    .map_err(|e| {
+        format!("the files could not all be copied ({e}); run the command again to go on")
+    })?;
+    pb.finish_and_clear();
+    println!(
+        "Files: {} copied and {} already there, from {} to {}. Now set files = \"{target}\" (or TERRITOIRES_FILES) and restart the nodes.",
+        done.copied,
+        done.present,
+        from.describe(),
+        into.describe()
+    );
+    Ok(())
 }
 
 async fn serve(config: Config, with_demo: bool) -> Result<(), String> {

@@ -146,7 +146,7 @@ impl Keeper {
 pub struct Checked {
     /// The name it will be stored under.
     pub name: String,
-    pub(super) bytes: Arc<Vec<u8>>,
+    pub(super) bytes: Bytes,
     pub(super) attachment: bool,
 }
 

@@ -1,6 +1,7 @@
-//! Uploaded files, behind one interface: today files under `DATA_DIR/uploads`, named by the hash
-//! of their content. Images are decoded and re-encoded, which drops their metadata (EXIF, and
-//! with it any GPS position).
+//! Uploaded files, behind one interface ([`FileStore`]): the data directory, the database or
+//! S3-compatible object storage, as the `files` setting says; each file named by the hash of
+//! its content. Images are decoded and re-encoded, which drops their metadata (EXIF, and with it
+//! any GPS position).
 //!
 //! A file is checked whole (type, size, dimensions) before anything is written, and written only
 //! once the form it came with is accepted. A form shown again (refused, or a step before the
@@ -9,8 +10,9 @@
 
 use crate::error::{Error, FieldError};
 use crate::ids::sha256_hex;
+use bytes::Bytes;
+use futures_util::StreamExt;
 use std::io::Cursor;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Largest image accepted, in bytes.
@@ -36,6 +38,8 @@ pub fn attached_form_limit() -> axum::extract::DefaultBodyLimit {
 
 mod files;
 pub use files::*;
+mod storage;
+pub use storage::*;
 mod store;
 pub use store::*;
 #[cfg(test)]

@@ -3,23 +3,34 @@
 
 use super::*;
 
-/// The upload store.
+/// The upload store: checks what is sent, and keeps it in the [`FileStore`] the configuration
+/// chooses.
 #[derive(Clone)]
 pub struct Uploads {
-    dir: PathBuf,
+    files: FileStore,
     /// One decode at a time per core, so that many uploads at once wait rather than hold many
     /// bitmaps in memory together.
     decoding: Arc<tokio::sync::Semaphore>,
 }
 
 impl Uploads {
-    /// The store under a data directory.
+    /// The store whose files are kept under a data directory (`DATA_DIR/uploads`).
     pub fn new(data_dir: &std::path::Path) -> Self {
+        Uploads::with_files(FileStore::dir(data_dir.join("uploads")))
+    }
+
+    /// The store whose files are kept in `files`.
+    pub fn with_files(files: FileStore) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
         Uploads {
-            dir: data_dir.join("uploads"),
+            files,
             decoding: Arc::new(tokio::sync::Semaphore::new(cores)),
         }
+    }
+
+    /// Where the files are kept.
+    pub fn files(&self) -> &FileStore {
+        &self.files
     }
 
     /// Decodes an image (within [`MAX_DECODED_BYTES`]), fits it in `max_side` pixels and
@@ -54,7 +65,7 @@ impl Uploads {
             .map_err(|code| Error::from(FieldError::new(field, code)))?;
         Ok(Checked {
             name: format!("{}.png", &sha256_hex(&png)[..32]),
-            bytes: Arc::new(png),
+            bytes: Bytes::from(png),
             attachment: false,
         })
     }
@@ -94,14 +105,21 @@ impl Uploads {
         Ok(())
     }
 
-    /// Writes a checked file.
+    /// Writes a checked file (nothing when it is stored already: its name is drawn from its
+    /// content).
     pub async fn store(&self, file: &Checked) -> Result<(), Error> {
-        let dir = if file.attachment {
-            self.dir.join("attachments")
+        let key = if file.attachment {
+            FileKey::attachment(&file.name)
         } else {
-            self.dir.clone()
+            FileKey::image(&file.name)
         };
-        self.write(&dir, &file.name, &file.bytes).await
+        let key =
+            key.ok_or_else(|| Error::internal(format!("not a stored name: {}", file.name)))?;
+        self.files
+            .put_bytes(&key, file.bytes.clone())
+            .await
+            .map_err(|e| Error::internal(format!("{key} could not be stored: {e}")))?;
+        Ok(())
     }
 
     /// Checks an attachment, without storing it: a PDF as sent, an image decoded and
@@ -133,21 +151,27 @@ impl Uploads {
         Ok((
             Checked {
                 name: file,
-                bytes: Arc::new(stored),
+                bytes: Bytes::from(stored),
                 attachment: true,
             },
             attachment,
         ))
     }
 
-    /// The bytes of an attachment, if the name is one of ours.
-    pub async fn get_attachment(&self, file: &str) -> Option<Vec<u8>> {
-        if !is_attachment_name(file) {
-            return None;
+    /// An attachment, to be read as a stream; none when the name is not one of ours or no
+    /// such file is stored.
+    pub async fn get_attachment(&self, file: &str) -> Result<Option<Stored>, Error> {
+        match FileKey::attachment(file) {
+            Some(key) => self.read(&key).await,
+            None => Ok(None),
         }
-        tokio::fs::read(self.dir.join("attachments").join(file))
+    }
+
+    async fn read(&self, key: &FileKey) -> Result<Option<Stored>, Error> {
+        self.files
+            .get(key)
             .await
-            .ok()
+            .map_err(|e| Error::internal(format!("{key} could not be read: {e}")))
     }
 
     /// The attachments of a form, at most [`MAX_ATTACHMENTS`]: those it keeps (its
@@ -167,12 +191,19 @@ impl Uploads {
             if !is_attachment_name(&file) || out.kept.iter().any(|o| o.file == file) {
                 continue;
             }
-            let path = self.dir.join("attachments").join(&file);
-            if let Ok(meta) = tokio::fs::metadata(&path).await {
+            let Some(key) = FileKey::attachment(&file) else {
+                continue;
+            };
+            let size = self
+                .files
+                .size(&key)
+                .await
+                .map_err(|e| Error::internal(format!("{key} could not be read: {e}")))?;
+            if let Some(size) = size {
                 out.kept.push(Attachment {
                     name: shown_name(&name, &file[32..]),
                     file,
-                    bytes: meta.len() as i64,
+                    bytes: size as i64,
                 });
             }
         }
@@ -204,66 +235,48 @@ impl Uploads {
         Ok(out)
     }
 
-    /// Removes the stored files (photos, logos, attachments, and temporary files left by a
-    /// write that stopped) that `named` does not hold and that were written more than `age`
-    /// ago; returns how many went.
+    /// Removes the stored files (photos, logos, attachments, and what writes that stopped
+    /// half-way left) that `named` does not hold and that were written more than `age` ago;
+    /// returns how many went.
     pub async fn sweep(
         &self,
         named: &std::collections::HashSet<String>,
         age: std::time::Duration,
     ) -> usize {
-        let mut gone = 0;
-        for folder in [self.dir.clone(), self.dir.join("attachments")] {
-            let Ok(mut entries) = tokio::fs::read_dir(&folder).await else {
-                continue;
-            };
-            while let Ok(Some(entry)) = entries.next_entry().await {
-                let name = entry.file_name().to_string_lossy().to_string();
-                let ours = is_attachment_name(&name) || name.ends_with(".tmp");
-                let old = entry
-                    .metadata()
-                    .await
-                    .ok()
-                    .and_then(|m| m.modified().ok())
-                    .and_then(|t| t.elapsed().ok())
-                    .is_some_and(|e| e >= age);
-                if ours
-                    && old
-                    && !named.contains(&name)
-                    && tokio::fs::remove_file(entry.path()).await.is_ok()
-                {
-                    gone += 1;
+        let before = crate::ids::now_ms() - i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+        let mut unnamed = Vec::new();
+        let mut listed = self.files.list();
+        while let Some(file) = listed.next().await {
+            match file {
+                Ok(f) if f.written_at <= before && !named.contains(f.key.name()) => {
+                    unnamed.push(f.key)
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    // Nothing is removed from a list read in part.
+                    tracing::warn!(error = %e, "the stored files could not be listed");
+                    return 0;
                 }
             }
         }
-        gone
+        let mut gone = 0;
+        for key in unnamed {
+            match self.files.delete(&key).await {
+                Ok(true) => gone += 1,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, %key, "a stored file could not be removed"),
+            }
+        }
+        gone + self.files.clean_leftovers(age).await
     }
 
-    /// Writes a file under a name unless it is there already, through a temporary file so that
-    /// a reader never sees half of it.
-    async fn write(&self, dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), Error> {
-        tokio::fs::create_dir_all(dir)
-            .await
-            .map_err(Error::internal)?;
-        let path = dir.join(name);
-        if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            let tmp = dir.join(format!("{name}.{}.tmp", crate::ids::new_id()));
-            tokio::fs::write(&tmp, bytes)
-                .await
-                .map_err(Error::internal)?;
-            tokio::fs::rename(&tmp, &path)
-                .await
-                .map_err(Error::internal)?;
+    /// A photo, logo or image, to be read as a stream; none when the name is not one of ours
+    /// or no such file is stored.
+    pub async fn get(&self, name: &str) -> Result<Option<Stored>, Error> {
+        match FileKey::image(name) {
+            Some(key) => self.read(&key).await,
+            None => Ok(None),
         }
-        Ok(())
-    }
-
-    /// The bytes of a stored file, if the name is one of ours.
-    pub async fn get(&self, name: &str) -> Option<Vec<u8>> {
-        if !is_stored_name(name) {
-            return None;
-        }
-        tokio::fs::read(self.dir.join(name)).await.ok()
     }
 
     /// The photos of a form, at most `most`: those it keeps from an earlier step of the same

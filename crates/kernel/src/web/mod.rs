@@ -551,8 +551,8 @@ pub async fn attachment(
         .iter()
         .find(|a| a.file == file)
         .ok_or(Error::NotFound)?;
-    let bytes = uploads.get_attachment(file).await.ok_or(Error::NotFound)?;
-    let mut res = bytes.into_response();
+    let stored = uploads.get_attachment(file).await?.ok_or(Error::NotFound)?;
+    let mut res = stored.into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,

@@ -359,6 +359,52 @@ impl TestApp {
     }
 }
 
+/// The places a node may keep its files, each with the database engine it is tried with: the
+/// data directory and the database on SQLite, the database on PostgreSQL when the suite has
+/// one, and S3-compatible storage when `TERRITOIRES_TEST_S3_URL` names one.
+pub fn file_places() -> Vec<(&'static str, &'static str)> {
+    let mut out = vec![("sqlite", "dir"), ("sqlite", "database")];
+    if kernel::testing::engines().contains(&"postgres") {
+        out.push(("postgres", "database"));
+    }
+    if kernel::testing::s3_files().is_some() {
+        out.push(("sqlite", "s3"));
+    }
+    out
+}
+
+/// A node on a fresh database of `engine` that keeps its files in `place` (`dir`, `database`,
+/// or `s3`: a fresh prefix of the suite's bucket).
+pub async fn spawn_app_keeping_files(engine: &'static str, place: &str) -> TestApp {
+    let s3 = kernel::testing::s3_files();
+    spawn_app_with(engine, |o| match (place, s3) {
+        ("s3", Some((files, access))) => {
+            o.files = Some(files.to_string());
+            o.s3 = access;
+        }
+        ("s3", None) => panic!("TERRITOIRES_TEST_S3_URL names no storage"),
+        (other, _) => o.files = Some(other.to_string()),
+    })
+    .await
+}
+
+/// Runs a test body on every place a node may keep its files (see [`file_places`]).
+#[macro_export]
+macro_rules! on_every_file_place {
+    ($name:ident, $body:expr) => {
+        #[tokio::test]
+        async fn $name() {
+            for (engine, place) in $crate::common::file_places() {
+                let app = $crate::common::spawn_app_keeping_files(engine, place).await;
+                let f: fn(
+                    $crate::common::TestApp,
+                ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>> = $body;
+                f(app).await;
+            }
+        }
+    };
+}
+
 /// Runs a test body on every engine of the suite.
 #[macro_export]
 macro_rules! on_every_engine {
@@ -400,16 +446,17 @@ pub fn attachment_in(page: &str, item: &str) -> String {
         .to_string()
 }
 
-/// How many files the upload store holds (photos, logos and attachments).
-pub fn stored_files(app: &TestApp) -> usize {
-    let dir = app.data_dir.join("uploads");
-    [dir.clone(), dir.join("attachments")]
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .filter(|e| e.path().is_file())
+/// How many files the upload store holds (photos, logos and attachments), wherever the node
+/// keeps them.
+pub async fn stored_files(app: &TestApp) -> usize {
+    use futures_util::StreamExt;
+    app.state
+        .uploads()
+        .files()
+        .list()
+        .map(|f| f.unwrap())
         .count()
+        .await
 }
 
 /// The value of the first `kept_attachment` field of a form page.

@@ -119,7 +119,7 @@ async fn anonymous_reports_are_limited_per_address_and_per_mailbox_and_refused_f
         let (status, page) = send(bad, Some(crate::pages::png(64, 48))).await;
         assert_eq!(status, 422);
         assert!(page.contains("choisissez-les de nouveau"), "{page}");
-        assert_eq!(stored_files(&app), 0, "{engine}");
+        assert_eq!(stored_files(&app).await, 0, "{engine}");
         // A photo that would decode to 317 MB: a field error, read from its header alone.
         let (status, page) = send(
             report(1, "paul@exemple.fr"),
@@ -128,7 +128,7 @@ async fn anonymous_reports_are_limited_per_address_and_per_mailbox_and_refused_f
         .await;
         assert_eq!(status, 422);
         assert!(page.contains("100 Mo au plus une fois décodée"), "{page}");
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(stored_files(&app).await, 0);
         // Three confirmation mails an hour to one mailbox; the fourth report is refused.
         for i in 2..5 {
             let (status, page) = send(report(i, "victime@exemple.fr"), None).await;
@@ -453,16 +453,18 @@ async fn supports_past_the_limit_are_refused_even_at_once_and_hidden_items_canno
 
 #[tokio::test]
 async fn the_daily_sweep_removes_only_the_files_nothing_names() {
-    for engine in kernel::testing::engines() {
-        let app = spawn_app(engine).await;
+    for (engine, place) in crate::common::file_places() {
+        let app = crate::common::spawn_app_keeping_files(engine, place).await;
         anne_proposes_with_a_pdf(&app, "Bilan.pdf").await;
-        // A file nothing names, as a form left after its first step leaves one.
-        let orphan = app
-            .data_dir
-            .join("uploads")
-            .join(format!("{}.png", "f".repeat(32)));
-        std::fs::write(&orphan, crate::pages::png(4, 4)).unwrap();
-        assert_eq!(stored_files(&app), 2);
+        // A file nothing names, as a form left after its first step leaves one, wherever the
+        // node keeps its files.
+        let files = app.state.uploads().files();
+        let orphan = kernel::uploads::FileKey::image(&format!("{}.png", "f".repeat(32))).unwrap();
+        files
+            .put_bytes(&orphan, crate::pages::png(4, 4).into())
+            .await
+            .unwrap();
+        assert_eq!(stored_files(&app).await, 2);
         let day = std::time::Duration::from_secs(86_400);
         assert_eq!(
             kernel::jobs::sweep_files(&app.state, day).await.unwrap(),
@@ -472,13 +474,13 @@ async fn the_daily_sweep_removes_only_the_files_nothing_names() {
         let gone = kernel::jobs::sweep_files(&app.state, std::time::Duration::ZERO)
             .await
             .unwrap();
-        assert_eq!(gone, 1, "{engine}");
-        assert!(!orphan.exists());
-        assert_eq!(stored_files(&app), 1, "the report's file stays");
+        assert_eq!(gone, 1, "{engine}, {place}");
+        assert_eq!(files.size(&orphan).await.unwrap(), None);
+        assert_eq!(stored_files(&app).await, 1, "the report's file stays");
     }
 }
 
-on_every_engine!(
+crate::on_every_file_place!(
     a_refused_space_form_stores_no_logo_and_says_all_that_is_wrong,
     |app: TestApp| Box::pin(async move {
         app.login_as_admin().await;
@@ -493,11 +495,11 @@ on_every_engine!(
         // is named by nothing, and the daily sweep takes it.
         let r = form(&app, &fields, Some(crate::pages::png(64, 64))).await;
         assert_eq!(r.status(), 422);
-        assert_eq!(stored_files(&app), 1);
+        assert_eq!(stored_files(&app).await, 1);
         let gone = kernel::jobs::sweep_files(&app.state, std::time::Duration::ZERO)
             .await
             .unwrap();
-        assert_eq!((gone, stored_files(&app)), (1, 0));
+        assert_eq!((gone, stored_files(&app).await), (1, 0));
         // A field and the logo both wrong: both are said at once.
         let r = form(
             &app,
@@ -513,7 +515,7 @@ on_every_engine!(
         let page = r.text().await.unwrap();
         assert!(page.contains("100 Mo au plus une fois décodée"), "{page}");
         assert!(page.contains("id=\"name-error\""), "{page}");
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(stored_files(&app).await, 0);
     })
 );
 

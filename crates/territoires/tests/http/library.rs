@@ -284,7 +284,7 @@ pub fn pdf(text: &str) -> Vec<u8> {
     .into_bytes()
 }
 
-on_every_engine!(
+crate::on_every_file_place!(
     a_report_carries_pdf_and_image_attachments_and_refuses_other_files_whole,
     |app: TestApp| Box::pin(async move {
         let (moderator, anne) = moderator_and_anne(&app).await;
@@ -337,7 +337,7 @@ on_every_engine!(
         assert!(page.contains("choisissez-les de nouveau"), "{page}");
         assert!(!page.contains("name=\"kept_attachment\""));
         assert_eq!(app.count("experiences").await, 0);
-        assert_eq!(crate::common::stored_files(&app), 0);
+        assert_eq!(crate::common::stored_files(&app).await, 0);
         // Sent again with the file and a photo: saved with both.
         let r = anne
             .post_multipart(

@@ -8,6 +8,7 @@ mod api;
 mod common;
 mod conversations;
 mod directory;
+mod files;
 mod geocoder;
 mod hardening;
 mod lab;

@@ -96,7 +96,7 @@ async fn add_member(by: &TestApp, space: &str, email: &str, role: &str) -> reqwe
     .await
 }
 
-on_every_engine!(
+crate::on_every_file_place!(
     an_administrator_creates_a_space_with_a_logo_and_everyone_sees_it,
     |app: TestApp| Box::pin(async move {
         app.login_as_admin().await;
@@ -189,10 +189,7 @@ on_every_engine!(
         assert_eq!(r.status(), 422);
         assert!(r.text().await.unwrap().contains("PNG ou JPEG"));
         assert_eq!(app.count("spaces").await, 0);
-        let uploads = std::fs::read_dir(app.data_dir.join("uploads"))
-            .map(|d| d.count())
-            .unwrap_or(0);
-        assert_eq!(uploads, 0);
+        assert_eq!(crate::common::stored_files(&app).await, 0);
     })
 );
 

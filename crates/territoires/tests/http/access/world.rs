@@ -210,9 +210,15 @@ impl World {
         // resource and their revisions, so that the rows of private files tell who may read
         // them.
         let file = format!("{}.pdf", "a".repeat(32));
-        let dir = app.data_dir.join("uploads").join("attachments");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(&file), b"%PDF-1.4\n%%EOF\n").unwrap();
+        app.state
+            .uploads()
+            .files()
+            .put_bytes(
+                &kernel::uploads::FileKey::attachment(&file).unwrap(),
+                b"%PDF-1.4\n%%EOF\n".to_vec().into(),
+            )
+            .await
+            .unwrap();
         let list = serde_json::json!([{ "file": file, "name": "Annexe.pdf", "bytes": 16 }]);
         for (sql, id) in [
             (

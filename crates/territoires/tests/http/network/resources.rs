@@ -95,7 +95,7 @@ on_every_engine!(
         }
         assert!(!page.contains("name=\"kept_attachment\""));
         assert_eq!(app.count("network_resources").await, 0);
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(stored_files(&app).await, 0);
         // A file that is neither a PDF nor an image is refused with the whole form.
         let r = anne
             .post_multipart(
@@ -112,7 +112,7 @@ on_every_engine!(
         let page = r.text().await.unwrap();
         assert!(page.contains("Seuls les documents PDF"), "{page}");
         assert_eq!(app.count("network_resources").await, 0);
-        assert_eq!(stored_files(&app), 0);
+        assert_eq!(stored_files(&app).await, 0);
         // A good one waits for a moderator: seen by its author only.
         let r = anne
             .post_multipart(

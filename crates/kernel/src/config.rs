@@ -116,10 +116,10 @@ impl Files {
             && bucket
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-        let prefix = prefix.trim_matches('/');
-        if !bucket_ok || prefix.contains("//") || prefix.contains(' ') {
+        if !bucket_ok || prefix.starts_with('/') || prefix.contains("//") || prefix.contains(' ') {
             return Err(bad());
         }
+        let prefix = prefix.trim_end_matches('/');
         Ok(Files::S3 {
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),

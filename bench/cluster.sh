@@ -131,6 +131,7 @@ timeout 60 python3 bench/cluster.py readiness "$NODE1" "$NODE2" "$LB" 20 200
 
 echo "# SIGKILL: 16 clients with idempotency keys through nginx for 20 s, node 1 killed at 8 s and started again"
 RUN="k$$"
+SIZE_BEFORE=$(psql "$URL" -Atc "SELECT pg_database_size(current_database())")
 timeout 90 python3 bench/cluster.py writes "$LB" 20 16 "$RUN" "$WORK/acknowledged.json" &
 WRITES=$!
 sleep 8
@@ -141,6 +142,8 @@ start_node 0
 echo "node 1 started again, ready in $(wait_ready "${PORTS[0]}")"
 wait $WRITES
 python3 bench/cluster.py check "$URL" "$RUN" "$WORK/acknowledged.json"
+psql "$URL" -At -F ' ' -c "SELECT count(*), pg_database_size(current_database()) - $SIZE_BEFORE FROM reports WHERE description LIKE 'Essai cluster $RUN-%'" |
+  awk '{ printf "database growth over these writes: %.1f MB, %.0f bytes a report (rows, indexes, change feed, idempotency keys)\n", $2 / 1048576, $2 / $1 }'
 
 for path in /directory /s/lannion; do
   echo "# wrk -t2 -c16 -d${WRK_SECONDS}s --latency $LB$path"

@@ -1,4 +1,4 @@
-//! The command line: serve, migrate, demo, import, user.
+//! The command line: serve, migrate, demo, import, user, backup, restore.
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -94,6 +94,21 @@ enum Command {
     /// Uploaded files: photos, logos, images, attachments.
     #[command(subcommand)]
     Files(FilesCommand),
+    /// Write a consistent copy of the instance into DIR (a new folder), while it serves: every
+    /// table of the database as it was when the backup started, every uploaded file, and a
+    /// manifest with their counts and SHA-256. Any engine, any place of the files.
+    Backup {
+        /// The folder to write (missing or empty).
+        dir: PathBuf,
+    },
+    /// Restore a backup (`territoires backup`) into a new, empty database, and its files where
+    /// the settings keep them (--files). The backup is checked whole first: a changed or
+    /// incomplete one is refused, and nothing is written. A backup of SQLite restores into
+    /// PostgreSQL and back, which is also the way from one engine to the other.
+    Restore {
+        /// The backup's folder.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -432,6 +447,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let config = config(&cli.settings, None)?;
             migrate_files(&config, to).await
         }
+        Command::Backup { dir } => {
+            let config = config(&cli.settings, None)?;
+            backup(&config, dir).await
+        }
+        Command::Restore { dir } => {
+            let config = config(&cli.settings, None)?;
+            restore(&config, dir).await
+        }
         Command::Demo { scale } => {
             let config = config(&cli.settings, None)?;
             let db = open(&config).await?;
@@ -549,6 +572,58 @@ async fn migrate_files(config: &Config, to: &str) -> Result<(), String> {
         done.present,
         from.describe(),
         into.describe()
+    );
+    Ok(())
+}
+
+/// A progress bar for a backup or a restore: one line whose message names the step.
+fn steps_bar() -> ProgressBar {
+    bar(0, "")
+}
+
+async fn backup(config: &Config, dir: &std::path::Path) -> Result<(), String> {
+    let db = open(config).await?;
+    let files = kernel::uploads::FileStore::open(config, &db).map_err(|e| e.0)?;
+    let pb = steps_bar();
+    let manifest = territoires::backup::backup(&db, &files, dir, &|what, done, total| {
+        pb.set_message(what);
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await
+    .map_err(|e| format!("the backup failed: {e}"))?;
+    pb.finish_and_clear();
+    println!(
+        "Backup written to {}: {} table(s), {} row(s), {} file(s) ({} bytes).",
+        dir.display(),
+        manifest.tables.len(),
+        manifest.tables.iter().map(|t| t.rows).sum::<u64>(),
+        manifest.files.count,
+        manifest.files.bytes
+    );
+    Ok(())
+}
+
+async fn restore(config: &Config, dir: &std::path::Path) -> Result<(), String> {
+    let db = open(config).await?;
+    let files = kernel::uploads::FileStore::open(config, &db).map_err(|e| e.0)?;
+    let pb = steps_bar();
+    let manifest = territoires::backup::restore(&db, &files, dir, &|what, done, total| {
+        pb.set_message(what);
+        pb.set_length(total);
+        pb.set_position(done);
+    })
+    .await
+    .map_err(|e| format!("the restore failed: {e}"))?;
+    pb.finish_and_clear();
+    println!(
+        "Restored from {} (taken from {}): {} table(s), {} row(s), {} file(s) in {}.",
+        dir.display(),
+        manifest.engine,
+        manifest.tables.len(),
+        manifest.tables.iter().map(|t| t.rows).sum::<u64>(),
+        manifest.files.count,
+        files.describe()
     );
     Ok(())
 }

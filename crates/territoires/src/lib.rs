@@ -2,6 +2,8 @@
 
 use kernel::Component;
 
+pub mod backup;
+
 /// Every component of the platform, the kernel first.
 pub fn components() -> Vec<Component> {
     vec![

@@ -338,7 +338,7 @@ async fn insert_in(
                 ))
             })?;
             done += 1;
-            if done % 500 == 0 {
+            if done.is_multiple_of(500) {
                 progress("rows", done, total);
             }
         }
@@ -449,7 +449,7 @@ fn bind<'q>(
 }
 
 fn from_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())

@@ -593,6 +593,14 @@ async fn backup(config: &Config, dir: &std::path::Path) -> Result<(), String> {
     .await
     .map_err(|e| format!("the backup failed: {e}"))?;
     pb.finish_and_clear();
+    if !manifest.files.missing.is_empty() {
+        eprintln!(
+            "territoires: warning: {} file(s) named by the database were not in {}: {}",
+            manifest.files.missing.len(),
+            files.describe(),
+            manifest.files.missing.join(", ")
+        );
+    }
     println!(
         "Backup written to {}: {} table(s), {} row(s), {} file(s) ({} bytes).",
         dir.display(),

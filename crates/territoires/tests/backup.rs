@@ -168,6 +168,7 @@ async fn a_backup_restores_into_a_new_instance_that_serves_the_same_pages() {
     let taken = manifest(&backup);
     assert_eq!(taken["engine"], "sqlite");
     assert!(taken["files"]["count"].as_u64().unwrap() >= 2, "{taken}");
+    assert_eq!(taken["files"]["missing"], serde_json::json!([]), "{taken}");
 
     let db = source.db().await;
     let process = sqlx::query(
@@ -292,6 +293,23 @@ async fn a_damaged_backup_or_a_database_holding_data_is_refused_and_nothing_is_r
         let out = target.refused(&["restore", damaged.to_str().unwrap()]);
         assert!(out.contains(expected), "{expected}: {out}");
     }
+    // A file the database names and the storage lost is named by the backup.
+    let lost = manifest(&backup)["files"]["list"][0]["key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::remove_file(source.dir.join("uploads").join(&lost)).unwrap();
+    let partial = backup_dir();
+    let out = source.ok(&["backup", partial.to_str().unwrap()]);
+    assert!(
+        out.contains("1 file(s) named by the database were not in"),
+        "{out}"
+    );
+    assert_eq!(
+        manifest(&partial)["files"]["missing"],
+        serde_json::json!([lost])
+    );
+
     // Nothing was restored: the good backup restores whole into the same database.
     target.ok(&["restore", backup.to_str().unwrap()]);
     let db = target.db().await;
@@ -342,6 +360,8 @@ async fn a_backup_taken_while_writes_go_on_restores_to_a_consistent_state() {
     writer.join().unwrap();
 
     for backup in &backups {
+        // Every file the snapshot names was copied.
+        assert_eq!(manifest(backup)["files"]["missing"], serde_json::json!([]));
         let taken = rows(&manifest(backup));
         let target = Instance::new("sqlite").await;
         target.ok(&["restore", backup.to_str().unwrap()]);

@@ -88,6 +88,10 @@ pub struct FilesCopy {
     pub bytes: u64,
     /// Each file.
     pub list: Vec<FileCopy>,
+    /// The names of files the database names that the storage did not hold (none, unless a
+    /// file was lost, or swept after its row went during the backup).
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
 /// One stored file of a backup.

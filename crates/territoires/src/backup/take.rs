@@ -56,7 +56,18 @@ pub async fn backup(
         copies.push(copy_table(&mut tx, engine, name, &dir.join("tables")).await?);
         progress("tables", i as u64 + 1, names.len() as u64);
     }
-    let files = copy_files(files, &dir.join("files"), progress).await?;
+    let named = named_files(&mut tx).await?;
+    let mut files = copy_files(files, &dir.join("files"), progress).await?;
+    let copied: std::collections::BTreeSet<&str> = files
+        .list
+        .iter()
+        .map(|f| f.key.rsplit('/').next().unwrap_or(&f.key))
+        .collect();
+    let missing: Vec<String> = named
+        .into_iter()
+        .filter(|name| !copied.contains(name.as_str()))
+        .collect();
+    files.missing = missing;
     // Read only: nothing to commit.
     tx.rollback().await?;
     let manifest = Manifest {
@@ -74,6 +85,23 @@ pub async fn backup(
     std::fs::write(&partial, text).map_err(io_error(&partial))?;
     std::fs::rename(&partial, dir.join(MANIFEST)).map_err(io_error(&partial))?;
     Ok(manifest)
+}
+
+/// The stored files the snapshot names, as the daily sweep finds them: the components' queries
+/// of the columns that name files.
+async fn named_files(
+    conn: &mut AnyConnection,
+) -> Result<std::collections::BTreeSet<String>, BackupError> {
+    let mut named = std::collections::BTreeSet::new();
+    for query in crate::components().iter().flat_map(|c| c.files.iter()) {
+        let texts: Vec<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(*query))
+            .fetch_all(&mut *conn)
+            .await?;
+        for text in texts.iter().flatten() {
+            named.extend(kernel::uploads::stored_names_in(text));
+        }
+    }
+    Ok(named)
 }
 
 /// Makes `dir` with its `tables` and `files` folders; refuses a folder that holds something.

@@ -15,13 +15,37 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 struct Instance {
     dir: PathBuf,
     database_url: String,
+    /// Settings of its own (where it keeps its files).
+    envs: Vec<(&'static str, String)>,
 }
 
 impl Instance {
     /// A new instance with an empty database of `engine`.
     async fn new(engine: &str) -> Instance {
         let (database_url, dir) = kernel::testing::fresh_database(engine).await;
-        Instance { dir, database_url }
+        Instance {
+            dir,
+            database_url,
+            envs: Vec::new(),
+        }
+    }
+
+    /// A new SQLite instance keeping its files in S3-compatible storage, when
+    /// `TERRITOIRES_TEST_S3_URL` names one.
+    async fn with_s3_files() -> Option<Instance> {
+        let (place, access) = kernel::testing::s3_files()?;
+        let mut instance = Instance::new("sqlite").await;
+        instance.envs = vec![
+            ("TERRITOIRES_FILES", place.to_string()),
+            ("TERRITOIRES_S3_ENDPOINT", access.endpoint?),
+            ("TERRITOIRES_S3_REGION", access.region?),
+            ("TERRITOIRES_S3_ACCESS_KEY_ID", access.access_key_id?),
+            (
+                "TERRITOIRES_S3_SECRET_ACCESS_KEY",
+                access.secret_access_key?,
+            ),
+        ];
+        Some(instance)
     }
 
     fn command(&self, args: &[&str]) -> Command {
@@ -31,7 +55,8 @@ impl Instance {
             .env("DATABASE_URL", &self.database_url)
             .env_remove("TERRITOIRES_CONFIG")
             .env_remove("TERRITOIRES_FILES")
-            .env("TERRITOIRES_LOG", "error");
+            .env("TERRITOIRES_LOG", "error")
+            .envs(self.envs.iter().map(|(k, v)| (*k, v.as_str())));
         c
     }
 
@@ -200,8 +225,14 @@ async fn a_backup_restores_into_a_new_instance_that_serves_the_same_pages() {
         "/search?q=conteneur".to_string(),
     ];
 
+    let mut targets = Vec::new();
     for engine in kernel::testing::engines() {
-        let target = Instance::new(engine).await;
+        targets.push((engine, Instance::new(engine).await));
+    }
+    if let Some(s3) = Instance::with_s3_files().await {
+        targets.push(("sqlite with its files in S3", s3));
+    }
+    for (engine, target) in targets {
         let out = target.ok(&["restore", backup.to_str().unwrap()]);
         assert!(out.contains("Restored from"), "{engine}: {out}");
         // The same rows: the restored instance backs up to the same counts and files.

@@ -8,7 +8,8 @@
 #   - SIGKILL: reports with idempotency keys through the balancer for 20 s, node 1 killed midway
 #     and started again, clients retrying with the same key; acknowledged / present / duplicates
 #     / lost;
-#   - throughput through the balancer: wrk on the directory page and a space page.
+#   - throughput through the balancer: wrk on the directory page and a space page, then the same
+#     pages on node 1 alone.
 # Usage: bench/cluster.sh [WRK_SECONDS]. PostgreSQL: TERRITOIRES_BENCH_POSTGRES (default
 # postgres://postgres@127.0.0.1:5432, trust). TERRITOIRES_BIN names an already built binary.
 # Everything it starts is stopped on exit; the whole run takes about four minutes after the build.
@@ -145,9 +146,10 @@ python3 bench/cluster.py check "$URL" "$RUN" "$WORK/acknowledged.json"
 psql "$URL" -At -F ' ' -c "SELECT count(*), pg_database_size(current_database()) - $SIZE_BEFORE FROM reports WHERE description LIKE 'Essai cluster $RUN-%'" |
   awk '{ printf "database growth over these writes: %.1f MB, %.0f bytes a report (rows, indexes, change feed, idempotency keys)\n", $2 / 1048576, $2 / $1 }'
 
-for path in /directory /s/lannion; do
-  echo "# wrk -t2 -c16 -d${WRK_SECONDS}s --latency $LB$path"
-  wrk -t2 -c16 -d"${WRK_SECONDS}s" --latency "$LB$path" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
+# The same pages on node 1 alone, without nginx, say what the balancer costs on this machine.
+for url in "$LB/directory" "$LB/s/lannion" "$NODE1/directory" "$NODE1/s/lannion"; do
+  echo "# wrk -t2 -c16 -d${WRK_SECONDS}s --latency $url (load average $(cut -d' ' -f1 /proc/loadavg))"
+  wrk -t2 -c16 -d"${WRK_SECONDS}s" --latency "$url" | grep -E "Requests/sec|Latency|50%|99%|Non-2xx|Socket errors"
 done
 for i in 0 1; do
   echo "# node $((i + 1)) RSS after the run: $(awk '/VmRSS/ {print $2/1024 " MB"}' "/proc/${PIDS[$i]}/status")"

@@ -1,6 +1,6 @@
 //! `territoires backup` and `territoires restore`: the demo instance, backed up while it serves,
-//! restores into a new instance (SQLite, and PostgreSQL when `TERRITOIRES_TEST_DATABASE_URL` is
-//! set) that serves the same pages, the same images byte for byte and holds the same rows; a
+//! restores into a new instance (SQLite, PostgreSQL when `TERRITOIRES_TEST_DATABASE_URL` is set,
+//! files in S3-compatible storage when `TERRITOIRES_TEST_S3_URL` is) that serves the same pages, the same images byte for byte and holds the same rows; a
 //! damaged backup, and a database holding data, are refused with nothing restored; a backup
 //! taken while writes go on restores to a consistent state.
 
@@ -353,17 +353,18 @@ async fn a_damaged_backup_or_a_database_holding_data_is_refused_and_nothing_is_r
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_backup_taken_while_writes_go_on_restores_to_a_consistent_state() {
-    let source = Arc::new(Instance::new("sqlite").await);
-    source.ok(&["demo", "--scale", "0"]);
-    let stop = Arc::new(AtomicBool::new(false));
-    let written = Arc::new(AtomicUsize::new(0));
-    let writer = {
-        let (source, stop, written) = (source.clone(), stop.clone(), written.clone());
-        std::thread::spawn(move || {
-            let file = source.dir.join("acteurs.csv");
-            while !stop.load(Ordering::SeqCst) {
-                let n = written.load(Ordering::SeqCst);
-                std::fs::write(
+    for engine in kernel::testing::engines() {
+        let source = Arc::new(Instance::new(engine).await);
+        source.ok(&["demo", "--scale", "0"]);
+        let stop = Arc::new(AtomicBool::new(false));
+        let written = Arc::new(AtomicUsize::new(0));
+        let writer = {
+            let (source, stop, written) = (source.clone(), stop.clone(), written.clone());
+            std::thread::spawn(move || {
+                let file = source.dir.join("acteurs.csv");
+                while !stop.load(Ordering::SeqCst) {
+                    let n = written.load(Ordering::SeqCst);
+                    std::fs::write(
                     &file,
                     format!(
                         "name,kind,short_description,commune,lat,long,themes\n\
@@ -372,59 +373,66 @@ async fn a_backup_taken_while_writes_go_on_restores_to_a_consistent_state() {
                     ),
                 )
                 .unwrap();
-                source.ok(&["import", "actors", file.to_str().unwrap()]);
-                written.fetch_add(1, Ordering::SeqCst);
-            }
-        })
-    };
-    while written.load(Ordering::SeqCst) < 2 {
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let mut backups = Vec::new();
-    let before = written.load(Ordering::SeqCst);
-    while backups.len() < 3 || written.load(Ordering::SeqCst) < before + 2 {
-        let backup = backup_dir();
-        source.ok(&["backup", backup.to_str().unwrap()]);
-        backups.push(backup);
-    }
-    stop.store(true, Ordering::SeqCst);
-    writer.join().unwrap();
-
-    for backup in &backups {
-        // Every file the snapshot names was copied.
-        assert_eq!(manifest(backup)["files"]["missing"], serde_json::json!([]));
-        let taken = rows(&manifest(backup));
-        let target = Instance::new("sqlite").await;
-        target.ok(&["restore", backup.to_str().unwrap()]);
-        let db = target.db().await;
-        // Every change of the feed names an actor that is there, and each actor has its change.
-        let orphans: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM changes c WHERE c.kind = 'actor' \
-             AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.id = c.entity_id)",
-        )
-        .fetch_one(&db)
-        .await
-        .unwrap();
-        assert_eq!(orphans, 0, "{}", backup.display());
-        let unchanged: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM actors a WHERE NOT EXISTS \
-             (SELECT 1 FROM changes c WHERE c.kind = 'actor' AND c.entity_id = a.id)",
-        )
-        .fetch_one(&db)
-        .await
-        .unwrap();
-        assert_eq!(unchanged, 0, "{}", backup.display());
-        for table in ["actors", "changes", "audit_log"] {
-            let n: i64 =
-                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-                    .fetch_one(&db)
-                    .await
-                    .unwrap();
-            assert_eq!(n as u64, taken[table], "{table} of {}", backup.display());
+                    source.ok(&["import", "actors", file.to_str().unwrap()]);
+                    written.fetch_add(1, Ordering::SeqCst);
+                }
+            })
+        };
+        while written.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
+        let mut backups = Vec::new();
+        let before = written.load(Ordering::SeqCst);
+        while backups.len() < 3 || written.load(Ordering::SeqCst) < before + 2 {
+            let backup = backup_dir();
+            source.ok(&["backup", backup.to_str().unwrap()]);
+            backups.push(backup);
+        }
+        stop.store(true, Ordering::SeqCst);
+        writer.join().unwrap();
+
+        for backup in &backups {
+            // Every file the snapshot names was copied.
+            assert_eq!(manifest(backup)["files"]["missing"], serde_json::json!([]));
+            let taken = rows(&manifest(backup));
+            let target = Instance::new(engine).await;
+            target.ok(&["restore", backup.to_str().unwrap()]);
+            let db = target.db().await;
+            // Every change of the feed names an actor that is there, and each actor has its change.
+            let orphans: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM changes c WHERE c.kind = 'actor' \
+             AND NOT EXISTS (SELECT 1 FROM actors a WHERE a.id = c.entity_id)",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            assert_eq!(orphans, 0, "{engine}: {}", backup.display());
+            let unchanged: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM actors a WHERE NOT EXISTS \
+             (SELECT 1 FROM changes c WHERE c.kind = 'actor' AND c.entity_id = a.id)",
+            )
+            .fetch_one(&db)
+            .await
+            .unwrap();
+            assert_eq!(unchanged, 0, "{engine}: {}", backup.display());
+            for table in ["actors", "changes", "audit_log"] {
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT COUNT(*) FROM {table}"
+                )))
+                .fetch_one(&db)
+                .await
+                .unwrap();
+                assert_eq!(
+                    n as u64,
+                    taken[table],
+                    "{engine}: {table} of {}",
+                    backup.display()
+                );
+            }
+        }
+        // The writes went on between the backups: they do not all hold the same rows.
+        let first = rows(&manifest(&backups[0]))["actors"];
+        let last = rows(&manifest(backups.last().unwrap()))["actors"];
+        assert!(last > first, "{engine}: {first} then {last} actors");
     }
-    // The writes went on between the backups: they do not all hold the same rows.
-    let first = rows(&manifest(&backups[0]))["actors"];
-    let last = rows(&manifest(backups.last().unwrap()))["actors"];
-    assert!(last > first, "{first} then {last} actors");
 }

@@ -1,8 +1,9 @@
 //! `territoires backup` and `territoires restore`: the demo instance, backed up while it serves,
 //! restores into a new instance (SQLite, PostgreSQL when `TERRITOIRES_TEST_DATABASE_URL` is set,
-//! files in S3-compatible storage when `TERRITOIRES_TEST_S3_URL` is) that serves the same pages, the same images byte for byte and holds the same rows; a
-//! damaged backup, and a database holding data, are refused with nothing restored; a backup
-//! taken while writes go on restores to a consistent state.
+//! files in S3-compatible storage when `TERRITOIRES_TEST_S3_URL` is) that serves the same pages,
+//! the same images byte for byte and holds the same rows; a damaged backup, and a database
+//! holding data, are refused with nothing restored; a backup taken while writes go on restores
+//! to a consistent state.
 
 use sqlx::Row;
 use std::collections::BTreeMap;

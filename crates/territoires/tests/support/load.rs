@@ -280,7 +280,9 @@ pub async fn prepare_reports(engine: &str) -> (String, std::path::PathBuf) {
     kernel::spaces::store::create(&db, &input, None, None)
         .await
         .unwrap();
-    reports::demo::seed(kernel::demo::Demo::new(db.clone(), &dir)).await.unwrap();
+    reports::demo::seed(kernel::demo::Demo::new(db.clone(), &dir))
+        .await
+        .unwrap();
     db.pool().close().await;
     (url, dir)
 }

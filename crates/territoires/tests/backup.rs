@@ -437,3 +437,83 @@ async fn a_backup_taken_while_writes_go_on_restores_to_a_consistent_state() {
         assert!(last > first, "{engine}: {first} then {last} actors");
     }
 }
+
+/// Rewrites a table of a backup, and its manifest's line, as a backup of those rows would be.
+fn rewrite_table(backup: &Path, table: &str, rows: &[String]) {
+    use sha2::Digest;
+    let text: String = rows.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(backup.join("tables").join(format!("{table}.ndjson")), &text).unwrap();
+    let mut m = manifest(backup);
+    for t in m["tables"].as_array_mut().unwrap() {
+        if t["name"] == table {
+            t["rows"] = serde_json::json!(rows.len());
+            t["sha256"] = serde_json::json!(kernel::ids::hex(&sha2::Sha256::digest(&text)));
+        }
+    }
+    std::fs::write(backup.join("manifest.json"), m.to_string()).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn replies_before_their_comments_restore_and_a_reply_without_its_comment_is_refused() {
+    let source = Instance::new("sqlite").await;
+    source.ok(&["demo", "--scale", "0"]);
+    let backup = backup_dir();
+    source.ok(&["backup", backup.to_str().unwrap()]);
+    let columns = manifest(&backup)["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "comments")
+        .unwrap()["columns"]
+        .clone();
+    let parent = columns
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|c| c == "parent_id")
+        .unwrap();
+    let rows: Vec<String> = std::fs::read_to_string(backup.join("tables/comments.ndjson"))
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let is_reply = |row: &String| {
+        let values: Vec<serde_json::Value> = serde_json::from_str(row).unwrap();
+        !values[parent].is_null() && values[parent] != ""
+    };
+    let (replies, comments): (Vec<String>, Vec<String>) = rows.into_iter().partition(is_reply);
+    assert!(!replies.is_empty(), "the demo has replies");
+    let replies_first: Vec<String> = replies.iter().chain(&comments).cloned().collect();
+    rewrite_table(&backup, "comments", &replies_first);
+    for engine in kernel::testing::engines() {
+        let target = Instance::new(engine).await;
+        target.ok(&["restore", backup.to_str().unwrap()]);
+    }
+
+    // The comment the first reply answers is left out.
+    let answered: Vec<serde_json::Value> = serde_json::from_str(&replies[0]).unwrap();
+    let without: Vec<String> = replies_first
+        .iter()
+        .filter(|r| {
+            let values: Vec<serde_json::Value> = serde_json::from_str(r).unwrap();
+            values[0] != answered[parent]
+        })
+        .cloned()
+        .collect();
+    assert_eq!(without.len() + 1, replies_first.len());
+    rewrite_table(&backup, "comments", &without);
+    for engine in kernel::testing::engines() {
+        let target = Instance::new(engine).await;
+        let out = target.refused(&["restore", backup.to_str().unwrap()]);
+        assert!(
+            out.contains("the backup is not consistent"),
+            "{engine}: {out}"
+        );
+        let db = target.db().await;
+        let spaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM spaces")
+            .fetch_one(&db)
+            .await
+            .unwrap();
+        assert_eq!(spaces, 0, "{engine}: nothing was restored");
+    }
+}

@@ -222,21 +222,14 @@ async fn insert_rows(
     progress: &(dyn Fn(&'static str, u64, u64) + Sync),
 ) -> Result<(), BackupError> {
     let engine = db.engine();
-    // A connection of its own, never given back to the pool: its checks of foreign keys are
-    // turned off while it inserts (rows of a table may refer to each other in any order).
+    // A connection of its own, never given back to the pool: on SQLite its checks of foreign
+    // keys are turned off while it inserts (rows of a table may refer to each other in any
+    // order), and checked whole before the commit.
     let mut conn = db.pool().acquire().await?.detach();
-    match engine {
-        Engine::Sqlite => {
-            sqlx::query("PRAGMA foreign_keys = OFF")
-                .execute(&mut conn)
-                .await?;
-        }
-        Engine::Postgres => {
-            // Only a superuser may; others insert in the order of the references alone.
-            let _ = sqlx::query("SET session_replication_role = replica")
-                .execute(&mut conn)
-                .await;
-        }
+    if engine == Engine::Sqlite {
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut conn)
+            .await?;
     }
     let result = insert_in(&mut conn, engine, dir, manifest, held, progress).await;
     let _ = conn.close().await;
@@ -279,6 +272,10 @@ async fn insert_in(
     let total: u64 = manifest.tables.iter().map(|t| t.rows).sum();
     progress("rows", 0, total);
     let mut tx = conn.begin().await?;
+    let deferred = match engine {
+        Engine::Postgres => defer_references(&mut tx).await?,
+        Engine::Sqlite => Vec::new(),
+    };
     // Rows the migrations put there (reference lists) are replaced by the backup's.
     for table in order.iter().rev() {
         if held.contains_key(&table.name) {
@@ -356,7 +353,26 @@ async fn insert_in(
                 )));
             }
         }
-        Engine::Postgres => reset_sequences(&mut tx).await?,
+        Engine::Postgres => {
+            sqlx::query("SET CONSTRAINTS ALL IMMEDIATE")
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| {
+                    BackupError(format!(
+                        "the backup is not consistent: a row refers to a row it does not hold ({e}); nothing was restored"
+                    ))
+                })?;
+            for (table, constraint) in &deferred {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "ALTER TABLE {} ALTER CONSTRAINT {} NOT DEFERRABLE",
+                    quoted(table),
+                    quoted(constraint)
+                )))
+                .execute(&mut *tx)
+                .await?;
+            }
+            reset_sequences(&mut tx).await?
+        }
     }
     for table in &manifest.tables {
         let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
@@ -456,6 +472,38 @@ fn from_hex(hex: &str) -> Option<Vec<u8>> {
         .step_by(2)
         .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
         .collect()
+}
+
+/// Makes every foreign key of the schema deferred to the commit, within the restore's
+/// transaction: the rows of a table that refer to each other (a reply to a comment) may come in
+/// any order. Altering a constraint needs only to own the table, where turning the checks off
+/// (`session_replication_role`) needs a superuser, which managed PostgreSQL services do not
+/// give. Returns the constraints, (table, name), to be made immediate again before the commit.
+async fn defer_references(conn: &mut AnyConnection) -> Result<Vec<(String, String)>, BackupError> {
+    let rows = sqlx::query(
+        "SELECT c.relname::text AS t, k.conname::text AS n FROM pg_constraint k \
+         JOIN pg_class c ON c.oid = k.conrelid \
+         WHERE k.contype = 'f' AND NOT k.condeferrable \
+           AND k.connamespace = current_schema()::regnamespace",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut deferred = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (table, constraint): (String, String) = (row.try_get("t")?, row.try_get("n")?);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER TABLE {} ALTER CONSTRAINT {} DEFERRABLE INITIALLY DEFERRED",
+            quoted(&table),
+            quoted(&constraint)
+        )))
+        .execute(&mut *conn)
+        .await?;
+        deferred.push((table, constraint));
+    }
+    sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+        .execute(&mut *conn)
+        .await?;
+    Ok(deferred)
 }
 
 /// Sets each PostgreSQL sequence (the auto-incremented keys) past the largest key restored.

@@ -82,7 +82,10 @@ pub async fn backup(
         .map_err(|e| BackupError(format!("the manifest could not be written: {e}")))?;
     // Written last, and whole or not at all: a folder without it is no backup.
     let partial = dir.join(format!("{MANIFEST}.partial"));
-    std::fs::write(&partial, text).map_err(io_error(&partial))?;
+    let mut file = std::fs::File::create(&partial).map_err(io_error(&partial))?;
+    file.write_all(&text)
+        .and_then(|()| file.sync_all())
+        .map_err(io_error(&partial))?;
     std::fs::rename(&partial, dir.join(MANIFEST)).map_err(io_error(&partial))?;
     Ok(manifest)
 }
@@ -253,14 +256,14 @@ async fn copy_files(
 }
 
 /// A file being written, its SHA-256 counted as it goes.
-struct HashingWriter<W: Write> {
-    inner: W,
+struct HashingWriter {
+    inner: std::io::BufWriter<std::fs::File>,
     hash: Sha256,
     written: u64,
 }
 
-impl<W: Write> HashingWriter<W> {
-    fn new(inner: W) -> Self {
+impl HashingWriter {
+    fn new(inner: std::io::BufWriter<std::fs::File>) -> Self {
         HashingWriter {
             inner,
             hash: Sha256::new(),
@@ -268,14 +271,14 @@ impl<W: Write> HashingWriter<W> {
         }
     }
 
-    /// Flushes the file; returns its SHA-256 in hexadecimal.
-    fn finish(mut self) -> std::io::Result<String> {
-        self.inner.flush()?;
+    /// Writes the file through to the disk; returns its SHA-256 in hexadecimal.
+    fn finish(self) -> std::io::Result<String> {
+        self.inner.into_inner()?.sync_all()?;
         Ok(kernel::ids::hex(&self.hash.finalize()))
     }
 }
 
-impl<W: Write> Write for HashingWriter<W> {
+impl Write for HashingWriter {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.hash.update(&buf[..n]);

@@ -31,27 +31,7 @@ fn word(n: usize) -> String {
 /// its id.
 async fn file_report(app: &TestApp, word: &str) -> String {
     let description = format!("Lampadaire {word} éteint depuis hier.");
-    let r = app
-        .client
-        .post(app.url("/open311/v2/requests.json"))
-        .form(&[
-            ("api_key", reports::demo::DEMO_API_KEY),
-            ("jurisdiction_id", "montauban"),
-            ("service_code", "VOIRIE-01"),
-            ("lat", "44.0152"),
-            ("long", "1.3547"),
-            ("description", description.as_str()),
-            ("attribute[TAILLE]", "grand"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let created: serde_json::Value = r.json().await.unwrap();
-    created[0]["service_request_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    crate::reports::file_pothole(app, &[("description", description.as_str())]).await
 }
 
 /// Whether the search of `app` for `word` among the reports finds the report `id` now.

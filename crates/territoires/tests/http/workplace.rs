@@ -69,29 +69,12 @@ on_every_engine!(
 /// Files a pothole in Montauban through the demo's Open311 client, answering `danger` to « un
 /// danger immédiat ? »; returns its id.
 async fn file_pothole(app: &TestApp, danger: &str) -> String {
-    let r = app
-        .client
-        .post(app.url("/open311/v2/requests.json"))
-        .form(&[
-            ("api_key", reports::demo::DEMO_API_KEY),
-            ("jurisdiction_id", "montauban"),
-            ("service_code", "VOIRIE-01"),
-            ("lat", "44.0152"),
-            ("long", "1.3547"),
-            ("address_string", "2 rue de la Comédie"),
-            ("description", "Un trou profond devant l'école."),
-            ("attribute[TAILLE]", "grand"),
-            ("attribute[DANGER]", danger),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    let created: serde_json::Value = r.json().await.unwrap();
-    created[0]["service_request_id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    let fields = [
+        ("address_string", "2 rue de la Comédie"),
+        ("description", "Un trou profond devant l'école."),
+        ("attribute[DANGER]", danger),
+    ];
+    crate::reports::file_pothole(app, &fields).await
 }
 
 /// The number in the words of the card `title` of a workplace page (its first figure).

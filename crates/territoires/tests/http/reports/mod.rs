@@ -14,6 +14,33 @@ pub(crate) async fn montauban(app: &TestApp) -> String {
     space_id
 }
 
+/// Files a pothole (`VOIRIE-01`) in Montauban through the demo's Open311 client, with
+/// `fields` besides its place and size; returns its id.
+pub(crate) async fn file_pothole(app: &TestApp, fields: &[(&str, &str)]) -> String {
+    let mut form = vec![
+        ("api_key", reports::demo::DEMO_API_KEY),
+        ("jurisdiction_id", "montauban"),
+        ("service_code", "VOIRIE-01"),
+        ("lat", "44.0152"),
+        ("long", "1.3547"),
+        ("attribute[TAILLE]", "grand"),
+    ];
+    form.extend_from_slice(fields);
+    let r = app
+        .client
+        .post(app.url("/open311/v2/requests.json"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let created: serde_json::Value = r.json().await.unwrap();
+    created[0]["service_request_id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn form(fields: &[(&str, &str)], photo: Option<Vec<u8>>) -> reqwest::multipart::Form {
     let mut f = reqwest::multipart::Form::new();
     for (k, v) in fields {

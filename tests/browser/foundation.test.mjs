@@ -65,7 +65,7 @@ test('first run, registration through the outbox, a new space, English', async (
   // The administrator reads the confirmation mail in the outbox.
   await admin.goto(server.base + '/admin');
   await expectAccessible(admin, 'admin dashboard');
-  await admin.getByRole('link', { name: 'Messages envoyés' }).click();
+  await admin.getByRole('link', { name: 'Messages de la plateforme' }).click();
   await expectAccessible(admin, 'outbox');
   await admin.getByRole('link', { name: /Confirmez votre adresse/ }).click();
   await expectAccessible(admin, 'outbox mail');

@@ -239,15 +239,7 @@ impl HandlePage {
     }
     /// Where: the address, else the space's commune and the position in words.
     fn place(&self) -> String {
-        let commune = (self.space.territory.kind == kernel::territories::TerritoryKind::Commune)
-            .then_some(self.space.territory_name.as_str());
-        kernel::geo::place_label(
-            &self.report.address,
-            commune,
-            self.report.lat,
-            self.report.lon,
-            self.page.tr.0,
-        )
+        super::place(&self.space, &self.report, self.page.tr.0)
     }
     fn status_key(&self, s: &Status) -> &'static str {
         status_key(*s)

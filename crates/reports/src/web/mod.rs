@@ -31,6 +31,18 @@ pub fn routes() -> Routes {
 }
 
 /// The ids of the categories a filter asks for: the one with this code, or all when empty.
+/// Where a report is, in words: its address, else its space's commune (when the space is one)
+/// and its position.
+fn place(
+    space: &kernel::spaces::Space,
+    report: &crate::model::Report,
+    lang: kernel::i18n::Lang,
+) -> String {
+    let commune = (space.territory.kind == kernel::territories::TerritoryKind::Commune)
+        .then_some(space.territory_name.as_str());
+    kernel::geo::place_label(&report.address, commune, report.lat, report.lon, lang)
+}
+
 fn category_ids(categories: &[crate::model::Category], code: &str) -> Vec<String> {
     categories
         .iter()

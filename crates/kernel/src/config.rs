@@ -394,20 +394,16 @@ fn check_database_url(url: &str) -> Result<String, ConfigError> {
 }
 
 fn check_geocoder_url(url: &str) -> Result<String, ConfigError> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(' ') => {
-            Ok(url.trim_end_matches('/').to_string())
-        }
-        _ => Err(ConfigError(format!(
-            "the geocoder URL \"{url}\" is malformed: it must look like https://api-adresse.data.gouv.fr"
-        ))),
-    }
+    check_http_url(url, "the geocoder URL", "https://api-adresse.data.gouv.fr")
 }
 
 fn check_s3_endpoint(url: &str) -> Result<String, ConfigError> {
+    check_http_url(url, "the S3 endpoint", "https://s3.fr-par.scw.cloud")
+}
+
+/// An http(s) base address with a host, without its trailing slash; `what` and `example` name
+/// it in the error.
+fn check_http_url(url: &str, what: &str, example: &str) -> Result<String, ConfigError> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"));
@@ -416,23 +412,13 @@ fn check_s3_endpoint(url: &str) -> Result<String, ConfigError> {
             Ok(url.trim_end_matches('/').to_string())
         }
         _ => Err(ConfigError(format!(
-            "the S3 endpoint \"{url}\" is malformed: it must look like https://s3.fr-par.scw.cloud"
+            "{what} \"{url}\" is malformed: it must look like {example}"
         ))),
     }
 }
 
 fn check_base_url(url: &str) -> Result<String, ConfigError> {
-    let rest = url
-        .strip_prefix("http://")
-        .or_else(|| url.strip_prefix("https://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.starts_with('/') && !host.contains(' ') => {
-            Ok(url.trim_end_matches('/').to_string())
-        }
-        _ => Err(ConfigError(format!(
-            "the base URL \"{url}\" is malformed: it must look like https://participation.example.fr"
-        ))),
-    }
+    check_http_url(url, "the base URL", "https://participation.example.fr")
 }
 
 /// A URL with its password hidden, for messages.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # External clients against a real server: schemathesis fuzzes the API from its own OpenAPI
-# document; georeport reads the Open311 API; aiosmtpd receives mail; pabutools checks the
+# document; georeport reads the Open311 API; aiosmtpd receives mail, from one node and from two
+# nodes on PostgreSQL when TERRITOIRES_TEST_DATABASE_URL is set; pabutools checks the
 # participatory-budget rules; a real addok answers the maps' address search. Usage: run.sh PATH/TO/territoires
 set -euo pipefail
 BIN="$1"
@@ -43,6 +44,9 @@ timeout 900 "$VENV/bin/schemathesis" run "$BASE/api/openapi.json" \
 
 echo "-- mail through a real SMTP server (aiosmtpd), across an outage"
 TERRITOIRES_SMTP_VENV="$VENV" bash "$HERE/smtp.sh" "$BIN"
+
+echo "-- mail from two nodes on PostgreSQL through one SMTP server, across a node killed during a try"
+TERRITOIRES_SMTP_VENV="$VENV" bash "$HERE/smtp_nodes.sh" "$BIN"
 
 echo "-- Open311 GeoReport v2 with a real client (georeport)"
 "$VENV/bin/python" "$HERE/open311_client.py" "$BASE" "demo-montauban-open311-2026"

@@ -8,14 +8,10 @@
 set -euo pipefail
 BIN="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=tests/clients/lib.sh
+source "$HERE/lib.sh"
 VENV="${TERRITOIRES_SMTP_VENV:-$HOME/.cache/territoires-smtp-venv}"
-REQS="$(grep '^aiosmtpd==' "$HERE/requirements.txt")"
-# The venv may be run.sh's, which holds every client: only aiosmtpd's version is checked here.
-if ! "$VENV/bin/python" -c "import sys, aiosmtpd; sys.exit(aiosmtpd.__version__ != '${REQS#aiosmtpd==}')" 2>/dev/null; then
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "$REQS"
-fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+smtp_venv "$VENV"
 WORK="$(mktemp -d)"
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$WORK"; }
@@ -33,20 +29,13 @@ env -u DATABASE_URL TERRITOIRES_LOG=warn TERRITOIRES_ADMIN_PASSWORD="Admin-Smtp-
 env -u DATABASE_URL TERRITOIRES_LOG=warn "$BIN" serve --listen "127.0.0.1:$PORT" --data-dir "$WORK/node" \
   --smtp-url "smtp://127.0.0.1:$SMTP_PORT" --mail-from "Territoires <ne-pas-repondre@territoires.test>" >/dev/null &
 PIDS+=($!)
-for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
+wait_up "$BASE"
 
-JAR="$WORK/cookies"
-curl -fs -c "$JAR" -b "$JAR" "$BASE/login" >/dev/null
-CSRF=$(awk '$6 == "csrf" {print $7}' "$JAR")
-curl -fs -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "display_name=Anne" --data-urlencode "email=anne@exemple.fr" \
-  --data-urlencode "password=Lannion-2026" --data-urlencode "terms=yes" --data-urlencode "_csrf=$CSRF" "$BASE/register"
+register "$WORK/cookies" "$BASE" "Anne" "anne@exemple.fr"
 
 # The first try failed: the outbox shows the mail waiting, with the connection's error.
 ADMIN="$WORK/admin-cookies"
-curl -fs -c "$ADMIN" -b "$ADMIN" "$BASE/login" >/dev/null
-ADMIN_CSRF=$(awk '$6 == "csrf" {print $7}' "$ADMIN")
-curl -fs -c "$ADMIN" -b "$ADMIN" -o /dev/null --data-urlencode "email=admin@exemple.fr" \
-  --data-urlencode "password=Admin-Smtp-2026" --data-urlencode "_csrf=$ADMIN_CSRF" "$BASE/login"
+login "$ADMIN" "$BASE" "admin@exemple.fr" "Admin-Smtp-2026"
 outbox_shows() { # TEXT...: waits up to five seconds for the outbox to show every TEXT
   local page=""
   for _ in $(seq 1 25); do

@@ -239,7 +239,7 @@ async fn add_actor(db: &Db, by: &str, f: &ActorFields) -> Result<Option<String>,
     }
     let input = store::parse_actor(db, &crate::terms::Taxonomy::seeded(), f).await??;
     let actor = store::propose(db, &input, by).await?;
-    store::decide(db, &actor.id, true, "démonstration", by).await?;
+    store::decide(db, &actor.id, true, "démonstration", by, &[]).await?;
     Ok(Some(actor.id))
 }
 

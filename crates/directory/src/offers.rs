@@ -267,8 +267,15 @@ pub async fn update(db: &Db, id: &str, o: &OfferInput, by: &str) -> Result<(), S
     Ok(())
 }
 
-/// Withdraws an offer from the directory, logged with the reason.
-pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), StoreError> {
+/// Withdraws an offer from the directory, logged with the reason, with the `mails` that tell
+/// its owners.
+pub async fn withdraw(
+    db: &Db,
+    id: &str,
+    reason: &str,
+    by: &str,
+    mails: &[kernel::mail::Letter],
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE offers SET state = 'removed', updated_at = $1 WHERE id = $2 AND state = 'published'",
@@ -284,6 +291,7 @@ pub async fn withdraw(db: &Db, id: &str, reason: &str, by: &str) -> Result<(), S
     w.audit(Some(by), "offer.remove", "offer", id, reason)
         .await?;
     w.changed(crate::OFFER, id, Op::Upsert).await?;
+    w.mails(mails).await?;
     w.commit().await?;
     Ok(())
 }

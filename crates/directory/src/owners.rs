@@ -62,10 +62,16 @@ pub async fn is_invited(db: &Db, actor_id: &str, email: &str) -> Result<bool, St
     Ok(n > 0)
 }
 
-/// Invites an address to co-own an actor (again, if it was already invited). Returns false
-/// when the address already belongs to an owner. Addresses are compared in lower case, as
-/// people write them.
-pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bool, StoreError> {
+/// Invites an address to co-own an actor (again, if it was already invited), queuing the
+/// invitation `mail` with it. Returns false when the address already belongs to an owner.
+/// Addresses are compared in lower case, as people write them.
+pub async fn invite(
+    db: &Db,
+    actor_id: &str,
+    email: &str,
+    by: &str,
+    mail: &kernel::mail::Letter,
+) -> Result<bool, StoreError> {
     let owner: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM actor_owners o JOIN users u ON u.id = o.user_id \
          WHERE o.actor_id = $1 AND LOWER(u.email) = $2",
@@ -77,23 +83,21 @@ pub async fn invite(db: &Db, actor_id: &str, email: &str, by: &str) -> Result<bo
     if owner > 0 {
         return Ok(false);
     }
-    let query = sqlx::query(
+    let mut w = db.write().await?;
+    sqlx::query(
         "INSERT INTO actor_invitations (actor_id, email, invited_by, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT (actor_id, email) DO UPDATE SET invited_by = $3, created_at = $4",
     )
     .bind(actor_id)
     .bind(email)
     .bind(by)
-    .bind(now_ms());
-    db.execute_audited(
-        query,
-        Some(by),
-        "actor.invite_owner",
-        "actor",
-        actor_id,
-        email,
-    )
+    .bind(now_ms())
+    .execute(&mut *w)
     .await?;
+    w.audit(Some(by), "actor.invite_owner", "actor", actor_id, email)
+        .await?;
+    w.mail(mail).await?;
+    w.commit().await?;
     Ok(true)
 }
 
@@ -178,12 +182,14 @@ pub async fn remove(db: &Db, actor_id: &str, user_id: &str, by: &str) -> Result<
     Ok(())
 }
 
-/// Sets whether an actor's owners publish their edits without moderation.
+/// Sets whether an actor's owners publish their edits without moderation, with the `mails`
+/// that tell them.
 pub async fn set_trusted(
     db: &Db,
     actor: &Actor,
     trusted: bool,
     by: &str,
+    mails: &[kernel::mail::Letter],
 ) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query("UPDATE actors SET trusted = $1 WHERE id = $2")
@@ -197,6 +203,7 @@ pub async fn set_trusted(
         "actor.distrust"
     };
     w.audit(Some(by), action, "actor", &actor.id, "").await?;
+    w.mails(mails).await?;
     w.commit().await?;
     Ok(())
 }

@@ -218,15 +218,17 @@ pub const REVIEW: Reviewed = Reviewed {
     },
 };
 
-/// Publishes or rejects a proposed actor, logged with the reason.
+/// Publishes or rejects a proposed actor, logged with the reason, with the `mails` that tell
+/// its owners.
 pub async fn decide(
     db: &Db,
     id: &str,
     publish: bool,
     reason: &str,
     by: &str,
+    mails: &[kernel::mail::Letter],
 ) -> Result<(), StoreError> {
-    Ok(REVIEW.decide(db, id, publish, reason, by).await?)
+    Ok(REVIEW.decide(db, id, publish, reason, by, mails).await?)
 }
 
 /// Likely duplicates of an actor among the others: the same SIRET, or the same folded name
@@ -295,22 +297,32 @@ pub async fn pending_revisions(db: &Db) -> Result<Vec<Revision>, StoreError> {
     Ok(REVIEW.pending_revisions(db, 200).await?)
 }
 
-/// Approves or rejects a pending revision. Approving one whose actor changed meanwhile is
-/// refused (`actor.stale`).
+/// A revision waiting for a moderator, or `actor.decided`.
+pub async fn pending_revision(db: &Db, id: &str) -> Result<Revision, StoreError> {
+    Ok(REVIEW.pending_revision(db, id).await?)
+}
+
+/// Approves or rejects the pending revision `rev`, with the `mails` that tell the actor's
+/// owners. Approving one whose actor changed meanwhile is refused (`actor.stale`).
 pub async fn decide_revision(
     db: &Db,
-    id: &str,
+    rev: &Revision,
     approve: bool,
     reason: &str,
     by: &str,
-) -> Result<Revision, StoreError> {
-    let rev: Revision = REVIEW.pending_revision(db, id).await?;
+    mails: &[kernel::mail::Letter],
+) -> Result<(), StoreError> {
     REVIEW
-        .decide_revision(db, &rev, approve, reason, by, async |w: &mut Write| {
-            write_input(db, w, &rev.item, &rev.data).await
-        })
-        .await?;
-    Ok(rev)
+        .decide_revision(
+            db,
+            rev,
+            approve,
+            reason,
+            by,
+            mails,
+            async |w: &mut Write| write_input(db, w, &rev.item, &rev.data).await,
+        )
+        .await
 }
 
 /// An owner confirms the actor is up to date.
@@ -338,13 +350,16 @@ pub async fn due_reminders(db: &Db, before: i64) -> Result<Vec<Actor>, StoreErro
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-/// Notes that an actor's owners were reminded.
-pub async fn reminded(db: &Db, id: &str) -> Result<(), StoreError> {
+/// Notes that an actor's owners were reminded, with the reminders' `mails`.
+pub async fn reminded(db: &Db, id: &str, mails: &[kernel::mail::Letter]) -> Result<(), StoreError> {
+    let mut w = db.write().await?;
     sqlx::query("UPDATE actors SET reminded_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(id)
-        .execute(db.pool())
+        .execute(&mut *w)
         .await?;
+    w.mails(mails).await?;
+    w.commit().await?;
     Ok(())
 }
 

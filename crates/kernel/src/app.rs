@@ -280,29 +280,29 @@ impl AppState {
         &self.inner.mailer
     }
 
-    /// Mails `to` the text `key` about an item named `what` at `path` on the platform (linked
-    /// in full), with a note (a moderator's reason, say) after the body; in French, English
-    /// beside it. The mails are queued when this returns.
-    pub async fn mail_about(
+    /// The mails to `to` of the text `key` about an item named `what` at `path` on the
+    /// platform (linked in full), with a note (a moderator's reason, say) after the body; in
+    /// French, English beside it. They are queued with the change that causes them
+    /// ([`crate::db::Write::mails`]).
+    pub fn letters_about(
         &self,
         to: &[String],
         key: &str,
         (what, path): (&str, &str),
         note: &str,
-    ) -> Result<(), crate::Error> {
+    ) -> Vec<crate::mail::Letter> {
         let link = format!("{}{path}", self.config().base_url.trim_end_matches('/'));
-        for to in to {
-            self.mailer()
-                .send_texts(
+        to.iter()
+            .map(|to| {
+                crate::mail::Letter::texts(
                     to,
                     crate::i18n::Lang::Fr,
                     key,
                     &[("what", what), ("link", &link)],
                     note,
                 )
-                .await?;
-        }
-        Ok(())
+            })
+            .collect()
     }
     /// The search index.
     pub fn search(&self) -> &dyn SearchIndex {

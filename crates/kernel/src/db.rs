@@ -506,6 +506,14 @@ impl Write {
         Ok(())
     }
 
+    /// Queues every mail of `letters` with the write (see [`Write::mail`]).
+    pub async fn mails(&mut self, letters: &[crate::mail::Letter]) -> Result<(), sqlx::Error> {
+        for letter in letters {
+            self.mail(letter).await?;
+        }
+        Ok(())
+    }
+
     /// Wakes this node's mail sender once committed (a write that made a mail due again).
     pub fn wake_mail_sender(&mut self) {
         self.mailed = true;

@@ -14,6 +14,7 @@ use crate::app::AppState;
 use crate::db::{Db, Entity, Op, Write};
 use crate::error::{Error, FieldError, FieldErrors};
 use crate::ids::{new_id, now_ms};
+use crate::mail::Letter;
 use crate::web::{Form, PageCtx, SignedIn, redirect_with_flash, render, render_invalid};
 use axum::extract::{Path, State as Extracted};
 use axum::response::Response;
@@ -195,8 +196,8 @@ impl Reviewed {
         format!("{}.{what}", self.entity.as_str())
     }
 
-    /// Publishes or refuses a proposed item, logged with the reason; refused (`decided`)
-    /// when it no longer waits.
+    /// Publishes or refuses a proposed item, logged with the reason, and queues `mails` (the
+    /// authors told) with it; refused (`decided`) when it no longer waits.
     pub async fn decide(
         &self,
         db: &Db,
@@ -204,6 +205,7 @@ impl Reviewed {
         publish: bool,
         reason: &str,
         by: &str,
+        mails: &[Letter],
     ) -> Result<(), ReviewError> {
         let state = if publish {
             State::Published
@@ -228,6 +230,7 @@ impl Reviewed {
         w.audit(Some(by), &action, self.entity.as_str(), id, reason)
             .await?;
         w.changed(self.entity, id, Op::Upsert).await?;
+        w.mails(mails).await?;
         w.commit().await?;
         Ok(())
     }
@@ -263,9 +266,10 @@ impl Reviewed {
         Ok(false)
     }
 
-    /// A moderator's decision on an owner's revision, in one write: approved, the item's change
-    /// is counted and `apply` writes its fields; either way the revision is closed (refused,
-    /// `decided`, when it no longer waits).
+    /// A moderator's decision on an owner's revision, in one write with `mails` (the authors
+    /// told): approved, the item's change is counted and `apply` writes its fields; either way
+    /// the revision is closed (refused, `decided`, when it no longer waits).
+    #[allow(clippy::too_many_arguments)]
     pub async fn decide_revision<T, E>(
         &self,
         db: &Db,
@@ -273,6 +277,7 @@ impl Reviewed {
         approve: bool,
         reason: &str,
         by: &str,
+        mails: &[Letter],
         apply: impl AsyncFnOnce(&mut Write) -> Result<(), E>,
     ) -> Result<(), E>
     where
@@ -285,6 +290,7 @@ impl Reviewed {
         }
         self.close_revision(&mut w, rev, approve, reason, by)
             .await?;
+        w.mails(mails).await?;
         w.commit().await?;
         Ok(())
     }

@@ -127,9 +127,14 @@ async fn accounts_sessions_and_one_time_links() {
                 .is_none()
         );
 
-        let link = accounts::create_link_token(&db, &id, Purpose::Confirm)
-            .await
-            .unwrap();
+        let link = accounts::create_link_token(&db, &id, Purpose::Confirm, |token| {
+            kernel::mail::Letter::new("a@test.fr", "Lien", token)
+        })
+        .await
+        .unwrap();
+        // The link's mail was queued with it.
+        let (queued, _) = kernel::mail::queue::page(&db, 0, 10).await.unwrap();
+        assert!(queued.iter().any(|m| m.to == "a@test.fr" && m.body == link));
         // A confirmation token is no reset token.
         assert!(matches!(
             accounts::reset_password(&db, &link, "x").await,

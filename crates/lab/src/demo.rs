@@ -133,6 +133,7 @@ pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(
                 &challenge,
                 "La Région a retenu la proposition la mieux notée ; la consultation ouvrira au printemps.",
                 &admin,
+                &[],
             )
             .await?;
         }

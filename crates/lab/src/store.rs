@@ -475,9 +475,16 @@ pub async fn set_response_state(
     Ok(())
 }
 
-/// Publishes a challenge's outcome: its selected responses become public. Once only: a second
-/// decision is [`StoreError::Decided`].
-pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(), StoreError> {
+/// Publishes a challenge's outcome: its selected responses become public, and the `mails` that
+/// tell those who answered are queued with it. Once only: a second decision is
+/// [`StoreError::Decided`].
+pub async fn decide(
+    db: &Db,
+    c: &Challenge,
+    outcome: &str,
+    by: &str,
+    mails: &[kernel::mail::Letter],
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let n = sqlx::query(
         "UPDATE challenges SET state = 'decided', outcome = $1 WHERE id = $2 AND state = 'open'",
@@ -493,6 +500,7 @@ pub async fn decide(db: &Db, c: &Challenge, outcome: &str, by: &str) -> Result<(
     w.audit(Some(by), "challenge.decide", "challenge", &c.id, "")
         .await?;
     w.changed(crate::CHALLENGE, &c.id, Op::Upsert).await?;
+    w.mails(mails).await?;
     w.commit().await?;
     Ok(())
 }

@@ -254,7 +254,7 @@ pub async fn seed(kernel::demo::Demo { db, .. }: kernel::demo::Demo) -> Result<(
             attachments: Vec::new(),
         };
         let e = store::submit(&db, &experience, &admin).await?;
-        store::decide(&db, &e.id, true, "démonstration", &admin).await?;
+        store::decide(&db, &e.id, true, "démonstration", &admin, &[]).await?;
     }
     Ok(())
 }

@@ -181,15 +181,17 @@ pub const REVIEW: Reviewed = Reviewed {
     },
 };
 
-/// Publishes or rejects a submitted experience, logged with the reason.
+/// Publishes or rejects a submitted experience, logged with the reason, with the `mails`
+/// that tell its author.
 pub async fn decide(
     db: &Db,
     id: &str,
     publish: bool,
     reason: &str,
     by: &str,
+    mails: &[kernel::mail::Letter],
 ) -> Result<(), StoreError> {
-    Ok(REVIEW.decide(db, id, publish, reason, by).await?)
+    Ok(REVIEW.decide(db, id, publish, reason, by, mails).await?)
 }
 
 /// The experiences waiting for a moderator, oldest first.
@@ -289,24 +291,30 @@ pub async fn pending_revision(db: &Db, id: &str) -> Result<Revision, StoreError>
     Ok(REVIEW.pending_revision(db, id).await?)
 }
 
-/// Approves (applies) or rejects a revision, in one write. Returns the experience's id.
+/// Approves (applies) or rejects the pending revision `rev`, in one write with the `mails`
+/// that tell its author.
 pub async fn decide_revision(
     db: &Db,
-    id: &str,
+    rev: &Revision,
     approve: bool,
     reason: &str,
     by: &str,
-) -> Result<String, StoreError> {
-    let rev = pending_revision(db, id).await?;
+    mails: &[kernel::mail::Letter],
+) -> Result<(), StoreError> {
     let t = territory_of(db, &rev.data)
         .await?
         .ok_or(StoreError::UnknownTerritory)?;
     REVIEW
-        .decide_revision(db, &rev, approve, reason, by, async |w: &mut Write| {
-            write(w, &rev.item, &rev.data, &t).await
-        })
-        .await?;
-    Ok(rev.item)
+        .decide_revision(
+            db,
+            rev,
+            approve,
+            reason,
+            by,
+            mails,
+            async |w: &mut Write| write(w, &rev.item, &rev.data, &t).await,
+        )
+        .await
 }
 
 /// The author's address of an experience.

@@ -96,7 +96,7 @@ async fn seed_request(db: &Db, by: &str) -> Result<(), Error> {
     .collect();
     let input = SupportRequestInput::parse(&pairs.as_slice(), &methods, &departements)
         .map_err(Error::Invalid)?;
-    let request = store::requests::create(db, &input, &requester).await?;
+    let request = store::requests::create(db, &input, &requester, |_| Vec::new()).await?;
     let texts = [
         (
             "Nous avons accompagné trois assemblées citoyennes tirées au sort en Bretagne. Nous \
@@ -119,7 +119,7 @@ async fn seed_request(db: &Db, by: &str) -> Result<(), Error> {
         };
         answers.push(store::requests::answer(db, &request, &input, by).await?);
     }
-    store::requests::choose(db, &request, &answers[0], &requester).await?;
+    store::requests::choose(db, &request, &answers[0], &requester, &[]).await?;
     Ok(())
 }
 
@@ -207,7 +207,7 @@ async fn seed_resources(db: &Db, by: &str) -> Result<(), Error> {
         );
         let input = ResourceInput::parse(&pairs.as_slice(), &methods).map_err(Error::Invalid)?;
         let id = store::resources::submit(db, member, &input, by).await?;
-        store::resources::decide(db, &id, true, "démonstration", by).await?;
+        store::resources::decide(db, &id, true, "démonstration", by, &[]).await?;
     }
     Ok(())
 }
@@ -261,7 +261,7 @@ async fn seed_members(db: &Db, by: &str) -> Result<(), Error> {
         let input =
             JoinInput::parse(&pairs.as_slice(), &methods, &departements).map_err(Error::Invalid)?;
         let member = store::request(&db, &input, &by).await?;
-        store::decide(&db, &member, true, "démonstration", &by).await?;
+        store::decide(&db, &member, true, "démonstration", &by, &[]).await?;
     }
     Ok(())
 }

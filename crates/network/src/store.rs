@@ -153,7 +153,8 @@ pub async fn request(db: &Db, input: &JoinInput, by: &str) -> Result<String, Sto
     Ok(id)
 }
 
-/// Accepts or refuses a request to join, logged with the reason; refused (`Decided`) when it
+/// Accepts or refuses a request to join, logged with the reason, with the
+/// `mails` that tell its authors; refused (`Decided`) when it
 /// no longer waits.
 pub async fn decide(
     db: &Db,
@@ -161,8 +162,9 @@ pub async fn decide(
     accept: bool,
     reason: &str,
     by: &str,
+    mails: &[kernel::mail::Letter],
 ) -> Result<(), StoreError> {
-    Ok(REVIEW.decide(db, id, accept, reason, by).await?)
+    Ok(REVIEW.decide(db, id, accept, reason, by, mails).await?)
 }
 
 /// A member leaves the network (or its request is withdrawn); refused (`NotMember`) when it is

@@ -7,6 +7,7 @@ use crate::model::{
     ProcessComponent, ProcessFields,
 };
 use crate::store;
+use crate::store::follows::Notices;
 use kernel::Error;
 use kernel::db::Db;
 
@@ -250,7 +251,9 @@ async fn contribute(
     let categories = store::categories(db, &component.id).await?;
     let input = fields.parse(component, &categories, process.perimeter.as_ref())?;
     let author = &people[n % people.len()];
-    let (id, _) = store::contributions::create(db, process, component, author, &input).await?;
+    let quiet = |_: &str| Notices::default();
+    let (id, _) =
+        store::contributions::create(db, (process, component), author, &input, quiet).await?;
     let c = store::contributions::get(db, &id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -265,19 +268,14 @@ async fn contribute(
         if i < n % 4 {
             let key = kernel::ids::sha256_hex(format!("{id}/{i}").as_bytes())[..32].to_string();
             let body = COMMENTS[(n + i) % COMMENTS.len()];
-            let first = store::comments::add(db, &id, None, who, body, &key).await?;
+            let quiet = Notices::default();
+            let first = store::comments::add(db, (&id, None), who, (body, &key), &quiet).await?;
             if i == 0 && n.is_multiple_of(2) {
                 let key =
                     kernel::ids::sha256_hex(format!("{id}/reply").as_bytes())[..32].to_string();
-                store::comments::add(
-                    db,
-                    &id,
-                    Some(&first),
-                    author,
-                    "Merci pour votre retour !",
-                    &key,
-                )
-                .await?;
+                let reply = "Merci pour votre retour !";
+                let on = (id.as_str(), Some(first.as_str()));
+                store::comments::add(db, on, author, (reply, &key), &quiet).await?;
             }
         }
     }
@@ -306,7 +304,7 @@ async fn contribute(
             progress: progress.into(),
         }
         .parse()?;
-        store::contributions::answer(db, &id, &a, "demo").await?;
+        store::contributions::answer(db, &id, &a, "demo", &Notices::default()).await?;
     }
     Ok(())
 }

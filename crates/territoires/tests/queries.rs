@@ -88,7 +88,8 @@ async fn seed(
         }
         .parse(&component, &[], None)
         .unwrap();
-        let (id, _) = store::contributions::create(db, &process, &component, user, &input)
+        let quiet = |_: &str| store::follows::Notices::default();
+        let (id, _) = store::contributions::create(db, (&process, &component), user, &input, quiet)
             .await
             .unwrap();
         if first.is_empty() {
@@ -100,7 +101,9 @@ async fn seed(
         let key = format!("{:032x}", 1_000_000 + contributions * 1000 + i);
         // Every third comment answers the one before, so that threads have depth.
         let p = if i % 3 == 1 { parent.clone() } else { None };
-        let id = store::comments::add(db, &first, p.as_deref(), user, "Un avis.", &key)
+        let quiet = store::follows::Notices::default();
+        let on = (first.as_str(), p.as_deref());
+        let id = store::comments::add(db, on, user, ("Un avis.", &key), &quiet)
             .await
             .unwrap();
         store::comments::vote(db, &id, user, 1).await.unwrap();

@@ -220,8 +220,8 @@ pub(crate) async fn verify(
 pub async fn send_reminders(state: &AppState) -> Result<usize, Error> {
     let due = store::due_reminders(state.db(), kernel::ids::now_ms() - VERIFY_EVERY_MS).await?;
     for actor in &due {
-        tell_owners(state, actor, "mail.actor_reminder", "").await?;
-        store::reminded(state.db(), &actor.id).await?;
+        let mails = owners_told(state, actor, "mail.actor_reminder", "").await?;
+        store::reminded(state.db(), &actor.id, &mails).await?;
     }
     Ok(due.len())
 }

@@ -77,9 +77,9 @@ impl Moderation for Actors {
         by: &str,
     ) -> Result<(), Error> {
         let actor = store::get(state.db(), id).await?.ok_or(Error::NotFound)?;
-        store::decide(state.db(), id, publish, reason, by).await?;
         let key = store::REVIEW.mail(Decided::Item, publish);
-        tell_owners(state, &actor, key, reason).await
+        let mails = owners_told(state, &actor, key, reason).await?;
+        Ok(store::decide(state.db(), id, publish, reason, by, &mails).await?)
     }
 
     async fn decide_revision(
@@ -89,30 +89,28 @@ impl Moderation for Actors {
         reason: &str,
         by: &str,
     ) -> Result<(), Error> {
-        let rev = match store::decide_revision(state.db(), id, approve, reason, by).await {
-            Err(e @ StoreError::Stale) => return Err(review::stale_revision(e.code())),
-            r => r?,
-        };
-        if let Some(actor) = store::get(state.db(), &rev.item).await? {
-            let key = store::REVIEW.mail(Decided::Revision, approve);
-            tell_owners(state, &actor, key, reason).await?;
+        let rev = store::pending_revision(state.db(), id).await?;
+        let actor = store::get(state.db(), &rev.item)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let key = store::REVIEW.mail(Decided::Revision, approve);
+        let mails = owners_told(state, &actor, key, reason).await?;
+        match store::decide_revision(state.db(), &rev, approve, reason, by, &mails).await {
+            Err(e @ StoreError::Stale) => Err(review::stale_revision(e.code())),
+            r => Ok(r?),
         }
-        Ok(())
     }
 }
 
-/// Tells an actor's owners of a decision.
-pub(crate) async fn tell_owners(
+/// The mails that tell an actor's owners of a decision.
+pub(crate) async fn owners_told(
     state: &AppState,
     actor: &Actor,
     key: &str,
     reason: &str,
-) -> Result<(), Error> {
+) -> Result<Vec<kernel::mail::Letter>, Error> {
     let to = store::owner_emails(state.db(), &actor.id).await?;
-    state
-        .mail_about(&to, key, (actor.data.name(), &actor.url()), reason)
-        .await?;
-    Ok(())
+    Ok(state.letters_about(&to, key, (actor.data.name(), &actor.url()), reason))
 }
 
 /// The directory's queue on the workplace of its moderators.

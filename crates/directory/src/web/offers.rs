@@ -1,7 +1,7 @@
 //! Offer pages: the list of offers (by theme, size of territory, status), an offer's page with
 //! the territories where it is deployed, the owners' form, withdrawal, and the open data.
 
-use super::{owned, tell_owners};
+use super::{owned, owners_told};
 use crate::offers::{self, Offer, OfferFields, OfferFilter, SIZES, STATUSES};
 use crate::policy::{self, Resource};
 use crate::store::{self, Actor};
@@ -419,10 +419,12 @@ async fn remove(
         let errors = FieldError::new("reason", "review.reason").into();
         return render_invalid(&offer_page(&state, page, &id, errors).await?);
     }
-    offers::withdraw(state.db(), &offer.id, reason, &user.id).await?;
-    if !owner {
-        tell_owners(&state, &actor, "mail.offer_removed", reason).await?;
-    }
+    let mails = if owner {
+        Vec::new()
+    } else {
+        owners_told(&state, &actor, "mail.offer_removed", reason).await?
+    };
+    offers::withdraw(state.db(), &offer.id, reason, &user.id, &mails).await?;
     Ok(redirect_with_flash(&actor.url(), "flash.offer_removed"))
 }
 

@@ -1,7 +1,7 @@
 //! The owners' settings on an actor's page: inviting co-owners by address and answering an
 //! invitation, removing an owner, the logo; and the moderators' trust.
 
-use super::{actor_page, owned, tell_owners, visible};
+use super::{actor_page, owned, owners_told, visible};
 use crate::owners;
 use crate::policy::{self, Resource};
 use axum::extract::{Multipart, Path, State};
@@ -57,29 +57,26 @@ async fn invite(
         Err(e) => return refused(&state, page, &slug, e.into(), f.email).await,
     };
     let invited = email.as_str().to_lowercase();
-    if !owners::invite(state.db(), &actor.id, &invited, &user.id).await? {
-        let e = FieldError::new("email", "owner.already");
-        return refused(&state, page, &slug, e.into(), f.email).await;
-    }
     let link = format!(
         "{}{}",
         state.config().base_url.trim_end_matches('/'),
         actor.url()
     );
-    state
-        .mailer()
-        .send_texts(
-            email.as_str(),
-            Lang::Fr,
-            "mail.owner_invitation",
-            &[
-                ("what", actor.data.name()),
-                ("who", &user.display_name),
-                ("link", &link),
-            ],
-            "",
-        )
-        .await?;
+    let mail = kernel::mail::Letter::texts(
+        email.as_str(),
+        Lang::Fr,
+        "mail.owner_invitation",
+        &[
+            ("what", actor.data.name()),
+            ("who", &user.display_name),
+            ("link", &link),
+        ],
+        "",
+    );
+    if !owners::invite(state.db(), &actor.id, &invited, &user.id, &mail).await? {
+        let e = FieldError::new("email", "owner.already");
+        return refused(&state, page, &slug, e.into(), f.email).await;
+    }
     Ok(redirect_with_flash(&actor.url(), "flash.owner_invited"))
 }
 
@@ -175,10 +172,12 @@ async fn trust(
         "0" => false,
         _ => return Err(Error::BadRequest("form.malformed")),
     };
-    owners::set_trusted(state.db(), &actor, trusted, &user.id).await?;
-    if trusted {
-        tell_owners(&state, &actor, "mail.actor_trusted", "").await?;
-    }
+    let mails = if trusted {
+        owners_told(&state, &actor, "mail.actor_trusted", "").await?
+    } else {
+        Vec::new()
+    };
+    owners::set_trusted(state.db(), &actor, trusted, &user.id, &mails).await?;
     Ok(redirect_with_flash(&actor.url(), "flash.saved"))
 }
 

@@ -297,11 +297,17 @@ pub async fn delete_session(db: &Db, token: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Makes a one-time link token for a user. A new reset link ends every other one of the
-/// account, so that only the last link mailed works.
-pub async fn create_link_token(db: &Db, user_id: &str, purpose: Purpose) -> Result<String, Error> {
+/// Makes a one-time link token for a user and queues, in the same write, the mail that
+/// `letter` makes of it (so the link is kept or lost with its mail). A new reset link ends every
+/// other one of the account, so that only the last link mailed works. Returns the token.
+pub async fn create_link_token(
+    db: &Db,
+    user_id: &str,
+    purpose: Purpose,
+    letter: impl FnOnce(&str) -> crate::mail::Letter,
+) -> Result<String, Error> {
     let token = new_token();
-    let mut tx = db.begin().await?;
+    let mut tx = db.write().await?;
     if purpose == Purpose::Reset {
         end_reset_links(&mut tx, user_id).await?;
     }
@@ -314,6 +320,7 @@ pub async fn create_link_token(db: &Db, user_id: &str, purpose: Purpose) -> Resu
     .bind(now_ms() + purpose.ttl_ms())
     .execute(&mut *tx)
     .await?;
+    tx.mail(&letter(&token)).await?;
     tx.commit().await?;
     Ok(token)
 }

@@ -1,9 +1,9 @@
 //! Outgoing mail, through one queue in the database that every node shares (`mail_queue`).
 //!
 //! A mail is queued by a plain INSERT: in the transaction of the change that causes it
-//! ([`crate::db::Write::mail`]), so that the two are kept or lost together, or on its own
-//! ([`Mailer::queue`], [`Mailer::send_texts`]). Either way it is in the database before the
-//! caller goes on. Each node's sender ([`sender::run`]) then takes the mails that are due under
+//! ([`crate::db::Write::mail`]), so that the two are kept or lost together, or on its own when
+//! it tells of no change ([`Mailer::queue`]). Either way it is in the database before the caller
+//! goes on. Each node's sender ([`sender::run`]) then takes the mails that are due under
 //! a lease and hands them to the SMTP server; a failed try is tried again later (see
 //! [`queue::retry_after`]). Without an SMTP server the mails are kept in the queue, where an
 //! administrator reads them at `/admin/outbox`, on any node.
@@ -138,36 +138,5 @@ impl Mailer {
         queue::enqueue(&mut conn, letter, self.db.queued_mail_state()).await?;
         self.db.mail_queued();
         Ok(())
-    }
-
-    /// Queues the texts `{key}.subject` and `{key}.body` (which take `args`) in the reader's
-    /// language with the other language beside it; `note`, when given, follows the body (see
-    /// [`Letter::texts`]). The mail is in the queue when this returns; the caller does not wait
-    /// for the mail server.
-    pub async fn send_texts(
-        &self,
-        to: &str,
-        lang: Lang,
-        key: &str,
-        args: &[(&str, &str)],
-        note: &str,
-    ) -> Result<(), crate::Error> {
-        Ok(self
-            .queue(&Letter::texts(to, lang, key, args, note))
-            .await?)
-    }
-
-    /// As [`Mailer::send_texts`], for a mail about `n` things (see [`Letter::counted_texts`]).
-    pub async fn send_counted_texts(
-        &self,
-        to: &str,
-        lang: Lang,
-        key: &str,
-        n: i64,
-        note: &str,
-    ) -> Result<(), crate::Error> {
-        Ok(self
-            .queue(&Letter::counted_texts(to, lang, key, n, note))
-            .await?)
     }
 }

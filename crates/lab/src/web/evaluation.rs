@@ -377,31 +377,17 @@ pub(super) async fn decide(
         p.outcome = f.outcome;
         return render_invalid(&p);
     };
-    store::decide(state.db(), &challenge, &outcome, &user.id).await?;
-    let link = format!(
-        "{}{}",
-        state.config().base_url.trim_end_matches('/'),
-        challenge.url()
-    );
+    let mut mails = Vec::new();
     for r in &all {
         let key = if r.state == "selected" {
             "mail.answer_selected"
         } else {
             "mail.answer_not_selected"
         };
-        for to in store::owner_emails(state.db(), &r.data.actor_id).await? {
-            state
-                .mailer()
-                .send_texts(
-                    &to,
-                    Lang::Fr,
-                    key,
-                    &[("what", &challenge.data.title), ("link", &link)],
-                    "",
-                )
-                .await?;
-        }
+        let to = store::owner_emails(state.db(), &r.data.actor_id).await?;
+        mails.extend(state.letters_about(&to, key, (&challenge.data.title, &challenge.url()), ""));
     }
+    store::decide(state.db(), &challenge, &outcome, &user.id, &mails).await?;
     Ok(redirect_with_flash(
         &challenge.url(),
         "flash.challenge_decided",
@@ -418,31 +404,19 @@ pub(super) async fn notify(
     if !challenge.open_at(kernel::ids::now_ms()) {
         return Err(Error::Conflict("solution.closed"));
     }
-    let link = format!(
-        "{}{}",
-        state.config().base_url.trim_end_matches('/'),
-        challenge.url()
-    );
     let mut told: Vec<String> = Vec::new();
     for o in matching_offers(&state, &challenge, 200).await? {
         for to in store::owner_emails(state.db(), &o.actor_id).await? {
-            if told.contains(&to) {
-                continue;
+            if !told.contains(&to) {
+                told.push(to);
             }
-            state
-                .mailer()
-                .send_texts(
-                    &to,
-                    Lang::Fr,
-                    "mail.challenge_suggested",
-                    &[("what", &challenge.data.title), ("link", &link)],
-                    "",
-                )
-                .await?;
-            told.push(to);
         }
     }
+    let url = challenge.url();
+    let what = (challenge.data.title.as_str(), url.as_str());
+    let mails = state.letters_about(&told, "mail.challenge_suggested", what, "");
     let mut w = state.db().write().await?;
+    w.mails(&mails).await?;
     w.audit(
         Some(&user.id),
         "challenge.notify",

@@ -72,8 +72,8 @@ impl Moderation for Experiences {
         by: &str,
     ) -> Result<(), Error> {
         let experience = store::get(state.db(), id).await?.ok_or(Error::NotFound)?;
-        store::decide(state.db(), id, publish, reason, by).await?;
-        tell_author(state, &experience, Decided::Item, publish, reason).await
+        let mails = author_told(state, &experience, Decided::Item, publish, reason).await?;
+        Ok(store::decide(state.db(), id, publish, reason, by, &mails).await?)
     }
 
     async fn decide_revision(
@@ -83,40 +83,37 @@ impl Moderation for Experiences {
         reason: &str,
         by: &str,
     ) -> Result<(), Error> {
-        let experience_id = match store::decide_revision(state.db(), id, approve, reason, by).await
-        {
-            Err(e @ StoreError::Stale) => return Err(review::stale_revision(e.code())),
-            r => r?,
-        };
-        if let Some(experience) = store::get(state.db(), &experience_id).await? {
-            tell_author(state, &experience, Decided::Revision, approve, reason).await?;
+        let rev = store::pending_revision(state.db(), id).await?;
+        let experience = store::get(state.db(), &rev.item)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let mails = author_told(state, &experience, Decided::Revision, approve, reason).await?;
+        match store::decide_revision(state.db(), &rev, approve, reason, by, &mails).await {
+            Err(e @ StoreError::Stale) => Err(review::stale_revision(e.code())),
+            r => Ok(r?),
         }
-        Ok(())
     }
 }
 
-/// Tells an experience's author of a decision.
-async fn tell_author(
+/// The mail that tells an experience's author of a decision.
+async fn author_told(
     state: &AppState,
     experience: &Experience,
     decided: Decided,
     approved: bool,
     reason: &str,
-) -> Result<(), Error> {
+) -> Result<Vec<kernel::mail::Letter>, Error> {
     let to: Vec<String> = store::author_email(state.db(), experience)
         .await?
         .into_iter()
         .collect();
     let key = store::REVIEW.mail(decided, approved);
-    state
-        .mail_about(
-            &to,
-            key,
-            (&experience.data.title, &experience.url()),
-            reason,
-        )
-        .await?;
-    Ok(())
+    Ok(state.letters_about(
+        &to,
+        key,
+        (&experience.data.title, &experience.url()),
+        reason,
+    ))
 }
 
 /// The library's queue on the workplace of its moderators.

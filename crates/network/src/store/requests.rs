@@ -116,8 +116,14 @@ fn answer_row(r: &AnyRow) -> Result<Answer, sqlx::Error> {
     })
 }
 
-/// Records a request for support, open. Returns its id.
-pub async fn create(db: &Db, input: &SupportRequestInput, by: &str) -> Result<String, StoreError> {
+/// Records a request for support, open, with the mails that `mails` makes for its id (the
+/// members suggested, told). Returns its id.
+pub async fn create(
+    db: &Db,
+    input: &SupportRequestInput,
+    by: &str,
+    mails: impl FnOnce(&str) -> Vec<kernel::mail::Letter>,
+) -> Result<String, StoreError> {
     let (id, now) = (new_id(), now_ms());
     let mut w = db.write().await?;
     sqlx::query(
@@ -147,6 +153,7 @@ pub async fn create(db: &Db, input: &SupportRequestInput, by: &str) -> Result<St
         &input.space_id,
     )
     .await?;
+    w.mails(&mails(&id)).await?;
     w.commit().await?;
     Ok(id)
 }
@@ -251,13 +258,15 @@ pub async fn answers(db: &Db, request_id: &str) -> Result<Vec<Answer>, StoreErro
     Ok(db.fetch_all_with(query, answer_row).await?)
 }
 
-/// The requester picks an answer of an open request, which becomes answered; refused when it
-/// is no longer open (`RequestNotOpen`) or the answer is not one of its (`NotFound`).
+/// The requester picks an answer of an open request, which becomes answered, with the `mails`
+/// that tell those who answered; refused when it is no longer open (`RequestNotOpen`) or the
+/// answer is not one of its (`NotFound`).
 pub async fn choose(
     db: &Db,
     request_id: &str,
     answer_id: &str,
     by: &str,
+    mails: &[kernel::mail::Letter],
 ) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     let found: Option<String> = sqlx::query_scalar(
@@ -292,6 +301,7 @@ pub async fn choose(
         &member_id,
     )
     .await?;
+    w.mails(mails).await?;
     w.commit().await?;
     Ok(())
 }

@@ -160,21 +160,27 @@ pub async fn pending_revision(db: &Db, id: &str) -> Result<Revision, StoreError>
     Ok(REVIEW.pending_revision(db, id).await?)
 }
 
-/// Approves (applies) or rejects a revision, in one write. Returns the resource's id.
+/// Approves (applies) or rejects the pending revision `rev`, in one write with the `mails`
+/// that tell its authors.
 pub async fn decide_revision(
     db: &Db,
-    id: &str,
+    rev: &Revision,
     approve: bool,
     reason: &str,
     by: &str,
-) -> Result<String, StoreError> {
-    let rev = pending_revision(db, id).await?;
+    mails: &[kernel::mail::Letter],
+) -> Result<(), StoreError> {
     REVIEW
-        .decide_revision(db, &rev, approve, reason, by, async |w: &mut Write| {
-            write(w, &rev.item, &rev.data).await
-        })
-        .await?;
-    Ok(rev.item)
+        .decide_revision(
+            db,
+            rev,
+            approve,
+            reason,
+            by,
+            mails,
+            async |w: &mut Write| write(w, &rev.item, &rev.data).await,
+        )
+        .await
 }
 
 /// Stores a resource a member's owner proposed, pending. Returns its id.
@@ -228,7 +234,8 @@ pub async fn submit_in(
     Ok(id)
 }
 
-/// Publishes or rejects a proposed resource, logged with the reason; refused (`Decided`) when
+/// Publishes or rejects a proposed resource, logged with the reason, with the
+/// `mails` that tell its authors; refused (`Decided`) when
 /// it no longer waits.
 pub async fn decide(
     db: &Db,
@@ -236,8 +243,9 @@ pub async fn decide(
     publish: bool,
     reason: &str,
     by: &str,
+    mails: &[kernel::mail::Letter],
 ) -> Result<(), StoreError> {
-    Ok(REVIEW.decide(db, id, publish, reason, by).await?)
+    Ok(REVIEW.decide(db, id, publish, reason, by, mails).await?)
 }
 
 /// A resource by id, whatever its state.

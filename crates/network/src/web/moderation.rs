@@ -67,13 +67,10 @@ impl Moderation for Members {
         by: &str,
     ) -> Result<(), Error> {
         let member = store::get(state.db(), id).await?.ok_or(Error::NotFound)?;
-        store::decide(state.db(), id, accept, reason, by).await?;
         let to = directory::store::owner_emails(state.db(), &member.actor_id).await?;
         let key = store::REVIEW.mail(Decided::Item, accept);
-        state
-            .mail_about(&to, key, (&member.actor_name, "/commun"), reason)
-            .await?;
-        Ok(())
+        let mails = state.letters_about(&to, key, (&member.actor_name, "/commun"), reason);
+        Ok(store::decide(state.db(), id, accept, reason, by, &mails).await?)
     }
 
     /// Members do not revise their entry yet: there is no revision to decide.
@@ -178,8 +175,8 @@ impl Moderation for Resources {
         let resource = store::resources::get(state.db(), id)
             .await?
             .ok_or(Error::NotFound)?;
-        store::resources::decide(state.db(), id, publish, reason, by).await?;
-        tell_author(state, &resource, Decided::Item, publish, reason).await
+        let mails = author_told(state, &resource, Decided::Item, publish, reason).await?;
+        Ok(store::resources::decide(state.db(), id, publish, reason, by, &mails).await?)
     }
 
     async fn decide_revision(
@@ -189,37 +186,35 @@ impl Moderation for Resources {
         reason: &str,
         by: &str,
     ) -> Result<(), Error> {
-        let resource_id =
-            match store::resources::decide_revision(state.db(), id, approve, reason, by).await {
-                Err(e @ crate::error::StoreError::Stale) => {
-                    return Err(kernel::review::stale_revision(e.code()));
-                }
-                r => r?,
-            };
-        if let Some(resource) = store::resources::get(state.db(), &resource_id).await? {
-            tell_author(state, &resource, Decided::Revision, approve, reason).await?;
+        let rev = store::resources::pending_revision(state.db(), id).await?;
+        let resource = store::resources::get(state.db(), &rev.item)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let mails = author_told(state, &resource, Decided::Revision, approve, reason).await?;
+        match store::resources::decide_revision(state.db(), &rev, approve, reason, by, &mails).await
+        {
+            Err(e @ crate::error::StoreError::Stale) => {
+                Err(kernel::review::stale_revision(e.code()))
+            }
+            r => Ok(r?),
         }
-        Ok(())
     }
 }
 
-/// Tells a resource's author of a decision.
-async fn tell_author(
+/// The mail that tells a resource's author of a decision.
+async fn author_told(
     state: &AppState,
     resource: &store::resources::Resource,
     decided: Decided,
     approved: bool,
     reason: &str,
-) -> Result<(), Error> {
+) -> Result<Vec<kernel::mail::Letter>, Error> {
     let to: Vec<String> = store::resources::author_email(state.db(), resource)
         .await?
         .into_iter()
         .collect();
     let key = store::resources::REVIEW.mail(decided, approved);
-    state
-        .mail_about(&to, key, (&resource.data.title, &resource.url()), reason)
-        .await?;
-    Ok(())
+    Ok(state.letters_about(&to, key, (&resource.data.title, &resource.url()), reason))
 }
 
 /// The network's two queues (the requests to join, the proposed resources) on the workplace of

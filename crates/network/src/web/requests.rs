@@ -241,22 +241,25 @@ pub(super) async fn create(
                 });
             }
         };
-    let id = requests::create(state.db(), &input, &user.id).await?;
+    // The members suggested are told, in the request's write.
     let members = store::all_listed(state.db(), &Filter::default()).await?;
-    let path = format!("/commun/requests/{id}");
+    let mut told = Vec::new();
     for s in suggest(&members, &input.methods, &input.departement) {
         if s.matches() {
-            let to = directory::store::owner_emails(state.db(), &s.member.actor_id).await?;
-            state
-                .mail_about(
-                    &to,
-                    "mail.network_support_request",
-                    (&input.title, &path),
-                    "",
-                )
-                .await?;
+            told.extend(directory::store::owner_emails(state.db(), &s.member.actor_id).await?);
         }
     }
+    let id = requests::create(state.db(), &input, &user.id, |id| {
+        let path = format!("/commun/requests/{id}");
+        state.letters_about(
+            &told,
+            "mail.network_support_request",
+            (&input.title, &path),
+            "",
+        )
+    })
+    .await?;
+    let path = format!("/commun/requests/{id}");
     Ok(redirect_with_flash(&path, "flash.network_request_sent"))
 }
 
@@ -481,8 +484,8 @@ pub(super) async fn choose(
 ) -> Result<Response, Error> {
     let (request, answers, standing) = visible(&state, &user, &id).await?;
     policy::check(&user, Action::Choose, &standing.resource(&request))?;
-    requests::choose(state.db(), &request.id, &answer_id, &user.id).await?;
     let path = request.url();
+    let mut mails = Vec::new();
     for a in &answers {
         let to = directory::store::owner_emails(state.db(), &a.actor_id).await?;
         let key = if a.id == answer_id {
@@ -490,10 +493,9 @@ pub(super) async fn choose(
         } else {
             "mail.network_answer_not_chosen"
         };
-        state
-            .mail_about(&to, key, (&request.title, &path), "")
-            .await?;
+        mails.extend(state.letters_about(&to, key, (&request.title, &path), ""));
     }
+    requests::choose(state.db(), &request.id, &answer_id, &user.id, &mails).await?;
     Ok(redirect_with_flash(&path, "flash.network_answer_chosen"))
 }
 

@@ -2,6 +2,7 @@
 //! first screen of a contribution with ten thousand comments costs what one with ten does),
 //! votes, and the author's edits within 15 minutes.
 
+use super::follows::Notices;
 use crate::error::StoreError;
 use crate::model::{Comment, MAX_DEPTH, State};
 use kernel::db::Db;
@@ -42,17 +43,17 @@ pub async fn get(db: &Db, id: &str) -> Result<Option<Comment>, StoreError> {
 }
 
 /// Adds a comment to a contribution, or an answer to a comment of it (at most [`MAX_DEPTH`]
-/// deep). The same form sent twice makes one comment. Returns its id.
+/// deep), with the `notices` that tell the contribution's followers. The same form sent twice
+/// makes one comment, and tells no one again. Returns its id.
 pub async fn add(
     db: &Db,
-    contribution_id: &str,
-    parent_id: Option<&str>,
+    (contribution_id, parent_id): (&str, Option<&str>),
     author_id: &str,
-    body: &str,
-    form_key: &str,
+    (body, form_key): (&str, &str),
+    notices: &Notices,
 ) -> Result<String, StoreError> {
     let id = new_id();
-    let mut tx = db.begin().await?;
+    let mut tx = db.write().await?;
     let (root, depth) = match parent_id {
         None => (id.clone(), 1),
         Some(p) => {
@@ -106,6 +107,7 @@ pub async fn add(
         .bind(contribution_id)
         .execute(&mut *tx)
         .await?;
+    notices.write(&mut tx).await?;
     tx.commit().await?;
     Ok(id)
 }

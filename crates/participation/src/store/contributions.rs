@@ -1,6 +1,7 @@
 //! Contributions: creation (a form sent twice makes one), lists with filters, supports, the
 //! official answer, states, and the map layer.
 
+use super::follows::Notices;
 use crate::error::StoreError;
 use crate::model::{
     Answer, AnswerState, Contribution, ContributionInput, Process, ProcessComponent, State,
@@ -70,14 +71,15 @@ pub(crate) fn from_row(r: &AnyRow) -> Result<Contribution, sqlx::Error> {
     })
 }
 
-/// Creates a contribution with its photos, published or pending per the component's moderation.
-/// Returns its id and whether it is new: the same form sent again gives the first one's id.
+/// Creates a contribution with its photos, published or pending per the component's moderation,
+/// with the notices that `notices` makes for its id. Returns its id and whether it is new: the
+/// same form sent again gives the first one's id, and tells no one again.
 pub async fn create(
     db: &Db,
-    process: &Process,
-    component: &ProcessComponent,
+    (process, component): (&Process, &ProcessComponent),
     author_id: &str,
     input: &ContributionInput,
+    notices: impl FnOnce(&str) -> Notices,
 ) -> Result<(String, bool), StoreError> {
     let id = new_id();
     let now = now_ms();
@@ -146,6 +148,7 @@ pub async fn create(
     .execute(&mut *w)
     .await?;
     w.changed(crate::CONTRIBUTION, &id, Op::Upsert).await?;
+    notices(&id).write(&mut w).await?;
     w.commit().await?;
     Ok((id, true))
 }
@@ -319,8 +322,14 @@ pub async fn set_state(
     Ok(())
 }
 
-/// Gives the space's official answer.
-pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), StoreError> {
+/// Gives the space's official answer, with the `notices` that tell its followers.
+pub async fn answer(
+    db: &Db,
+    id: &str,
+    a: &Answer,
+    by: &str,
+    notices: &Notices,
+) -> Result<(), StoreError> {
     let mut w = db.write().await?;
     sqlx::query(
         "UPDATE contributions SET answer_state = $1, answer_text = $2, answer_progress = $3, \
@@ -342,6 +351,7 @@ pub async fn answer(db: &Db, id: &str, a: &Answer, by: &str) -> Result<(), Store
     )
     .await?;
     w.changed(crate::CONTRIBUTION, id, Op::Upsert).await?;
+    notices.write(&mut w).await?;
     w.commit().await?;
     Ok(())
 }

@@ -1,9 +1,10 @@
 //! Following a process or a contribution: mail at once, or gathered in a daily digest.
 
 use crate::error::StoreError;
-use kernel::db::Db;
+use kernel::db::{Db, Write};
 use kernel::i18n::Lang;
 use kernel::ids::now_ms;
+use kernel::mail::Letter;
 use sqlx::{AnyConnection, Row};
 
 /// Follows (or changes how one follows) a process or contribution.
@@ -107,23 +108,54 @@ pub async fn followers(db: &Db, targets: &[&str]) -> Result<Vec<Follower>, Store
     Ok(out)
 }
 
-/// Keeps a line for a user's next digest.
-pub async fn queue_digest(
-    db: &Db,
-    user_id: &str,
-    text: &str,
-    link: &str,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO participation_digest (user_id, text, link, at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(user_id)
-    .bind(text)
-    .bind(link)
-    .bind(now_ms())
-    .execute(db.pool())
-    .await?;
-    Ok(())
+/// What the followers of a change are told: a mail at once, or a line of their next daily
+/// digest. Made before the change from who follows then, and written with it
+/// ([`Notices::write`]), so that the two are kept or lost together.
+#[derive(Debug, Default)]
+pub struct Notices {
+    /// The mails to queue.
+    mails: Vec<Letter>,
+    /// The digests' lines: to whom, the line's text, its link.
+    lines: Vec<(String, String, String)>,
+}
+
+impl Notices {
+    /// Tells `followers` of a change with the texts `{key}.subject` and `{key}.body`, which
+    /// take `{link}` and `{what}`.
+    pub fn new(followers: &[Follower], key: &str, link: &str, what: &str) -> Self {
+        let mut notices = Notices::default();
+        for f in followers {
+            if f.digest {
+                let text = kernel::i18n::trf(f.lang, &format!("{key}.subject"), &[("what", what)]);
+                notices
+                    .lines
+                    .push((f.user_id.clone(), text, link.to_string()));
+            } else {
+                let args = [("link", link), ("what", what)];
+                notices
+                    .mails
+                    .push(Letter::texts(&f.email, f.lang, key, &args, ""));
+            }
+        }
+        notices
+    }
+
+    /// Queues the mails and keeps the digests' lines, in the write of the change.
+    pub async fn write(&self, w: &mut Write) -> Result<(), StoreError> {
+        for (user_id, text, link) in &self.lines {
+            sqlx::query(
+                "INSERT INTO participation_digest (user_id, text, link, at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(user_id)
+            .bind(text)
+            .bind(link)
+            .bind(now_ms())
+            .execute(&mut **w)
+            .await?;
+        }
+        w.mails(&self.mails).await?;
+        Ok(())
+    }
 }
 
 /// A digest to send.

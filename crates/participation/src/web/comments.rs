@@ -3,7 +3,7 @@
 
 use super::contributions::{back, show_page};
 use super::processes::visible_process;
-use super::{Refused, contribution_url, notify, participant};
+use super::{Refused, contribution_url, followers_but, notices, participant};
 use crate::model::{State, parse_comment, parse_flag_reason};
 use crate::store;
 use crate::store::moderation::Target;
@@ -55,7 +55,10 @@ async fn add(
     let parent = (!f.parent.is_empty()).then_some(f.parent.as_str());
     let added = match parse_comment(&f.body) {
         Ok(body) if key_ok => {
-            store::comments::add(state.db(), &c.id, parent, &user.id, &body, &f.form_key)
+            let followers = followers_but(&state, &[&c.id], &user.id).await?;
+            let told = notices(&state, &followers, "mail.new_comment", (&c.title, &url));
+            let on = (c.id.as_str(), parent);
+            store::comments::add(state.db(), on, &user.id, (&body, &f.form_key), &told)
                 .await
                 .map_err(Error::from)
         }
@@ -63,21 +66,10 @@ async fn add(
         Err(e) => Err(e.into()),
     };
     match added {
-        Ok(comment) => {
-            notify(
-                &state,
-                &[&c.id],
-                Some(&user.id),
-                "mail.new_comment",
-                &url,
-                &c.title,
-            )
-            .await?;
-            Ok(redirect_with_flash(
-                &format!("{url}#comment-{comment}"),
-                "flash.commented",
-            ))
-        }
+        Ok(comment) => Ok(redirect_with_flash(
+            &format!("{url}#comment-{comment}"),
+            "flash.commented",
+        )),
         Err(Error::Invalid(errors)) => {
             let mut p = show_page(&state, page, process, &id, "").await?;
             p.errors = errors;

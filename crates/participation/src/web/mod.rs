@@ -17,6 +17,7 @@ pub use processes::{can_manage, space_section, visible_process};
 use crate::error::StoreError;
 use crate::model::{Process, ProcessComponent};
 use crate::store;
+use crate::store::follows::Notices;
 use kernel::accounts::User;
 use kernel::web::routes::Routes;
 use kernel::{AppState, Error};
@@ -104,39 +105,28 @@ fn form_key() -> String {
     kernel::ids::sha256_hex(&kernel::ids::random_bytes::<16>())[..32].to_string()
 }
 
-/// Tells the followers of any of `targets` (but `except`, who did it): a mail at once, or a
-/// line of their next daily digest. The texts are `{key}.subject` and `{key}.body`, taking
-/// `{link}` and `{what}`.
-async fn notify(
+/// The followers of any of `targets` but `except` (who makes the change), to be told of it
+/// (see [`Notices`]).
+async fn followers_but(
     state: &AppState,
     targets: &[&str],
-    except: Option<&str>,
+    except: &str,
+) -> Result<Vec<store::follows::Follower>, Error> {
+    let mut followers = store::follows::followers(state.db(), targets).await?;
+    followers.retain(|f| f.user_id != except);
+    Ok(followers)
+}
+
+/// What `followers` are told of a change of the item `what` at `path` on the platform, with the
+/// texts `{key}.subject` and `{key}.body` (which take `{link}` and `{what}`).
+fn notices(
+    state: &AppState,
+    followers: &[store::follows::Follower],
     key: &str,
-    path: &str,
-    what: &str,
-) -> Result<(), Error> {
+    (what, path): (&str, &str),
+) -> Notices {
     let link = format!("{}{path}", state.config().base_url.trim_end_matches('/'));
-    for f in store::follows::followers(state.db(), targets).await? {
-        if Some(f.user_id.as_str()) == except {
-            continue;
-        }
-        if f.digest {
-            let text = kernel::i18n::trf(f.lang, &format!("{key}.subject"), &[("what", what)]);
-            store::follows::queue_digest(state.db(), &f.user_id, &text, &link).await?;
-        } else {
-            state
-                .mailer()
-                .send_texts(
-                    &f.email,
-                    f.lang,
-                    key,
-                    &[("link", &link), ("what", what)],
-                    "",
-                )
-                .await?;
-        }
-    }
-    Ok(())
+    Notices::new(followers, key, &link, what)
 }
 
 /// The daily digests: every morning from 8:00 (Paris), once per day across nodes, queued in the

@@ -26,12 +26,15 @@ pub struct CitizenReport<'a> {
 }
 
 /// Stores a report from the form: published at once for a confirmed account, otherwise when
-/// the link mailed to the reporter is followed (the returned token, valid 48 hours).
+/// the link mailed to the reporter is followed (the returned token, valid 48 hours). The mails
+/// that `mails` makes of the report's id and token (its link, or the team told) are queued with
+/// it.
 pub async fn create_from_citizen(
     db: &Db,
     category: &Category,
     r: &CitizenReport<'_>,
     published: bool,
+    mails: impl FnOnce(&str, Option<&str>) -> Vec<kernel::mail::Letter>,
 ) -> Result<(String, Option<String>), StoreError> {
     let id = new_id();
     let now = now_ms();
@@ -88,13 +91,36 @@ pub async fn create_from_citizen(
         .await?;
     }
     w.changed(crate::REPORT, &id, Op::Upsert).await?;
+    w.mails(&mails(&id, token.as_deref())).await?;
     w.commit().await?;
     Ok((id, token))
 }
 
-/// Publishes the report of a confirmation link, once; an unknown, used or expired link is
-/// [`StoreError::InvalidLink`]. Returns the report's id.
-pub async fn confirm(db: &Db, token: &str) -> Result<String, StoreError> {
+/// The report of a space that a confirmation link would publish, whether or not the link is
+/// still valid.
+pub async fn report_of_link(
+    db: &Db,
+    space_id: &str,
+    token: &str,
+) -> Result<Option<Report>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "{REPORT} WHERE r.space_id = $1 AND r.id IN \
+         (SELECT report_id FROM report_links WHERE token_hash = $2)"
+    )))
+    .bind(space_id)
+    .bind(hash_secret(token))
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(report).transpose()?)
+}
+
+/// Publishes the report of a confirmation link, once, with the `mails` that tell of it; an
+/// unknown, used or expired link is [`StoreError::InvalidLink`]. Returns the report's id.
+pub async fn confirm(
+    db: &Db,
+    token: &str,
+    mails: &[kernel::mail::Letter],
+) -> Result<String, StoreError> {
     let now = now_ms();
     let mut w = db.write().await?;
     let id: Option<String> = sqlx::query_scalar(
@@ -113,6 +139,7 @@ pub async fn confirm(db: &Db, token: &str) -> Result<String, StoreError> {
         .execute(&mut *w)
         .await?;
     w.changed(crate::REPORT, &id, Op::Upsert).await?;
+    w.mails(mails).await?;
     w.commit().await?;
     Ok(id)
 }

@@ -31,24 +31,24 @@ pub async fn set_status_of(
         db,
         &ids,
         status,
-        public_note,
-        internal_note,
+        (public_note, internal_note),
         by,
         duplicate_of,
+        &[],
     )
     .await
 }
 
-/// Sets the status of several reports in one write: every one of them, or none (an unknown
-/// id is [`StoreError::NotFound`]).
+/// Sets the status of several reports in one write with the `mails` that tell of it: every
+/// one of them, or none (an unknown id is [`StoreError::NotFound`]).
 pub async fn set_statuses(
     db: &Db,
     ids: &[String],
     status: Status,
-    public_note: &str,
-    internal_note: &str,
+    (public_note, internal_note): (&str, &str),
     by: Option<&str>,
     duplicate_of: Option<&str>,
+    mails: &[kernel::mail::Letter],
 ) -> Result<(), StoreError> {
     let now = now_ms();
     let mut w = db.write().await?;
@@ -65,6 +65,7 @@ pub async fn set_statuses(
         )
         .await?;
     }
+    w.mails(mails).await?;
     w.commit().await?;
     Ok(())
 }

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kernel::app::{Section, SectionItem, SectionOf};
 use kernel::i18n::Lang;
+use kernel::mail::Letter;
 use kernel::spaces::Space;
 use kernel::web::pager::Pager;
 use kernel::web::ratelimit::{anonymous_reports, mail_allowed};
@@ -407,6 +408,24 @@ async fn submit(
         ),
         None => (p.fields.email.clone(), String::new()),
     };
+    let base = state.config().base_url.trim_end_matches('/').to_string();
+    let lang = p.page.tr.0;
+    let team = team_address(&state, &category).await?;
+    // The reporter gets the link that publishes the report; a published report goes to its team.
+    let mails = |id: &str, token: Option<&str>| match token {
+        Some(token) => vec![letter(
+            &email,
+            lang,
+            "mail.report_confirm",
+            &format!("{base}/s/{}/reports/confirm/{token}", p.space.slug),
+            &category.name,
+            "",
+        )],
+        None => team
+            .iter()
+            .map(|to| team_letter(to, &category, &base, (&p.space.slug, id), &description))
+            .collect(),
+    };
     let (id, token) = store::create_from_citizen(
         state.db(),
         &category,
@@ -422,27 +441,9 @@ async fn submit(
             photos: &photos,
         },
         user.is_some(),
+        mails,
     )
     .await?;
-    let base = state.config().base_url.trim_end_matches('/').to_string();
-    let lang = p.page.tr.0;
-    match &token {
-        Some(token) => {
-            mail(
-                &state,
-                &email,
-                lang,
-                "mail.report_confirm",
-                &format!("{base}/s/{}/reports/confirm/{token}", p.space.slug),
-                &category.name,
-                "",
-            )
-            .await?
-        }
-        None => {
-            tell_team(&state, &category, &base, &p.space.slug, &id, &description).await?;
-        }
-    }
     // Sent on to a page of its own, so that reloading it sends nothing again.
     let to = match token {
         None => format!("/s/{}/reports/sent?report={id}", p.space.slug),
@@ -479,63 +480,42 @@ async fn sent(
     })
 }
 
-/// Queues a mail of the component, in the reader's language with the other beside it (the
-/// answer waits for the queue, not for the mail server). The texts `{key}.subject` and
-/// `{key}.body` take `{link}` and `{what}`; `note`, when given, follows the body.
-async fn mail(
-    state: &AppState,
-    to: &str,
-    lang: Lang,
-    key: &str,
-    link: &str,
-    what: &str,
-    note: &str,
-) -> Result<(), Error> {
-    state
-        .mailer()
-        .send_texts(to, lang, key, &[("link", link), ("what", what)], note)
-        .await
+/// A mail of the component, in the reader's language with the other beside it, queued with the
+/// change it tells of. The texts `{key}.subject` and `{key}.body` take `{link}` and `{what}`;
+/// `note`, when given, follows the body.
+fn letter(to: &str, lang: Lang, key: &str, link: &str, what: &str, note: &str) -> Letter {
+    Letter::texts(to, lang, key, &[("link", link), ("what", what)], note)
 }
 
-/// Tells a reporter or follower of a public change of a report, with its note.
-pub(super) async fn mail_change(
-    state: &AppState,
-    to: &str,
-    link: &str,
-    what: &str,
-    note: &str,
-) -> Result<(), Error> {
-    mail(state, to, Lang::Fr, "mail.report_change", link, what, note).await
+/// The mail that tells a reporter or follower of a public change of a report, with its note.
+pub(super) fn change_letter(to: &str, link: &str, what: &str, note: &str) -> Letter {
+    letter(to, Lang::Fr, "mail.report_change", link, what, note)
 }
 
-/// Tells the team of a category that a report arrived.
-async fn tell_team(
-    state: &AppState,
+/// The address of the team a category's reports go to, if it has one.
+async fn team_address(state: &AppState, category: &Category) -> Result<Option<String>, Error> {
+    let teams = store::teams(state.db(), &category.space_id).await?;
+    Ok(teams
+        .into_iter()
+        .find(|t| t.id == category.team_id)
+        .map(|t| t.email))
+}
+
+/// The mail that tells a category's team, at `to`, that the report `id` of the space arrived.
+fn team_letter(
+    to: &str,
     category: &Category,
     base: &str,
-    space: &str,
-    id: &str,
+    (space, id): (&str, &str),
     description: &str,
-) -> Result<(), Error> {
-    let teams = store::teams(state.db(), &category.space_id).await?;
-    if let Some(team) = teams.iter().find(|t| t.id == category.team_id) {
-        let what = format!(
-            "{} — {}",
-            category.name,
-            description.chars().take(80).collect::<String>()
-        );
-        mail(
-            state,
-            &team.email,
-            Lang::Fr,
-            "mail.report_team",
-            &format!("{base}{}", crate::model::handle_url(space, id)),
-            &what,
-            "",
-        )
-        .await?;
-    }
-    Ok(())
+) -> Letter {
+    let what = format!(
+        "{} — {}",
+        category.name,
+        description.chars().take(80).collect::<String>()
+    );
+    let link = format!("{base}{}", crate::model::handle_url(space, id));
+    letter(to, Lang::Fr, "mail.report_team", &link, &what, "")
 }
 
 async fn confirm(
@@ -543,22 +523,18 @@ async fn confirm(
     Path((space, token)): Path<(String, String)>,
 ) -> Result<Response, Error> {
     let space = space_or_404(&state, &space).await?;
-    let id = store::confirm(state.db(), &token).await?;
-    if let Some((report, _)) = store::report_in_space(state.db(), &space.id, &id).await?
+    // The report's team is told in the write that publishes it.
+    let mut mails = Vec::new();
+    if let Some(report) = store::report_of_link(state.db(), &space.id, &token).await?
         && let Some(category) =
             store::category_by_code(state.db(), &space.id, &report.service_code).await?
+        && let Some(to) = team_address(&state, &category).await?
     {
-        let base = state.config().base_url.trim_end_matches('/').to_string();
-        tell_team(
-            &state,
-            &category,
-            &base,
-            &space.slug,
-            &id,
-            &report.description,
-        )
-        .await?;
+        let base = state.config().base_url.trim_end_matches('/');
+        let at = (space.slug.as_str(), report.id.as_str());
+        mails.push(team_letter(&to, &category, base, at, &report.description));
     }
+    let id = store::confirm(state.db(), &token, &mails).await?;
     Ok(redirect_with_flash(
         &crate::model::report_url(&space.slug, &id),
         "flash.report_published",

@@ -347,16 +347,8 @@ async fn set_status(
     let base = state.config().base_url.trim_end_matches('/').to_string();
     // Every ticked report changes, or none.
     let ids: Vec<String> = chosen.iter().map(|r| r.id.clone()).collect();
-    store::set_statuses(
-        state.db(),
-        &ids,
-        status,
-        &public_note,
-        &internal_note,
-        Some(&user.id),
-        duplicate_of.as_deref(),
-    )
-    .await?;
+    // Those who follow a report are told in the write that changes it.
+    let mut mails = Vec::new();
     for report in &chosen {
         let what = format!(
             "{} — {}",
@@ -368,9 +360,24 @@ async fn set_status(
             crate::model::report_url(&space.slug, &report.id)
         );
         for to in store::recipients(state.db(), &report.id).await? {
-            super::citizen::mail_change(&state, &to, &link, &what, &public_note).await?;
+            mails.push(super::citizen::change_letter(
+                &to,
+                &link,
+                &what,
+                &public_note,
+            ));
         }
     }
+    store::set_statuses(
+        state.db(),
+        &ids,
+        status,
+        (&public_note, &internal_note),
+        Some(&user.id),
+        duplicate_of.as_deref(),
+        &mails,
+    )
+    .await?;
     let back = kernel::web::safe_next(
         Some(&form.back)
             .filter(|b| !b.is_empty())

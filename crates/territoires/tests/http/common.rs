@@ -270,6 +270,30 @@ impl TestApp {
         }
     }
 
+    /// Makes every mail queued from now on fail (`refusing`), as a full disk or a lost
+    /// connection would, or lets mail be queued again: a change that queues a mail is then
+    /// refused whole.
+    pub async fn refuse_mail(&self, refusing: bool) {
+        let sql = match (self.engine, refusing) {
+            ("sqlite", true) => {
+                "CREATE TRIGGER no_mail BEFORE INSERT ON mail_queue \
+                 BEGIN SELECT RAISE(ABORT, 'no mail'); END"
+            }
+            ("sqlite", false) => "DROP TRIGGER no_mail",
+            (_, true) => {
+                "CREATE FUNCTION no_mail() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'no mail'; END $$; \
+                 CREATE TRIGGER no_mail BEFORE INSERT ON mail_queue \
+                 FOR EACH ROW EXECUTE FUNCTION no_mail()"
+            }
+            (_, false) => "DROP TRIGGER no_mail ON mail_queue; DROP FUNCTION no_mail()",
+        };
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+            .execute(self.state.db().pool())
+            .await
+            .unwrap();
+    }
+
     pub async fn count(&self, table: &str) -> i64 {
         use sqlx::Row;
         sqlx::query(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))

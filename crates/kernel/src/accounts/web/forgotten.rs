@@ -45,14 +45,10 @@ pub(super) async fn forgot(
     if let Some(user) = store::user_by_email(state.db(), &email).await?
         && anonymous_mail_allowed(&state, &user.email).await?
     {
-        let token = store::create_link_token(state.db(), &user.id, Purpose::Reset).await?;
-        send(
-            &state,
-            user.lang,
-            &user.email,
-            "reset",
-            &format!("/password/reset/{token}"),
-        )
+        store::create_link_token(state.db(), &user.id, Purpose::Reset, |token| {
+            let link = format!("/password/reset/{token}");
+            letter(&state, user.lang, &user.email, "reset", &link)
+        })
         .await?;
     }
     message(ctx.into(), StatusCode::OK, "forgot.sent", "", "")

@@ -84,9 +84,11 @@ pub fn message(
     Ok((status, axum::response::Html(html)).into_response())
 }
 
-/// Queues an account mail: the answer waits for the queue only, never for the mail server, so
-/// that it takes no longer when the address is known (registration queues a mail either way).
-async fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) -> Result<(), Error> {
+/// An account mail, `key`, leading to `link` on the platform. It is queued with the link it
+/// carries, or on its own when it carries none: the answer waits for the queue only, never for
+/// the mail server, so that it takes no longer when the address is known (registration queues a
+/// mail either way).
+fn letter(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) -> crate::mail::Letter {
     let base = &state.config().base_url;
     let subject = crate::i18n::tr(lang, &format!("mail.{key}.subject"));
     let body = trf(
@@ -94,8 +96,7 @@ async fn send(state: &AppState, lang: Lang, to: &str, key: &str, link: &str) -> 
         &format!("mail.{key}.body"),
         &[("link", &format!("{base}{link}"))],
     );
-    let letter = crate::mail::Letter::new(to, subject, &body);
-    Ok(state.mailer().queue(&letter).await?)
+    crate::mail::Letter::new(to, subject, &body)
 }
 
 #[derive(Template)]
@@ -201,20 +202,22 @@ async fn register(
     match store::create_user(state.db(), &email, &hash, &name, lang).await {
         Ok(user_id) => {
             if anonymous_mail_allowed(&state, email.as_str()).await? {
-                let token =
-                    store::create_link_token(state.db(), &user_id, Purpose::Confirm).await?;
                 // The confirmation leads on to the page the person was going to.
-                let link = match &next {
+                let link = |token: &str| match &next {
                     Some(next) => format!("/confirm/{token}?next={}", percent_encode(next)),
                     None => format!("/confirm/{token}"),
                 };
-                send(&state, lang, email.as_str(), "confirm", &link).await?;
+                store::create_link_token(state.db(), &user_id, Purpose::Confirm, |token| {
+                    letter(&state, lang, email.as_str(), "confirm", &link(token))
+                })
+                .await?;
             }
         }
         // The same answer whether the address is known or not; the owner is told by mail.
         Err(Error::Invalid(e)) if e.on("email") == Some("email.taken") => {
             if anonymous_mail_allowed(&state, email.as_str()).await? {
-                send(&state, lang, email.as_str(), "already", "/password/forgot").await?;
+                let already = letter(&state, lang, email.as_str(), "already", "/password/forgot");
+                state.mailer().queue(&already).await?;
             }
         }
         Err(e) => return Err(e),
@@ -356,15 +359,10 @@ async fn login(
         // is followed (whoever registered an address that is not theirs gets nothing).
         Some(c) if ok => {
             if anonymous_mail_allowed(&state, form.email.trim()).await? {
-                let token =
-                    store::create_link_token(state.db(), &c.user_id, Purpose::Confirm).await?;
-                send(
-                    &state,
-                    c.lang,
-                    form.email.trim(),
-                    "confirm",
-                    &format!("/confirm/{token}"),
-                )
+                store::create_link_token(state.db(), &c.user_id, Purpose::Confirm, |token| {
+                    let link = format!("/confirm/{token}");
+                    letter(&state, c.lang, form.email.trim(), "confirm", &link)
+                })
                 .await?;
             }
             "login.unconfirmed"

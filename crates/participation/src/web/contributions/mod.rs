@@ -3,7 +3,9 @@
 //! answer and comments, and the actions on it.
 
 use super::processes::{FollowForm, set_follow, visible_process};
-use super::{Refused, component_or_404, contribution_url, form_key, notify, participant};
+use super::{
+    Refused, component_or_404, contribution_url, followers_but, form_key, notices, participant,
+};
 use crate::error::StoreError;
 use crate::model::{
     AnswerFields, AnswerState, Category, Comment, ComponentKind, Contribution, ContributionFields,
@@ -521,14 +523,15 @@ async fn answer(
     policy::check(&user, policy::Action::Manage, &Resource::Contribution(&c))?;
     match fields.parse() {
         Ok(a) => {
-            store::contributions::answer(state.db(), &c.id, &a, &user.id).await?;
             let url = contribution_url(&process, &c.id);
             let what = format!(
                 "{} — {}",
                 c.title,
                 kernel::i18n::tr(kernel::i18n::Lang::Fr, a.state.key())
             );
-            notify(&state, &[&c.id], Some(&user.id), "mail.answer", &url, &what).await?;
+            let followers = followers_but(&state, &[&c.id], &user.id).await?;
+            let told = notices(&state, &followers, "mail.answer", (&what, &url));
+            store::contributions::answer(state.db(), &c.id, &a, &user.id, &told).await?;
             Ok(redirect_with_flash(&url, "flash.answered"))
         }
         Err(errors) => {

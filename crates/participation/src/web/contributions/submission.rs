@@ -160,21 +160,24 @@ pub(super) async fn submit(
             return render_invalid(&p);
         }
     };
-    let (id, new) =
-        store::contributions::create(state.db(), &p.process, &p.component, &user.id, &input)
-            .await?;
-    let url = contribution_url(&p.process, &id);
-    if new && !p.component.settings.moderated_before {
-        notify(
+    // The process's followers hear of a contribution once it is published.
+    let followers = if p.component.settings.moderated_before {
+        Vec::new()
+    } else {
+        followers_but(&state, &[&p.process.id], &user.id).await?
+    };
+    let told = |id: &str| {
+        let url = contribution_url(&p.process, id);
+        notices(
             &state,
-            &[&p.process.id],
-            Some(&user.id),
+            &followers,
             "mail.new_contribution",
-            &url,
-            &input.title,
+            (&input.title, &url),
         )
-        .await?;
-    }
+    };
+    let at = (&p.process, &p.component);
+    let (id, _) = store::contributions::create(state.db(), at, &user.id, &input, told).await?;
+    let url = contribution_url(&p.process, &id);
     let flash = if p.component.settings.moderated_before {
         "flash.contribution_pending"
     } else {

@@ -300,6 +300,69 @@ mod map;
 mod moderation;
 
 on_every_engine!(
+    a_change_and_the_mails_it_causes_are_kept_or_lost_together,
+    |app: TestApp| Box::pin(async move {
+        let (_, component) = setup(&app, &[]).await;
+        let idea = category(&app, &component, "Idée").await;
+        let a = app.other_client();
+        a.register_and_login("anne@test.fr", "Anne Le Bras").await;
+        let b = app.other_client();
+        b.register_and_login("bruno@test.fr", "Bruno Tanguy").await;
+        let url = propose(
+            &a,
+            &component,
+            &idea,
+            ("Des bancs le long du Léguer", "Il n'y a aucun banc."),
+            ("48.7325", "-3.4622"),
+            "0123456789abcdef0123456789abcdef",
+        )
+        .await;
+        follow(&b, &url, "mail").await;
+        let mails = app.count("mail_queue").await;
+        // While no mail can be queued, a comment or an answer that would tell Bruno is not
+        // recorded either.
+        app.refuse_mail(true).await;
+        let key = "c0000000000000000000000000000001";
+        let r = comment(&a, &url, "Merci de votre soutien", None, key).await;
+        assert_eq!(r.status(), 500);
+        assert_eq!(app.count("comments").await, 0);
+        let answer = [
+            ("state", "accepted"),
+            ("progress", "20"),
+            ("text", "Au printemps."),
+        ];
+        let r = app.post_form(&format!("{url}/answer"), &answer).await;
+        assert_eq!(r.status(), 500);
+        let (_, page) = app.get_text(&url).await;
+        assert!(!page.contains("Au printemps."), "{page}");
+        // A password reset link is not made without its mail.
+        let links = app.count("user_tokens").await;
+        let r = app
+            .other_client()
+            .post_form("/password/forgot", &[("email", "bruno@test.fr")])
+            .await;
+        assert_eq!(r.status(), 500);
+        assert_eq!(app.count("user_tokens").await, links);
+        assert_eq!(app.count("mail_queue").await, mails);
+        // Once mail can be queued, the same forms are recorded with their mails.
+        app.refuse_mail(false).await;
+        let r = comment(&a, &url, "Merci de votre soutien", None, key).await;
+        assert_eq!(r.status(), 303);
+        assert_eq!(app.count("comments").await, 1);
+        mail_about(&app, "bruno@test.fr", "Nouveau commentaire").await;
+        let r = app.post_form(&format!("{url}/answer"), &answer).await;
+        assert_eq!(r.status(), 303);
+        mail_about(&app, "bruno@test.fr", "Réponse de la collectivité").await;
+        let r = app
+            .other_client()
+            .post_form("/password/forgot", &[("email", "bruno@test.fr")])
+            .await;
+        assert_eq!(r.status(), 200);
+        assert_eq!(app.count("user_tokens").await, links + 1);
+    })
+);
+
+on_every_engine!(
     citizens_contribute_on_the_map_support_comment_and_get_an_answer,
     |app: TestApp| Box::pin(async move {
         let (process, component) = setup(&app, &[("supports_limit", "1")]).await;

@@ -139,7 +139,7 @@ async fn a_bulk_status_change_is_all_or_nothing() {
         };
         let resolve = |ids: Vec<String>| async move {
             let status = reports::model::Status::Resolved;
-            reports::store::set_statuses(db, &ids, status, "Réparé.", "", None, None).await
+            reports::store::set_statuses(db, &ids, status, ("Réparé.", ""), None, None, &[]).await
         };
         let before = status(first.clone()).await;
         let events = app.count("report_events").await;

@@ -70,4 +70,4 @@ page = urllib.request.urlopen(link).read().decode()
 assert "Adresse confirmée" in page or "Address confirmed" in page, page[:500]
 PY
 outbox_shows "anne@exemple.fr" "Envoyé"
-echo "once the SMTP server is up, the mail arrived once through it and its link confirmed the address"
+echo "journey passed: once the SMTP server is up, the mail arrived once through it and its link confirmed the address"

@@ -158,7 +158,7 @@ link = next(w for w in mail["body"].split() if w.startswith(sys.argv[2] + "/conf
 page = urllib.request.urlopen(sys.argv[3] + link[len(sys.argv[2]):]).read().decode()
 assert "Adresse confirmée" in page or "Address confirmed" in page, page[:500]
 PY
-echo "two nodes, one SMTP server: 20 confirmation mails queued through both arrived once each; node 2's outbox shows node 1's sent, and node 1's link confirms on node 2"
+echo "journey passed: two nodes, one SMTP server: 20 confirmation mails queued through both arrived once each; node 2's outbox shows node 1's sent, and node 1's link confirms on node 2"
 
 # Node 2 paused; the SMTP server replaced by one that takes connections and never answers.
 kill "$SINK_PID"
@@ -211,4 +211,4 @@ HELD_AFTER=$(($(date +%s) - KILLED))
 sleep 4
 sink_holds "${EXPECTED[@]}"
 outbox_sent "${BASES[2]}" "${EXPECTED[@]%%=*}"
-echo "node 1 killed during a try with $HELD mail(s) under its lease and $FREE waiting: node 2 sent the $FREE within ${AT_ONCE} s and the $HELD within ${HELD_AFTER} s, when the lease ran out, each once ($(($(date +%s) - STARTED)) s in all)"
+echo "journey passed: node 1 killed during a try with $HELD mail(s) under its lease and $FREE waiting: node 2 sent the $FREE within ${AT_ONCE} s and the $HELD within ${HELD_AFTER} s, when the lease ran out, each once ($(($(date +%s) - STARTED)) s in all)"

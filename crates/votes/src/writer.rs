@@ -44,7 +44,8 @@ impl BallotWriter {
         }
     }
 
-    /// Casts a ballot (see [`store::cast_in`]); returns the tracker once the ballot is durable.
+    /// Casts a ballot (see [`store::cast_in`]); returns the tracker once the ballot is durable,
+    /// or [`StoreError::Closed`] when the vote closed since the ballot was checked.
     pub async fn cast(
         &self,
         votation_id: &str,
@@ -62,35 +63,50 @@ impl BallotWriter {
     }
 }
 
-/// Writes a batch in one transaction of three statements, whatever its size: the roll entries
-/// (those already on the roll are skipped and named by what the insert returns), then the
-/// ballots and receipts of the voters newly on the roll.
+/// Writes a batch in one transaction of three statements besides the check of its votes,
+/// whatever its size: the roll entries (those already on the roll are skipped and named by what
+/// the insert returns), then the ballots and receipts of the voters newly on the roll. The
+/// ballots of a vote that closed since they were checked are refused (see
+/// [`store::open_boxes`]).
 async fn write(db: &Db, batch: &[Job]) -> Result<Vec<Result<String, StoreError>>, StoreError> {
     let day = kernel::ids::iso_date(kernel::ids::now_ms());
     let mut tx = db.begin().await?;
-    let mut sql = String::from("INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ");
-    for i in 0..batch.len() {
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3));
-    }
-    sql.push_str(" ON CONFLICT DO NOTHING RETURNING votation_id, voter_key");
-    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&day);
-    for job in batch {
-        q = q.bind(&job.votation_id).bind(&job.voter_key);
-    }
-    let mut added: std::collections::HashSet<(String, String)> = q
-        .fetch_all(&mut *tx)
-        .await?
+    let mut votes: Vec<&str> = batch.iter().map(|j| j.votation_id.as_str()).collect();
+    votes.sort_unstable();
+    votes.dedup();
+    let open = store::open_boxes(&mut tx, &votes).await?;
+    let taken: Vec<&Job> = batch
         .iter()
-        .map(|r| Ok((r.try_get("votation_id")?, r.try_get("voter_key")?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+        .filter(|j| open.contains(&j.votation_id))
+        .collect();
+    let mut added = std::collections::HashSet::<(String, String)>::new();
+    if !taken.is_empty() {
+        let mut sql = String::from("INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ");
+        for i in 0..taken.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${}, ${}, $1)", 2 * i + 2, 2 * i + 3));
+        }
+        sql.push_str(" ON CONFLICT DO NOTHING RETURNING votation_id, voter_key");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&day);
+        for job in &taken {
+            q = q.bind(&job.votation_id).bind(&job.voter_key);
+        }
+        added = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| Ok((r.try_get("votation_id")?, r.try_get("voter_key")?)))
+            .collect::<Result<_, sqlx::Error>>()?;
+    }
     // A voter twice in the batch: the first ballot is the one on the roll.
     let outcomes: Vec<Result<String, StoreError>> = batch
         .iter()
         .map(|job| {
-            if added.remove(&(job.votation_id.clone(), job.voter_key.clone())) {
+            if !open.contains(&job.votation_id) {
+                Err(StoreError::Closed)
+            } else if added.remove(&(job.votation_id.clone(), job.voter_key.clone())) {
                 Ok(kernel::ids::new_id())
             } else {
                 Err(StoreError::AlreadyCast)

@@ -6,11 +6,66 @@ use crate::model::*;
 use kernel::db::Db;
 use kernel::ids::{new_id, new_token, now_ms};
 use sqlx::Row;
+use std::collections::HashSet;
 
-/// Puts a ballot in the box, inside the caller's transaction: the voter on the roll (with the
-/// day only), the ballot under a random key, a new random tracker. A voter already on the roll
-/// gets [`StoreError::AlreadyCast`] inside `Ok` and nothing of this ballot is written (no
-/// statement fails, so the transaction can go on with other ballots); the outer error is a
+/// Of these votes, those whose box takes ballots now, checked inside the caller's write
+/// transaction, which the ballots are then written in: a vote takes none once its closing has
+/// passed, once it is counted (its row of `vote_results`, whatever this node's clock says) or
+/// once its box is sealed. The count (see [`super::count_in`]) and the closing by hand wait for
+/// the ballots checked here to be committed, and the ballots checked after them find the vote
+/// closed: a ballot accepted is always in the stored results.
+///
+/// On PostgreSQL each vote's row is locked `FOR SHARE` first, so that ballots written together
+/// by several nodes do not wait for one another, while the count's `FOR UPDATE` (and the
+/// closing's `UPDATE`) waits for them all and holds new ones back until it commits; the check
+/// is a statement of its own, after the lock, so that under `READ COMMITTED` it sees what the
+/// count committed while this transaction waited. On SQLite a write transaction holds the
+/// database's write lock from its start (`Db::begin`): ballots and count already follow one
+/// another.
+pub async fn open_boxes(
+    tx: &mut sqlx::AnyConnection,
+    votation_ids: &[&str],
+) -> Result<HashSet<String>, StoreError> {
+    if votation_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let marks = (1..=votation_ids.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if super::on_postgres(tx) {
+        let mut lock = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM votations WHERE id IN ({marks}) ORDER BY id FOR SHARE"
+        )));
+        for id in votation_ids {
+            lock = lock.bind(*id);
+        }
+        lock.execute(&mut *tx).await?;
+    }
+    let mut check = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT v.id FROM votations v WHERE v.id IN ({marks}) \
+         AND v.closes_at > ${now} AND (v.closed_at IS NULL OR v.closed_at > ${now}) \
+         AND v.sealed_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM vote_results r WHERE r.votation_id = v.id)",
+        now = votation_ids.len() + 1
+    )));
+    for id in votation_ids {
+        check = check.bind(*id);
+    }
+    Ok(check
+        .bind(now_ms())
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?)
+}
+
+/// Puts a ballot in the box, inside the caller's write transaction: the voter on the roll (with
+/// the day only), the ballot under a random key, a new random tracker. A vote whose box takes
+/// no more ballots (see [`open_boxes`]) gives [`StoreError::Closed`], a voter already on the
+/// roll [`StoreError::AlreadyCast`], both inside `Ok`, and nothing of this ballot is written
+/// (no statement fails, so the transaction can go on with other ballots); the outer error is a
 /// failed statement. Returns the tracker.
 pub async fn cast_in(
     tx: &mut sqlx::AnyConnection,
@@ -18,6 +73,9 @@ pub async fn cast_in(
     voter_key: &str,
     ballot: &str,
 ) -> Result<Result<String, StoreError>, StoreError> {
+    if open_boxes(tx, &[votation_id]).await?.is_empty() {
+        return Ok(Err(StoreError::Closed));
+    }
     let day = kernel::ids::iso_date(now_ms());
     let on_roll = sqlx::query(
         "INSERT INTO vote_roll (votation_id, voter_key, day) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",

@@ -18,6 +18,11 @@ pub use results::*;
 const SELECT: &str = "SELECT id, process_id, kind, title, description, opens_at, closes_at, closed_at, \
      eligibility, min_age, salt, budget, basket_max, rule, by_cost, sealed_at, published_at FROM votations";
 
+/// Whether a connection (a write's transaction) is to PostgreSQL, where rows are locked by hand.
+fn on_postgres(conn: &sqlx::AnyConnection) -> bool {
+    conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME
+}
+
 fn from_row(r: &AnyRow) -> Result<Votation, sqlx::Error> {
     let budget: Option<i64> = r.try_get("budget")?;
     Ok(Votation {

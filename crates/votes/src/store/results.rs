@@ -30,7 +30,18 @@ pub async fn stored_results(db: &Db, votation_id: &str) -> Result<Option<Results
 /// it, or one of its own): false, and nothing counted, when they are stored already. The row
 /// is claimed before the count, so that on PostgreSQL a second node counting the same vote at
 /// the same moment waits for the first and then finds it done.
+///
+/// On PostgreSQL the vote's row is locked `FOR UPDATE` first: the count waits for the ballots
+/// being written (each holds the row `FOR SHARE`, see [`super::open_boxes`]) and reads the box
+/// once they are committed; the ballots that come after find the vote counted and are refused.
+/// On SQLite the write transaction alone does the same.
 pub async fn count_in(w: &mut Write, v: &Votation) -> Result<bool, StoreError> {
+    if super::on_postgres(w) {
+        sqlx::query("SELECT id FROM votations WHERE id = $1 FOR UPDATE")
+            .bind(&v.id)
+            .execute(&mut **w)
+            .await?;
+    }
     let claimed = sqlx::query(
         "INSERT INTO vote_results (votation_id, counted_at, ballots, results) \
          VALUES ($1, $2, 0, '') ON CONFLICT (votation_id) DO NOTHING",

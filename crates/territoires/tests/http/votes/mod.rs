@@ -1,6 +1,7 @@
 //! Votes over HTTP: census eligibility with a minimum age, one ballot per voter under
-//! concurrency, receipts found among the published trackers, the secrecy of the tables, and a
-//! participatory budget refusing a basket over budget.
+//! concurrency, receipts found among the published trackers, the secrecy of the tables, a
+//! participatory budget refusing a basket over budget, and ballots that never cross the closing
+//! of their vote.
 
 use crate::common::TestApp;
 use crate::on_every_engine;
@@ -365,6 +366,7 @@ async fn codes_vote(app: &TestApp, count: usize) -> (String, Vec<String>, Vec<St
 }
 
 mod budget_and_api;
+mod closing;
 mod edits;
 mod results_once;
 mod secrecy;

@@ -574,6 +574,11 @@ async fn metrics(
             "Numbers missing from the change feed that this node still waits for.",
             applier.open_holes() as f64,
         ),
+        (
+            "territoires_change_feed_rebuilds",
+            "Times this node built its indexes again because the changes it had not applied were pruned from the feed.",
+            applier.rebuilt_behind() as f64,
+        ),
     ];
     match head {
         Ok(head) => feed.push((

@@ -13,6 +13,13 @@
 //! A long patience stays as a last resort (some other long transaction holding `xmin` back).
 //! On SQLite one transaction writes at a time, so a number missing below a visible one is never
 //! coming: no hole is watched.
+//!
+//! The feed is pruned once a day ([`prune`], from the daily clean-up): the changes older than
+//! [`KEPT_MS`] go, the newest always stays, so that the numbers go on from it whatever the
+//! engine. A node needs no history: it builds its indexes from the tables at start, and
+//! follows the feed from there. A node that fell further behind than the pruning (its applier
+//! stalled for a day) finds the numbers after its place removed (`changes_pruned`), and builds
+//! its indexes from the tables again, as at start, rather than missing what they held.
 
 use crate::db::{Change, Db, Engine, Op};
 use crate::geo::{GeoIndex, GeoPoint};
@@ -72,6 +79,12 @@ const HOLE_PATIENCE: Duration = Duration::from_secs(600);
 const POLL: Duration = Duration::from_millis(500);
 /// The most ranges of holes read again in one query.
 const HOLE_RANGES: usize = 100;
+/// How long a change stays in the feed at least (ms): far longer than any node follows behind
+/// (half a second) or any transaction holds a number of it (see [`HOLE_PATIENCE`]).
+pub const KEPT_MS: i64 = 86_400_000;
+/// The most changes removed in one transaction of [`prune`], so that a first pruning of a long
+/// feed holds no write back for long (on SQLite a transaction that writes holds every other).
+const PRUNED_AT_ONCE: i64 = 10_000;
 
 /// A number missing from the feed below one that is visible.
 struct Hole {
@@ -94,6 +107,9 @@ pub struct Applier {
     version: AtomicU64,
     /// How many times each kind's entries changed, in the order of `indexers`.
     kind_versions: Vec<AtomicU64>,
+    /// How many times the indexes were built again because the feed was pruned past this
+    /// node's place.
+    rebuilt_behind: AtomicU64,
     /// Locked only between two awaits: readers of the indexes' position look at it too.
     holes: Mutex<BTreeMap<i64, Hole>>,
     /// Held through a round of applying, so that rounds never overlap.
@@ -124,6 +140,7 @@ impl Applier {
             search,
             geo,
             kind_versions: indexers.iter().map(|_| AtomicU64::new(0)).collect(),
+            rebuilt_behind: AtomicU64::new(0),
             indexers,
             applied: AtomicI64::new(0),
             built: AtomicBool::new(false),
@@ -137,13 +154,27 @@ impl Applier {
     /// Builds every index from the database. Returns the number of entries.
     pub async fn rebuild(&self) -> Result<usize, sqlx::Error> {
         let round = self.round.lock().await;
+        let n = self.build().await?;
+        self.built.store(true, Ordering::SeqCst);
+        drop(round);
+        self.rounds.notify_waiters();
+        Ok(n)
+    }
+
+    /// Builds every index from the tables and takes the head of the feed as this node's place;
+    /// the caller holds the round. Returns the number of entries.
+    async fn build(&self) -> Result<usize, sqlx::Error> {
         let head = self.db.last_change().await?;
+        // The numbers pruned were committed or given up long ago: none is a hole.
+        let pruned = pruned_through(&self.db).await?;
+        self.lock_holes().retain(|seq, _| *seq > pruned);
         if self.db.engine() == Engine::Postgres {
             // Numbers below the head that are not visible yet belong to transactions still
             // running or ended without committing: they are watched as holes, like those seen
             // later, and those no transaction can fill any more are given up below.
-            let recent = self.db.changes_after((head - 1000).max(0), 1000).await?;
-            let mut expected = (head - 1000).max(0) + 1;
+            let from = (head - 1000).max(pruned).max(0);
+            let recent = self.db.changes_after(from, 1000).await?;
+            let mut expected = from + 1;
             let mut holes = self.lock_holes();
             for c in &recent {
                 for missing in expected..c.seq {
@@ -158,10 +189,13 @@ impl Applier {
         }
         self.applied.store(head, Ordering::SeqCst);
         self.settle_holes().await?;
-        self.built.store(true, Ordering::SeqCst);
-        drop(round);
-        self.rounds.notify_waiters();
         Ok(n)
+    }
+
+    /// How many times this node built its indexes again because the changes it had not applied
+    /// yet were pruned from the feed.
+    pub fn rebuilt_behind(&self) -> u64 {
+        self.rebuilt_behind.load(Ordering::SeqCst)
     }
 
     /// Whether the start-up build finished: the indexes hold the whole database as it was then.
@@ -266,7 +300,8 @@ impl Applier {
     }
 
     /// Applies the changes committed since the last call, and those that filled holes. Returns
-    /// how many were applied.
+    /// how many were applied; when the feed was pruned past this node's place, the indexes are
+    /// built again from the tables, and the number of their entries is returned.
     pub async fn apply_new(&self) -> Result<usize, sqlx::Error> {
         let round = self.round.lock().await;
         let result = self.apply_round().await;
@@ -279,8 +314,22 @@ impl Applier {
         let watched: Vec<i64> = self.lock_holes().keys().copied().collect();
         let (mut count, _) = self.fill_holes(&watched).await?;
         let mut last = self.applied();
+        let first = self.db.changes_after(last, 1000).await?;
+        // Numbers missing right after this node's place: holes, or changes pruned. Only a
+        // prefix of the feed is ever pruned, and never its newest change, so a node whose
+        // changes to apply were pruned always sees such a gap.
+        if first.first().is_some_and(|c| c.seq > last + 1) && pruned_through(&self.db).await? > last
+        {
+            tracing::warn!(
+                applied = last,
+                "the changes this node had not applied were pruned from the feed: its indexes \
+                 are built again from the tables"
+            );
+            self.rebuilt_behind.fetch_add(1, Ordering::SeqCst);
+            return Ok(count + self.build().await?);
+        }
+        let mut batch = first;
         loop {
-            let batch = self.db.changes_after(last, 1000).await?;
             for c in &batch {
                 if c.seq > last + 1 && self.db.engine() == Engine::Postgres {
                     let mut holes = self.lock_holes();
@@ -297,6 +346,7 @@ impl Applier {
             if batch.len() < 1000 {
                 break;
             }
+            batch = self.db.changes_after(last, 1000).await?;
         }
         count += self.settle_holes().await?;
         let mut holes = self.lock_holes();
@@ -420,6 +470,57 @@ impl Applier {
                 tracing::error!(error = %e, "change feed not applied; retrying");
                 tokio::time::sleep(POLL).await;
             }
+        }
+    }
+}
+
+/// The highest number pruned from the feed so far (0 before the first pruning): every change
+/// at or below it is gone.
+pub async fn pruned_through(db: &Db) -> Result<i64, sqlx::Error> {
+    let through: Option<i64> = sqlx::query_scalar("SELECT MAX(through) FROM changes_pruned")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(through.unwrap_or(0))
+}
+
+/// Removes from the feed the changes recorded more than [`KEPT_MS`] before `now` (ms), but
+/// never its newest change: the numbers then go on from it on both engines (and a backup
+/// restored sets PostgreSQL's sequence past it). Each run of at most [`PRUNED_AT_ONCE`] changes
+/// goes in a transaction of its own that also moves `changes_pruned` past them, so that a node
+/// never sees a number gone that the record does not name. Doing it twice does no harm.
+/// Returns how many changes were removed.
+pub async fn prune(db: &Db, now: i64) -> Result<u64, sqlx::Error> {
+    let horizon: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(seq) FROM changes WHERE at < $1 AND seq < (SELECT MAX(seq) FROM changes)",
+    )
+    .bind(now - KEPT_MS)
+    .fetch_one(db.pool())
+    .await?;
+    let Some(horizon) = horizon else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        let first: Option<i64> = sqlx::query_scalar("SELECT MIN(seq) FROM changes")
+            .fetch_one(&mut *tx)
+            .await?;
+        let through = match first {
+            Some(first) if first <= horizon => horizon.min(first + PRUNED_AT_ONCE - 1),
+            _ => horizon,
+        };
+        removed += sqlx::query("DELETE FROM changes WHERE seq <= $1")
+            .bind(through)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("UPDATE changes_pruned SET through = $1 WHERE through < $1")
+            .bind(through)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        if through == horizon {
+            return Ok(removed);
         }
     }
 }

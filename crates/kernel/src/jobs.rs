@@ -268,15 +268,17 @@ pub const PURGE: DailyJob = DailyJob {
 };
 
 /// The kernel's daily clean-up: expired sessions and links, rate-limit buckets and mail counts
-/// that no longer weigh, and stored files that no component names any more, a day after they
+/// that no longer weigh, stored files that no component names any more, a day after they
 /// were written (a form left after a step that kept its files, a replaced logo, a removed
-/// attachment).
+/// attachment), and the changes of the feed older than a day (see [`crate::changes::prune`]).
 pub fn purge<'a>(state: &'a AppState, day: &'a mut Day) -> WorkFuture<'a> {
     Box::pin(async move {
         let now = crate::ids::now_ms();
-        // Files and the log first, before the day's write: doing them twice does no harm, and
+        // Files, the feed and the log first, before the day's write: doing them twice does no
+        // harm, the feed is pruned in runs of its own (a long one holds no write back), and
         // SQLite empties its log only while no transaction is open.
         let mut done = sweep_files(state, std::time::Duration::from_secs(86_400)).await?;
+        done += crate::changes::prune(state.db(), now).await? as usize;
         if state.db().engine() == crate::db::Engine::Sqlite {
             // Pages a sealing could not take out of the write-ahead log (a reader held it) go
             // now: the log is emptied once a day at least.

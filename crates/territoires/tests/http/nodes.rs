@@ -1,7 +1,8 @@
 //! Several nodes on one database: a node that takes no writes stays ready while another writes,
 //! a change rolled back (or left open, then rolled back) holds no node back, the node that
 //! answers a write has it in its search already, a node whose database does not answer says it
-//! is not ready, and `/metrics` says how far behind the feed a node is.
+//! is not ready, `/metrics` says how far behind the feed a node is, and the daily clean-up
+//! prunes the feed without holding any node back.
 
 use crate::common::{TestApp, spawn_app, spawn_app_with};
 use std::time::{Duration, Instant};
@@ -338,5 +339,58 @@ async fn metrics_say_how_far_behind_the_feed_a_node_is() {
         assert!(seen >= 1.0, "{engine}: the lag never showed");
         settled(&app).await;
         assert!(gauge(&app, "territoires_changes_applied").await > applied);
+    }
+}
+
+#[tokio::test]
+async fn the_daily_clean_up_prunes_the_feed_and_the_nodes_go_on() {
+    for engine in kernel::testing::engines() {
+        let a = spawn_app(engine).await;
+        montauban(&a).await;
+        let b = node_beside(&a).await;
+        let db = a.state.db();
+        let head = db.last_change().await.unwrap();
+        assert!(head > 10, "{engine}: {head}");
+        // Every change of the feed so far dates from two days ago.
+        sqlx::query("UPDATE changes SET at = $1")
+            .bind(kernel::ids::now_ms() - 2 * kernel::changes::KEPT_MS)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        // The kernel's clean-up, under a name of its own: the node's own may be done today.
+        let purge = kernel::jobs::DailyJob {
+            name: "test.purge",
+            hour: "00:00",
+            work: kernel::jobs::purge,
+        };
+        let today = kernel::clock::local_date(kernel::ids::now_ms());
+        let noon = kernel::clock::parse_local(&format!("{today}T12:00"), "noon").unwrap();
+        match kernel::jobs::run_due(&a.state, purge, noon).await.unwrap() {
+            kernel::jobs::Turn::Done(n) => assert!(n as i64 >= head - 1, "{engine}: {n}"),
+            other => panic!("{engine}: {other:?}"),
+        }
+        // The newest change stays, and the numbers go on from it.
+        let left: Vec<i64> = sqlx::query_scalar("SELECT seq FROM changes")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(left, vec![head], "{engine}");
+        let id = file_report(&a, &word(7)).await;
+        assert!(db.last_change().await.unwrap() > head, "{engine}");
+        // Both nodes follow the feed as before: none was behind the pruning.
+        assert!(found_after(&b, &word(7), &id).await < Duration::from_secs(1));
+        assert!(finds(&a, &word(7), &id).await, "{engine}");
+        for node in [&a, &b] {
+            assert_eq!(
+                gauge(node, "territoires_change_feed_rebuilds").await,
+                0.0,
+                "{engine}"
+            );
+        }
+        // A node started now builds from the tables and waits for no number pruned.
+        let c = node_beside(&a).await;
+        assert_ready(&c, "after the pruning").await;
+        assert!(finds(&c, &word(7), &id).await, "{engine}");
+        holes_closed_within(&c, HOLE_GIVEN_UP).await;
     }
 }

@@ -33,6 +33,132 @@ pub struct Overrides {
     pub files: Option<String>,
     /// How to reach the S3-compatible storage of `files = "s3://…"`.
     pub s3: S3Access,
+    /// An OpenID Connect provider named `oidc`, from `TERRITOIRES_OIDC_ISSUER`,
+    /// `TERRITOIRES_OIDC_CLIENT_ID` and `TERRITOIRES_OIDC_CLIENT_SECRET`; added to the file's.
+    pub oidc: Option<OidcProvider>,
+    /// Whether people may sign in and register with a password.
+    pub password_sign_in: Option<bool>,
+}
+
+/// An OpenID Connect provider people sign in with (FranceConnect, ProConnect, a regional one):
+/// a `[[oidc]]` table of the TOML file.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct OidcProvider {
+    /// Its short name, in the sign-in addresses (`/auth/{name}`): lower-case letters, digits
+    /// and dashes.
+    pub name: String,
+    /// Its issuer URL, whose discovery document (`/.well-known/openid-configuration`) says the
+    /// rest.
+    pub issuer: String,
+    /// The platform's client id at the provider.
+    pub client_id: String,
+    /// The platform's client secret at the provider.
+    pub client_secret: String,
+    /// The scopes asked for, besides `openid`.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<String>,
+    /// The sign-in button's text in French.
+    #[serde(default)]
+    pub label_fr: String,
+    /// The sign-in button's text in English.
+    #[serde(default)]
+    pub label_en: String,
+    /// The claims whose values, joined by a space, make the person's name on the platform.
+    #[serde(default = "default_name_claims")]
+    pub name_claims: Vec<String>,
+    /// The claim holding the person's e-mail address.
+    #[serde(default = "default_email_claim")]
+    pub email_claim: String,
+    /// Whether a sign-in with this provider counts as a verification of the person's identity.
+    #[serde(default)]
+    pub verifies_identity: bool,
+}
+
+fn default_scopes() -> Vec<String> {
+    vec!["email".into(), "profile".into()]
+}
+
+fn default_name_claims() -> Vec<String> {
+    vec!["given_name".into(), "family_name".into()]
+}
+
+fn default_email_claim() -> String {
+    "email".into()
+}
+
+impl std::fmt::Debug for OidcProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OidcProvider")
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"***")
+            .field("scopes", &self.scopes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OidcProvider {
+    /// The provider named `oidc` of the three settings, when the three are given.
+    pub fn from_settings(
+        issuer: Option<String>,
+        client_id: Option<String>,
+        client_secret: Option<String>,
+    ) -> Option<OidcProvider> {
+        let given = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        Some(OidcProvider {
+            name: "oidc".into(),
+            issuer: given(issuer)?,
+            client_id: given(client_id)?,
+            client_secret: given(client_secret)?,
+            scopes: default_scopes(),
+            label_fr: String::new(),
+            label_en: String::new(),
+            name_claims: default_name_claims(),
+            email_claim: default_email_claim(),
+            verifies_identity: false,
+        })
+    }
+
+    /// The sign-in button's text in `lang`.
+    pub fn label(&self, lang: crate::i18n::Lang) -> String {
+        let given = match lang {
+            crate::i18n::Lang::Fr => &self.label_fr,
+            crate::i18n::Lang::En => &self.label_en,
+        };
+        if given.trim().is_empty() {
+            crate::i18n::trf(lang, "login.with_provider", &[("provider", &self.name)])
+        } else {
+            given.clone()
+        }
+    }
+
+    /// Checks the provider's settings, each problem one sentence.
+    fn check(mut self) -> Result<OidcProvider, ConfigError> {
+        let name_ok = !self.name.is_empty()
+            && self.name.len() <= 32
+            && self
+                .name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !name_ok {
+            return Err(ConfigError(format!(
+                "the OpenID Connect provider name \"{}\" must be lower-case letters, digits and dashes, such as franceconnect",
+                self.name
+            )));
+        }
+        let what = format!("the issuer of the OpenID Connect provider {}", self.name);
+        self.issuer = check_http_url(self.issuer.trim(), &what, "https://auth.example.fr")?;
+        if self.client_id.trim().is_empty() || self.client_secret.is_empty() {
+            return Err(ConfigError(format!(
+                "the OpenID Connect provider {} needs its client_id and client_secret",
+                self.name
+            )));
+        }
+        self.scopes.retain(|s| s != "openid");
+        Ok(self)
+    }
 }
 
 /// How to reach S3-compatible object storage: each `None` when not given. Read from
@@ -190,6 +316,10 @@ pub struct FileConfig {
     s3_region: Option<String>,
     s3_access_key_id: Option<String>,
     s3_secret_access_key: Option<String>,
+    /// Whether people may sign in (and register) with a password; true by default.
+    password_sign_in: Option<bool>,
+    #[serde(default)]
+    oidc: Vec<OidcProvider>,
 }
 
 /// The resolved configuration of a running instance.
@@ -231,6 +361,11 @@ pub struct Config {
     /// How to reach S3-compatible storage, for `files = "s3://…"` (and `territoires files
     /// migrate --to s3://…`).
     pub s3: S3Access,
+    /// The OpenID Connect providers people may sign in with, each name once.
+    pub oidc: Vec<OidcProvider>,
+    /// Whether people may sign in and register with a password (an instance whose residents
+    /// all come through FranceConnect, say, turns it off).
+    pub password_sign_in: bool,
 }
 
 /// A configuration problem, said in one sentence.
@@ -324,7 +459,20 @@ impl Config {
             access_key_id: s3.access_key_id.filter(|k| !k.is_empty()),
             secret_access_key: s3.secret_access_key.filter(|k| !k.is_empty()),
         };
+        let mut oidc = Vec::new();
+        for provider in file.oidc.into_iter().chain(o.oidc) {
+            let provider = provider.check()?;
+            if oidc.iter().any(|p: &OidcProvider| p.name == provider.name) {
+                return Err(ConfigError(format!(
+                    "two OpenID Connect providers are named {}",
+                    provider.name
+                )));
+            }
+            oidc.push(provider);
+        }
         Ok(Config {
+            oidc,
+            password_sign_in: o.password_sign_in.or(file.password_sign_in).unwrap_or(true),
             files,
             s3,
             geocoder_url,
@@ -526,6 +674,55 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn providers_come_from_the_file_and_the_environment_each_checked() {
+        let file: FileConfig = toml::from_str(
+            "password_sign_in = false\n[[oidc]]\nname = \"franceconnect\"\nissuer = \"https://fc.example.fr/api/v2/\"\nclient_id = \"id\"\nclient_secret = \"chut\"\nlabel_fr = \"S'identifier avec FranceConnect\"\nscopes = [\"openid\", \"email\", \"birthdate\"]\nverifies_identity = true",
+        )
+        .unwrap();
+        let o = Overrides {
+            oidc: OidcProvider::from_settings(
+                Some("http://127.0.0.1:9090".into()),
+                Some("civic".into()),
+                Some("secret".into()),
+            ),
+            ..Default::default()
+        };
+        let c = Config::resolve(o, file).unwrap();
+        assert!(!c.password_sign_in);
+        assert_eq!(c.oidc.len(), 2);
+        assert_eq!(c.oidc[0].issuer, "https://fc.example.fr/api/v2");
+        assert_eq!(c.oidc[0].scopes, ["email", "birthdate"]);
+        assert_eq!(
+            c.oidc[0].label(crate::i18n::Lang::Fr),
+            "S'identifier avec FranceConnect"
+        );
+        assert_eq!(c.oidc[1].name, "oidc");
+        assert!(c.oidc[1].label(crate::i18n::Lang::En).contains("oidc"));
+        assert!(
+            !format!("{c:?}").contains("chut"),
+            "the secret is not shown"
+        );
+        // Half a provider in the environment is none.
+        assert!(OidcProvider::from_settings(Some("http://x".into()), None, None).is_none());
+        let bad = |toml: &str| {
+            let file: FileConfig = toml::from_str(toml).unwrap();
+            Config::resolve(Overrides::default(), file).unwrap_err().0
+        };
+        let one = "[[oidc]]\nname = \"NAME\"\nissuer = \"ISSUER\"\nclient_id = \"id\"\nclient_secret = \"s\"\n";
+        let with = |name: &str, issuer: &str| one.replace("NAME", name).replace("ISSUER", issuer);
+        assert!(bad(&with("France Connect", "https://x.fr")).contains("lower-case"));
+        assert!(
+            bad(&with("fc", "fc.example.fr")).contains("issuer of the OpenID Connect provider fc")
+        );
+        let twice = format!(
+            "{}{}",
+            with("fc", "https://a.fr"),
+            with("fc", "https://b.fr")
+        );
+        assert!(bad(&twice).contains("two OpenID Connect providers are named fc"));
     }
 
     #[test]

@@ -11,7 +11,9 @@ use crate::db::Migration;
 /// `0007_rate_limits_and_leases` holds the rate limits every node counts together and the
 /// leases of the daily jobs (see [`crate::web::ratelimit`] and [`crate::jobs`]). `0008_files`
 /// holds the uploaded files of the `files = "database"` setting (see
-/// [`crate::uploads::FileStore`]).
+/// [`crate::uploads::FileStore`]). `0009_change_feed_pruning` records how far the change feed
+/// was pruned (see [`crate::changes::prune`]). `0010_identities` holds the identities accounts
+/// hold at OpenID Connect providers (see [`crate::accounts::identities`]).
 pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "kernel",
     "0001_foundation",
@@ -21,5 +23,7 @@ pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "0005_space_areas",
     "0006_mail_queue",
     "0007_rate_limits_and_leases",
-    "0008_files"
+    "0008_files",
+    "0009_change_feed_pruning",
+    "0010_identities"
 );

@@ -273,6 +273,12 @@ fn config(settings: &Settings, serve: Option<&ServeArgs>) -> Result<Config, Stri
             access_key_id: std::env::var("TERRITOIRES_S3_ACCESS_KEY_ID").ok(),
             secret_access_key: std::env::var("TERRITOIRES_S3_SECRET_ACCESS_KEY").ok(),
         },
+        oidc: kernel::config::OidcProvider::from_settings(
+            std::env::var("TERRITOIRES_OIDC_ISSUER").ok(),
+            std::env::var("TERRITOIRES_OIDC_CLIENT_ID").ok(),
+            std::env::var("TERRITOIRES_OIDC_CLIENT_SECRET").ok(),
+        ),
+        password_sign_in: None,
     };
     Config::resolve(overrides, file).map_err(|e| e.0)
 }

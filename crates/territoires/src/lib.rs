@@ -8,6 +8,7 @@ pub mod backup;
 pub fn components() -> Vec<Component> {
     vec![
         kernel::component(),
+        identity::component(),
         directory::component(),
         participation::component(),
         votes::component(),

@@ -1,5 +1,6 @@
 //! Accounts, sessions, roles and the decision of who may do what.
 
+pub mod identities;
 pub mod model;
 pub mod store;
 pub mod web;

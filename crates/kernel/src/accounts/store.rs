@@ -141,12 +141,23 @@ async fn insert_admin(
 pub struct Credentials {
     /// User id.
     pub user_id: String,
-    /// Argon2id hash of the password.
-    pub password_hash: String,
+    /// Argon2id hash of the password; none for an account that signs in only through
+    /// providers.
+    pub password_hash: Option<String>,
     /// Whether the address was confirmed.
     pub confirmed: bool,
     /// Preferred language.
     pub lang: Lang,
+}
+
+/// The password hash of an account, if it has a password.
+pub async fn password_hash_of(db: &Db, user_id: &str) -> Result<Option<String>, Error> {
+    let hash: Option<Option<String>> =
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(hash.flatten().filter(|h| !h.is_empty()))
 }
 
 /// The credentials of the account with this address, if any.
@@ -171,7 +182,8 @@ pub async fn credentials(db: &Db, email: &Email) -> Result<Option<Credentials>, 
 fn user_from_row(r: &AnyRow) -> Result<User, sqlx::Error> {
     Ok(User {
         id: r.try_get("id")?,
-        email: r.try_get("email")?,
+        // An account opened through a provider that gave no verified address has none.
+        email: r.try_get::<Option<String>, _>("email")?.unwrap_or_default(),
         display_name: r.try_get("display_name")?,
         lang: Lang::parse(&r.try_get::<String, _>("lang")?).unwrap_or_default(),
         confirmed: r.try_get::<Option<i64>, _>("confirmed_at")?.is_some(),
@@ -220,15 +232,27 @@ pub async fn user_by_email(db: &Db, email: &Email) -> Result<Option<User>, Error
 
 /// Opens a session; returns the token for the cookie (only its hash is stored).
 pub async fn create_session(db: &Db, user_id: &str) -> Result<String, Error> {
+    create_session_at_provider(db, user_id, None).await
+}
+
+/// Opens a session, through a provider whose sign-out page is `provider_logout` when one is
+/// given (signing out of the platform then leads there); returns the token for the cookie.
+pub async fn create_session_at_provider(
+    db: &Db,
+    user_id: &str,
+    provider_logout: Option<&str>,
+) -> Result<String, Error> {
     let token = new_token();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, provider_logout) \
+         VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(hash_secret(&token))
     .bind(user_id)
     .bind(now)
     .bind(now + SESSION_IDLE_DAYS * DAY_MS)
+    .bind(provider_logout)
     .execute(db.pool())
     .await?;
     Ok(token)
@@ -288,13 +312,14 @@ pub async fn purge_expired_in(conn: &mut sqlx::AnyConnection, now: i64) -> Resul
     Ok(gone)
 }
 
-/// Ends a session.
-pub async fn delete_session(db: &Db, token: &str) -> Result<(), Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(hash_secret(token))
-        .execute(db.pool())
-        .await?;
-    Ok(())
+/// Ends a session; returns where to sign out at the provider it was opened through, if any.
+pub async fn delete_session(db: &Db, token: &str) -> Result<Option<String>, Error> {
+    let logout: Option<Option<String>> =
+        sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING provider_logout")
+            .bind(hash_secret(token))
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(logout.flatten())
 }
 
 /// Makes a one-time link token for a user and queues, in the same write, the mail that
@@ -379,6 +404,7 @@ pub async fn reset_password(db: &Db, token: &str, password_hash: &str) -> Result
     for sql in [
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM api_tokens WHERE user_id = $1",
+        "DELETE FROM user_identities WHERE user_id = $1",
     ] {
         sqlx::query(sql).bind(&user_id).execute(&mut *tx).await?;
     }
@@ -650,7 +676,7 @@ pub async fn export_data(db: &Db, user_id: &str) -> Result<serde_json::Value, Er
     Ok(serde_json::json!({
         "account": {
             "id": row.try_get::<String, _>("id")?,
-            "email": row.try_get::<String, _>("email")?,
+            "email": row.try_get::<Option<String>, _>("email")?,
             "display_name": row.try_get::<String, _>("display_name")?,
             "lang": row.try_get::<String, _>("lang")?,
             "confirmed_at": row.try_get::<Option<i64>, _>("confirmed_at")?.map(iso_datetime),
@@ -669,5 +695,12 @@ pub async fn export_data(db: &Db, user_id: &str) -> Result<serde_json::Value, Er
             "name": r.try_get::<String, _>("name")?,
             "created_at": iso_datetime(r.try_get("created_at")?),
         }))).collect::<Result<Vec<_>, sqlx::Error>>()?,
+        "identities": super::identities::of_account(db, user_id).await?.iter().map(|i| serde_json::json!({
+            "provider": i.provider,
+            "subject": i.subject,
+            "claims": i.claims,
+            "linked_at": iso_datetime(i.created_at),
+            "used_at": iso_datetime(i.used_at),
+        })).collect::<Vec<_>>(),
     }))
 }

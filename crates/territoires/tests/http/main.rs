@@ -11,6 +11,7 @@ mod directory;
 mod files;
 mod geocoder;
 mod hardening;
+mod identity;
 mod lab;
 mod library;
 #[path = "../support/load.rs"]

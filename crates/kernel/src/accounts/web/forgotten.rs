@@ -10,7 +10,11 @@ struct ForgotPage {
     email: String,
 }
 
-pub(super) async fn forgot_form(page: PageCtx) -> Result<Response, Error> {
+pub(super) async fn forgot_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+) -> Result<Response, Error> {
+    password_open(&state)?;
     render(&ForgotPage {
         page,
         errors: FieldErrors::new(),
@@ -30,6 +34,7 @@ pub(super) async fn forgot(
     ctx: RequestCtx,
     Form(form): Form<EmailForm>,
 ) -> Result<Response, Error> {
+    password_open(&state)?;
     state.limiter().check(resets(state.config()), ip).await?;
     let email = match Email::parse(&form.email) {
         Ok(e) => e,

@@ -161,7 +161,41 @@ impl LoginPage {
     }
 }
 
-async fn register_form(page: PageCtx, Query(q): Query<NextQuery>) -> Result<Response, Error> {
+/// Refused (404) when the instance turned password sign-in off: its forms are not served.
+fn password_open(state: &AppState) -> Result<(), Error> {
+    if state.config().password_sign_in {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// The sign-in buttons of the instance's providers in `lang`: (address, text), each address
+/// carrying the page asked for.
+fn provider_buttons(state: &AppState, lang: Lang, next: &str) -> Vec<(String, String)> {
+    state
+        .config()
+        .oidc
+        .iter()
+        .map(|p| {
+            let href = if next.is_empty() {
+                format!("/auth/{}", p.name)
+            } else {
+                format!("/auth/{}?next={}", p.name, percent_encode(next))
+            };
+            (href, p.label(lang))
+        })
+        .collect()
+}
+
+async fn register_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, Error> {
+    if !state.config().password_sign_in {
+        return Ok(axum::response::Redirect::to("/login").into_response());
+    }
     render(&RegisterPage {
         page,
         errors: FieldErrors::new(),
@@ -178,6 +212,7 @@ async fn register(
     ctx: RequestCtx,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, Error> {
+    password_open(&state)?;
     state
         .limiter()
         .check(registrations(state.config()), ip)
@@ -268,6 +303,10 @@ struct LoginPage {
     email: String,
     /// The page asked for, empty when none was (the reader then lands where their roles say).
     next: String,
+    /// The providers' sign-in buttons: (address, text).
+    providers: Vec<(String, String)>,
+    /// Whether the password form is offered.
+    password: bool,
 }
 
 /// The page a sign-in asked for, checked; `None` when none was asked.
@@ -280,12 +319,19 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_form(page: PageCtx, Query(q): Query<NextQuery>) -> Result<Response, Error> {
+async fn login_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, Error> {
+    let next = asked_next(q.next.as_deref()).unwrap_or_default();
     render(&LoginPage {
+        providers: provider_buttons(&state, page.tr.0, &next),
+        password: state.config().password_sign_in,
         page,
         errors: FieldErrors::new(),
         email: String::new(),
-        next: asked_next(q.next.as_deref()).unwrap_or_default(),
+        next,
     })
 }
 
@@ -305,7 +351,18 @@ pub async fn sign_in(
     to: &str,
     flash: &str,
 ) -> Result<Response, Error> {
-    let token = store::create_session(state.db(), user_id).await?;
+    sign_in_at_provider(state, user_id, (to, flash), None).await
+}
+
+/// As [`sign_in`], for a person who came through a provider: signing out later leads to
+/// `provider_logout` (the provider's own sign-out page), when given.
+pub async fn sign_in_at_provider(
+    state: &AppState,
+    user_id: &str,
+    (to, flash): (&str, &str),
+    provider_logout: Option<&str>,
+) -> Result<Response, Error> {
+    let token = store::create_session_at_provider(state.db(), user_id, provider_logout).await?;
     let mut res = redirect_with_flash(to, flash);
     res.headers_mut().append(
         header::SET_COOKIE,
@@ -335,13 +392,14 @@ async fn login(
     ctx: RequestCtx,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Error> {
+    password_open(&state)?;
     state.limiter().check(LOGIN, ip).await?;
     let next = asked_next(form.next.as_deref());
     let creds = match Email::parse(&form.email) {
         Ok(email) => store::credentials(state.db(), &email).await?,
         Err(_) => None,
     };
-    let hash = creds.as_ref().map(|c| c.password_hash.as_str());
+    let hash = creds.as_ref().and_then(|c| c.password_hash.as_deref());
     let ok = verify_password_async(&form.password, hash).await?;
     let error = match creds {
         Some(c) if ok && c.confirmed => {
@@ -369,11 +427,14 @@ async fn login(
         }
         _ => "login.invalid",
     };
+    let next = next.unwrap_or_default();
     let page = LoginPage {
+        providers: provider_buttons(&state, ctx.lang, &next),
+        password: true,
         page: ctx.into(),
         errors: FieldError::new("email", error).into(),
         email: form.email,
-        next: next.unwrap_or_default(),
+        next,
     };
     render_invalid(&page)
 }
@@ -382,12 +443,17 @@ async fn logout(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, Error> {
+    let mut provider_logout = None;
     if let Some(token) =
         crate::web::secret_cookie(&headers, SESSION_COOKIE, state.config().secure_cookies)
     {
-        store::delete_session(state.db(), token).await?;
+        provider_logout = store::delete_session(state.db(), token).await?;
     }
-    let mut res = redirect_with_flash("/", "flash.logged_out");
+    // Who came through a provider signs out there too, and comes back to the home page.
+    let mut res = match provider_logout {
+        Some(url) => axum::response::Redirect::to(&url).into_response(),
+        None => redirect_with_flash("/", "flash.logged_out"),
+    };
     res.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(SESSION_COOKIE, "", 0, state.config().secure_cookies),

@@ -157,10 +157,19 @@ pub(super) async fn download_data(
 struct DeletePage {
     page: PageCtx,
     errors: FieldErrors,
+    /// Whether the account has a password, which the form then asks for.
+    password: bool,
 }
 
-pub(super) async fn delete_form(page: PageCtx, SignedIn(_): SignedIn) -> Result<Response, Error> {
+pub(super) async fn delete_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    SignedIn(user): SignedIn,
+) -> Result<Response, Error> {
     render(&DeletePage {
+        password: store::password_hash_of(state.db(), &user.id)
+            .await?
+            .is_some(),
         page,
         errors: FieldErrors::new(),
     })
@@ -172,17 +181,19 @@ pub(super) async fn delete(
     SignedIn(user): SignedIn,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, Error> {
-    let email = Email::parse(&user.email)?;
-    let creds = store::credentials(state.db(), &email).await?;
-    let ok = verify_password_async(
-        &form.password,
-        creds.as_ref().map(|c| c.password_hash.as_str()),
-    )
-    .await?;
+    // An account that signs in only through providers has no password to give: its session
+    // (and the form's CSRF token) stand for it.
+    let hash = store::password_hash_of(state.db(), &user.id).await?;
+    let password = hash.is_some();
+    let ok = match hash {
+        Some(hash) => verify_password_async(&form.password, Some(&hash)).await?,
+        None => true,
+    };
     if !ok {
         let p = DeletePage {
             page,
             errors: FieldError::new("password", "password.wrong").into(),
+            password,
         };
         return render_invalid(&p);
     }
@@ -190,6 +201,7 @@ pub(super) async fn delete(
         let p = DeletePage {
             page,
             errors: FieldError::new("password", "account.last_admin").into(),
+            password,
         };
         return render_invalid(&p);
     }

@@ -308,7 +308,9 @@ impl World {
                 (_, "contributions", _) => self.get("contribution").into(),
                 (_, "comments", _) => self.get("comment").into(),
                 (_, "phases", _) => self.get("phase").into(),
-                (_, "confirm", _) | (_, "reset", _) => "unknown-token".into(),
+                (_, "confirm", _) | (_, "reset", _) | (_, "link", _) => "unknown-token".into(),
+                // The suite's instance has no provider: a name is not found.
+                (_, "auth", "name") => "franceconnect".into(),
                 (_, "reports", _) => self.get("report").into(),
                 (_, "challenges", _) => self.get("challenge").into(),
                 (t, "requests", _) if t.starts_with("/commun") => {

@@ -15,7 +15,8 @@ import { AxeBuilder } from '@axe-core/playwright';
 export const SHOTS = new URL('./shots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
 
-function freePort() {
+/** A port free on the loopback a moment ago. */
+export function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.listen(0, '127.0.0.1', () => {
@@ -26,7 +27,8 @@ function freePort() {
   });
 }
 
-async function waitForHttp(url, ms = 60000) {
+/** Waits until `url` answers 2xx. */
+export async function waitForHttp(url, ms = 60000) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
     try {
@@ -38,14 +40,15 @@ async function waitForHttp(url, ms = 60000) {
   throw new Error(`server at ${url} did not come up`);
 }
 
-/** Starts `territoires serve` on a fresh data directory; `args` are extra flags. */
-export async function startServer(args = []) {
+/** Starts `territoires serve` on a fresh data directory; `args` are extra flags, `extraEnv` extra
+ * environment variables. */
+export async function startServer(args = [], extraEnv = {}) {
   const bin = process.env.TERRITOIRES_BIN;
   assert.ok(bin, 'TERRITOIRES_BIN must name the territoires binary');
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'territoires-browser-'));
   const base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, TERRITOIRES_LOG: 'warn' };
+  const env = { ...process.env, TERRITOIRES_LOG: 'warn', ...extraEnv };
   delete env.DATABASE_URL;
   // The journeys register many accounts from one address: the limits on anonymous writes are
   // raised for them (their own tests run in the HTTP suite).

@@ -11,7 +11,6 @@ use axum::routing::{get, post};
 use kernel::accounts::identities;
 use kernel::accounts::web::sign_in_at_provider;
 use kernel::accounts::{DisplayName, Email, User};
-use kernel::i18n::Lang;
 use kernel::web::ratelimit::Limit;
 use kernel::web::routes::Routes;
 use kernel::web::{
@@ -306,7 +305,7 @@ async fn signed_in(
             subject: identity.subject.clone(),
             claims,
         };
-        let label = provider_label(state, &identity.provider, owner.lang);
+        let label = provider_title(state, &identity.provider);
         store::propose_link(state.db(), &pending, |token| {
             let link = format!("{}/auth/link/{token}", state.config().base_url);
             kernel::mail::Letter::texts(
@@ -333,14 +332,14 @@ async fn signed_in(
     sign_in_at_provider(state, &user_id, (&next, "flash.account_created"), logout).await
 }
 
-/// A provider's button text in `lang`, or its short name when it is no longer configured.
-fn provider_label(state: &AppState, name: &str, lang: Lang) -> String {
+/// A provider's name as people know it, or its short name when it is no longer configured.
+fn provider_title(state: &AppState, name: &str) -> String {
     state
         .config()
         .oidc
         .iter()
         .find(|p| p.name == name)
-        .map_or_else(|| name.to_string(), |p| p.label(lang))
+        .map_or_else(|| name.to_string(), |p| p.title().to_string())
 }
 
 #[derive(Template)]
@@ -423,7 +422,7 @@ async fn identities_of(
     let listed = held
         .iter()
         .map(|i| Listed {
-            label: provider_label(state, &i.provider, lang),
+            label: provider_title(state, &i.provider),
             provider: i.provider.clone(),
             subject: i.subject.clone(),
             since: page.tr.datetime(i.created_at),

@@ -58,6 +58,10 @@ pub struct OidcProvider {
     /// The scopes asked for, besides `openid`.
     #[serde(default = "default_scopes")]
     pub scopes: Vec<String>,
+    /// Its name as people know it (« FranceConnect »), in mails and on the account page; its
+    /// short name when none is given.
+    #[serde(default)]
+    pub title: String,
     /// The sign-in button's text in French.
     #[serde(default)]
     pub label_fr: String,
@@ -113,12 +117,22 @@ impl OidcProvider {
             client_id: given(client_id)?,
             client_secret: given(client_secret)?,
             scopes: default_scopes(),
+            title: String::new(),
             label_fr: String::new(),
             label_en: String::new(),
             name_claims: default_name_claims(),
             email_claim: default_email_claim(),
             verifies_identity: false,
         })
+    }
+
+    /// Its name as people know it.
+    pub fn title(&self) -> &str {
+        if self.title.trim().is_empty() {
+            &self.name
+        } else {
+            self.title.trim()
+        }
     }
 
     /// The sign-in button's text in `lang`.
@@ -128,7 +142,7 @@ impl OidcProvider {
             crate::i18n::Lang::En => &self.label_en,
         };
         if given.trim().is_empty() {
-            crate::i18n::trf(lang, "login.with_provider", &[("provider", &self.name)])
+            crate::i18n::trf(lang, "login.with_provider", &[("provider", self.title())])
         } else {
             given.clone()
         }

@@ -255,10 +255,18 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let mut res = next.run(req).await;
     let tiles = tile_origin(&state.config().tile_url);
     let frame = if embed { "*" } else { "'none'" };
+    // Signing out through a provider is a form whose answer leads to the provider's sign-out
+    // page: the providers' origins are allowed as its end.
+    let providers: String = state
+        .config()
+        .oidc
+        .iter()
+        .map(|p| format!(" {}", tile_origin(&p.issuer)))
+        .collect();
     let csp = format!(
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: {tiles}; \
          connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; \
-         form-action 'self'; frame-ancestors {frame}"
+         form-action 'self'{providers}; frame-ancestors {frame}"
     );
     let h = res.headers_mut();
     if let Ok(v) = HeaderValue::from_str(&csp) {

@@ -91,7 +91,16 @@ async fn a_new_person_signs_in_with_a_provider_and_signs_out_there_too() {
         let r = through_provider(&other, &provider, "").await;
         assert_eq!(r.status(), 303);
         assert_eq!(app.count("users").await, users + 1);
-        // Signing out ends the session and leads to the provider's sign-out page.
+        // Signing out ends the session and leads to the provider's sign-out page, which the
+        // pages' security policy lets a form's answer lead to.
+        let csp = app.get("/").await.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            csp.contains(&format!("form-action 'self' {};", provider.issuer)),
+            "{csp}"
+        );
         let r = app.post_form("/logout", &[]).await;
         assert_eq!(r.status(), 303);
         let to = location(&r);

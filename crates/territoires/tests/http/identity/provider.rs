@@ -132,7 +132,7 @@ impl Provider {
         )
         .unwrap();
         p.name = name.into();
-        p.label_fr = "Se connecter avec Test Connect".into();
+        p.title = "Test Connect".into();
         p
     }
 

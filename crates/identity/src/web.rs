@@ -242,7 +242,7 @@ async fn callback(
         Ok(identity) => identity,
         Err(e) => return Ok(forget_state(refusal(&state, page, &name, e).await?, &state)),
     };
-    let res = signed_in(&state, page, identity, sign_in).await?;
+    let res = signed_in(&state, (page, &headers), identity, sign_in).await?;
     Ok(forget_state(res, &state))
 }
 
@@ -259,7 +259,7 @@ fn forget_state(mut res: Response, state: &AppState) -> Response {
 /// holding it; a mail to the account its address names, to confirm the link; or a new account.
 async fn signed_in(
     state: &AppState,
-    page: PageCtx,
+    (page, headers): (PageCtx, &HeaderMap),
     identity: Identity,
     sign_in: SignIn,
 ) -> Result<Response, Error> {
@@ -292,7 +292,8 @@ async fn signed_in(
         let mut w = state.db().write().await?;
         identities::link(&mut w, &user_id, ids, &claims).await?;
         w.commit().await?;
-        return sign_in_at_provider(state, &user_id, (&next, "flash.logged_in"), logout).await;
+        return sign_in_at_provider(state, headers, &user_id, (&next, "flash.logged_in"), logout)
+            .await;
     }
     let email = identity.email.as_deref().and_then(|e| Email::parse(e).ok());
     if let Some(email) = &email
@@ -329,7 +330,14 @@ async fn signed_in(
         identities::create_account(&mut w, ids, &name, verified.as_ref(), page.tr.0, &claims)
             .await?;
     w.commit().await?;
-    sign_in_at_provider(state, &user_id, (&next, "flash.account_created"), logout).await
+    sign_in_at_provider(
+        state,
+        headers,
+        &user_id,
+        (&next, "flash.account_created"),
+        logout,
+    )
+    .await
 }
 
 /// A provider's name as people know it, or its short name when it is no longer configured.
@@ -356,6 +364,7 @@ async fn link_form(page: PageCtx, Path(token): Path<String>) -> Result<Response,
 async fn link(
     State(state): State<AppState>,
     page: PageCtx,
+    headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, Error> {
     let mut w = state.db().write().await?;
@@ -377,9 +386,9 @@ async fn link(
     // Following the mailed link proves the account's owner: they are signed in.
     kernel::accounts::web::sign_in(
         &state,
+        &headers,
         &pending.user_id,
-        "/account/identities",
-        "flash.identity_linked",
+        ("/account/identities", "flash.identity_linked"),
     )
     .await
 }

@@ -13,7 +13,8 @@ use crate::db::Migration;
 /// holds the uploaded files of the `files = "database"` setting (see
 /// [`crate::uploads::FileStore`]). `0009_change_feed_pruning` records how far the change feed
 /// was pruned (see [`crate::changes::prune`]). `0010_identities` holds the identities accounts
-/// hold at OpenID Connect providers (see [`crate::accounts::identities`]).
+/// hold at OpenID Connect providers (see [`crate::accounts::identities`]). `0011_second_factor`
+/// holds the second factor of sign-ins (see [`crate::accounts::second_factor`]).
 pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "kernel",
     "0001_foundation",
@@ -25,5 +26,6 @@ pub const MIGRATIONS: &[Migration] = crate::migrations!(
     "0007_rate_limits_and_leases",
     "0008_files",
     "0009_change_feed_pruning",
-    "0010_identities"
+    "0010_identities",
+    "0011_second_factor"
 );

@@ -233,6 +233,14 @@ enum UserCommand {
         #[arg(long)]
         name: String,
     },
+    /// Turn off the two-step verification of an account whose owner lost their device (they
+    /// sign in with their password alone, and may set it up again).
+    #[command(name = "reset-2fa")]
+    ResetTwoFactor {
+        /// Email address of the account.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// Starts the logs: `TERRITOIRES_LOG` sets the filter (default `info`),
@@ -545,6 +553,25 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     e => format!("{e:?}"),
                 })?;
             println!("Administrator {} created.", email.as_str());
+            Ok(())
+        }
+        Command::User(UserCommand::ResetTwoFactor { email }) => {
+            let config = config(&cli.settings, None)?;
+            let email = kernel::accounts::Email::parse(email)
+                .map_err(|_| format!("\"{email}\" is not an e-mail address"))?;
+            let db = open(&config).await?;
+            let user = kernel::accounts::store::user_by_email(&db, &email)
+                .await
+                .map_err(|e| format!("{e:?}"))?
+                .ok_or_else(|| format!("no account has the address {}", email.as_str()))?;
+            let was_on = kernel::accounts::second_factor::turn_off(&db, &user.id, None)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            if was_on {
+                println!("Two-step verification of {} is off.", email.as_str());
+            } else {
+                println!("{} had no two-step verification.", email.as_str());
+            }
             Ok(())
         }
     }

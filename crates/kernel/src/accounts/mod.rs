@@ -2,6 +2,7 @@
 
 pub mod identities;
 pub mod model;
+pub mod second_factor;
 pub mod store;
 pub mod web;
 

@@ -309,6 +309,16 @@ pub async fn purge_expired_in(conn: &mut sqlx::AnyConnection, now: i64) -> Resul
         .execute(&mut *conn)
         .await?
         .rows_affected();
+    for sql in [
+        "DELETE FROM trusted_browsers WHERE expires_at <= $1",
+        "DELETE FROM second_factor_pending WHERE expires_at <= $1",
+    ] {
+        gone += sqlx::query(sql)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
     Ok(gone)
 }
 
@@ -404,7 +414,6 @@ pub async fn reset_password(db: &Db, token: &str, password_hash: &str) -> Result
     for sql in [
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM api_tokens WHERE user_id = $1",
-        "DELETE FROM user_identities WHERE user_id = $1",
     ] {
         sqlx::query(sql).bind(&user_id).execute(&mut *tx).await?;
     }
@@ -463,6 +472,11 @@ pub async fn delete_account(db: &Db, user_id: &str) -> Result<(), Error> {
         "DELETE FROM user_tokens WHERE user_id = $1",
         "DELETE FROM api_tokens WHERE user_id = $1",
         "DELETE FROM roles WHERE user_id = $1",
+        "DELETE FROM user_identities WHERE user_id = $1",
+        "DELETE FROM user_totp WHERE user_id = $1",
+        "DELETE FROM user_recovery_codes WHERE user_id = $1",
+        "DELETE FROM trusted_browsers WHERE user_id = $1",
+        "DELETE FROM second_factor_pending WHERE user_id = $1",
     ] {
         sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
     }

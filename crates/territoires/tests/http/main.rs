@@ -23,6 +23,7 @@ mod open311;
 mod pages;
 mod participation;
 mod reports;
+mod second_factor;
 mod votes;
 mod words;
 mod workplace;

@@ -14,7 +14,7 @@ use crate::web::{
 };
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -23,6 +23,8 @@ mod forgotten;
 use forgotten::*;
 mod profile;
 use profile::*;
+mod security;
+use super::second_factor;
 
 /// The account routes.
 pub fn routes() -> Routes {
@@ -39,6 +41,11 @@ pub fn routes() -> Routes {
         .route("/account/data", get(download_data))
         .route("/account/delete", get(delete_form).post(delete))
         .route("/setup", get(setup_form).post(setup))
+        .route("/login/code", get(security::code_form).post(security::code))
+        .route("/account/security", get(security::page))
+        .route("/account/security/totp", post(security::start))
+        .route("/account/security/totp/confirm", post(security::confirm))
+        .route("/account/security/totp/off", post(security::turn_off))
 }
 
 #[derive(Template)]
@@ -64,6 +71,7 @@ pub fn message(
         "forgot.sent" => "message.forgot.title",
         "confirm.done" => "message.confirm.title",
         "link.invalid" => "message.link.title",
+        "second_factor.gone" => "message.second_factor.title",
         _ => "message.default.title",
     };
     let text = match key {
@@ -71,6 +79,7 @@ pub fn message(
         "forgot.sent" => "message.forgot.text",
         "confirm.done" => "message.confirm.text",
         "link.invalid" => "message.link.text",
+        "second_factor.gone" => "message.second_factor.text",
         _ => "message.default.text",
     };
     let html = Message {
@@ -344,19 +353,54 @@ struct LoginForm {
     next: Option<String>,
 }
 
-/// Opens a session and redirects, setting the session cookie.
+/// Opens a session and redirects, setting the session cookie; or, for an account with a second
+/// factor in a browser it does not trust, asks for its code first (`/login/code`). `headers`
+/// are the request's (its trusted-browser cookie).
 pub async fn sign_in(
     state: &AppState,
+    headers: &HeaderMap,
     user_id: &str,
-    to: &str,
-    flash: &str,
+    (to, flash): (&str, &str),
 ) -> Result<Response, Error> {
-    sign_in_at_provider(state, user_id, (to, flash), None).await
+    sign_in_at_provider(state, headers, user_id, (to, flash), None).await
 }
 
 /// As [`sign_in`], for a person who came through a provider: signing out later leads to
 /// `provider_logout` (the provider's own sign-out page), when given.
 pub async fn sign_in_at_provider(
+    state: &AppState,
+    headers: &HeaderMap,
+    user_id: &str,
+    (to, flash): (&str, &str),
+    provider_logout: Option<&str>,
+) -> Result<Response, Error> {
+    if second_factor::enabled(state.db(), user_id).await? {
+        let trusted = match crate::web::cookie(headers, security::TRUSTED_COOKIE) {
+            Some(token) => second_factor::trusted(state.db(), user_id, token).await?,
+            None => false,
+        };
+        if !trusted {
+            let pending = second_factor::Pending {
+                user_id: user_id.to_string(),
+                next: to.to_string(),
+                flash: flash.to_string(),
+                provider_logout: provider_logout.map(str::to_string),
+            };
+            let token = second_factor::wait(state.db(), &pending).await?;
+            let mut res = axum::response::Redirect::to("/login/code").into_response();
+            let secure = state.config().secure_cookies;
+            res.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(security::PENDING_COOKIE, &token, 300, secure),
+            );
+            return Ok(res);
+        }
+    }
+    open_session(state, user_id, (to, flash), provider_logout).await
+}
+
+/// Opens a session and redirects with its cookie.
+async fn open_session(
     state: &AppState,
     user_id: &str,
     (to, flash): (&str, &str),
@@ -390,6 +434,7 @@ async fn login(
     State(state): State<AppState>,
     ClientIp(ip): ClientIp,
     ctx: RequestCtx,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, Error> {
     password_open(&state)?;
@@ -411,7 +456,7 @@ async fn login(
                     .map_or("/", |u| crate::workplace::landing(&u))
                     .to_string(),
             };
-            return sign_in(&state, &c.user_id, &to, "flash.logged_in").await;
+            return sign_in(&state, &headers, &c.user_id, (&to, "flash.logged_in")).await;
         }
         // The right password on an unconfirmed address: a new link, and no session until it
         // is followed (whoever registered an address that is not theirs gets nothing).
@@ -515,7 +560,7 @@ async fn setup(
     };
     match create_admin(state.db(), &email, &name, &password).await {
         // The first administrator starts where spaces are created (their workplace is empty).
-        Ok(id) => sign_in(&state, &id, "/admin", "flash.setup_done").await,
+        Ok(id) => open_session(&state, &id, ("/admin", "flash.setup_done"), None).await,
         Err(Error::Invalid(errors)) => {
             let page = SetupPage {
                 page: ctx.into(),

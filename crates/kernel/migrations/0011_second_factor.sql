@@ -28,3 +28,9 @@ CREATE TABLE trusted_browsers (
     expires_at BIGINT NOT NULL
 );
 CREATE INDEX trusted_browsers_user ON trusted_browsers (user_id);
+-- The spaces whose staff (administrators, moderators, agents) must sign in with a second factor
+-- (instance administrators always do).
+CREATE TABLE space_second_factor (
+    space_id TEXT PRIMARY KEY REFERENCES spaces(id) ON DELETE CASCADE,
+    since BIGINT NOT NULL
+);

@@ -41,6 +41,64 @@ pub fn code_at(secret: &str, unix_secs: u64) -> Result<String, Error> {
     Ok(totp(secret, "x", "x")?.generate(unix_secs).to_string())
 }
 
+/// Whether an account must sign in with a second factor: a member of staff (administrator,
+/// moderator, agent) of a space that asks it of its staff.
+pub async fn required(db: &Db, user_id: &str) -> Result<bool, Error> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM roles r JOIN space_second_factor s ON s.space_id = r.space_id \
+         WHERE r.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// Whether a space asks a second factor of its staff.
+pub async fn space_requires(db: &Db, space_id: &str) -> Result<bool, Error> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM space_second_factor WHERE space_id = $1")
+        .bind(space_id)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(n > 0)
+}
+
+/// Sets whether a space asks a second factor of its staff, logged.
+pub async fn set_space_requires(
+    db: &Db,
+    space_id: &str,
+    required: bool,
+    by: &str,
+) -> Result<(), Error> {
+    let mut w = db.write().await?;
+    if required {
+        sqlx::query(
+            "INSERT INTO space_second_factor (space_id, since) VALUES ($1, $2) \
+             ON CONFLICT (space_id) DO NOTHING",
+        )
+        .bind(space_id)
+        .bind(now_ms())
+        .execute(&mut *w)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM space_second_factor WHERE space_id = $1")
+            .bind(space_id)
+            .execute(&mut *w)
+            .await?;
+    }
+    let detail = if required { "on" } else { "off" };
+    w.audit(
+        Some(by),
+        "space.staff_second_factor",
+        "space",
+        space_id,
+        detail,
+    )
+    .await?;
+    w.commit().await?;
+    Ok(())
+}
+
 /// Whether an account has a second factor on.
 pub async fn enabled(db: &Db, user_id: &str) -> Result<bool, Error> {
     let n: i64 = sqlx::query_scalar(
@@ -292,10 +350,24 @@ pub async fn wait(db: &Db, p: &Pending) -> Result<String, Error> {
     Ok(token)
 }
 
+/// The account a sign-in waiting under `token` is for, while it waits.
+pub async fn pending_user(db: &Db, token: &str) -> Result<Option<String>, Error> {
+    Ok(sqlx::query_scalar(
+        "SELECT user_id FROM second_factor_pending \
+         WHERE token_hash = $1 AND expires_at > $2 AND tries < $3",
+    )
+    .bind(hash_secret(token))
+    .bind(now_ms())
+    .bind(PENDING_TRIES)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 /// What a code given for a waiting sign-in leads to.
 pub enum Outcome {
-    /// Accepted: the sign-in goes on.
-    Accepted(Pending),
+    /// Accepted: the sign-in goes on; with the recovery codes made when the code was the
+    /// first of an app being set up (shown once), else none.
+    Accepted(Pending, Vec<String>),
     /// Refused; the sign-in still waits.
     Wrong,
     /// No sign-in waits under this token (unknown, expired, or out of tries).
@@ -324,8 +396,15 @@ pub async fn check(db: &Db, token: &str, code: &str, unix_secs: u64) -> Result<O
         flash: r.try_get("flash")?,
         provider_logout: r.try_get("provider_logout")?,
     };
-    let by_app = take_code(&mut w, &pending.user_id, code, unix_secs).await?;
-    let accepted = by_app || take_recovery_code(&mut w, &pending.user_id, code).await?;
+    let user = pending.user_id.clone();
+    let was_on: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT enabled_at FROM user_totp WHERE user_id = $1")
+            .bind(&user)
+            .fetch_optional(&mut *w)
+            .await?;
+    let setting_up = !matches!(was_on, Some(Some(_)));
+    let by_app = take_code(&mut w, &user, code, unix_secs).await?;
+    let accepted = by_app || (!setting_up && take_recovery_code(&mut w, &user, code).await?);
     if !accepted {
         w.commit().await?;
         return Ok(Outcome::Wrong);
@@ -334,13 +413,23 @@ pub async fn check(db: &Db, token: &str, code: &str, unix_secs: u64) -> Result<O
         .bind(hash_secret(token))
         .execute(&mut *w)
         .await?;
-    if !by_app {
-        let user = pending.user_id.clone();
+    let mut codes = Vec::new();
+    if setting_up {
+        // The first code of an app set up while signing in turns it on.
+        sqlx::query("UPDATE user_totp SET enabled_at = $1 WHERE user_id = $2")
+            .bind(now_ms())
+            .bind(&user)
+            .execute(&mut *w)
+            .await?;
+        codes = new_recovery_codes(&mut w, &user).await?;
+        w.audit(Some(&user), "account.second_factor_on", "user", &user, "")
+            .await?;
+    } else if !by_app {
         w.audit(Some(&user), "account.recovery_code_used", "user", &user, "")
             .await?;
     }
     w.commit().await?;
-    Ok(Outcome::Accepted(pending))
+    Ok(Outcome::Accepted(pending, codes))
 }
 
 /// Trusts a browser for 30 days: returns the token for its cookie.

@@ -23,6 +23,7 @@ pub fn routes() -> Routes {
         .route("/s/{slug}/theme.css", get(theme))
         .route("/s/{slug}/admin", get(admin).post(update))
         .route("/s/{slug}/admin/area", post(set_area))
+        .route("/s/{slug}/admin/second-factor", post(set_second_factor))
         .route("/s/{slug}/admin/members", post(add_member))
         .route("/s/{slug}/admin/members/remove", post(remove_member))
 }
@@ -165,6 +166,8 @@ struct AdminPage {
     tiles: String,
     /// Where the map opens while the space has no area: the instance's.
     map_area: String,
+    /// Whether the space's staff must sign in with a second factor.
+    staff_second_factor: bool,
 }
 
 impl AdminPage {
@@ -206,7 +209,6 @@ async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<Adm
     Ok(AdminPage {
         page,
         fields: fields_of(&space),
-        space,
         errors: FieldErrors::new(),
         members,
         member_errors: FieldErrors::new(),
@@ -215,6 +217,9 @@ async fn admin_page(state: &AppState, page: PageCtx, space: Space) -> Result<Adm
         area_errors: FieldErrors::new(),
         tiles: state.config().tile_url.clone(),
         map_area: crate::geo::area_attribute(store::instance_area(state.db()).await?.as_ref()),
+        staff_second_factor: crate::accounts::second_factor::space_requires(state.db(), &space.id)
+            .await?,
+        space,
     })
 }
 
@@ -274,6 +279,26 @@ struct AreaForm {
     east: String,
     #[serde(default)]
     north: String,
+}
+
+#[derive(Deserialize)]
+struct SecondFactorForm {
+    /// `yes` when the space's staff must sign in with a second factor.
+    required: Option<String>,
+}
+
+async fn set_second_factor(
+    State(state): State<AppState>,
+    SpaceManager { user, space }: SpaceManager,
+    Form(form): Form<SecondFactorForm>,
+) -> Result<Response, Error> {
+    let required = form.required.as_deref() == Some("yes");
+    crate::accounts::second_factor::set_space_requires(state.db(), &space.id, required, &user.id)
+        .await?;
+    Ok(redirect_with_flash(
+        &format!("{}/admin", space.url()),
+        "flash.saved",
+    ))
 }
 
 async fn set_area(

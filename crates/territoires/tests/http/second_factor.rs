@@ -108,15 +108,87 @@ on_every_engine!(
 
         // Turning it off asks for a code.
         let r = anne
-            .post_form("/account/security/totp/off", &[("code", "000000")])
+            .post_form("/account/security/totp/off", &[("off_code", "000000")])
             .await;
         assert_eq!(r.status(), 422);
         let r = anne
-            .post_form("/account/security/totp/off", &[("code", &codes[3])])
+            .post_form("/account/security/totp/off", &[("off_code", &codes[3])])
             .await;
         assert_eq!(r.status(), 303);
         let r = password_login(&app.other_client(), "anne@exemple.fr").await;
         assert_ne!(location(&r), "/login/code");
         assert_eq!(app.count("user_recovery_codes").await, 0);
+    })
+);
+
+on_every_engine!(
+    a_space_may_ask_its_staff_to_set_up_a_second_factor_before_their_session,
+    |app: TestApp| Box::pin(async move {
+        app.login_as_admin().await;
+        let space = app.with_space("lannion", "Lannion", "commune/22113").await;
+        let (agent, _) = app
+            .signed_in(
+                "agent@exemple.fr",
+                "Agent",
+                kernel::accounts::Role::Agent,
+                &space,
+            )
+            .await;
+        agent.post_form("/logout", &[]).await;
+        let r = app
+            .post_form("/s/lannion/admin/second-factor", &[("required", "yes")])
+            .await;
+        assert_eq!(r.status(), 303);
+        let (_, page) = app.get_text("/s/lannion/admin").await;
+        assert!(
+            page.contains(r#"name="required" value="yes" checked"#),
+            "{page}"
+        );
+        // The agent's password leads to setting up an app, then the recovery codes, signed in.
+        let r = password_login(&agent, "agent@exemple.fr").await;
+        assert_eq!(location(&r), "/login/code");
+        let (status, page) = agent.get_text("/login/code").await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("Votre rôle sur la plateforme demande"),
+            "{page}"
+        );
+        let secret = between(&page, r#"<code class="secret">"#, "</code>").to_string();
+        // Reloading keeps the same key.
+        let (_, again) = agent.get_text("/login/code").await;
+        assert!(again.contains(&secret));
+        let r = agent.post_form("/login/code", &[("code", "000000")]).await;
+        assert_eq!(r.status(), 422);
+        assert_eq!(agent.get("/account").await.status(), 303);
+        let code = code_at(&secret, now_secs()).unwrap();
+        let r = agent.post_form("/login/code", &[("code", &code)]).await;
+        assert_eq!(r.status(), 200);
+        let page = r.text().await.unwrap();
+        assert_eq!(page.matches("<li><code>").count(), 10, "{page}");
+        assert_eq!(agent.get("/account").await.status(), 200);
+        // It cannot be turned off while the role asks for it.
+        let codes: Vec<&str> = page
+            .split("<li><code>")
+            .skip(1)
+            .map(|s| s.split("</code>").next().unwrap())
+            .collect();
+        let r = agent
+            .post_form("/account/security/totp/off", &[("off_code", codes[0])])
+            .await;
+        assert_eq!(r.status(), 422);
+        // Once the space no longer asks, a person without an app signs in with a password.
+        let (other, _) = app
+            .signed_in(
+                "moderatrice@exemple.fr",
+                "Modératrice",
+                kernel::accounts::Role::Moderator,
+                &space,
+            )
+            .await;
+        assert_eq!(other.get("/account").await.status(), 200);
+        app.post_form("/s/lannion/admin/second-factor", &[]).await;
+        other.post_form("/logout", &[]).await;
+        let r = password_login(&other, "moderatrice@exemple.fr").await;
+        assert_ne!(location(&r), "/login/code");
     })
 );

@@ -374,10 +374,12 @@ pub async fn sign_in_at_provider(
     (to, flash): (&str, &str),
     provider_logout: Option<&str>,
 ) -> Result<Response, Error> {
-    if second_factor::enabled(state.db(), user_id).await? {
+    let on = second_factor::enabled(state.db(), user_id).await?;
+    // An account that must have a second factor and has none sets one up before its session.
+    if on || second_factor::required(state.db(), user_id).await? {
         let trusted = match crate::web::cookie(headers, security::TRUSTED_COOKIE) {
-            Some(token) => second_factor::trusted(state.db(), user_id, token).await?,
-            None => false,
+            Some(token) if on => second_factor::trusted(state.db(), user_id, token).await?,
+            _ => false,
         };
         if !trusted {
             let pending = second_factor::Pending {
@@ -406,8 +408,18 @@ async fn open_session(
     (to, flash): (&str, &str),
     provider_logout: Option<&str>,
 ) -> Result<Response, Error> {
+    let res = redirect_with_flash(to, flash);
+    with_session(state, user_id, provider_logout, res).await
+}
+
+/// Opens a session and sets its cookie on the answer `res`.
+async fn with_session(
+    state: &AppState,
+    user_id: &str,
+    provider_logout: Option<&str>,
+    mut res: Response,
+) -> Result<Response, Error> {
     let token = store::create_session_at_provider(state.db(), user_id, provider_logout).await?;
-    let mut res = redirect_with_flash(to, flash);
     res.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(

@@ -28,16 +28,64 @@ fn unix_secs() -> u64 {
 struct CodePage {
     page: PageCtx,
     errors: FieldErrors,
+    /// The app being set up, for an account that must have a second factor and has none.
+    setup: Option<second_factor::Setup>,
 }
 
-pub(super) async fn code_form(page: PageCtx, headers: HeaderMap) -> Result<Response, Error> {
-    if crate::web::cookie(&headers, PENDING_COOKIE).is_none() {
-        return Ok(axum::response::Redirect::to("/login").into_response());
+#[derive(Template)]
+#[template(path = "accounts/recovery_codes.html")]
+struct RecoveryCodesPage {
+    page: PageCtx,
+    codes: Vec<String>,
+    /// Where the sign-in goes on.
+    next: String,
+}
+
+/// The code page of the sign-in waiting under `token` (with `errors`, the code refused): the
+/// app's setup for an account that has none yet (its secret made once, kept while the sign-in
+/// waits); the start again page when it no longer waits.
+async fn code_page(
+    state: &AppState,
+    page: PageCtx,
+    token: &str,
+    errors: FieldErrors,
+) -> Result<Response, Error> {
+    let Some(user_id) = second_factor::pending_user(state.db(), token).await? else {
+        return gone(page);
+    };
+    let mut setup = None;
+    if !second_factor::enabled(state.db(), &user_id).await? {
+        let Some(user) = crate::accounts::store::user_by_id(state.db(), &user_id).await? else {
+            return gone(page);
+        };
+        let (issuer, label) = app_label(state, &user);
+        setup = match second_factor::setup_of(state.db(), &user_id, &issuer, &label).await? {
+            Some(s) => Some(s),
+            None => Some(second_factor::start_setup(state.db(), &user_id, &issuer, &label).await?),
+        };
     }
-    render(&CodePage {
+    let wrong = !errors.is_empty();
+    let p = CodePage {
         page,
-        errors: FieldErrors::new(),
-    })
+        errors,
+        setup,
+    };
+    if wrong {
+        render_invalid(&p)
+    } else {
+        render(&p)
+    }
+}
+
+pub(super) async fn code_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    headers: HeaderMap,
+) -> Result<Response, Error> {
+    match crate::web::cookie(&headers, PENDING_COOKIE) {
+        Some(token) => code_page(&state, page, token, FieldErrors::new()).await,
+        None => Ok(axum::response::Redirect::to("/login").into_response()),
+    }
 }
 
 #[derive(Deserialize)]
@@ -58,25 +106,28 @@ pub(super) async fn code(
     state.limiter().check(CODES, ip).await?;
     let token = crate::web::cookie(&headers, PENDING_COOKIE).unwrap_or_default();
     let outcome = second_factor::check(state.db(), token, &form.code, unix_secs()).await?;
-    let pending = match outcome {
-        second_factor::Outcome::Accepted(pending) => pending,
+    let (pending, codes) = match outcome {
+        second_factor::Outcome::Accepted(pending, codes) => (pending, codes),
         second_factor::Outcome::Wrong => {
             let errors = FieldError::new("code", "second_factor.wrong_code").into();
-            return render_invalid(&CodePage { page, errors });
+            return code_page(&state, page, token, errors).await;
         }
-        second_factor::Outcome::Gone => {
-            return message(
-                page,
-                StatusCode::GONE,
-                "second_factor.gone",
-                "/login",
-                "nav.login",
-            );
-        }
+        second_factor::Outcome::Gone => return gone(page),
     };
-    let at = (pending.next.as_str(), pending.flash.as_str());
     let logout = pending.provider_logout.as_deref();
-    let mut res = open_session(&state, &pending.user_id, at, logout).await?;
+    let mut res = if codes.is_empty() {
+        let at = (pending.next.as_str(), pending.flash.as_str());
+        open_session(&state, &pending.user_id, at, logout).await?
+    } else {
+        // Set up while signing in: the recovery codes are shown once, then the sign-in goes on.
+        let p = RecoveryCodesPage {
+            page,
+            codes,
+            next: pending.next.clone(),
+        };
+        let shown = axum::response::Html(p.render()?).into_response();
+        with_session(&state, &pending.user_id, logout, shown).await?
+    };
     let secure = state.config().secure_cookies;
     let cookies = res.headers_mut();
     cookies.append(
@@ -92,6 +143,17 @@ pub(super) async fn code(
         );
     }
     Ok(res)
+}
+
+/// The page of a sign-in that no longer waits: start again.
+fn gone(page: PageCtx) -> Result<Response, Error> {
+    message(
+        page,
+        StatusCode::GONE,
+        "second_factor.gone",
+        "/login",
+        "nav.login",
+    )
 }
 
 #[derive(Template)]
@@ -185,14 +247,24 @@ pub(super) async fn confirm(
     }
 }
 
+#[derive(Deserialize)]
+pub(super) struct OffForm {
+    #[serde(default)]
+    off_code: String,
+}
+
 pub(super) async fn turn_off(
     State(state): State<AppState>,
     page: PageCtx,
     SignedIn(user): SignedIn,
-    Form(form): Form<ConfirmForm>,
+    Form(form): Form<OffForm>,
 ) -> Result<Response, Error> {
+    if second_factor::required(state.db(), &user.id).await? {
+        let errors = FieldError::new("off_code", "second_factor.required").into();
+        return render_invalid(&security_page(&state, page, &user, errors, Vec::new()).await?);
+    }
     // A code of the app (or a recovery code) is asked: a session alone does not turn it off.
-    if !second_factor::verify(state.db(), &user.id, &form.code, unix_secs()).await? {
+    if !second_factor::verify(state.db(), &user.id, &form.off_code, unix_secs()).await? {
         let errors = FieldError::new("off_code", "second_factor.wrong_code").into();
         return render_invalid(&security_page(&state, page, &user, errors, Vec::new()).await?);
     }

@@ -6,7 +6,7 @@
 // the names are the test's own and the counts are relative.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, newPage, expectAccessible, shot } from './harness.mjs';
+import { startServer, launchBrowser, newPage, expectAccessible, shot, signIn } from './harness.mjs';
 
 let server, browser;
 const PASSWORD = 'Territoires-Demo-2026';
@@ -29,11 +29,7 @@ after(async () => {
 });
 
 async function login(page, email) {
-  await page.goto(server.base + '/login');
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await signIn(server.base, page, email, PASSWORD);
 }
 
 /** The flash message shown after an action. */

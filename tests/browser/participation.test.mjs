@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startServer, launchBrowser, newPage, expectAccessible, shot, makePng } from './harness.mjs';
+import { startServer, launchBrowser, newPage, expectAccessible, shot, makePng, signIn } from './harness.mjs';
 
 let server, browser;
 const PASSWORD = 'Territoires-Demo-2026';
@@ -30,11 +30,7 @@ after(async () => {
 });
 
 async function login(page, email) {
-  await page.goto(server.base + '/login');
-  await page.getByLabel('Adresse électronique').fill(email);
-  await page.getByLabel('Mot de passe').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await signIn(server.base, page, email, PASSWORD);
 }
 
 /** The flash message shown after an action. */

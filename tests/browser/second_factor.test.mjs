@@ -8,9 +8,9 @@
 // and fails the journey at its end, so that the rest of it is still checked).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import {
   startServer, launchBrowser, newPage, expectAccessible, shot, flash, setupAdmin, registerConfirmed, login,
+  totp, base32Decode,
 } from './harness.mjs';
 
 const ADMIN = { email: 'mairie@paimpol.bzh', password: 'Paimpol-Mairie-2026', name: 'Mairie de Paimpol' };
@@ -30,35 +30,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-/** The bytes of a base32 text (RFC 4648, padding and case ignored). */
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const ch of text.toUpperCase().replace(/[=\s]/g, '')) {
-    const v = alphabet.indexOf(ch);
-    assert.ok(v >= 0, `not base32: ${ch}`);
-    value = (value << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push((value >>> bits) & 0xff);
-    }
-  }
-  return Buffer.from(out);
-}
-
-/** The code an authenticator app shows for `key` (base32) at the step `counter`. */
-function totp(key, counter) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(counter));
-  const mac = createHmac('sha1', base32Decode(key)).update(msg).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(bin).padStart(6, '0');
-}
 
 /** The current 30 s step. */
 function stepNow() {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { startServer, launchBrowser, newPage, expectAccessible, shot } from './harness.mjs';
+import { startServer, launchBrowser, newPage, expectAccessible, shot, signIn } from './harness.mjs';
 
 let server, browser;
 const ADMIN = { email: 'admin@demo.territoires.fr', password: 'Territoires-Demo-2026' };
@@ -25,11 +25,7 @@ after(async () => {
 });
 
 async function login(page) {
-  await page.goto(server.base + '/login');
-  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
-  await page.getByLabel('Mot de passe').fill(ADMIN.password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+  await signIn(server.base, page, ADMIN.email, ADMIN.password);
 }
 
 async function newProcess(page, space, title, slug) {

@@ -6,13 +6,14 @@
 set -euo pipefail
 BIN="$1"
 HERE="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck source=lib.sh
+source "$HERE/lib.sh"
 VENV="${TERRITOIRES_CLIENTS_VENV:-$HOME/.cache/territoires-clients-venv}"
 if ! cmp -s "$HERE/requirements.txt" "$VENV/requirements.txt"; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q -r "$HERE/requirements.txt"
   cp "$HERE/requirements.txt" "$VENV/requirements.txt"
 fi
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 DATA="$(mktemp -d)"
 PORT=$(free_port)
 BASE="http://127.0.0.1:$PORT"
@@ -25,10 +26,9 @@ for _ in $(seq 1 100); do curl -fs "$BASE/healthz" >/dev/null 2>&1 && break; sle
 
 # An API token of the demo administrator, made through the pages as a person would.
 JAR="$DATA/cookies"
-curl -fs -c "$JAR" -b "$JAR" "$BASE/login" >/dev/null
+# The demo administrator's key, as the README prints it.
+login "$JAR" "$BASE" "admin@demo.territoires.fr" "Territoires-Demo-2026" "JBSWY3DPEHPK3PXPTERRITOIRESDEMO2"
 CSRF=$(awk '$6 == "csrf" {print $7}' "$JAR")
-curl -fs -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "email=admin@demo.territoires.fr" \
-  --data-urlencode "password=Territoires-Demo-2026" --data-urlencode "_csrf=$CSRF" "$BASE/login"
 TOKEN=$(curl -fs -c "$JAR" -b "$JAR" --data-urlencode "token_name=schemathesis" --data-urlencode "_csrf=$CSRF" \
   "$BASE/account/tokens" | sed -n 's/.*<code class="token">\([^<]*\)<.*/\1/p')
 [ -n "$TOKEN" ] || { echo "no API token"; exit 1; }

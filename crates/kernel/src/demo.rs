@@ -91,6 +91,9 @@ pub fn banner(colour: &str, seed: u64) -> Vec<u8> {
 pub const DEMO_PASSWORD: &str = "Territoires-Demo-2026";
 /// The demo instance administrator.
 pub const DEMO_ADMIN: &str = "admin@demo.territoires.fr";
+/// The key of the demo administrator's authenticator app (instance administrators sign in with
+/// a second factor). Demo only: it is printed in the README so that anyone may try the demo.
+pub const DEMO_ADMIN_TOTP: &str = "JBSWY3DPEHPK3PXPTERRITOIRESDEMO2";
 
 /// The demo administrator's account id, once the demo accounts exist (the components' demo
 /// content is theirs).
@@ -168,7 +171,9 @@ async fn ensure_account(
     let hash = hash_password(&Password::parse(DEMO_PASSWORD)?)?;
     let name = DisplayName::parse(name)?;
     let id = if email.as_str() == DEMO_ADMIN {
-        accounts::create_admin_user(db, &email, &hash, &name).await?
+        let id = accounts::create_admin_user(db, &email, &hash, &name).await?;
+        crate::accounts::second_factor::set_up_with(db, &id, DEMO_ADMIN_TOTP).await?;
+        id
     } else {
         let id = accounts::create_user(db, &email, &hash, &name, Default::default()).await?;
         sqlx::query("UPDATE users SET confirmed_at = $1 WHERE id = $2")

@@ -41,12 +41,12 @@ pub fn code_at(secret: &str, unix_secs: u64) -> Result<String, Error> {
     Ok(totp(secret, "x", "x")?.generate(unix_secs).to_string())
 }
 
-/// Whether an account must sign in with a second factor: a member of staff (administrator,
-/// moderator, agent) of a space that asks it of its staff.
+/// Whether an account must sign in with a second factor: an instance administrator, or a member
+/// of staff (administrator, moderator, agent) of a space that asks it of its staff.
 pub async fn required(db: &Db, user_id: &str) -> Result<bool, Error> {
     let n: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM roles r JOIN space_second_factor s ON s.space_id = r.space_id \
-         WHERE r.user_id = $1",
+        "SELECT COUNT(*) FROM roles r LEFT JOIN space_second_factor s ON s.space_id = r.space_id \
+         WHERE r.user_id = $1 AND (r.role = 'admin' OR s.space_id IS NOT NULL)",
     )
     .bind(user_id)
     .fetch_one(db.pool())
@@ -199,6 +199,22 @@ async fn take_code(
             .await?
             .rows_affected();
     Ok(taken == 1)
+}
+
+/// Turns the second factor on with a known key (base32), without recovery codes: the demo
+/// administrator's, and the suites' administrators.
+pub async fn set_up_with(db: &Db, user_id: &str, secret: &str) -> Result<(), Error> {
+    Secret::try_from_base32(secret).map_err(Error::internal)?;
+    sqlx::query(
+        "INSERT INTO user_totp (user_id, secret, enabled_at, last_step) VALUES ($1, $2, $3, 0) \
+         ON CONFLICT (user_id) DO UPDATE SET secret = $2, enabled_at = $3, last_step = 0",
+    )
+    .bind(user_id)
+    .bind(secret)
+    .bind(now_ms())
+    .execute(db.pool())
+    .await?;
+    Ok(())
 }
 
 /// Turns the second factor on with a first code of the app; returns the recovery codes, shown

@@ -9,6 +9,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+/// The key of the authenticator app of the suites' instance administrators (who sign in with a
+/// second factor), the demo's.
+pub const ADMIN_TOTP: &str = kernel::demo::DEMO_ADMIN_TOTP;
+
+/// The last time step whose code each account took, by database and address: a code is taken
+/// once, so each sign-in uses a later step.
+static TOTP_STEPS: std::sync::Mutex<Vec<(String, u64)>> = std::sync::Mutex::new(Vec::new());
+
 pub struct TestApp {
     pub addr: SocketAddr,
     pub base: String,
@@ -362,6 +370,33 @@ impl TestApp {
         (client, id)
     }
 
+    /// Passes the second factor of the sign-in this client waits on, as `email` whose app has
+    /// the key `secret`: with the code of a step after the last one the account took, waiting
+    /// for it when the steps around now are used.
+    pub async fn pass_second_factor(&self, email: &str, secret: &str) {
+        let key = format!("{}|{email}", self.state.config().database_url);
+        let take = || {
+            let now = (kernel::ids::now_ms() / 1000 / 30) as u64;
+            let mut steps = TOTP_STEPS.lock().unwrap();
+            let last = steps.iter().find(|(k, _)| *k == key).map_or(0, |(_, s)| *s);
+            let step = (last + 1).max(now - 1);
+            (step <= now + 1).then(|| {
+                steps.retain(|(k, _)| *k != key);
+                steps.push((key.clone(), step));
+                step
+            })
+        };
+        let step = loop {
+            match take() {
+                Some(step) => break step,
+                None => tokio::time::sleep(std::time::Duration::from_millis(500)).await,
+            }
+        };
+        let code = kernel::accounts::second_factor::code_at(secret, step * 30).unwrap();
+        let r = self.post_form("/login/code", &[("code", &code)]).await;
+        assert_eq!(r.status(), 303, "second factor of {email}");
+    }
+
     /// Makes an instance administrator and logs this client in as them.
     pub async fn login_as_admin(&self) -> String {
         let db = self.state.db();
@@ -378,7 +413,11 @@ impl TestApp {
         )
         .await
         .unwrap();
+        kernel::accounts::second_factor::set_up_with(db, &id, ADMIN_TOTP)
+            .await
+            .unwrap();
         self.login("admin@test.fr", "Admin-Test-2026").await;
+        self.pass_second_factor("admin@test.fr", ADMIN_TOTP).await;
         id
     }
 }

@@ -109,6 +109,8 @@ async fn a_logo_sent_through_one_node_is_served_by_the_other_byte_for_byte() {
         );
         // The same logo for another space, sent through the other node: one file still.
         b.login("admin@test.fr", "Admin-Test-2026").await;
+        b.pass_second_factor("admin@test.fr", crate::common::ADMIN_TOTP)
+            .await;
         let r = create_space_form(&b, &space("lannion-bis"), Some(png(600, 300))).await;
         assert_eq!(r.status(), 303);
         assert_eq!(logo_of(&a, "lannion-bis").await, logo);

@@ -347,6 +347,9 @@ async fn pages_write_dates_in_words_and_counts_without_brackets() {
             admin
                 .login(kernel::demo::DEMO_ADMIN, kernel::demo::DEMO_PASSWORD)
                 .await;
+            admin
+                .pass_second_factor(kernel::demo::DEMO_ADMIN, kernel::demo::DEMO_ADMIN_TOTP)
+                .await;
             let mut dated: BTreeMap<&str, bool> = BTreeMap::new();
             for (who, reader) in [("visitor", &visitor), ("administrator", &admin)] {
                 let walk = walk(reader, lang).await;

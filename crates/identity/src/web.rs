@@ -363,10 +363,12 @@ async fn link_form(page: PageCtx, Path(token): Path<String>) -> Result<Response,
 
 async fn link(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     page: PageCtx,
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, Error> {
+    state.limiter().check(SIGN_INS, ip).await?;
     let mut w = state.db().write().await?;
     let Some(pending) = store::take_link(&mut w, &token).await? else {
         drop(w);

@@ -281,3 +281,38 @@ test('the code page without a waiting sign-in leads to the sign-in page', async 
   assert.equal(new URL(page.url()).pathname, '/login');
   await page.context().close();
 });
+
+test('an instance administrator without an app sets one up before their session, and gets the recovery codes', async () => {
+  const tooWideBefore = tooWide.length;
+  // The first-run administrator's session came from the first-run page; the next sign-in asks.
+  const page = await newPage(browser);
+  await page.goto(server.base + '/login');
+  await page.getByLabel('Adresse électronique').fill(ADMIN.email);
+  await page.getByLabel('Mot de passe').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.waitForURL(`${server.base}/login/code`);
+  await page.getByText('Votre rôle sur la plateforme demande').waitFor();
+  assert.equal(await signedInAs(page), null);
+  const key = (await page.locator('code.secret').textContent()).trim();
+  await checkPage(page, 'code page setting up');
+  // A wrong code keeps the same key; a right one turns it on and shows the codes once.
+  await awayFromStepEnd();
+  assert.equal(await submitCode(page, wrongCode(key)), 422);
+  assert.equal((await page.locator('code.secret').textContent()).trim(), key);
+  await checkPage(page, 'code page setting up after a wrong code');
+  await awayFromStepEnd();
+  assert.equal(await submitCode(page, totp(key, stepNow())), 200);
+  const codes = await page.locator('ul.codes li code').allTextContents();
+  assert.equal(codes.length, 10);
+  await checkPage(page, 'recovery codes after setting up');
+  await page.getByRole('link', { name: 'Continuer' }).click();
+  assert.equal(await signedInAs(page), ADMIN.name);
+  // Their role asks for it: it cannot be turned off.
+  await page.goto(server.base + '/account/security');
+  const off = page.locator('form[action="/account/security/totp/off"]');
+  await off.getByLabel('Code').fill(codes[0].trim());
+  await off.getByRole('button', { name: 'Désactiver la vérification en deux étapes' }).click();
+  await page.getByText('Votre rôle demande la vérification en deux étapes').first().waitFor();
+  await page.context().close();
+  assert.deepEqual(tooWide.slice(tooWideBefore), [], 'pages wider than a 320 px window');
+});

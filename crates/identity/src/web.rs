@@ -76,9 +76,7 @@ fn refused(
 ) -> Result<Response, Error> {
     let again = state
         .config()
-        .oidc
-        .iter()
-        .find(|p| p.name == provider)
+        .oidc_provider(provider)
         .map(|p| p.label(page.tr.0))
         .unwrap_or_default();
     let html = RefusedPage {
@@ -272,16 +270,9 @@ async fn signed_in(
     };
     let logout = identity.logout_url.as_deref();
     if let Some(user_id) = sign_in.link_user {
-        let mut w = state.db().write().await?;
-        match identities::link(&mut w, &user_id, ids, &claims).await {
-            Ok(()) => w.commit().await?,
-            Err(Error::Conflict(code)) => {
-                drop(w);
-                let texts = ("auth.taken.title", "auth.taken.text");
-                tracing::info!(code, "an identity of another account was not linked");
-                return refused(state, page, StatusCode::CONFLICT, texts, &identity.provider);
-            }
-            Err(e) => return Err(e),
+        let w = state.db().write().await?;
+        if !linked(w, &user_id, ids, &claims).await? {
+            return taken(state, page, &identity.provider);
         }
         return Ok(redirect_with_flash(
             "/account/identities",
@@ -340,13 +331,38 @@ async fn signed_in(
     .await
 }
 
+/// Links an identity to an account and commits the write `w`; false (nothing committed) when
+/// another account holds it.
+async fn linked(
+    mut w: kernel::db::Write,
+    user_id: &str,
+    ids: (&str, &str),
+    claims: &serde_json::Value,
+) -> Result<bool, Error> {
+    match identities::link(&mut w, user_id, ids, claims).await {
+        Ok(()) => {
+            w.commit().await?;
+            Ok(true)
+        }
+        Err(Error::Conflict(code)) => {
+            tracing::info!(code, "an identity of another account was not linked");
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The page of an identity another account holds.
+fn taken(state: &AppState, page: PageCtx, provider: &str) -> Result<Response, Error> {
+    let texts = ("auth.taken.title", "auth.taken.text");
+    refused(state, page, StatusCode::CONFLICT, texts, provider)
+}
+
 /// A provider's name as people know it, or its short name when it is no longer configured.
 fn provider_title(state: &AppState, name: &str) -> String {
     state
         .config()
-        .oidc
-        .iter()
-        .find(|p| p.name == name)
+        .oidc_provider(name)
         .map_or_else(|| name.to_string(), |p| p.title().to_string())
 }
 
@@ -376,14 +392,8 @@ async fn link(
         return refused(&state, page, StatusCode::GONE, texts, "");
     };
     let ids = (pending.provider.as_str(), pending.subject.as_str());
-    match identities::link(&mut w, &pending.user_id, ids, &pending.claims).await {
-        Ok(()) => w.commit().await?,
-        Err(Error::Conflict(_)) => {
-            drop(w);
-            let texts = ("auth.taken.title", "auth.taken.text");
-            return refused(&state, page, StatusCode::CONFLICT, texts, &pending.provider);
-        }
-        Err(e) => return Err(e),
+    if !linked(w, &pending.user_id, ids, &pending.claims).await? {
+        return taken(&state, page, &pending.provider);
     }
     // Following the mailed link proves the account's owner: they are signed in.
     kernel::accounts::web::sign_in(

@@ -535,6 +535,11 @@ impl Config {
         Ok(())
     }
 
+    /// The OpenID Connect provider named `name`, if it is configured.
+    pub fn oidc_provider(&self, name: &str) -> Option<&OidcProvider> {
+        self.oidc.iter().find(|p| p.name == name)
+    }
+
     /// Whether the database is SQLite.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")

@@ -229,12 +229,20 @@ pub async fn confirm_setup(
     if !take_code(&mut w, user_id, code, unix_secs).await? {
         return Err(crate::error::FieldError::new("code", "second_factor.wrong_code").into());
     }
+    let codes = turn_on(&mut w, user_id).await?;
+    w.commit().await?;
+    Ok(codes)
+}
+
+/// Turns on, in the write `w`, the app being set up whose first code was just taken; returns
+/// the new recovery codes.
+async fn turn_on(w: &mut crate::db::Write, user_id: &str) -> Result<Vec<String>, Error> {
     sqlx::query("UPDATE user_totp SET enabled_at = $1 WHERE user_id = $2")
         .bind(now_ms())
         .bind(user_id)
-        .execute(&mut *w)
+        .execute(&mut **w)
         .await?;
-    let codes = new_recovery_codes(&mut w, user_id).await?;
+    let codes = new_recovery_codes(w, user_id).await?;
     w.audit(
         Some(user_id),
         "account.second_factor_on",
@@ -243,7 +251,6 @@ pub async fn confirm_setup(
         "",
     )
     .await?;
-    w.commit().await?;
     Ok(codes)
 }
 
@@ -345,12 +352,9 @@ pub struct Pending {
 
 /// Keeps a checked sign-in until its second factor; returns the token for its cookie.
 pub async fn wait(db: &Db, p: &Pending) -> Result<String, Error> {
+    // The ones left waiting are removed by the daily clean-up.
     let token = new_token();
     let now = now_ms();
-    sqlx::query("DELETE FROM second_factor_pending WHERE expires_at < $1")
-        .bind(now)
-        .execute(db.pool())
-        .await?;
     sqlx::query(
         "INSERT INTO second_factor_pending (token_hash, user_id, next, flash, provider_logout, tries, expires_at) \
          VALUES ($1, $2, $3, $4, $5, 0, $6)",
@@ -432,14 +436,7 @@ pub async fn check(db: &Db, token: &str, code: &str, unix_secs: u64) -> Result<O
     let mut codes = Vec::new();
     if setting_up {
         // The first code of an app set up while signing in turns it on.
-        sqlx::query("UPDATE user_totp SET enabled_at = $1 WHERE user_id = $2")
-            .bind(now_ms())
-            .bind(&user)
-            .execute(&mut *w)
-            .await?;
-        codes = new_recovery_codes(&mut w, &user).await?;
-        w.audit(Some(&user), "account.second_factor_on", "user", &user, "")
-            .await?;
+        codes = turn_on(&mut w, &user).await?;
     } else if !by_app {
         w.audit(Some(&user), "account.recovery_code_used", "user", &user, "")
             .await?;

@@ -259,13 +259,17 @@ pub(super) async fn turn_off(
     SignedIn(user): SignedIn,
     Form(form): Form<OffForm>,
 ) -> Result<Response, Error> {
-    if second_factor::required(state.db(), &user.id).await? {
-        let errors = FieldError::new("off_code", "second_factor.required").into();
-        return render_invalid(&security_page(&state, page, &user, errors, Vec::new()).await?);
-    }
-    // A code of the app (or a recovery code) is asked: a session alone does not turn it off.
-    if !second_factor::verify(state.db(), &user.id, &form.off_code, unix_secs()).await? {
-        let errors = FieldError::new("off_code", "second_factor.wrong_code").into();
+    // Not while the role asks for it; and a code of the app (or a recovery code) is asked: a
+    // session alone does not turn it off.
+    let refused = if second_factor::required(state.db(), &user.id).await? {
+        Some("second_factor.required")
+    } else if !second_factor::verify(state.db(), &user.id, &form.off_code, unix_secs()).await? {
+        Some("second_factor.wrong_code")
+    } else {
+        None
+    };
+    if let Some(code) = refused {
+        let errors = FieldError::new("off_code", code).into();
         return render_invalid(&security_page(&state, page, &user, errors, Vec::new()).await?);
     }
     second_factor::turn_off(state.db(), &user.id, Some(&user.id)).await?;

@@ -410,8 +410,13 @@ async fn submit(
     };
     let base = state.config().base_url.trim_end_matches('/').to_string();
     let lang = p.page.tr.0;
-    let team = team_address(&state, &category).await?;
-    // The reporter gets the link that publishes the report; a published report goes to its team.
+    // The reporter gets the link that publishes the report; a published report (a confirmed
+    // account's) goes to its team.
+    let published = user.is_some();
+    let team = match published {
+        true => team_address(&state, &category).await?,
+        false => None,
+    };
     let mails = |id: &str, token: Option<&str>| match token {
         Some(token) => vec![letter(
             &email,
@@ -440,7 +445,7 @@ async fn submit(
             name: &name,
             photos: &photos,
         },
-        user.is_some(),
+        published,
         mails,
     )
     .await?;

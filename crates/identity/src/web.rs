@@ -30,6 +30,13 @@ const SIGN_INS: Limit = Limit {
     window: Duration::from_secs(300),
 };
 
+/// Identities linked by following a mailed link: 20 per hour per client address.
+const LINKS: Limit = Limit {
+    action: "identity_link",
+    max: 20,
+    window: Duration::from_secs(3600),
+};
+
 /// The component's routes.
 pub fn routes() -> Routes {
     Routes::new()
@@ -384,7 +391,7 @@ async fn link(
     headers: HeaderMap,
     Path(token): Path<String>,
 ) -> Result<Response, Error> {
-    state.limiter().check(SIGN_INS, ip).await?;
+    state.limiter().check(LINKS, ip).await?;
     let mut w = state.db().write().await?;
     let Some(pending) = store::take_link(&mut w, &token).await? else {
         drop(w);
